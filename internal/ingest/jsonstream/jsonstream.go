@@ -1,0 +1,173 @@
+// Package jsonstream walks the JSON values of an input one at a time, in
+// whichever shape real exports use: NDJSON (one value per line), a top-level
+// array, a single (possibly pretty-printed) document, or several documents
+// one after another. It never holds more than one value in memory.
+package jsonstream
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// MaxValue is the largest single JSON value (or NDJSON line) accepted.
+const MaxValue = 64 << 20
+
+// Func receives one value and its location: "name:12" (line 12) for NDJSON,
+// "name:$[3]" for the fourth element of a top-level array, "name:$" for a
+// single document. Values are only valid during the call. An error returned
+// by Func stops the walk and is returned by Each.
+type Func func(loc string, value []byte) error
+
+// BadValueFunc receives a value that is not valid JSON; it is called instead
+// of Func, and the walk continues with the next line when it can.
+type BadValueFunc func(loc string, value []byte, err error) error
+
+// Each calls fn for every JSON value in r. Malformed values go to bad. In
+// array and document mode a syntax error ends the walk after reporting it,
+// since the rest cannot be re-synchronised.
+func Each(r io.Reader, name string, fn Func, bad BadValueFunc) error {
+	br := bufio.NewReaderSize(r, 1<<20)
+	first, err := firstByte(br)
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", name, err)
+	}
+	if first == '[' {
+		return eachInArray(br, name, fn, bad)
+	}
+	// Decide between NDJSON and pretty-printed documents from the first line.
+	line, err := peekLine(br)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", name, err)
+	}
+	if json.Valid(bytes.TrimSpace(line)) {
+		return eachLine(br, name, fn, bad)
+	}
+	return eachDocument(br, name, fn, bad)
+}
+
+func firstByte(br *bufio.Reader) (byte, error) {
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case 0xEF: // UTF-8 byte order mark
+			if p, _ := br.Peek(2); bytes.Equal(p, []byte{0xBB, 0xBF}) {
+				br.Discard(2)
+				continue
+			}
+		}
+		if err := br.UnreadByte(); err != nil {
+			return 0, err
+		}
+		return b, nil
+	}
+}
+
+// peekLine returns the first line without consuming it; a line longer than
+// the buffer is returned truncated (and so judged not valid on its own).
+func peekLine(br *bufio.Reader) ([]byte, error) {
+	n := 4096
+	for {
+		p, err := br.Peek(n)
+		if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			return p[:i], nil
+		}
+		if err != nil {
+			if err == io.EOF || errors.Is(err, bufio.ErrBufferFull) {
+				return p, nil
+			}
+			return nil, err
+		}
+		n *= 2
+	}
+}
+
+func eachLine(br *bufio.Reader, name string, fn Func, bad BadValueFunc) error {
+	sc := bufio.NewScanner(br)
+	sc.Buffer(make([]byte, 0, 1<<20), MaxValue)
+	lineNo := 0
+	for sc.Scan() {
+		lineNo++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		loc := name + ":" + strconv.Itoa(lineNo)
+		if !json.Valid(line) {
+			err := syntaxError(line)
+			if berr := bad(loc, line, err); berr != nil {
+				return berr
+			}
+			continue
+		}
+		if err := fn(loc, line); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading %s after line %d: %w", name, lineNo, err)
+	}
+	return nil
+}
+
+func syntaxError(v []byte) error {
+	var x any
+	if err := json.Unmarshal(v, &x); err != nil {
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	return errors.New("invalid JSON")
+}
+
+func eachInArray(br *bufio.Reader, name string, fn Func, bad BadValueFunc) error {
+	dec := json.NewDecoder(br)
+	if _, err := dec.Token(); err != nil { // '['
+		return fmt.Errorf("reading %s: %w", name, err)
+	}
+	for i := 0; dec.More(); i++ {
+		var v json.RawMessage
+		loc := name + ":$[" + strconv.Itoa(i) + "]"
+		if err := dec.Decode(&v); err != nil {
+			return bad(loc, nil, fmt.Errorf("invalid JSON, rest of input skipped: %w", err))
+		}
+		if err := fn(loc, v); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // ']'
+		return bad(name+":$", nil, fmt.Errorf("array not closed: %w", err))
+	}
+	return nil
+}
+
+func eachDocument(br *bufio.Reader, name string, fn Func, bad BadValueFunc) error {
+	dec := json.NewDecoder(br)
+	for i := 0; ; i++ {
+		var v json.RawMessage
+		err := dec.Decode(&v)
+		if err == io.EOF {
+			return nil
+		}
+		loc := name + ":$"
+		if i > 0 {
+			loc = name + ":#" + strconv.Itoa(i+1)
+		}
+		if err != nil {
+			return bad(loc, nil, fmt.Errorf("invalid JSON, rest of input skipped: %w", err))
+		}
+		if err := fn(loc, v); err != nil {
+			return err
+		}
+	}
+}
