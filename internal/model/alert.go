@@ -33,6 +33,9 @@ type Alert struct {
 	IngestedAt     time.Time `json:"ingested_at,omitzero"`
 	Entities       []Entity  `json:"entities,omitempty"`
 	Techniques     []string  `json:"techniques,omitempty"` // ATT&CK ids such as T1059.001
+	// Attributes keeps source fields Watchfloor does not model, such as the
+	// product that raised the alert or TheHive's sourceRef.
+	Attributes map[string]string `json:"attributes,omitempty"`
 	// Raw is the source record as received.
 	Raw json.RawMessage `json:"raw,omitempty"`
 }

@@ -69,6 +69,8 @@ const (
 	EventAlertLinked EventKind = "alert_linked"
 	EventComment     EventKind = "comment"
 	EventRunbook     EventKind = "runbook"
+	// EventRule is used for alerts only: the raising rule changed.
+	EventRule EventKind = "rule"
 )
 
 // EventKinds lists every kind.

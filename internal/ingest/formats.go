@@ -1,0 +1,69 @@
+package ingest
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/watchfloor/watchfloor/internal/ingest/native"
+	"github.com/watchfloor/watchfloor/internal/ingest/record"
+)
+
+// Format is an input format Watchfloor can ingest.
+type Format struct {
+	Name        string
+	Description string
+	Parser      record.Parser
+	// Detect reports whether the head of an input is in this format; nil
+	// means the format is only used when named.
+	Detect func(head []byte) bool
+}
+
+// formats are tried in this order when detecting.
+var formats = []Format{
+	{Name: "native", Description: "Watchfloor JSON/NDJSON, each object typed by its \"record\" key", Parser: native.Parser{}, Detect: native.Detect},
+	{Name: "alerts", Description: "Watchfloor JSON/NDJSON alerts (\"record\" key optional)", Parser: native.Parser{Default: native.TypeAlert}},
+	{Name: "cases", Description: "Watchfloor JSON/NDJSON cases (\"record\" key optional)", Parser: native.Parser{Default: native.TypeCase}},
+	{Name: "case-events", Description: "Watchfloor JSON/NDJSON case events (\"record\" key optional)", Parser: native.Parser{Default: native.TypeCaseEvent}},
+	{Name: "analysts", Description: "Watchfloor JSON/NDJSON analysts (\"record\" key optional)", Parser: native.Parser{Default: native.TypeAnalyst}},
+	{Name: "rules", Description: "Watchfloor JSON/NDJSON detection rules (\"record\" key optional)", Parser: native.Parser{Default: native.TypeRule}},
+}
+
+// Formats lists the formats, sorted by name.
+func Formats() []Format {
+	out := append([]Format(nil), formats...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Lookup returns the named format.
+func Lookup(name string) (Format, error) {
+	for _, f := range formats {
+		if f.Name == name {
+			return f, nil
+		}
+	}
+	return Format{}, fmt.Errorf("unknown format %q (known: %s)", name, strings.Join(names(), ", "))
+}
+
+func names() []string {
+	var out []string
+	for _, f := range Formats() {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+// Detect picks the format of an input from its first bytes.
+func Detect(head []byte) (Format, error) {
+	for _, f := range formats {
+		if f.Detect != nil && f.Detect(head) {
+			return f, nil
+		}
+	}
+	if len(bytes.TrimSpace(head)) == 0 {
+		return formats[0], nil // empty input: nothing to parse
+	}
+	return Format{}, fmt.Errorf("cannot tell the input format from its start; name it with --format (one of %s)", strings.Join(names(), ", "))
+}

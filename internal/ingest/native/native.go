@@ -1,0 +1,261 @@
+// Package native parses Watchfloor's own JSON / NDJSON format: one object per
+// record, its type named by a top-level "record" key ("alert", "case",
+// "case_event", "analyst", "rule", "finding", "team", "shift", "sla_policy"),
+// its fields spelled as the JSON tags of the model types.
+package native
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/watchfloor/watchfloor/internal/ingest/jsonstream"
+	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/model"
+)
+
+// Record types of the native format.
+const (
+	TypeAlert     = "alert"
+	TypeCase      = "case"
+	TypeCaseEvent = "case_event"
+	TypeAnalyst   = "analyst"
+	TypeRule      = "rule"
+	TypeFinding   = "finding"
+	TypeTeam      = "team"
+	TypeShift     = "shift"
+	TypeSLA       = "sla_policy"
+)
+
+// Types lists the record types of the native format.
+var Types = []string{TypeAlert, TypeCase, TypeCaseEvent, TypeAnalyst, TypeRule, TypeFinding, TypeTeam, TypeShift, TypeSLA}
+
+// Parser parses native records. Default is the record type assumed for
+// objects without a "record" key; empty means such objects are rejected.
+type Parser struct {
+	Default string
+}
+
+// Detect reports whether head starts like native JSON: an object with a
+// "record" key naming a known type.
+func Detect(head []byte) bool {
+	t, ok := peekType(head)
+	if !ok {
+		return false
+	}
+	for _, v := range Types {
+		if v == t {
+			return true
+		}
+	}
+	return false
+}
+
+var recordKey = []byte(`"record"`)
+
+// peekType finds the first "record" key's string value without decoding the
+// whole object. Inside JSON strings a quote is always escaped, so the byte
+// sequence `"record"` followed by a colon can only be a key.
+func peekType(b []byte) (string, bool) {
+	for off := 0; ; {
+		i := bytes.Index(b[off:], recordKey)
+		if i < 0 {
+			return "", false
+		}
+		rest := bytes.TrimLeft(b[off+i+len(recordKey):], " \t\r\n")
+		if len(rest) == 0 || rest[0] != ':' {
+			off += i + len(recordKey)
+			continue
+		}
+		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+		if len(rest) == 0 || rest[0] != '"' {
+			return "", false
+		}
+		end := bytes.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return "", false
+		}
+		return string(rest[1 : 1+end]), true
+	}
+}
+
+// Parse streams the records of r to emit.
+func (p Parser) Parse(ctx context.Context, r io.Reader, name string, emit record.Emit) error {
+	n := 0
+	return jsonstream.Each(r, name, func(loc string, v []byte) error {
+		if n++; n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return emit(p.decode(loc, v))
+	}, func(loc string, v []byte, err error) error {
+		return emit(record.Record{Loc: loc, Raw: bytes.Clone(v), Err: err})
+	})
+}
+
+func (p Parser) decode(loc string, v []byte) record.Record {
+	typ, ok := peekType(v)
+	if !ok {
+		typ = p.Default
+	}
+	if typ == "" {
+		return record.Reject(loc, bytes.Clone(v), `no "record" key saying what the object is (one of %s)`, strings.Join(Types, ", "))
+	}
+	rec := record.Record{Loc: loc}
+	var err error
+	var got string
+	switch typ {
+	case TypeAlert:
+		x := struct {
+			Record string `json:"record"`
+			*model.Alert
+		}{Alert: &model.Alert{}}
+		err, got = decodeStrict(v, &x), x.Record
+		if err == nil {
+			err = checkAlert(x.Alert)
+			rec.Alert = x.Alert
+		}
+	case TypeCase:
+		x := struct {
+			Record string `json:"record"`
+			*model.Case
+		}{Case: &model.Case{}}
+		err, got = decodeStrict(v, &x), x.Record
+		if err == nil {
+			err = checkKey("case", x.Source, x.ExternalID)
+			rec.Case = x.Case
+		}
+	case TypeCaseEvent:
+		x := struct {
+			Record string `json:"record"`
+			*model.CaseEvent
+		}{CaseEvent: &model.CaseEvent{}}
+		err, got = decodeStrict(v, &x), x.Record
+		if err == nil {
+			err = checkEvent(x.CaseEvent)
+			rec.Event = x.CaseEvent
+		}
+	case TypeAnalyst:
+		x := struct {
+			Record string `json:"record"`
+			*model.Analyst
+		}{Analyst: &model.Analyst{Active: true}}
+		err, got = decodeStrict(v, &x), x.Record
+		if err == nil && x.ExternalID == "" {
+			err = fmt.Errorf("analyst has no external_id")
+		}
+		rec.Analyst = x.Analyst
+	case TypeRule:
+		x := struct {
+			Record string `json:"record"`
+			*model.Rule
+		}{Rule: &model.Rule{Enabled: true}}
+		err, got = decodeStrict(v, &x), x.Record
+		if err == nil {
+			err = checkKey("rule", x.Source, x.ExternalID)
+		}
+		rec.Rule = x.Rule
+	case TypeFinding:
+		x := struct {
+			Record string `json:"record"`
+			*model.Finding
+		}{Finding: &model.Finding{}}
+		err, got = decodeStrict(v, &x), x.Record
+		if err == nil {
+			err = checkKey("finding", x.Source, x.ExternalID)
+		}
+		rec.Finding = x.Finding
+	case TypeTeam:
+		x := struct {
+			Record string `json:"record"`
+			*model.Team
+		}{Team: &model.Team{}}
+		err, got = decodeStrict(v, &x), x.Record
+		rec.Team = x.Team
+	case TypeShift:
+		x := struct {
+			Record string `json:"record"`
+			*model.Shift
+		}{Shift: &model.Shift{}}
+		err, got = decodeStrict(v, &x), x.Record
+		rec.Shift = x.Shift
+	case TypeSLA:
+		x := struct {
+			Record string `json:"record"`
+			*model.SLAPolicy
+		}{SLAPolicy: &model.SLAPolicy{}}
+		err, got = decodeStrict(v, &x), x.Record
+		rec.SLA = x.SLAPolicy
+	default:
+		return record.Reject(loc, bytes.Clone(v), "unknown record type %q (want one of %s)", typ, strings.Join(Types, ", "))
+	}
+	if err == nil && got != "" && got != typ {
+		err = fmt.Errorf("record type %q is not the first \"record\" key's %q", got, typ)
+	}
+	if err != nil {
+		return record.Record{Loc: loc, Raw: bytes.Clone(v), Err: err}
+	}
+	return rec
+}
+
+func decodeStrict(v []byte, dst any) error {
+	if err := json.Unmarshal(v, dst); err != nil {
+		return describe(err)
+	}
+	return nil
+}
+
+// describe turns decoding errors into a message naming the field.
+func describe(err error) error {
+	var te *json.UnmarshalTypeError
+	if ok := asType(err, &te); ok && te.Field != "" {
+		return fmt.Errorf("field %q: cannot use JSON %s as %s", te.Field, te.Value, te.Type)
+	}
+	return err
+}
+
+func asType(err error, te **json.UnmarshalTypeError) bool {
+	t, ok := err.(*json.UnmarshalTypeError)
+	if ok {
+		*te = t
+	}
+	return ok
+}
+
+func checkKey(what, source, ext string) error {
+	switch {
+	case source == "":
+		return fmt.Errorf("%s has no source", what)
+	case ext == "":
+		return fmt.Errorf("%s has no external_id", what)
+	}
+	return nil
+}
+
+func checkAlert(a *model.Alert) error {
+	if err := checkKey("alert", a.Source, a.ExternalID); err != nil {
+		return err
+	}
+	if !a.Disposition.Valid() {
+		return fmt.Errorf("field \"disposition\": unknown value %q", a.Disposition)
+	}
+	return nil
+}
+
+func checkEvent(e *model.CaseEvent) error {
+	switch {
+	case e.CaseID == 0 && e.CaseExternalID == "":
+		return fmt.Errorf("case event names no case (case_external_id)")
+	case !e.Kind.Valid():
+		return fmt.Errorf("field \"kind\": unknown event kind %q", e.Kind)
+	case e.At.IsZero():
+		return fmt.Errorf("field \"at\": the event has no time")
+	case e.Source == "":
+		return fmt.Errorf("case event has no source")
+	}
+	return nil
+}

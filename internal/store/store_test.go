@@ -1,0 +1,376 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+// engines runs a conformance test against every engine available: SQLite
+// always, PostgreSQL when WATCHFLOOR_TEST_POSTGRES names a server.
+func engines(t *testing.T, test func(t *testing.T, open func() *store.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "wf.db")
+		test(t, func() *store.Store { return openT(t, path) })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := PostgresDSN(t)
+		test(t, func() *store.Store { return openT(t, dsn) })
+	})
+}
+
+// PostgresDSN returns a DSN for a fresh schema on the test server, dropped
+// when the test ends, or skips the test when no server is configured.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("WATCHFLOOR_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("WATCHFLOOR_TEST_POSTGRES is not set; skipping the PostgreSQL run (e.g. WATCHFLOOR_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test)")
+	}
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	schema := fmt.Sprintf("wf_test_%d", time.Now().UnixNano())
+	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatalf("creating test schema: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err == nil {
+			db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+			db.Close()
+		}
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema
+}
+
+func openT(t *testing.T, dsn string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("opening store: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func ts(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.UTC()
+}
+
+func apply(t *testing.T, s *store.Store, b *store.Batch) store.Result {
+	t.Helper()
+	res, err := s.Apply(context.Background(), b)
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	return res
+}
+
+func counts(t *testing.T, s *store.Store) map[string]int64 {
+	t.Helper()
+	c, err := s.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestAlertsIdempotentAndVersioned(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		ctx := context.Background()
+		alerts := []model.Alert{
+			{Source: "edr", ExternalID: "a1", Title: "Mimikatz", Severity: model.SeverityHigh, RuleID: "r1",
+				CreatedAt: ts("2026-03-01T10:00:00Z"), OccurredAt: ts("2026-03-01T09:58:00Z"),
+				Entities: []model.Entity{{Type: "host", Value: "ws-1"}}, Techniques: []string{"T1003.001"}},
+			{Source: "edr", ExternalID: "a2", Title: "<img src=x onerror=alert(1)>", Severity: model.SeverityLow, CreatedAt: ts("2026-03-01T10:01:00Z")},
+		}
+		res := apply(t, s, &store.Batch{Alerts: alerts})
+		if res.Inserted[store.KindAlert] != 2 {
+			t.Fatalf("inserted %v, want 2 alerts", res.Inserted)
+		}
+		res = apply(t, s, &store.Batch{Alerts: alerts})
+		if res.Inserted[store.KindAlert] != 0 || res.Unchanged[store.KindAlert] != 2 {
+			t.Fatalf("second apply: inserted %v unchanged %v", res.Inserted, res.Unchanged)
+		}
+		changed := alerts[0]
+		changed.Disposition = model.DispositionFalsePositive
+		changed.Status = "closed"
+		res = apply(t, s, &store.Batch{Alerts: []model.Alert{changed}})
+		if res.Updated[store.KindAlert] != 1 {
+			t.Fatalf("update: %+v", res)
+		}
+		got, err := s.GetAlert(ctx, "edr", "a1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Disposition != model.DispositionFalsePositive || got.Status != "closed" || got.Entities[0].Value != "ws-1" ||
+			got.Techniques[0] != "T1003.001" || !got.OccurredAt.Equal(ts("2026-03-01T09:58:00Z")) {
+			t.Fatalf("stored alert %+v", got)
+		}
+		evs, err := s.AlertEvents(ctx, got.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 2 || evs[0].Kind != model.EventStatus || evs[0].New != "closed" || evs[1].Kind != model.EventDisposition || evs[1].New != "false_positive" {
+			t.Fatalf("alert events %+v", evs)
+		}
+		if c := counts(t, s); c["alerts"] != 2 || c["alert_events"] != 2 {
+			t.Fatalf("counts %v", c)
+		}
+	})
+}
+
+func TestDuplicateKeyInOneBatchIsAnUpdate(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		a := model.Alert{Source: "x", ExternalID: "1", Title: "t", Status: "new", CreatedAt: ts("2026-01-01T00:00:00Z")}
+		b := a
+		b.Status = "closed"
+		res := apply(t, s, &store.Batch{Alerts: []model.Alert{a, b}})
+		if res.Inserted[store.KindAlert] != 1 || res.Updated[store.KindAlert] != 1 {
+			t.Fatalf("result %+v", res)
+		}
+		got, _ := s.GetAlert(context.Background(), "x", "1")
+		if got.Status != "closed" {
+			t.Fatalf("status %q", got.Status)
+		}
+	})
+}
+
+func TestCaseSnapshotsBecomeEvents(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		ctx := context.Background()
+		snap := model.Case{Source: "thehive", ExternalID: "c1", Title: "Phishing wave", Priority: model.P2,
+			Status: "New", CreatedAt: ts("2026-03-02T08:00:00Z"), UpdatedAt: ts("2026-03-02T08:00:00Z")}
+		apply(t, s, &store.Batch{Cases: []model.Case{snap}})
+		apply(t, s, &store.Batch{Cases: []model.Case{snap}}) // idempotent
+		c, err := s.GetCase(ctx, "thehive", "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, _ := s.CaseEvents(ctx, c.ID)
+		if want := "created priority status"; kinds(evs) != want {
+			t.Fatalf("events %q, want %q", kinds(evs), want)
+		}
+		if c.Stage != model.StageNew || c.Priority != model.P2 {
+			t.Fatalf("projection %+v", c)
+		}
+
+		// The analyst picks it up, then it is resolved.
+		snap2 := snap
+		snap2.Status, snap2.Assignee, snap2.UpdatedAt = "InProgress", "alice", ts("2026-03-02T08:20:00Z")
+		snap3 := snap2
+		snap3.Status, snap3.Disposition, snap3.UpdatedAt = "Resolved", model.DispositionTruePositive, ts("2026-03-02T12:00:00Z")
+		res := apply(t, s, &store.Batch{Cases: []model.Case{snap2, snap3}})
+		if res.Updated[store.KindCase] != 2 {
+			t.Fatalf("result %+v", res)
+		}
+		// A stale snapshot changes nothing.
+		res = apply(t, s, &store.Batch{Cases: []model.Case{snap2}})
+		if res.Unchanged[store.KindCase] != 1 {
+			t.Fatalf("stale: %+v", res)
+		}
+		c, _ = s.GetCase(ctx, "thehive", "c1")
+		if c.Stage != model.StageResolved || c.Assignee != "alice" || c.Disposition != model.DispositionTruePositive ||
+			!c.AcknowledgedAt.Equal(ts("2026-03-02T08:20:00Z")) || !c.ResolvedAt.Equal(ts("2026-03-02T12:00:00Z")) {
+			t.Fatalf("projection %+v", c)
+		}
+		evs, _ = s.CaseEvents(ctx, c.ID)
+		if want := "created priority status status stage assignee status stage disposition"; kinds(evs) != want {
+			t.Fatalf("events %q, want %q", kinds(evs), want)
+		}
+		if err := s.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestFirstSightingDatesMilestones(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		ctx := context.Background()
+		snap := model.Case{Source: "src", ExternalID: "c9", Title: "Closed on arrival", Priority: model.P3, Status: "Closed",
+			CreatedAt: ts("2026-01-01T00:00:00Z"), ResolvedAt: ts("2026-01-01T05:00:00Z"), ClosedAt: ts("2026-01-02T00:00:00Z"),
+			UpdatedAt: ts("2026-01-02T00:00:00Z")}
+		apply(t, s, &store.Batch{Cases: []model.Case{snap}})
+		c, _ := s.GetCase(ctx, "src", "c9")
+		if c.Stage != model.StageClosed || !c.ResolvedAt.Equal(snap.ResolvedAt) || !c.ClosedAt.Equal(snap.ClosedAt) || !c.AcknowledgedAt.Equal(snap.ResolvedAt) {
+			t.Fatalf("projection %+v", c)
+		}
+	})
+}
+
+func kinds(evs []model.CaseEvent) string {
+	var k []string
+	for _, e := range evs {
+		k = append(k, string(e.Kind))
+	}
+	return strings.Join(k, " ")
+}
+
+func TestExplicitEventsDedupReplayAndReopen(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		ctx := context.Background()
+		apply(t, s, &store.Batch{Cases: []model.Case{{Source: "sn", ExternalID: "INC1", Title: "t", Status: "New",
+			CreatedAt: ts("2026-02-01T00:00:00Z"), UpdatedAt: ts("2026-02-01T00:00:00Z")}}})
+		ev := func(id, at, kind, old, new string) model.CaseEvent {
+			return model.CaseEvent{CaseSource: "sn", CaseExternalID: "INC1", ExternalID: id, At: ts(at), Source: "sn",
+				Kind: model.EventKind(kind), Old: old, New: new}
+		}
+		evs := []model.CaseEvent{
+			ev("1", "2026-02-01T01:00:00Z", "status", "New", "Active"),
+			ev("3", "2026-02-01T05:00:00Z", "status", "Active", "Resolved"),
+			ev("4", "2026-02-01T07:00:00Z", "status", "Resolved", "Active"), // reopened
+			ev("5", "2026-02-01T09:00:00Z", "status", "Active", "Closed"),
+		}
+		res := apply(t, s, &store.Batch{Events: evs})
+		if res.Events != 8 { // each status event derives its stage event
+			t.Fatalf("events appended %d, want 8", res.Events)
+		}
+		res = apply(t, s, &store.Batch{Events: evs})
+		if res.Events != 0 {
+			t.Fatalf("re-apply appended %d", res.Events)
+		}
+		// A late event from before the newest one forces a replay.
+		res = apply(t, s, &store.Batch{Events: []model.CaseEvent{ev("2", "2026-02-01T02:00:00Z", "assignee", "", "bob")}})
+		if res.Events != 1 {
+			t.Fatalf("late event appended %d", res.Events)
+		}
+		c, _ := s.GetCase(ctx, "sn", "INC1")
+		if c.Stage != model.StageClosed || c.Assignee != "bob" || !c.AcknowledgedAt.Equal(ts("2026-02-01T01:00:00Z")) ||
+			!c.ResolvedAt.Equal(ts("2026-02-01T05:00:00Z")) || !c.ClosedAt.Equal(ts("2026-02-01T09:00:00Z")) {
+			t.Fatalf("projection %+v", c)
+		}
+		if n, _ := s.CaseReopens(ctx, c.ID); n != 1 {
+			t.Fatalf("reopens %d, want 1", n)
+		}
+		if err := s.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// An event for an unknown case is rejected, the rest lands.
+		res = apply(t, s, &store.Batch{Events: []model.CaseEvent{
+			{CaseSource: "sn", CaseExternalID: "NOPE", At: ts("2026-02-02T00:00:00Z"), Source: "sn", Kind: model.EventComment, New: "x"},
+			ev("6", "2026-02-02T00:00:00Z", "comment", "", "done"),
+		}})
+		if len(res.Rejects) != 1 || res.Rejects[0].Index != 0 || !strings.Contains(res.Rejects[0].Err.Error(), "unknown case sn/NOPE") || res.Events != 1 {
+			t.Fatalf("rejects %+v events %d", res.Rejects, res.Events)
+		}
+	})
+}
+
+func TestAlertsLinkToCasesInEitherOrder(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		ctx := context.Background()
+		// Alert first, case later.
+		apply(t, s, &store.Batch{Alerts: []model.Alert{{Source: "soar", ExternalID: "al1", Title: "x", CaseExternalID: "C1", CreatedAt: ts("2026-01-05T00:00:00Z")}}})
+		apply(t, s, &store.Batch{Cases: []model.Case{{Source: "soar", ExternalID: "C1", Title: "c", CreatedAt: ts("2026-01-05T00:01:00Z")}}})
+		// Case first, alert later.
+		apply(t, s, &store.Batch{Alerts: []model.Alert{{Source: "soar", ExternalID: "al2", Title: "y", CaseExternalID: "C1", CreatedAt: ts("2026-01-05T00:02:00Z")}}})
+		c, _ := s.GetCase(ctx, "soar", "C1")
+		got, err := s.ListAlerts(ctx, store.AlertFilter{CaseID: c.ID})
+		if err != nil || len(got) != 2 {
+			t.Fatalf("linked alerts %d, err %v", len(got), err)
+		}
+		evs, _ := s.CaseEvents(ctx, c.ID)
+		if want := "alert_linked created alert_linked"; kinds(evs) != want {
+			t.Fatalf("events %q want %q", kinds(evs), want)
+		}
+		if err := s.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestReferenceData(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		b := &store.Batch{
+			Teams:    []model.Team{{Name: "Blue", Lead: "carol"}},
+			Shifts:   []model.Shift{{Name: "day", Start: "07:00", Duration: 8 * time.Hour, Days: []time.Weekday{1, 2, 3, 4, 5}}, {Name: "bad", Start: "7am", Duration: time.Hour}},
+			Analysts: []model.Analyst{{ExternalID: "alice", Name: "Alice", Tier: model.TierL2, Skills: []model.Skill{{Name: "malware", Level: 4}}, Active: true}},
+			Rules:    []model.Rule{{Source: "sigma", ExternalID: "r-1", Name: "Suspicious PowerShell", Techniques: []string{"T1059.001"}, Enabled: true}},
+			SLA: []model.SLAPolicy{{Name: "default", Version: 1, EffectiveFrom: ts("2026-01-01T00:00:00Z"),
+				Targets: map[model.Priority]model.SLATarget{model.P1: {Acknowledge: 15 * time.Minute, Resolve: 4 * time.Hour}}}},
+			Findings: []model.Finding{{Source: "inspector", ExternalID: "f1", Class: model.FindingVulnerability, Title: "CVE-2023-1"}},
+		}
+		res := apply(t, s, b)
+		if len(res.Rejects) != 1 || res.Rejects[0].Kind != store.KindShift || res.Rejects[0].Index != 1 {
+			t.Fatalf("rejects %+v", res.Rejects)
+		}
+		res = apply(t, s, b)
+		if n := res.Inserted[store.KindAnalyst] + res.Inserted[store.KindRule] + res.Inserted[store.KindTeam] + res.Inserted[store.KindFinding]; n != 0 {
+			t.Fatalf("second apply changed %v", res.Inserted)
+		}
+		c := counts(t, s)
+		for table, want := range map[string]int64{"teams": 1, "shifts": 1, "analysts": 1, "rules": 1, "sla_policies": 1, "findings": 1} {
+			if c[table] != want {
+				t.Errorf("%s: %d rows, want %d", table, c[table], want)
+			}
+		}
+	})
+}
+
+func TestConcurrentWritersStoreEachEventOnce(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s1 := open()
+		s2 := open() // a second process on the same database
+		ctx := context.Background()
+		apply(t, s1, &store.Batch{Cases: []model.Case{{Source: "p", ExternalID: "C", Title: "c", CreatedAt: ts("2026-01-01T00:00:00Z")}}})
+		var evs []model.CaseEvent
+		for i := range 50 {
+			evs = append(evs, model.CaseEvent{CaseSource: "p", CaseExternalID: "C", ExternalID: fmt.Sprint(i),
+				At: ts("2026-01-01T00:00:00Z").Add(time.Duration(50-i) * time.Minute), Source: "p", Kind: model.EventComment, New: fmt.Sprint(i)})
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 2)
+		for _, s := range []*store.Store{s1, s2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range evs {
+					if _, err := s.Apply(ctx, &store.Batch{Events: evs[i : i+1]}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if c := counts(t, s1); c["case_events"] != 51 {
+			t.Fatalf("case_events %d, want 51", c["case_events"])
+		}
+		if err := s1.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
