@@ -43,11 +43,13 @@ func Each(r io.Reader, name string, fn Func, bad BadValueFunc) error {
 		return eachInArray(br, name, fn, bad)
 	}
 	// Decide between NDJSON and pretty-printed documents from the first line.
-	line, err := peekLine(br)
+	line, whole, err := peekLine(br)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
-	if json.Valid(bytes.TrimSpace(line)) {
+	// A first line longer than the buffer is one huge value on one line:
+	// pretty-printed documents break lines early.
+	if !whole || json.Valid(bytes.TrimSpace(line)) {
 		return eachLine(br, name, fn, bad)
 	}
 	return eachDocument(br, name, fn, bad)
@@ -55,40 +57,40 @@ func Each(r io.Reader, name string, fn Func, bad BadValueFunc) error {
 
 func firstByte(br *bufio.Reader) (byte, error) {
 	for {
-		b, err := br.ReadByte()
+		p, err := br.Peek(1)
 		if err != nil {
 			return 0, err
 		}
-		switch b {
+		switch p[0] {
 		case ' ', '\t', '\r', '\n':
+			br.Discard(1)
 			continue
 		case 0xEF: // UTF-8 byte order mark
-			if p, _ := br.Peek(2); bytes.Equal(p, []byte{0xBB, 0xBF}) {
-				br.Discard(2)
+			if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+				br.Discard(3)
 				continue
 			}
 		}
-		if err := br.UnreadByte(); err != nil {
-			return 0, err
-		}
-		return b, nil
+		return p[0], nil
 	}
 }
 
-// peekLine returns the first line without consuming it; a line longer than
-// the buffer is returned truncated (and so judged not valid on its own).
-func peekLine(br *bufio.Reader) ([]byte, error) {
+// peekLine returns the first line without consuming it; whole is false when
+// the line is longer than the reader's buffer and so was cut.
+func peekLine(br *bufio.Reader) (line []byte, whole bool, err error) {
 	n := 4096
 	for {
 		p, err := br.Peek(n)
 		if i := bytes.IndexByte(p, '\n'); i >= 0 {
-			return p[:i], nil
+			return p[:i], true, nil
 		}
-		if err != nil {
-			if err == io.EOF || errors.Is(err, bufio.ErrBufferFull) {
-				return p, nil
-			}
-			return nil, err
+		switch {
+		case err == io.EOF:
+			return p, true, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			return p, false, nil
+		case err != nil:
+			return nil, false, err
 		}
 		n *= 2
 	}

@@ -259,3 +259,59 @@ func checkEvent(e *model.CaseEvent) error {
 	}
 	return nil
 }
+
+// Writer writes records in the native format, one JSON object per line, so
+// that Parser reads back exactly what was written.
+type Writer struct {
+	w   io.Writer
+	buf []byte
+}
+
+// NewWriter returns a Writer on w. Callers buffer w themselves.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+
+// Write encodes one record; rejected records are an error.
+func (nw *Writer) Write(rec record.Record) error {
+	var typ string
+	var v any
+	switch {
+	case rec.Err != nil:
+		return fmt.Errorf("writing %s: record is a reject: %w", rec.Loc, rec.Err)
+	case rec.Alert != nil:
+		typ, v = TypeAlert, rec.Alert
+	case rec.Case != nil:
+		typ, v = TypeCase, rec.Case
+	case rec.Event != nil:
+		typ, v = TypeCaseEvent, rec.Event
+	case rec.Analyst != nil:
+		typ, v = TypeAnalyst, rec.Analyst
+	case rec.Rule != nil:
+		typ, v = TypeRule, rec.Rule
+	case rec.Finding != nil:
+		typ, v = TypeFinding, rec.Finding
+	case rec.Team != nil:
+		typ, v = TypeTeam, rec.Team
+	case rec.Shift != nil:
+		typ, v = TypeShift, rec.Shift
+	case rec.SLA != nil:
+		typ, v = TypeSLA, rec.SLA
+	default:
+		return fmt.Errorf("writing %s: empty record", rec.Loc)
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding %s %s: %w", typ, rec.Loc, err)
+	}
+	nw.buf = append(nw.buf[:0], `{"record":"`...)
+	nw.buf = append(nw.buf, typ...)
+	nw.buf = append(nw.buf, '"')
+	if len(body) > 2 {
+		nw.buf = append(nw.buf, ',')
+		nw.buf = append(nw.buf, body[1:]...)
+	} else {
+		nw.buf = append(nw.buf, '}')
+	}
+	nw.buf = append(nw.buf, '\n')
+	_, err = nw.w.Write(nw.buf)
+	return err
+}
