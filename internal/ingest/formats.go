@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
+	"github.com/watchfloor/watchfloor/internal/ingest/ocsf"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 )
 
@@ -22,6 +23,7 @@ type Format struct {
 
 // formats are tried in this order when detecting.
 var formats = []Format{
+	{Name: "ocsf", Description: "OCSF 1.x findings: Detection 2004 and Security 2001 as alerts, Incident 2005 as cases, Vulnerability 2002 and Compliance 2003 as posture findings", Parser: record.ParserFunc(ocsf.Parse), Detect: ocsf.Detect},
 	{Name: "native", Description: "Watchfloor JSON/NDJSON, each object typed by its \"record\" key", Parser: native.Parser{}, Detect: native.Detect},
 	{Name: "alerts", Description: "Watchfloor JSON/NDJSON alerts (\"record\" key optional)", Parser: native.Parser{Default: native.TypeAlert}},
 	{Name: "cases", Description: "Watchfloor JSON/NDJSON cases (\"record\" key optional)", Parser: native.Parser{Default: native.TypeCase}},
@@ -63,7 +65,7 @@ func Detect(head []byte) (Format, error) {
 		}
 	}
 	if len(bytes.TrimSpace(head)) == 0 {
-		return formats[0], nil // empty input: nothing to parse
+		return Lookup("native") // empty input: nothing to parse, any parser will do
 	}
 	return Format{}, fmt.Errorf("cannot tell the input format from its start; name it with --format (one of %s)", strings.Join(names(), ", "))
 }

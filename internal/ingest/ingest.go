@@ -71,8 +71,6 @@ var ErrRejects = errors.New("some records were rejected")
 
 // Run ingests r (named name in locations) into w.
 func Run(ctx context.Context, w Writer, r io.Reader, name string, opt Options) (Summary, error) {
-	start := time.Now()
-	sum := Summary{Result: store.Result{Inserted: map[store.Kind]int{}, Updated: map[store.Kind]int{}, Unchanged: map[store.Kind]int{}}}
 	br := bufio.NewReaderSize(r, 1<<20)
 	f, err := Lookup(opt.Format)
 	if opt.Format == "" {
@@ -80,9 +78,17 @@ func Run(ctx context.Context, w Writer, r io.Reader, name string, opt Options) (
 		f, err = Detect(head)
 	}
 	if err != nil {
-		return sum, err
+		return Summary{}, err
 	}
-	sum.Format = f.Name
+	return RunFormat(ctx, w, f, br, name, opt)
+}
+
+// RunFormat ingests r with the given format's parser; generators that are
+// not files (the demo simulation) come in this way too.
+func RunFormat(ctx context.Context, w Writer, f Format, r io.Reader, name string, opt Options) (Summary, error) {
+	start := time.Now()
+	sum := Summary{Format: f.Name, Result: store.Result{Inserted: map[store.Kind]int{}, Updated: map[store.Kind]int{}, Unchanged: map[store.Kind]int{}}}
+	br := r
 	size := opt.BatchSize
 	if size <= 0 {
 		size = 5000

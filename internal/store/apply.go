@@ -558,8 +558,12 @@ func (a *applier) upsertCase(c *model.Case) error {
 	if err != nil {
 		return err
 	}
+	// A snapshot is news only when it is newer than what the store knows:
+	// a higher version, or (without versions) a later update time than both
+	// the last snapshot and the newest event already in the log.
 	stale := (c.Version > 0 && c.Version <= sc.version) ||
-		(c.Version == 0 && !c.UpdatedAt.IsZero() && !sc.updatedAt.IsZero() && c.UpdatedAt.Before(sc.updatedAt))
+		(c.Version == 0 && !c.UpdatedAt.IsZero() &&
+			(!c.UpdatedAt.After(sc.updatedAt) && !sc.updatedAt.IsZero() || !c.UpdatedAt.After(sc.c.LastEventAt)))
 	if stale {
 		a.res.Unchanged[KindCase]++
 		return nil
@@ -607,7 +611,7 @@ func (a *applier) linkCaseAlerts(id int64, c *model.Case) error {
 			return fmt.Errorf("linking alert %s to case %s: %w", ext, c.ExternalID, err)
 		}
 	}
-	rows, err := a.query(`UPDATE alerts SET case_id = ? WHERE source = ? AND case_ext_id = ? AND case_id IS NULL
+	rows, err := a.query(`UPDATE alerts SET case_id = ? WHERE source = ? AND case_ext_id = ? AND case_ext_id <> '' AND case_id IS NULL
 		RETURNING external_id, created_at`, id, c.Source, c.ExternalID)
 	if err != nil {
 		return fmt.Errorf("linking alerts to case %s: %w", c.ExternalID, err)

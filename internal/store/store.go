@@ -239,3 +239,26 @@ func fromMicros(n sql.NullInt64) time.Time {
 	}
 	return time.UnixMicro(n.Int64).UTC()
 }
+
+// String names the engine and, for SQLite, the file (a PostgreSQL URL is not
+// shown: it may carry a password).
+func (e Engine) Describe(dsn string) string {
+	if e == SQLite {
+		return "sqlite " + dsn
+	}
+	return "postgres"
+}
+
+// OpenReadOnly opens an existing SQLite store for reading only, without
+// migrating it (for monitors and tests watching another process's store).
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	r, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	return &Store{engine: SQLite, w: r, r: r, Statuses: model.DefaultStatusMap}, nil
+}

@@ -1,0 +1,243 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05Z")
+}
+
+func (a *app) statusCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show what the store holds: record counts, alert sources, open cases by stage and priority",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			o, err := st.Overview(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if a.format == "json" {
+				return a.render(output.Table{JSON: o})
+			}
+			t := output.Table{Title: "Store " + st.Engine().Describe(a.db), Columns: []string{"table", "rows"}}
+			for _, name := range store.Tables {
+				t.Rows = append(t.Rows, []string{name, strconv.FormatInt(o.Counts[name], 10)})
+			}
+			if err := a.render(t); err != nil {
+				return err
+			}
+			if !o.FirstAlert.IsZero() {
+				fmt.Fprintf(a.stdout, "\nalerts created %s … %s\n\n", fmtTime(o.FirstAlert), fmtTime(o.LastAlert))
+			}
+			src := output.Table{Title: "Alerts by source", Columns: []string{"source", "alerts"}}
+			keys := make([]string, 0, len(o.AlertsBySource))
+			for k := range o.AlertsBySource {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				src.Rows = append(src.Rows, []string{k, strconv.FormatInt(o.AlertsBySource[k], 10)})
+			}
+			if err := a.render(src); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout)
+			open := output.Table{Title: "Open cases by stage and priority", Columns: []string{"stage", "P1", "P2", "P3", "P4", "P5", "unset", "total"}}
+			for _, stage := range model.Stages {
+				m, ok := o.OpenCases[stage]
+				if !ok {
+					continue
+				}
+				row := []string{string(stage)}
+				var total int64
+				for p := model.P1; p <= model.P5+1; p++ {
+					k := p
+					if p > model.P5 {
+						k = model.PriorityUnknown
+					}
+					row = append(row, strconv.FormatInt(m[k], 10))
+					total += m[k]
+				}
+				open.Rows = append(open.Rows, append(row, strconv.FormatInt(total, 10)))
+			}
+			return a.render(open)
+		},
+	}
+	a.addDemoFlag(cmd)
+	return cmd
+}
+
+func (a *app) alertsCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "alerts", Short: "List and inspect alerts"}
+	var f store.AlertFilter
+	var since time.Duration
+	var minSev, disp string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List alerts, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if f.MinSeverity, err = model.ParseSeverity(minSev); err != nil {
+				return fmt.Errorf("--min-severity: %w", err)
+			}
+			if f.Disposition, err = model.ParseDisposition(disp); err != nil {
+				return fmt.Errorf("--disposition: %w", err)
+			}
+			st, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if since > 0 {
+				o, err := st.Overview(cmd.Context())
+				if err != nil {
+					return err
+				}
+				f.Since = o.LastAlert.Add(-since)
+			}
+			alerts, err := st.ListAlerts(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			if a.format == "json" {
+				return a.render(output.Table{JSON: alerts})
+			}
+			t := output.Table{Columns: []string{"id", "source", "external_id", "created", "severity", "rule", "disposition", "case", "title"}}
+			for _, al := range alerts {
+				t.Rows = append(t.Rows, []string{strconv.FormatInt(al.ID, 10), al.Source, al.ExternalID, fmtTime(al.CreatedAt),
+					al.Severity.String(), al.RuleName, string(al.Disposition), al.CaseExternalID, al.Title})
+			}
+			return a.render(t)
+		},
+	}
+	fl := list.Flags()
+	fl.StringVar(&f.Source, "source", "", "only alerts from this source")
+	fl.StringVar(&minSev, "min-severity", "", "only alerts at or above this severity")
+	fl.StringVar(&disp, "disposition", "", "only alerts with this disposition")
+	fl.StringVar(&f.RuleID, "rule", "", "only alerts raised by this rule id")
+	fl.DurationVar(&since, "last", 0, "only alerts created in this span before the newest alert (e.g. 24h)")
+	fl.IntVar(&f.Limit, "limit", 50, "maximum alerts to list")
+	fl.Int64Var(&f.AfterID, "before-id", 0, "page: only alerts with a smaller id")
+	a.addDemoFlag(list)
+	cmd.AddCommand(list)
+	return cmd
+}
+
+func (a *app) casesCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "cases", Short: "List and inspect cases"}
+	var f store.CaseFilter
+	var stage, prio string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List cases, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if stage != "" {
+				if f.Stage, err = model.ParseStage(stage); err != nil {
+					return fmt.Errorf("--stage: %w", err)
+				}
+			}
+			if f.Priority, err = model.ParsePriority(prio); err != nil {
+				return fmt.Errorf("--priority: %w", err)
+			}
+			st, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			cases, err := st.ListCases(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			if a.format == "json" {
+				return a.render(output.Table{JSON: cases})
+			}
+			t := output.Table{Columns: []string{"id", "source", "external_id", "created", "priority", "stage", "status", "assignee", "disposition", "title"}}
+			for _, c := range cases {
+				t.Rows = append(t.Rows, []string{strconv.FormatInt(c.ID, 10), c.Source, c.ExternalID, fmtTime(c.CreatedAt),
+					c.Priority.String(), string(c.Stage), c.Status, c.Assignee, string(c.Disposition), c.Title})
+			}
+			return a.render(t)
+		},
+	}
+	fl := list.Flags()
+	fl.StringVar(&f.Source, "source", "", "only cases from this source")
+	fl.StringVar(&stage, "stage", "", "only cases in this stage")
+	fl.BoolVar(&f.Open, "open", false, "only cases not resolved or closed")
+	fl.StringVar(&prio, "priority", "", "only cases of this priority (P1…P5)")
+	fl.StringVar(&f.Assignee, "assignee", "", "only cases assigned to this analyst")
+	fl.IntVar(&f.Limit, "limit", 50, "maximum cases to list")
+	fl.Int64Var(&f.AfterID, "before-id", 0, "page: only cases with a smaller id")
+	a.addDemoFlag(list)
+
+	show := &cobra.Command{
+		Use:   "show SOURCE/EXTERNAL_ID",
+		Short: "Show a case with its event log",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, ext, ok := strings.Cut(args[0], "/")
+			if !ok {
+				return errors.New("name the case as SOURCE/EXTERNAL_ID, e.g. servicenow/INC0000045")
+			}
+			st, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			c, err := st.GetCase(cmd.Context(), src, ext)
+			if err != nil {
+				return err
+			}
+			evs, err := st.CaseEvents(cmd.Context(), c.ID)
+			if err != nil {
+				return err
+			}
+			if a.format == "json" {
+				return a.render(output.Table{JSON: struct {
+					Case   model.Case        `json:"case"`
+					Events []model.CaseEvent `json:"events"`
+				}{c, evs}})
+			}
+			head := output.Table{Title: "Case " + c.Source + "/" + c.ExternalID, Columns: []string{"field", "value"}, Rows: [][]string{
+				{"title", c.Title}, {"priority", c.Priority.String()}, {"stage", string(c.Stage)}, {"status", c.Status},
+				{"assignee", c.Assignee}, {"team", c.Team}, {"disposition", string(c.Disposition)},
+				{"created", fmtTime(c.CreatedAt)}, {"acknowledged", fmtTime(c.AcknowledgedAt)}, {"contained", fmtTime(c.ContainedAt)},
+				{"resolved", fmtTime(c.ResolvedAt)}, {"closed", fmtTime(c.ClosedAt)},
+			}}
+			if err := a.render(head); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout)
+			log := output.Table{Title: "Event log", Columns: []string{"id", "at", "kind", "old", "new", "actor", "source"}}
+			for _, e := range evs {
+				log.Rows = append(log.Rows, []string{strconv.FormatInt(e.ID, 10), fmtTime(e.At), string(e.Kind), e.Old, e.New, e.Actor, e.Source})
+			}
+			return a.render(log)
+		},
+	}
+	cmd.AddCommand(list, show)
+	return cmd
+}

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+)
+
+// Overview is what the store holds, in brief.
+type Overview struct {
+	Counts         map[string]int64
+	FirstAlert     time.Time
+	LastAlert      time.Time
+	AlertsBySource map[string]int64
+	// OpenCases counts cases not resolved or closed by stage and priority.
+	OpenCases map[model.Stage]map[model.Priority]int64
+}
+
+// Overview summarises the store's contents.
+func (s *Store) Overview(ctx context.Context) (Overview, error) {
+	var o Overview
+	var err error
+	if o.Counts, err = s.Counts(ctx); err != nil {
+		return o, err
+	}
+	var lo, hi sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT MIN(created_at), MAX(created_at) FROM alerts`).Scan(&lo, &hi); err != nil {
+		return o, fmt.Errorf("reading alert time range: %w", err)
+	}
+	o.FirstAlert, o.LastAlert = fromMicros(lo), fromMicros(hi)
+	o.AlertsBySource = map[string]int64{}
+	rows, err := s.r.QueryContext(ctx, `SELECT source, COUNT(*) FROM alerts GROUP BY source`)
+	if err != nil {
+		return o, fmt.Errorf("counting alerts by source: %w", err)
+	}
+	for rows.Next() {
+		var src string
+		var n int64
+		if err := rows.Scan(&src, &n); err != nil {
+			rows.Close()
+			return o, fmt.Errorf("counting alerts by source: %w", err)
+		}
+		o.AlertsBySource[src] = n
+	}
+	rows.Close()
+	o.OpenCases = map[model.Stage]map[model.Priority]int64{}
+	rows, err = s.r.QueryContext(ctx, `SELECT stage, priority, COUNT(*) FROM cases
+		WHERE stage NOT IN ('resolved', 'closed') GROUP BY stage, priority`)
+	if err != nil {
+		return o, fmt.Errorf("counting open cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var p int
+		var n int64
+		if err := rows.Scan(&st, &p, &n); err != nil {
+			return o, fmt.Errorf("counting open cases: %w", err)
+		}
+		m := o.OpenCases[model.Stage(st)]
+		if m == nil {
+			m = map[model.Priority]int64{}
+			o.OpenCases[model.Stage(st)] = m
+		}
+		m[model.Priority(p)] = n
+	}
+	return o, rows.Err()
+}
