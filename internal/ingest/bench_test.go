@@ -3,8 +3,14 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/ingest/native"
+	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/model"
 
 	"github.com/watchfloor/watchfloor/internal/ingest"
 )
@@ -23,4 +29,42 @@ func BenchmarkIngestSample(b *testing.B) {
 		st.Close()
 	}
 	b.ReportMetric(float64(20000*b.N)/b.Elapsed().Seconds(), "alerts/s")
+}
+
+// writeAlerts writes n alerts as native NDJSON.
+func writeAlerts(b testing.TB, n int) []byte {
+	var buf bytes.Buffer
+	nw := native.NewWriter(&buf)
+	base := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		at := base.Add(time.Duration(i) * 100 * time.Millisecond)
+		if err := nw.Write(record.Record{Alert: &model.Alert{Source: "edr", ExternalID: fmt.Sprintf("A%09d", i),
+			Title: "Suspicious PowerShell download cradle", Severity: model.Severity(1 + i%5), Status: "new",
+			RuleID: fmt.Sprintf("R%03d", i%90), RuleName: "PowerShell download cradle", CreatedAt: at,
+			OccurredAt: at.Add(-90 * time.Second), Entities: []model.Entity{{Type: "host", Value: fmt.Sprintf("ws-%04d", i%3000)},
+				{Type: "user", Value: fmt.Sprintf("user%03d", i%700)}}, Techniques: []string{"T1059.001"}}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkIngestAlertsSQLite is the NDJSON alert ingest figure in
+// docs/benchmarks.md: native alerts into a fresh SQLite store.
+func BenchmarkIngestAlertsSQLite(b *testing.B) {
+	const n = 100000
+	data := writeAlerts(b, n)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		b.StopTimer()
+		st := openStore(b, filepath.Join(b.TempDir(), "b.db"))
+		b.StartTimer()
+		if _, err := ingest.Run(context.Background(), st, bytes.NewReader(data), "alerts", ingest.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "alerts/s")
 }

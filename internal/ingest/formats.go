@@ -6,9 +6,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/watchfloor/watchfloor/internal/ingest/chronicle"
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/ocsf"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/thehive"
 )
 
 // Format is an input format Watchfloor can ingest.
@@ -24,6 +26,8 @@ type Format struct {
 // formats are tried in this order when detecting.
 var formats = []Format{
 	{Name: "ocsf", Description: "OCSF 1.x findings: Detection 2004 and Security 2001 as alerts, Incident 2005 as cases, Vulnerability 2002 and Compliance 2003 as posture findings", Parser: record.ParserFunc(ocsf.Parse), Detect: ocsf.Detect},
+	{Name: "chronicle", Description: "Google SecOps (Chronicle) SOAR cases, case alerts and comments, legacy and 1P API keys, wrapped or bare", Parser: record.ParserFunc(chronicle.Parse), Detect: chronicle.Detect},
+	{Name: "thehive", Description: "TheHive 5 (and 3/4) alerts and cases, including webhook payloads", Parser: record.ParserFunc(thehive.Parse), Detect: thehive.Detect},
 	{Name: "native", Description: "Watchfloor JSON/NDJSON, each object typed by its \"record\" key", Parser: native.Parser{}, Detect: native.Detect},
 	{Name: "alerts", Description: "Watchfloor JSON/NDJSON alerts (\"record\" key optional)", Parser: native.Parser{Default: native.TypeAlert}},
 	{Name: "cases", Description: "Watchfloor JSON/NDJSON cases (\"record\" key optional)", Parser: native.Parser{Default: native.TypeCase}},

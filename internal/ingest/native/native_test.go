@@ -102,7 +102,7 @@ func TestDefaultType(t *testing.T) {
 
 func TestDetect(t *testing.T) {
 	for in, want := range map[string]bool{
-		`{"record":"alert","source":"x"}`:            true,
+		`{"record":"alert","source":"x"}`:             true,
 		"{\n  \"record\" : \"case\"}":                 true,
 		`{"title":"x","nested":{"record":"alert"}}`:   true, // first "record" key decides; the parser checks it
 		`{"class_uid":2004}`:                          false,
