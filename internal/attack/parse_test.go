@@ -156,7 +156,7 @@ func TestParseErrors(t *testing.T) {
 		{"syntax", `{"type": "bundle", "objects": [{"type" "x"}]}`, `objects[0]: invalid JSON at byte 39: invalid character '"' looking for ':' after object key`},
 		{"trailing data", `{"type": "bundle", "objects": [` + technique + `]} {}`, "data after the bundle"},
 		{"element not an object", `{"type": "bundle", "objects": [` + technique + `, "x"]}`, "objects[1] is a string, want an object"},
-		{"wrong field type", `{"type": "bundle", "objects": [` + technique + `, {"type": "intrusion-set", "id": "intrusion-set--1", "aliases": "APT1"}]}`, "objects[1] (intrusion-set intrusion-set--1): value at byte"},
+		{"wrong field type", `{"type": "bundle", "objects": [` + technique + `, {"type": "intrusion-set", "id": "intrusion-set--1", "aliases": "APT1"}]}`, `objects[1] (intrusion-set intrusion-set--1): "aliases" is a string, want an array`},
 		{"bad date", `{"type": "bundle", "objects": [` + technique + `, {"type": "campaign", "id": "campaign--1", "first_seen": "yesterday", "external_references": [{"source_name": "mitre-attack", "external_id": "C1"}]}]}`, "objects[1] (campaign campaign--1): first_seen: parsing time"},
 		{"control character", "{\"type\": \"bun\x01dle\"}", "control character in string"},
 		{"bad escape", `{"type": "bun\xdle"}`, "escape character"},

@@ -350,7 +350,8 @@ func (s *stream) value() ([]byte, error) {
 type decoder struct {
 	data    []byte
 	i       int
-	typeErr error // the first value of an unexpected JSON type
+	key     []byte // the key whose value is being decoded
+	typeErr error  // the first value of an unexpected JSON type
 	intern  map[string]string
 }
 
@@ -367,7 +368,7 @@ func (d *decoder) skip() {
 // mismatch records that the next value is not of type want and skips it.
 func (d *decoder) mismatch(want string) {
 	if d.typeErr == nil {
-		d.typeErr = fmt.Errorf("value at byte %d is %s, want %s", d.i, jsonType(d.data[d.i]), want)
+		d.typeErr = fmt.Errorf("%q is %s, want %s", d.key, jsonType(d.data[d.i]), want)
 	}
 	d.skip()
 }
@@ -388,13 +389,9 @@ func jsonType(c byte) string {
 	return "a number"
 }
 
-// null consumes a null if one is next.
-func (d *decoder) null() bool {
-	if d.next() == 'n' {
-		d.i += len("null")
-		return true
-	}
-	return false
+// null consumes the null at d.i.
+func (d *decoder) null() {
+	d.i += len("null")
 }
 
 // rawString returns the contents of the string at d.i, unescaped. The
@@ -507,34 +504,33 @@ func (d *decoder) strings(dst *[]string, intern bool) {
 }
 
 // object calls field with each key of an object and the decoder positioned
-// at its value, which field must consume; null is skipped. It reports
-// whether the value was an object or null.
-func (d *decoder) object(field func(key []byte)) bool {
+// at its value, which field must consume; null is skipped.
+func (d *decoder) object(field func(key []byte)) {
 	switch d.next() {
 	case '{':
 		d.i++
 		if d.next() == '}' {
 			d.i++
-			return true
+			return
 		}
 		for {
 			d.next()
 			key := d.rawString()
 			d.next()
 			d.i++ // ':'
+			d.key = key
 			field(key)
 			if d.next() == '}' {
 				d.i++
-				return true
+				return
 			}
 			d.i++ // ','
 		}
 	case 'n':
 		d.null()
-		return true
+		return
 	}
 	d.mismatch("an object")
-	return false
 }
 
 // decodeObject decodes a checked JSON value into o. Fields of an unexpected
@@ -542,9 +538,7 @@ func (d *decoder) object(field func(key []byte)) bool {
 // the rest of the object has been decoded, like encoding/json does.
 func decodeObject(data []byte, o *stixObject, intern map[string]string) error {
 	d := &decoder{data: data, intern: intern}
-	if !d.object(func(key []byte) { d.field(key, o) }) {
-		return d.typeErr
-	}
+	d.object(func(key []byte) { d.field(key, o) })
 	return d.typeErr
 }
 

@@ -2,73 +2,19 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
 
-// engines runs a conformance test against every engine available: SQLite
-// always, PostgreSQL when WATCHFLOOR_TEST_POSTGRES names a server.
 func engines(t *testing.T, test func(t *testing.T, open func() *store.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "wf.db")
-		test(t, func() *store.Store { return openT(t, path) })
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dsn := PostgresDSN(t)
-		test(t, func() *store.Store { return openT(t, dsn) })
-	})
-}
-
-// PostgresDSN returns a DSN for a fresh schema on the test server, dropped
-// when the test ends, or skips the test when no server is configured.
-func PostgresDSN(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("WATCHFLOOR_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("WATCHFLOOR_TEST_POSTGRES is not set; skipping the PostgreSQL run (e.g. WATCHFLOOR_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test)")
-	}
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	schema := fmt.Sprintf("wf_test_%d", time.Now().UnixNano())
-	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatalf("creating test schema: %v", err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err == nil {
-			db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-			db.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
-
-func openT(t *testing.T, dsn string) *store.Store {
-	t.Helper()
-	s, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	storetest.Engines(t, test)
 }
 
 func ts(s string) time.Time {
