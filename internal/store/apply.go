@@ -736,7 +736,6 @@ func caseEvents(ctx context.Context, q querier, s *Store, caseID int64) ([]model
 
 func (a *applier) events(b *Batch) error {
 	type group struct {
-		sc  *storedCase
 		evs []model.CaseEvent
 	}
 	groups := map[int64]*group{}
@@ -807,36 +806,78 @@ func (a *applier) events(b *Batch) error {
 		e := b.Events[i]
 		e.CaseID = id
 		g.evs = append(g.evs, e)
-		if e.Kind == model.EventStatus && !explicitStage[[2]int64{id, e.At.UnixMicro()}] {
-			if st, ok := a.s.Statuses.Stage(e.New); ok {
-				d := e
-				d.Kind, d.Old, d.New = model.EventStage, "", string(st)
-				d.ExternalID = ""
-				if e.ExternalID != "" {
-					d.ExternalID = e.ExternalID + "/stage"
-				}
-				g.evs = append(g.evs, d)
-			}
-		}
 	}
 	for _, id := range order {
 		g := groups[id]
-		written, err := a.insertEvents(id, g.evs)
+		var sc *storedCase
+		if !a.replay[id] {
+			c, err := a.lockCase(id)
+			if err != nil {
+				return err
+			}
+			sc = &c
+		}
+		evs, err := a.deriveStages(id, g.evs, sc, explicitStage)
 		if err != nil {
 			return err
 		}
-		if len(written) == 0 || a.replay[id] {
-			continue
-		}
-		// A derived stage event that repeats the current stage is harmless
-		// in the log; replay keeps the projection exact either way.
-		sc, err := a.lockCase(id)
+		written, err := a.insertEvents(id, evs)
 		if err != nil {
 			return err
 		}
-		if err := a.applyEvents(&sc, written); err != nil {
-			return err
+		if sc != nil {
+			if err := a.applyEvents(sc, written); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// deriveStages returns a case's new events in time order, each status event
+// followed by the stage event it implies when the source gave none at that
+// time and the stage changes. A status change that keeps the stage (Active
+// to Awaiting User Info, say) derives nothing. The stage in force before
+// each event comes from the stored projection when the events all follow
+// the log, and from the stored log itself when some are older.
+func (a *applier) deriveStages(id int64, evs []model.CaseEvent, sc *storedCase, explicit map[[2]int64]bool) ([]model.CaseEvent, error) {
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
+	var running model.Stage
+	var stored []model.CaseEvent
+	if sc != nil && (len(evs) == 0 || !evs[0].At.Before(sc.c.LastEventAt)) {
+		running = sc.c.Stage
+	} else {
+		var err error
+		if stored, err = caseEvents(a.ctx, a.tx, a.s, id); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]model.CaseEvent, 0, len(evs)+len(evs)/2)
+	for _, e := range evs {
+		for len(stored) > 0 && !stored[0].At.After(e.At) {
+			if stored[0].Kind == model.EventStage {
+				running = model.Stage(stored[0].New)
+			}
+			stored = stored[1:]
+		}
+		out = append(out, e)
+		switch e.Kind {
+		case model.EventStage:
+			running = model.Stage(e.New)
+		case model.EventStatus:
+			st, ok := a.s.Statuses.Stage(e.New)
+			if !ok || st == running || explicit[[2]int64{e.CaseID, e.At.UnixMicro()}] {
+				continue
+			}
+			d := e
+			d.Kind, d.Old, d.New = model.EventStage, string(running), string(st)
+			d.ExternalID = ""
+			if e.ExternalID != "" {
+				d.ExternalID = e.ExternalID + "/stage"
+			}
+			out = append(out, d)
+			running = st
+		}
+	}
+	return out, nil
 }
