@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/watchfloor/watchfloor/internal/ingest"
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/model"
-
-	"github.com/watchfloor/watchfloor/internal/ingest"
+	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
 
 // BenchmarkIngestSample ingests the mixed sample (alerts, with a case and
@@ -59,7 +59,49 @@ func BenchmarkIngestAlertsSQLite(b *testing.B) {
 		b.StopTimer()
 		st := openStore(b, filepath.Join(b.TempDir(), "b.db"))
 		b.StartTimer()
-		if _, err := ingest.Run(context.Background(), st, bytes.NewReader(data), "alerts", ingest.Options{}); err != nil {
+		if _, err := ingest.Run(context.Background(), st, bytes.NewReader(data), "alerts", ingest.Options{BatchSize: benchBatch}); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "alerts/s")
+}
+
+// BenchmarkParseAlerts is the decoding half of the ingest figure: native
+// NDJSON alerts parsed into records, nothing stored.
+func BenchmarkParseAlerts(b *testing.B) {
+	const n = 100000
+	data := writeAlerts(b, n)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		err := native.Parser{}.Parse(context.Background(), bytes.NewReader(data), "alerts", func(r record.Record) error {
+			if r.Err != nil {
+				return r.Err
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "alerts/s")
+}
+
+var benchBatch = 5000
+
+// BenchmarkIngestAlertsPostgres is the same ingest into a fresh PostgreSQL
+// schema on the server named by WATCHFLOOR_TEST_POSTGRES.
+func BenchmarkIngestAlertsPostgres(b *testing.B) {
+	const n = 100000
+	data := writeAlerts(b, n)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		b.StopTimer()
+		st := openStore(b, storetest.PostgresDSN(b))
+		b.StartTimer()
+		if _, err := ingest.Run(context.Background(), st, bytes.NewReader(data), "alerts", ingest.Options{BatchSize: benchBatch}); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
 )
@@ -51,8 +52,12 @@ func (a *applier) alerts(b *Batch) error {
 // then changes to stored ones as updates with alert events.
 func (a *applier) alertRun(all []model.Alert, idx []int) error {
 	var existing []int
-	for s := 0; s < len(idx); s += alertRowsPerStatement {
-		chunk := idx[s:min(s+alertRowsPerStatement, len(idx))]
+	per := alertRowsPerStatement
+	if a.s.engine == Postgres {
+		per = len(idx) // one statement with an array per column
+	}
+	for s := 0; s < len(idx); s += per {
+		chunk := idx[s:min(s+per, len(idx))]
 		inserted, err := a.insertAlerts(all, chunk)
 		if err != nil {
 			return err
@@ -83,33 +88,33 @@ func (a *applier) alertCaseID(al *model.Alert) (any, error) {
 }
 
 func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, error) {
-	var q strings.Builder
-	q.Grow(64 + len(chunk)*60)
-	q.WriteString(`INSERT INTO alerts (source, external_id, title, description, severity, status, disposition, rule_id,
-		rule_name, case_ext_id, case_id, occurred_at, created_at, ingested_at, entities, techniques, raw) VALUES `)
-	args := make([]any, 0, len(chunk)*alertInsertColumns)
-	byKey := make(map[string]int, len(chunk))
-	for n, i := range chunk {
-		al := &all[i]
-		caseID, err := a.alertCaseID(al)
-		if err != nil {
-			return nil, err
+	byKey := make(map[caseKey]int, len(chunk))
+	var rows *sql.Rows
+	var err error
+	if a.s.engine == Postgres {
+		rows, err = a.insertAlertsArrays(all, chunk, byKey)
+	} else {
+		args := make([]any, 0, len(chunk)*alertInsertColumns)
+		for _, i := range chunk {
+			al := &all[i]
+			caseID, err := a.alertCaseID(al)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, al.Source, al.ExternalID, al.Title, al.Description, int(al.Severity), al.Status,
+				string(al.Disposition), al.RuleID, al.RuleName, al.CaseExternalID, caseID, micros(al.OccurredAt),
+				micros(al.CreatedAt), a.ingestedAt(al.IngestedAt), jsonText(al.Entities), jsonText(al.Techniques), string(al.Raw))
+			byKey[caseKey{al.Source, al.ExternalID}] = i
 		}
-		if n > 0 {
-			q.WriteString(", ")
+		if len(chunk) == alertRowsPerStatement && a.s.alertInsert != nil {
+			// Full chunks reuse the statement prepared at open: parsing a
+			// statement with thousands of parameters costs as much as
+			// running it.
+			rows, err = a.tx.StmtContext(a.ctx, a.s.alertInsert).QueryContext(a.ctx, args...)
+		} else {
+			rows, err = a.query(alertInsertSQL(len(chunk)), args...)
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		ing := al.IngestedAt
-		if ing.IsZero() {
-			ing = a.now
-		}
-		args = append(args, al.Source, al.ExternalID, al.Title, al.Description, int(al.Severity), al.Status,
-			string(al.Disposition), al.RuleID, al.RuleName, al.CaseExternalID, caseID, micros(al.OccurredAt),
-			micros(al.CreatedAt), ing.UnixMicro(), jsonText(al.Entities), jsonText(al.Techniques), string(al.Raw))
-		byKey[al.ExternalID] = i
 	}
-	q.WriteString(` ON CONFLICT (source, external_id) DO NOTHING RETURNING id, external_id, case_id`)
-	rows, err := a.query(q.String(), args...)
 	if err != nil {
 		return nil, fmt.Errorf("inserting alerts: %w", err)
 	}
@@ -120,13 +125,13 @@ func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, er
 	}
 	for rows.Next() {
 		var id int64
-		var ext string
+		var k caseKey
 		var caseID sql.NullInt64
-		if err := rows.Scan(&id, &ext, &caseID); err != nil {
+		if err := rows.Scan(&id, &k.source, &k.extID, &caseID); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("inserting alerts: %w", err)
 		}
-		i := byKey[ext]
+		i := byKey[k]
 		inserted[i] = true
 		if caseID.Valid {
 			links = append(links, struct {
@@ -212,4 +217,75 @@ func (a *applier) updateAlert(al *model.Alert) error {
 		return a.appendAndProject(cid, []model.CaseEvent{linkEvent(al.Source, al.ExternalID, al.CreatedAt, a.now)})
 	}
 	return nil
+}
+
+// alertInsertSQL is the multi-row insert of n alerts, skipping stored keys
+// and returning the rows it wrote.
+func alertInsertSQL(n int) string {
+	var q strings.Builder
+	q.Grow(256 + n*60)
+	q.WriteString(`INSERT INTO alerts (source, external_id, title, description, severity, status, disposition, rule_id,
+		rule_name, case_ext_id, case_id, occurred_at, created_at, ingested_at, entities, techniques, raw) VALUES `)
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	q.WriteString(` ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id, case_id`)
+	return q.String()
+}
+
+// insertAlertsArrays is PostgreSQL's bulk insert: one array parameter per
+// column, unnested into rows, so a batch of thousands is one statement with
+// seventeen parameters.
+func (a *applier) insertAlertsArrays(all []model.Alert, chunk []int, byKey map[caseKey]int) (*sql.Rows, error) {
+	n := len(chunk)
+	var (
+		source, ext, title, desc, status, disp, ruleID, ruleName, caseExt = make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n)
+		ents, techs, raw = make([]string, n), make([]string, n), make([]string, n)
+		sev              = make([]int64, n)
+		caseID, occ, cre = make([]*int64, n), make([]*int64, n), make([]*int64, n)
+		ing              = make([]int64, n)
+	)
+	for k, i := range chunk {
+		al := &all[i]
+		id, err := a.alertCaseID(al)
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := id.(int64); ok {
+			caseID[k] = &v
+		}
+		source[k], ext[k], title[k], desc[k], status[k] = al.Source, al.ExternalID, al.Title, al.Description, al.Status
+		disp[k], ruleID[k], ruleName[k], caseExt[k] = string(al.Disposition), al.RuleID, al.RuleName, al.CaseExternalID
+		ents[k], techs[k], raw[k] = jsonText(al.Entities), jsonText(al.Techniques), string(al.Raw)
+		sev[k], ing[k] = int64(al.Severity), a.ingestedAt(al.IngestedAt)
+		occ[k], cre[k] = microsPtr(al.OccurredAt), microsPtr(al.CreatedAt)
+		byKey[caseKey{al.Source, al.ExternalID}] = i
+	}
+	return a.tx.QueryContext(a.ctx, `INSERT INTO alerts (source, external_id, title, description, severity, status,
+			disposition, rule_id, rule_name, case_ext_id, case_id, occurred_at, created_at, ingested_at, entities, techniques, raw)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
+			$8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[],
+			$16::text[], $17::text[])
+		ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id, case_id`,
+		source, ext, title, desc, sev, status, disp, ruleID, ruleName, caseExt, caseID, occ, cre, ing, ents, techs, raw)
+}
+
+func microsPtr(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	v := t.UnixMicro()
+	return &v
+}
+
+func (a *applier) ingestedAt(t time.Time) int64 {
+	if t.IsZero() {
+		return a.now.UnixMicro()
+	}
+	return t.UnixMicro()
 }

@@ -41,8 +41,12 @@ const (
 // Store is the data store. It is safe for concurrent use.
 type Store struct {
 	engine Engine
-	w      *sql.DB // the single writer (SQLite) or the pool (PostgreSQL)
-	r      *sql.DB // readers
+	// alertInsert is the full-chunk alert insert, prepared on SQLite's
+	// single writer connection at open (a transaction holds that connection,
+	// so nothing can be prepared on the pool while one runs).
+	alertInsert *sql.Stmt
+	w           *sql.DB // the single writer (SQLite) or the pool (PostgreSQL)
+	r           *sql.DB // readers
 	// Statuses maps status events onto stages when ingest derives the stage
 	// event a status change implies.
 	Statuses model.StatusMap
@@ -96,6 +100,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	if s.alertInsert, err = w.PrepareContext(ctx, alertInsertSQL(alertRowsPerStatement)); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("preparing alert insert: %w", err)
+	}
 	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
@@ -130,6 +138,9 @@ func (s *Store) Engine() Engine { return s.engine }
 
 // Close closes the store.
 func (s *Store) Close() error {
+	if s.alertInsert != nil {
+		s.alertInsert.Close()
+	}
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())

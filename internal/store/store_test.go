@@ -320,3 +320,26 @@ func TestConcurrentWritersStoreEachEventOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestSameExternalIDFromTwoSources(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		res := apply(t, s, &store.Batch{Alerts: []model.Alert{
+			{Source: "edr", ExternalID: "1", Title: "from edr"},
+			{Source: "ids", ExternalID: "1", Title: "from ids"},
+		}})
+		if res.Inserted[store.KindAlert] != 2 {
+			t.Fatalf("inserted %v", res.Inserted)
+		}
+		res = apply(t, s, &store.Batch{Alerts: []model.Alert{{Source: "ids", ExternalID: "1", Title: "from ids"}}})
+		if res.Unchanged[store.KindAlert] != 1 {
+			t.Fatalf("re-apply %+v", res)
+		}
+		for src, want := range map[string]string{"edr": "from edr", "ids": "from ids"} {
+			a, err := s.GetAlert(context.Background(), src, "1")
+			if err != nil || a.Title != want {
+				t.Fatalf("%s: %+v %v", src, a, err)
+			}
+		}
+	})
+}

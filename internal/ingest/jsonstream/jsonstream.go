@@ -31,6 +31,18 @@ type BadValueFunc func(loc string, value []byte, err error) error
 // array and document mode a syntax error ends the walk after reporting it,
 // since the rest cannot be re-synchronised.
 func Each(r io.Reader, name string, fn Func, bad BadValueFunc) error {
+	return each(r, name, fn, bad, true)
+}
+
+// EachUnchecked is Each without the validation of NDJSON lines, for callers
+// whose decoder validates anyway (encoding/json's Unmarshal does): fn may
+// receive a line that is not valid JSON and must reject it itself. Arrays
+// and documents are always validated by the decoder that splits them.
+func EachUnchecked(r io.Reader, name string, fn Func, bad BadValueFunc) error {
+	return each(r, name, fn, bad, false)
+}
+
+func each(r io.Reader, name string, fn Func, bad BadValueFunc, validate bool) error {
 	br := bufio.NewReaderSize(r, 1<<20)
 	first, err := firstByte(br)
 	if err == io.EOF {
@@ -50,7 +62,7 @@ func Each(r io.Reader, name string, fn Func, bad BadValueFunc) error {
 	// A first line longer than the buffer is one huge value on one line:
 	// pretty-printed documents break lines early.
 	if !whole || json.Valid(bytes.TrimSpace(line)) {
-		return eachLine(br, name, fn, bad)
+		return eachLine(br, name, fn, bad, validate)
 	}
 	return eachDocument(br, name, fn, bad)
 }
@@ -96,7 +108,7 @@ func peekLine(br *bufio.Reader) (line []byte, whole bool, err error) {
 	}
 }
 
-func eachLine(br *bufio.Reader, name string, fn Func, bad BadValueFunc) error {
+func eachLine(br *bufio.Reader, name string, fn Func, bad BadValueFunc, validate bool) error {
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 0, 1<<20), MaxValue)
 	lineNo := 0
@@ -107,7 +119,7 @@ func eachLine(br *bufio.Reader, name string, fn Func, bad BadValueFunc) error {
 			continue
 		}
 		loc := name + ":" + strconv.Itoa(lineNo)
-		if !json.Valid(line) {
+		if validate && !json.Valid(line) {
 			err := syntaxError(line)
 			if berr := bad(loc, line, err); berr != nil {
 				return berr

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -85,7 +86,8 @@ func peekType(b []byte) (string, bool) {
 // Parse streams the records of r to emit.
 func (p Parser) Parse(ctx context.Context, r io.Reader, name string, emit record.Emit) error {
 	n := 0
-	return jsonstream.Each(r, name, func(loc string, v []byte) error {
+	// Unmarshal validates each line, so the walker need not.
+	return jsonstream.EachUnchecked(r, name, func(loc string, v []byte) error {
 		if n++; n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -204,6 +206,10 @@ func (p Parser) decode(loc string, v []byte) record.Record {
 
 func decodeStrict(v []byte, dst any) error {
 	if err := json.Unmarshal(v, dst); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return fmt.Errorf("invalid JSON: %w", err)
+		}
 		return describe(err)
 	}
 	return nil
@@ -212,18 +218,10 @@ func decodeStrict(v []byte, dst any) error {
 // describe turns decoding errors into a message naming the field.
 func describe(err error) error {
 	var te *json.UnmarshalTypeError
-	if ok := asType(err, &te); ok && te.Field != "" {
+	if errors.As(err, &te) && te.Field != "" {
 		return fmt.Errorf("field %q: cannot use JSON %s as %s", te.Field, te.Value, te.Type)
 	}
 	return err
-}
-
-func asType(err error, te **json.UnmarshalTypeError) bool {
-	t, ok := err.(*json.UnmarshalTypeError)
-	if ok {
-		*te = t
-	}
-	return ok
 }
 
 func checkKey(what, source, ext string) error {
