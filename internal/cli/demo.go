@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +13,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/demo"
 	"github.com/watchfloor/watchfloor/internal/ingest"
+	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -73,7 +76,7 @@ func (a *app) ensureDemo(ctx context.Context, st *store.Store) error {
 
 func (a *app) demoCommand() *cobra.Command {
 	var cfg demo.Config
-	var end string
+	var end, ndjson string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Store a simulated mid-size 24x7 SOC (deterministic for a seed)",
@@ -90,6 +93,9 @@ and running it twice stores nothing new.`,
 					return fmt.Errorf("--end: %w", err)
 				}
 				cfg.End = t.UTC()
+			}
+			if ndjson != "" {
+				return a.writeDemo(cmd.Context(), cfg, ndjson)
 			}
 			st, err := store.Open(cmd.Context(), a.db)
 			if err != nil {
@@ -110,5 +116,38 @@ and running it twice stores nothing new.`,
 	f.IntVar(&cfg.Analysts, "analysts", demo.DefaultAnalysts, "analysts on the roster")
 	f.Int64Var(&cfg.Seed, "seed", demo.DefaultSeed, "simulation seed")
 	f.StringVar(&end, "end", "", "end of the simulated period, RFC 3339 (default: the current hour)")
+	f.StringVar(&ndjson, "ndjson", "", `write the simulation to this file ("-" for standard output) as native NDJSON instead of storing it`)
 	return cmd
+}
+
+// writeDemo writes the simulation as native NDJSON, for files to ingest
+// elsewhere and for the ingest benchmarks.
+func (a *app) writeDemo(ctx context.Context, cfg demo.Config, path string) error {
+	cfg, err := demoConfig(cfg)
+	if err != nil {
+		return err
+	}
+	var w io.Writer = a.stdout
+	if path != "-" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("creating %s: %w", path, err)
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	nw := native.NewWriter(bw)
+	n := 0
+	if err := demo.Generate(ctx, cfg, func(r record.Record) error {
+		n++
+		return nw.Write(r)
+	}); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	a.log.Info("demo SOC written", "records", n, "file", path)
+	return nil
 }
