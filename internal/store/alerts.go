@@ -106,14 +106,7 @@ func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, er
 				micros(al.CreatedAt), a.ingestedAt(al.IngestedAt), jsonText(al.Entities), jsonText(al.Techniques), string(al.Raw))
 			byKey[caseKey{al.Source, al.ExternalID}] = i
 		}
-		if len(chunk) == alertRowsPerStatement && a.s.alertInsert != nil {
-			// Full chunks reuse the statement prepared at open: parsing a
-			// statement with thousands of parameters costs as much as
-			// running it.
-			rows, err = a.tx.StmtContext(a.ctx, a.s.alertInsert).QueryContext(a.ctx, args...)
-		} else {
-			rows, err = a.query(alertInsertSQL(len(chunk)), args...)
-		}
+		rows, err = a.query(alertInsertSQL(len(chunk)), args...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("inserting alerts: %w", err)

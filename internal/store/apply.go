@@ -103,12 +103,18 @@ func (r *Result) Add(o Result) {
 // returned as rejects and the rest is written; an error means nothing was.
 func (s *Store) Apply(ctx context.Context, b *Batch) (Result, error) {
 	res := newResult()
-	now := time.Now().UTC()
+	a := &applier{s: s, ctx: ctx, now: time.Now().UTC(), res: &res, caseIDs: map[caseKey]int64{}}
+	if s.engine == SQLite {
+		return res, s.writeSQLite(ctx, func(c dbConn) error {
+			a.tx = c
+			return a.run(b)
+		})
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("starting ingest transaction: %w", err)
 	}
-	a := &applier{s: s, tx: tx, ctx: ctx, now: now, res: &res, caseIDs: map[caseKey]int64{}}
+	a.tx = tx
 	if err := a.run(b); err != nil {
 		tx.Rollback()
 		return newResult(), err
@@ -119,11 +125,19 @@ func (s *Store) Apply(ctx context.Context, b *Batch) (Result, error) {
 	return res, nil
 }
 
+// dbConn is what a write goes through: a transaction on PostgreSQL, SQLite's
+// writer connection with its statement cache inside BEGIN ... COMMIT.
+type dbConn interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
 type caseKey struct{ source, extID string }
 
 type applier struct {
 	s       *Store
-	tx      *sql.Tx
+	tx      dbConn
 	ctx     context.Context
 	now     time.Time
 	res     *Result

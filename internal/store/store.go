@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -41,12 +42,14 @@ const (
 // Store is the data store. It is safe for concurrent use.
 type Store struct {
 	engine Engine
-	// alertInsert is the full-chunk alert insert, prepared on SQLite's
-	// single writer connection at open (a transaction holds that connection,
-	// so nothing can be prepared on the pool while one runs).
-	alertInsert *sql.Stmt
-	w           *sql.DB // the single writer (SQLite) or the pool (PostgreSQL)
-	r           *sql.DB // readers
+	// SQLite writes go through one connection held for the store's life,
+	// with its prepared statements cached: parsing a multi-row insert costs
+	// as much as running it.
+	wmu    sync.Mutex
+	wconn  *sql.Conn
+	wstmts map[string]*sql.Stmt
+	w      *sql.DB // the single writer (SQLite) or the pool (PostgreSQL)
+	r      *sql.DB // readers
 	// Statuses maps status events onto stages when ingest derives the stage
 	// event a status change implies.
 	Statuses model.StatusMap
@@ -87,7 +90,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		}
 	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
+		"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)"
 	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
@@ -100,10 +103,11 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	if s.alertInsert, err = w.PrepareContext(ctx, alertInsertSQL(alertRowsPerStatement)); err != nil {
+	if s.wconn, err = w.Conn(ctx); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("preparing alert insert: %w", err)
+		return nil, fmt.Errorf("opening the writer connection: %w", err)
 	}
+	s.wstmts = map[string]*sql.Stmt{}
 	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
@@ -138,10 +142,16 @@ func (s *Store) Engine() Engine { return s.engine }
 
 // Close closes the store.
 func (s *Store) Close() error {
-	if s.alertInsert != nil {
-		s.alertInsert.Close()
+	var err error
+	if s.wconn != nil {
+		s.wmu.Lock()
+		for _, st := range s.wstmts {
+			st.Close()
+		}
+		err = s.wconn.Close()
+		s.wmu.Unlock()
 	}
-	err := s.w.Close()
+	err = errors.Join(err, s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
@@ -272,4 +282,65 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	return &Store{engine: SQLite, w: r, r: r, Statuses: model.DefaultStatusMap}, nil
+}
+
+// writeSQLite runs fn inside an immediate transaction on the writer
+// connection, committing when fn succeeds.
+func (s *Store) writeSQLite(ctx context.Context, fn func(dbConn) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if _, err := s.wconn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return fmt.Errorf("starting ingest transaction: %w", err)
+	}
+	if err := fn(cachedConn{s}); err != nil {
+		s.wconn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		return err
+	}
+	if _, err := s.wconn.ExecContext(ctx, `COMMIT`); err != nil {
+		s.wconn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		return fmt.Errorf("committing ingest batch: %w", err)
+	}
+	return nil
+}
+
+// cachedConn runs statements on the SQLite writer connection, preparing each
+// distinct statement once. The caller holds s.wmu.
+type cachedConn struct{ s *Store }
+
+func (c cachedConn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := c.s.wstmts[q]; ok {
+		return st, nil
+	}
+	st, err := c.s.wconn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.s.wstmts[q] = st
+	return st, nil
+}
+
+func (c cachedConn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (c cachedConn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (c cachedConn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		// A statement that does not prepare fails the same way when run
+		// directly, which is how *sql.Row can carry the error.
+		return c.s.wconn.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
