@@ -87,63 +87,95 @@ func (a *applier) alertCaseID(al *model.Alert) (any, error) {
 	return id, nil
 }
 
+// insertedAlert is an alert a multi-row insert wrote: its index in the
+// batch and the case it was linked to on the way in.
+type insertedAlert struct {
+	i      int
+	caseID sql.NullInt64
+}
+
 func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, error) {
-	byKey := make(map[caseKey]int, len(chunk))
-	var rows *sql.Rows
+	var got []insertedAlert
 	var err error
 	if a.s.engine == Postgres {
-		rows, err = a.insertAlertsArrays(all, chunk, byKey)
+		got, err = a.insertAlertsArrays(all, chunk)
 	} else {
-		args := make([]any, 0, len(chunk)*alertInsertColumns)
-		for _, i := range chunk {
-			al := &all[i]
-			caseID, err := a.alertCaseID(al)
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, al.Source, al.ExternalID, al.Title, al.Description, int(al.Severity), al.Status,
-				string(al.Disposition), al.RuleID, al.RuleName, al.CaseExternalID, caseID, micros(al.OccurredAt),
-				micros(al.CreatedAt), a.ingestedAt(al.IngestedAt), jsonText(al.Entities), jsonText(al.Techniques), string(al.Raw))
-			byKey[caseKey{al.Source, al.ExternalID}] = i
-		}
-		rows, err = a.query(alertInsertSQL(len(chunk)), args...)
+		got, err = a.insertAlertsSQLite(all, chunk)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("inserting alerts: %w", err)
 	}
-	inserted := make(map[int]bool, len(chunk))
-	var links []struct {
-		caseID int64
-		i      int
+	inserted := make(map[int]bool, len(got))
+	for _, g := range got {
+		inserted[g.i] = true
 	}
-	for rows.Next() {
-		var id int64
-		var k caseKey
-		var caseID sql.NullInt64
-		if err := rows.Scan(&id, &k.source, &k.extID, &caseID); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("inserting alerts: %w", err)
+	a.res.Inserted[KindAlert] += len(got)
+	for _, g := range got {
+		if !g.caseID.Valid {
+			continue
 		}
-		i := byKey[k]
-		inserted[i] = true
-		if caseID.Valid {
-			links = append(links, struct {
-				caseID int64
-				i      int
-			}{caseID.Int64, i})
-		}
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("inserting alerts: %w", err)
-	}
-	a.res.Inserted[KindAlert] += len(inserted)
-	for _, l := range links {
-		al := &all[l.i]
-		if err := a.appendAndProject(l.caseID, []model.CaseEvent{linkEvent(al.Source, al.ExternalID, al.CreatedAt, a.now)}); err != nil {
+		al := &all[g.i]
+		if err := a.appendAndProject(g.caseID.Int64, []model.CaseEvent{linkEvent(al.Source, al.ExternalID, al.CreatedAt, a.now)}); err != nil {
 			return nil, err
 		}
 	}
 	return inserted, nil
+}
+
+// insertAlertsSQLite inserts with one multi-row statement. When every row
+// is new, which is the common case, nothing needs reading back: the linked
+// case ids are the ones just bound. Otherwise the new rows are those with
+// ids above the largest before the insert (SQLite's single writer assigns
+// rowids in increasing order).
+func (a *applier) insertAlertsSQLite(all []model.Alert, chunk []int) ([]insertedAlert, error) {
+	got := make([]insertedAlert, 0, len(chunk))
+	args := make([]any, 0, len(chunk)*alertInsertColumns)
+	for _, i := range chunk {
+		al := &all[i]
+		caseID, err := a.alertCaseID(al)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, al.Source, al.ExternalID, al.Title, al.Description, int(al.Severity), al.Status,
+			string(al.Disposition), al.RuleID, al.RuleName, al.CaseExternalID, caseID, micros(al.OccurredAt),
+			micros(al.CreatedAt), a.ingestedAt(al.IngestedAt), jsonText(al.Entities), jsonText(al.Techniques), string(al.Raw))
+		ia := insertedAlert{i: i}
+		if id, ok := caseID.(int64); ok {
+			ia.caseID = sql.NullInt64{Int64: id, Valid: true}
+		}
+		got = append(got, ia)
+	}
+	var maxBefore int64
+	if err := a.queryRow(`SELECT COALESCE(MAX(id), 0) FROM alerts`).Scan(&maxBefore); err != nil {
+		return nil, err
+	}
+	res, err := a.exec(alertInsertSQL(len(chunk)), args...)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := res.RowsAffected(); err != nil || int(n) == len(chunk) {
+		return got, err
+	}
+	byKey := make(map[caseKey]int, len(chunk))
+	for _, i := range chunk {
+		byKey[caseKey{all[i].Source, all[i].ExternalID}] = i
+	}
+	rows, err := a.query(`SELECT source, external_id, case_id FROM alerts WHERE id > ? ORDER BY id`, maxBefore)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	got = got[:0]
+	for rows.Next() {
+		var k caseKey
+		var ia insertedAlert
+		if err := rows.Scan(&k.source, &k.extID, &ia.caseID); err != nil {
+			return nil, err
+		}
+		ia.i = byKey[k]
+		got = append(got, ia)
+	}
+	return got, rows.Err()
 }
 
 // updateAlert compares an alert with its stored version and, when they
@@ -212,8 +244,8 @@ func (a *applier) updateAlert(al *model.Alert) error {
 	return nil
 }
 
-// alertInsertSQL is the multi-row insert of n alerts, skipping stored keys
-// and returning the rows it wrote.
+// alertInsertSQL is SQLite's multi-row insert of n alerts, skipping stored
+// keys.
 func alertInsertSQL(n int) string {
 	var q strings.Builder
 	q.Grow(256 + n*60)
@@ -225,15 +257,16 @@ func alertInsertSQL(n int) string {
 		}
 		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
-	q.WriteString(` ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id, case_id`)
+	q.WriteString(` ON CONFLICT (source, external_id) DO NOTHING`)
 	return q.String()
 }
 
 // insertAlertsArrays is PostgreSQL's bulk insert: one array parameter per
 // column, unnested into rows, so a batch of thousands is one statement with
 // seventeen parameters.
-func (a *applier) insertAlertsArrays(all []model.Alert, chunk []int, byKey map[caseKey]int) (*sql.Rows, error) {
+func (a *applier) insertAlertsArrays(all []model.Alert, chunk []int) ([]insertedAlert, error) {
 	n := len(chunk)
+	byKey := make(map[caseKey]int, n)
 	var (
 		source, ext, title, desc, status, disp, ruleID, ruleName, caseExt = make([]string, n), make([]string, n),
 			make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n),
@@ -259,13 +292,29 @@ func (a *applier) insertAlertsArrays(all []model.Alert, chunk []int, byKey map[c
 		occ[k], cre[k] = microsPtr(al.OccurredAt), microsPtr(al.CreatedAt)
 		byKey[caseKey{al.Source, al.ExternalID}] = i
 	}
-	return a.tx.QueryContext(a.ctx, `INSERT INTO alerts (source, external_id, title, description, severity, status,
+	rows, err := a.tx.QueryContext(a.ctx, `INSERT INTO alerts (source, external_id, title, description, severity, status,
 			disposition, rule_id, rule_name, case_ext_id, case_id, occurred_at, created_at, ingested_at, entities, techniques, raw)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
 			$8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[],
 			$16::text[], $17::text[])
 		ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id, case_id`,
 		source, ext, title, desc, sev, status, disp, ruleID, ruleName, caseExt, caseID, occ, cre, ing, ents, techs, raw)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var got []insertedAlert
+	for rows.Next() {
+		var id int64
+		var k caseKey
+		var ia insertedAlert
+		if err := rows.Scan(&id, &k.source, &k.extID, &ia.caseID); err != nil {
+			return nil, err
+		}
+		ia.i = byKey[k]
+		got = append(got, ia)
+	}
+	return got, rows.Err()
 }
 
 func microsPtr(t time.Time) *int64 {
