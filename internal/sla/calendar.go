@@ -221,20 +221,33 @@ func (c *Calendar) fullDays(a, b int64) time.Duration {
 	// real length differs from the nominal one.
 	ta, tb := c.dayStart(a), c.dayStart(b)
 	last := a - 1
+	visit := func(d int64) {
+		if d <= last || d < a || d >= b {
+			return
+		}
+		last = d
+		if ws, we, ok := c.window(d); ok {
+			total += we.Sub(ws) - c.nominal
+		}
+	}
 	for t := ta.Add(-time.Nanosecond); ; {
 		_, end := t.ZoneBounds()
 		if end.IsZero() || end.After(tb) {
 			break
 		}
-		for _, d := range [2]int64{c.dayOf(end.Add(-time.Nanosecond)), c.dayOf(end)} {
-			if d <= last || d < a || d >= b {
-				continue
-			}
-			last = d
-			if ws, we, ok := c.window(d); ok {
-				total += we.Sub(ws) - c.nominal
-			}
+		if !end.After(t) {
+			// ZoneBounds can report an end that does not advance, in the
+			// last day of a leap year served by a zone's TZ rule
+			// (golang/go#81583). Step over it an hour at a time, visiting
+			// every day passed so that no change goes unnoticed.
+			next := t.Add(time.Hour)
+			visit(c.dayOf(t))
+			visit(c.dayOf(next))
+			t = next
+			continue
 		}
+		visit(c.dayOf(end.Add(-time.Nanosecond)))
+		visit(c.dayOf(end))
 		t = end
 	}
 	return total

@@ -223,7 +223,7 @@ func (e Evaluator) Evaluate(created time.Time, events []model.CaseEvent, now tim
 			status = ev.New
 			pts = mark(pts, at, stage.Done(), status)
 		case model.EventPriority:
-			if p, err := model.ParsePriority(ev.New); err == nil {
+			if p, ok := parsePriority(ev.New); ok {
 				prio = setPriority(prio, at, p)
 			}
 		case model.EventAssignee:
@@ -240,12 +240,27 @@ func (e Evaluator) Evaluate(created time.Time, events []model.CaseEvent, now tim
 	res.Acknowledge = e.clock(pts, prio, created, ackAt, now, false, ratio)
 	res.Acknowledge.Imputed = ackImputed && !ackAt.IsZero()
 	res.Resolve = e.clock(pts, prio, created, firstDone, now, true, ratio)
+	if res.Reopens == 0 {
+		// Never reopened: the last close is the first (or both still run).
+		res.ResolveLast = res.Resolve
+		return res
+	}
 	var lastStop time.Time
 	if stage.Done() {
 		lastStop = lastDone
 	}
 	res.ResolveLast = e.clock(pts, prio, created, lastStop, now, true, ratio)
 	return res
+}
+
+// parsePriority reads a priority event's value; "P1" … "P5", the form
+// the store writes, is read without allocating.
+func parsePriority(s string) (model.Priority, bool) {
+	if len(s) == 2 && (s[0] == 'P' || s[0] == 'p') && s[1] >= '1' && s[1] <= '5' {
+		return model.Priority(s[1] - '0'), true
+	}
+	p, err := model.ParsePriority(s)
+	return p, err == nil
 }
 
 // compareEvents orders events by time, then id.

@@ -179,7 +179,7 @@ func TestEvaluate(t *testing.T) {
 			// Created Fri 2026-03-06 15:00 CET.
 			created: "2026-03-06T14:00:00Z", now: "2026-03-20T00:00:00Z",
 			events: []string{"2026-03-06T14:00:00Z priority P3",
-				"2026-03-09T08:30:00Z assignee ana",     // Mon 09:30 CET
+				"2026-03-09T08:30:00Z assignee ana",    // Mon 09:30 CET
 				"2026-03-10T10:00:00Z stage resolved"}, // Tue 11:00 CET
 			// Ack: Fri 15–17 (2h) + Mon 09:00–09:30 (30m) = 2h30m of 4h.
 			ack: want{st: StatusMet, prio: model.P3, ver: 1, target: 4 * h, elapsed: 2*h + 30*m, rem: h + 30*m, stop: "2026-03-09T08:30:00Z"},
@@ -266,7 +266,7 @@ func TestEvaluate(t *testing.T) {
 			events: []string{"2026-03-06T08:00:00Z priority P3", "2026-03-06T08:30:00Z stage triage",
 				"2026-03-06T14:00:00Z status AWAITING USER INFO", // Fri 15:00 CET, any case
 				"2026-03-09T10:00:00Z status Active",             // Mon 11:00 CET
-				"2026-03-09T12:00:00Z stage resolved"},          // Mon 13:00 CET
+				"2026-03-09T12:00:00Z stage resolved"},           // Mon 13:00 CET
 			ack: want{st: StatusMet, prio: model.P3, ver: 1, target: 4 * h, elapsed: 30 * m, rem: 3*h + 30*m, stop: "2026-03-06T08:30:00Z"},
 			// Running Fri 09–15 (6h) + Mon 11–13 (2h) = 8h; paused Fri 15–17
 			// (2h) + Mon 09–11 (2h) = 4h, the weekend being no business time.
