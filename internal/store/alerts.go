@@ -3,7 +3,6 @@ package store
 import (
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -13,7 +12,7 @@ const alertInsertColumns = 17
 
 // alertRowsPerStatement keeps a multi-row insert well under both engines'
 // limits on bound parameters.
-const alertRowsPerStatement = 250
+const alertRowsPerStatement = 256
 
 func (a *applier) alerts(b *Batch) error {
 	// Split into runs whose keys are unique, so a key repeated within a batch
@@ -52,12 +51,13 @@ func (a *applier) alerts(b *Batch) error {
 // then changes to stored ones as updates with alert events.
 func (a *applier) alertRun(all []model.Alert, idx []int) error {
 	var existing []int
-	per := alertRowsPerStatement
+	sizes := chunkSizes(len(idx), alertRowsPerStatement)
 	if a.s.engine == Postgres {
-		per = len(idx) // one statement with an array per column
+		sizes = []int{len(idx)} // one statement with an array per column
 	}
-	for s := 0; s < len(idx); s += per {
-		chunk := idx[s:min(s+per, len(idx))]
+	for _, n := range sizes {
+		chunk := idx[:n]
+		idx = idx[n:]
 		inserted, err := a.insertAlerts(all, chunk)
 		if err != nil {
 			return err
@@ -108,6 +108,7 @@ func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, er
 	inserted := make(map[int]bool, len(got))
 	for _, g := range got {
 		inserted[g.i] = true
+		a.noteAlert(all[g.i].CreatedAt)
 	}
 	a.res.Inserted[KindAlert] += len(got)
 	for _, g := range got {
@@ -238,6 +239,7 @@ func (a *applier) updateAlert(al *model.Alert) error {
 		return fmt.Errorf("updating alert %s/%s: %w", al.Source, al.ExternalID, err)
 	}
 	a.res.Updated[KindAlert]++
+	a.noteAlert(al.CreatedAt)
 	if cid, ok := newCaseID.(int64); ok && (!caseID.Valid || caseID.Int64 != cid) {
 		return a.appendAndProject(cid, []model.CaseEvent{linkEvent(al.Source, al.ExternalID, al.CreatedAt, a.now)})
 	}
@@ -247,18 +249,9 @@ func (a *applier) updateAlert(al *model.Alert) error {
 // alertInsertSQL is SQLite's multi-row insert of n alerts, skipping stored
 // keys.
 func alertInsertSQL(n int) string {
-	var q strings.Builder
-	q.Grow(256 + n*60)
-	q.WriteString(`INSERT INTO alerts (source, external_id, title, description, severity, status, disposition, rule_id,
-		rule_name, case_ext_id, case_id, occurred_at, created_at, ingested_at, entities, techniques, raw) VALUES `)
-	for i := range n {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	}
-	q.WriteString(` ON CONFLICT (source, external_id) DO NOTHING`)
-	return q.String()
+	return multiRowSQL(`INSERT INTO alerts (source, external_id, title, description, severity, status, disposition, rule_id,
+		rule_name, case_ext_id, case_id, occurred_at, created_at, ingested_at, entities, techniques, raw) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n, ` ON CONFLICT (source, external_id) DO NOTHING`)
 }
 
 // insertAlertsArrays is PostgreSQL's bulk insert: one array parameter per

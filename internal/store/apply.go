@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/sla"
 )
 
 // Batch is a set of records written in one transaction. Within a batch,
@@ -144,6 +145,14 @@ type applier struct {
 	caseIDs map[caseKey]int64
 	// touched cases whose projection must be recomputed from the full log.
 	replay map[int64]bool
+	// touched cases whose KPI facts must be recomputed, and the UTC hours
+	// of alerts written, whose days' rollups are now stale.
+	touched   map[int64]bool
+	alertDays map[int64]bool
+	// KPI context, loaded on first need: time zone and SLA policies.
+	kpiLoaded bool
+	tz        *time.Location
+	eval      sla.Evaluator
 }
 
 func (a *applier) exec(q string, args ...any) (sql.Result, error) {
@@ -182,7 +191,10 @@ func (a *applier) run(b *Batch) error {
 			return err
 		}
 	}
-	return nil
+	if err := a.refreshFacts(); err != nil {
+		return err
+	}
+	return a.markAlertDays()
 }
 
 func jsonText(v any) string {
@@ -406,33 +418,37 @@ func eventKey(e *model.CaseEvent) string {
 // insertEvents appends events to one case's log, skipping those already
 // there, and returns the ones written.
 func (a *applier) insertEvents(caseID int64, evs []model.CaseEvent) ([]model.CaseEvent, error) {
+	// Keys first, so an event repeated within the batch is sent once.
+	type keyed struct {
+		key string
+		e   *model.CaseEvent
+	}
+	seen := make(map[string]bool, len(evs))
+	uniq := make([]keyed, 0, len(evs))
+	for i := range evs {
+		k := eventKey(&evs[i])
+		if !seen[k] {
+			seen[k] = true
+			uniq = append(uniq, keyed{k, &evs[i]})
+		}
+	}
 	var out []model.CaseEvent
-	const per = 200
-	for start := 0; start < len(evs); start += per {
-		chunk := evs[start:min(start+per, len(evs))]
-		var q strings.Builder
-		q.WriteString(`INSERT INTO case_events (case_id, dedup_key, at, actor, source, kind, old, new, ingested_at) VALUES `)
-		args := make([]any, 0, len(chunk)*9)
-		keys := make(map[string]int, len(chunk))
-		for i := range chunk {
-			e := &chunk[i]
-			key := eventKey(e)
-			if _, dup := keys[key]; dup {
-				continue
-			}
-			keys[key] = i
-			if len(args) > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	for _, n := range chunkSizes(len(uniq), 128) {
+		chunk := uniq[:n]
+		uniq = uniq[n:]
+		byKey := make(map[string]*model.CaseEvent, n)
+		args := make([]any, 0, n*9)
+		for _, k := range chunk {
+			e := k.e
+			byKey[k.key] = e
 			ing := e.IngestedAt
 			if ing.IsZero() {
 				ing = a.now
 			}
-			args = append(args, caseID, key, e.At.UnixMicro(), e.Actor, e.Source, string(e.Kind), e.Old, e.New, ing.UnixMicro())
+			args = append(args, caseID, k.key, e.At.UnixMicro(), e.Actor, e.Source, string(e.Kind), e.Old, e.New, ing.UnixMicro())
 		}
-		q.WriteString(` ON CONFLICT (case_id, dedup_key) DO NOTHING RETURNING id, dedup_key`)
-		rows, err := a.query(q.String(), args...)
+		rows, err := a.query(multiRowSQL(`INSERT INTO case_events (case_id, dedup_key, at, actor, source, kind, old, new, ingested_at) VALUES `,
+			"(?, ?, ?, ?, ?, ?, ?, ?, ?)", n, ` ON CONFLICT (case_id, dedup_key) DO NOTHING RETURNING id, dedup_key`), args...)
 		if err != nil {
 			return nil, fmt.Errorf("appending events to case %d: %w", caseID, err)
 		}
@@ -443,7 +459,7 @@ func (a *applier) insertEvents(caseID int64, evs []model.CaseEvent) ([]model.Cas
 				rows.Close()
 				return nil, fmt.Errorf("appending events to case %d: %w", caseID, err)
 			}
-			e := chunk[keys[key]]
+			e := *byKey[key]
 			e.ID, e.CaseID = id, caseID
 			out = append(out, e)
 		}
@@ -452,6 +468,12 @@ func (a *applier) insertEvents(caseID int64, evs []model.CaseEvent) ([]model.Cas
 		}
 	}
 	a.res.Events += len(out)
+	if len(out) > 0 {
+		if a.touched == nil {
+			a.touched = map[int64]bool{}
+		}
+		a.touched[caseID] = true
+	}
 	return out, nil
 }
 

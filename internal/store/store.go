@@ -90,7 +90,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		}
 	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)"
+		"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)"
 	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
@@ -343,4 +343,36 @@ func (c cachedConn) QueryRowContext(ctx context.Context, q string, args ...any) 
 		return c.s.wconn.QueryRowContext(ctx, q, args...)
 	}
 	return st.QueryRowContext(ctx, args...)
+}
+
+// chunkSizes splits n rows into multi-row statements of power-of-two sizes
+// up to max (a power of two), so a handful of distinct statements serve
+// every batch and SQLite's statement cache stays small.
+func chunkSizes(n, max int) []int {
+	var out []int
+	for ; n >= max; n -= max {
+		out = append(out, max)
+	}
+	for size := max / 2; size > 0; size /= 2 {
+		if n >= size {
+			out = append(out, size)
+			n -= size
+		}
+	}
+	return out
+}
+
+// multiRowSQL repeats a row of placeholders n times between head and tail.
+func multiRowSQL(head, row string, n int, tail string) string {
+	var q strings.Builder
+	q.Grow(len(head) + n*(len(row)+2) + len(tail))
+	q.WriteString(head)
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(row)
+	}
+	q.WriteString(tail)
+	return q.String()
 }

@@ -1,0 +1,148 @@
+// Package kpi holds the definitions of Watchfloor's case KPIs: the facts
+// each case contributes (when it was created, acknowledged, contained,
+// resolved; whether a stage was skipped, whether it was reopened or
+// escalated, how its SLA clocks ended) computed from the case's event log,
+// and the durations the KPIs measure between those facts. Aggregation over
+// windows and groups lives in package metrics; the sketch subpackage holds
+// the mergeable quantile sketch used for percentiles.
+package kpi
+
+import (
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/sla"
+)
+
+// Facts are what one case contributes to the KPIs. Zero times mean the
+// milestone has not been reached (or is not known).
+type Facts struct {
+	CaseID      int64
+	Source      string
+	Team        string
+	Analyst     string // the current assignee
+	Priority    model.Priority
+	Disposition model.Disposition
+	// Excluded cases (tests and drills) are left out of KPIs by default.
+	Excluded bool
+
+	Created  time.Time // when the SOC learned of the case
+	Occurred time.Time // earliest occurred_at of the case or its linked alerts
+
+	Ack       time.Time // first move to triage or later, or first assignment
+	Contain   time.Time // first move to contained (or later, see ContainImputed)
+	Resolve   time.Time // first move to resolved or closed
+	LastClose time.Time // move to resolved/closed that ended the last open period
+	// AckImputed: the case skipped triage and had no assignment before a
+	// later stage, so acknowledgement is dated by that later stage.
+	AckImputed bool
+	// ContainImputed: the case reached resolved or closed without passing
+	// contained; containment is dated by the resolution.
+	ContainImputed bool
+	Done           bool // resolved or closed now
+	Reopens        int
+	// Escalated: the case moved from one team to another after it was
+	// created (for example from Tier 1 triage to Tier 2).
+	Escalated bool
+
+	// SLA outcomes of the acknowledge and resolve (first close) clocks;
+	// see package sla. Open clocks are judged again when shown.
+	SLAAck, SLAResolve sla.Status
+	// Clamped counts events dated before the case was created (clock skew).
+	Clamped int
+}
+
+// Compute derives a case's facts from its projection and its event log
+// (any order; sorted here by time, then id). occurred is the earliest
+// occurred_at of the case's linked alerts (zero if none); eval judges the
+// SLA clocks as of now.
+func Compute(c *model.Case, evs []model.CaseEvent, occurred time.Time, eval sla.Evaluator, now time.Time) Facts {
+	f := Facts{
+		CaseID: c.ID, Source: c.Source, Team: c.Team, Analyst: c.Assignee, Priority: c.Priority,
+		Disposition: c.Disposition, Excluded: c.Disposition.ExcludedByDefault(),
+		Created: c.CreatedAt, Occurred: c.OccurredAt, Reopens: 0,
+	}
+	if !occurred.IsZero() && (f.Occurred.IsZero() || occurred.Before(f.Occurred)) {
+		f.Occurred = occurred
+	}
+	sorted := make([]model.CaseEvent, len(evs))
+	copy(sorted, evs)
+	sortEvents(sorted)
+	if f.Created.IsZero() {
+		for _, e := range sorted {
+			if e.Kind == model.EventCreated {
+				f.Created = e.At
+				break
+			}
+		}
+	}
+	var stage model.Stage = model.StageNew
+	var team string
+	teamSeen := false
+	assigned := false
+	for _, e := range sorted {
+		if !f.Created.IsZero() && e.At.Before(f.Created) {
+			f.Clamped++
+		}
+		switch e.Kind {
+		case model.EventAssignee:
+			if e.New != "" && f.Ack.IsZero() {
+				f.Ack = e.At
+				assigned = true
+			}
+		case model.EventTeam:
+			if teamSeen && team != "" && e.New != "" && e.New != team {
+				f.Escalated = true
+			}
+			team, teamSeen = e.New, true
+		case model.EventStage:
+			st, err := model.ParseStage(e.New)
+			if err != nil {
+				continue
+			}
+			if st.Rank() >= model.StageTriage.Rank() && f.Ack.IsZero() {
+				f.Ack = e.At
+				f.AckImputed = st != model.StageTriage && !assigned
+			}
+			if st.Rank() >= model.StageContained.Rank() && f.Contain.IsZero() {
+				f.Contain = e.At
+				f.ContainImputed = st != model.StageContained
+			}
+			if st.Done() && f.Resolve.IsZero() {
+				f.Resolve = e.At
+			}
+			if st.Done() && !stage.Done() {
+				f.LastClose = e.At
+			}
+			if stage.Done() && !st.Done() {
+				f.Reopens++
+			}
+			stage = st
+		}
+	}
+	f.Done = stage.Done()
+	if !f.Done {
+		f.LastClose = time.Time{}
+	}
+	if eval.Policies != nil && !f.Created.IsZero() {
+		r := eval.Evaluate(f.Created, sorted, now)
+		f.SLAAck, f.SLAResolve = r.Acknowledge.Status, r.Resolve.Status
+	}
+	return f
+}
+
+func sortEvents(evs []model.CaseEvent) {
+	// Insertion sort: logs are short and nearly always in order already.
+	for i := 1; i < len(evs); i++ {
+		for j := i; j > 0 && before(evs[j], evs[j-1]); j-- {
+			evs[j], evs[j-1] = evs[j-1], evs[j]
+		}
+	}
+}
+
+func before(a, b model.CaseEvent) bool {
+	if !a.At.Equal(b.At) {
+		return a.At.Before(b.At)
+	}
+	return a.ID < b.ID
+}

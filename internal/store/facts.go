@@ -1,0 +1,342 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/kpi"
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/sla"
+)
+
+// Rollup kinds.
+const (
+	RollupCases  = "cases"
+	RollupAlerts = "alerts"
+)
+
+// SettingTimeZone names the organisation's IANA time zone: KPI days and ISO
+// weeks are counted in it. UTC when unset.
+const SettingTimeZone = "timezone"
+
+// Setting returns a setting's value, or "" when unset.
+func (s *Store) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, s.rebind(`SELECT value FROM settings WHERE name = ?`), name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading setting %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// TimeZone is the organisation's time zone.
+func (s *Store) TimeZone(ctx context.Context) (*time.Location, error) {
+	v, err := s.Setting(ctx, SettingTimeZone)
+	if err != nil || v == "" {
+		return time.UTC, err
+	}
+	return time.LoadLocation(v)
+}
+
+// SetTimeZone changes the organisation's time zone and re-buckets every
+// case's KPI day accordingly; all rollups are rebuilt on their next read.
+func (s *Store) SetTimeZone(ctx context.Context, name string) error {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return fmt.Errorf("time zone %q: %w", name, err)
+	}
+	return s.write(ctx, func(a *applier) error {
+		if _, err := a.exec(`INSERT INTO settings (name, value) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, SettingTimeZone, loc.String()); err != nil {
+			return fmt.Errorf("saving time zone: %w", err)
+		}
+		a.tz = loc
+		rows, err := a.query(`SELECT case_id, created_at FROM case_facts WHERE created_at IS NOT NULL`)
+		if err != nil {
+			return fmt.Errorf("re-bucketing case facts: %w", err)
+		}
+		type upd struct{ id, day int64 }
+		var ups []upd
+		for rows.Next() {
+			var id, created int64
+			if err := rows.Scan(&id, &created); err != nil {
+				rows.Close()
+				return fmt.Errorf("re-bucketing case facts: %w", err)
+			}
+			ups = append(ups, upd{id, DayOf(time.UnixMicro(created), loc)})
+		}
+		rows.Close()
+		for _, u := range ups {
+			if _, err := a.exec(`UPDATE case_facts SET day = ? WHERE case_id = ?`, u.day, u.id); err != nil {
+				return fmt.Errorf("re-bucketing case facts: %w", err)
+			}
+		}
+		if _, err := a.exec(`DELETE FROM rollup_days`); err != nil {
+			return fmt.Errorf("clearing rollups: %w", err)
+		}
+		for _, kind := range []string{RollupCases, RollupAlerts} {
+			if err := a.markAllDays(kind); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DayOf is t's date in loc as YYYYMMDD.
+func DayOf(t time.Time, loc *time.Location) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	y, m, d := t.In(loc).Date()
+	return int64(y*10000 + int(m)*100 + d)
+}
+
+// write runs fn in a write transaction of its own.
+func (s *Store) write(ctx context.Context, fn func(a *applier) error) error {
+	res := newResult()
+	a := &applier{s: s, ctx: ctx, now: time.Now().UTC(), res: &res, caseIDs: map[caseKey]int64{}}
+	if s.engine == SQLite {
+		return s.writeSQLite(ctx, func(c dbConn) error {
+			a.tx = c
+			return fn(a)
+		})
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	a.tx = tx
+	if err := fn(a); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// markDays bumps the version of days whose data changed, so the metrics
+// engine rebuilds them.
+func (a *applier) markDays(kind string, days map[int64]bool) error {
+	keys := make([]int64, 0, len(days))
+	for d := range days {
+		keys = append(keys, d)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	for _, d := range keys {
+		if _, err := a.exec(`INSERT INTO rollup_days (kind, day, version) VALUES (?, ?, 1)
+			ON CONFLICT (kind, day) DO UPDATE SET version = rollup_days.version + 1`, kind, d); err != nil {
+			return fmt.Errorf("marking %s rollup of %d: %w", kind, d, err)
+		}
+	}
+	return nil
+}
+
+// markAllDays marks every day that has data of the kind.
+func (a *applier) markAllDays(kind string) error {
+	q := `SELECT DISTINCT day FROM case_facts`
+	if kind == RollupAlerts {
+		q = `SELECT DISTINCT created_at / 86400000000 FROM alerts WHERE created_at IS NOT NULL`
+	}
+	rows, err := a.query(q)
+	if err != nil {
+		return fmt.Errorf("listing %s days: %w", kind, err)
+	}
+	days := map[int64]bool{}
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			rows.Close()
+			return err
+		}
+		if kind == RollupAlerts {
+			// UTC day number: mark the local days around it.
+			t := time.Unix(d*86400, 0)
+			days[DayOf(t, a.tz)] = true
+			days[DayOf(t.Add(24*time.Hour-time.Second), a.tz)] = true
+			continue
+		}
+		days[d] = true
+	}
+	rows.Close()
+	return a.markDays(kind, days)
+}
+
+// loadKPIContext reads what computing facts needs once per batch: the
+// organisation's time zone and the SLA policies.
+func (a *applier) loadKPIContext() error {
+	if a.kpiLoaded {
+		return nil
+	}
+	a.kpiLoaded = true
+	a.tz = time.UTC
+	var tz string
+	err := a.queryRow(`SELECT value FROM settings WHERE name = ?`, SettingTimeZone).Scan(&tz)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("reading time zone: %w", err)
+	default:
+		if a.tz, err = time.LoadLocation(tz); err != nil {
+			return fmt.Errorf("time zone setting %q: %w", tz, err)
+		}
+	}
+	pols, err := loadPolicies(a.ctx, a.tx, a.s)
+	if err != nil {
+		return err
+	}
+	a.eval = sla.Evaluator{Policies: pols}
+	return nil
+}
+
+// loadPolicies reads the SLA policy versions. With several policy names the
+// newest name by effective date is used; Watchfloor judges all work by one
+// policy.
+func loadPolicies(ctx context.Context, q querier, s *Store) (*sla.Policies, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, version, effective_from, targets, pause_statuses, calendar
+		FROM sla_policies ORDER BY effective_from DESC, version DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("reading SLA policies: %w", err)
+	}
+	defer rows.Close()
+	var versions []model.SLAPolicy
+	var name string
+	for rows.Next() {
+		var p model.SLAPolicy
+		var eff int64
+		var targets, pauses, cal string
+		if err := rows.Scan(&p.Name, &p.Version, &eff, &targets, &pauses, &cal); err != nil {
+			return nil, fmt.Errorf("reading SLA policies: %w", err)
+		}
+		if name == "" {
+			name = p.Name
+		}
+		if p.Name != name {
+			continue
+		}
+		p.EffectiveFrom = time.UnixMicro(eff).UTC()
+		if err := decodeJSONText(targets, &p.Targets); err != nil {
+			return nil, fmt.Errorf("SLA policy %s v%d targets: %w", p.Name, p.Version, err)
+		}
+		if err := decodeJSONText(pauses, &p.PauseStatuses); err != nil {
+			return nil, fmt.Errorf("SLA policy %s v%d pause statuses: %w", p.Name, p.Version, err)
+		}
+		if cal != "" {
+			p.Calendar = &model.BusinessHours{}
+			if err := decodeJSONText(cal, p.Calendar); err != nil {
+				return nil, fmt.Errorf("SLA policy %s v%d calendar: %w", p.Name, p.Version, err)
+			}
+		}
+		versions = append(versions, p)
+	}
+	if err := rows.Err(); err != nil || len(versions) == 0 {
+		return nil, err
+	}
+	return sla.NewPolicies(versions...)
+}
+
+// Policies returns the SLA policy versions in force (nil when none stored).
+func (s *Store) Policies(ctx context.Context) (*sla.Policies, error) {
+	return loadPolicies(ctx, s.r, s)
+}
+
+// refreshFacts recomputes the facts of the cases a batch touched and marks
+// the rollup days they leave and enter.
+func (a *applier) refreshFacts() error {
+	if len(a.touched) == 0 {
+		return nil
+	}
+	if err := a.loadKPIContext(); err != nil {
+		return err
+	}
+	ids := make([]int64, 0, len(a.touched))
+	for id := range a.touched {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	days := map[int64]bool{}
+	for _, id := range ids {
+		sc, err := a.lockCase(id)
+		if err != nil {
+			return err
+		}
+		evs, err := caseEvents(a.ctx, a.tx, a.s, id)
+		if err != nil {
+			return err
+		}
+		var occ sql.NullInt64
+		if err := a.queryRow(`SELECT MIN(occurred_at) FROM alerts WHERE source = ? AND case_ext_id = ? AND case_ext_id <> ''`,
+			sc.c.Source, sc.c.ExternalID).Scan(&occ); err != nil {
+			return fmt.Errorf("reading alert times of case %d: %w", id, err)
+		}
+		f := kpi.Compute(&sc.c, evs, fromMicros(occ), a.eval, a.now)
+		day := DayOf(f.Created, a.tz)
+		var oldDay sql.NullInt64
+		if err := a.queryRow(`SELECT day FROM case_facts WHERE case_id = ?`, id).Scan(&oldDay); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("reading facts of case %d: %w", id, err)
+		}
+		if oldDay.Valid && oldDay.Int64 != day {
+			days[oldDay.Int64] = true
+		}
+		days[day] = true
+		if _, err := a.exec(`INSERT INTO case_facts (case_id, day, source, team, analyst, priority, disposition, excluded,
+				created_at, occurred_at, ack_at, contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done,
+				reopens, escalated, sla_ack, sla_resolve, clamped)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (case_id) DO UPDATE SET day = excluded.day, source = excluded.source, team = excluded.team,
+				analyst = excluded.analyst, priority = excluded.priority, disposition = excluded.disposition,
+				excluded = excluded.excluded, created_at = excluded.created_at, occurred_at = excluded.occurred_at,
+				ack_at = excluded.ack_at, contain_at = excluded.contain_at, resolve_at = excluded.resolve_at,
+				last_close_at = excluded.last_close_at, ack_imputed = excluded.ack_imputed,
+				contain_imputed = excluded.contain_imputed, done = excluded.done, reopens = excluded.reopens,
+				escalated = excluded.escalated, sla_ack = excluded.sla_ack, sla_resolve = excluded.sla_resolve,
+				clamped = excluded.clamped`,
+			id, day, f.Source, f.Team, f.Analyst, int(f.Priority), string(f.Disposition), boolInt(f.Excluded),
+			micros(f.Created), micros(f.Occurred), micros(f.Ack), micros(f.Contain), micros(f.Resolve), micros(f.LastClose),
+			boolInt(f.AckImputed), boolInt(f.ContainImputed), boolInt(f.Done), f.Reopens, boolInt(f.Escalated),
+			string(f.SLAAck), string(f.SLAResolve), f.Clamped); err != nil {
+			return fmt.Errorf("storing facts of case %d: %w", id, err)
+		}
+	}
+	return a.markDays(RollupCases, days)
+}
+
+// markAlertDays marks the local days of alerts the batch wrote or changed.
+func (a *applier) markAlertDays() error {
+	if len(a.alertDays) == 0 {
+		return nil
+	}
+	if err := a.loadKPIContext(); err != nil {
+		return err
+	}
+	days := map[int64]bool{}
+	for hour := range a.alertDays {
+		days[DayOf(time.Unix(hour*3600, 0), a.tz)] = true
+	}
+	return a.markDays(RollupAlerts, days)
+}
+
+// noteAlert records the UTC hour of an alert the batch wrote, for
+// markAlertDays.
+func (a *applier) noteAlert(created time.Time) {
+	if a.alertDays == nil {
+		a.alertDays = map[int64]bool{}
+	}
+	if !created.IsZero() { // an undated alert belongs to no day
+		a.alertDays[created.Unix()/3600] = true
+	}
+}
+
+func decodeJSONText(s string, v any) error {
+	if s == "" {
+		return nil
+	}
+	return json.Unmarshal([]byte(s), v)
+}

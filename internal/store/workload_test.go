@@ -1,0 +1,217 @@
+package store_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+// workloadBatch is a small hand-built SOC morning (Monday 2 March 2026,
+// UTC): five alerts from two rules, four cases with logs, a roster and an
+// SLA policy.
+func workloadBatch() *store.Batch {
+	ev := func(c, id, at string, kind model.EventKind, val, actor string) model.CaseEvent {
+		return model.CaseEvent{CaseSource: "soar", CaseExternalID: c, ExternalID: id, At: ts(at), Source: "soar", Kind: kind, New: val, Actor: actor}
+	}
+	newCase := func(id, at string, p model.Priority) model.Case {
+		return model.Case{Source: "soar", ExternalID: id, Title: "case " + id, Priority: p, Stage: model.StageNew,
+			CreatedAt: ts(at), UpdatedAt: ts(at)}
+	}
+	return &store.Batch{
+		Teams:  []model.Team{{Name: "Tier 1", Lead: "alice"}},
+		Shifts: []model.Shift{{Name: "Day", Start: "06:00", Duration: 8 * time.Hour, Days: []time.Weekday{time.Monday, time.Tuesday}, TimeZone: "Europe/Paris"}},
+		Analysts: []model.Analyst{
+			{ExternalID: "bob", Name: "Bob", Tier: model.TierL2, Shift: "Day", Team: "Tier 1", Active: true, HourlyCost: 70,
+				Skills: []model.Skill{{Name: "malware analysis", Level: 4}}, Certifications: []string{"GIAC GREM"}},
+			{ExternalID: "alice", Name: "Alice", Tier: model.TierL1, Shift: "Day", Team: "Tier 1", Active: true, HourlyCost: 50.5,
+				Skills: []model.Skill{{Name: "alert triage", Level: 3}}},
+		},
+		SLA: []model.SLAPolicy{{Name: "std", Version: 1, EffectiveFrom: ts("2026-01-01T00:00:00Z"),
+			Targets:       map[model.Priority]model.SLATarget{model.P1: {Acknowledge: 15 * time.Minute, Resolve: 4 * time.Hour}},
+			PauseStatuses: []string{"Awaiting User Info"}}},
+		Alerts: []model.Alert{
+			{Source: "siem", ExternalID: "a1", Title: "x", Severity: model.SeverityHigh, RuleID: "R1", RuleName: "Rule one",
+				CreatedAt: ts("2026-03-02T09:05:00Z"), Disposition: model.DispositionFalsePositive, Status: "closed"},
+			{Source: "siem", ExternalID: "a2", Title: "x", Severity: model.SeverityHigh, RuleID: "R1", RuleName: "Rule one",
+				CreatedAt: ts("2026-03-02T09:10:00Z"), Disposition: model.DispositionTruePositive, Status: "closed", CaseExternalID: "C1"},
+			{Source: "siem", ExternalID: "a3", Title: "x", Severity: model.SeverityCritical, RuleID: "R2", RuleName: "Rule two",
+				CreatedAt: ts("2026-03-02T09:20:00Z")},
+			{Source: "siem", ExternalID: "a4", Title: "x", Severity: model.SeverityLow, RuleID: "R1", RuleName: "Rule one",
+				CreatedAt: ts("2026-03-02T10:00:00Z"), Disposition: model.DispositionBenignPositive, Status: "closed"},
+			{Source: "siem", ExternalID: "a5", Title: "x", RuleID: "R2", RuleName: "Rule two", CreatedAt: ts("2026-03-02T10:20:00Z"),
+				Disposition: model.DispositionDuplicate, Status: "closed"},
+			// Outside the window.
+			{Source: "siem", ExternalID: "a0", Title: "x", Severity: model.SeverityHigh, RuleID: "R1", CreatedAt: ts("2026-03-01T23:59:59Z")},
+		},
+		Cases: []model.Case{
+			newCase("C1", "2026-03-02T09:30:00Z", model.P2),
+			newCase("C2", "2026-03-02T10:10:00Z", model.P3),
+			newCase("C3", "2026-03-02T10:50:00Z", model.P4),
+			newCase("C4", "2026-03-02T11:20:00Z", model.P3),
+		},
+		Events: []model.CaseEvent{
+			// C1: assigned 09:40, paused 11:00–13:00, raised to P1, handed
+			// to bob 14:00, resolved 15:00: 5h20m elapsed, 2h paused.
+			ev("C1", "1", "2026-03-02T09:40:00Z", model.EventAssignee, "alice", "alice"),
+			ev("C1", "2", "2026-03-02T09:45:00Z", model.EventStage, "triage", "alice"),
+			ev("C1", "3", "2026-03-02T10:00:00Z", model.EventStage, "investigating", "alice"),
+			ev("C1", "4", "2026-03-02T11:00:00Z", model.EventStatus, "awaiting user info", "alice"),
+			ev("C1", "5", "2026-03-02T13:00:00Z", model.EventStatus, "In Progress", "alice"),
+			ev("C1", "6", "2026-03-02T13:30:00Z", model.EventPriority, "P1", "alice"),
+			ev("C1", "7", "2026-03-02T14:00:00Z", model.EventAssignee, "bob", "alice"),
+			ev("C1", "8", "2026-03-02T15:00:00Z", model.EventStage, "resolved", "bob"),
+			// Work after the first resolution does not count.
+			ev("C1", "9", "2026-03-02T16:00:00Z", model.EventStage, "investigating", "bob"),
+			ev("C1", "10", "2026-03-02T17:00:00Z", model.EventStage, "closed", "bob"),
+			// C2: triaged without assignment at 10:20, closed 10:50.
+			ev("C2", "1", "2026-03-02T10:20:00Z", model.EventStage, "triage", "carol"),
+			ev("C2", "2", "2026-03-02T10:50:00Z", model.EventStage, "closed", "carol"),
+			// C3: closed without ever being assigned or triaged: skipped.
+			ev("C3", "1", "2026-03-02T11:00:00Z", model.EventStage, "closed", "carol"),
+			// C4: assigned, still open; two runbook runs and a malformed one.
+			ev("C4", "1", "2026-03-02T11:30:00Z", model.EventAssignee, "alice", "alice"),
+			ev("C4", "2", "2026-03-02T11:40:00Z", model.EventRunbook, `{"runbook":"Isolate host","status":"completed"}`, "alice"),
+			ev("C4", "3", "2026-03-02T11:45:00Z", model.EventRunbook, `{"runbook":"Isolate host","status":"failed"}`, "alice"),
+			ev("C4", "4", "2026-03-02T11:50:00Z", model.EventRunbook, `not json`, "alice"),
+		},
+	}
+}
+
+func TestWorkloadQueries(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		ctx := context.Background()
+		res := apply(t, s, workloadBatch())
+		if len(res.Rejects) > 0 {
+			t.Fatalf("rejects: %+v", res.Rejects)
+		}
+		since, until := ts("2026-03-02T00:00:00Z"), ts("2026-03-03T00:00:00Z")
+
+		arr, err := s.WorkloadAlertArrivals(ctx, since, until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.ArrivalBucket{
+			{Start: ts("2026-03-02T09:00:00Z"), Priority: model.P2, Count: 2},
+			{Start: ts("2026-03-02T09:15:00Z"), Priority: model.P1, Count: 1},
+			{Start: ts("2026-03-02T10:00:00Z"), Priority: model.P4, Count: 1},
+			{Start: ts("2026-03-02T10:15:00Z"), Priority: model.PriorityUnknown, Count: 1},
+		}
+		if !reflect.DeepEqual(arr, want) {
+			t.Errorf("alert arrivals\n got %+v\nwant %+v", arr, want)
+		}
+
+		carr, err := s.WorkloadCaseArrivals(ctx, since, until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// C1 counts as P2, its priority at creation, though it is P1 now.
+		want = []store.ArrivalBucket{
+			{Start: ts("2026-03-02T09:30:00Z"), Priority: model.P2, Count: 1},
+			{Start: ts("2026-03-02T10:00:00Z"), Priority: model.P3, Count: 1},
+			{Start: ts("2026-03-02T10:45:00Z"), Priority: model.P4, Count: 1},
+			{Start: ts("2026-03-02T11:15:00Z"), Priority: model.P3, Count: 1},
+		}
+		if !reflect.DeepEqual(carr, want) {
+			t.Errorf("case arrivals\n got %+v\nwant %+v", carr, want)
+		}
+
+		vols, err := s.WorkloadRuleVolumes(ctx, since, until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantVols := []store.RuleVolume{
+			{RuleID: "R1", RuleName: "Rule one", Priority: model.P2, Alerts: 2, TruePositive: 1, FalsePositive: 1, Escalated: 1},
+			{RuleID: "R1", RuleName: "Rule one", Priority: model.P4, Alerts: 1, BenignPositive: 1},
+			{RuleID: "R2", RuleName: "Rule two", Priority: model.PriorityUnknown, Alerts: 1, Other: 1},
+			{RuleID: "R2", RuleName: "Rule two", Priority: model.P1, Alerts: 1, Undecided: 1},
+		}
+		if !reflect.DeepEqual(vols, wantVols) {
+			t.Errorf("rule volumes\n got %+v\nwant %+v", vols, wantVols)
+		}
+
+		hts, err := s.WorkloadHandleTimes(ctx, since, until, []string{"Awaiting User Info"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hts) != 2 {
+			t.Fatalf("handle times for %d cases, want C1 and C2: %+v", len(hts), hts)
+		}
+		c1, c2 := hts[0], hts[1]
+		if c1.Priority != model.P1 || !c1.Start.Equal(ts("2026-03-02T09:40:00Z")) || !c1.End.Equal(ts("2026-03-02T15:00:00Z")) ||
+			c1.Active != 3*time.Hour+20*time.Minute || c1.Paused != 2*time.Hour {
+			t.Errorf("C1 handle time %+v", c1)
+		}
+		wantSegs := []store.WorkSegment{
+			{Assignee: "alice", From: ts("2026-03-02T09:40:00Z"), To: ts("2026-03-02T11:00:00Z")},
+			{Assignee: "alice", From: ts("2026-03-02T13:00:00Z"), To: ts("2026-03-02T14:00:00Z")},
+			{Assignee: "bob", From: ts("2026-03-02T14:00:00Z"), To: ts("2026-03-02T15:00:00Z")},
+		}
+		if !reflect.DeepEqual(c1.Segments, wantSegs) {
+			t.Errorf("C1 segments\n got %+v\nwant %+v", c1.Segments, wantSegs)
+		}
+		if c2.Priority != model.P3 || c2.Active != 30*time.Minute || c2.Paused != 0 ||
+			!reflect.DeepEqual(c2.Segments, []store.WorkSegment{{From: ts("2026-03-02T10:20:00Z"), To: ts("2026-03-02T10:50:00Z")}}) {
+			t.Errorf("C2 handle time %+v", c2)
+		}
+		// Without pause statuses the pause counts as worked.
+		hts, err = s.WorkloadHandleTimes(ctx, since, until, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hts[0].Active != 5*time.Hour+20*time.Minute {
+			t.Errorf("C1 active without pauses %v", hts[0].Active)
+		}
+		// A window that ends before C1's resolution leaves only C2.
+		hts, err = s.WorkloadHandleTimes(ctx, since, ts("2026-03-02T14:00:00Z"), nil)
+		if err != nil || len(hts) != 1 || hts[0].Active != 30*time.Minute {
+			t.Errorf("early window: %+v, %v", hts, err)
+		}
+
+		ro, err := s.WorkloadRoster(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ro.Analysts) != 2 || ro.Analysts[0].ExternalID != "alice" || ro.Analysts[0].HourlyCost != 50.5 ||
+			ro.Analysts[1].Skills[0] != (model.Skill{Name: "malware analysis", Level: 4}) || ro.Analysts[1].Certifications[0] != "GIAC GREM" ||
+			ro.Analysts[1].Tier != model.TierL2 || !ro.Analysts[1].Active || ro.Analysts[0].Skills[0].Name != "alert triage" {
+			t.Errorf("analysts %+v", ro.Analysts)
+		}
+		if len(ro.Shifts) != 1 || ro.Shifts[0].Duration != 8*time.Hour || ro.Shifts[0].TimeZone != "Europe/Paris" ||
+			!reflect.DeepEqual(ro.Shifts[0].Days, []time.Weekday{time.Monday, time.Tuesday}) {
+			t.Errorf("shifts %+v", ro.Shifts)
+		}
+		if len(ro.Teams) != 1 || ro.Teams[0].Lead != "alice" {
+			t.Errorf("teams %+v", ro.Teams)
+		}
+
+		pols, err := s.WorkloadSLAPolicies(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pols) != 1 || pols[0].Targets[model.P1].Acknowledge != 15*time.Minute || pols[0].PauseStatuses[0] != "Awaiting User Info" ||
+			!pols[0].EffectiveFrom.Equal(ts("2026-01-01T00:00:00Z")) {
+			t.Errorf("SLA policies %+v", pols)
+		}
+
+		rb, err := s.WorkloadRunbooks(ctx, since, until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(rb, map[string]int{"Isolate host": 2}) {
+			t.Errorf("runbooks %v", rb)
+		}
+
+		first, last, err := s.WorkloadSpan(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !first.Equal(ts("2026-03-01T23:59:59Z")) || !last.Equal(ts("2026-03-02T11:20:00Z")) {
+			t.Errorf("span %v … %v", first, last)
+		}
+	})
+}
