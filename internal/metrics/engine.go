@@ -1,0 +1,195 @@
+package metrics
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/kpi"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+// Store is what the engine reads; *store.Store implements it.
+type Store interface {
+	TimeZone(ctx context.Context) (*time.Location, error)
+	RollupDays(ctx context.Context, kind string, from, to int64) ([]store.RollupDay, error)
+	SaveRollup(ctx context.Context, kind string, day, version int64, data string) error
+	DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error
+	EachAlert(ctx context.Context, from, to time.Time, fn func(*store.AlertRow)) error
+}
+
+// Engine computes KPI reports from a store.
+type Engine struct {
+	Store Store
+}
+
+// Window is a span of whole days in the organisation's time zone: From is
+// the first day, To the day after the last.
+type Window struct {
+	From, To time.Time
+}
+
+// Days is the window's length in days.
+func (w Window) Days() int { return int(w.To.Sub(w.From).Hours()/24 + 0.5) }
+
+// Previous is the window of the same length just before w.
+func (w Window) Previous() Window {
+	return Window{From: w.From.AddDate(0, 0, -w.Days()), To: w.From}
+}
+
+func (w Window) String() string {
+	return w.From.Format("2006-01-02") + " … " + w.To.AddDate(0, 0, -1).Format("2006-01-02")
+}
+
+// day converts a local midnight to YYYYMMDD.
+func day(t time.Time) int64 {
+	y, m, d := t.Date()
+	return int64(y*10000 + int(m)*100 + d)
+}
+
+// dayStart is the local midnight of a YYYYMMDD day.
+func dayStart(d int64, loc *time.Location) time.Time {
+	return time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, loc)
+}
+
+// WindowEnding returns the window of n days ending with the day that
+// contains t (in loc).
+func WindowEnding(t time.Time, n int, loc *time.Location) Window {
+	y, m, d := t.In(loc).Date()
+	to := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+	return Window{From: to.AddDate(0, 0, -n), To: to}
+}
+
+// caseDays returns the window's case aggregates by day, rebuilding stale
+// days from the case facts.
+func (e *Engine) caseDays(ctx context.Context, w Window) (map[int64]CaseDay, error) {
+	rows, err := e.Store.RollupDays(ctx, store.RollupCases, day(w.From), day(w.To.AddDate(0, 0, -1)))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]CaseDay, len(rows))
+	for _, r := range rows {
+		cd := CaseDay{}
+		if !r.Stale() {
+			if err := json.Unmarshal([]byte(r.Data), &cd); err != nil {
+				return nil, fmt.Errorf("reading case rollup of %d: %w", r.Day, err)
+			}
+			out[r.Day] = cd
+			continue
+		}
+		if err := e.Store.DayFacts(ctx, r.Day, cd.add); err != nil {
+			return nil, err
+		}
+		cd.freeze()
+		data, err := json.Marshal(cd)
+		if err != nil {
+			return nil, fmt.Errorf("encoding case rollup of %d: %w", r.Day, err)
+		}
+		if err := e.Store.SaveRollup(ctx, store.RollupCases, r.Day, r.Version, string(data)); err != nil {
+			return nil, err
+		}
+		out[r.Day] = cd
+	}
+	return out, nil
+}
+
+// Request asks for a performance report.
+type Request struct {
+	Window Window
+	// GroupBy is "" (all cases) or one of GroupBys.
+	GroupBy string
+	// IncludeTests counts test and drill cases in the KPIs.
+	IncludeTests bool
+	// Trend adds the previous window of the same length.
+	Trend bool
+	// Series, when set, adds one row per period of this timeframe across
+	// the window (trend analysis).
+	Series Timeframe
+}
+
+// Report is a performance report for a window.
+type Report struct {
+	Window   string        `json:"window"`
+	From     string        `json:"from"`
+	To       string        `json:"to"` // last day included
+	TimeZone string        `json:"time_zone"`
+	Cohort   string        `json:"cohort"`
+	GroupBy  string        `json:"group_by,omitempty"`
+	Groups   []GroupResult `json:"groups"`
+	Previous *Report       `json:"previous,omitempty"`
+	Series   []Period      `json:"series,omitempty"`
+	Rules    *RuleReport   `json:"rules,omitempty"`
+}
+
+// Performance computes the report a request asks for.
+func (e *Engine) Performance(ctx context.Context, req Request) (*Report, error) {
+	if req.GroupBy != "" && !validGroupBy(req.GroupBy) {
+		return nil, fmt.Errorf("unknown group %q (want one of %v)", req.GroupBy, GroupBys)
+	}
+	days, err := e.caseDays(ctx, req.Window)
+	if err != nil {
+		return nil, err
+	}
+	rep := buildReport(req, days)
+	if req.Trend {
+		prevReq := req
+		prevReq.Window, prevReq.Trend, prevReq.Series = req.Window.Previous(), false, ""
+		prev, err := e.Performance(ctx, prevReq)
+		if err != nil {
+			return nil, err
+		}
+		rep.Previous = prev
+	}
+	if req.Series != "" {
+		rep.Series = series(req, days)
+	}
+	return rep, nil
+}
+
+func validGroupBy(g string) bool {
+	for _, v := range GroupBys {
+		if v == g {
+			return true
+		}
+	}
+	return false
+}
+
+func buildReport(req Request, days map[int64]CaseDay) *Report {
+	w := req.Window
+	total := CaseDay{}
+	for _, d := range days {
+		total.merge(d)
+	}
+	dim := req.GroupBy
+	if dim == "" {
+		dim = ByAll
+	}
+	rep := &Report{Window: w.String(), From: w.From.Format("2006-01-02"), To: w.To.AddDate(0, 0, -1).Format("2006-01-02"),
+		TimeZone: w.From.Location().String(), Cohort: Cohort, GroupBy: req.GroupBy}
+	names := make([]string, 0, len(total[dim]))
+	for v := range total[dim] {
+		names = append(names, v)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if dim == ByPriority {
+			return priorityOrder(names[i]) < priorityOrder(names[j])
+		}
+		return names[i] < names[j]
+	})
+	for _, v := range names {
+		label := v
+		if dim == ByAll {
+			label = "all"
+		} else if label == "" {
+			label = "(none)"
+		}
+		rep.Groups = append(rep.Groups, total[dim][v].result(label, req.IncludeTests))
+	}
+	if len(rep.Groups) == 0 && dim == ByAll {
+		rep.Groups = append(rep.Groups, newGroup().result("all", req.IncludeTests))
+	}
+	return rep
+}

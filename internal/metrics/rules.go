@@ -1,0 +1,197 @@
+package metrics
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+// RuleAgg is what one rule's alerts add up to.
+type RuleAgg struct {
+	Source       string           `json:"source"`
+	RuleID       string           `json:"rule_id"`
+	RuleName     string           `json:"rule_name"`
+	Alerts       int64            `json:"alerts"`
+	Linked       int64            `json:"linked"` // alerts that belong to a case
+	Severity     [6]int64         `json:"severity"`
+	Dispositions map[string]int64 `json:"dispositions"`
+	MTTD         *Agg             `json:"mttd"` // alert occurred_at → created_at
+}
+
+// AlertDay is one day's alert aggregates by "source\x00rule_id".
+type AlertDay map[string]*RuleAgg
+
+func (d AlertDay) add(a *store.AlertRow) {
+	k := a.Source + "\x00" + a.RuleID
+	r := d[k]
+	if r == nil {
+		r = &RuleAgg{Source: a.Source, RuleID: a.RuleID, RuleName: a.RuleName, Dispositions: map[string]int64{}, MTTD: &Agg{}}
+		d[k] = r
+	}
+	r.Alerts++
+	if a.Linked {
+		r.Linked++
+	}
+	if a.Severity >= 0 && int(a.Severity) < len(r.Severity) {
+		r.Severity[a.Severity]++
+	}
+	disp := string(a.Disposition)
+	if disp == "" {
+		disp = "none"
+	}
+	r.Dispositions[disp]++
+	switch {
+	case a.OccurredAt.IsZero() || a.CreatedAt.IsZero():
+		r.MTTD.Missing++
+	default:
+		d := a.CreatedAt.Sub(a.OccurredAt).Seconds()
+		if d < 0 {
+			r.MTTD.Clamped++
+			d = 0
+		}
+		r.MTTD.N++
+		r.MTTD.Sum += d
+		r.MTTD.sketch().Add(d)
+	}
+}
+
+func (d AlertDay) merge(o AlertDay) {
+	for k, r := range o {
+		m := d[k]
+		if m == nil {
+			m = &RuleAgg{Source: r.Source, RuleID: r.RuleID, RuleName: r.RuleName, Dispositions: map[string]int64{}, MTTD: &Agg{}}
+			d[k] = m
+		}
+		m.Alerts += r.Alerts
+		m.Linked += r.Linked
+		for i, n := range r.Severity {
+			m.Severity[i] += n
+		}
+		for k, n := range r.Dispositions {
+			m.Dispositions[k] += n
+		}
+		m.MTTD.merge(r.MTTD)
+	}
+}
+
+// alertDays returns the window's alert aggregates, rebuilding stale days
+// from the alerts table.
+func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
+	loc := w.From.Location()
+	rows, err := e.Store.RollupDays(ctx, store.RollupAlerts, day(w.From), day(w.To.AddDate(0, 0, -1)))
+	if err != nil {
+		return nil, err
+	}
+	total := AlertDay{}
+	for _, r := range rows {
+		ad := AlertDay{}
+		if !r.Stale() {
+			if err := json.Unmarshal([]byte(r.Data), &ad); err != nil {
+				return nil, fmt.Errorf("reading alert rollup of %d: %w", r.Day, err)
+			}
+		} else {
+			from := dayStart(r.Day, loc)
+			if err := e.Store.EachAlert(ctx, from, from.AddDate(0, 0, 1), ad.add); err != nil {
+				return nil, err
+			}
+			for _, ra := range ad {
+				ra.MTTD.freeze()
+			}
+			data, err := json.Marshal(ad)
+			if err != nil {
+				return nil, fmt.Errorf("encoding alert rollup of %d: %w", r.Day, err)
+			}
+			if err := e.Store.SaveRollup(ctx, store.RollupAlerts, r.Day, r.Version, string(data)); err != nil {
+				return nil, err
+			}
+		}
+		total.merge(ad)
+	}
+	return total, nil
+}
+
+// RuleResult is one rule's quality over a window.
+type RuleResult struct {
+	Source   string `json:"source"`
+	RuleID   string `json:"rule_id"`
+	RuleName string `json:"rule_name"`
+	Alerts   int64  `json:"alerts"`
+	// FalsePositiveRate = false positives ÷ (true positives + benign true
+	// positives + false positives); the other verdicts are counted beside.
+	FalsePositiveRate float64          `json:"false_positive_rate"`
+	FalsePositives    int64            `json:"false_positives"`
+	Judged            int64            `json:"judged"` // TP + benign TP + FP
+	Dispositions      map[string]int64 `json:"dispositions"`
+	ConversionRate    float64          `json:"case_conversion_rate"` // alerts in a case ÷ alerts
+	MTTD              Summary          `json:"mttd"`
+}
+
+// RuleReport is alert volume and rule quality over a window.
+type RuleReport struct {
+	Window     string           `json:"window"`
+	Alerts     int64            `json:"alerts"`
+	BySource   map[string]int64 `json:"by_source"`
+	BySeverity map[string]int64 `json:"by_severity"`
+	// ConversionRate is the share of alerts that belong to a case.
+	ConversionRate float64 `json:"case_conversion_rate"`
+	Definition     string  `json:"false_positive_definition"`
+	// Rules are ordered noisiest first: most false positives, then volume.
+	Rules []RuleResult `json:"rules"`
+}
+
+// FPDefinition is how rule false-positive rates are computed.
+const FPDefinition = "false positives ÷ (true positives + benign true positives + false positives) over the window's alerts with a verdict; duplicates, inconclusive, tests and alerts without a verdict are counted beside"
+
+// Rules computes alert volume and per-rule quality for a window.
+func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
+	ad, err := e.alertDays(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	rep := &RuleReport{Window: w.String(), BySource: map[string]int64{}, BySeverity: map[string]int64{}, Definition: FPDefinition}
+	var linked int64
+	for _, r := range ad {
+		rep.Alerts += r.Alerts
+		linked += r.Linked
+		rep.BySource[r.Source] += r.Alerts
+		for sev, n := range r.Severity {
+			if n > 0 {
+				name := model.Severity(sev).String()
+				if name == "" {
+					name = "unknown"
+				}
+				rep.BySeverity[name] += n
+			}
+		}
+		fp := r.Dispositions[string(model.DispositionFalsePositive)]
+		judged := fp + r.Dispositions[string(model.DispositionTruePositive)] + r.Dispositions[string(model.DispositionBenignPositive)]
+		rr := RuleResult{Source: r.Source, RuleID: r.RuleID, RuleName: r.RuleName, Alerts: r.Alerts, FalsePositives: fp,
+			Judged: judged, Dispositions: r.Dispositions, MTTD: r.MTTD.summary(MTTD, 0)}
+		rr.MTTD.Definition = "alert occurred_at → alert created_at"
+		if judged > 0 {
+			rr.FalsePositiveRate = float64(fp) / float64(judged)
+		}
+		if r.Alerts > 0 {
+			rr.ConversionRate = float64(r.Linked) / float64(r.Alerts)
+		}
+		rep.Rules = append(rep.Rules, rr)
+	}
+	if rep.Alerts > 0 {
+		rep.ConversionRate = float64(linked) / float64(rep.Alerts)
+	}
+	sort.Slice(rep.Rules, func(i, j int) bool {
+		a, b := rep.Rules[i], rep.Rules[j]
+		if a.FalsePositives != b.FalsePositives {
+			return a.FalsePositives > b.FalsePositives
+		}
+		if a.Alerts != b.Alerts {
+			return a.Alerts > b.Alerts
+		}
+		return a.Source+a.RuleID < b.Source+b.RuleID
+	})
+	return rep, nil
+}

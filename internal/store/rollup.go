@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/kpi"
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/sla"
+)
+
+// RollupDay is one day's cached aggregate of a kind. Data is stale (to be
+// rebuilt) when BuiltVersion differs from Version.
+type RollupDay struct {
+	Day          int64
+	Version      int64
+	BuiltVersion int64
+	Data         string
+}
+
+// Stale reports whether the day must be rebuilt before use.
+func (d RollupDay) Stale() bool { return d.BuiltVersion != d.Version || d.Data == "" }
+
+// RollupDays returns the days of a kind between two YYYYMMDD days
+// (inclusive) that have data.
+func (s *Store) RollupDays(ctx context.Context, kind string, from, to int64) ([]RollupDay, error) {
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT day, version, built_version, data FROM rollup_days
+		WHERE kind = ? AND day >= ? AND day <= ? ORDER BY day`), kind, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s rollups: %w", kind, err)
+	}
+	defer rows.Close()
+	var out []RollupDay
+	for rows.Next() {
+		var d RollupDay
+		if err := rows.Scan(&d.Day, &d.Version, &d.BuiltVersion, &d.Data); err != nil {
+			return nil, fmt.Errorf("reading %s rollups: %w", kind, err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// SaveRollup stores a rebuilt day, unless ingest changed the day again
+// since version was read (the next read rebuilds it then).
+func (s *Store) SaveRollup(ctx context.Context, kind string, day, version int64, data string) error {
+	return s.write(ctx, func(a *applier) error {
+		_, err := a.exec(`UPDATE rollup_days SET data = ?, built_version = ? WHERE kind = ? AND day = ? AND version = ?`,
+			data, version, kind, day, version)
+		if err != nil {
+			return fmt.Errorf("saving %s rollup of %d: %w", kind, day, err)
+		}
+		return nil
+	})
+}
+
+const factColumns = `case_id, source, team, analyst, priority, disposition, excluded, created_at, occurred_at, ack_at,
+	contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done, reopens, escalated, sla_ack, sla_resolve, clamped`
+
+func scanFacts(sc interface{ Scan(...any) error }, f *kpi.Facts) error {
+	var prio int
+	var disp, slaAck, slaRes string
+	var excl, ackImp, conImp, done, esc int
+	var cre, occ, ack, con, res, last sql.NullInt64
+	if err := sc.Scan(&f.CaseID, &f.Source, &f.Team, &f.Analyst, &prio, &disp, &excl, &cre, &occ, &ack, &con, &res, &last,
+		&ackImp, &conImp, &done, &f.Reopens, &esc, &slaAck, &slaRes, &f.Clamped); err != nil {
+		return err
+	}
+	f.Priority, f.Disposition, f.Excluded = model.Priority(prio), model.Disposition(disp), excl != 0
+	f.Created, f.Occurred, f.Ack, f.Contain = fromMicros(cre), fromMicros(occ), fromMicros(ack), fromMicros(con)
+	f.Resolve, f.LastClose = fromMicros(res), fromMicros(last)
+	f.AckImputed, f.ContainImputed, f.Done, f.Escalated = ackImp != 0, conImp != 0, done != 0, esc != 0
+	f.SLAAck, f.SLAResolve = sla.Status(slaAck), sla.Status(slaRes)
+	return nil
+}
+
+// DayFacts calls fn with the facts of every case created on a day
+// (YYYYMMDD in the organisation's time zone).
+func (s *Store) DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error {
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT `+factColumns+` FROM case_facts WHERE day = ?`), day)
+	if err != nil {
+		return fmt.Errorf("reading case facts of %d: %w", day, err)
+	}
+	defer rows.Close()
+	var f kpi.Facts
+	for rows.Next() {
+		if err := scanFacts(rows, &f); err != nil {
+			return fmt.Errorf("reading case facts of %d: %w", day, err)
+		}
+		fn(&f)
+	}
+	return rows.Err()
+}
+
+// AlertRow is the part of an alert the alert rollups read.
+type AlertRow struct {
+	Source      string
+	RuleID      string
+	RuleName    string
+	Severity    model.Severity
+	Disposition model.Disposition
+	Linked      bool // belongs to a case
+	OccurredAt  time.Time
+	CreatedAt   time.Time
+}
+
+// EachAlert calls fn for every alert created in [from, to).
+func (s *Store) EachAlert(ctx context.Context, from, to time.Time, fn func(*AlertRow)) error {
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT source, rule_id, rule_name, severity, disposition, case_ext_id <> '',
+		occurred_at, created_at FROM alerts WHERE created_at >= ? AND created_at < ?`), from.UnixMicro(), to.UnixMicro())
+	if err != nil {
+		return fmt.Errorf("reading alerts: %w", err)
+	}
+	defer rows.Close()
+	var a AlertRow
+	for rows.Next() {
+		var sev int
+		var disp string
+		var occ, cre sql.NullInt64
+		if err := rows.Scan(&a.Source, &a.RuleID, &a.RuleName, &sev, &disp, &a.Linked, &occ, &cre); err != nil {
+			return fmt.Errorf("reading alerts: %w", err)
+		}
+		a.Severity, a.Disposition = model.Severity(sev), model.Disposition(disp)
+		a.OccurredAt, a.CreatedAt = fromMicros(occ), fromMicros(cre)
+		fn(&a)
+	}
+	return rows.Err()
+}
+
+// OpenCases returns the cases not resolved or closed, oldest first.
+func (s *Store) OpenCases(ctx context.Context) ([]model.Case, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE stage NOT IN ('resolved', 'closed') ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("reading open cases: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Case
+	for rows.Next() {
+		var c model.Case
+		var reopens int
+		if err := scanCase(rows, &c, &reopens); err != nil {
+			return nil, fmt.Errorf("reading open cases: %w", err)
+		}
+		c.Raw = nil
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CountAlerts counts alerts created in [from, to).
+func (s *Store) CountAlerts(ctx context.Context, from, to time.Time) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM alerts WHERE created_at >= ? AND created_at < ?`),
+		from.UnixMicro(), to.UnixMicro()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting alerts: %w", err)
+	}
+	return n, nil
+}
+
+// Analysts returns the analysts on the roster.
+func (s *Store) Analysts(ctx context.Context) ([]model.Analyst, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, external_id, name, email, tier, role, team, shift, skills, certifications, active, hourly_cost
+		FROM analysts ORDER BY external_id`)
+	if err != nil {
+		return nil, fmt.Errorf("reading analysts: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Analyst
+	for rows.Next() {
+		var an model.Analyst
+		var tier, skills, certs string
+		var active int
+		if err := rows.Scan(&an.ID, &an.ExternalID, &an.Name, &an.Email, &tier, &an.Role, &an.Team, &an.Shift, &skills, &certs, &active, &an.HourlyCost); err != nil {
+			return nil, fmt.Errorf("reading analysts: %w", err)
+		}
+		an.Tier, an.Active = model.Tier(tier), active != 0
+		if err := decodeJSONText(skills, &an.Skills); err != nil {
+			return nil, fmt.Errorf("analyst %s skills: %w", an.ExternalID, err)
+		}
+		if err := decodeJSONText(certs, &an.Certifications); err != nil {
+			return nil, fmt.Errorf("analyst %s certifications: %w", an.ExternalID, err)
+		}
+		out = append(out, an)
+	}
+	return out, rows.Err()
+}
+
+// Shifts returns the shift definitions.
+func (s *Store) Shifts(ctx context.Context) ([]model.Shift, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name, start, duration_s, days, time_zone FROM shifts ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("reading shifts: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Shift
+	for rows.Next() {
+		var sh model.Shift
+		var dur int64
+		var days string
+		if err := rows.Scan(&sh.Name, &sh.Start, &dur, &days, &sh.TimeZone); err != nil {
+			return nil, fmt.Errorf("reading shifts: %w", err)
+		}
+		sh.Duration = time.Duration(dur) * time.Second
+		if err := decodeJSONText(days, &sh.Days); err != nil {
+			return nil, fmt.Errorf("shift %s days: %w", sh.Name, err)
+		}
+		out = append(out, sh)
+	}
+	return out, rows.Err()
+}
+
+// OpenCaseEvents returns the event logs of the open cases, by case id.
+func (s *Store) OpenCaseEvents(ctx context.Context) (map[int64][]model.CaseEvent, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT e.id, e.case_id, e.at, e.actor, e.source, e.kind, e.old, e.new
+		FROM case_events e JOIN cases c ON c.id = e.case_id
+		WHERE c.stage NOT IN ('resolved', 'closed') ORDER BY e.case_id, e.at, e.id`)
+	if err != nil {
+		return nil, fmt.Errorf("reading open cases' events: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]model.CaseEvent{}
+	for rows.Next() {
+		var e model.CaseEvent
+		var at int64
+		var kind string
+		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Actor, &e.Source, &kind, &e.Old, &e.New); err != nil {
+			return nil, fmt.Errorf("reading open cases' events: %w", err)
+		}
+		e.At, e.Kind = time.UnixMicro(at).UTC(), model.EventKind(kind)
+		out[e.CaseID] = append(out[e.CaseID], e)
+	}
+	return out, rows.Err()
+}
+
+// LatestActivity is when the newest alert or case was created (zero when
+// the store is empty): reports on imported archives end there.
+func (s *Store) LatestActivity(ctx context.Context) (time.Time, error) {
+	var a, c sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT MAX(created_at) FROM alerts`).Scan(&a); err != nil {
+		return time.Time{}, fmt.Errorf("reading newest alert: %w", err)
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT MAX(created_at) FROM cases`).Scan(&c); err != nil {
+		return time.Time{}, fmt.Errorf("reading newest case: %w", err)
+	}
+	return fromMicros(sql.NullInt64{Int64: max(a.Int64, c.Int64), Valid: a.Valid || c.Valid}), nil
+}
