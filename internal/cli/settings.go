@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+func (a *app) settingsCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "settings", Short: "Show or change organisation settings"}
+	show := &cobra.Command{
+		Use:   "show",
+		Short: "Show the settings",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			loc, err := st.TimeZone(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return a.render(output.Table{Columns: []string{"setting", "value", "meaning"}, Rows: [][]string{
+				{store.SettingTimeZone, loc.String(), "time zone of KPI days, ISO weeks and shifts"},
+			}})
+		},
+	}
+	tz := &cobra.Command{
+		Use:   "timezone ZONE",
+		Short: "Set the organisation's IANA time zone (e.g. Europe/Berlin); KPI days are re-bucketed",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.SetTimeZone(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			a.log.Info("setting changed", "setting", store.SettingTimeZone, "value", args[0])
+			fmt.Fprintln(a.stdout, "time zone set to", output.Terminal(args[0]))
+			return nil
+		},
+	}
+	cmd.AddCommand(show, tz)
+	return cmd
+}
