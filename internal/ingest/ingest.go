@@ -23,6 +23,21 @@ type Writer interface {
 	Apply(ctx context.Context, b *store.Batch) (store.Result, error)
 }
 
+// FactsRefresher brings derived data up to date after a run: the store
+// recomputes the KPI facts of the cases the run touched, once per case.
+type FactsRefresher interface {
+	RefreshFacts(ctx context.Context) (int, error)
+}
+
+func refresh(ctx context.Context, w Writer) error {
+	if r, ok := w.(FactsRefresher); ok {
+		if _, err := r.RefreshFacts(ctx); err != nil {
+			return fmt.Errorf("computing case KPI facts: %w", err)
+		}
+	}
+	return nil
+}
+
 // Options tune one ingest run.
 type Options struct {
 	// Format names the input format; empty means detect it.
@@ -142,6 +157,9 @@ func RunFormat(ctx context.Context, w Writer, f Format, r io.Reader, name string
 		free <- p
 	}
 	perr := <-parseErr
+	if writeErr == nil {
+		writeErr = refresh(ctx, w)
+	}
 	sum.Elapsed = time.Since(start)
 	if writeErr != nil {
 		return sum, writeErr

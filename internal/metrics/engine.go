@@ -18,6 +18,7 @@ type Store interface {
 	SaveRollup(ctx context.Context, kind string, day, version int64, data string) error
 	DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error
 	EachAlert(ctx context.Context, from, to time.Time, fn func(*store.AlertRow)) error
+	RefreshFacts(ctx context.Context) (int, error)
 }
 
 // Engine computes KPI reports from a store.
@@ -65,6 +66,11 @@ func WindowEnding(t time.Time, n int, loc *time.Location) Window {
 // caseDays returns the window's case aggregates by day, rebuilding stale
 // days from the case facts.
 func (e *Engine) caseDays(ctx context.Context, w Window) (map[int64]CaseDay, error) {
+	// Facts of cases whose logs changed (say, an ingest that was killed
+	// before its end) are computed first, so no report is stale.
+	if _, err := e.Store.RefreshFacts(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := e.Store.RollupDays(ctx, store.RollupCases, day(w.From), day(w.To.AddDate(0, 0, -1)))
 	if err != nil {
 		return nil, err

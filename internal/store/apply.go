@@ -191,7 +191,7 @@ func (a *applier) run(b *Batch) error {
 			return err
 		}
 	}
-	if err := a.refreshFacts(); err != nil {
+	if err := a.queueFacts(); err != nil {
 		return err
 	}
 	return a.markAlertDays()

@@ -247,20 +247,84 @@ func (s *Store) Policies(ctx context.Context) (*sla.Policies, error) {
 	return loadPolicies(ctx, s.r, s)
 }
 
-// refreshFacts recomputes the facts of the cases a batch touched and marks
-// the rollup days they leave and enter.
-func (a *applier) refreshFacts() error {
-	if len(a.touched) == 0 {
-		return nil
-	}
-	if err := a.loadKPIContext(); err != nil {
-		return err
-	}
+// queueFacts records the cases a batch touched for RefreshFacts.
+func (a *applier) queueFacts() error {
 	ids := make([]int64, 0, len(a.touched))
 	for id := range a.touched {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, n := range chunkSizes(len(ids), 128) {
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		if _, err := a.exec(multiRowSQL(`INSERT INTO facts_pending (case_id) VALUES `, "(?)", n,
+			` ON CONFLICT (case_id) DO NOTHING`), args...); err != nil {
+			return fmt.Errorf("queueing case facts: %w", err)
+		}
+	}
+	return nil
+}
+
+// factsChunk is how many cases one RefreshFacts transaction computes.
+const factsChunk = 500
+
+// RefreshFacts recomputes the KPI facts of every case whose log changed
+// since they were last computed, and marks the rollup days those cases
+// leave and enter. It returns how many cases it computed. Several processes
+// may run it at once: on PostgreSQL each takes different cases.
+func (s *Store) RefreshFacts(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := s.write(ctx, func(a *applier) error {
+			q := `SELECT case_id FROM facts_pending ORDER BY case_id LIMIT ?`
+			if s.engine == Postgres {
+				q += ` FOR UPDATE SKIP LOCKED`
+			}
+			rows, err := a.query(q, factsChunk)
+			if err != nil {
+				return fmt.Errorf("reading pending case facts: %w", err)
+			}
+			var ids []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return fmt.Errorf("reading pending case facts: %w", err)
+				}
+				ids = append(ids, id)
+			}
+			rows.Close()
+			n = len(ids)
+			if n == 0 {
+				return nil
+			}
+			if err := a.computeFacts(ids); err != nil {
+				return err
+			}
+			for _, id := range ids {
+				if _, err := a.exec(`DELETE FROM facts_pending WHERE case_id = ?`, id); err != nil {
+					return fmt.Errorf("clearing pending case facts: %w", err)
+				}
+			}
+			return nil
+		})
+		total += n
+		if err != nil || n < factsChunk {
+			return total, err
+		}
+	}
+}
+
+// computeFacts recomputes the facts of the given cases and marks the
+// rollup days they leave and enter.
+func (a *applier) computeFacts(ids []int64) error {
+	if err := a.loadKPIContext(); err != nil {
+		return err
+	}
 	days := map[int64]bool{}
 	for _, id := range ids {
 		sc, err := a.lockCase(id)

@@ -472,3 +472,24 @@ func (s *Store) WorkloadRunbooks(ctx context.Context, since, until time.Time) (m
 	}
 	return out, nil
 }
+
+// CaseCounts counts cases created in a period.
+type CaseCounts struct {
+	Cases int64 `json:"cases"`
+	// Incidents are the cases whose disposition is true positive.
+	Incidents int64 `json:"incidents"`
+}
+
+// WorkloadCaseCounts counts the cases created in [since, until) and those
+// of them resolved as true positives (incidents).
+func (s *Store) WorkloadCaseCounts(ctx context.Context, since, until time.Time) (CaseCounts, error) {
+	var c CaseCounts
+	var inc sql.NullInt64
+	err := s.r.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*), SUM(CASE WHEN disposition = ? THEN 1 ELSE 0 END) FROM cases
+		WHERE created_at >= ? AND created_at < ?`), string(model.DispositionTruePositive), since.UnixMicro(), until.UnixMicro()).Scan(&c.Cases, &inc)
+	if err != nil {
+		return c, fmt.Errorf("counting cases: %w", err)
+	}
+	c.Incidents = inc.Int64
+	return c, nil
+}

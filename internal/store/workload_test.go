@@ -63,6 +63,7 @@ func workloadBatch() *store.Batch {
 			ev("C1", "5", "2026-03-02T13:00:00Z", model.EventStatus, "In Progress", "alice"),
 			ev("C1", "6", "2026-03-02T13:30:00Z", model.EventPriority, "P1", "alice"),
 			ev("C1", "7", "2026-03-02T14:00:00Z", model.EventAssignee, "bob", "alice"),
+			ev("C1", "11", "2026-03-02T14:59:00Z", model.EventDisposition, "true_positive", "bob"),
 			ev("C1", "8", "2026-03-02T15:00:00Z", model.EventStage, "resolved", "bob"),
 			// Work after the first resolution does not count.
 			ev("C1", "9", "2026-03-02T16:00:00Z", model.EventStage, "investigating", "bob"),
@@ -196,6 +197,11 @@ func TestWorkloadQueries(t *testing.T) {
 		if len(pols) != 1 || pols[0].Targets[model.P1].Acknowledge != 15*time.Minute || pols[0].PauseStatuses[0] != "Awaiting User Info" ||
 			!pols[0].EffectiveFrom.Equal(ts("2026-01-01T00:00:00Z")) {
 			t.Errorf("SLA policies %+v", pols)
+		}
+
+		cc, err := s.WorkloadCaseCounts(ctx, since, until)
+		if err != nil || cc != (store.CaseCounts{Cases: 4, Incidents: 1}) {
+			t.Errorf("case counts %+v %v", cc, err)
 		}
 
 		rb, err := s.WorkloadRunbooks(ctx, since, until)
