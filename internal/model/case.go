@@ -48,6 +48,9 @@ type Case struct {
 	Attributes map[string]string `json:"attributes,omitempty"`
 	// LastEventAt is when the newest event in the case's log happened.
 	LastEventAt time.Time `json:"last_event_at,omitzero"`
+	// ReopenCount is how often the case went from resolved or closed back
+	// to open work (projected from the log).
+	ReopenCount int `json:"reopen_count,omitempty"`
 	// Raw is the latest source record as received.
 	Raw json.RawMessage `json:"raw,omitempty"`
 }

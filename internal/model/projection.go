@@ -105,15 +105,16 @@ func (s *CaseState) Fill(c *Case) {
 	c.ResolvedAt = s.ResolvedAt
 	c.ClosedAt = s.ClosedAt
 	c.LastEventAt = s.LastEventAt
+	c.ReopenCount = s.ReopenCount
 }
 
 // StateOf reads the projected fields of a stored case back into a state.
-func StateOf(c *Case, reopens int) CaseState {
+func StateOf(c *Case) CaseState {
 	return CaseState{
 		Title: c.Title, Status: c.Status, Stage: c.Stage, Priority: c.Priority, Severity: c.Severity,
 		Assignee: c.Assignee, Team: c.Team, Disposition: c.Disposition,
 		AcknowledgedAt: c.AcknowledgedAt, ContainedAt: c.ContainedAt, ResolvedAt: c.ResolvedAt,
-		ClosedAt: c.ClosedAt, ReopenCount: reopens, LastEventAt: c.LastEventAt,
+		ClosedAt: c.ClosedAt, ReopenCount: c.ReopenCount, LastEventAt: c.LastEventAt,
 	}
 }
 

@@ -481,7 +481,6 @@ func (a *applier) insertEvents(caseID int64, evs []model.CaseEvent) ([]model.Cas
 type storedCase struct {
 	id        int64
 	c         model.Case
-	reopens   int
 	version   int64
 	updatedAt time.Time
 }
@@ -490,12 +489,12 @@ const caseColumns = `id, source, external_id, title, description, priority, seve
 	assignee, team, tags, occurred_at, created_at, updated_at, ingested_at, acknowledged_at, contained_at,
 	resolved_at, closed_at, reopen_count, version, last_event_at, attributes, raw`
 
-func scanCase(sc interface{ Scan(...any) error }, c *model.Case, reopens *int) error {
+func scanCase(sc interface{ Scan(...any) error }, c *model.Case) error {
 	var occ, cre, upd, ing, ack, con, res, clo, last sql.NullInt64
 	var prio, sev int
 	var stage, disp, tags, attrs, raw string
 	err := sc.Scan(&c.ID, &c.Source, &c.ExternalID, &c.Title, &c.Description, &prio, &sev, &c.Status, &stage, &disp,
-		&c.Assignee, &c.Team, &tags, &occ, &cre, &upd, &ing, &ack, &con, &res, &clo, reopens, &c.Version, &last, &attrs, &raw)
+		&c.Assignee, &c.Team, &tags, &occ, &cre, &upd, &ing, &ack, &con, &res, &clo, &c.ReopenCount, &c.Version, &last, &attrs, &raw)
 	if err != nil {
 		return err
 	}
@@ -522,7 +521,7 @@ func (a *applier) lockCase(id int64) (storedCase, error) {
 		q += ` FOR UPDATE`
 	}
 	var sc storedCase
-	if err := scanCase(a.queryRow(q, id), &sc.c, &sc.reopens); err != nil {
+	if err := scanCase(a.queryRow(q, id), &sc.c); err != nil {
 		return sc, fmt.Errorf("reading case %d: %w", id, err)
 	}
 	sc.id, sc.version, sc.updatedAt = id, sc.c.Version, sc.c.UpdatedAt
@@ -604,7 +603,7 @@ func (a *applier) upsertCase(c *model.Case) error {
 		a.res.Unchanged[KindCase]++
 		return nil
 	}
-	state := model.StateOf(&sc.c, sc.reopens)
+	state := model.StateOf(&sc.c)
 	evs := model.SnapshotEvents(&state, c, a.s.Statuses, at)
 	written, err := a.insertEvents(id, evs)
 	if err != nil {
@@ -708,7 +707,7 @@ func (a *applier) applyEvents(sc *storedCase, written []model.CaseEvent) error {
 		}
 	}
 	sort.SliceStable(written, func(i, j int) bool { return written[i].At.Before(written[j].At) })
-	state := model.StateOf(&sc.c, sc.reopens)
+	state := model.StateOf(&sc.c)
 	for _, e := range written {
 		state.Apply(e)
 	}

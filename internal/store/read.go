@@ -209,18 +209,23 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]model.Case, erro
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT `+caseColumns+` FROM cases`+w.String()+` ORDER BY id DESC LIMIT ?`),
+	return s.queryCases(ctx, "listing cases", `SELECT `+caseColumns+` FROM cases`+w.String()+` ORDER BY id DESC LIMIT ?`,
 		append(w.args, limit)...)
+}
+
+// queryCases runs a query selecting caseColumns; what names the read in
+// errors.
+func (s *Store) queryCases(ctx context.Context, what, q string, args ...any) ([]model.Case, error) {
+	rows, err := s.r.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
-		return nil, fmt.Errorf("listing cases: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []model.Case
 	for rows.Next() {
 		var c model.Case
-		var reopens int
-		if err := scanCase(rows, &c, &reopens); err != nil {
-			return nil, fmt.Errorf("listing cases: %w", err)
+		if err := scanCase(rows, &c); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out = append(out, c)
 	}
@@ -230,9 +235,8 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]model.Case, erro
 // GetCase returns one case by source and external id.
 func (s *Store) GetCase(ctx context.Context, source, externalID string) (model.Case, error) {
 	var c model.Case
-	var reopens int
 	err := scanCase(s.r.QueryRowContext(ctx, s.rebind(`SELECT `+caseColumns+` FROM cases WHERE source = ? AND external_id = ?`),
-		source, externalID), &c, &reopens)
+		source, externalID), &c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("case %s/%s: %w", source, externalID, ErrNotFound)
 	}
@@ -240,17 +244,6 @@ func (s *Store) GetCase(ctx context.Context, source, externalID string) (model.C
 		return c, fmt.Errorf("reading case %s/%s: %w", source, externalID, err)
 	}
 	return c, nil
-}
-
-// CaseReopens returns how many times a case went from resolved or closed back
-// to open work.
-func (s *Store) CaseReopens(ctx context.Context, caseID int64) (int, error) {
-	var n int
-	err := s.r.QueryRowContext(ctx, s.rebind(`SELECT reopen_count FROM cases WHERE id = ?`), caseID).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("case %d: %w", caseID, ErrNotFound)
-	}
-	return n, err
 }
 
 // CaseEvents returns a case's log in replay order (time, then id).
@@ -278,24 +271,11 @@ func (s *Store) Check(ctx context.Context) error {
 	if orphans > 0 {
 		return fmt.Errorf("%d case events refer to missing cases", orphans)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases ORDER BY id`)
+	cases, err := s.queryCases(ctx, "checking projections", `SELECT `+caseColumns+` FROM cases ORDER BY id`)
 	if err != nil {
-		return fmt.Errorf("checking projections: %w", err)
+		return err
 	}
-	var cases []model.Case
-	var reopens []int
-	for rows.Next() {
-		var c model.Case
-		var n int
-		if err := scanCase(rows, &c, &n); err != nil {
-			rows.Close()
-			return fmt.Errorf("checking projections: %w", err)
-		}
-		cases = append(cases, c)
-		reopens = append(reopens, n)
-	}
-	rows.Close()
-	for i, c := range cases {
+	for _, c := range cases {
 		evs, err := s.CaseEvents(ctx, c.ID)
 		if err != nil {
 			return err
@@ -304,7 +284,7 @@ func (s *Store) Check(ctx context.Context) error {
 		for _, e := range evs {
 			st.Apply(e)
 		}
-		if got := model.StateOf(&c, reopens[i]); !sameState(got, st) {
+		if got := model.StateOf(&c); !sameState(got, st) {
 			return fmt.Errorf("case %s/%s: stored projection %+v differs from its log's replay %+v", c.Source, c.ExternalID, got, st)
 		}
 	}

@@ -131,22 +131,12 @@ func (s *Store) EachAlert(ctx context.Context, from, to time.Time, fn func(*Aler
 
 // OpenCases returns the cases not resolved or closed, oldest first.
 func (s *Store) OpenCases(ctx context.Context) ([]model.Case, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE stage NOT IN ('resolved', 'closed') ORDER BY created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("reading open cases: %w", err)
+	cases, err := s.queryCases(ctx, "reading open cases",
+		`SELECT `+caseColumns+` FROM cases WHERE stage NOT IN ('resolved', 'closed') ORDER BY created_at, id`)
+	for i := range cases {
+		cases[i].Raw = nil // the dashboard never shows it
 	}
-	defer rows.Close()
-	var out []model.Case
-	for rows.Next() {
-		var c model.Case
-		var reopens int
-		if err := scanCase(rows, &c, &reopens); err != nil {
-			return nil, fmt.Errorf("reading open cases: %w", err)
-		}
-		c.Raw = nil
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return cases, err
 }
 
 // CountAlerts counts alerts created in [from, to).
