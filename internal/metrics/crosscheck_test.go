@@ -1,0 +1,93 @@
+package metrics_test
+
+import (
+	"context"
+	"io"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/demo"
+	"github.com/watchfloor/watchfloor/internal/ingest"
+	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/store/storetest"
+)
+
+// TestRollupsAgreeWithRawSQL stores a demo SOC and checks the engine's MTTR
+// per priority against one plain SQL query over the raw case rows, and the
+// dashboard's queue and inflow against raw counts.
+func TestRollupsAgreeWithRawSQL(t *testing.T) {
+	end := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	cfg := demo.Config{Days: 20, AlertsPerDay: 1500, End: end}.WithDefaults()
+	storetest.Engines(t, func(t *testing.T, open func() *store.Store) {
+		st := open()
+		ctx := context.Background()
+		f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
+			return demo.Generate(ctx, cfg, emit)
+		})}
+		if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		w := metrics.Window{From: end.AddDate(0, 0, -20), To: end}
+		rep, err := (&metrics.Engine{Store: st}).Performance(ctx, metrics.Request{Window: w, GroupBy: metrics.ByPriority})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := st.RawMTTR(ctx, w.From, w.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, g := range rep.Groups {
+			p, _ := model.ParsePriority(g.Group)
+			var mttr metrics.Summary
+			for _, s := range g.KPIs {
+				if s.KPI == metrics.MTTR {
+					mttr = s
+				}
+			}
+			r := raw[p]
+			if mttr.Count != r.Count {
+				t.Errorf("%s: MTTR count %d, raw SQL %d", g.Group, mttr.Count, r.Count)
+			}
+			if math.Abs(mttr.Mean-r.Mean) > 1e-3 {
+				t.Errorf("%s: MTTR mean %.3f s, raw SQL %.3f s", g.Group, mttr.Mean, r.Mean)
+			}
+			if math.Abs(mttr.Median-r.Median) > metrics.Accuracy*r.Median {
+				t.Errorf("%s: MTTR median %.1f s, raw SQL %.1f s (beyond %.0f %%)", g.Group, mttr.Median, r.Median, metrics.Accuracy*100)
+			}
+			if r.Count > 0 {
+				seen++
+			}
+		}
+		if seen < 4 || len(raw) != seen {
+			t.Fatalf("compared %d priorities, raw SQL has %d", seen, len(raw))
+		}
+
+		d, err := metrics.BuildDashboard(ctx, st, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		queue, inflow, err := st.RawQueue(ctx, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := int64(0)
+		for _, c := range d.Queue {
+			if n := queue[[2]string{c.Priority, c.Stage}]; int64(c.Count) != n {
+				t.Errorf("queue %s/%s: %d, raw SQL %d", c.Priority, c.Stage, c.Count, n)
+			}
+			total += int64(c.Count)
+		}
+		var rawTotal int64
+		for _, n := range queue {
+			rawTotal += n
+		}
+		if total != rawTotal || int64(d.Open) != rawTotal || d.Inflow.LastHour != inflow || rawTotal == 0 {
+			t.Fatalf("open %d/%d, raw %d; inflow %d, raw %d", total, d.Open, rawTotal, d.Inflow.LastHour, inflow)
+		}
+	})
+}
