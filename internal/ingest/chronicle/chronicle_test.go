@@ -548,7 +548,7 @@ func TestParseTime(t *testing.T) {
 		{`true`, time.Time{}, "invalid timestamp: want epoch milliseconds or RFC 3339, got a boolean"},
 	}
 	for _, tt := range tests {
-		got, err := parseTime(json.RawMessage(tt.in))
+		got, err := soarTime.Parse(json.RawMessage(tt.in))
 		if tt.err != "" {
 			if err == nil || err.Error() != tt.err {
 				t.Errorf("parseTime(%s) error = %v, want %q", tt.in, err, tt.err)

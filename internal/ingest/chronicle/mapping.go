@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/watchfloor/watchfloor/internal/ingest/jsonfield"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/model"
 )
@@ -23,8 +24,8 @@ func (w *walker) item(path string, hint kind, o object, sc *scope) (string, erro
 	if len(o.keys) == 0 {
 		return "", nil
 	}
-	if _, v, ok := o.get("error"); ok && !o.has("id", "name", "identifier") {
-		msg, err := text(v)
+	if _, v, ok := o.Get("error"); ok && !o.Has("id", "name", "identifier") {
+		msg, err := jsonfield.Text(v)
 		if err != nil {
 			msg = string(v)
 		}
@@ -68,13 +69,13 @@ func (w *walker) emitCase(path string, o object) (string, error) {
 	}
 	var alerts []record.Record
 	for _, key := range embeddedAlerts {
-		v, ok := o.vals[key]
-		if !ok || isNull(v) {
+		v, ok := o.Fields[key]
+		if !ok || jsonfield.IsNull(v) {
 			continue
 		}
 		var items []json.RawMessage
 		if err := json.Unmarshal(v, &items); err != nil {
-			alerts = append(alerts, record.Reject(w.loc(path+pathKey(key)), v, "%s: want an array, got %s", key, jsonKind(v)))
+			alerts = append(alerts, record.Reject(w.loc(path+pathKey(key)), v, "%s: want an array, got %s", key, jsonfield.Kind(v)))
 			continue
 		}
 		for i, it := range items {
@@ -114,7 +115,7 @@ func (w *walker) emitCase(path string, o object) (string, error) {
 // conclusive; otherwise the wrapper's hint decides, and failing that the
 // fields only one of the three carries.
 func classify(o object, hint kind) kind {
-	name, _ := o.str("name")
+	name, _ := o.Str("name")
 	switch {
 	case strings.Contains(name, "/caseComments/"):
 		return kindComment
@@ -124,13 +125,13 @@ func classify(o object, hint kind) kind {
 		return kindCase
 	case hint != kindAny:
 		return hint
-	case o.has("ruleGenerator", "alertGroupIdentifier", "deviceProduct", "identifier"):
+	case o.Has("ruleGenerator", "alertGroupIdentifier", "deviceProduct", "identifier"):
 		return kindAlert
-	case o.has("comment") && !o.has("title", "displayName"):
+	case o.Has("comment") && !o.Has("title", "displayName"):
 		return kindComment
-	case o.has("caseId"):
+	case o.Has("caseId"):
 		return kindAlert
-	case o.has("title", "displayName", "stage", "alertCount", "alertsCount", "assignedUser", "assignee",
+	case o.Has("title", "displayName", "stage", "alertCount", "alertsCount", "assignedUser", "assignee",
 		"soarPlatformInfo", "creationTimeUnixTimeInMs"):
 		return kindCase
 	}
@@ -141,14 +142,14 @@ func classify(o object, hint kind) kind {
 func mapCase(o object) (*model.Case, error) {
 	var errs []error
 	str := func(keys ...string) string {
-		s, err := o.str(keys...)
+		s, err := o.Str(keys...)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		return s
 	}
 	tm := func(keys ...string) time.Time {
-		t, err := o.time(keys...)
+		t, err := o.Time(soarTime, keys...)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -168,7 +169,7 @@ func mapCase(o object) (*model.Case, error) {
 		OccurredAt:  tm("startTimeUnixTimeInMs", "startTime"),
 		Attributes:  map[string]string{},
 	}
-	if k, v, ok := o.get("priority"); ok {
+	if k, v, ok := o.Get("priority"); ok {
 		p, err := priority(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", k, err))
@@ -176,7 +177,7 @@ func mapCase(o object) (*model.Case, error) {
 		c.Priority = p
 	}
 	closed := false
-	if k, v, ok := o.get("status"); ok {
+	if k, v, ok := o.Get("status"); ok {
 		s, isClosed, err := caseStatus(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", k, err))
@@ -191,7 +192,7 @@ func mapCase(o object) (*model.Case, error) {
 	} else {
 		c.Assignee = assignee
 	}
-	if k, v, ok := o.get("tags"); ok {
+	if k, v, ok := o.Get("tags"); ok {
 		tags, err := stringList(k, v, "displayName", "name", "tag")
 		if err != nil {
 			errs = append(errs, err)
@@ -214,7 +215,7 @@ func mapCase(o object) (*model.Case, error) {
 		attr string
 		keys []string
 	}{{"important", []string{"isImportant", "important"}}, {"incident", []string{"isIncident", "incident"}}} {
-		b, ok, err := o.boolean(f.keys...)
+		b, ok, err := o.Bool(f.keys...)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -236,12 +237,12 @@ func mapCase(o object) (*model.Case, error) {
 // of "name" in the 1P API. A LegacyCase (legacyBatchGetCases) carries the
 // SOAR number in soarPlatformInfo.caseId, its own id being the SIEM's.
 func caseID(o object) (string, error) {
-	if _, v, ok := o.get("soarPlatformInfo"); ok {
+	if _, v, ok := o.Get("soarPlatformInfo"); ok {
 		info, err := decodeObject("soarPlatformInfo", v)
 		if err != nil {
 			return "", err
 		}
-		id, err := info.str("caseId")
+		id, err := info.Str("caseId")
 		if err != nil {
 			return "", fmt.Errorf("soarPlatformInfo.%w", err)
 		}
@@ -249,11 +250,11 @@ func caseID(o object) (string, error) {
 			return id, nil
 		}
 	}
-	id, err := o.str("id")
+	id, err := o.Str("id")
 	if err != nil || id != "" {
 		return id, err
 	}
-	name, err := o.str("name")
+	name, err := o.Str("name")
 	if err != nil {
 		return "", err
 	}
@@ -294,7 +295,7 @@ var legacyPriorities = map[int]model.Priority{-1: model.P5, 40: model.P4, 60: mo
 // priority reads "PriorityHigh", "PRIORITY_HIGH", "High" or a legacy number.
 // Unspecified or unrecognised priorities are unknown, not errors.
 func priority(v json.RawMessage) (model.Priority, error) {
-	s, err := text(v)
+	s, err := jsonfield.Text(v)
 	if err != nil {
 		return model.PriorityUnknown, err
 	}
@@ -315,7 +316,7 @@ func severityOf(p model.Priority) model.Severity {
 // caseStatus reads the status and whether it means closed. The legacy case
 // queue numbers statuses (1 open, 2 closed); they are spelled out here.
 func caseStatus(v json.RawMessage) (string, bool, error) {
-	s, err := text(v)
+	s, err := jsonfield.Text(v)
 	if err != nil {
 		return "", false, err
 	}
@@ -363,13 +364,13 @@ func stageFor(soarStage string, closed bool) model.Stage {
 func closure(o object) (reason, rootCause, comment string, err error) {
 	var errs []error
 	read := func(ob object, keys ...string) string {
-		s, err := ob.str(keys...)
+		s, err := ob.Str(keys...)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		return s
 	}
-	if k, v, ok := o.get("closureDetails", "case_closure_details", "closeDetails"); ok {
+	if k, v, ok := o.Get("closureDetails", "case_closure_details", "closeDetails"); ok {
 		d, err := decodeObject(k, v)
 		if err != nil {
 			return "", "", "", err
@@ -440,14 +441,14 @@ func verdict(reason, rootCause string) model.Disposition {
 func mapAlert(o object, caseID string) (*model.Alert, error) {
 	var errs []error
 	str := func(keys ...string) string {
-		s, err := o.str(keys...)
+		s, err := o.Str(keys...)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		return s
 	}
 	tm := func(keys ...string) time.Time {
-		t, err := o.time(keys...)
+		t, err := o.Time(soarTime, keys...)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -496,7 +497,7 @@ func mapAlert(o object, caseID string) (*model.Alert, error) {
 	if !end.IsZero() {
 		a.Attributes["end_time"] = end.Format(time.RFC3339Nano)
 	}
-	if k, v, ok := o.get("priority"); ok {
+	if k, v, ok := o.Get("priority"); ok {
 		p, err := priority(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", k, err))
@@ -509,7 +510,7 @@ func mapAlert(o object, caseID string) (*model.Alert, error) {
 		errs = append(errs, err)
 	}
 	a.Disposition = verdict(reason, rootCause)
-	if k, v, ok := o.get("entities", "involvedEntities", "securityEntities"); ok {
+	if k, v, ok := o.Get("entities", "involvedEntities", "securityEntities"); ok {
 		ents, err := entities(k, v)
 		if err != nil {
 			errs = append(errs, err)
@@ -550,7 +551,7 @@ var entityTypes = map[string]string{
 func entities(field string, v json.RawMessage) ([]model.Entity, error) {
 	var items []json.RawMessage
 	if err := json.Unmarshal(v, &items); err != nil {
-		return nil, fmt.Errorf("%s: want an array, got %s", field, jsonKind(v))
+		return nil, fmt.Errorf("%s: want an array, got %s", field, jsonfield.Kind(v))
 	}
 	var out []model.Entity
 	for i, it := range items {
@@ -558,11 +559,11 @@ func entities(field string, v json.RawMessage) ([]model.Entity, error) {
 		if err != nil {
 			return nil, err
 		}
-		value, err := o.str("identifier", "Identifier", "entityIdentifier")
+		value, err := o.Str("identifier", "Identifier", "entityIdentifier")
 		if err != nil {
 			return nil, fmt.Errorf("%s[%d].%w", field, i, err)
 		}
-		typ, err := o.str("entityType", "EntityType", "type")
+		typ, err := o.Str("entityType", "EntityType", "type")
 		if err != nil {
 			return nil, fmt.Errorf("%s[%d].%w", field, i, err)
 		}
@@ -584,13 +585,13 @@ func entities(field string, v json.RawMessage) ([]model.Entity, error) {
 func mapComment(o object, caseID string) (*model.CaseEvent, error) {
 	var errs []error
 	str := func(keys ...string) string {
-		s, err := o.str(keys...)
+		s, err := o.Str(keys...)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		return s
 	}
-	deleted, _, err := o.boolean("isDeleted")
+	deleted, _, err := o.Bool("isDeleted")
 	if err != nil {
 		return nil, err
 	}
@@ -620,7 +621,7 @@ func mapComment(o object, caseID string) (*model.CaseEvent, error) {
 	if ev.CaseExternalID == "" {
 		ev.CaseExternalID = caseID
 	}
-	at, err := o.time("createTime", "creationTimeUnixTimeInMs")
+	at, err := o.Time(soarTime, "createTime", "creationTimeUnixTimeInMs")
 	if err != nil {
 		errs = append(errs, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/watchfloor/watchfloor/internal/ingest/jsonfield"
 	"github.com/watchfloor/watchfloor/internal/ingest/jsonstream"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 )
@@ -144,7 +145,7 @@ func (w *walker) value(tok json.Token, path string, hint kind, sc *scope, depth 
 		return err
 	}
 	raw, _ := json.Marshal(tok)
-	return w.emit(record.Reject(w.loc(path), raw, "not a JSON object: got %s", jsonKind(raw)))
+	return w.emit(record.Reject(w.loc(path), raw, "not a JSON object: got %s", jsonfield.Kind(raw)))
 }
 
 // skip reads past the rest of the value whose first token is tok.
@@ -222,7 +223,7 @@ func (w *walker) container(path, key string, hint kind, sc *scope, depth int) er
 		return w.value(t, path, hint, sc, depth)
 	}
 	raw, _ := json.Marshal(t)
-	return w.emit(record.Reject(w.loc(path), raw, "%s: want an array or object, got %s", key, jsonKind(raw)))
+	return w.emit(record.Reject(w.loc(path), raw, "%s: want an array or object, got %s", key, jsonfield.Kind(raw)))
 }
 
 func onlyPaging(o object) bool {

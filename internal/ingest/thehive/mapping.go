@@ -8,24 +8,30 @@ import (
 	"strings"
 	"time"
 
+	"github.com/watchfloor/watchfloor/internal/ingest/jsonfield"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/model"
 )
 
+// hiveTime is how TheHive writes dates: epoch milliseconds, as a number or
+// a string of digits, with RFC 3339 strings found in hand-made exports.
+// Zero means not set; a negative epoch is an error.
+var hiveTime = jsonfield.Millis{Want: "epoch milliseconds"}
+
 // collector gathers field errors so that a rejection names every bad field.
 type collector struct {
-	f    fields
+	f    jsonfield.Fields
 	errs []error
 }
 
 func (c *collector) str(keys ...string) string {
-	s, err := c.f.str(keys...)
+	s, err := c.f.Str(keys...)
 	c.add(err)
 	return s
 }
 
 func (c *collector) time(keys ...string) time.Time {
-	t, err := c.f.time(keys...)
+	t, err := c.f.Time(hiveTime, keys...)
 	c.add(err)
 	return t
 }
@@ -60,7 +66,7 @@ func (c *collector) id() string {
 // severity reads TheHive's 1 (low) … 4 (critical), falling back to
 // severityLabel. It returns the number too, for the case priority.
 func (c *collector) severity() (model.Severity, int) {
-	n, ok, err := c.f.integer("severity")
+	n, ok, err := c.f.Int("severity")
 	if err != nil {
 		c.add(err)
 		return model.SeverityUnknown, 0
@@ -100,7 +106,7 @@ func (c *collector) attrs(m map[string]string, pairs ...string) {
 	}
 }
 
-func alertRecord(loc string, raw []byte, f fields) record.Record {
+func alertRecord(loc string, raw []byte, f jsonfield.Fields) record.Record {
 	c := &collector{f: f}
 	a := &model.Alert{
 		Source:      Source,
@@ -119,7 +125,7 @@ func alertRecord(loc string, raw []byte, f fields) record.Record {
 	c.attrs(a.Attributes,
 		"source_ref", "sourceRef", "source", "source", "type", "type", "stage", "stage",
 		"tlp", "tlp", "pap", "pap", "external_link", "externalLink", "assignee", "assignee")
-	tags, err := f.stringList("tags")
+	tags, err := f.Strings("tags")
 	c.add(err)
 	a.Techniques = techniques(tags)
 	ents, err := observables(f)
@@ -135,7 +141,7 @@ func alertRecord(loc string, raw []byte, f fields) record.Record {
 	return record.Record{Loc: loc, Alert: a}
 }
 
-func caseRecord(loc string, raw []byte, f fields) record.Record {
+func caseRecord(loc string, raw []byte, f jsonfield.Fields) record.Record {
 	c := &collector{f: f}
 	k := &model.Case{
 		Source:         Source,
@@ -174,7 +180,7 @@ func caseRecord(loc string, raw []byte, f fields) record.Record {
 			k.ClosedAt = c.time("closedDate")
 		}
 	}
-	tags, err := f.stringList("tags")
+	tags, err := f.Strings("tags")
 	c.add(err)
 	k.Tags = tags
 	c.attrs(k.Attributes,
@@ -231,30 +237,30 @@ func disposition(status string) model.Disposition {
 
 // observables reads an alert's observables (TheHive 5) or artifacts
 // (TheHive 3/4) as entities. A file observable is named by its attachment.
-func observables(f fields) ([]model.Entity, error) {
-	k, items, err := f.list("observables", "artifacts")
+func observables(f jsonfield.Fields) ([]model.Entity, error) {
+	k, items, err := f.List("observables", "artifacts")
 	if err != nil {
 		return nil, err
 	}
 	var out []model.Entity
 	for i, it := range items {
-		var o fields
+		var o jsonfield.Fields
 		if err := json.Unmarshal(it, &o); err != nil || o == nil {
-			return nil, fmt.Errorf("%s[%d]: want an object, got %s", k, i, jsonKind(it))
+			return nil, fmt.Errorf("%s[%d]: want an object, got %s", k, i, jsonfield.Kind(it))
 		}
-		typ, err := o.str("dataType")
+		typ, err := o.Str("dataType")
 		if err != nil {
 			return nil, fmt.Errorf("%s[%d].%w", k, i, err)
 		}
-		value, err := o.str("data")
+		value, err := o.Str("data")
 		if err != nil {
 			return nil, fmt.Errorf("%s[%d].%w", k, i, err)
 		}
 		if value == "" {
-			if _, v, ok := o.get("attachment"); ok {
-				var att fields
+			if _, v, ok := o.Get("attachment"); ok {
+				var att jsonfield.Fields
 				if json.Unmarshal(v, &att) == nil {
-					value, _ = att.str("name")
+					value, _ = att.Str("name")
 				}
 			}
 		}

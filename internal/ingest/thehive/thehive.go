@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/watchfloor/watchfloor/internal/ingest/jsonfield"
 	"github.com/watchfloor/watchfloor/internal/ingest/jsonstream"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 )
@@ -51,16 +52,16 @@ func Parse(ctx context.Context, r io.Reader, name string, emit record.Emit) erro
 // parseValue maps one JSON value. It returns false for a value that carries
 // nothing to ingest (a deletion webhook).
 func parseValue(loc string, value []byte) (record.Record, bool) {
-	var f fields
+	var f jsonfield.Fields
 	if err := json.Unmarshal(value, &f); err != nil || f == nil {
-		return record.Reject(loc, value, "not a JSON object: got %s", jsonKind(value)), true
+		return record.Reject(loc, value, "not a JSON object: got %s", jsonfield.Kind(value)), true
 	}
-	if _, _, ok := f.get("objectType"); ok {
-		if _, _, ok := f.get("object"); ok {
+	if _, _, ok := f.Get("objectType"); ok {
+		if _, _, ok := f.Get("object"); ok {
 			return fromWebhook(loc, value, f)
 		}
 	}
-	typ, err := f.str("_type")
+	typ, err := f.Str("_type")
 	if err != nil {
 		return record.Reject(loc, value, "%v", err), true
 	}
@@ -69,7 +70,7 @@ func parseValue(loc string, value []byte) (record.Record, bool) {
 
 // fromObject maps an alert or case whose type is typ ("" when the object
 // does not say).
-func fromObject(loc string, raw []byte, f fields, typ string) (record.Record, bool) {
+func fromObject(loc string, raw []byte, f jsonfield.Fields, typ string) (record.Record, bool) {
 	switch strings.ToLower(typ) {
 	case "alert":
 		return alertRecord(loc, raw, f), true
@@ -79,9 +80,9 @@ func fromObject(loc string, raw []byte, f fields, typ string) (record.Record, bo
 		// Hand-made exports drop the system fields; sourceRef is an
 		// alert's, and only cases are numbered.
 		switch {
-		case f.has("sourceRef"):
+		case f.Has("sourceRef"):
 			return alertRecord(loc, raw, f), true
-		case f.has("number", "caseId", "resolutionStatus", "impactStatus"):
+		case f.Has("number", "caseId", "resolutionStatus", "impactStatus"):
 			return caseRecord(loc, raw, f), true
 		}
 		return record.Reject(loc, raw, "missing _type: not recognisable as a TheHive Alert or Case"), true
@@ -90,8 +91,8 @@ func fromObject(loc string, raw []byte, f fields, typ string) (record.Record, bo
 }
 
 // fromWebhook maps the object a TheHive webhook payload carries.
-func fromWebhook(loc string, raw []byte, f fields) (record.Record, bool) {
-	objType, err := f.str("objectType")
+func fromWebhook(loc string, raw []byte, f jsonfield.Fields) (record.Record, bool) {
+	objType, err := f.Str("objectType")
 	if err != nil {
 		return record.Reject(loc, raw, "%v", err), true
 	}
@@ -99,25 +100,20 @@ func fromWebhook(loc string, raw []byte, f fields) (record.Record, bool) {
 	if t != "alert" && t != "case" {
 		return record.Reject(loc, raw, "webhook objectType %q: want Alert or Case", objType), true
 	}
-	if op, _ := f.str("operation"); strings.EqualFold(op, "delete") || strings.EqualFold(op, "deletion") {
+	if op, _ := f.Str("operation"); strings.EqualFold(op, "delete") || strings.EqualFold(op, "deletion") {
 		return record.Record{}, false
 	}
-	_, v, _ := f.get("object")
-	var obj fields
+	_, v, _ := f.Get("object")
+	var obj jsonfield.Fields
 	if err := json.Unmarshal(v, &obj); err != nil || obj == nil {
-		return record.Reject(loc, raw, "webhook object: want an object, got %s", jsonKind(v)), true
+		return record.Reject(loc, raw, "webhook object: want an object, got %s", jsonfield.Kind(v)), true
 	}
-	if _, _, ok := obj.get("_id", "id"); !ok {
-		if _, id, ok := f.get("objectId"); ok {
+	if _, _, ok := obj.Get("_id", "id"); !ok {
+		if _, id, ok := f.Get("objectId"); ok {
 			obj["_id"] = id
 		}
 	}
 	return fromObject(loc, v, obj, objType)
-}
-
-func (f fields) has(keys ...string) bool {
-	_, _, ok := f.get(keys...)
-	return ok
 }
 
 var (
