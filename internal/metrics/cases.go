@@ -14,10 +14,12 @@ const (
 	BySource   = "source"
 	ByTeam     = "team"
 	ByAnalyst  = "analyst"
+	// ByShift groups cases by the shift on duty when they were created.
+	ByShift = "shift"
 )
 
 // GroupBys lists the accepted --group-by values.
-var GroupBys = []string{ByPriority, BySource, ByTeam, ByAnalyst}
+var GroupBys = []string{ByPriority, BySource, ByTeam, ByAnalyst, ByShift}
 
 // Group is what a set of cases contributes to the KPIs.
 type Group struct {
@@ -122,9 +124,11 @@ func (g *Group) freeze() {
 // CaseDay is one day's case aggregates: by dimension, then by value.
 type CaseDay map[string]map[string]*Group
 
-func (d CaseDay) add(f *kpi.Facts) {
+// add counts a case; shift is the shift on duty when it was created ("" if
+// none).
+func (d CaseDay) add(f *kpi.Facts, shift string) {
 	for dim, val := range map[string]string{
-		ByAll: "", ByPriority: f.Priority.String(), BySource: f.Source, ByTeam: f.Team, ByAnalyst: f.Analyst,
+		ByAll: "", ByPriority: f.Priority.String(), BySource: f.Source, ByTeam: f.Team, ByAnalyst: f.Analyst, ByShift: shift,
 	} {
 		m := d[dim]
 		if m == nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/kpi"
+	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -19,6 +20,7 @@ type Store interface {
 	DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error
 	EachAlert(ctx context.Context, from, to time.Time, fn func(*store.AlertRow)) error
 	RefreshFacts(ctx context.Context) (int, error)
+	Shifts(ctx context.Context) ([]model.Shift, error)
 }
 
 // Engine computes KPI reports from a store.
@@ -75,21 +77,34 @@ func (e *Engine) caseDays(ctx context.Context, w Window) (map[int64]CaseDay, err
 	if err != nil {
 		return nil, err
 	}
+	var shifts []model.Shift
 	out := make(map[int64]CaseDay, len(rows))
 	for _, r := range rows {
-		cd := CaseDay{}
 		if !r.Stale() {
-			if err := json.Unmarshal([]byte(r.Data), &cd); err != nil {
+			var stored caseDayData
+			if err := json.Unmarshal([]byte(r.Data), &stored); err != nil {
 				return nil, fmt.Errorf("reading case rollup of %d: %w", r.Day, err)
 			}
-			out[r.Day] = cd
-			continue
+			if stored.Format == rollupFormat {
+				out[r.Day] = stored.Groups
+				continue
+			}
 		}
-		if err := e.Store.DayFacts(ctx, r.Day, cd.add); err != nil {
+		cd := CaseDay{}
+		if shifts == nil {
+			if shifts, err = e.Store.Shifts(ctx); err != nil {
+				return nil, err
+			}
+		}
+		loc := w.From.Location()
+		err := e.Store.DayFacts(ctx, r.Day, func(f *kpi.Facts) {
+			cd.add(f, shiftAt(shifts, loc, f.Created))
+		})
+		if err != nil {
 			return nil, err
 		}
 		cd.freeze()
-		data, err := json.Marshal(cd)
+		data, err := json.Marshal(caseDayData{Format: rollupFormat, Groups: cd})
 		if err != nil {
 			return nil, fmt.Errorf("encoding case rollup of %d: %w", r.Day, err)
 		}
@@ -99,6 +114,29 @@ func (e *Engine) caseDays(ctx context.Context, w Window) (map[int64]CaseDay, err
 		out[r.Day] = cd
 	}
 	return out, nil
+}
+
+// rollupFormat versions the stored day aggregates: a day stored in another
+// format is rebuilt, so a new dimension or KPI never reads old rows as empty.
+const rollupFormat = 2
+
+// caseDayData is a stored day of case aggregates.
+type caseDayData struct {
+	Format int     `json:"format"`
+	Groups CaseDay `json:"groups"`
+}
+
+// shiftAt names the first shift on duty at t, or "".
+func shiftAt(shifts []model.Shift, loc *time.Location, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	for _, sh := range shifts {
+		if OnShift(sh, loc, t) {
+			return sh.Name
+		}
+	}
+	return ""
 }
 
 // Request asks for a performance report.

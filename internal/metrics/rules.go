@@ -78,6 +78,12 @@ func (d AlertDay) merge(o AlertDay) {
 	}
 }
 
+// alertDayData is a stored day of alert aggregates.
+type alertDayData struct {
+	Format int      `json:"format"`
+	Rules  AlertDay `json:"rules"`
+}
+
 // alertDays returns the window's alert aggregates, rebuilding stale days
 // from the alerts table.
 func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
@@ -89,10 +95,14 @@ func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
 	total := AlertDay{}
 	for _, r := range rows {
 		ad := AlertDay{}
+		var stored alertDayData
 		if !r.Stale() {
-			if err := json.Unmarshal([]byte(r.Data), &ad); err != nil {
+			if err := json.Unmarshal([]byte(r.Data), &stored); err != nil {
 				return nil, fmt.Errorf("reading alert rollup of %d: %w", r.Day, err)
 			}
+		}
+		if stored.Format == rollupFormat {
+			ad = stored.Rules
 		} else {
 			from := dayStart(r.Day, loc)
 			if err := e.Store.EachAlert(ctx, from, from.AddDate(0, 0, 1), ad.add); err != nil {
@@ -101,7 +111,7 @@ func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
 			for _, ra := range ad {
 				ra.MTTD.freeze()
 			}
-			data, err := json.Marshal(ad)
+			data, err := json.Marshal(alertDayData{Format: rollupFormat, Rules: ad})
 			if err != nil {
 				return nil, fmt.Errorf("encoding alert rollup of %d: %w", r.Day, err)
 			}

@@ -267,6 +267,16 @@ func (a *applier) shifts(b *Batch) error {
 			return fmt.Errorf("storing shift %q: %w", sh.Name, err)
 		}
 		a.count(KindShift, r)
+		if n, _ := r.RowsAffected(); n > 0 {
+			// Cases are grouped by the shift on duty when they were
+			// created: every day's rollup changes with the shifts.
+			if err := a.loadKPIContext(); err != nil {
+				return err
+			}
+			if err := a.markAllDays(RollupCases); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
