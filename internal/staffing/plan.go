@@ -1,0 +1,558 @@
+package staffing
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/staffing/erlang"
+	"github.com/watchfloor/watchfloor/internal/staffing/schedule"
+)
+
+// Options choose the optional parts of a plan.
+type Options struct {
+	// Simulate validates the proposed schedule by simulation.
+	Simulate bool
+	// Replay makes the simulation replay the recorded arrivals (one
+	// replication per whole week of history) instead of drawing Poisson
+	// arrivals from the hourly profile.
+	Replay bool
+	// Skills adds the skill matrix.
+	Skills bool
+}
+
+// Plan is a staffing plan: analysts needed per hour of the week, a shift
+// schedule that covers them, today's roster against it, a simulation of
+// the schedule and the checks of the model's assumptions.
+type Plan struct {
+	// ServiceLevelDefinition says what every service level in the plan
+	// measures.
+	ServiceLevelDefinition string    `json:"service_level_definition"`
+	TimeZone               string    `json:"time_zone"`
+	HistorySince           time.Time `json:"history_since"`
+	HistoryUntil           time.Time `json:"history_until"`
+	Shrinkage              float64   `json:"shrinkage"`
+	MaxOccupancy           float64   `json:"max_occupancy"`
+	ContractHours          float64   `json:"contract_hours"`
+	MinHeads               int       `json:"min_heads"`
+	Growth                 float64   `json:"growth"`
+	// Queues summarise each queue over the week.
+	Queues []QueuePlan `json:"queues"`
+	// Hours are the 168 hours of the week, Monday 00:00 local first.
+	Hours []HourPlan `json:"hours"`
+	// AgentHours is the productive analyst-hours a week the queues need;
+	// HeadHours the on-duty hours with shrinkage.
+	AgentHours float64 `json:"agent_hours"`
+	HeadHours  float64 `json:"head_hours"`
+	// Schedule is the proposed roster of shifts.
+	Schedule *schedule.Solution `json:"schedule"`
+	// DefaultTemplates is true when no shift templates were configured.
+	DefaultTemplates bool `json:"default_templates"`
+	// FTE is the schedule's paid hours ÷ contract hours.
+	FTE float64 `json:"fte"`
+	// Current compares today's roster with the requirement.
+	Current *RosterComparison `json:"current_roster,omitempty"`
+	// Validation is the simulation of the proposed schedule.
+	Validation *Validation `json:"validation,omitempty"`
+	// Checks say where the model's assumptions hold and where they break.
+	Checks []Check `json:"assumption_checks"`
+	// Assumptions are the inputs that are defaults, not data.
+	Assumptions []Assumption `json:"assumptions"`
+	// Skills is the skill matrix, when asked for.
+	Skills *SkillMatrix `json:"skill_matrix,omitempty"`
+	// Workload is the model the plan was sized from.
+	Workload *Workload `json:"workload"`
+}
+
+// QueuePlan is one queue over the week.
+type QueuePlan struct {
+	Queue               string         `json:"queue"`
+	Kind                QueueKind      `json:"kind"`
+	Priority            model.Priority `json:"priority"`
+	WeeklyArrivals      float64        `json:"weekly_arrivals"`
+	HandleSeconds       float64        `json:"handle_seconds"`
+	Concurrency         float64        `json:"concurrency"`
+	EffortSeconds       float64        `json:"effort_seconds"`
+	AnswerWithinSeconds float64        `json:"answer_within_seconds"`
+	TargetServiceLevel  float64        `json:"target_service_level"`
+	// AgentHours is the analyst-hours a week the queue needs on the floor.
+	AgentHours float64 `json:"agent_hours"`
+	// PeakAgents is the most analysts it needs in any hour.
+	PeakAgents int `json:"peak_agents"`
+	// PlannedServiceLevel is the arrival-weighted P(answered within) over
+	// the week with the planned agents (Erlang).
+	PlannedServiceLevel float64           `json:"planned_service_level"`
+	Sources             map[string]Source `json:"sources"`
+}
+
+// QueueHour is one queue in one hour.
+type QueueHour struct {
+	Queue           string  `json:"queue"`
+	ArrivalsPerHour float64 `json:"arrivals_per_hour"`
+	Agents          int     `json:"agents"`
+	ServiceLevel    float64 `json:"service_level"`
+	ASASeconds      float64 `json:"asa_seconds"`
+	Occupancy       float64 `json:"occupancy"`
+}
+
+// HourPlan is one hour of the week.
+type HourPlan struct {
+	Hour int    `json:"hour_of_week"`
+	Day  string `json:"day"`
+	Time string `json:"time"`
+	// Agents are the productive analysts the queues need; Heads the people
+	// on duty that takes with shrinkage (before the minimum).
+	Agents int `json:"agents"`
+	Heads  int `json:"heads"`
+	// Scheduled is the heads on duty in the proposed schedule.
+	Scheduled int `json:"scheduled"`
+	// Current is the expected heads on duty with today's roster.
+	Current *float64    `json:"current,omitempty"`
+	Queues  []QueueHour `json:"queues"`
+}
+
+// Check is the verdict on one of the model's assumptions.
+type Check struct {
+	Assumption string `json:"assumption"`
+	Queue      string `json:"queue,omitempty"`
+	Holds      bool   `json:"holds"`
+	Detail     string `json:"detail"`
+}
+
+func (c Config) orDefault() (shrink, occ, contract float64, minHeads int) {
+	shrink, occ, contract, minHeads = DefaultShrinkage, DefaultMaxOccupancy, DefaultContractHours, DefaultMinHeads
+	if c.Shrinkage != nil {
+		shrink = *c.Shrinkage
+	}
+	if c.MaxOccupancy != nil {
+		occ = *c.MaxOccupancy
+	}
+	if c.ContractHours != nil {
+		contract = *c.ContractHours
+	}
+	if c.MinHeads != nil {
+		minHeads = *c.MinHeads
+	}
+	return
+}
+
+var dayNames = [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+
+// Size computes the analysts each queue needs in each hour and the heads
+// on duty with shrinkage: the Erlang part of a plan, without scheduling.
+func Size(w *Workload, cfg Config) (*Plan, error) {
+	shrink, occ, contract, minHeads := cfg.orDefault()
+	p := &Plan{
+		ServiceLevelDefinition: "P(answered within T): the share of all items that an analyst starts working within the queue's " +
+			"answer-within time T of their arrival (Erlang C; Erlang A where a patience is set, abandoned items counting as not answered)",
+		TimeZone: w.TimeZone, HistorySince: w.Since, HistoryUntil: w.Until, Shrinkage: shrink, MaxOccupancy: occ,
+		ContractHours: contract, MinHeads: minHeads, Growth: w.Growth, Workload: w, Assumptions: w.Assumptions,
+	}
+	p.Hours = make([]HourPlan, HoursPerWeek)
+	for h := range p.Hours {
+		p.Hours[h] = HourPlan{Hour: h, Day: dayNames[h/24], Time: fmt.Sprintf("%02d:00", h%24)}
+	}
+	for _, q := range w.Queues {
+		qp := QueuePlan{Queue: q.Name, Kind: q.Kind, Priority: q.Priority, WeeklyArrivals: q.WeeklyArrivals,
+			HandleSeconds: q.HandleSeconds, Concurrency: q.Concurrency, EffortSeconds: q.EffortSeconds,
+			AnswerWithinSeconds: q.AnswerWithinSeconds, TargetServiceLevel: q.TargetServiceLevel, Sources: q.Sources}
+		tgt := erlang.Target{AnswerWithin: q.AnswerWithinSeconds, ServiceLevel: q.TargetServiceLevel, MaxOccupancy: occ}
+		var slWeighted float64
+		for h := 0; h < HoursPerWeek; h++ {
+			eq := erlang.Queue{ArrivalRate: q.ArrivalsPerHour[h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
+			r, err := erlang.Required(eq, tgt)
+			if err != nil {
+				return nil, fmt.Errorf("sizing %s, %s %s: %w", q.Name, p.Hours[h].Day, p.Hours[h].Time, err)
+			}
+			p.Hours[h].Queues = append(p.Hours[h].Queues, QueueHour{Queue: q.Name, ArrivalsPerHour: q.ArrivalsPerHour[h],
+				Agents: r.Agents, ServiceLevel: r.ServiceLevel, ASASeconds: r.ASA, Occupancy: r.Occupancy})
+			p.Hours[h].Agents += r.Agents
+			qp.AgentHours += float64(r.Agents)
+			qp.PeakAgents = max(qp.PeakAgents, r.Agents)
+			slWeighted += r.ServiceLevel * q.ArrivalsPerHour[h]
+		}
+		if q.WeeklyArrivals > 0 {
+			qp.PlannedServiceLevel = slWeighted / q.WeeklyArrivals
+		} else {
+			qp.PlannedServiceLevel = 1
+		}
+		p.Queues = append(p.Queues, qp)
+		p.AgentHours += qp.AgentHours
+	}
+	for h := range p.Hours {
+		p.Hours[h].Heads = int(math.Ceil(float64(p.Hours[h].Agents)/(1-shrink) - 1e-9))
+		p.HeadHours += float64(p.Hours[h].Heads)
+	}
+	p.Checks = checks(w)
+	return p, nil
+}
+
+// Build makes a complete plan: sizing, a schedule, today's roster against
+// the requirement, and optionally a simulation and the skill matrix.
+func Build(w *Workload, cfg Config, opt Options) (*Plan, error) {
+	p, err := Size(w, cfg)
+	if err != nil {
+		return nil, err
+	}
+	tpl, def := cfg.templates()
+	p.DefaultTemplates = def
+	if def {
+		p.Assumptions = append(append([]Assumption(nil), p.Assumptions...), Assumption{Input: "shift_templates",
+			Value: "8h, 10h and 12h shifts at any hour", Note: "no shift templates configured; each shift is costed at its paid hours"})
+	}
+	req := make([]int, HoursPerWeek)
+	for h := range p.Hours {
+		req[h] = p.Hours[h].Heads
+	}
+	sol, err := schedule.Solve(schedule.Problem{Required: req, MinHeads: p.MinHeads, Templates: tpl})
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: %w", err)
+	}
+	p.Schedule = &sol
+	p.FTE = sol.PaidHours / p.ContractHours
+	for h := range p.Hours {
+		p.Hours[h].Scheduled = sol.Coverage[h].Scheduled
+	}
+	if p.Current, err = compareRoster(p, w); err != nil {
+		return nil, err
+	}
+	if opt.Simulate {
+		if p.Validation, err = validate(p, w, cfg, opt.Replay); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Skills {
+		p.Skills = skillMatrix(w, cfg)
+	}
+	return p, nil
+}
+
+// checks tests the assumptions behind the Erlang sizing against the data.
+func checks(w *Workload) []Check {
+	var out []Check
+	for _, q := range w.Queues {
+		for _, d := range q.Dispersion {
+			bursty := d.PValue < 0.01 && d.Index > 1.2
+			c := Check{Assumption: "Poisson arrivals", Queue: q.Name, Holds: !bursty}
+			if bursty {
+				c.Detail = fmt.Sprintf("arrivals are bursty at the scale of %s: index of dispersion %.2f (Poisson: 1; p = %.2g over %d degrees of freedom). "+
+					"Erlang understates the waits; compare the simulation replaying history (--replay)", d.Scale, d.Index, d.PValue, d.DF)
+			} else {
+				c.Detail = fmt.Sprintf("index of dispersion %.2f at the scale of %s (p = %.2g): consistent with Poisson arrivals", d.Index, d.Scale, d.PValue)
+			}
+			out = append(out, c)
+		}
+		if q.Handle != nil && q.Handle.N > 1 {
+			cv := q.Handle.CV
+			ok := cv >= 0.5 && cv <= 1.5
+			c := Check{Assumption: "exponential handle times", Queue: q.Name, Holds: ok}
+			factor := (1 + cv*cv) / 2
+			if ok {
+				c.Detail = fmt.Sprintf("handle-time CV %.2f over %d items, close enough to 1", cv, q.Handle.N)
+			} else {
+				c.Detail = fmt.Sprintf("handle-time CV %.2f over %d items (exponential: 1): waits scale by about (1+CV²)/2 = %.2f (Allen–Cunneen); "+
+					"the simulation draws the measured handle times", cv, q.Handle.N, factor)
+			}
+			out = append(out, c)
+		}
+		if q.EffortSeconds > 1800 {
+			out = append(out, Check{Assumption: "steady state within each hour", Queue: q.Name, Holds: false,
+				Detail: fmt.Sprintf("an item takes %.1f analyst-hours, longer than half the hourly interval: work carries over between hours, "+
+					"so the hourly Erlang figures are approximate; the simulation carries it over", q.EffortSeconds/3600)})
+		}
+		if math.Abs(q.TrendPerWeek) > 0.02 && math.Abs(q.TrendZ) > 2 {
+			out = append(out, Check{Assumption: "stationary volume", Queue: q.Name, Holds: false,
+				Detail: fmt.Sprintf("volume changes by %+.1f %% a week over the history window (%.1f standard errors); set growth to plan ahead",
+					100*q.TrendPerWeek, q.TrendZ)})
+		}
+	}
+	if len(w.Queues) > 1 {
+		out = append(out, Check{Assumption: "separate queues", Holds: true,
+			Detail: "each queue is sized on its own and the analysts added up, which is conservative: one floor serving all queues " +
+				"in priority order (as simulated) needs no more"})
+	}
+	return out
+}
+
+// RosterComparison is today's roster against the requirement.
+type RosterComparison struct {
+	// Analysts counts active analysts; OnShift those on a known shift.
+	Analysts int `json:"analysts"`
+	OnShift  int `json:"on_shift"`
+	// Unscheduled lists active analysts without a known shift.
+	Unscheduled []string `json:"unscheduled,omitempty"`
+	// Availability is the share of its shift hours an analyst works
+	// (contract hours ÷ the shift's weekly hours, at most 1), per shift.
+	Availability map[string]float64 `json:"availability"`
+	// ExpectedFTE is the roster's on-duty hours ÷ contract hours.
+	ExpectedFTE float64 `json:"expected_fte"`
+	// ShortHours are the head-hours a week under the requirement (after the
+	// minimum heads); SurplusHours over it.
+	ShortHours   float64        `json:"short_hours"`
+	SurplusHours float64        `json:"surplus_hours"`
+	HoursShort   int            `json:"hours_short"`
+	Queues       []QueueOutcome `json:"queues"`
+	Method       string         `json:"method"`
+}
+
+// QueueOutcome is the SLA a queue can expect with today's roster.
+type QueueOutcome struct {
+	Queue              string  `json:"queue"`
+	TargetServiceLevel float64 `json:"target_service_level"`
+	// ServiceLevel is the arrival-weighted P(answered within) over the
+	// week with the analysts the roster leaves for this queue.
+	ServiceLevel float64 `json:"service_level"`
+	// HoursBelowTarget counts hours with arrivals below the target.
+	HoursBelowTarget int     `json:"hours_below_target"`
+	WorstHour        string  `json:"worst_hour,omitempty"`
+	WorstSL          float64 `json:"worst_service_level"`
+}
+
+// compareRoster lays today's roster over the week and works out the gaps
+// and their SLA consequence.
+func compareRoster(p *Plan, w *Workload) (*RosterComparison, error) {
+	ro := w.Roster
+	rc := &RosterComparison{Availability: map[string]float64{},
+		Method: "expected heads on duty per hour = analysts on each shift × the share of the shift's hours their contract covers; " +
+			"the analysts available after shrinkage go to the queues in priority order, each up to its requirement, the rest shared " +
+			"in proportion; a queue's service level with a fractional number of analysts interpolates between the whole numbers"}
+	shifts := map[string]model.Shift{}
+	for _, s := range ro.Shifts {
+		shifts[s.Name] = s
+	}
+	cover := map[string][]float64{}
+	expected := make([]float64, HoursPerWeek)
+	ref := w.Until
+	if ref.IsZero() {
+		ref = time.Now()
+	}
+	for _, a := range ro.Analysts {
+		if !a.Active {
+			continue
+		}
+		rc.Analysts++
+		s, ok := shifts[a.Shift]
+		if !ok {
+			rc.Unscheduled = append(rc.Unscheduled, a.ExternalID)
+			continue
+		}
+		cv, ok := cover[s.Name]
+		if !ok {
+			var err error
+			if cv, err = shiftCoverage(s, w.loc, ref); err != nil {
+				return nil, err
+			}
+			cover[s.Name] = cv
+			rc.Availability[s.Name] = availability(s, p.ContractHours)
+		}
+		rc.OnShift++
+		for h := range expected {
+			expected[h] += cv[h] * rc.Availability[s.Name]
+		}
+	}
+	if rc.Analysts == 0 {
+		return nil, nil
+	}
+	var onDuty float64
+	for h := range p.Hours {
+		v := expected[h]
+		p.Hours[h].Current = &v
+		onDuty += v
+		need := float64(max(p.Hours[h].Heads, p.MinHeads))
+		if v < need-1e-9 {
+			rc.ShortHours += need - v
+			rc.HoursShort++
+		} else {
+			rc.SurplusHours += v - need
+		}
+	}
+	rc.ExpectedFTE = onDuty / p.ContractHours
+	// SLA consequence.
+	out := make([]QueueOutcome, len(w.Queues))
+	weighted := make([]float64, len(w.Queues))
+	for i, q := range w.Queues {
+		out[i] = QueueOutcome{Queue: q.Name, TargetServiceLevel: q.TargetServiceLevel, WorstSL: 1}
+	}
+	for h := range p.Hours {
+		avail := expected[h] * (1 - p.Shrinkage)
+		alloc := allocate(avail, p.Hours[h].Queues)
+		for i, q := range w.Queues {
+			lam := q.ArrivalsPerHour[h]
+			if lam == 0 {
+				continue
+			}
+			sl, err := slAt(q, lam, alloc[i])
+			if err != nil {
+				return nil, err
+			}
+			weighted[i] += sl * lam
+			if sl < q.TargetServiceLevel {
+				out[i].HoursBelowTarget++
+			}
+			if sl < out[i].WorstSL {
+				out[i].WorstSL = sl
+				out[i].WorstHour = p.Hours[h].Day + " " + p.Hours[h].Time
+			}
+		}
+	}
+	for i, q := range w.Queues {
+		out[i].ServiceLevel = 1
+		if q.WeeklyArrivals > 0 {
+			out[i].ServiceLevel = weighted[i] / q.WeeklyArrivals
+		}
+	}
+	rc.Queues = out
+	return rc, nil
+}
+
+// availability is the share of a shift's weekly hours a person with the
+// given contract hours works (a shift without days runs every day).
+func availability(s model.Shift, contractHours float64) float64 {
+	days := len(s.Days)
+	if days == 0 {
+		days = 7
+	}
+	return math.Min(1, contractHours/(s.Duration.Hours()*float64(days)))
+}
+
+// allocate shares avail analysts among the queues of one hour: in order
+// (highest priority first) each up to its requirement, then any remainder
+// in proportion to the requirements.
+func allocate(avail float64, qs []QueueHour) []float64 {
+	out := make([]float64, len(qs))
+	left := avail
+	var total float64
+	for i, q := range qs {
+		give := math.Min(left, float64(q.Agents))
+		out[i] = give
+		left -= give
+		total += float64(q.Agents)
+	}
+	if left > 0 && total > 0 {
+		for i, q := range qs {
+			out[i] += left * float64(q.Agents) / total
+		}
+	}
+	return out
+}
+
+// slAt is a queue's service level with a fractional number of analysts,
+// interpolated between the whole numbers around it.
+func slAt(q Queue, arrivalsPerHour, agents float64) (float64, error) {
+	eq := erlang.Queue{ArrivalRate: arrivalsPerHour / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
+	lo := math.Floor(agents)
+	a, err := erlang.Evaluate(eq, int(lo), q.AnswerWithinSeconds)
+	if err != nil {
+		return 0, err
+	}
+	if agents == lo {
+		return a.ServiceLevel, nil
+	}
+	b, err := erlang.Evaluate(eq, int(lo)+1, q.AnswerWithinSeconds)
+	if err != nil {
+		return 0, err
+	}
+	f := agents - lo
+	return (1-f)*a.ServiceLevel + f*b.ServiceLevel, nil
+}
+
+// shiftCoverage returns, per hour of the week in loc, the share of the hour
+// a shift covers, for the week containing ref (shifts in another time zone
+// are converted at that week's offsets).
+func shiftCoverage(s model.Shift, loc *time.Location, ref time.Time) ([]float64, error) {
+	out := make([]float64, HoursPerWeek)
+	sloc := loc
+	if s.TimeZone != "" {
+		l, err := time.LoadLocation(s.TimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("shift %s: time zone %q: %w", s.Name, s.TimeZone, err)
+		}
+		sloc = l
+	}
+	start, err := schedule.ParseClock(s.Start)
+	if err != nil {
+		return nil, fmt.Errorf("shift %s: %w", s.Name, err)
+	}
+	days := s.Days
+	if len(days) == 0 {
+		days = []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}
+	}
+	// Monday 00:00 of the reference week, in the shift's zone.
+	r := ref.In(sloc)
+	monday := time.Date(r.Year(), r.Month(), r.Day(), 0, 0, 0, 0, sloc).AddDate(0, 0, -((int(r.Weekday()) + 6) % 7))
+	for _, d := range days {
+		day := monday.AddDate(0, 0, (int(d)+6)%7)
+		from := day.Add(start)
+		to := from.Add(s.Duration)
+		// Walk the shift in quarter hours; each adds a quarter of an hour
+		// to the local hour of the week it falls in (wrapping the week).
+		for t := from; t.Before(to); t = t.Add(15 * time.Minute) {
+			step := math.Min(15, to.Sub(t).Minutes()) / 60
+			out[hourOfWeek(t, loc)] += step
+		}
+	}
+	return out, nil
+}
+
+// heatRows formats the hour × weekday grid of a per-hour value.
+func heatRows(f func(h int) string) [][]string {
+	rows := make([][]string, 24)
+	for hr := 0; hr < 24; hr++ {
+		row := []string{fmt.Sprintf("%02d:00", hr)}
+		for d := 0; d < 7; d++ {
+			row = append(row, f(d*24+hr))
+		}
+		rows[hr] = row
+	}
+	return rows
+}
+
+// CoverageGrid is the hour × weekday heat map of required, scheduled and
+// current heads, for tables and dashboards: Rows[hour][day].
+type CoverageGrid struct {
+	Days  []string         `json:"days"`
+	Hours []string         `json:"hours"`
+	Cells [][]CoverageCell `json:"cells"`
+}
+
+// CoverageCell is one hour of one weekday.
+type CoverageCell struct {
+	Required  int      `json:"required"`
+	Scheduled int      `json:"scheduled"`
+	Current   *float64 `json:"current,omitempty"`
+}
+
+// Coverage returns the plan's coverage as an hour × weekday grid.
+func (p *Plan) Coverage() CoverageGrid {
+	g := CoverageGrid{Days: dayNames[:]}
+	for hr := 0; hr < 24; hr++ {
+		g.Hours = append(g.Hours, fmt.Sprintf("%02d:00", hr))
+		row := make([]CoverageCell, 7)
+		for d := 0; d < 7; d++ {
+			h := p.Hours[d*24+hr]
+			row[d] = CoverageCell{Required: max(h.Heads, p.MinHeads), Scheduled: h.Scheduled, Current: h.Current}
+		}
+		g.Cells = append(g.Cells, row)
+	}
+	return g
+}
+
+// CoverageText renders the grid as table rows: "scheduled/required", and
+// today's expected heads after a bar when known.
+func (p *Plan) CoverageText() (columns []string, rows [][]string) {
+	columns = append([]string{"hour"}, dayNames[:]...)
+	rows = heatRows(func(h int) string {
+		hp := p.Hours[h]
+		s := fmt.Sprintf("%d/%d", hp.Scheduled, max(hp.Heads, p.MinHeads))
+		if hp.Current != nil {
+			mark := ""
+			if *hp.Current < float64(max(hp.Heads, p.MinHeads))-1e-9 {
+				mark = "!"
+			}
+			s += fmt.Sprintf(" | %.1f%s", *hp.Current, mark)
+		}
+		return s
+	})
+	return columns, rows
+}

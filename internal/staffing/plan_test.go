@@ -1,0 +1,208 @@
+package staffing
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/staffing/erlang"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+// stationary is a workload of one queue with the same traffic every hour:
+// the textbook 10 erlangs of 180-second items, 80 % within 20 s.
+func stationary() *Workload {
+	q := Queue{Name: "cases P2", Kind: Cases, Priority: model.P2, ArrivalsPerHour: make([]float64, HoursPerWeek),
+		HandleSeconds: 180, Concurrency: 1, OnDutyShare: 1, EffortSeconds: 180, AnswerWithinSeconds: 20, TargetServiceLevel: 0.8,
+		Sources: map[string]Source{}, histScale: 1, baseScale: 1}
+	for h := range q.ArrivalsPerHour {
+		q.ArrivalsPerHour[h] = 200 // 10 erlangs
+	}
+	q.WeeklyArrivals = 200 * HoursPerWeek
+	return &Workload{TimeZone: "UTC", loc: time.UTC, Until: ts("2026-03-16T00:00:00Z"), Queues: []Queue{q}}
+}
+
+func TestSizeAndSchedule(t *testing.T) {
+	w := stationary()
+	w.Roster = store.Roster{
+		Shifts: []model.Shift{
+			{Name: "Night", Start: "00:00", Duration: 8 * time.Hour},
+			{Name: "Day", Start: "08:00", Duration: 8 * time.Hour, TimeZone: "UTC"},
+		},
+	}
+	for i := 0; i < 28; i++ {
+		w.Roster.Analysts = append(w.Roster.Analysts, model.Analyst{ExternalID: "n" + itoa(i), Shift: "Night", Active: true})
+	}
+	for i := 0; i < 21; i++ {
+		w.Roster.Analysts = append(w.Roster.Analysts, model.Analyst{ExternalID: "d" + itoa(i), Shift: "Day", Active: true})
+	}
+	w.Roster.Analysts = append(w.Roster.Analysts, model.Analyst{ExternalID: "floater", Active: true},
+		model.Analyst{ExternalID: "gone", Shift: "Day", Active: false})
+	cfg := Config{MaxOccupancy: ptr(1.0), Shrinkage: ptr(0.3), MinHeads: ptr(2), ContractHours: ptr(40.0), Replications: 4,
+		Templates: []ShiftTemplate{{Name: "8h", Length: Duration(8 * time.Hour), Starts: []string{"00:00", "08:00", "16:00"}}}}
+	p, err := Build(w, cfg, Options{Simulate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 14 agents every hour (the published minimum for 80 % in 20 s), 20
+	// heads with 30 % shrinkage.
+	for _, h := range p.Hours {
+		if h.Agents != 14 || h.Heads != 20 || h.Scheduled != 20 {
+			t.Fatalf("%s %s: agents %d heads %d scheduled %d", h.Day, h.Time, h.Agents, h.Heads, h.Scheduled)
+		}
+	}
+	qp := p.Queues[0]
+	if qp.AgentHours != 14*168 || qp.PeakAgents != 14 || math.Abs(qp.PlannedServiceLevel-0.8883500192) > 1e-9 {
+		t.Errorf("queue plan %+v", qp)
+	}
+	if p.HeadHours != 20*168 || p.Schedule.PaidHours != 3360 || p.FTE != 84 || !p.Schedule.Optimal || p.DefaultTemplates {
+		t.Errorf("head hours %v paid %v FTE %v optimal %v", p.HeadHours, p.Schedule.PaidHours, p.FTE, p.Schedule.Optimal)
+	}
+
+	// Today's roster: 28 on nights and 21 on days, each there 40 of the
+	// shift's 56 weekly hours: 20 and 15 heads expected, none 16:00–24:00.
+	rc := p.Current
+	if rc.Analysts != 50 || rc.OnShift != 49 || len(rc.Unscheduled) != 1 || rc.Unscheduled[0] != "floater" {
+		t.Fatalf("roster %+v", rc)
+	}
+	if math.Abs(*p.Hours[3].Current-20) > 1e-9 || math.Abs(*p.Hours[10].Current-15) > 1e-9 || *p.Hours[20].Current != 0 {
+		t.Errorf("expected heads %v %v %v", *p.Hours[3].Current, *p.Hours[10].Current, *p.Hours[20].Current)
+	}
+	if math.Abs(rc.ShortHours-(56*5+56*20)) > 1e-6 || rc.HoursShort != 112 || math.Abs(rc.ExpectedFTE-(20*56+15*56)/40.0) > 1e-9 {
+		t.Errorf("short %v hours short %d FTE %v", rc.ShortHours, rc.HoursShort, rc.ExpectedFTE)
+	}
+	// SLA consequence: 14 agents at night (0.8884), 10.5 by day (half way
+	// between 10, unstable, and 11), none in the evening.
+	q := erlang.Queue{ArrivalRate: 200.0 / 3600, AHT: 180}
+	sl11, _ := erlang.Evaluate(q, 11, 20)
+	want := (56*0.8883500192 + 56*0.5*sl11.ServiceLevel) / 168
+	out := rc.Queues[0]
+	if math.Abs(out.ServiceLevel-want) > 1e-9 || out.HoursBelowTarget != 112 || out.WorstSL != 0 {
+		t.Errorf("outcome %+v, want SL %v", out, want)
+	}
+
+	// The simulation staffs floor(20 × 0.7) = 14 and meets the target.
+	v := p.Validation
+	if v == nil || v.Mode != "poisson" || v.Replications != 4 || v.Queues[0].Verdict != Met ||
+		!v.Queues[0].ServiceLevel.Contains(0.8883500192) {
+		t.Errorf("validation %+v", v)
+	}
+	if _, err := json.Marshal(p); err != nil {
+		t.Errorf("plan does not encode: %v", err)
+	}
+	g := p.Coverage()
+	if len(g.Cells) != 24 || g.Cells[20][0].Required != 20 || g.Cells[20][0].Scheduled != 20 || math.Abs(*g.Cells[3][0].Current-20) > 1e-9 {
+		t.Errorf("coverage grid %+v", g.Cells[20][0])
+	}
+}
+
+func TestSkillMatrix(t *testing.T) {
+	w := &Workload{Roster: store.Roster{Analysts: []model.Analyst{
+		{ExternalID: "a1", Shift: "Night", Active: true, Skills: []model.Skill{{Name: "alert triage", Level: 3}, {Name: "malware analysis", Level: 2}}},
+		{ExternalID: "a2", Shift: "Night", Active: true, Skills: []model.Skill{{Name: "alert triage", Level: 4}}},
+		{ExternalID: "b1", Shift: "Day", Active: true, Skills: []model.Skill{{Name: "Alert Triage", Level: 3}, {Name: "malware analysis", Level: 4}}},
+		{ExternalID: "x", Shift: "Day", Active: false, Skills: []model.Skill{{Name: "alert triage", Level: 5}}},
+	}}}
+	m := skillMatrix(w, Config{})
+	if !m.RequirementsAssumed || len(m.Requirements) != 3 {
+		t.Fatalf("requirements %+v", m.Requirements)
+	}
+	status := map[string]string{}
+	for _, c := range m.Coverage {
+		status[c.Shift+"/"+c.Skill] = c.Status
+	}
+	want := map[string]string{
+		"Day/Alert Triage": CoverageSPOF, "Day/alert triage": CoverageSPOF, "Day/malware analysis": CoverageSPOF,
+		"Night/Alert Triage": CoverageOK, "Night/alert triage": CoverageOK, "Night/malware analysis": CoverageGap,
+	}
+	for k, v := range want {
+		if status[k] != v {
+			t.Errorf("%s: %q, want %q", k, status[k], v)
+		}
+	}
+	var gap *TrainingNeed
+	for i := range m.Training {
+		if m.Training[i].Shift == "Night" && m.Training[i].Skill == "malware analysis" {
+			gap = &m.Training[i]
+		}
+	}
+	if gap == nil || gap.Missing != 2 || len(gap.Candidates) != 2 || gap.Candidates[0] != "a1 (level 2)" {
+		t.Errorf("training for the night malware gap: %+v", gap)
+	}
+	if len(m.SinglePoints) != 3 {
+		t.Errorf("single points %+v", m.SinglePoints)
+	}
+
+	// Configured requirements and a runbook that needs a skill nobody has.
+	w.Runbooks = map[string]int{"Isolate host": 5, "Purge email": 2}
+	m = skillMatrix(w, Config{Skills: []SkillRequirement{{Skill: "alert triage", MinLevel: 4, PerShift: 1}},
+		Runbooks: map[string][]string{"Isolate host": {"windows forensics"}}})
+	if m.RequirementsAssumed || len(m.Requirements) != 2 || m.Requirements[1].For != "runbook Isolate host" {
+		t.Fatalf("requirements %+v", m.Requirements)
+	}
+	if len(m.Runbooks) != 2 || !m.Runbooks[1].Unmapped || m.Runbooks[0].Runs != 5 {
+		t.Errorf("runbooks %+v", m.Runbooks)
+	}
+	gaps := 0
+	for _, c := range m.Coverage {
+		if c.Status == CoverageGap {
+			gaps++
+		}
+	}
+	// Day has nobody at triage level 4; no shift has windows forensics.
+	if gaps != 3 {
+		t.Errorf("gaps %d in %+v", gaps, m.Coverage)
+	}
+}
+
+func itoa(i int) string { return string(rune('a'+i/26)) + string(rune('a'+i%26)) }
+
+// emptyHistory is a store with nothing in it.
+type emptyHistory struct{}
+
+func (emptyHistory) WorkloadAlertArrivals(context.Context, time.Time, time.Time) ([]store.ArrivalBucket, error) {
+	return nil, nil
+}
+func (emptyHistory) WorkloadCaseArrivals(context.Context, time.Time, time.Time) ([]store.ArrivalBucket, error) {
+	return nil, nil
+}
+func (emptyHistory) WorkloadHandleTimes(context.Context, time.Time, time.Time, []string) ([]store.HandleTime, error) {
+	return nil, nil
+}
+func (emptyHistory) WorkloadRuleVolumes(context.Context, time.Time, time.Time) ([]store.RuleVolume, error) {
+	return nil, nil
+}
+func (emptyHistory) WorkloadRoster(context.Context) (store.Roster, error)           { return store.Roster{}, nil }
+func (emptyHistory) WorkloadSLAPolicies(context.Context) ([]model.SLAPolicy, error) { return nil, nil }
+func (emptyHistory) WorkloadSpan(context.Context) (time.Time, time.Time, error) {
+	return time.Time{}, time.Time{}, nil
+}
+
+// TestConfiguredOnly plans from configuration alone: no history, no
+// roster, every input configured or assumed.
+func TestConfiguredOnly(t *testing.T) {
+	cfg := Config{MaxOccupancy: ptr(1.0), TargetServiceLevel: ptr(0.8), Shrinkage: ptr(0.0), MinHeads: ptr(0), Replications: 3,
+		Queues: []QueueConfig{{Kind: Cases, Priority: model.P2, ArrivalsPerHour: 200, HandleTime: Duration(3 * time.Minute), AnswerWithin: Duration(20 * time.Second)}}}
+	w, err := Model(context.Background(), emptyHistory{}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := w.Queue(Cases, model.P2)
+	if len(w.Queues) != 1 || q.WeeklyArrivals != 200*168 || q.EffortSeconds != 180 || q.Sources["arrivals"] != FromConfig ||
+		q.Sources["handle_time"] != FromConfig || q.Sources["target_service_level"] != FromConfig {
+		t.Fatalf("workload %+v", w.Queues)
+	}
+	p, err := Build(w, cfg, Options{Simulate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Hours[100].Agents != 14 || p.Hours[100].Heads != 14 || p.Current != nil || p.Validation.Queues[0].Verdict == Missed {
+		t.Errorf("hour 100: %+v, current %+v, validation %+v", p.Hours[100], p.Current, p.Validation)
+	}
+	if _, err := Build(w, cfg, Options{Simulate: true, Replay: true}); err == nil {
+		t.Error("replay without recorded arrivals gave no error")
+	}
+}

@@ -1,0 +1,872 @@
+package staffing
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+// HoursPerWeek is the number of hourly intervals in the planning week,
+// which starts Monday 00:00 in the organisation's time zone.
+const HoursPerWeek = 168
+
+// History is what the workload model reads from the store.
+type History interface {
+	WorkloadAlertArrivals(ctx context.Context, since, until time.Time) ([]store.ArrivalBucket, error)
+	WorkloadCaseArrivals(ctx context.Context, since, until time.Time) ([]store.ArrivalBucket, error)
+	WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string) ([]store.HandleTime, error)
+	WorkloadRuleVolumes(ctx context.Context, since, until time.Time) ([]store.RuleVolume, error)
+	WorkloadRoster(ctx context.Context) (store.Roster, error)
+	WorkloadSLAPolicies(ctx context.Context) ([]model.SLAPolicy, error)
+	WorkloadSpan(ctx context.Context) (first, last time.Time, err error)
+}
+
+// Source says where an input came from.
+type Source string
+
+// The sources of inputs.
+const (
+	FromHistory    Source = "history"
+	FromConfig     Source = "config"
+	FromSLA        Source = "sla_policy"
+	FromAssumption Source = "assumption" // a default, not the organisation's data
+)
+
+// HandleStats describes the handle times measured for a queue.
+type HandleStats struct {
+	N             int     `json:"n"`
+	MeanSeconds   float64 `json:"mean_seconds"`
+	MedianSeconds float64 `json:"median_seconds"`
+	P90Seconds    float64 `json:"p90_seconds"`
+	// CV is the coefficient of variation (standard deviation ÷ mean);
+	// Erlang's formulas assume 1 (exponential handle times).
+	CV float64 `json:"cv"`
+	// Samples keeps the measured values (seconds) for the simulation.
+	Samples []float64 `json:"-"`
+}
+
+// Dispersion tests whether arrivals are Poisson at a time scale: the
+// index of dispersion (variance ÷ mean of counts around their expected
+// value) is 1 for Poisson arrivals; above 1 they come in bursts that
+// Erlang's formulas do not see.
+type Dispersion struct {
+	Scale string  `json:"scale"`
+	Index float64 `json:"index"`
+	DF    int     `json:"degrees_of_freedom"`
+	// PValue is the chance of an index this high if arrivals were
+	// Poisson (chi-square test).
+	PValue float64 `json:"p_value"`
+}
+
+// Queue is one queue's workload.
+type Queue struct {
+	Name     string         `json:"name"`
+	Kind     QueueKind      `json:"kind"`
+	Priority model.Priority `json:"priority"`
+	// ArrivalsPerHour is the mean arrival rate in each hour of the week,
+	// Monday 00:00 local first, after growth and scaling.
+	ArrivalsPerHour []float64 `json:"arrivals_per_hour"`
+	// WeeklyArrivals is their sum.
+	WeeklyArrivals float64 `json:"weekly_arrivals"`
+	// HandleSeconds is the mean worked time per item (for cases: active
+	// time from the log). Only the part of it when the assignee was on
+	// shift (OnDutyShare) can be analyst time, and an analyst works
+	// Concurrency items at once, so the analyst effort per item used for
+	// sizing is EffortSeconds = Handle × OnDutyShare ÷ Concurrency.
+	HandleSeconds float64      `json:"handle_seconds"`
+	OnDutyShare   float64      `json:"on_duty_share"`
+	Concurrency   float64      `json:"concurrency"`
+	EffortSeconds float64      `json:"effort_seconds"`
+	Handle        *HandleStats `json:"handle_stats,omitempty"`
+	// AnswerWithinSeconds and TargetServiceLevel define the SLA:
+	// P(answered within AnswerWithin) ≥ TargetServiceLevel.
+	AnswerWithinSeconds float64 `json:"answer_within_seconds"`
+	TargetServiceLevel  float64 `json:"target_service_level"`
+	PatienceSeconds     float64 `json:"patience_seconds,omitempty"`
+	// Dispersion checks the Poisson assumption (nil without enough data).
+	Dispersion []Dispersion `json:"dispersion,omitempty"`
+	// TrendPerWeek is the fitted relative change in volume per week, and
+	// TrendZ its size in standard errors under Poisson noise (|z| > 2:
+	// unlikely to be chance).
+	TrendPerWeek float64 `json:"trend_per_week"`
+	TrendZ       float64 `json:"trend_z"`
+	// Sources names where each input came from.
+	Sources map[string]Source `json:"sources"`
+
+	// hist holds the quarter-hour arrival counts of the window (from
+	// Since), replayed by the simulation scaled by histScale; nil when the
+	// arrivals are configured rather than measured.
+	hist      []float64
+	histScale float64
+	// baseScale is the factor applied to the recorded arrivals by growth,
+	// scaling and the triage share, before any scenario.
+	baseScale float64
+	// effort holds the measured analyst effort per item (seconds), for the
+	// simulation.
+	effort []float64
+}
+
+// Workload is the modelled demand on the floor.
+type Workload struct {
+	TimeZone string    `json:"time_zone"`
+	Since    time.Time `json:"since"`
+	Until    time.Time `json:"until"`
+	Weeks    float64   `json:"weeks"`
+	Queues   []Queue   `json:"queues"`
+	// Growth is the volume change applied (0 = today's volume).
+	Growth float64 `json:"growth"`
+	// Rules are the alert volumes by rule in the window, for scenarios.
+	Rules []store.RuleVolume `json:"-"`
+	// Roster is the current staff.
+	Roster store.Roster `json:"-"`
+	// SLA is the policy in force at Until, if any.
+	SLA *model.SLAPolicy `json:"sla_policy,omitempty"`
+	// Assumptions lists the defaults used for lack of data or setting.
+	Assumptions []Assumption `json:"assumptions"`
+	// Runbooks counts the runbook runs in the window, by name.
+	Runbooks map[string]int `json:"runbooks,omitempty"`
+	// Notes say what the model leaves out.
+	Notes []string `json:"notes,omitempty"`
+
+	loc *time.Location
+}
+
+// Assumption is an input the plan could not measure nor find configured.
+type Assumption struct {
+	Input string `json:"input"`
+	Value string `json:"value"`
+	Note  string `json:"note"`
+}
+
+// hourOfWeek returns the local hour of the week (Monday 00:00 = 0).
+func hourOfWeek(t time.Time, loc *time.Location) int {
+	lt := t.In(loc)
+	return (int(lt.Weekday())+6)%7*24 + lt.Hour()
+}
+
+// Model builds the workload from history and configuration.
+func Model(ctx context.Context, h History, cfg Config) (*Workload, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	w := &Workload{}
+	var err error
+	if w.Roster, err = h.WorkloadRoster(ctx); err != nil {
+		return nil, err
+	}
+	tz := cfg.TimeZone
+	if tz == "" {
+		for _, s := range w.Roster.Shifts {
+			if s.TimeZone != "" {
+				tz = s.TimeZone
+				break
+			}
+		}
+	}
+	if tz == "" {
+		tz = "UTC"
+	}
+	if w.loc, err = time.LoadLocation(tz); err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", tz, err)
+	}
+	w.TimeZone = tz
+	_, last, err := h.WorkloadSpan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	days := cfg.HistoryDays
+	if days == 0 {
+		days = DefaultHistoryDays
+	}
+	if !last.IsZero() {
+		w.Until = last.Truncate(time.Hour).Add(time.Hour)
+		w.Since = w.Until.Add(-time.Duration(days) * 24 * time.Hour)
+		w.Weeks = float64(days) / 7
+	}
+	pols, err := h.WorkloadSLAPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pols {
+		p := pols[i]
+		if !p.EffectiveFrom.After(w.Until) || w.Until.IsZero() {
+			if w.SLA == nil || p.EffectiveFrom.After(w.SLA.EffectiveFrom) {
+				w.SLA = &p
+			}
+		}
+	}
+	var alertB, caseB []store.ArrivalBucket
+	var hts []store.HandleTime
+	if !last.IsZero() {
+		if alertB, err = h.WorkloadAlertArrivals(ctx, w.Since, w.Until); err != nil {
+			return nil, err
+		}
+		if caseB, err = h.WorkloadCaseArrivals(ctx, w.Since, w.Until); err != nil {
+			return nil, err
+		}
+		var pause []string
+		if w.SLA != nil {
+			pause = w.SLA.PauseStatuses
+		}
+		if hts, err = h.WorkloadHandleTimes(ctx, w.Since, w.Until, pause); err != nil {
+			return nil, err
+		}
+		if w.Rules, err = h.WorkloadRuleVolumes(ctx, w.Since, w.Until); err != nil {
+			return nil, err
+		}
+	}
+	if rb, ok := h.(interface {
+		WorkloadRunbooks(ctx context.Context, since, until time.Time) (map[string]int, error)
+	}); ok && !last.IsZero() {
+		if w.Runbooks, err = rb.WorkloadRunbooks(ctx, w.Since, w.Until); err != nil {
+			return nil, err
+		}
+	}
+	w.build(cfg, alertB, caseB, hts)
+	return w, nil
+}
+
+// occurrences counts, for each local hour of the week, how many hours of
+// the window fall on it (DST days give some hours more or less).
+func (w *Workload) occurrences() []float64 {
+	occ := make([]float64, HoursPerWeek)
+	for t := w.Since; t.Before(w.Until); t = t.Add(store.QuarterHour) {
+		occ[hourOfWeek(t, w.loc)] += 0.25
+	}
+	return occ
+}
+
+func (w *Workload) assume(input, value, note string) {
+	for _, a := range w.Assumptions {
+		if a.Input == input {
+			return
+		}
+	}
+	w.Assumptions = append(w.Assumptions, Assumption{Input: input, Value: value, Note: note})
+}
+
+// build turns arrival buckets and handle times into queues.
+func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []store.HandleTime) {
+	occ := w.occurrences()
+	w.Growth = 0
+	if cfg.Growth != nil {
+		w.Growth = *cfg.Growth
+	}
+	target := DefaultTargetServiceLevel
+	if cfg.TargetServiceLevel != nil {
+		target = *cfg.TargetServiceLevel
+	}
+	cw := w.caseWork(hts)
+
+	type key struct {
+		k QueueKind
+		p model.Priority
+	}
+	queues := map[key]*Queue{}
+	get := func(k QueueKind, p model.Priority) *Queue {
+		q := queues[key{k, p}]
+		if q == nil {
+			q = &Queue{Name: string(k) + " " + p.String(), Kind: k, Priority: p, ArrivalsPerHour: make([]float64, HoursPerWeek),
+				Sources: map[string]Source{}, histScale: 1}
+			if !w.Since.IsZero() {
+				q.hist = make([]float64, int(w.Until.Sub(w.Since)/store.QuarterHour))
+			}
+			queues[key{k, p}] = q
+		}
+		return q
+	}
+	fill := func(k QueueKind, buckets []store.ArrivalBucket) {
+		for _, b := range buckets {
+			if !b.Priority.Valid() {
+				continue
+			}
+			q := get(k, b.Priority)
+			q.ArrivalsPerHour[hourOfWeek(b.Start, w.loc)] += float64(b.Count)
+			q.Sources["arrivals"] = FromHistory
+		}
+		for _, q := range queues {
+			if q.Kind != k {
+				continue
+			}
+			q.Dispersion = dispersion(buckets, q.Priority, w)
+			q.TrendPerWeek, q.TrendZ = trend(buckets, q.Priority, w)
+			for _, b := range buckets {
+				if i := int(b.Start.Sub(w.Since) / store.QuarterHour); b.Priority == q.Priority && i >= 0 && i < len(q.hist) {
+					q.hist[i] += float64(b.Count)
+				}
+			}
+			for i := range q.ArrivalsPerHour {
+				if occ[i] > 0 {
+					q.ArrivalsPerHour[i] /= occ[i]
+				}
+			}
+			if cfg.ArrivalProfile != ProfileHourOfWeek {
+				q.ArrivalsPerHour = smoothProfile(q.ArrivalsPerHour)
+			}
+		}
+	}
+	triage := cfg.TriageHandleTime != nil
+	for _, c := range cfg.Queues {
+		triage = triage || c.Kind == Alerts && c.HandleTime > 0
+	}
+	if triage {
+		fill(Alerts, alertB)
+		unknown := 0
+		for _, b := range alertB {
+			if !b.Priority.Valid() {
+				unknown += int(b.Count)
+			}
+		}
+		if unknown > 0 {
+			w.assume("alerts without severity", fmt.Sprint(unknown),
+				"alerts with no severity have no priority and are left out of the alert queues")
+		}
+	} else {
+		var n int64
+		for _, b := range alertB {
+			n += b.Count
+		}
+		if n > 0 {
+			w.Notes = append(w.Notes, fmt.Sprintf("Alert triage is not in this plan: the store records no alert handling times. "+
+				"%.0f alerts a week arrived; set staffing.triage_handle_time (and triage_share, the share a person looks at) to plan for them.",
+				float64(n)/w.Weeks))
+		}
+	}
+	fill(Cases, caseB)
+	byPrio := map[model.Priority][]int{}
+	for i, ht := range hts {
+		if ht.Priority.Valid() {
+			byPrio[ht.Priority] = append(byPrio[ht.Priority], i)
+		}
+	}
+	for _, c := range cfg.Queues {
+		get(c.Kind, c.Priority)
+	}
+
+	for k, q := range queues {
+		var qc *QueueConfig
+		for i := range cfg.Queues {
+			if cfg.Queues[i].Kind == k.k && cfg.Queues[i].Priority == k.p {
+				qc = &cfg.Queues[i]
+			}
+		}
+		if qc != nil && qc.Disabled {
+			delete(queues, k)
+			continue
+		}
+		// Handle time, on-duty share and concurrency.
+		q.Concurrency, q.OnDutyShare = 1, 1
+		switch {
+		case qc != nil && qc.HandleTime > 0:
+			q.HandleSeconds = qc.HandleTime.Seconds()
+			q.Sources["handle_time"] = FromConfig
+		case k.k == Cases:
+			idx := byPrio[k.p]
+			if len(idx) == 0 {
+				// No worked case of this priority was resolved in the
+				// window: use all priorities.
+				for _, v := range byPrio {
+					idx = append(idx, v...)
+				}
+				if len(idx) > 0 {
+					w.assume(q.Name+" handle_time", "all priorities",
+						"no worked case of this priority was resolved in the window; the figures over all priorities are used")
+				}
+			}
+			if len(idx) == 0 {
+				q.HandleSeconds = time.Hour.Seconds()
+				q.Sources["handle_time"] = FromAssumption
+				w.assume(q.Name+" handle_time", "1h", "no worked case was resolved in the window; set queues[].handle_time")
+				break
+			}
+			active := make([]float64, len(idx))
+			var sumActive, sumDuty float64
+			for i, j := range idx {
+				active[i] = hts[j].Active.Seconds()
+				sumActive += active[i]
+				sumDuty += cw.onDuty[j]
+				q.effort = append(q.effort, cw.onDuty[j]/cw.concurrency)
+			}
+			q.Handle = handleStats(active)
+			q.HandleSeconds = q.Handle.MeanSeconds
+			if sumActive > 0 {
+				q.OnDutyShare = sumDuty / sumActive
+			}
+			q.Concurrency = cw.concurrency
+			q.Sources["handle_time"] = FromHistory
+			q.Sources["on_duty_share"] = FromHistory
+			q.Sources["concurrency"] = FromHistory
+			if cw.analysts == 0 {
+				q.Sources["concurrency"] = FromAssumption
+				w.assume("case concurrency", "1", "no assigned case work in the window to measure how many cases an analyst holds at once")
+			}
+		case cfg.TriageHandleTime != nil:
+			q.HandleSeconds = cfg.TriageHandleTime.Seconds()
+			q.Sources["handle_time"] = FromConfig
+		}
+		if q.HandleSeconds == 0 {
+			// An alert queue with no handle time of its own while triage
+			// is planned for other priorities only.
+			w.Notes = append(w.Notes, q.Name+" is not in this plan: no handle time is set for it")
+			delete(queues, k)
+			continue
+		}
+		if qc != nil && qc.Concurrency > 0 {
+			q.Concurrency = qc.Concurrency
+			q.Sources["concurrency"] = FromConfig
+			q.effort = nil
+		}
+		if q.Sources["handle_time"] == FromConfig {
+			q.OnDutyShare = 1
+		}
+		q.EffortSeconds = q.HandleSeconds * q.OnDutyShare / q.Concurrency
+		if q.effort != nil {
+			var sum float64
+			for _, e := range q.effort {
+				sum += e
+			}
+			q.EffortSeconds = sum / float64(len(q.effort))
+		}
+		// Answer within.
+		switch {
+		case qc != nil && qc.AnswerWithin > 0:
+			q.AnswerWithinSeconds = qc.AnswerWithin.Seconds()
+			q.Sources["answer_within"] = FromConfig
+		case w.SLA != nil && w.SLA.Targets[k.p].Acknowledge > 0:
+			q.AnswerWithinSeconds = w.SLA.Targets[k.p].Acknowledge.Seconds()
+			q.Sources["answer_within"] = FromSLA
+		default:
+			q.AnswerWithinSeconds = defaultAnswerWithin[k.p].Seconds()
+			q.Sources["answer_within"] = FromAssumption
+			w.assume(k.p.String()+" answer_within", defaultAnswerWithin[k.p].String(),
+				"no SLA policy acknowledge target for this priority; example target used")
+		}
+		// Target service level.
+		switch {
+		case qc != nil && qc.TargetServiceLevel > 0:
+			q.TargetServiceLevel = qc.TargetServiceLevel
+			q.Sources["target_service_level"] = FromConfig
+		case cfg.TargetServiceLevel != nil:
+			q.TargetServiceLevel = target
+			q.Sources["target_service_level"] = FromConfig
+		default:
+			q.TargetServiceLevel = target
+			q.Sources["target_service_level"] = FromAssumption
+			w.assume("target_service_level", fmt.Sprint(target),
+				"share of items to acknowledge within the SLA target; SLA policies set the time, not the share")
+		}
+		if qc != nil && qc.Patience > 0 {
+			q.PatienceSeconds = qc.Patience.Seconds()
+			q.Sources["patience"] = FromConfig
+		}
+		// Arrivals: flat override, growth, scale.
+		if qc != nil && qc.ArrivalsPerHour > 0 {
+			for i := range q.ArrivalsPerHour {
+				q.ArrivalsPerHour[i] = qc.ArrivalsPerHour
+			}
+			q.hist = nil
+			q.Sources["arrivals"] = FromConfig
+		}
+		scale := 1 + w.Growth
+		if qc != nil && qc.ArrivalScale > 0 {
+			scale *= qc.ArrivalScale
+		}
+		if k.k == Alerts {
+			share := 1.0
+			if cfg.TriageShare != nil {
+				share = *cfg.TriageShare
+			} else {
+				w.assume("triage_share", "1", "share of alerts a person triages (the rest closed by automation); all of them unless set")
+			}
+			scale *= share
+		}
+		q.scaleArrivals(scale)
+		q.baseScale = scale
+		if q.Sources["arrivals"] == "" {
+			q.Sources["arrivals"] = FromConfig
+		}
+	}
+	if cfg.Shrinkage == nil {
+		w.assume("shrinkage", fmt.Sprint(DefaultShrinkage), "share of paid time not available for queue work (breaks, meetings, training, leave)")
+	}
+	if cfg.MaxOccupancy == nil {
+		w.assume("max_occupancy", fmt.Sprint(DefaultMaxOccupancy), "cap on the share of available time spent handling work")
+	}
+	if cfg.ContractHours == nil {
+		w.assume("contract_hours", fmt.Sprint(DefaultContractHours), "paid hours per analyst per week, to turn scheduled hours into headcount")
+	}
+	if cfg.MinHeads == nil {
+		w.assume("min_heads", fmt.Sprint(DefaultMinHeads), "least number of people on duty at any hour")
+	}
+	w.Queues = w.Queues[:0]
+	for _, q := range queues {
+		w.Queues = append(w.Queues, *q)
+	}
+	sort.Slice(w.Queues, func(i, j int) bool {
+		if w.Queues[i].Priority != w.Queues[j].Priority {
+			return w.Queues[i].Priority < w.Queues[j].Priority
+		}
+		return w.Queues[i].Kind > w.Queues[j].Kind // cases before alerts
+	})
+	sort.Slice(w.Assumptions, func(i, j int) bool { return w.Assumptions[i].Input < w.Assumptions[j].Input })
+}
+
+// smoothProfile replaces hour-of-week rates, each estimated from only a
+// few weeks, by day volume × hour-of-day shape: the mean volume of each
+// weekday, spread over its hours by the hourly shape pooled over all
+// weekdays (Monday to Friday) or both weekend days. The weekly total is
+// unchanged.
+func smoothProfile(raw []float64) []float64 {
+	var day [7]float64
+	var shape [2][24]float64
+	for d := 0; d < 7; d++ {
+		for h := 0; h < 24; h++ {
+			day[d] += raw[d*24+h]
+			shape[min(d/5, 1)][h] += raw[d*24+h]
+		}
+	}
+	for t := range shape {
+		var sum float64
+		for _, v := range shape[t] {
+			sum += v
+		}
+		for h := range shape[t] {
+			if sum > 0 {
+				shape[t][h] /= sum
+			} else {
+				shape[t][h] = 1.0 / 24
+			}
+		}
+	}
+	out := make([]float64, HoursPerWeek)
+	for d := 0; d < 7; d++ {
+		for h := 0; h < 24; h++ {
+			out[d*24+h] = day[d] * shape[min(d/5, 1)][h]
+		}
+	}
+	return out
+}
+
+func (q *Queue) scaleArrivals(f float64) {
+	q.WeeklyArrivals = 0
+	for i := range q.ArrivalsPerHour {
+		q.ArrivalsPerHour[i] *= f
+		q.WeeklyArrivals += q.ArrivalsPerHour[i]
+	}
+	q.histScale *= f
+}
+
+func handleStats(v []float64) *HandleStats {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	n := float64(len(s))
+	var sum, ss float64
+	for _, x := range s {
+		sum += x
+	}
+	mean := sum / n
+	for _, x := range s {
+		ss += (x - mean) * (x - mean)
+	}
+	hs := &HandleStats{N: len(s), MeanSeconds: mean, MedianSeconds: quantile(s, 0.5), P90Seconds: quantile(s, 0.9), Samples: s}
+	if len(s) > 1 && mean > 0 {
+		hs.CV = math.Sqrt(ss/(n-1)) / mean
+	}
+	return hs
+}
+
+// quantile interpolates linearly between order statistics of sorted s.
+func quantile(s []float64, p float64) float64 {
+	if len(s) == 0 {
+		return 0
+	}
+	x := p * float64(len(s)-1)
+	i := int(x)
+	if i >= len(s)-1 {
+		return s[len(s)-1]
+	}
+	return s[i] + (x-float64(i))*(s[i+1]-s[i])
+}
+
+// caseWorkStats is the analyst effort measured in the case log.
+type caseWorkStats struct {
+	// onDuty is, per handle time, the active time during which its
+	// assignees were on shift (seconds).
+	onDuty []float64
+	// concurrency is the cases an analyst works at once while on shift.
+	concurrency float64
+	analysts    int
+}
+
+// caseWork measures analyst effort on cases. An analyst can only work a
+// case while on shift, so each worked segment counts for the part that
+// falls in its assignee's shift hours (segments without an assignee, or
+// with one not on the roster, count in full). Concurrency is the on-shift
+// assigned time summed over cases divided by the on-shift time each
+// analyst held at least one case. Both attribute all of an analyst's
+// on-shift time holding cases to those cases: an upper bound on effort
+// where analysts also do other work; set queues[].handle_time and
+// concurrency when the organisation measures touch time.
+func (w *Workload) caseWork(hts []store.HandleTime) caseWorkStats {
+	shifts := map[string]model.Shift{}
+	for _, s := range w.Roster.Shifts {
+		shifts[s.Name] = s
+	}
+	ref := w.Until
+	if ref.IsZero() {
+		ref = time.Now()
+	}
+	duty := map[string][]float64{} // assignee → weight per hour of the week
+	for _, a := range w.Roster.Analysts {
+		s, ok := shifts[a.Shift]
+		if !ok {
+			continue
+		}
+		cov, err := shiftCoverage(s, w.loc, ref)
+		if err != nil {
+			continue
+		}
+		duty[a.ExternalID] = cov
+	}
+	integrate := func(who string, from, to time.Time) float64 {
+		cov, ok := duty[who]
+		if !ok {
+			return to.Sub(from).Seconds()
+		}
+		var sum float64
+		for t := from; t.Before(to); {
+			next := t.Truncate(store.QuarterHour).Add(store.QuarterHour)
+			if next.After(to) {
+				next = to
+			}
+			sum += next.Sub(t).Seconds() * cov[hourOfWeek(t, w.loc)]
+			t = next
+		}
+		return sum
+	}
+	cs := caseWorkStats{onDuty: make([]float64, len(hts)), concurrency: 1}
+	byWho := map[string][][2]time.Time{}
+	var assigned float64
+	for i, ht := range hts {
+		for _, sg := range ht.Segments {
+			d := integrate(sg.Assignee, sg.From, sg.To)
+			cs.onDuty[i] += d
+			if sg.Assignee != "" {
+				assigned += d
+				byWho[sg.Assignee] = append(byWho[sg.Assignee], [2]time.Time{sg.From, sg.To})
+			}
+		}
+	}
+	var held float64
+	for who, segs := range byWho {
+		sort.Slice(segs, func(i, j int) bool { return segs[i][0].Before(segs[j][0]) })
+		var cur [2]time.Time
+		for i, s := range segs {
+			switch {
+			case i == 0:
+				cur = s
+			case !s[0].After(cur[1]):
+				if s[1].After(cur[1]) {
+					cur[1] = s[1]
+				}
+			default:
+				held += integrate(who, cur[0], cur[1])
+				cur = s
+			}
+		}
+		if len(segs) > 0 {
+			held += integrate(who, cur[0], cur[1])
+		}
+	}
+	cs.analysts = len(byWho)
+	if held > 0 {
+		cs.concurrency = math.Max(1, assigned/held)
+	}
+	return cs
+}
+
+// dispersion tests the Poisson assumption for one queue at two scales:
+// within the hour (quarter-hour counts around their hour's mean: bursts
+// the hourly model smooths over) and across weeks (each hour of the week
+// around its mean over the weeks: variability the weekly profile hides).
+func dispersion(buckets []store.ArrivalBucket, p model.Priority, w *Workload) []Dispersion {
+	if w.Since.IsZero() {
+		return nil
+	}
+	nq := int(w.Until.Sub(w.Since) / store.QuarterHour)
+	counts := make([]float64, nq)
+	for _, b := range buckets {
+		if b.Priority == p {
+			if i := int(b.Start.Sub(w.Since) / store.QuarterHour); i >= 0 && i < nq {
+				counts[i] += float64(b.Count)
+			}
+		}
+	}
+	var out []Dispersion
+	// Within the hour: each clock hour's four quarter hours.
+	var stat float64
+	df := 0
+	for h := 0; h+4 <= nq; h += 4 {
+		m := (counts[h] + counts[h+1] + counts[h+2] + counts[h+3]) / 4
+		if m == 0 {
+			continue
+		}
+		for k := 0; k < 4; k++ {
+			stat += (counts[h+k] - m) * (counts[h+k] - m) / m
+		}
+		df += 3
+	}
+	if df > 0 {
+		out = append(out, chiDispersion("quarter hours within an hour", stat, df))
+	}
+	// Across weeks: one count per hour of the week per week.
+	weeks := nq / (4 * HoursPerWeek)
+	if weeks >= 2 {
+		hourly := make([][]float64, HoursPerWeek)
+		for i := 0; i < weeks*4*HoursPerWeek; i++ {
+			t := w.Since.Add(time.Duration(i) * store.QuarterHour)
+			how := hourOfWeek(t, w.loc)
+			wk := i / (4 * HoursPerWeek)
+			if len(hourly[how]) <= wk {
+				hourly[how] = append(hourly[how], make([]float64, wk+1-len(hourly[how]))...)
+			}
+			hourly[how][wk] += counts[i]
+		}
+		stat, df = 0, 0
+		for _, v := range hourly {
+			if len(v) < 2 {
+				continue
+			}
+			var m float64
+			for _, x := range v {
+				m += x
+			}
+			m /= float64(len(v))
+			if m == 0 {
+				continue
+			}
+			for _, x := range v {
+				stat += (x - m) * (x - m) / m
+			}
+			df += len(v) - 1
+		}
+		if df > 0 {
+			out = append(out, chiDispersion("the same hour across weeks", stat, df))
+		}
+	}
+	return out
+}
+
+func chiDispersion(scale string, stat float64, df int) Dispersion {
+	return Dispersion{Scale: scale, Index: stat / float64(df), DF: df,
+		PValue: distuv.ChiSquared{K: float64(df)}.Survival(stat)}
+}
+
+// trend fits a straight line to the weekly totals of a queue and returns
+// its slope relative to the mean week, and the slope in standard errors
+// when weekly counts vary as Poisson counts do (0, 0 with fewer than three
+// weeks).
+func trend(buckets []store.ArrivalBucket, p model.Priority, w *Workload) (float64, float64) {
+	weeks := int(w.Until.Sub(w.Since) / (7 * 24 * time.Hour))
+	if weeks < 3 {
+		return 0, 0
+	}
+	tot := make([]float64, weeks)
+	// Count whole weeks back from Until, so a partial week is left out.
+	start := w.Until.Add(-time.Duration(weeks) * 7 * 24 * time.Hour)
+	for _, b := range buckets {
+		if b.Priority != p || b.Start.Before(start) {
+			continue
+		}
+		if i := int(b.Start.Sub(start) / (7 * 24 * time.Hour)); i < weeks {
+			tot[i] += float64(b.Count)
+		}
+	}
+	var sx, sy, sxx, sxy float64
+	n := float64(weeks)
+	for i, y := range tot {
+		x := float64(i)
+		sx += x
+		sy += y
+		sxx += x * x
+		sxy += x * y
+	}
+	mean := sy / n
+	if mean == 0 {
+		return 0, 0
+	}
+	sxxc := sxx - sx*sx/n
+	slope := (sxy - sx*sy/n) / sxxc
+	return slope / mean, slope / math.Sqrt(mean/sxxc)
+}
+
+// Queue returns the queue with the given kind and priority, or nil.
+func (w *Workload) Queue(k QueueKind, p model.Priority) *Queue {
+	for i := range w.Queues {
+		if w.Queues[i].Kind == k && w.Queues[i].Priority == p {
+			return &w.Queues[i]
+		}
+	}
+	return nil
+}
+
+// ReduceRule lowers the alert queues by a share of one rule's alerts (as
+// automation or tuning would): each queue loses share × the rule's alerts
+// of that priority (after the queue's growth and triage share), spread
+// over the week like the queue's own arrivals. It returns the weekly
+// alerts removed; rule matches a rule id or name.
+func (w *Workload) ReduceRule(rule string, share float64) (float64, error) {
+	if share < 0 || share > 1 {
+		return 0, fmt.Errorf("rule %s: share %v is not between 0 and 1", rule, share)
+	}
+	var removed float64
+	found := false
+	for _, v := range w.Rules {
+		if v.RuleID != rule && !strings.EqualFold(v.RuleName, rule) {
+			continue
+		}
+		found = true
+		q := w.Queue(Alerts, v.Priority)
+		if q == nil || q.WeeklyArrivals == 0 || w.Weeks == 0 {
+			continue
+		}
+		weekly := float64(v.Alerts) / w.Weeks * q.baseScale * share
+		weekly = math.Min(weekly, q.WeeklyArrivals)
+		removed += weekly
+		q.scaleArrivals(1 - weekly/q.WeeklyArrivals)
+	}
+	if !found {
+		return 0, fmt.Errorf("no alerts from rule %q in the history window", rule)
+	}
+	return removed, nil
+}
+
+// Clone returns a deep copy, for scenarios.
+func (w *Workload) Clone() *Workload {
+	c := *w
+	c.Queues = make([]Queue, len(w.Queues))
+	for i, q := range w.Queues {
+		q.ArrivalsPerHour = append([]float64(nil), q.ArrivalsPerHour...)
+		q.Sources = cloneMap(q.Sources)
+		q.effort = append([]float64(nil), q.effort...)
+		c.Queues[i] = q
+	}
+	c.Assumptions = append([]Assumption(nil), w.Assumptions...)
+	return &c
+}
+
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,261 @@
+package staffing
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/store/storetest"
+)
+
+func ts(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.UTC()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// historyBatch is two weeks (Monday 2 – Sunday 15 March 2026, UTC) of a
+// tiny SOC: two analysts on an 08:00–16:00 shift every day, five cases and
+// six alerts.
+func historyBatch() *store.Batch {
+	ev := func(c, id, at string, kind model.EventKind, val string) model.CaseEvent {
+		return model.CaseEvent{CaseSource: "s", CaseExternalID: c, ExternalID: id, At: ts(at), Source: "s", Kind: kind, New: val}
+	}
+	kase := func(id, at string, p model.Priority) model.Case {
+		return model.Case{Source: "s", ExternalID: id, Title: id, Priority: p, Stage: model.StageNew, CreatedAt: ts(at), UpdatedAt: ts(at)}
+	}
+	alert := func(id, at, rule string) model.Alert {
+		return model.Alert{Source: "s", ExternalID: id, Title: id, Severity: model.SeverityHigh, RuleID: rule, RuleName: "rule " + rule, CreatedAt: ts(at)}
+	}
+	every := []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}
+	return &store.Batch{
+		Shifts: []model.Shift{{Name: "Day", Start: "08:00", Duration: 8 * time.Hour, Days: every, TimeZone: "UTC"}},
+		Analysts: []model.Analyst{
+			{ExternalID: "alice", Name: "Alice", Shift: "Day", Active: true, Tier: model.TierL1,
+				Skills: []model.Skill{{Name: "alert triage", Level: 3}, {Name: "malware analysis", Level: 2}}},
+			{ExternalID: "bob", Name: "Bob", Shift: "Day", Active: true, Tier: model.TierL2,
+				Skills: []model.Skill{{Name: "alert triage", Level: 4}, {Name: "malware analysis", Level: 4}}},
+		},
+		SLA: []model.SLAPolicy{{Name: "std", Version: 1, EffectiveFrom: ts("2026-01-01T00:00:00Z"), Targets: map[model.Priority]model.SLATarget{
+			model.P2: {Acknowledge: 30 * time.Minute}, model.P3: {Acknowledge: 4 * time.Hour}}}},
+		Alerts: []model.Alert{
+			alert("a1", "2026-03-04T14:05:00Z", "R1"), alert("a2", "2026-03-04T14:20:00Z", "R1"),
+			alert("a3", "2026-03-04T14:40:00Z", "R2"), alert("a4", "2026-03-04T14:50:00Z", "R1"),
+			alert("a5", "2026-03-11T14:10:00Z", "R1"), alert("a6", "2026-03-11T14:55:00Z", "R2"),
+		},
+		Cases: []model.Case{
+			kase("A", "2026-03-02T09:00:00Z", model.P2), kase("B", "2026-03-02T09:30:00Z", model.P2),
+			kase("C", "2026-03-09T09:15:00Z", model.P2), kase("D", "2026-03-03T10:00:00Z", model.P3),
+			kase("E", "2026-03-15T23:10:00Z", model.P4),
+		},
+		Events: []model.CaseEvent{
+			// A: alice 09:00–11:00, all on shift.
+			ev("A", "1", "2026-03-02T09:00:00Z", model.EventAssignee, "alice"),
+			ev("A", "2", "2026-03-02T11:00:00Z", model.EventStage, "resolved"),
+			// B: alice 10:00–18:00, on shift until 16:00.
+			ev("B", "1", "2026-03-02T10:00:00Z", model.EventAssignee, "alice"),
+			ev("B", "2", "2026-03-02T18:00:00Z", model.EventStage, "resolved"),
+			// C: bob 09:15–10:15.
+			ev("C", "1", "2026-03-09T09:15:00Z", model.EventAssignee, "bob"),
+			ev("C", "2", "2026-03-09T10:15:00Z", model.EventStage, "resolved"),
+			// D: triaged without an assignee 10:00–12:00 (counts in full).
+			ev("D", "1", "2026-03-03T10:00:00Z", model.EventStage, "triage"),
+			ev("D", "2", "2026-03-03T12:00:00Z", model.EventStage, "resolved"),
+		},
+	}
+}
+
+// TestModelFromStore builds the workload from a hand-built store on each
+// engine and checks every measured input exactly.
+func TestModelFromStore(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, open func() *store.Store) {
+		st := open()
+		ctx := context.Background()
+		res, err := st.Apply(ctx, historyBatch())
+		if err != nil || len(res.Rejects) > 0 {
+			t.Fatalf("apply: %v %+v", err, res.Rejects)
+		}
+		cfg := Config{HistoryDays: 14, ContractHours: ptr(56.0)}
+		w, err := Model(ctx, st, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.TimeZone != "UTC" || !w.Since.Equal(ts("2026-03-02T00:00:00Z")) || !w.Until.Equal(ts("2026-03-16T00:00:00Z")) || w.Weeks != 2 {
+			t.Fatalf("window %s %v … %v (%v weeks)", w.TimeZone, w.Since, w.Until, w.Weeks)
+		}
+		if len(w.Queues) != 3 {
+			t.Fatalf("queues %d, want cases P2, P3, P4 (alert triage off): %+v", len(w.Queues), w.Queues)
+		}
+		if len(w.Notes) != 1 || !strings.Contains(w.Notes[0], "3 alerts a week arrived") {
+			t.Errorf("notes %q", w.Notes)
+		}
+		p2, p3, p4 := w.Queue(Cases, model.P2), w.Queue(Cases, model.P3), w.Queue(Cases, model.P4)
+		// Arrivals: three P2 cases on Mondays 09:00–10:00 over two weeks.
+		if p2.ArrivalsPerHour[9] != 1.5 || p2.WeeklyArrivals != 1.5 || p3.ArrivalsPerHour[24+10] != 0.5 || p4.ArrivalsPerHour[167] != 0.5 {
+			t.Errorf("arrivals: P2 Mon 09 %v (weekly %v), P3 Tue 10 %v, P4 Sun 23 %v",
+				p2.ArrivalsPerHour[9], p2.WeeklyArrivals, p3.ArrivalsPerHour[34], p4.ArrivalsPerHour[167])
+		}
+		// Handle times: A 2 h, B 8 h, C 1 h active; on shift 2 + 6 + 1 h.
+		// Alice held cases on shift 09:00–16:00 (7 h) for 8 h of case
+		// work, Bob 1 h for 1 h: concurrency 9/8.
+		if p2.Handle == nil || p2.Handle.N != 3 || p2.HandleSeconds != 13200 || math.Abs(p2.OnDutyShare-9.0/11) > 1e-12 {
+			t.Fatalf("P2 handle %+v, on duty %v", p2.Handle, p2.OnDutyShare)
+		}
+		if p2.Handle.MedianSeconds != 7200 || p2.Concurrency != 1.125 || math.Abs(p2.EffortSeconds-9600) > 1e-9 {
+			t.Errorf("P2 median %v concurrency %v effort %v", p2.Handle.MedianSeconds, p2.Concurrency, p2.EffortSeconds)
+		}
+		if math.Abs(p3.EffortSeconds-6400) > 1e-9 || p3.HandleSeconds != 7200 || p3.OnDutyShare != 1 {
+			t.Errorf("P3 effort %v handle %v on duty %v", p3.EffortSeconds, p3.HandleSeconds, p3.OnDutyShare)
+		}
+		// P4 has no resolved case: the figures over all priorities.
+		if math.Abs(p4.EffortSeconds-8800) > 1e-9 || p4.Handle.N != 4 {
+			t.Errorf("P4 effort %v over %d", p4.EffortSeconds, p4.Handle.N)
+		}
+		// SLA targets from the policy; P4 has none.
+		if p2.AnswerWithinSeconds != 1800 || p2.Sources["answer_within"] != FromSLA || p4.AnswerWithinSeconds != 86400 ||
+			p4.Sources["answer_within"] != FromAssumption || p2.Sources["handle_time"] != FromHistory || p2.Sources["arrivals"] != FromHistory {
+			t.Errorf("P2 %v %v, P4 %v %v", p2.AnswerWithinSeconds, p2.Sources, p4.AnswerWithinSeconds, p4.Sources)
+		}
+		inputs := map[string]bool{}
+		for _, a := range w.Assumptions {
+			inputs[a.Input] = true
+		}
+		for _, want := range []string{"P4 answer_within", "cases P4 handle_time", "shrinkage", "max_occupancy", "target_service_level", "min_heads"} {
+			if !inputs[want] {
+				t.Errorf("assumption %q not listed: %+v", want, w.Assumptions)
+			}
+		}
+		if inputs["contract_hours"] {
+			t.Error("contract hours were configured but listed as an assumption")
+		}
+
+		// With triage planned: six P2 alerts on Wednesdays 14:00, half of
+		// them looked at by a person.
+		cfg.TriageHandleTime = ptr(Duration(4 * time.Minute))
+		cfg.TriageShare = ptr(0.5)
+		w, err = Model(ctx, st, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a2 := w.Queue(Alerts, model.P2)
+		if a2 == nil || a2.ArrivalsPerHour[2*24+14] != 1.5 || a2.EffortSeconds != 240 || a2.Sources["handle_time"] != FromConfig {
+			t.Fatalf("alert queue %+v", a2)
+		}
+		// Automating half of rule R1 (four alerts in two weeks, half
+		// triaged) removes 0.5 a week of the 1.5.
+		removed, err := w.ReduceRule("R1", 0.5)
+		if err != nil || removed != 0.5 || math.Abs(a2.ArrivalsPerHour[62]-1) > 1e-12 {
+			t.Errorf("reduce R1: removed %v (%v), rate %v", removed, err, a2.ArrivalsPerHour[62])
+		}
+		if _, err := w.ReduceRule("nope", 0.5); err == nil {
+			t.Error("reducing an unknown rule gave no error")
+		}
+	})
+}
+
+func TestDispersionAndTrend(t *testing.T) {
+	w := &Workload{Since: ts("2026-03-02T00:00:00Z"), Until: ts("2026-03-02T02:00:00Z"), loc: time.UTC}
+	// Hour 0: counts 4, 0, 0, 0 (mean 1, χ² = 9+1+1+1 = 12 on 3 df);
+	// hour 1: 2, 2, 2, 2 (χ² = 0).
+	var b []store.ArrivalBucket
+	for i, n := range []int64{4, 0, 0, 0, 2, 2, 2, 2} {
+		if n > 0 {
+			b = append(b, store.ArrivalBucket{Start: w.Since.Add(time.Duration(i) * store.QuarterHour), Priority: model.P3, Count: n})
+		}
+	}
+	d := dispersion(b, model.P3, w)
+	if len(d) != 1 || d[0].DF != 6 || d[0].Index != 2 || math.Abs(d[0].PValue-0.0619688044) > 1e-9 {
+		t.Errorf("dispersion %+v", d)
+	}
+	// Weekly totals 10, 20, 30 over three weeks: slope 10 on a mean of 20.
+	w = &Workload{Since: ts("2026-03-02T00:00:00Z"), Until: ts("2026-03-23T00:00:00Z"), loc: time.UTC}
+	b = []store.ArrivalBucket{
+		{Start: ts("2026-03-03T00:00:00Z"), Priority: model.P1, Count: 10},
+		{Start: ts("2026-03-10T00:00:00Z"), Priority: model.P1, Count: 20},
+		{Start: ts("2026-03-17T00:00:00Z"), Priority: model.P1, Count: 30},
+	}
+	rel, z := trend(b, model.P1, w)
+	if rel != 0.5 || math.Abs(z-10/math.Sqrt(20.0/2)) > 1e-12 {
+		t.Errorf("trend %v z %v", rel, z)
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"20", 20 * time.Second, true}, {"7.5", 7500 * time.Millisecond, true}, {"4m30s", 270 * time.Second, true},
+		{"1h", time.Hour, true}, {" 90s ", 90 * time.Second, true}, {"", 0, false}, {"-3", 0, false}, {"-1m", 0, false},
+		{"abc", 0, false}, {"NaN", 0, false},
+	} {
+		d, err := ParseDuration(c.in)
+		if (err == nil) != c.ok || c.ok && time.Duration(d) != c.want {
+			t.Errorf("ParseDuration(%q) = %v, %v", c.in, d, err)
+		}
+	}
+}
+
+func TestDecodeConfig(t *testing.T) {
+	cfg, err := DecodeConfig(strings.NewReader(`
+budget:
+  currency: EUR
+staffing:
+  time_zone: Europe/Paris
+  shrinkage: 0.35
+  triage_handle_time: 4m
+  queues:
+    - {kind: cases, priority: P1, handle_time: 5400, concurrency: 2, patience: 2h}
+  shift_templates:
+    - {name: day, length: 8h, starts: ["07:00"], days: [mon, tue, Wednesday], work_days: 1}
+`), "plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.TimeZone != "Europe/Paris" || *cfg.Shrinkage != 0.35 || time.Duration(*cfg.TriageHandleTime) != 4*time.Minute ||
+		cfg.Queues[0].Priority != model.P1 || cfg.Queues[0].HandleTime.Seconds() != 5400 || cfg.Queues[0].Patience.Seconds() != 7200 ||
+		cfg.Templates[0].Days[2] != Weekday(time.Wednesday) {
+		t.Errorf("config %+v", cfg)
+	}
+	for _, bad := range []string{
+		"staffing:\n  shrinkage: 1.5\n",
+		"staffing:\n  shrinkeage: 0.3\n",
+		"staffing:\n  queues: [{kind: tickets, priority: P1}]\n",
+		"staffing:\n  time_zone: Mars/Olympus\n",
+		"staffing:\n  shift_templates: [{name: x, length: 8h, days: [funday]}]\n",
+	} {
+		if _, err := DecodeConfig(strings.NewReader(bad), "bad.yaml"); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
+func TestSmoothProfile(t *testing.T) {
+	raw := make([]float64, HoursPerWeek)
+	raw[0*24+9] = 4  // Monday 09:00
+	raw[1*24+15] = 2 // Tuesday 15:00
+	raw[5*24+3] = 1  // Saturday 03:00
+	got := smoothProfile(raw)
+	// Weekday shape: 4/6 at 09:00, 2/6 at 15:00; Monday's volume 4 and
+	// Tuesday's 2 are spread by it; the weekend keeps its own shape.
+	want := map[int]float64{9: 4 * 4.0 / 6, 15: 4 * 2.0 / 6, 24 + 9: 2 * 4.0 / 6, 24 + 15: 2 * 2.0 / 6, 5*24 + 3: 1}
+	var total float64
+	for h, v := range got {
+		total += v
+		if math.Abs(v-want[h]) > 1e-12 {
+			t.Errorf("hour %d: %v, want %v", h, v, want[h])
+		}
+	}
+	if math.Abs(total-7) > 1e-12 {
+		t.Errorf("weekly total %v, want 7", total)
+	}
+}
