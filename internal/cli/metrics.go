@@ -218,14 +218,15 @@ func (a *app) renderPerformance(rep *metrics.Report) error {
 
 func (a *app) renderRules(r *metrics.RuleReport, title string) error {
 	t := output.Table{Title: title + " (" + r.Window + "); FP rate = " + r.Definition,
-		Columns: []string{"rule", "source", "alerts", "false pos.", "judged", "FP rate", "in cases", "MTTD median", "name"}}
+		Columns: []string{"rule", "source", "alerts", "false pos.", "judged", "FP rate", "in cases", "cases", "analyst h", "MTTD median", "name"}}
 	for _, x := range r.Rules {
 		med := ""
 		if x.MTTD.Count > 0 {
 			med = fmtDur(x.MTTD.Median)
 		}
 		t.Rows = append(t.Rows, []string{x.RuleID, x.Source, strconv.FormatInt(x.Alerts, 10), strconv.FormatInt(x.FalsePositives, 10),
-			strconv.FormatInt(x.Judged, 10), pct(x.FalsePositiveRate), pct(x.ConversionRate), med, x.RuleName})
+			strconv.FormatInt(x.Judged, 10), pct(x.FalsePositiveRate), pct(x.ConversionRate), strconv.FormatInt(x.Cases, 10),
+			strconv.FormatFloat(x.AnalystHours, 'f', 1, 64), med, x.RuleName})
 	}
 	return a.render(t)
 }

@@ -21,6 +21,7 @@ type Facts struct {
 	Source      string
 	Team        string
 	Analyst     string // the current assignee
+	Rule        string // rule id of the case's earliest alert, "" if none
 	Priority    model.Priority
 	Disposition model.Disposition
 	// Excluded cases (tests and drills) are left out of KPIs by default.
@@ -54,13 +55,13 @@ type Facts struct {
 
 // Compute derives a case's facts from its projection and its event log
 // (any order; sorted here by time, then id). occurred is the earliest
-// occurred_at of the case's linked alerts (zero if none); eval judges the
-// SLA clocks as of now.
-func Compute(c *model.Case, evs []model.CaseEvent, occurred time.Time, eval sla.Evaluator, now time.Time) Facts {
+// occurred_at of the case's linked alerts (zero if none), rule the rule of
+// its earliest alert; eval judges the SLA clocks as of now.
+func Compute(c *model.Case, evs []model.CaseEvent, occurred time.Time, rule string, eval sla.Evaluator, now time.Time) Facts {
 	f := Facts{
 		CaseID: c.ID, Source: c.Source, Team: c.Team, Analyst: c.Assignee, Priority: c.Priority,
 		Disposition: c.Disposition, Excluded: c.Disposition.ExcludedByDefault(),
-		Created: c.CreatedAt, Occurred: c.OccurredAt, Reopens: 0,
+		Created: c.CreatedAt, Occurred: c.OccurredAt, Rule: rule,
 	}
 	if !occurred.IsZero() && (f.Occurred.IsZero() || occurred.Before(f.Occurred)) {
 		f.Occurred = occurred

@@ -138,6 +138,11 @@ type RuleResult struct {
 	Dispositions      map[string]int64 `json:"dispositions"`
 	ConversionRate    float64          `json:"case_conversion_rate"` // alerts in a case ÷ alerts
 	MTTD              Summary          `json:"mttd"`
+	// Cases opened in the window whose earliest alert came from the rule,
+	// and the acknowledged → resolved hours of those resolved: the analyst
+	// time the rule's cases took (wall clock, an upper bound of hands-on time).
+	Cases        int64   `json:"cases"`
+	AnalystHours float64 `json:"analyst_hours"`
 }
 
 // RuleReport is alert volume and rule quality over a window.
@@ -149,9 +154,13 @@ type RuleReport struct {
 	// ConversionRate is the share of alerts that belong to a case.
 	ConversionRate float64 `json:"case_conversion_rate"`
 	Definition     string  `json:"false_positive_definition"`
+	HoursDef       string  `json:"analyst_hours_definition"`
 	// Rules are ordered noisiest first: most false positives, then volume.
 	Rules []RuleResult `json:"rules"`
 }
+
+// HoursDefinition is how analyst hours per rule are computed.
+const HoursDefinition = "analyst hours per rule: acknowledged → resolved wall-clock time of the window's cases whose earliest alert the rule raised (an upper bound of hands-on time; alerts closed at triage carry no times)"
 
 // FPDefinition is how rule false-positive rates are computed.
 const FPDefinition = "false positives ÷ (true positives + benign true positives + false positives) over the window's alerts with a verdict; duplicates, inconclusive, tests and alerts without a verdict are counted beside"
@@ -162,7 +171,20 @@ func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &RuleReport{Window: w.String(), BySource: map[string]int64{}, BySeverity: map[string]int64{}, Definition: FPDefinition}
+	days, err := e.caseDays(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	byRule := map[string]*Group{}
+	for _, d := range days {
+		for k, g := range d[ByRule] {
+			if byRule[k] == nil {
+				byRule[k] = newGroup()
+			}
+			byRule[k].merge(g)
+		}
+	}
+	rep := &RuleReport{Window: w.String(), BySource: map[string]int64{}, BySeverity: map[string]int64{}, Definition: FPDefinition, HoursDef: HoursDefinition}
 	var linked int64
 	for _, r := range ad {
 		rep.Alerts += r.Alerts
@@ -182,6 +204,9 @@ func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
 		rr := RuleResult{Source: r.Source, RuleID: r.RuleID, RuleName: r.RuleName, Alerts: r.Alerts, FalsePositives: fp,
 			Judged: judged, Dispositions: r.Dispositions, MTTD: r.MTTD.summary(MTTD, 0)}
 		rr.MTTD.Definition = "alert occurred_at → alert created_at"
+		if g := byRule[ruleKey(r.Source, r.RuleID)]; g != nil {
+			rr.Cases, rr.AnalystHours = g.Cases-g.Tests, g.HandledSeconds/3600
+		}
 		if judged > 0 {
 			rr.FalsePositiveRate = float64(fp) / float64(judged)
 		}

@@ -340,7 +340,13 @@ func (a *applier) computeFacts(ids []int64) error {
 			sc.c.Source, sc.c.ExternalID).Scan(&occ); err != nil {
 			return fmt.Errorf("reading alert times of case %d: %w", id, err)
 		}
-		f := kpi.Compute(&sc.c, evs, fromMicros(occ), a.eval, a.now)
+		var rule string
+		err = a.queryRow(`SELECT rule_id FROM alerts WHERE source = ? AND case_ext_id = ? AND case_ext_id <> ''
+			ORDER BY created_at, id LIMIT 1`, sc.c.Source, sc.c.ExternalID).Scan(&rule)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("reading the first alert of case %d: %w", id, err)
+		}
+		f := kpi.Compute(&sc.c, evs, fromMicros(occ), rule, a.eval, a.now)
 		day := DayOf(f.Created, a.tz)
 		var oldDay sql.NullInt64
 		if err := a.queryRow(`SELECT day FROM case_facts WHERE case_id = ?`, id).Scan(&oldDay); err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -350,19 +356,19 @@ func (a *applier) computeFacts(ids []int64) error {
 			days[oldDay.Int64] = true
 		}
 		days[day] = true
-		if _, err := a.exec(`INSERT INTO case_facts (case_id, day, source, team, analyst, priority, disposition, excluded,
+		if _, err := a.exec(`INSERT INTO case_facts (case_id, day, source, team, analyst, rule, priority, disposition, excluded,
 				created_at, occurred_at, ack_at, contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done,
 				reopens, escalated, sla_ack, sla_resolve, clamped)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (case_id) DO UPDATE SET day = excluded.day, source = excluded.source, team = excluded.team,
-				analyst = excluded.analyst, priority = excluded.priority, disposition = excluded.disposition,
+				analyst = excluded.analyst, rule = excluded.rule, priority = excluded.priority, disposition = excluded.disposition,
 				excluded = excluded.excluded, created_at = excluded.created_at, occurred_at = excluded.occurred_at,
 				ack_at = excluded.ack_at, contain_at = excluded.contain_at, resolve_at = excluded.resolve_at,
 				last_close_at = excluded.last_close_at, ack_imputed = excluded.ack_imputed,
 				contain_imputed = excluded.contain_imputed, done = excluded.done, reopens = excluded.reopens,
 				escalated = excluded.escalated, sla_ack = excluded.sla_ack, sla_resolve = excluded.sla_resolve,
 				clamped = excluded.clamped`,
-			id, day, f.Source, f.Team, f.Analyst, int(f.Priority), string(f.Disposition), boolInt(f.Excluded),
+			id, day, f.Source, f.Team, f.Analyst, f.Rule, int(f.Priority), string(f.Disposition), boolInt(f.Excluded),
 			micros(f.Created), micros(f.Occurred), micros(f.Ack), micros(f.Contain), micros(f.Resolve), micros(f.LastClose),
 			boolInt(f.AckImputed), boolInt(f.ContainImputed), boolInt(f.Done), f.Reopens, boolInt(f.Escalated),
 			string(f.SLAAck), string(f.SLAResolve), f.Clamped); err != nil {

@@ -56,7 +56,7 @@ func (s *Store) SaveRollup(ctx context.Context, kind string, day, version int64,
 	})
 }
 
-const factColumns = `case_id, source, team, analyst, priority, disposition, excluded, created_at, occurred_at, ack_at,
+const factColumns = `case_id, source, team, analyst, rule, priority, disposition, excluded, created_at, occurred_at, ack_at,
 	contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done, reopens, escalated, sla_ack, sla_resolve, clamped`
 
 func scanFacts(sc interface{ Scan(...any) error }, f *kpi.Facts) error {
@@ -64,7 +64,7 @@ func scanFacts(sc interface{ Scan(...any) error }, f *kpi.Facts) error {
 	var disp, slaAck, slaRes string
 	var excl, ackImp, conImp, done, esc int
 	var cre, occ, ack, con, res, last sql.NullInt64
-	if err := sc.Scan(&f.CaseID, &f.Source, &f.Team, &f.Analyst, &prio, &disp, &excl, &cre, &occ, &ack, &con, &res, &last,
+	if err := sc.Scan(&f.CaseID, &f.Source, &f.Team, &f.Analyst, &f.Rule, &prio, &disp, &excl, &cre, &occ, &ack, &con, &res, &last,
 		&ackImp, &conImp, &done, &f.Reopens, &esc, &slaAck, &slaRes, &f.Clamped); err != nil {
 		return err
 	}
