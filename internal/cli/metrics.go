@@ -167,6 +167,10 @@ func (a *app) renderPerformance(rep *metrics.Report) error {
 				pct(g.SLAResolve.Adherence), g.SLAResolve.Met, g.SLAResolve.Breached, g.SLAResolve.Open, g.Excluded),
 			Columns: []string{"kpi", "count", "median", "p90", "mean", "open", "missing", "clamped", "imputed", "prev median"},
 		}
+		if g.SourceSLA != nil {
+			t.Title += fmt.Sprintf(", source system's own SLA verdict %s (%d met, %d breached)",
+				pct(g.SourceSLA.Adherence), g.SourceSLA.Met, g.SourceSLA.Breached)
+		}
 		p, hasPrev := prev[g.Group]
 		for i, s := range g.KPIs {
 			pm := ""

@@ -8,6 +8,7 @@
 package kpi
 
 import (
+	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -49,8 +50,28 @@ type Facts struct {
 	// SLA outcomes of the acknowledge and resolve (first close) clocks;
 	// see package sla. Open clocks are judged again when shown.
 	SLAAck, SLAResolve sla.Status
+	// SourceSLA is the source system's own SLA verdict where it gives one
+	// (ServiceNow's made_sla attribute): SourceSLAMet, SourceSLABreached or "".
+	SourceSLA string
 	// Clamped counts events dated before the case was created (clock skew).
 	Clamped int
+}
+
+// Source SLA verdicts.
+const (
+	SourceSLAMet      = "met"
+	SourceSLABreached = "breached"
+)
+
+// sourceSLA reads a source's SLA verdict from a case's attributes.
+func sourceSLA(attrs map[string]string) string {
+	switch strings.ToLower(strings.TrimSpace(attrs["made_sla"])) {
+	case "true", "yes", "1":
+		return SourceSLAMet
+	case "false", "no", "0":
+		return SourceSLABreached
+	}
+	return ""
 }
 
 // Compute derives a case's facts from its projection and its event log
@@ -61,7 +82,7 @@ func Compute(c *model.Case, evs []model.CaseEvent, occurred time.Time, rule stri
 	f := Facts{
 		CaseID: c.ID, Source: c.Source, Team: c.Team, Analyst: c.Assignee, Priority: c.Priority,
 		Disposition: c.Disposition, Excluded: c.Disposition.ExcludedByDefault(),
-		Created: c.CreatedAt, Occurred: c.OccurredAt, Rule: rule,
+		Created: c.CreatedAt, Occurred: c.OccurredAt, Rule: rule, SourceSLA: sourceSLA(c.Attributes),
 	}
 	if !occurred.IsZero() && (f.Occurred.IsZero() || occurred.Before(f.Occurred)) {
 		f.Occurred = occurred
@@ -79,7 +100,6 @@ func Compute(c *model.Case, evs []model.CaseEvent, occurred time.Time, rule stri
 	}
 	var stage model.Stage = model.StageNew
 	var team string
-	teamSeen := false
 	assigned := false
 	for _, e := range sorted {
 		if !f.Created.IsZero() && e.At.Before(f.Created) {
@@ -92,10 +112,14 @@ func Compute(c *model.Case, evs []model.CaseEvent, occurred time.Time, rule stri
 				assigned = true
 			}
 		case model.EventTeam:
-			if teamSeen && team != "" && e.New != "" && e.New != team {
+			// Compared with the last team the case had, so t1 → none → t2
+			// counts too.
+			if team != "" && e.New != "" && e.New != team {
 				f.Escalated = true
 			}
-			team, teamSeen = e.New, true
+			if e.New != "" {
+				team = e.New
+			}
 		case model.EventStage:
 			st, err := model.ParseStage(e.New)
 			if err != nil {

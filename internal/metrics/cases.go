@@ -24,95 +24,108 @@ const (
 // GroupBys lists the accepted --group-by values.
 var GroupBys = []string{ByPriority, BySource, ByTeam, ByAnalyst, ByShift, ByRule}
 
-// Group is what a set of cases contributes to the KPIs.
-type Group struct {
-	Cases     int64 `json:"cases"` // tests included
-	Tests     int64 `json:"tests,omitempty"`
+// Counts are what a set of cases adds up to.
+type Counts struct {
+	Cases     int64 `json:"cases"`
 	Done      int64 `json:"done,omitempty"`
 	Reopened  int64 `json:"reopened,omitempty"`
 	Escalated int64 `json:"escalated,omitempty"`
 	// Handled counts the cases both acknowledged and resolved, and
 	// HandledSeconds sums their acknowledged → resolved time: the analyst
 	// time a group of cases took, as far as the log can tell.
-	Handled        int64   `json:"handled,omitempty"`
-	HandledSeconds float64 `json:"handled_seconds,omitempty"`
-	// KPIs leave tests out; TestKPIs hold only the tests, for reports that
-	// include them.
-	KPIs         map[KPI]*Agg     `json:"kpis"`
-	TestKPIs     map[KPI]*Agg     `json:"test_kpis,omitempty"`
-	SLAAck       map[string]int64 `json:"sla_ack,omitempty"`
-	SLAResolve   map[string]int64 `json:"sla_resolve,omitempty"`
-	Dispositions map[string]int64 `json:"dispositions,omitempty"`
+	Handled        int64            `json:"handled,omitempty"`
+	HandledSeconds float64          `json:"handled_seconds,omitempty"`
+	KPIs           map[KPI]*Agg     `json:"kpis"`
+	SLAAck         map[string]int64 `json:"sla_ack,omitempty"`
+	SLAResolve     map[string]int64 `json:"sla_resolve,omitempty"`
+	SourceSLA      map[string]int64 `json:"source_sla,omitempty"`
+	Dispositions   map[string]int64 `json:"dispositions,omitempty"`
 }
 
-func newGroup() *Group {
-	return &Group{KPIs: map[KPI]*Agg{}, TestKPIs: map[KPI]*Agg{}, SLAAck: map[string]int64{},
-		SLAResolve: map[string]int64{}, Dispositions: map[string]int64{}}
+func newCounts() *Counts {
+	return &Counts{KPIs: map[KPI]*Agg{}, SLAAck: map[string]int64{}, SLAResolve: map[string]int64{},
+		SourceSLA: map[string]int64{}, Dispositions: map[string]int64{}}
 }
 
-func (g *Group) add(f *kpi.Facts) {
-	g.Cases++
-	kpis := g.KPIs
-	if f.Excluded {
-		g.Tests++
-		kpis = g.TestKPIs
-	}
+func (c *Counts) add(f *kpi.Facts) {
+	c.Cases++
 	for _, k := range KPIs {
-		a := kpis[k]
+		a := c.KPIs[k]
 		if a == nil {
 			a = &Agg{}
-			kpis[k] = a
+			c.KPIs[k] = a
 		}
 		a.add(k, f)
 	}
-	if f.Excluded {
-		return
-	}
 	if f.Done {
-		g.Done++
+		c.Done++
 	}
 	if f.Reopens > 0 {
-		g.Reopened++
+		c.Reopened++
 	}
 	if f.Escalated {
-		g.Escalated++
+		c.Escalated++
 	}
 	if !f.Ack.IsZero() && !f.Resolve.IsZero() {
-		g.Handled++
-		g.HandledSeconds += max(0, f.Resolve.Sub(f.Ack).Seconds())
+		c.Handled++
+		c.HandledSeconds += max(0, f.Resolve.Sub(f.Ack).Seconds())
 	}
 	if f.SLAAck != "" {
-		g.SLAAck[string(f.SLAAck)]++
+		c.SLAAck[string(f.SLAAck)]++
 	}
 	if f.SLAResolve != "" {
-		g.SLAResolve[string(f.SLAResolve)]++
+		c.SLAResolve[string(f.SLAResolve)]++
+	}
+	if f.SourceSLA != "" {
+		c.SourceSLA[string(f.SourceSLA)]++
 	}
 	d := string(f.Disposition)
 	if d == "" {
 		d = "none"
 	}
-	g.Dispositions[d]++
+	c.Dispositions[d]++
+}
+
+func (c *Counts) merge(o *Counts) {
+	if o == nil {
+		return
+	}
+	c.Cases += o.Cases
+	c.Done += o.Done
+	c.Reopened += o.Reopened
+	c.Escalated += o.Escalated
+	c.Handled += o.Handled
+	c.HandledSeconds += o.HandledSeconds
+	mergeAggs(c.KPIs, o.KPIs)
+	for _, m := range []struct{ dst, src map[string]int64 }{
+		{c.SLAAck, o.SLAAck}, {c.SLAResolve, o.SLAResolve}, {c.SourceSLA, o.SourceSLA}, {c.Dispositions, o.Dispositions},
+	} {
+		for k, v := range m.src {
+			m.dst[k] += v
+		}
+	}
+}
+
+// Group is what a set of cases contributes to the KPIs, tests and drills
+// kept apart so reports can leave them out (the default) or count them.
+type Group struct {
+	Real  *Counts `json:"real"`
+	Tests *Counts `json:"tests,omitempty"`
+}
+
+func newGroup() *Group { return &Group{Real: newCounts(), Tests: newCounts()} }
+
+func (g *Group) add(f *kpi.Facts) {
+	if f.Excluded {
+		g.Tests.add(f)
+		return
+	}
+	g.Real.add(f)
 }
 
 func (g *Group) merge(o *Group) {
-	g.Cases += o.Cases
-	g.Tests += o.Tests
-	g.Done += o.Done
-	g.Reopened += o.Reopened
-	g.Escalated += o.Escalated
-	g.Handled += o.Handled
-	g.HandledSeconds += o.HandledSeconds
-	mergeAggs(g.KPIs, o.KPIs)
-	mergeAggs(g.TestKPIs, o.TestKPIs)
-	for k, v := range o.SLAAck {
-		g.SLAAck[k] += v
-	}
-	for k, v := range o.SLAResolve {
-		g.SLAResolve[k] += v
-	}
-	for k, v := range o.Dispositions {
-		g.Dispositions[k] += v
-	}
+	g.Real.merge(o.Real)
+	g.Tests.merge(o.Tests)
 }
 
 func mergeAggs(dst, src map[KPI]*Agg) {
@@ -127,11 +140,10 @@ func mergeAggs(dst, src map[KPI]*Agg) {
 }
 
 func (g *Group) freeze() {
-	for _, a := range g.KPIs {
-		a.freeze()
-	}
-	for _, a := range g.TestKPIs {
-		a.freeze()
+	for _, c := range []*Counts{g.Real, g.Tests} {
+		for _, a := range c.KPIs {
+			a.freeze()
+		}
 	}
 }
 
@@ -206,42 +218,56 @@ func slaResult(m map[string]int64) SLAResult {
 
 // GroupResult is the report for one group of cases.
 type GroupResult struct {
-	Group          string           `json:"group"`
-	Cases          int64            `json:"cases"`
-	Excluded       int64            `json:"excluded_tests"`
-	Done           int64            `json:"done"`
-	ReopenRate     float64          `json:"reopen_rate"`     // reopened ÷ done
-	EscalationRate float64          `json:"escalation_rate"` // escalated ÷ cases (tests excluded)
-	KPIs           []Summary        `json:"kpis"`
-	SLAAcknowledge SLAResult        `json:"sla_acknowledge"`
-	SLAResolve     SLAResult        `json:"sla_resolve"`
-	Dispositions   map[string]int64 `json:"dispositions"`
+	Group          string    `json:"group"`
+	Cases          int64     `json:"cases"` // tests and drills included
+	Excluded       int64     `json:"excluded_tests"`
+	Done           int64     `json:"done"`
+	ReopenRate     float64   `json:"reopen_rate"`     // reopened ÷ done
+	EscalationRate float64   `json:"escalation_rate"` // escalated ÷ cases
+	KPIs           []Summary `json:"kpis"`
+	SLAAcknowledge SLAResult `json:"sla_acknowledge"`
+	SLAResolve     SLAResult `json:"sla_resolve"`
+	// SourceSLA is the source system's own verdict on its SLA, where it
+	// gives one (ServiceNow's made_sla), for comparison with Watchfloor's.
+	SourceSLA    *SLAResult       `json:"source_sla,omitempty"`
+	Dispositions map[string]int64 `json:"dispositions"`
 }
 
 func (g *Group) result(name string, includeTests bool) GroupResult {
-	r := GroupResult{Group: name, Cases: g.Cases, Done: g.Done, Dispositions: g.Dispositions,
-		SLAAcknowledge: slaResult(g.SLAAck), SLAResolve: slaResult(g.SLAResolve)}
-	real := g.Cases - g.Tests
-	if !includeTests {
-		r.Excluded = g.Tests
+	c := newCounts()
+	c.merge(g.Real)
+	var excluded int64
+	if includeTests {
+		c.merge(g.Tests)
+	} else if g.Tests != nil {
+		excluded = g.Tests.Cases
 	}
-	if g.Done > 0 {
-		r.ReopenRate = float64(g.Reopened) / float64(g.Done)
+	r := GroupResult{Group: name, Cases: g.Real.Cases + g.Tests.Cases, Excluded: excluded, Done: c.Done, Dispositions: c.Dispositions,
+		SLAAcknowledge: slaResult(c.SLAAck), SLAResolve: slaResult(c.SLAResolve), SourceSLA: sourceSLA(c.SourceSLA)}
+	if c.Done > 0 {
+		r.ReopenRate = float64(c.Reopened) / float64(c.Done)
 	}
-	if real > 0 {
-		r.EscalationRate = float64(g.Escalated) / float64(real)
+	if c.Cases > 0 { // tests only when included
+		r.EscalationRate = float64(c.Escalated) / float64(c.Cases)
 	}
 	for _, k := range KPIs {
 		a := &Agg{}
-		if g.KPIs[k] != nil {
-			a.merge(g.KPIs[k])
+		if c.KPIs[k] != nil {
+			a.merge(c.KPIs[k])
 		}
-		if includeTests && g.TestKPIs[k] != nil {
-			a.merge(g.TestKPIs[k])
-		}
-		r.KPIs = append(r.KPIs, a.summary(k, r.Excluded))
+		r.KPIs = append(r.KPIs, a.summary(k, excluded))
 	}
 	return r
+}
+
+// sourceSLA is the source system's own SLA verdicts (ServiceNow's
+// made_sla): met ÷ (met + breached).
+func sourceSLA(m map[string]int64) *SLAResult {
+	met, breached := m[kpi.SourceSLAMet], m[kpi.SourceSLABreached]
+	if met+breached == 0 {
+		return nil
+	}
+	return &SLAResult{Met: met, Breached: breached, Adherence: float64(met) / float64(met+breached)}
 }
 
 // priorityOrder sorts "P1" before "P10"-style strings numerically.

@@ -118,7 +118,7 @@ func (e *Engine) caseDays(ctx context.Context, w Window) (map[int64]CaseDay, err
 
 // rollupFormat versions the stored day aggregates: a day stored in another
 // format is rebuilt, so a new dimension or KPI never reads old rows as empty.
-const rollupFormat = 3
+const rollupFormat = 4
 
 // caseDayData is a stored day of case aggregates.
 type caseDayData struct {

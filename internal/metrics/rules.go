@@ -205,7 +205,7 @@ func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
 			Judged: judged, Dispositions: r.Dispositions, MTTD: r.MTTD.summary(MTTD, 0)}
 		rr.MTTD.Definition = "alert occurred_at → alert created_at"
 		if g := byRule[ruleKey(r.Source, r.RuleID)]; g != nil {
-			rr.Cases, rr.AnalystHours = g.Cases-g.Tests, g.HandledSeconds/3600
+			rr.Cases, rr.AnalystHours = g.Real.Cases, g.Real.HandledSeconds/3600
 		}
 		if judged > 0 {
 			rr.FalsePositiveRate = float64(fp) / float64(judged)

@@ -72,8 +72,11 @@ const (
 	EventAlertLinked EventKind = "alert_linked"
 	EventComment     EventKind = "comment"
 	EventRunbook     EventKind = "runbook"
-	// EventRule is used for alerts only: the raising rule changed.
-	EventRule EventKind = "rule"
+	// EventRule, EventOccurred and EventCreatedAt are used for alerts only:
+	// the raising rule, or the time of the activity or of detection, changed.
+	EventRule      EventKind = "rule"
+	EventOccurred  EventKind = "occurred_at"
+	EventCreatedAt EventKind = "created_at"
 )
 
 // EventKinds lists every kind.

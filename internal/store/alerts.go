@@ -185,10 +185,10 @@ func (a *applier) updateAlert(al *model.Alert) error {
 	var id int64
 	var title, status, disp, ruleID, caseExt string
 	var sev int
-	var caseID sql.NullInt64
-	err := a.queryRow(`SELECT id, title, severity, status, disposition, rule_id, case_ext_id, case_id
+	var caseID, occ, cre sql.NullInt64
+	err := a.queryRow(`SELECT id, title, severity, status, disposition, rule_id, case_ext_id, case_id, occurred_at, created_at
 		FROM alerts WHERE source = ? AND external_id = ?`, al.Source, al.ExternalID).
-		Scan(&id, &title, &sev, &status, &disp, &ruleID, &caseExt, &caseID)
+		Scan(&id, &title, &sev, &status, &disp, &ruleID, &caseExt, &caseID, &occ, &cre)
 	if err != nil {
 		return fmt.Errorf("reading alert %s/%s: %w", al.Source, al.ExternalID, err)
 	}
@@ -214,6 +214,14 @@ func (a *applier) updateAlert(al *model.Alert) error {
 	}
 	if al.RuleID != ruleID {
 		changes = append(changes, change{model.EventRule, ruleID, al.RuleID})
+	}
+	// Corrected times change MTTD, so they are changes too.
+	if old := fromMicros(occ); !old.Equal(al.OccurredAt) {
+		changes = append(changes, change{model.EventOccurred, timeText(old), timeText(al.OccurredAt)})
+	}
+	if old := fromMicros(cre); !old.Equal(al.CreatedAt) {
+		changes = append(changes, change{model.EventCreatedAt, timeText(old), timeText(al.CreatedAt)})
+		a.noteAlert(old)
 	}
 	if len(changes) == 0 {
 		a.res.Unchanged[KindAlert]++
@@ -323,4 +331,11 @@ func (a *applier) ingestedAt(t time.Time) int64 {
 		return a.now.UnixMicro()
 	}
 	return t.UnixMicro()
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }

@@ -103,25 +103,9 @@ func (r *Result) Add(o Result) {
 // Apply writes a batch in one transaction. Records that cannot be stored are
 // returned as rejects and the rest is written; an error means nothing was.
 func (s *Store) Apply(ctx context.Context, b *Batch) (Result, error) {
-	res := newResult()
-	a := &applier{s: s, ctx: ctx, now: time.Now().UTC(), res: &res, caseIDs: map[caseKey]int64{}}
-	if s.engine == SQLite {
-		return res, s.writeSQLite(ctx, func(c dbConn) error {
-			a.tx = c
-			return a.run(b)
-		})
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
+	res, err := s.write(ctx, func(a *applier) error { return a.run(b) })
 	if err != nil {
-		return res, fmt.Errorf("starting ingest transaction: %w", err)
-	}
-	a.tx = tx
-	if err := a.run(b); err != nil {
-		tx.Rollback()
 		return newResult(), err
-	}
-	if err := tx.Commit(); err != nil {
-		return newResult(), fmt.Errorf("committing ingest batch: %w", err)
 	}
 	return res, nil
 }
@@ -145,7 +129,7 @@ type applier struct {
 	caseIDs map[caseKey]int64
 	// touched cases whose projection must be recomputed from the full log.
 	replay map[int64]bool
-	// touched cases whose KPI facts must be recomputed, and the UTC hours
+	// touched cases whose KPI facts must be recomputed, and the quarter hours
 	// of alerts written, whose days' rollups are now stale.
 	touched   map[int64]bool
 	alertDays map[int64]bool
@@ -355,6 +339,13 @@ func (a *applier) slaPolicies(b *Batch) error {
 			return fmt.Errorf("storing SLA policy %s v%d: %w", p.Name, p.Version, err)
 		}
 		a.count(KindSLA, r)
+		if n, _ := r.RowsAffected(); n > 0 {
+			// Every case's SLA outcome may change with a new version.
+			if _, err := a.exec(`INSERT INTO facts_pending (case_id) SELECT case_id FROM case_facts WHERE true
+				ON CONFLICT (case_id) DO NOTHING`); err != nil {
+				return fmt.Errorf("queueing SLA outcomes for recomputation: %w", err)
+			}
+		}
 	}
 	return nil
 }
@@ -852,6 +843,9 @@ func (a *applier) events(b *Batch) error {
 		e.CaseID = id
 		g.evs = append(g.evs, e)
 	}
+	// Cases are locked in id order, so concurrent writers meet in the same
+	// order (write retries the rare deadlock that remains).
+	sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
 	for _, id := range order {
 		g := groups[id]
 		var sc *storedCase
@@ -882,47 +876,71 @@ func (a *applier) events(b *Batch) error {
 // deriveStages returns a case's new events in time order, each status event
 // followed by the stage event it implies when the source gave none at that
 // time and the stage changes. A status change that keeps the stage (Active
-// to Awaiting User Info, say) derives nothing. The stage in force before
-// each event comes from the stored projection when the events all follow
-// the log, and from the stored log itself when some are older.
+// to Awaiting User Info, say) derives nothing.
+//
+// When the new events all follow the stored log, the stage in force comes
+// from the stored projection. When some are older, the whole log is walked
+// with them: a late event can change what a stored status event implies
+// (a late "resolved" before a stored status "Active" makes that status a
+// reopen), so stored status events get their missing stage events too.
 func (a *applier) deriveStages(id int64, evs []model.CaseEvent, sc *storedCase, explicit map[[2]int64]bool) ([]model.CaseEvent, error) {
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
-	var running model.Stage
-	var stored []model.CaseEvent
 	if sc != nil && (len(evs) == 0 || !evs[0].At.Before(sc.c.LastEventAt)) {
-		running = sc.c.Stage
-	} else {
-		var err error
-		if stored, err = caseEvents(a.ctx, a.tx, a.s, id); err != nil {
-			return nil, err
+		return a.deriveFrom(sc.c.Stage, evs, evs, explicit), nil
+	}
+	stored, err := caseEvents(a.ctx, a.tx, a.s, id)
+	if err != nil {
+		return nil, err
+	}
+	// Stored events first at equal times: they were there before.
+	all := append(stored, evs...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].At.Before(all[j].At) })
+	stages := make(map[[2]int64]bool, len(explicit))
+	for k, v := range explicit {
+		stages[k] = v
+	}
+	for _, e := range stored {
+		if e.Kind == model.EventStage {
+			stages[[2]int64{id, e.At.UnixMicro()}] = true
 		}
 	}
-	out := make([]model.CaseEvent, 0, len(evs)+len(evs)/2)
-	for _, e := range evs {
-		for len(stored) > 0 && !stored[0].At.After(e.At) {
-			if stored[0].Kind == model.EventStage {
-				running = model.Stage(stored[0].New)
-			}
-			stored = stored[1:]
-		}
-		out = append(out, e)
+	for i := range all {
+		all[i].CaseID = id
+	}
+	return a.deriveFrom("", all, evs, stages), nil
+}
+
+// deriveFrom walks events in time order from a starting stage and returns
+// out (the events to write) with the stage events that status changes imply
+// where no stage event is dated at the same time.
+func (a *applier) deriveFrom(running model.Stage, walk, out []model.CaseEvent, stages map[[2]int64]bool) []model.CaseEvent {
+	res := make([]model.CaseEvent, 0, len(out)+len(out)/2)
+	res = append(res, out...)
+	for _, e := range walk {
 		switch e.Kind {
+		case model.EventCreated:
+			if running == "" {
+				running = model.StageNew // as the projection does
+			}
 		case model.EventStage:
 			running = model.Stage(e.New)
 		case model.EventStatus:
 			st, ok := a.s.Statuses.Stage(e.New)
-			if !ok || st == running || explicit[[2]int64{e.CaseID, e.At.UnixMicro()}] {
+			k := [2]int64{e.CaseID, e.At.UnixMicro()}
+			if !ok || st == running || stages[k] {
 				continue
 			}
 			d := e
-			d.Kind, d.Old, d.New = model.EventStage, string(running), string(st)
+			d.ID, d.Kind, d.Old, d.New = 0, model.EventStage, string(running), string(st)
 			d.ExternalID = ""
 			if e.ExternalID != "" {
 				d.ExternalID = e.ExternalID + "/stage"
 			}
-			out = append(out, d)
+			res = append(res, d)
+			stages[k] = true
 			running = st
 		}
 	}
-	return out, nil
+	sort.SliceStable(res, func(i, j int) bool { return res[i].At.Before(res[j].At) })
+	return res
 }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/watchfloor/watchfloor/internal/kpi"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/sla"
@@ -53,7 +55,7 @@ func (s *Store) SetTimeZone(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("time zone %q: %w", name, err)
 	}
-	return s.write(ctx, func(a *applier) error {
+	_, err = s.write(ctx, func(a *applier) error {
 		if _, err := a.exec(`INSERT INTO settings (name, value) VALUES (?, ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, SettingTimeZone, loc.String()); err != nil {
 			return fmt.Errorf("saving time zone: %w", err)
@@ -89,6 +91,7 @@ func (s *Store) SetTimeZone(ctx context.Context, name string) error {
 		}
 		return nil
 	})
+	return err
 }
 
 // DayOf is t's date in loc as YYYYMMDD.
@@ -100,26 +103,54 @@ func DayOf(t time.Time, loc *time.Location) int64 {
 	return int64(y*10000 + int(m)*100 + d)
 }
 
-// write runs fn in a write transaction of its own.
-func (s *Store) write(ctx context.Context, fn func(a *applier) error) error {
-	res := newResult()
-	a := &applier{s: s, ctx: ctx, now: time.Now().UTC(), res: &res, caseIDs: map[caseKey]int64{}}
-	if s.engine == SQLite {
-		return s.writeSQLite(ctx, func(c dbConn) error {
-			a.tx = c
-			return fn(a)
-		})
+// write runs fn in a write transaction and returns what it counted. On
+// PostgreSQL, a transaction that another writer's locks made fail (deadlock
+// or serialization failure) is run again, up to five times: writers lock
+// cases in the order their batches name them, so two processes can meet
+// in opposite orders.
+func (s *Store) write(ctx context.Context, fn func(a *applier) error) (Result, error) {
+	for attempt := 1; ; attempt++ {
+		res := newResult()
+		a := &applier{s: s, ctx: ctx, now: time.Now().UTC(), res: &res, caseIDs: map[caseKey]int64{}}
+		if s.engine == SQLite {
+			return res, s.writeSQLite(ctx, func(c dbConn) error {
+				a.tx = c
+				return fn(a)
+			})
+		}
+		err := s.writePostgres(ctx, a, fn)
+		if err == nil || attempt == 5 || !retryable(err) {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, err
+		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
+		}
 	}
+}
+
+func (s *Store) writePostgres(ctx context.Context, a *applier, fn func(a *applier) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("starting write transaction: %w", err)
 	}
 	a.tx = tx
 	if err := fn(a); err != nil {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
+
+// retryable reports whether PostgreSQL aborted a transaction because of
+// another one: deadlock_detected or serialization_failure.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
 // markDays bumps the version of days whose data changed, so the metrics
@@ -279,7 +310,7 @@ func (s *Store) RefreshFacts(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		n := 0
-		err := s.write(ctx, func(a *applier) error {
+		_, err := s.write(ctx, func(a *applier) error {
 			q := `SELECT case_id FROM facts_pending ORDER BY case_id LIMIT ?`
 			if s.engine == Postgres {
 				q += ` FOR UPDATE SKIP LOCKED`
@@ -358,8 +389,8 @@ func (a *applier) computeFacts(ids []int64) error {
 		days[day] = true
 		if _, err := a.exec(`INSERT INTO case_facts (case_id, day, source, team, analyst, rule, priority, disposition, excluded,
 				created_at, occurred_at, ack_at, contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done,
-				reopens, escalated, sla_ack, sla_resolve, clamped)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				reopens, escalated, sla_ack, sla_resolve, clamped, source_sla)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (case_id) DO UPDATE SET day = excluded.day, source = excluded.source, team = excluded.team,
 				analyst = excluded.analyst, rule = excluded.rule, priority = excluded.priority, disposition = excluded.disposition,
 				excluded = excluded.excluded, created_at = excluded.created_at, occurred_at = excluded.occurred_at,
@@ -367,11 +398,11 @@ func (a *applier) computeFacts(ids []int64) error {
 				last_close_at = excluded.last_close_at, ack_imputed = excluded.ack_imputed,
 				contain_imputed = excluded.contain_imputed, done = excluded.done, reopens = excluded.reopens,
 				escalated = excluded.escalated, sla_ack = excluded.sla_ack, sla_resolve = excluded.sla_resolve,
-				clamped = excluded.clamped`,
+				clamped = excluded.clamped, source_sla = excluded.source_sla`,
 			id, day, f.Source, f.Team, f.Analyst, f.Rule, int(f.Priority), string(f.Disposition), boolInt(f.Excluded),
 			micros(f.Created), micros(f.Occurred), micros(f.Ack), micros(f.Contain), micros(f.Resolve), micros(f.LastClose),
 			boolInt(f.AckImputed), boolInt(f.ContainImputed), boolInt(f.Done), f.Reopens, boolInt(f.Escalated),
-			string(f.SLAAck), string(f.SLAResolve), f.Clamped); err != nil {
+			string(f.SLAAck), string(f.SLAResolve), f.Clamped, f.SourceSLA); err != nil {
 			return fmt.Errorf("storing facts of case %d: %w", id, err)
 		}
 	}
@@ -387,20 +418,21 @@ func (a *applier) markAlertDays() error {
 		return err
 	}
 	days := map[int64]bool{}
-	for hour := range a.alertDays {
-		days[DayOf(time.Unix(hour*3600, 0), a.tz)] = true
+	for q := range a.alertDays {
+		days[DayOf(time.Unix(q*900, 0), a.tz)] = true
 	}
 	return a.markDays(RollupAlerts, days)
 }
 
-// noteAlert records the UTC hour of an alert the batch wrote, for
-// markAlertDays.
+// noteAlert records the quarter hour of an alert the batch wrote, for
+// markAlertDays: every time zone's day boundary (offsets such as +5:30 or
+// +5:45 included) falls on a quarter hour.
 func (a *applier) noteAlert(created time.Time) {
 	if a.alertDays == nil {
 		a.alertDays = map[int64]bool{}
 	}
 	if !created.IsZero() { // an undated alert belongs to no day
-		a.alertDays[created.Unix()/3600] = true
+		a.alertDays[created.Unix()/900] = true
 	}
 }
 

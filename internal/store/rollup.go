@@ -46,7 +46,7 @@ func (s *Store) RollupDays(ctx context.Context, kind string, from, to int64) ([]
 // SaveRollup stores a rebuilt day, unless ingest changed the day again
 // since version was read (the next read rebuilds it then).
 func (s *Store) SaveRollup(ctx context.Context, kind string, day, version int64, data string) error {
-	return s.write(ctx, func(a *applier) error {
+	_, err := s.write(ctx, func(a *applier) error {
 		_, err := a.exec(`UPDATE rollup_days SET data = ?, built_version = ? WHERE kind = ? AND day = ? AND version = ?`,
 			data, version, kind, day, version)
 		if err != nil {
@@ -54,10 +54,12 @@ func (s *Store) SaveRollup(ctx context.Context, kind string, day, version int64,
 		}
 		return nil
 	})
+	return err
 }
 
 const factColumns = `case_id, source, team, analyst, rule, priority, disposition, excluded, created_at, occurred_at, ack_at,
-	contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done, reopens, escalated, sla_ack, sla_resolve, clamped`
+	contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done, reopens, escalated, sla_ack, sla_resolve, clamped,
+	source_sla`
 
 func scanFacts(sc interface{ Scan(...any) error }, f *kpi.Facts) error {
 	var prio int
@@ -65,7 +67,7 @@ func scanFacts(sc interface{ Scan(...any) error }, f *kpi.Facts) error {
 	var excl, ackImp, conImp, done, esc int
 	var cre, occ, ack, con, res, last sql.NullInt64
 	if err := sc.Scan(&f.CaseID, &f.Source, &f.Team, &f.Analyst, &f.Rule, &prio, &disp, &excl, &cre, &occ, &ack, &con, &res, &last,
-		&ackImp, &conImp, &done, &f.Reopens, &esc, &slaAck, &slaRes, &f.Clamped); err != nil {
+		&ackImp, &conImp, &done, &f.Reopens, &esc, &slaAck, &slaRes, &f.Clamped, &f.SourceSLA); err != nil {
 		return err
 	}
 	f.Priority, f.Disposition, f.Excluded = model.Priority(prio), model.Disposition(disp), excl != 0
