@@ -286,3 +286,20 @@ func ruleKey(source, rule string) string {
 	}
 	return source + "/" + rule
 }
+
+// materialise builds every sketch from its stored bins, so that reading the
+// day afterwards never writes to it.
+func (d CaseDay) materialise() {
+	for _, vals := range d {
+		for _, g := range vals {
+			for _, c := range []*Counts{g.Real, g.Tests} {
+				if c == nil {
+					continue
+				}
+				for _, a := range c.KPIs {
+					a.sketch()
+				}
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/kpi"
@@ -15,7 +16,8 @@ import (
 // Store is what the engine reads; *store.Store implements it.
 type Store interface {
 	TimeZone(ctx context.Context) (*time.Location, error)
-	RollupDays(ctx context.Context, kind string, from, to int64) ([]store.RollupDay, error)
+	RollupVersions(ctx context.Context, kind string, from, to int64) ([]store.RollupDay, error)
+	RollupDay(ctx context.Context, kind string, day int64) (store.RollupDay, error)
 	SaveRollup(ctx context.Context, kind string, day, version int64, data string) error
 	DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error
 	EachAlert(ctx context.Context, from, to time.Time, fn func(*store.AlertRow)) error
@@ -23,9 +25,26 @@ type Store interface {
 	Shifts(ctx context.Context) ([]model.Shift, error)
 }
 
-// Engine computes KPI reports from a store.
+// Engine computes KPI reports from a store. It keeps the days it has
+// decoded and reuses them while their version in the store is unchanged, so
+// a long-running server reads one row of versions per report. It is safe
+// for concurrent use.
 type Engine struct {
 	Store Store
+
+	mu     sync.Mutex
+	cases  map[int64]cachedCaseDay
+	alerts map[int64]cachedAlertDay
+}
+
+type cachedCaseDay struct {
+	version int64
+	day     CaseDay
+}
+
+type cachedAlertDay struct {
+	version int64
+	day     AlertDay
 }
 
 // Window is a span of whole days in the organisation's time zone: From is
@@ -73,7 +92,7 @@ func (e *Engine) caseDays(ctx context.Context, w Window) (map[int64]CaseDay, err
 	if _, err := e.Store.RefreshFacts(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := e.Store.RollupDays(ctx, store.RollupCases, day(w.From), day(w.To.AddDate(0, 0, -1)))
+	rows, err := e.Store.RollupVersions(ctx, store.RollupCases, day(w.From), day(w.To.AddDate(0, 0, -1)))
 	if err != nil {
 		return nil, err
 	}
@@ -81,12 +100,20 @@ func (e *Engine) caseDays(ctx context.Context, w Window) (map[int64]CaseDay, err
 	out := make(map[int64]CaseDay, len(rows))
 	for _, r := range rows {
 		if !r.Stale() {
+			if c, ok := e.cachedCases(r.Day, r.Version); ok {
+				out[r.Day] = c
+				continue
+			}
+			full, err := e.Store.RollupDay(ctx, store.RollupCases, r.Day)
+			if err != nil {
+				return nil, err
+			}
 			var stored caseDayData
-			if err := json.Unmarshal([]byte(r.Data), &stored); err != nil {
+			if err := json.Unmarshal([]byte(full.Data), &stored); err != nil {
 				return nil, fmt.Errorf("reading case rollup of %d: %w", r.Day, err)
 			}
-			if stored.Format == rollupFormat {
-				out[r.Day] = stored.Groups
+			if stored.Format == rollupFormat && !full.Stale() {
+				out[r.Day] = e.cacheCases(r.Day, full.Version, stored.Groups)
 				continue
 			}
 		}
@@ -111,9 +138,29 @@ func (e *Engine) caseDays(ctx context.Context, w Window) (map[int64]CaseDay, err
 		if err := e.Store.SaveRollup(ctx, store.RollupCases, r.Day, r.Version, string(data)); err != nil {
 			return nil, err
 		}
-		out[r.Day] = cd
+		out[r.Day] = e.cacheCases(r.Day, r.Version, cd)
 	}
 	return out, nil
+}
+
+func (e *Engine) cachedCases(d, version int64) (CaseDay, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.cases[d]
+	return c.day, ok && c.version == version
+}
+
+// cacheCases keeps a decoded day, its sketches materialised so that
+// concurrent reports only ever read it.
+func (e *Engine) cacheCases(d, version int64, cd CaseDay) CaseDay {
+	cd.materialise()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cases == nil {
+		e.cases = map[int64]cachedCaseDay{}
+	}
+	e.cases[d] = cachedCaseDay{version, cd}
+	return cd
 }
 
 // rollupFormat versions the stored day aggregates: a day stored in another

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -88,40 +89,72 @@ type alertDayData struct {
 // from the alerts table.
 func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
 	loc := w.From.Location()
-	rows, err := e.Store.RollupDays(ctx, store.RollupAlerts, day(w.From), day(w.To.AddDate(0, 0, -1)))
+	rows, err := e.Store.RollupVersions(ctx, store.RollupAlerts, day(w.From), day(w.To.AddDate(0, 0, -1)))
 	if err != nil {
 		return nil, err
 	}
 	total := AlertDay{}
 	for _, r := range rows {
-		ad := AlertDay{}
-		var stored alertDayData
-		if !r.Stale() {
-			if err := json.Unmarshal([]byte(r.Data), &stored); err != nil {
-				return nil, fmt.Errorf("reading alert rollup of %d: %w", r.Day, err)
-			}
-		}
-		if stored.Format == rollupFormat {
-			ad = stored.Rules
-		} else {
-			from := dayStart(r.Day, loc)
-			if err := e.Store.EachAlert(ctx, from, from.AddDate(0, 0, 1), ad.add); err != nil {
-				return nil, err
-			}
-			for _, ra := range ad {
-				ra.MTTD.freeze()
-			}
-			data, err := json.Marshal(alertDayData{Format: rollupFormat, Rules: ad})
-			if err != nil {
-				return nil, fmt.Errorf("encoding alert rollup of %d: %w", r.Day, err)
-			}
-			if err := e.Store.SaveRollup(ctx, store.RollupAlerts, r.Day, r.Version, string(data)); err != nil {
-				return nil, err
-			}
+		ad, err := e.alertDay(ctx, r, loc)
+		if err != nil {
+			return nil, err
 		}
 		total.merge(ad)
 	}
 	return total, nil
+}
+
+// alertDay returns one day's alert aggregates: from the engine's cache, the
+// stored row, or rebuilt from the alerts table when stale.
+func (e *Engine) alertDay(ctx context.Context, r store.RollupDay, loc *time.Location) (AlertDay, error) {
+	if !r.Stale() {
+		e.mu.Lock()
+		c, ok := e.alerts[r.Day]
+		e.mu.Unlock()
+		if ok && c.version == r.Version {
+			return c.day, nil
+		}
+		full, err := e.Store.RollupDay(ctx, store.RollupAlerts, r.Day)
+		if err != nil {
+			return nil, err
+		}
+		var stored alertDayData
+		if err := json.Unmarshal([]byte(full.Data), &stored); err != nil {
+			return nil, fmt.Errorf("reading alert rollup of %d: %w", r.Day, err)
+		}
+		if stored.Format == rollupFormat && !full.Stale() {
+			return e.cacheAlerts(r.Day, full.Version, stored.Rules), nil
+		}
+	}
+	ad := AlertDay{}
+	from := dayStart(r.Day, loc)
+	if err := e.Store.EachAlert(ctx, from, from.AddDate(0, 0, 1), ad.add); err != nil {
+		return nil, err
+	}
+	for _, ra := range ad {
+		ra.MTTD.freeze()
+	}
+	data, err := json.Marshal(alertDayData{Format: rollupFormat, Rules: ad})
+	if err != nil {
+		return nil, fmt.Errorf("encoding alert rollup of %d: %w", r.Day, err)
+	}
+	if err := e.Store.SaveRollup(ctx, store.RollupAlerts, r.Day, r.Version, string(data)); err != nil {
+		return nil, err
+	}
+	return e.cacheAlerts(r.Day, r.Version, ad), nil
+}
+
+func (e *Engine) cacheAlerts(d, version int64, ad AlertDay) AlertDay {
+	for _, ra := range ad {
+		ra.MTTD.sketch()
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.alerts == nil {
+		e.alerts = map[int64]cachedAlertDay{}
+	}
+	e.alerts[d] = cachedAlertDay{version, ad}
+	return ad
 }
 
 // RuleResult is one rule's quality over a window.

@@ -23,24 +23,40 @@ type RollupDay struct {
 // Stale reports whether the day must be rebuilt before use.
 func (d RollupDay) Stale() bool { return d.BuiltVersion != d.Version || d.Data == "" }
 
-// RollupDays returns the days of a kind between two YYYYMMDD days
-// (inclusive) that have data.
-func (s *Store) RollupDays(ctx context.Context, kind string, from, to int64) ([]RollupDay, error) {
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT day, version, built_version, data FROM rollup_days
+// RollupVersions returns the days of a kind between two YYYYMMDD days
+// (inclusive) that have data, without their data: callers that keep decoded
+// days compare versions and fetch only what changed.
+func (s *Store) RollupVersions(ctx context.Context, kind string, from, to int64) ([]RollupDay, error) {
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT day, version, built_version, data = '' FROM rollup_days
 		WHERE kind = ? AND day >= ? AND day <= ? ORDER BY day`), kind, from, to)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s rollups: %w", kind, err)
+		return nil, fmt.Errorf("reading %s rollup versions: %w", kind, err)
 	}
 	defer rows.Close()
 	var out []RollupDay
 	for rows.Next() {
 		var d RollupDay
-		if err := rows.Scan(&d.Day, &d.Version, &d.BuiltVersion, &d.Data); err != nil {
-			return nil, fmt.Errorf("reading %s rollups: %w", kind, err)
+		var empty bool
+		if err := rows.Scan(&d.Day, &d.Version, &d.BuiltVersion, &empty); err != nil {
+			return nil, fmt.Errorf("reading %s rollup versions: %w", kind, err)
+		}
+		if !empty {
+			d.Data = "…" // present, not fetched
 		}
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// RollupDay returns one day's stored aggregate.
+func (s *Store) RollupDay(ctx context.Context, kind string, day int64) (RollupDay, error) {
+	d := RollupDay{Day: day}
+	err := s.r.QueryRowContext(ctx, s.rebind(`SELECT version, built_version, data FROM rollup_days WHERE kind = ? AND day = ?`),
+		kind, day).Scan(&d.Version, &d.BuiltVersion, &d.Data)
+	if err != nil {
+		return d, fmt.Errorf("reading %s rollup of %d: %w", kind, day, err)
+	}
+	return d, nil
 }
 
 // SaveRollup stores a rebuilt day, unless ingest changed the day again
@@ -206,9 +222,10 @@ func (s *Store) Shifts(ctx context.Context) ([]model.Shift, error) {
 
 // OpenCaseEvents returns the event logs of the open cases, by case id.
 func (s *Store) OpenCaseEvents(ctx context.Context) (map[int64][]model.CaseEvent, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT e.id, e.case_id, e.at, e.actor, e.source, e.kind, e.old, e.new
-		FROM case_events e JOIN cases c ON c.id = e.case_id
-		WHERE c.stage NOT IN ('resolved', 'closed') ORDER BY e.case_id, e.at, e.id`)
+	// Driven from the open cases (a partial index) into each one's log, never
+	// through the whole event table.
+	rows, err := s.r.QueryContext(ctx, `SELECT id, case_id, at, actor, source, kind, old, new FROM case_events
+		WHERE case_id IN (SELECT id FROM cases WHERE stage NOT IN ('resolved', 'closed')) ORDER BY case_id, at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("reading open cases' events: %w", err)
 	}
