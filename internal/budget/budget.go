@@ -13,7 +13,6 @@
 package budget
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,8 +23,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/staffing"
@@ -130,27 +127,9 @@ func LoadConfig(path string) (Config, error) {
 // DecodeConfig reads the "budget" key of a YAML document; unknown keys are
 // errors.
 func DecodeConfig(r io.Reader, name string) (Config, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return Config{}, fmt.Errorf("reading %s: %w", name, err)
-	}
-	var top map[string]yaml.Node
-	if err := yaml.Unmarshal(b, &top); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", name, err)
-	}
 	var cfg Config
-	node, ok := top["budget"]
-	if !ok {
-		return cfg, nil
-	}
-	var buf bytes.Buffer
-	if err := yaml.NewEncoder(&buf).Encode(&node); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", name, err)
-	}
-	dec := yaml.NewDecoder(&buf)
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && err != io.EOF {
-		return Config{}, fmt.Errorf("%s: budget: %w", name, err)
+	if err := staffing.DecodeSection(r, name, "budget", &cfg); err != nil {
+		return Config{}, err
 	}
 	return cfg, cfg.Validate()
 }

@@ -254,30 +254,39 @@ func LoadConfig(path string) (Config, error) {
 // A file holding a budget section next to the staffing one is accepted:
 // only the "staffing" key is read when present.
 func DecodeConfig(r io.Reader, name string) (Config, error) {
+	var cfg Config
+	if err := DecodeSection(r, name, "staffing", &cfg); err != nil {
+		return Config{}, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// DecodeSection decodes the top-level key of a YAML document from r into
+// dst, rejecting unknown keys so that a misspelt setting is an error rather
+// than a silent default. A document without the key leaves dst unchanged.
+func DecodeSection(r io.Reader, name, key string, dst any) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return Config{}, fmt.Errorf("reading %s: %w", name, err)
+		return fmt.Errorf("reading %s: %w", name, err)
 	}
 	var top map[string]yaml.Node
 	if err := yaml.Unmarshal(b, &top); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	var cfg Config
-	node, ok := top["staffing"]
+	node, ok := top[key]
 	if !ok {
-		return cfg, nil
+		return nil
 	}
 	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	if err := enc.Encode(&node); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", name, err)
+	if err := yaml.NewEncoder(&buf).Encode(&node); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	dec := yaml.NewDecoder(&buf)
 	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && err != io.EOF {
-		return Config{}, fmt.Errorf("%s: staffing: %w", name, err)
+	if err := dec.Decode(dst); err != nil && err != io.EOF {
+		return fmt.Errorf("%s: %s: %w", name, key, err)
 	}
-	return cfg, cfg.Validate()
+	return nil
 }
 
 // Validate checks the ranges of the configured values.
