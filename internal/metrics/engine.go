@@ -250,13 +250,15 @@ func validGroupBy(g string) bool {
 
 func buildReport(req Request, days map[int64]CaseDay) *Report {
 	w := req.Window
-	total := CaseDay{}
-	for _, d := range days {
-		total.merge(d)
-	}
 	dim := req.GroupBy
 	if dim == "" {
 		dim = ByAll
+	}
+	// Only the asked dimension is merged: the others (hundreds of rules or
+	// analysts) would cost more than the report.
+	total := CaseDay{}
+	for _, d := range days {
+		total.merge(CaseDay{dim: d[dim]})
 	}
 	rep := &Report{Window: w.String(), From: w.From.Format("2006-01-02"), To: w.To.AddDate(0, 0, -1).Format("2006-01-02"),
 		TimeZone: w.From.Location().String(), Cohort: Cohort, GroupBy: req.GroupBy}

@@ -77,7 +77,7 @@ func series(req Request, days map[int64]CaseDay) []Period {
 		if byKey[k] == nil {
 			byKey[k] = CaseDay{}
 		}
-		byKey[k].merge(cd)
+		byKey[k].merge(CaseDay{ByAll: cd[ByAll]})
 	}
 	keys := make([]string, 0, len(byKey))
 	for k := range byKey {

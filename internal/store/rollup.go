@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/kpi"
@@ -27,7 +28,8 @@ func (d RollupDay) Stale() bool { return d.BuiltVersion != d.Version || d.Data =
 // (inclusive) that have data, without their data: callers that keep decoded
 // days compare versions and fetch only what changed.
 func (s *Store) RollupVersions(ctx context.Context, kind string, from, to int64) ([]RollupDay, error) {
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT day, version, built_version, data = '' FROM rollup_days
+	// data is not read at all: a built row (built_version set) always has it.
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT day, version, built_version FROM rollup_days
 		WHERE kind = ? AND day >= ? AND day <= ? ORDER BY day`), kind, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s rollup versions: %w", kind, err)
@@ -36,11 +38,10 @@ func (s *Store) RollupVersions(ctx context.Context, kind string, from, to int64)
 	var out []RollupDay
 	for rows.Next() {
 		var d RollupDay
-		var empty bool
-		if err := rows.Scan(&d.Day, &d.Version, &d.BuiltVersion, &empty); err != nil {
+		if err := rows.Scan(&d.Day, &d.Version, &d.BuiltVersion); err != nil {
 			return nil, fmt.Errorf("reading %s rollup versions: %w", kind, err)
 		}
-		if !empty {
+		if d.BuiltVersion >= 0 {
 			d.Data = "…" // present, not fetched
 		}
 		out = append(out, d)
@@ -149,11 +150,19 @@ func (s *Store) EachAlert(ctx context.Context, from, to time.Time, fn func(*Aler
 
 // OpenCases returns the cases not resolved or closed, oldest first.
 func (s *Store) OpenCases(ctx context.Context) ([]model.Case, error) {
+	// Sorted here: ORDER BY created_at would lead the planner to walk the
+	// whole created_at index instead of the partial index of open cases.
 	cases, err := s.queryCases(ctx, "reading open cases",
-		`SELECT `+caseColumns+` FROM cases WHERE stage NOT IN ('resolved', 'closed') ORDER BY created_at, id`)
+		`SELECT `+caseColumns+` FROM cases WHERE stage NOT IN ('resolved', 'closed')`)
 	for i := range cases {
 		cases[i].Raw = nil // the dashboard never shows it
 	}
+	sort.Slice(cases, func(i, j int) bool {
+		if !cases[i].CreatedAt.Equal(cases[j].CreatedAt) {
+			return cases[i].CreatedAt.Before(cases[j].CreatedAt)
+		}
+		return cases[i].ID < cases[j].ID
+	})
 	return cases, err
 }
 
