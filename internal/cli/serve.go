@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/watchfloor/watchfloor/internal/auth"
+	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/web"
+)
+
+func (a *app) serveCommand() *cobra.Command {
+	var listen string
+	var cfg web.Config
+	var shutdown time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web dashboard and the HTTP API",
+		Long: `Serve the wall-screen dashboard, the JSON API (described at /openapi.json),
+live updates over Server-Sent Events, Prometheus metrics at /metrics and
+health checks at /healthz and /readyz.
+
+Every page and API call needs a signed-in account or an API token; create
+the first admin with:
+
+  printf '%s\n' "$PASSWORD" | watchfloor users add admin --role admin
+
+With --demo and no accounts yet, an "admin" account with a random password
+is created and its password printed once.
+
+With PostgreSQL (--db postgres://...) several replicas can serve the same
+data; each polls for changes so live updates reach every client.`,
+		Example: `  watchfloor serve --demo
+  watchfloor serve --listen 0.0.0.0:8080 --secure-cookies --trust-proxy`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if n, err := st.CountUsers(ctx); err != nil {
+				return err
+			} else if n == 0 && a.demo {
+				pw, err := demoAdmin(ctx, st)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "demo sign-in: admin / %s (shown once; change it with `watchfloor users passwd admin`)\n", pw)
+			} else if n == 0 {
+				a.log.Warn("no accounts yet; create the first admin: printf '%s\\n' \"$PASSWORD\" | watchfloor users add admin --role admin")
+			}
+			cfg.Store, cfg.Auth, cfg.Log = st, &auth.Service{Store: st}, a.log
+			srv, err := web.New(cfg)
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("listening on %s: %w", listen, err)
+			}
+			if host, _, _ := net.SplitHostPort(ln.Addr().String()); !cfg.SecureCookies && !net.ParseIP(host).IsLoopback() {
+				a.log.Warn("serving beyond this machine without --secure-cookies: put TLS in front and set it")
+			}
+			return a.serve(ctx, srv, ln, shutdown)
+		},
+	}
+	a.addDemoFlag(cmd)
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
+	f.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
+	f.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (behind a reverse proxy)")
+	f.DurationVar(&cfg.PollInterval, "poll", 5*time.Second, "how often to look for writes by other processes (negative: never)")
+	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
+	return cmd
+}
+
+// demoAdmin creates the admin account of a fresh demo with a random
+// password, which it returns.
+func demoAdmin(ctx context.Context, st *store.Store) (string, error) {
+	b := make([]byte, 15)
+	rand.Read(b)
+	pw := base64.RawURLEncoding.EncodeToString(b)
+	svc := &auth.Service{Store: st}
+	if _, err := svc.CreateUser(ctx, "admin", auth.Admin, pw); err != nil {
+		return "", fmt.Errorf("creating the demo admin: %w", err)
+	}
+	if err := svc.Audit(ctx, store.AuditEntry{Actor: cliActor(), Role: "local", Action: "serve --demo", Target: "user:admin",
+		Remote: "local", Detail: "created the demo admin"}); err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+// serve runs srv on ln until ctx ends, then shuts down gracefully: live
+// streams are closed, in-flight requests get the timeout to finish.
+func (a *app) serve(ctx context.Context, srv *web.Server, ln net.Listener, timeout time.Duration) error {
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	hs.RegisterOnShutdown(srv.Close)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go srv.Watch(watchCtx)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	a.log.Info("serving", "url", "http://"+ln.Addr().String())
+	fmt.Fprintf(a.stdout, "watchfloor serving on http://%s\n", ln.Addr())
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down", "timeout", timeout)
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	a.log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,603 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/auth"
+	"github.com/watchfloor/watchfloor/internal/ingest"
+	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.st.Ping(ctx); err != nil {
+		s.log.Warn("readiness check failed", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
+	b, _ := assets.ReadFile("openapi.json")
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+}
+
+// meResponse describes the caller.
+type meResponse struct {
+	Name        string   `json:"name"`
+	Role        string   `json:"role"`
+	Via         string   `json:"via"`
+	Permissions []string `json:"permissions"`
+	CSRF        string   `json:"csrf_token,omitempty"`
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	p, ok := principal(r)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="watchfloor"`)
+		httpError(w, http.StatusUnauthorized, "authentication required")
+		return
+	}
+	m := meResponse{Name: p.Name, Role: string(p.Role), Via: p.Via, CSRF: p.CSRF, Permissions: []string{}}
+	for _, perm := range []auth.Permission{auth.ViewDashboard, auth.ViewRecords, auth.ViewUsers, auth.IngestData, auth.Administer} {
+		if p.Role.Can(perm) {
+			m.Permissions = append(m.Permissions, string(perm))
+		}
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// dashboard returns the live dashboard (see cachedDashboard).
+func (s *Server) dashboard(ctx context.Context) (*metrics.Dashboard, error) {
+	e, err := s.cachedDashboard(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return e.d, nil
+}
+
+// invalidate marks cached results stale after a write.
+func (s *Server) invalidate() {
+	s.dash.markStale()
+	s.perfMu.Lock()
+	s.perf = nil
+	s.perfMu.Unlock()
+}
+
+func (s *Server) fail(w http.ResponseWriter, what string, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		httpError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	s.log.Error(what, "err", err)
+	httpError(w, http.StatusInternalServerError, what+" failed")
+}
+
+func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) {
+	e, err := s.cachedDashboard(r.Context())
+	if err != nil {
+		s.fail(w, "building the dashboard", err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(e.json)
+}
+
+// SLAResponse lists open cases whose SLA clocks are at risk or overdue.
+type SLAResponse struct {
+	Now      time.Time         `json:"now"`
+	AtRisk   []metrics.SLAItem `json:"sla_at_risk"`
+	Breached []metrics.SLAItem `json:"sla_breached"`
+	// Counts are by status ("at_risk", "breached"), clock and priority.
+	Counts map[string]map[string]map[string]int `json:"counts"`
+}
+
+func slaSummary(d *metrics.Dashboard) SLAResponse {
+	out := SLAResponse{Now: d.Now, AtRisk: d.AtRisk, Breached: d.Breached, Counts: map[string]map[string]map[string]int{}}
+	for status, items := range map[string][]metrics.SLAItem{"at_risk": d.AtRisk, "breached": d.Breached} {
+		m := map[string]map[string]int{}
+		for _, it := range items {
+			if m[it.Clock] == nil {
+				m[it.Clock] = map[string]int{}
+			}
+			m[it.Clock][it.Priority]++
+		}
+		out.Counts[status] = m
+	}
+	if out.AtRisk == nil {
+		out.AtRisk = []metrics.SLAItem{}
+	}
+	if out.Breached == nil {
+		out.Breached = []metrics.SLAItem{}
+	}
+	return out
+}
+
+func (s *Server) apiSLA(w http.ResponseWriter, r *http.Request) {
+	d, err := s.dashboard(r.Context())
+	if err != nil {
+		s.fail(w, "building the dashboard", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, slaSummary(d))
+}
+
+// window reads the timeframe parameter into the window ending today.
+func (s *Server) window(ctx context.Context, q url.Values) (metrics.Window, metrics.Timeframe, error) {
+	tf := metrics.Weekly
+	if v := q.Get("timeframe"); v != "" {
+		var err error
+		if tf, err = metrics.ParseTimeframe(v); err != nil {
+			return metrics.Window{}, "", err
+		}
+	}
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return metrics.Window{}, "", err
+	}
+	return metrics.WindowEnding(s.now(), tf.Days(), loc), tf, nil
+}
+
+func boolParam(q url.Values, name string) (bool, error) {
+	v := q.Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s: want true or false", name)
+	}
+	return b, nil
+}
+
+// performance computes a report with a trend series of 8 periods.
+func (s *Server) performance(ctx context.Context, q url.Values) (*metrics.Report, error) {
+	w, tf, err := s.window(ctx, q)
+	if err != nil {
+		return nil, badRequest{err}
+	}
+	req := metrics.Request{Window: w, GroupBy: q.Get("group_by")}
+	if req.GroupBy != "" && !validGroupBy(req.GroupBy) {
+		return nil, badRequest{fmt.Errorf("group_by: want one of %s", strings.Join(metrics.GroupBys, ", "))}
+	}
+	if req.Trend, err = boolParam(q, "trend"); err != nil {
+		return nil, badRequest{err}
+	}
+	if req.IncludeTests, err = boolParam(q, "include_tests"); err != nil {
+		return nil, badRequest{err}
+	}
+	series, err := boolParam(q, "series")
+	if err != nil {
+		return nil, badRequest{err}
+	}
+	eng := &metrics.Engine{Store: s.st}
+	rep, err := eng.Performance(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if series {
+		sw := metrics.WindowEnding(w.To.AddDate(0, 0, -1), 8*tf.Days(), w.From.Location())
+		sr, err := eng.Performance(ctx, metrics.Request{Window: sw, IncludeTests: req.IncludeTests, Series: tf})
+		if err != nil {
+			return nil, err
+		}
+		rep.Series = sr.Series
+	}
+	return rep, nil
+}
+
+func validGroupBy(g string) bool {
+	for _, v := range metrics.GroupBys {
+		if v == g {
+			return true
+		}
+	}
+	return false
+}
+
+// badRequest marks an error caused by the request's parameters.
+type badRequest struct{ error }
+
+func (s *Server) answer(w http.ResponseWriter, what string, v any, err error) {
+	var br badRequest
+	switch {
+	case errors.As(err, &br):
+		httpError(w, http.StatusBadRequest, br.Error())
+	case err != nil:
+		s.fail(w, what, err)
+	default:
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.performance(r.Context(), r.URL.Query())
+	s.answer(w, "computing metrics", rep, err)
+}
+
+func (s *Server) rules(ctx context.Context, q url.Values) (*metrics.RuleReport, error) {
+	win, _, err := s.window(ctx, q)
+	if err != nil {
+		return nil, badRequest{err}
+	}
+	limit, err := intParam(q, "limit", 50, 1000)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := (&metrics.Engine{Store: s.st}).Rules(ctx, win)
+	if err != nil {
+		return nil, err
+	}
+	if len(rep.Rules) > limit {
+		rep.Rules = rep.Rules[:limit]
+	}
+	return rep, nil
+}
+
+func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.rules(r.Context(), r.URL.Query())
+	s.answer(w, "computing rule quality", rep, err)
+}
+
+func intParam(q url.Values, name string, def, max int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > max {
+		return 0, badRequest{fmt.Errorf("%s: want a whole number from 0 to %d", name, max)}
+	}
+	return n, nil
+}
+
+func timeParam(q url.Values, name string) (time.Time, error) {
+	v := q.Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return t, badRequest{fmt.Errorf("%s: want an RFC 3339 time", name)}
+	}
+	return t.UTC(), nil
+}
+
+func caseFilter(q url.Values) (store.CaseFilter, error) {
+	f := store.CaseFilter{Source: q.Get("source"), Assignee: q.Get("assignee")}
+	var err error
+	if v := q.Get("stage"); v != "" {
+		if f.Stage, err = model.ParseStage(v); err != nil {
+			return f, badRequest{fmt.Errorf("stage: %w", err)}
+		}
+	}
+	if v := q.Get("priority"); v != "" {
+		if f.Priority, err = model.ParsePriority(v); err != nil {
+			return f, badRequest{fmt.Errorf("priority: %w", err)}
+		}
+	}
+	if f.Open, err = boolParam(q, "open"); err != nil {
+		return f, badRequest{err}
+	}
+	after, err := intParam(q, "after", 0, 1<<62)
+	if err != nil {
+		return f, err
+	}
+	f.AfterID = int64(after)
+	f.Limit, err = intParam(q, "limit", 100, 1000)
+	return f, err
+}
+
+// Page is a list answer with the cursor of the next page.
+type Page[T any] struct {
+	Items []T `json:"items"`
+	// Next is the value of the after parameter that fetches the next
+	// page; 0 when this page is the last.
+	Next int64 `json:"next"`
+}
+
+func (s *Server) listCases(ctx context.Context, q url.Values) (Page[model.Case], error) {
+	f, err := caseFilter(q)
+	if err != nil {
+		return Page[model.Case]{}, err
+	}
+	cs, err := s.st.ListCases(ctx, f)
+	if err != nil {
+		return Page[model.Case]{}, err
+	}
+	p := Page[model.Case]{Items: cs}
+	if p.Items == nil {
+		p.Items = []model.Case{}
+	}
+	if f.Limit > 0 && len(cs) == f.Limit {
+		p.Next = cs[len(cs)-1].ID
+	}
+	return p, nil
+}
+
+func (s *Server) apiCases(w http.ResponseWriter, r *http.Request) {
+	p, err := s.listCases(r.Context(), r.URL.Query())
+	s.answer(w, "listing cases", p, err)
+}
+
+// CaseDetail is a case with its event log (timeline) and linked alerts.
+type CaseDetail struct {
+	Case   model.Case        `json:"case"`
+	Events []model.CaseEvent `json:"events"`
+	Alerts []model.Alert     `json:"alerts"`
+}
+
+func (s *Server) caseDetail(ctx context.Context, source, id string) (CaseDetail, error) {
+	c, err := s.st.GetCase(ctx, source, id)
+	if err != nil {
+		return CaseDetail{}, err
+	}
+	d := CaseDetail{Case: c}
+	if d.Events, err = s.st.CaseEvents(ctx, c.ID); err != nil {
+		return d, err
+	}
+	if d.Alerts, err = s.st.ListAlerts(ctx, store.AlertFilter{CaseID: c.ID, Limit: 200}); err != nil {
+		return d, err
+	}
+	for i := range d.Alerts {
+		d.Alerts[i].Raw = nil
+	}
+	if d.Events == nil {
+		d.Events = []model.CaseEvent{}
+	}
+	if d.Alerts == nil {
+		d.Alerts = []model.Alert{}
+	}
+	return d, nil
+}
+
+func (s *Server) apiCase(w http.ResponseWriter, r *http.Request) {
+	d, err := s.caseDetail(r.Context(), r.PathValue("source"), r.PathValue("id"))
+	s.answer(w, "reading the case", d, err)
+}
+
+func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.AlertFilter{Source: q.Get("source"), RuleID: q.Get("rule_id")}
+	var err error
+	if f.Since, err = timeParam(q, "since"); err != nil {
+		s.answer(w, "", nil, err)
+		return
+	}
+	if f.Until, err = timeParam(q, "until"); err != nil {
+		s.answer(w, "", nil, err)
+		return
+	}
+	if v := q.Get("min_severity"); v != "" {
+		if f.MinSeverity, err = model.ParseSeverity(v); err != nil {
+			s.answer(w, "", nil, badRequest{fmt.Errorf("min_severity: %w", err)})
+			return
+		}
+	}
+	after, err := intParam(q, "after", 0, 1<<62)
+	if err != nil {
+		s.answer(w, "", nil, err)
+		return
+	}
+	f.AfterID = int64(after)
+	if f.Limit, err = intParam(q, "limit", 100, 1000); err != nil {
+		s.answer(w, "", nil, err)
+		return
+	}
+	as, err := s.st.ListAlerts(r.Context(), f)
+	if err != nil {
+		s.fail(w, "listing alerts", err)
+		return
+	}
+	p := Page[model.Alert]{Items: as}
+	if p.Items == nil {
+		p.Items = []model.Alert{}
+	}
+	for i := range p.Items {
+		p.Items[i].Raw = nil
+	}
+	if f.Limit > 0 && len(as) == f.Limit {
+		p.Next = as[len(as)-1].ID
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request) {
+	a, err := s.st.GetAlert(r.Context(), r.PathValue("source"), r.PathValue("id"))
+	s.answer(w, "reading the alert", a, err)
+}
+
+// IngestResponse is what an ingest request stored.
+type IngestResponse struct {
+	Format    string         `json:"format"`
+	Records   int            `json:"records"`
+	Rejected  int            `json:"rejected"`
+	Inserted  map[string]int `json:"inserted"`
+	Updated   map[string]int `json:"updated"`
+	Unchanged map[string]int `json:"unchanged"`
+	Events    int            `json:"events"`
+	// Rejects lists the first 100 rejected records' locations and reasons.
+	Rejects []IngestReject `json:"rejects"`
+}
+
+// IngestReject is one rejected record.
+type IngestReject struct {
+	Loc    string `json:"loc"`
+	Reason string `json:"reason"`
+}
+
+func kindCounts(m map[store.Kind]int) map[string]int {
+	out := map[string]int{}
+	for k, v := range m {
+		out[string(k)] = v
+	}
+	return out
+}
+
+func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
+	p, _ := principal(r)
+	format := r.URL.Query().Get("format")
+	if format != "" {
+		if _, err := ingest.Lookup(format); err != nil {
+			auditDetail(r, "unknown format")
+			httpError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxIngestBytes)
+	resp := IngestResponse{Rejects: []IngestReject{}}
+	opt := ingest.Options{Format: format, OnReject: func(loc string, err error) {
+		if len(resp.Rejects) < 100 {
+			resp.Rejects = append(resp.Rejects, IngestReject{Loc: loc, Reason: err.Error()})
+		}
+	}}
+	sum, err := ingest.Run(r.Context(), s.st, body, "api:"+p.Name, opt)
+	resp.Format, resp.Records, resp.Rejected, resp.Events = sum.Format, sum.Records, sum.Rejected, sum.Events
+	resp.Inserted, resp.Updated, resp.Unchanged = kindCounts(sum.Inserted), kindCounts(sum.Updated), kindCounts(sum.Unchanged)
+	auditDetail(r, fmt.Sprintf("format=%s records=%d rejected=%d events=%d", sum.Format, sum.Records, sum.Rejected, sum.Events))
+	if sum.Records > 0 {
+		s.changed(context.WithoutCancel(r.Context()))
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", s.cfg.MaxIngestBytes))
+	case err != nil && !errors.Is(err, ingest.ErrRejects):
+		httpError(w, http.StatusBadRequest, err.Error())
+	default:
+		writeJSON(w, http.StatusOK, resp)
+	}
+}
+
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
+	us, err := s.st.ListUsers(r.Context())
+	if us == nil {
+		us = []store.User{}
+	}
+	s.answer(w, "listing users", us, err)
+}
+
+// CreateUserRequest creates an account.
+type CreateUserRequest struct {
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Password string `json:"password,omitempty"`
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		httpError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
+	var req CreateUserRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	info(r).target = "user:" + req.Name
+	role, err := auth.ParseRole(req.Role)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	u, err := s.auth.CreateUser(r.Context(), req.Name, role, req.Password)
+	switch {
+	case errors.Is(err, store.ErrExists):
+		httpError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, auth.ErrInvalidInput):
+		httpError(w, http.StatusBadRequest, err.Error())
+	case err != nil:
+		s.fail(w, "creating the user", err)
+	default:
+		auditDetail(r, "role="+u.Role)
+		writeJSON(w, http.StatusCreated, u)
+	}
+}
+
+// CreateTokenRequest issues an API token for a user.
+type CreateTokenRequest struct {
+	User string `json:"user"`
+	Name string `json:"name"`
+	// TTLHours is the token's lifetime; 0 means it does not expire.
+	TTLHours int `json:"ttl_hours,omitempty"`
+}
+
+// CreateTokenResponse carries the new token; it is shown only once.
+type CreateTokenResponse struct {
+	Token     string         `json:"token"`
+	Info      store.APIToken `json:"info"`
+	User      string         `json:"user"`
+	ExpiresAt time.Time      `json:"expires_at,omitzero"`
+}
+
+func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
+	var req CreateTokenRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	info(r).target = "user:" + req.User
+	if req.TTLHours < 0 {
+		httpError(w, http.StatusBadRequest, "ttl_hours must not be negative")
+		return
+	}
+	secret, t, err := s.auth.CreateToken(r.Context(), req.User, req.Name, time.Duration(req.TTLHours)*time.Hour)
+	if err != nil {
+		s.fail(w, "creating the token", err)
+		return
+	}
+	auditDetail(r, fmt.Sprintf("token id=%d name=%q", t.ID, t.Name))
+	writeJSON(w, http.StatusCreated, CreateTokenResponse{Token: secret, Info: t, User: req.User, ExpiresAt: t.ExpiresAt})
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	after, err := intParam(q, "after", 0, 1<<62)
+	if err != nil {
+		s.answer(w, "", nil, err)
+		return
+	}
+	limit, err := intParam(q, "limit", 100, 1000)
+	if err != nil {
+		s.answer(w, "", nil, err)
+		return
+	}
+	es, err := s.st.ListAudit(r.Context(), store.AuditFilter{Actor: q.Get("actor"), AfterID: int64(after), Limit: limit})
+	if err != nil {
+		s.fail(w, "reading the audit log", err)
+		return
+	}
+	p := Page[store.AuditEntry]{Items: es}
+	if p.Items == nil {
+		p.Items = []store.AuditEntry{}
+	}
+	if limit > 0 && len(es) == limit {
+		p.Next = es[len(es)-1].ID
+	}
+	writeJSON(w, http.StatusOK, p)
+}

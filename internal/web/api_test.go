@@ -1,0 +1,514 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/watchfloor/watchfloor/internal/auth"
+	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/store/storetest"
+)
+
+// concrete fills a route pattern's wildcards with fixture values.
+func concrete(pattern string) string {
+	p := strings.ReplaceAll(pattern, "{$}", "")
+	p = strings.ReplaceAll(p, "{source}", "test")
+	if strings.Contains(p, "/alerts/") {
+		return strings.ReplaceAll(p, "{id}", "A1")
+	}
+	return strings.ReplaceAll(p, "{id}", "C1")
+}
+
+// requestBodies are valid bodies for the write routes.
+var requestBodies = map[string]string{
+	"/api/v1/ingest": `{"record":"alert","source":"matrix","external_id":"M1","title":"t","severity":"low","created_at":"2026-11-26T11:00:00Z"}` + "\n",
+	"/api/v1/users":  `{"name":"new-user","role":"viewer","password":"another long password"}`,
+	"/api/v1/tokens": `{"user":"viewer1","name":"matrix"}`,
+}
+
+// TestRoleMatrix checks every route for every role and for anonymous
+// callers: allowed requests are served, others get 401 (API), a redirect
+// to the sign-in page (pages) or 403.
+func TestRoleMatrix(t *testing.T) {
+	f := newFixture(t)
+	roles := append([]auth.Role{""}, auth.Roles...)
+	for _, rt := range f.srv.Routes() {
+		for _, role := range roles {
+			name := rt.Method + " " + rt.Pattern + " as " + string(role)
+			if role == "" {
+				name += "anonymous"
+			}
+			t.Run(name, func(t *testing.T) {
+				path := concrete(rt.Pattern)
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				req, _ := http.NewRequestWithContext(ctx, rt.Method, f.ts.URL+path, strings.NewReader(requestBodies[rt.Pattern]))
+				if role != "" {
+					req.Header.Set("Authorization", "Bearer "+f.tokens[role])
+				}
+				if rt.Pattern == "/login" && rt.Method == "POST" {
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.Body = http.NoBody
+				}
+				resp, err := noRedirect.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				got := resp.StatusCode
+				needsAuth := rt.Perm != "" || rt.Pattern == "/api/v1/me"
+				allowed := !needsAuth || (role != "" && (rt.Perm == "" || role.Can(rt.Perm)))
+				isLogin := rt.Pattern == "/login" && rt.Method == "POST"
+				switch {
+				case isLogin:
+					// An empty sign-in fails; after five failures from one
+					// address the limiter answers instead.
+					if got != 401 && got != 429 {
+						t.Errorf("empty sign-in answered %d, want 401 or 429", got)
+					}
+				case allowed && (got == 401 || got == 403 || got >= 500):
+					t.Errorf("allowed request answered %d", got)
+				case !allowed && role == "" && rt.API && got != 401:
+					t.Errorf("anonymous API request answered %d, want 401", got)
+				case !allowed && role == "" && !rt.API && (got != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/login?next=")):
+					t.Errorf("anonymous page request answered %d %q, want a redirect to /login", got, resp.Header.Get("Location"))
+				case !allowed && role != "" && got != 403:
+					t.Errorf("forbidden request answered %d, want 403", got)
+				}
+			})
+		}
+	}
+}
+
+func getJSON(t *testing.T, f *fixture, path string, role auth.Role, v any) {
+	t.Helper()
+	resp := f.do("GET", path, role, "")
+	body := readBody(t, resp)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("GET %s: Content-Type %q", path, ct)
+	}
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+func TestDashboardAndSLA(t *testing.T) {
+	f := newFixture(t)
+	var d metrics.Dashboard
+	getJSON(t, f, "/api/v1/dashboard", auth.Viewer, &d)
+	if d.Open != 2 || len(d.Breached) != 1 || len(d.AtRisk) != 0 || len(d.UnassignedCritical) != 1 || d.Inflow.LastHour != 1 {
+		t.Fatalf("dashboard: open %d, breached %d, at risk %d, unassigned critical %d, alerts last hour %d; want 2, 1, 0, 1, 1",
+			d.Open, len(d.Breached), len(d.AtRisk), len(d.UnassignedCritical), d.Inflow.LastHour)
+	}
+	b := d.Breached[0]
+	if b.ExternalID != "C1" || b.Clock != "acknowledge" || b.Overdue != (105*time.Minute).Seconds() || b.Title != xssImg {
+		t.Fatalf("breached item %+v", b)
+	}
+	var sla SLAResponse
+	getJSON(t, f, "/api/v1/sla", auth.Viewer, &sla)
+	if sla.Counts["breached"]["acknowledge"]["P1"] != 1 || len(sla.AtRisk) != 0 {
+		t.Fatalf("sla counts %v", sla.Counts)
+	}
+}
+
+func TestCasesAlertsAndEscaping(t *testing.T) {
+	f := newFixture(t)
+	var cases Page[struct {
+		ExternalID string `json:"external_id"`
+		Stage      string `json:"stage"`
+	}]
+	getJSON(t, f, "/api/v1/cases?open=true", auth.Analyst, &cases)
+	if len(cases.Items) != 2 || cases.Items[0].ExternalID != "C2" || cases.Items[1].ExternalID != "C1" || cases.Next != 0 {
+		t.Fatalf("open cases %+v", cases)
+	}
+	getJSON(t, f, "/api/v1/cases?limit=1", auth.Analyst, &cases)
+	if len(cases.Items) != 1 || cases.Items[0].ExternalID != "C3" || cases.Next == 0 {
+		t.Fatalf("first page %+v", cases)
+	}
+	var detail CaseDetail
+	getJSON(t, f, "/api/v1/cases/test/C1", auth.Analyst, &detail)
+	if detail.Case.Title != xssImg || len(detail.Alerts) != 1 || detail.Alerts[0].Title != xssScript || len(detail.Events) == 0 {
+		t.Fatalf("case detail %+v", detail)
+	}
+	// JSON answers escape <, > and & so they cannot be sniffed as HTML.
+	raw := readBody(t, f.do("GET", "/api/v1/cases/test/C1", auth.Analyst, ""))
+	if strings.Contains(raw, "<img") || !strings.Contains(raw, `\u003cimg`) {
+		t.Fatalf("JSON not HTML-escaped: %s", raw[:200])
+	}
+	for path, want := range map[string]int{
+		"/api/v1/cases/test/nope":          404,
+		"/api/v1/alerts/test/nope":         404,
+		"/api/v1/cases?priority=P9":        400,
+		"/api/v1/alerts?since=yesterday":   400,
+		"/api/v1/metrics?timeframe=hourly": 400,
+		"/api/v1/metrics?group_by=color":   400,
+		"/api/v1/alerts?limit=5000":        400,
+	} {
+		if resp := f.do("GET", path, auth.Admin, ""); resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	var alerts Page[struct {
+		ExternalID string          `json:"external_id"`
+		Raw        json.RawMessage `json:"raw"`
+	}]
+	getJSON(t, f, "/api/v1/alerts?since="+url.QueryEscape(testNow.Add(-time.Hour).Format(time.RFC3339)), auth.Analyst, &alerts)
+	if len(alerts.Items) != 1 || alerts.Items[0].ExternalID != "A1" || alerts.Items[0].Raw != nil {
+		t.Fatalf("alerts in the last hour %+v", alerts)
+	}
+
+	// The rendered case page escapes every planted payload.
+	page := readBody(t, f.do("GET", "/cases/test/C1", auth.Analyst, ""))
+	for _, bad := range []string{xssImg, xssScript, "<script>window", `href="javascript:`} {
+		if strings.Contains(page, bad) {
+			t.Errorf("case page contains %q unescaped", bad)
+		}
+	}
+	if !strings.Contains(page, "&lt;img src=x onerror=&#34;window.__xss=1&#34;&gt;") {
+		t.Error("case page lacks the escaped title")
+	}
+}
+
+func TestMetricsAndRules(t *testing.T) {
+	f := newFixture(t)
+	var rep metrics.Report
+	getJSON(t, f, "/api/v1/metrics?timeframe=weekly&series=true&group_by=priority", auth.Viewer, &rep)
+	// The series covers 8 weeks but only weeks with cases have a row: all
+	// three fixture cases were created in ISO week 48.
+	if rep.GroupBy != "priority" || len(rep.Series) != 1 || rep.Series[0].Period != "2026-W48" || rep.Series[0].Result.Cases != 3 ||
+		rep.From != "2026-11-20" || rep.To != "2026-11-26" {
+		t.Fatalf("report: group %q, series %+v, %s…%s", rep.GroupBy, rep.Series, rep.From, rep.To)
+	}
+	var rules metrics.RuleReport
+	getJSON(t, f, "/api/v1/rules?timeframe=weekly", auth.Viewer, &rules)
+	if rules.Alerts != 2 || len(rules.Rules) != 2 || rules.ConversionRate != 0.5 {
+		t.Fatalf("rules: %d alerts, %d rules, conversion %v", rules.Alerts, len(rules.Rules), rules.ConversionRate)
+	}
+	page := readBody(t, f.do("GET", "/performance", auth.Viewer, ""))
+	if strings.Count(page, "<svg") != 3 {
+		t.Errorf("performance page has %d charts, want 3", strings.Count(page, "<svg"))
+	}
+}
+
+func TestIngestAuditAndLiveUpdate(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", f.ts.URL+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+f.tokens[auth.Viewer])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("events Content-Type %q", ct)
+	}
+	events := make(chan [2]string, 8)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		var name string
+		for sc.Scan() {
+			line := sc.Text()
+			if v, ok := strings.CutPrefix(line, "event: "); ok {
+				name = v
+			}
+			if v, ok := strings.CutPrefix(line, "data: "); ok {
+				events <- [2]string{name, v}
+			}
+		}
+		close(events)
+	}()
+	next := func() (string, LiveSummary) {
+		e, ok := <-events
+		if !ok {
+			t.Fatal("event stream ended")
+		}
+		var s LiveSummary
+		if err := json.Unmarshal([]byte(e[1]), &s); err != nil {
+			t.Fatal(err)
+		}
+		return e[0], s
+	}
+	if name, s := next(); name != "hello" || s.Open != 2 || s.AlertsLastHour != 1 {
+		t.Fatalf("first event %s %+v", name, s)
+	}
+
+	body := `{"record":"alert","source":"siem","external_id":"N1","title":"New","severity":"high","created_at":"2026-11-26T11:55:00Z"}
+{"record":"alert","source":"siem","title":"no id"}
+{"record":"case","source":"siem","external_id":"N2","title":"New case","priority":"P1","status":"new","created_at":"2026-11-26T11:56:00Z","updated_at":"2026-11-26T11:56:00Z"}
+`
+	resp2 := f.do("POST", "/api/v1/ingest?format=native", auth.Ingest, body, "Content-Type", "application/x-ndjson")
+	var res IngestResponse
+	if err := json.Unmarshal([]byte(readBody(t, resp2)), &res); err != nil || resp2.StatusCode != 200 {
+		t.Fatalf("ingest: %d %v", resp2.StatusCode, err)
+	}
+	if res.Records != 3 || res.Rejected != 1 || res.Inserted["alert"] != 1 || res.Inserted["case"] != 1 || len(res.Rejects) != 1 || res.Rejects[0].Loc != "api:ingest1:2" || res.Events != 3 {
+		t.Fatalf("ingest result %+v", res)
+	}
+	if name, s := next(); name != "update" || s.Open != 3 || s.AlertsLastHour != 2 || s.UnassignedCritical != 2 {
+		t.Fatalf("update event %s %+v", name, s)
+	}
+
+	if resp := f.do("POST", "/api/v1/ingest?format=nope", auth.Ingest, body); resp.StatusCode != 400 {
+		t.Errorf("unknown format: %d", resp.StatusCode)
+	}
+	var audit Page[store.AuditEntry]
+	getJSON(t, f, "/api/v1/audit", auth.Admin, &audit)
+	if len(audit.Items) != 2 {
+		t.Fatalf("audit entries %+v", audit.Items)
+	}
+	e := audit.Items[1]
+	if e.Actor != "ingest1" || e.Role != "ingest" || e.Action != "POST /api/v1/ingest" || e.Target != "/api/v1/ingest?format=native" ||
+		e.Remote != "127.0.0.1" || e.Status != 200 || e.Detail != "format=native records=3 rejected=1 events=3" || !e.At.Equal(testNow) {
+		t.Fatalf("audit entry %+v", e)
+	}
+	if audit.Items[0].Status != 400 || audit.Items[0].Detail != "unknown format" {
+		t.Fatalf("audit of the failed ingest %+v", audit.Items[0])
+	}
+}
+
+func TestSessionCSRFAndLogin(t *testing.T) {
+	f := newFixture(t)
+	login := func(name, pw string, hdr ...string) *http.Response {
+		form := url.Values{"name": {name}, "password": {pw}, "next": {"/rules"}}
+		return f.do("POST", "/login", "", form.Encode(), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, hdr...)...)
+	}
+	resp := login("admin1", testPassword)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/rules" {
+		t.Fatalf("sign-in: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var cookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie {
+			cookie = c
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("session cookie %+v", cookie)
+	}
+	withCookie := func(method, path, body string, hdr ...string) *http.Response {
+		req, _ := http.NewRequest(method, f.ts.URL+path, strings.NewReader(body))
+		req.AddCookie(cookie)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		r, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	var me meResponse
+	if err := json.Unmarshal([]byte(readBody(t, withCookie("GET", "/api/v1/me", ""))), &me); err != nil || me.Name != "admin1" || me.CSRF == "" || me.Via != "session" {
+		t.Fatalf("me %+v %v", me, err)
+	}
+	user := `{"name":"carol","role":"analyst","password":"a long enough password"}`
+	if r := withCookie("POST", "/api/v1/users", user); r.StatusCode != 403 {
+		t.Errorf("cookie write without CSRF token: %d", r.StatusCode)
+	}
+	if r := withCookie("POST", "/api/v1/users", user, "X-CSRF-Token", "wrong"); r.StatusCode != 403 {
+		t.Errorf("cookie write with a wrong CSRF token: %d", r.StatusCode)
+	}
+	if r := withCookie("POST", "/api/v1/users", user, "X-CSRF-Token", me.CSRF, "Sec-Fetch-Site", "cross-site"); r.StatusCode != 403 {
+		t.Errorf("cross-site write: %d", r.StatusCode)
+	}
+	if r := withCookie("POST", "/api/v1/users", user, "X-CSRF-Token", me.CSRF); r.StatusCode != 201 {
+		t.Errorf("cookie write with the CSRF token: %d", r.StatusCode)
+	}
+	if r := withCookie("POST", "/api/v1/users", user, "X-CSRF-Token", me.CSRF); r.StatusCode != 409 {
+		t.Errorf("duplicate user: %d", r.StatusCode)
+	}
+	if r := withCookie("POST", "/api/v1/users", `{"name":"dave","role":"root","password":"a long enough password"}`, "X-CSRF-Token", me.CSRF); r.StatusCode != 400 {
+		t.Errorf("unknown role: %d", r.StatusCode)
+	}
+	if r := withCookie("POST", "/logout", "csrf="+url.QueryEscape(me.CSRF), "Content-Type", "application/x-www-form-urlencoded"); r.StatusCode != 303 {
+		t.Errorf("sign-out: %d", r.StatusCode)
+	}
+	if r := withCookie("GET", "/api/v1/me", ""); r.StatusCode != 401 {
+		t.Errorf("after sign-out: %d", r.StatusCode)
+	}
+	if page := readBody(t, f.do("GET", "/audit", auth.Admin, "")); !strings.Contains(page, "<td>POST /api/v1/users</td><td>user:carol</td><td>127.0.0.1</td><td>201</td><td>role=analyst</td>") {
+		t.Errorf("audit page lacks the user creation:\n%s", page)
+	}
+
+	if r := login("ingest1", ""); r.StatusCode != 401 {
+		t.Errorf("token-only account signed in: %d", r.StatusCode)
+	}
+	if r := login("analyst1", testPassword, "Sec-Fetch-Site", "cross-site"); r.StatusCode != 403 {
+		t.Errorf("cross-site sign-in: %d", r.StatusCode)
+	}
+	// The token-only sign-in above was this address's first failure; four
+	// more make five, which locks the address.
+	for range 4 {
+		if r := login("viewer1", "wrong password!!"); r.StatusCode != 401 {
+			t.Fatalf("wrong password: %d", r.StatusCode)
+		}
+	}
+	if r := login("viewer1", testPassword); r.StatusCode != 429 {
+		t.Errorf("after 5 failures: %d, want 429", r.StatusCode)
+	}
+	var audit Page[store.AuditEntry]
+	getJSON(t, f, "/api/v1/audit?actor=admin1", auth.Admin, &audit)
+	var actions []string
+	for _, e := range audit.Items {
+		actions = append(actions, e.Action+" "+http.StatusText(e.Status))
+	}
+	want := "POST /logout See Other,POST /api/v1/users Bad Request,POST /api/v1/users Conflict,POST /api/v1/users Created," +
+		"POST /api/v1/users Forbidden,POST /api/v1/users Forbidden,POST /login See Other"
+	if got := strings.Join(actions, ","); got != want {
+		t.Errorf("audit of admin1:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestSecurityHeadersAndHealth(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/healthz", "/login", "/static/app.css"} {
+		resp := f.do("GET", path, "", "")
+		resp.Body.Close()
+		h := resp.Header
+		if resp.StatusCode != 200 || !strings.Contains(h.Get("Content-Security-Policy"), "script-src 'self';") ||
+			!strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") || h.Get("X-Content-Type-Options") != "nosniff" ||
+			h.Get("Referrer-Policy") != "no-referrer" || h.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("GET %s: %d, headers %v", path, resp.StatusCode, h)
+		}
+	}
+	if body := readBody(t, f.do("GET", "/readyz", "", "")); body != `{"status":"ready"}`+"\n" {
+		t.Errorf("readyz %q", body)
+	}
+	if resp := f.do("GET", "/login?next=//evil.example", "", ""); !strings.Contains(readBody(t, resp), `name="next" value="/"`) {
+		t.Error("an off-site next survived")
+	}
+}
+
+func TestPrometheus(t *testing.T) {
+	f := newFixture(t)
+	f.do("GET", "/api/v1/dashboard", auth.Viewer, "").Body.Close()
+	body := readBody(t, f.do("GET", "/metrics", auth.Viewer, ""))
+	for _, want := range []string{
+		`watchfloor_open_cases{priority="P1",stage="new"} 1`,
+		`watchfloor_open_cases{priority="P2",stage="investigating"} 1`,
+		`watchfloor_sla_breached_cases{clock="acknowledge",priority="P1"} 1`,
+		`watchfloor_sla_breached_cases{clock="resolve",priority="P1"} 0`,
+		`watchfloor_unassigned_cases{priority="P1"} 1`,
+		"watchfloor_alerts_last_hour 1\n",
+		`watchfloor_http_requests_total{method="GET",route="GET /api/v1/dashboard",code="200"} 1`,
+		"# TYPE watchfloor_mtta_seconds gauge",
+		"# TYPE process_start_time_seconds gauge",
+		"go_goroutines ",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+// TestReplicasShareLiveUpdates runs two servers on one PostgreSQL
+// database: an ingest through one reaches a live stream on the other.
+func TestReplicasShareLiveUpdates(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var servers [2]*httptest.Server
+	var tokens [2]string
+	for i := range servers {
+		st := storetest.Open(t, dsn)
+		as := &auth.Service{Store: st, BcryptCost: bcrypt.MinCost}
+		if i == 0 {
+			if _, err := as.CreateUser(ctx, "admin1", auth.Admin, testPassword); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tok, _, err := as.CreateToken(ctx, "admin1", "replica", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := New(Config{Store: st, Auth: as, PollInterval: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Watch(ctx)
+		servers[i], tokens[i] = httptest.NewServer(srv.Handler()), tok
+		t.Cleanup(func() { srv.Close(); servers[i].Close() })
+	}
+	req, _ := http.NewRequestWithContext(ctx, "GET", servers[1].URL+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+tokens[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	nextData := func(event string) LiveSummary {
+		var name string
+		for sc.Scan() {
+			line := sc.Text()
+			if v, ok := strings.CutPrefix(line, "event: "); ok {
+				name = v
+			}
+			if v, ok := strings.CutPrefix(line, "data: "); ok && name == event {
+				var s LiveSummary
+				if err := json.Unmarshal([]byte(v), &s); err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+		}
+		t.Fatalf("stream ended before a %s event: %v", event, sc.Err())
+		return LiveSummary{}
+	}
+	if s := nextData("hello"); s.Open != 0 {
+		t.Fatalf("hello %+v", s)
+	}
+	body := fmt.Sprintf(`{"record":"case","source":"siem","external_id":"R1","title":"Replicated","priority":"P2","status":"new","created_at":%q,"updated_at":%q}`+"\n",
+		time.Now().UTC().Add(-time.Minute).Format(time.RFC3339), time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
+	ireq, _ := http.NewRequest("POST", servers[0].URL+"/api/v1/ingest?format=native", strings.NewReader(body))
+	ireq.Header.Set("Authorization", "Bearer "+tokens[0])
+	iresp, err := http.DefaultClient.Do(ireq)
+	if err != nil || iresp.StatusCode != 200 {
+		t.Fatalf("ingest on replica 0: %v %v", iresp, err)
+	}
+	iresp.Body.Close()
+	if s := nextData("update"); s.Open != 1 {
+		t.Fatalf("update on replica 1 %+v", s)
+	}
+}
+
+// TestMCPMount checks that an MCP handler given in Config is served at
+// /mcp behind authentication, for analysts and above.
+func TestMCPMount(t *testing.T) {
+	f := newFixture(t)
+	mcp := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := principal(r)
+		fmt.Fprintf(w, "mcp for %s", p.Name)
+	})
+	srv, err := New(Config{Store: f.st, Auth: f.srv.auth, MCP: mcp, PollInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	f.ts = ts
+	for role, want := range map[auth.Role]int{"": 401, auth.Viewer: 403, auth.Ingest: 403, auth.Analyst: 200, auth.Admin: 200} {
+		resp := f.do("POST", "/mcp", role, `{}`, "Content-Type", "application/json")
+		body := readBody(t, resp)
+		if resp.StatusCode != want || (want == 200 && body != "mcp for "+string(role)+"1") {
+			t.Errorf("%q: %d %q, want %d", role, resp.StatusCode, body, want)
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/watchfloor/watchfloor/internal/auth"
+)
+
+// TestOpenAPIMatchesRoutes walks the router's API routes and the
+// document's operations and checks that they are the same set, with the
+// same required permission, and that every path parameter is declared.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	f := newFixture(t)
+	var doc struct {
+		OpenAPI string `json:"openapi"`
+		Paths   map[string]map[string]struct {
+			Permission string `json:"x-required-permission"`
+			Parameters []struct {
+				Name string `json:"name"`
+				In   string `json:"in"`
+			} `json:"parameters"`
+			Responses map[string]any `json:"responses"`
+		} `json:"paths"`
+	}
+	getJSON(t, f, "/openapi.json", "", &doc)
+	if doc.OpenAPI != "3.1.0" {
+		t.Fatalf("openapi version %q", doc.OpenAPI)
+	}
+	documented := map[string]string{}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			key := strings.ToUpper(method) + " " + path
+			documented[key] = op.Permission
+			if len(op.Responses) == 0 {
+				t.Errorf("%s has no responses", key)
+			}
+			for _, w := range regexp.MustCompile(`\{(\w+)\}`).FindAllStringSubmatch(path, -1) {
+				found := false
+				for _, p := range op.Parameters {
+					found = found || (p.In == "path" && p.Name == w[1])
+				}
+				if !found {
+					t.Errorf("%s does not declare path parameter %s", key, w[1])
+				}
+			}
+		}
+	}
+	routed := map[string]auth.Permission{}
+	for _, rt := range f.srv.Routes() {
+		if rt.API {
+			routed[rt.Method+" "+rt.Pattern] = rt.Perm
+		}
+	}
+	var missing, extra []string
+	for k, perm := range routed {
+		docPerm, ok := documented[k]
+		if !ok {
+			missing = append(missing, k)
+			continue
+		}
+		if docPerm != string(perm) {
+			t.Errorf("%s: document requires %q, router %q", k, docPerm, perm)
+		}
+	}
+	for k := range documented {
+		if _, ok := routed[k]; !ok {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	if len(missing) > 0 || len(extra) > 0 {
+		t.Errorf("routes not documented: %v\ndocumented paths without a route: %v", missing, extra)
+	}
+	if len(routed) != 19 {
+		t.Errorf("%d API routes, want 19", len(routed))
+	}
+}
+
+func TestCharts(t *testing.T) {
+	c := Chart{Title: `MTTR <script>x</script>`, Unit: "h", Labels: []string{"W1", "W2", "W3", "W4"},
+		Series: []ChartSeries{{Name: `a"b`, Values: []float64{1, math.NaN(), 3, 4}}}}
+	svg := string(LineChart(c))
+	if strings.Contains(svg, "<script>") || !strings.Contains(svg, "MTTR &lt;script&gt;") || !strings.Contains(svg, `a&#34;b`) {
+		t.Errorf("chart text not escaped: %s", svg)
+	}
+	// The NaN breaks the line into two runs; the axis tops out at 4.
+	if got := regexp.MustCompile(`d="([^"]*)"`).FindStringSubmatch(svg)[1]; strings.Count(got, "M") != 2 || strings.Count(got, "L") != 1 {
+		t.Errorf("path %q, want two runs", got)
+	}
+	if !strings.Contains(svg, `>4h</text>`) || strings.Count(svg, "<circle") != 3 || strings.Contains(svg, "style=") {
+		t.Errorf("axis, points or inline style wrong: %s", svg)
+	}
+	bars := string(BarChart(Chart{Title: "n", Labels: []string{"a", "b"}, Series: []ChartSeries{{Name: "n", Values: []float64{2, 0}}}}))
+	if strings.Count(bars, "<rect") != 2 { // one bar and one legend swatch
+		t.Errorf("bar chart: %s", bars)
+	}
+	if !strings.HasPrefix(bars, `<svg xmlns="http://www.w3.org/2000/svg"`) || !strings.HasSuffix(bars, "</svg>") {
+		t.Error("not a standalone SVG document")
+	}
+}
