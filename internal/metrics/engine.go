@@ -17,8 +17,8 @@ import (
 type Store interface {
 	TimeZone(ctx context.Context) (*time.Location, error)
 	RollupVersions(ctx context.Context, kind string, from, to int64) ([]store.RollupDay, error)
-	RollupDay(ctx context.Context, kind string, day int64) (store.RollupDay, error)
-	SaveRollup(ctx context.Context, kind string, day, version int64, data string) error
+	RollupPart(ctx context.Context, kind string, day int64, part string) (version int64, data string, ok bool, err error)
+	SaveRollupParts(ctx context.Context, kind string, day, version int64, parts map[string]string) error
 	DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error
 	EachAlert(ctx context.Context, from, to time.Time, fn func(*store.AlertRow)) error
 	RefreshFacts(ctx context.Context) (int, error)
@@ -33,13 +33,18 @@ type Engine struct {
 	Store Store
 
 	mu     sync.Mutex
-	cases  map[int64]cachedCaseDay
+	cases  map[partKey]cachedPart
 	alerts map[int64]cachedAlertDay
 }
 
-type cachedCaseDay struct {
+type partKey struct {
+	day int64
+	dim string
+}
+
+type cachedPart struct {
 	version int64
-	day     CaseDay
+	groups  map[string]*Group
 }
 
 type cachedAlertDay struct {
@@ -84,9 +89,10 @@ func WindowEnding(t time.Time, n int, loc *time.Location) Window {
 	return Window{From: to.AddDate(0, 0, -n), To: to}
 }
 
-// caseDays returns the window's case aggregates by day, rebuilding stale
-// days from the case facts.
-func (e *Engine) caseDays(ctx context.Context, w Window) (map[int64]CaseDay, error) {
+// caseDays returns the window's case aggregates by day for the given
+// dimensions: from the engine's cache while a day's version is unchanged,
+// else from the stored part, else rebuilt from the case facts (and stored).
+func (e *Engine) caseDays(ctx context.Context, w Window, dims ...string) (map[int64]CaseDay, error) {
 	// Facts of cases whose logs changed (say, an ingest that was killed
 	// before its end) are computed first, so no report is stale.
 	if _, err := e.Store.RefreshFacts(ctx); err != nil {
@@ -99,78 +105,109 @@ func (e *Engine) caseDays(ctx context.Context, w Window) (map[int64]CaseDay, err
 	var shifts []model.Shift
 	out := make(map[int64]CaseDay, len(rows))
 	for _, r := range rows {
-		if !r.Stale() {
-			if c, ok := e.cachedCases(r.Day, r.Version); ok {
-				out[r.Day] = c
-				continue
-			}
-			full, err := e.Store.RollupDay(ctx, store.RollupCases, r.Day)
-			if err != nil {
-				return nil, err
-			}
-			var stored caseDayData
-			if err := json.Unmarshal([]byte(full.Data), &stored); err != nil {
-				return nil, fmt.Errorf("reading case rollup of %d: %w", r.Day, err)
-			}
-			if stored.Format == rollupFormat && !full.Stale() {
-				out[r.Day] = e.cacheCases(r.Day, full.Version, stored.Groups)
-				continue
-			}
-		}
-		cd := CaseDay{}
-		if shifts == nil {
-			if shifts, err = e.Store.Shifts(ctx); err != nil {
-				return nil, err
-			}
-		}
-		loc := w.From.Location()
-		err := e.Store.DayFacts(ctx, r.Day, func(f *kpi.Facts) {
-			cd.add(f, shiftAt(shifts, loc, f.Created))
-		})
+		cd, ok, err := e.storedCaseDay(ctx, r, dims)
 		if err != nil {
 			return nil, err
 		}
-		cd.freeze()
-		data, err := json.Marshal(caseDayData{Format: rollupFormat, Groups: cd})
-		if err != nil {
-			return nil, fmt.Errorf("encoding case rollup of %d: %w", r.Day, err)
+		if !ok {
+			if shifts == nil {
+				if shifts, err = e.Store.Shifts(ctx); err != nil {
+					return nil, err
+				}
+			}
+			if cd, err = e.buildCaseDay(ctx, r, shifts, w.From.Location()); err != nil {
+				return nil, err
+			}
 		}
-		if err := e.Store.SaveRollup(ctx, store.RollupCases, r.Day, r.Version, string(data)); err != nil {
-			return nil, err
-		}
-		out[r.Day] = e.cacheCases(r.Day, r.Version, cd)
+		out[r.Day] = cd
 	}
 	return out, nil
 }
 
-func (e *Engine) cachedCases(d, version int64) (CaseDay, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	c, ok := e.cases[d]
-	return c.day, ok && c.version == version
+// storedCaseDay assembles a day's dimensions from the cache and the stored
+// parts; ok is false when any is missing or out of date.
+func (e *Engine) storedCaseDay(ctx context.Context, r store.RollupDay, dims []string) (CaseDay, bool, error) {
+	if r.Stale() {
+		return nil, false, nil
+	}
+	cd := CaseDay{}
+	for _, dim := range dims {
+		if g, ok := e.cachedPart(r.Day, dim, r.Version); ok {
+			cd[dim] = g
+			continue
+		}
+		version, data, ok, err := e.Store.RollupPart(ctx, store.RollupCases, r.Day, dim)
+		if err != nil || !ok || version != r.Version {
+			return nil, false, err
+		}
+		var part casePart
+		if err := json.Unmarshal([]byte(data), &part); err != nil {
+			return nil, false, fmt.Errorf("reading case rollup %s of %d: %w", dim, r.Day, err)
+		}
+		if part.Format != rollupFormat {
+			return nil, false, nil
+		}
+		cd[dim] = e.cachePart(r.Day, dim, version, part.Groups)
+	}
+	return cd, true, nil
 }
 
-// cacheCases keeps a decoded day, its sketches materialised so that
+// buildCaseDay aggregates a day's case facts, stores it part by part, and
+// caches every part.
+func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, shifts []model.Shift, loc *time.Location) (CaseDay, error) {
+	cd := CaseDay{}
+	err := e.Store.DayFacts(ctx, r.Day, func(f *kpi.Facts) {
+		cd.add(f, shiftAt(shifts, loc, f.Created))
+	})
+	if err != nil {
+		return nil, err
+	}
+	cd.freeze()
+	parts := make(map[string]string, len(cd))
+	for dim, groups := range cd {
+		data, err := json.Marshal(casePart{Format: rollupFormat, Groups: groups})
+		if err != nil {
+			return nil, fmt.Errorf("encoding case rollup %s of %d: %w", dim, r.Day, err)
+		}
+		parts[dim] = string(data)
+	}
+	if err := e.Store.SaveRollupParts(ctx, store.RollupCases, r.Day, r.Version, parts); err != nil {
+		return nil, err
+	}
+	for dim, groups := range cd {
+		cd[dim] = e.cachePart(r.Day, dim, r.Version, groups)
+	}
+	return cd, nil
+}
+
+func (e *Engine) cachedPart(d int64, dim string, version int64) (map[string]*Group, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.cases[partKey{d, dim}]
+	return c.groups, ok && c.version == version
+}
+
+// cachePart keeps a decoded part, its sketches materialised so that
 // concurrent reports only ever read it.
-func (e *Engine) cacheCases(d, version int64, cd CaseDay) CaseDay {
-	cd.materialise()
+func (e *Engine) cachePart(d int64, dim string, version int64, groups map[string]*Group) map[string]*Group {
+	CaseDay{dim: groups}.materialise()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.cases == nil {
-		e.cases = map[int64]cachedCaseDay{}
+		e.cases = map[partKey]cachedPart{}
 	}
-	e.cases[d] = cachedCaseDay{version, cd}
-	return cd
+	e.cases[partKey{d, dim}] = cachedPart{version, groups}
+	return groups
 }
 
 // rollupFormat versions the stored day aggregates: a day stored in another
 // format is rebuilt, so a new dimension or KPI never reads old rows as empty.
-const rollupFormat = 4
+const rollupFormat = 5
 
-// caseDayData is a stored day of case aggregates.
-type caseDayData struct {
-	Format int     `json:"format"`
-	Groups CaseDay `json:"groups"`
+// casePart is one stored dimension of a day of case aggregates.
+type casePart struct {
+	Format int               `json:"format"`
+	Groups map[string]*Group `json:"groups"`
 }
 
 // shiftAt names the first shift on duty at t, or "".
@@ -219,7 +256,11 @@ func (e *Engine) Performance(ctx context.Context, req Request) (*Report, error) 
 	if req.GroupBy != "" && !validGroupBy(req.GroupBy) {
 		return nil, fmt.Errorf("unknown group %q (want one of %v)", req.GroupBy, GroupBys)
 	}
-	days, err := e.caseDays(ctx, req.Window)
+	dims := []string{ByAll}
+	if req.GroupBy != "" {
+		dims = append(dims, req.GroupBy)
+	}
+	days, err := e.caseDays(ctx, req.Window, dims...)
 	if err != nil {
 		return nil, err
 	}

@@ -114,16 +114,18 @@ func (e *Engine) alertDay(ctx context.Context, r store.RollupDay, loc *time.Loca
 		if ok && c.version == r.Version {
 			return c.day, nil
 		}
-		full, err := e.Store.RollupDay(ctx, store.RollupAlerts, r.Day)
+		version, data, ok, err := e.Store.RollupPart(ctx, store.RollupAlerts, r.Day, "rules")
 		if err != nil {
 			return nil, err
 		}
-		var stored alertDayData
-		if err := json.Unmarshal([]byte(full.Data), &stored); err != nil {
-			return nil, fmt.Errorf("reading alert rollup of %d: %w", r.Day, err)
-		}
-		if stored.Format == rollupFormat && !full.Stale() {
-			return e.cacheAlerts(r.Day, full.Version, stored.Rules), nil
+		if ok && version == r.Version {
+			var stored alertDayData
+			if err := json.Unmarshal([]byte(data), &stored); err != nil {
+				return nil, fmt.Errorf("reading alert rollup of %d: %w", r.Day, err)
+			}
+			if stored.Format == rollupFormat {
+				return e.cacheAlerts(r.Day, version, stored.Rules), nil
+			}
 		}
 	}
 	ad := AlertDay{}
@@ -138,7 +140,7 @@ func (e *Engine) alertDay(ctx context.Context, r store.RollupDay, loc *time.Loca
 	if err != nil {
 		return nil, fmt.Errorf("encoding alert rollup of %d: %w", r.Day, err)
 	}
-	if err := e.Store.SaveRollup(ctx, store.RollupAlerts, r.Day, r.Version, string(data)); err != nil {
+	if err := e.Store.SaveRollupParts(ctx, store.RollupAlerts, r.Day, r.Version, map[string]string{"rules": string(data)}); err != nil {
 		return nil, err
 	}
 	return e.cacheAlerts(r.Day, r.Version, ad), nil
@@ -204,7 +206,7 @@ func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	days, err := e.caseDays(ctx, w)
+	days, err := e.caseDays(ctx, w, ByRule)
 	if err != nil {
 		return nil, err
 	}

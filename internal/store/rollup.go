@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -49,24 +50,45 @@ func (s *Store) RollupVersions(ctx context.Context, kind string, from, to int64)
 	return out, rows.Err()
 }
 
-// RollupDay returns one day's stored aggregate.
-func (s *Store) RollupDay(ctx context.Context, kind string, day int64) (RollupDay, error) {
-	d := RollupDay{Day: day}
-	err := s.r.QueryRowContext(ctx, s.rebind(`SELECT version, built_version, data FROM rollup_days WHERE kind = ? AND day = ?`),
-		kind, day).Scan(&d.Version, &d.BuiltVersion, &d.Data)
-	if err != nil {
-		return d, fmt.Errorf("reading %s rollup of %d: %w", kind, day, err)
+// RollupPart returns one part of a built day and the day version it was
+// built from; ok is false when the part is not stored.
+func (s *Store) RollupPart(ctx context.Context, kind string, day int64, part string) (version int64, data string, ok bool, err error) {
+	err = s.r.QueryRowContext(ctx, s.rebind(`SELECT version, data FROM rollup_parts WHERE kind = ? AND day = ? AND part = ?`),
+		kind, day, part).Scan(&version, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", false, nil
 	}
-	return d, nil
+	if err != nil {
+		return 0, "", false, fmt.Errorf("reading %s rollup %s of %d: %w", kind, part, day, err)
+	}
+	return version, data, true, nil
 }
 
-// SaveRollup stores a rebuilt day, unless ingest changed the day again
-// since version was read (the next read rebuilds it then).
-func (s *Store) SaveRollup(ctx context.Context, kind string, day, version int64, data string) error {
+// SaveRollupParts stores a rebuilt day in parts, unless ingest changed the
+// day again since version was read (the next read rebuilds it then).
+func (s *Store) SaveRollupParts(ctx context.Context, kind string, day, version int64, parts map[string]string) error {
 	_, err := s.write(ctx, func(a *applier) error {
-		_, err := a.exec(`UPDATE rollup_days SET data = ?, built_version = ? WHERE kind = ? AND day = ? AND version = ?`,
-			data, version, kind, day, version)
-		if err != nil {
+		var current int64
+		if err := a.queryRow(`SELECT version FROM rollup_days WHERE kind = ? AND day = ?`, kind, day).Scan(&current); err != nil {
+			return fmt.Errorf("saving %s rollup of %d: %w", kind, day, err)
+		}
+		if current != version {
+			return nil
+		}
+		names := make([]string, 0, len(parts))
+		for p := range parts {
+			names = append(names, p)
+		}
+		sort.Strings(names)
+		for _, p := range names {
+			if _, err := a.exec(`INSERT INTO rollup_parts (kind, day, part, version, data) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (kind, day, part) DO UPDATE SET version = excluded.version, data = excluded.data`,
+				kind, day, p, version, parts[p]); err != nil {
+				return fmt.Errorf("saving %s rollup %s of %d: %w", kind, p, day, err)
+			}
+		}
+		if _, err := a.exec(`UPDATE rollup_days SET built_version = ?, data = 'parts' WHERE kind = ? AND day = ?`,
+			version, kind, day); err != nil {
 			return fmt.Errorf("saving %s rollup of %d: %w", kind, day, err)
 		}
 		return nil
