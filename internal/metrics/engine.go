@@ -163,7 +163,7 @@ func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, shifts []m
 		return nil, err
 	}
 	cd.freeze()
-	parts := make(map[string]string, len(cd))
+	parts := make(map[string]string, len(cd)+1)
 	for dim, groups := range cd {
 		data, err := json.Marshal(casePart{Format: rollupFormat, Groups: groups})
 		if err != nil {
@@ -171,6 +171,11 @@ func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, shifts []m
 		}
 		parts[dim] = string(data)
 	}
+	data, err := json.Marshal(ruleLoadPart{Format: rollupFormat, Rules: ruleLoads(cd[ByRule])})
+	if err != nil {
+		return nil, fmt.Errorf("encoding rule load of %d: %w", r.Day, err)
+	}
+	parts[partRuleLoad] = string(data)
 	if err := e.Store.SaveRollupParts(ctx, store.RollupCases, r.Day, r.Version, parts); err != nil {
 		return nil, err
 	}
@@ -203,6 +208,82 @@ func (e *Engine) cachePart(d int64, dim string, version int64, groups map[string
 // rollupFormat versions the stored day aggregates: a day stored in another
 // format is rebuilt, so a new dimension or KPI never reads old rows as empty.
 const rollupFormat = 5
+
+// partRuleLoad is the stored part with each rule's case count and analyst
+// time, which the rule report reads without the rules' full KPI groups.
+const partRuleLoad = "rule_load"
+
+// RuleLoad is the case work a rule caused on a day.
+type RuleLoad struct {
+	Cases          int64   `json:"cases"`
+	HandledSeconds float64 `json:"handled_seconds"`
+}
+
+type ruleLoadPart struct {
+	Format int                  `json:"format"`
+	Rules  map[string]*RuleLoad `json:"rules"`
+}
+
+func ruleLoads(groups map[string]*Group) map[string]*RuleLoad {
+	out := make(map[string]*RuleLoad, len(groups))
+	for k, g := range groups {
+		out[k] = &RuleLoad{Cases: g.Real.Cases, HandledSeconds: g.Real.HandledSeconds}
+	}
+	return out
+}
+
+// ruleLoad sums the case work per rule over a window.
+func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, error) {
+	if _, err := e.Store.RefreshFacts(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := e.Store.RollupVersions(ctx, store.RollupCases, day(w.From), day(w.To.AddDate(0, 0, -1)))
+	if err != nil {
+		return nil, err
+	}
+	total := map[string]*RuleLoad{}
+	add := func(m map[string]*RuleLoad) {
+		for k, l := range m {
+			t := total[k]
+			if t == nil {
+				t = &RuleLoad{}
+				total[k] = t
+			}
+			t.Cases += l.Cases
+			t.HandledSeconds += l.HandledSeconds
+		}
+	}
+	var shifts []model.Shift
+	for _, r := range rows {
+		if !r.Stale() {
+			version, data, ok, err := e.Store.RollupPart(ctx, store.RollupCases, r.Day, partRuleLoad)
+			if err != nil {
+				return nil, err
+			}
+			var part ruleLoadPart
+			if ok && version == r.Version {
+				if err := json.Unmarshal([]byte(data), &part); err != nil {
+					return nil, fmt.Errorf("reading rule load of %d: %w", r.Day, err)
+				}
+			}
+			if part.Format == rollupFormat {
+				add(part.Rules)
+				continue
+			}
+		}
+		if shifts == nil {
+			if shifts, err = e.Store.Shifts(ctx); err != nil {
+				return nil, err
+			}
+		}
+		cd, err := e.buildCaseDay(ctx, r, shifts, w.From.Location())
+		if err != nil {
+			return nil, err
+		}
+		add(ruleLoads(cd[ByRule]))
+	}
+	return total, nil
+}
 
 // casePart is one stored dimension of a day of case aggregates.
 type casePart struct {

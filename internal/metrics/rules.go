@@ -206,18 +206,9 @@ func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	days, err := e.caseDays(ctx, w, ByRule)
+	byRule, err := e.ruleLoad(ctx, w)
 	if err != nil {
 		return nil, err
-	}
-	byRule := map[string]*Group{}
-	for _, d := range days {
-		for k, g := range d[ByRule] {
-			if byRule[k] == nil {
-				byRule[k] = newGroup()
-			}
-			byRule[k].merge(g)
-		}
 	}
 	rep := &RuleReport{Window: w.String(), BySource: map[string]int64{}, BySeverity: map[string]int64{}, Definition: FPDefinition, HoursDef: HoursDefinition}
 	var linked int64
@@ -239,8 +230,8 @@ func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
 		rr := RuleResult{Source: r.Source, RuleID: r.RuleID, RuleName: r.RuleName, Alerts: r.Alerts, FalsePositives: fp,
 			Judged: judged, Dispositions: r.Dispositions, MTTD: r.MTTD.summary(MTTD, 0)}
 		rr.MTTD.Definition = "alert occurred_at → alert created_at"
-		if g := byRule[ruleKey(r.Source, r.RuleID)]; g != nil {
-			rr.Cases, rr.AnalystHours = g.Real.Cases, g.Real.HandledSeconds/3600
+		if l := byRule[ruleKey(r.Source, r.RuleID)]; l != nil {
+			rr.Cases, rr.AnalystHours = l.Cases, l.HandledSeconds/3600
 		}
 		if judged > 0 {
 			rr.FalsePositiveRate = float64(fp) / float64(judged)
