@@ -21,6 +21,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var listen string
 	var cfg web.Config
 	var shutdown time.Duration
+	var mcpWrites bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web dashboard and the HTTP API",
@@ -37,7 +38,11 @@ With --demo and no accounts yet, an "admin" account with a random password
 is created and its password printed once.
 
 With PostgreSQL (--db postgres://...) several replicas can serve the same
-data; each polls for changes so live updates reach every client.`,
+data; each polls for changes so live updates reach every client.
+
+The MCP server is mounted at /mcp (streamable HTTP): an AI assistant
+connects with an account's API token (role analyst or above) as its bearer
+token; write tools need --mcp-allow-writes and are audited.`,
 		Example: `  watchfloor serve --demo
   watchfloor serve --listen 0.0.0.0:8080 --secure-cookies --trust-proxy`,
 		Args: cobra.NoArgs,
@@ -59,7 +64,11 @@ data; each polls for changes so live updates reach every client.`,
 			} else if n == 0 {
 				a.log.Warn("no accounts yet; create the first admin: printf '%s\\n' \"$PASSWORD\" | watchfloor users add admin --role admin")
 			}
-			cfg.Store, cfg.Auth, cfg.Log = st, &auth.Service{Store: st}, a.log
+			svc := &auth.Service{Store: st}
+			cfg.Store, cfg.Auth, cfg.Log = st, svc, a.log
+			if cfg.MCP, err = mcpHandler(st, svc, mcpWrites, a.log); err != nil {
+				return err
+			}
 			srv, err := web.New(cfg)
 			if err != nil {
 				return err
@@ -81,6 +90,7 @@ data; each polls for changes so live updates reach every client.`,
 	f.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (behind a reverse proxy)")
 	f.DurationVar(&cfg.PollInterval, "poll", 5*time.Second, "how often to look for writes by other processes (negative: never)")
 	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
+	f.BoolVar(&mcpWrites, "mcp-allow-writes", false, "enable the MCP write tools at /mcp (assign, priority, stage, comment, close; audited)")
 	return cmd
 }
 

@@ -1,0 +1,231 @@
+// End-to-end test of `watchfloor mcp` with the official TypeScript MCP SDK as
+// an independent client. It builds the binary (or uses $WATCHFLOOR_BIN),
+// fills a store with a small demo SOC, then over stdio and over streamable
+// HTTP lists the tools and prompts, calls every tool and checks the answers
+// (the SDK also validates each structured result against the tool's output
+// schema), and checks that a missing or wrong bearer token is refused.
+//
+// Run: cd e2e/mcp && npm ci && npm test
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const dir = mkdtempSync(path.join(tmpdir(), "watchfloor-mcp-e2e-"));
+const db = path.join(dir, "watchfloor.db");
+const bin = process.env.WATCHFLOOR_BIN || path.join(dir, "watchfloor");
+const token = "e2e-" + createHash("sha256").update(dir).digest("hex").slice(0, 24);
+
+const readTools = [
+  "list_cases", "get_case_full_details", "get_security_alerts", "get_ioc_matches", "list_threat_profiles",
+  "top_vulnerability_findings", "get_finding_remediation", "search_findings",
+  "get_soc_dashboard", "get_soc_metrics", "list_sla_breaches", "get_analyst_workload", "get_noisy_rules",
+];
+const writeTools = ["assign_case", "set_case_priority", "set_case_stage", "add_case_comment", "close_case"];
+const prompts = [
+  "security_monitor_operations", "security_metrics_soc", "security_report_executive", "security_resources_plan",
+  "security_strategy_roadmap", "security_budget_plan", "security_crisis_manage",
+];
+
+before(() => {
+  if (!process.env.WATCHFLOOR_BIN) {
+    execFileSync("go", ["build", "-o", bin, "./cmd/watchfloor"], { cwd: root, stdio: "inherit" });
+  }
+  // A small demo SOC: two weeks, a few hundred alerts a day.
+  execFileSync(bin, ["demo", "--db", db, "--days", "14", "--alerts-per-day", "300", "--log-level", "warn"], { stdio: "inherit" });
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function stdioClient(...extra) {
+  const client = new Client({ name: "watchfloor-e2e", version: "1.0.0" });
+  await client.connect(new StdioClientTransport({ command: bin, args: ["mcp", "--db", db, "--log-level", "warn", ...extra], stderr: "inherit" }));
+  return client;
+}
+
+async function ok(client, name, args = {}) {
+  const res = await client.callTool({ name, arguments: args });
+  assert.ok(!res.isError, `${name}: ${JSON.stringify(res.content)}`);
+  assert.ok(res.structuredContent && typeof res.structuredContent === "object", `${name}: no structured content`);
+  assert.deepEqual(JSON.parse(res.content[0].text), res.structuredContent, `${name}: text and structured content differ`);
+  return res.structuredContent;
+}
+
+function isUntrusted(v) {
+  return v && v.untrusted === true && typeof v.text === "string";
+}
+
+// Calls every read tool against the demo data and checks the answers.
+async function exerciseReadTools(client) {
+  const tools = (await client.listTools()).tools;
+  const names = tools.map((t) => t.name).sort();
+  assert.deepEqual(names, [...readTools].sort());
+  for (const t of tools) {
+    assert.ok(t.outputSchema, `${t.name} has no output schema`);
+    assert.equal(t.annotations?.readOnlyHint, true, `${t.name} not read-only`);
+  }
+
+  const cases = await ok(client, "list_cases", { page_size: 5 });
+  assert.equal(cases.cases.length, 5);
+  assert.ok(cases.total > 5 && cases.next_page_token !== "");
+  for (const c of cases.cases) {
+    assert.match(c.id, /^\d+$/);
+    assert.ok(isUntrusted(c.title));
+    assert.match(c.priority, /^P[1-5]$|^$/);
+    assert.equal(typeof c.alert_count, "number");
+  }
+  const page2 = await ok(client, "list_cases", { page_size: 5, next_page_token: cases.next_page_token });
+  assert.equal(page2.total, cases.total);
+  assert.ok(!page2.cases.some((c) => cases.cases.some((d) => d.id === c.id)), "pages overlap");
+  const open = await ok(client, "list_cases", { status: "open", order_by: "priority", page_size: 3 });
+  for (const c of open.cases) assert.ok(!["resolved", "closed"].includes(c.stage));
+
+  const withAlerts = (await ok(client, "list_cases", { page_size: 100 })).cases.find((c) => c.alert_count > 0);
+  assert.ok(withAlerts, "no case with alerts in the demo");
+  const full = await ok(client, "get_case_full_details", { case_id: withAlerts.id });
+  assert.equal(full.case_details.id, withAlerts.id);
+  assert.ok(!("case_details:" in full), "stray colon key");
+  assert.equal(full.case_alerts_total, withAlerts.alert_count);
+  assert.ok(full.case_alerts.length > 0 && full.case_alerts.every((a) => a.case_id === withAlerts.id));
+  assert.ok(Array.isArray(full.case_comments) && Array.isArray(full.timeline));
+  assert.ok(["acknowledge", "resolve", "resolve_last"].every((k) => typeof full.sla[k].status === "string"));
+
+  const alerts = await ok(client, "get_security_alerts", { hours_back: 24 * 14, max_alerts: 10 });
+  assert.equal(alerts.alerts.length, 10);
+  for (const a of alerts.alerts) {
+    assert.match(a.id, /^\d+$/);
+    assert.ok("disposition" in a && "rule_id" in a && "severity" in a && a.created_at !== "");
+    assert.ok(isUntrusted(a.title));
+  }
+  const high = await ok(client, "get_security_alerts", { hours_back: 24 * 14, severity: "high", max_alerts: 20 });
+  assert.ok(high.alerts.every((a) => ["high", "critical"].includes(a.severity)));
+
+  const iocs = await ok(client, "get_ioc_matches", { hours_back: 24 * 14, max_matches: 5 });
+  assert.ok(iocs.alerts_scanned > 0);
+  for (const m of iocs.matches) {
+    assert.ok(isUntrusted(m.indicator) && ["ip", "domain", "hash", "url"].includes(m.type));
+    assert.ok(m.alert_count >= m.matched_alerts.length && m.first_seen <= m.last_seen);
+  }
+
+  const profiles = await ok(client, "list_threat_profiles", { limit: 3 });
+  assert.ok(profiles.techniques_seen > 0 && profiles.profiles.length === 3);
+  assert.ok(profiles.profiles[0].overlap >= profiles.profiles[2].overlap);
+
+  // The demo holds no posture findings: the tools answer with empty pages, not errors.
+  const vulns = await ok(client, "top_vulnerability_findings", {});
+  assert.equal(vulns.total, vulns.findings.length);
+  const search = await ok(client, "search_findings", { query: "CVE" });
+  assert.equal(search.total, search.findings.length);
+  const rem = await client.callTool({ name: "get_finding_remediation", arguments: { finding_id: "999999999" } });
+  assert.equal(rem.isError, true);
+  assert.match(rem.content[0].text, /not found/);
+
+  const dash = await ok(client, "get_soc_dashboard", {});
+  assert.ok(dash.open >= 0 && Array.isArray(dash.queue) && Array.isArray(dash.analysts) && dash.analysts.length > 0);
+  const metrics = await ok(client, "get_soc_metrics", { timeframe: "weekly", group_by: "priority", trend: true });
+  assert.ok(metrics.groups.length > 0 && metrics.series.length > 0 && metrics.previous_window !== "");
+  assert.ok(metrics.groups.every((g) => g.kpis.some((k) => k.kpi === "mttr")));
+  const breaches = await ok(client, "list_sla_breaches", { include_at_risk: true });
+  assert.equal(typeof breaches.breached_total, "number");
+  const load = await ok(client, "get_analyst_workload", {});
+  assert.ok(load.analysts.length > 0);
+  const rules = await ok(client, "get_noisy_rules", { timeframe: "weekly", max_rules: 5 });
+  assert.ok(rules.rules.length === 5 && rules.alerts > 0);
+
+  const bad = await client.callTool({ name: "list_cases", arguments: { priority: "P9" } });
+  assert.equal(bad.isError, true);
+  assert.match(bad.content[0].text, /priority/);
+  return withAlerts.id;
+}
+
+test("stdio: tools, prompts and resources against the demo", async () => {
+  const client = await stdioClient();
+  try {
+    await exerciseReadTools(client);
+    const ps = (await client.listPrompts()).prompts.map((p) => p.name).sort();
+    assert.deepEqual(ps, [...prompts].sort());
+    for (const name of prompts) {
+      const p = await client.getPrompt({ name, arguments: {} });
+      assert.equal(p.messages[0].role, "user");
+      assert.match(p.messages[0].content.text, /untrusted/);
+    }
+    const m = await client.getPrompt({ name: "security_metrics_soc", arguments: { timeframe: "monthly", trend_analysis: "true" } });
+    assert.match(m.messages[0].content.text, /timeframe="monthly" and trend=true/);
+    const res = await client.listResources();
+    assert.equal(res.resources[0].uri, "watchfloor://kpi/definitions");
+    const defs = JSON.parse((await client.readResource({ uri: "watchfloor://kpi/definitions" })).contents[0].text);
+    assert.ok(defs.kpis.mttr && defs.cohort && defs.false_positive_rate);
+    await assert.rejects(client.callTool({ name: "close_case", arguments: { case_id: "1" } }), /unknown tool/i);
+  } finally {
+    await client.close();
+  }
+});
+
+test("stdio --allow-writes: write tools append audited case events", async () => {
+  const client = await stdioClient("--allow-writes");
+  try {
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    for (const w of writeTools) assert.ok(names.includes(w), `${w} missing`);
+    const close = (await client.listTools()).tools.find((t) => t.name === "close_case");
+    assert.equal(close.annotations.destructiveHint, true);
+    const c = (await ok(client, "list_cases", { status: "open", page_size: 1 })).cases[0];
+    const w = await ok(client, "add_case_comment", { case_id: c.id, comment: "e2e comment" });
+    assert.equal(w.changed, true);
+    const full = await ok(client, "get_case_full_details", { case_id: c.id });
+    const last = full.case_comments[full.case_comments.length - 1];
+    assert.equal(last.body.text, "e2e comment");
+    assert.equal(last.source, "watchfloor");
+    const bad = await client.callTool({ name: "close_case", arguments: { case_id: c.id, disposition: "maybe", reason: "x" } });
+    assert.equal(bad.isError, true);
+    assert.match(bad.content[0].text, /disposition/);
+  } finally {
+    await client.close();
+  }
+});
+
+test("streamable HTTP: bearer token required", async () => {
+  const hash = createHash("sha256").update(token).digest("hex");
+  const proc = spawn(bin, ["mcp", "--db", db, "--listen", "127.0.0.1:0", "--log-level", "info"], {
+    env: { ...process.env, WATCHFLOOR_MCP_TOKEN_SHA256: `e2e:${hash}` },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let buf = "";
+      proc.stderr.on("data", (d) => {
+        buf += d;
+        const m = buf.match(/url=(http:\/\/\S+\/mcp)/);
+        if (m) resolve(new URL(m[1]));
+      });
+      proc.on("exit", (code) => reject(new Error(`server exited ${code}: ${buf}`)));
+    });
+
+    for (const headers of [{}, { Authorization: "Bearer wrong" }]) {
+      const r = await fetch(url, { method: "POST", headers: { ...headers, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) });
+      assert.equal(r.status, 401);
+      const c = new Client({ name: "watchfloor-e2e", version: "1.0.0" });
+      await assert.rejects(c.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } })));
+    }
+
+    const client = new Client({ name: "watchfloor-e2e", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    try {
+      await exerciseReadTools(client);
+      assert.equal((await client.listPrompts()).prompts.length, prompts.length);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    proc.kill("SIGTERM");
+  }
+});

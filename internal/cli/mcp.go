@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/user"
+	"runtime/debug"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/watchfloor/watchfloor/internal/mcp"
+)
+
+func (a *app) mcpCommand() *cobra.Command {
+	var allowWrites bool
+	var listen string
+	cmd := &cobra.Command{
+		Use:   "mcp",
+		Short: "Serve the SOC manager's tools, prompts and KPI definitions to AI agents (Model Context Protocol)",
+		Long: `Serves Watchfloor over the Model Context Protocol on stdin/stdout, for an
+agent started by the local user (Claude Code, Gemini CLI, …). The tools carry
+the names of Google's security MCP servers (list_cases, get_case_full_details,
+get_security_alerts, get_ioc_matches, list_threat_profiles,
+top_vulnerability_findings, get_finding_remediation, search_findings) plus
+manager tools (get_soc_dashboard, get_soc_metrics, list_sla_breaches,
+get_analyst_workload, get_noisy_rules); the seven /security:* commands are
+prompts.
+
+The server is read-only unless --allow-writes is given; write tools (assign,
+priority, stage, comment, close) then append case events with source
+"watchfloor" and the local user as actor, and each write is logged.
+
+With --listen it serves streamable HTTP instead (at /mcp); every request
+needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
+("name:hexhash,..."; make one with: printf %s "$TOKEN" | sha256sum).`,
+		Example: `  watchfloor mcp --demo
+  claude mcp add watchfloor -- watchfloor mcp --db /var/lib/watchfloor/watchfloor.db
+  ` + mcp.TokenEnv + `=ops:$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1) watchfloor mcp --listen 127.0.0.1:8765`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			actor := "local"
+			if u, err := user.Current(); err == nil && u.Username != "" {
+				actor = u.Username
+			}
+			srv, err := mcp.NewServer(mcp.Options{Store: st, AllowWrites: allowWrites, Actor: actor, Logger: a.log,
+				Version: buildVersion()})
+			if err != nil {
+				return err
+			}
+			if listen == "" {
+				a.log.Info("serving MCP on stdio", "allow_writes", allowWrites)
+				return serveStdio(ctx, srv, a.stdin, a.stdout)
+			}
+			return a.serveMCPHTTP(ctx, srv, listen, allowWrites)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&allowWrites, "allow-writes", false, "enable the write tools (assign, priority, stage, comment, close)")
+	f.StringVar(&listen, "listen", "", "serve streamable HTTP on this address (path /mcp) instead of stdio; needs "+mcp.TokenEnv)
+	a.addDemoFlag(cmd)
+	return cmd
+}
+
+// buildVersion is the module version the binary was built from, "dev"
+// for a source build.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// serveStdio runs one session on the given streams until the client
+// closes its end or ctx ends.
+func serveStdio(ctx context.Context, srv *sdk.Server, in io.Reader, out io.Writer) error {
+	rc, ok := in.(io.ReadCloser)
+	if !ok {
+		rc = io.NopCloser(in)
+	}
+	err := srv.Run(ctx, &sdk.IOTransport{Reader: rc, Writer: nopWriteCloser{out}})
+	if err != nil && (errors.Is(err, io.EOF) || ctx.Err() != nil) {
+		return nil
+	}
+	return err
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
+
+func (a *app) serveMCPHTTP(ctx context.Context, srv *sdk.Server, addr string, allowWrites bool) error {
+	spec := os.Getenv(mcp.TokenEnv)
+	if spec == "" {
+		return fmt.Errorf("--listen needs bearer token hashes in %s", mcp.TokenEnv)
+	}
+	tokens, err := mcp.ParseSHA256Tokens(spec)
+	if err != nil {
+		return fmt.Errorf("%s: %w", mcp.TokenEnv, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", mcp.HTTPHandler(srv, tokens, a.log))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	a.log.Info("serving MCP over streamable HTTP", "url", "http://"+ln.Addr().String()+"/mcp", "allow_writes", allowWrites)
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return hs.Shutdown(sctx)
+	}
+}

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/watchfloor/watchfloor/internal/auth"
+	"github.com/watchfloor/watchfloor/internal/mcp"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+// accountTokens verifies MCP bearer tokens against the API tokens of
+// Watchfloor's accounts (stored hashed), for accounts allowed to read
+// individual cases and alerts.
+type accountTokens struct{ svc *auth.Service }
+
+func (v accountTokens) Verify(ctx context.Context, token string) (string, error) {
+	p, err := v.svc.Token(ctx, token)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", mcp.ErrUnknownToken, err)
+	}
+	if !p.Role.Can(auth.ViewRecords) {
+		return "", fmt.Errorf("%w: role %s may not read records", mcp.ErrUnknownToken, p.Role)
+	}
+	return p.Name, nil
+}
+
+// accountAudit records MCP write attempts in the audit log that admins read.
+type accountAudit struct{ svc *auth.Service }
+
+func (a accountAudit) Audit(ctx context.Context, e mcp.AuditEntry) error {
+	keys := make([]string, 0, len(e.Arguments))
+	for k := range e.Arguments {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	args := make([]string, 0, len(keys))
+	for _, k := range keys {
+		args = append(args, k+"="+e.Arguments[k])
+	}
+	status, detail := http.StatusOK, strings.Join(args, " ")
+	if e.Error != "" {
+		status, detail = http.StatusForbidden, e.Error+"; "+detail
+	}
+	return a.svc.Audit(ctx, store.AuditEntry{At: e.At, Actor: e.Actor, Role: "mcp", Action: "mcp " + e.Tool,
+		Target: fmt.Sprintf("case:%d", e.CaseID), Remote: "mcp", Status: status, Detail: detail})
+}
+
+// mcpHandler is the streamable HTTP MCP endpoint that serve mounts at /mcp:
+// callers present an account's API token; writes (only with allowWrites)
+// go to the audit log.
+func mcpHandler(st *store.Store, svc *auth.Service, allowWrites bool, log *slog.Logger) (http.Handler, error) {
+	srv, err := mcp.NewServer(mcp.Options{Store: st, AllowWrites: allowWrites, Auditor: accountAudit{svc}, Logger: log,
+		Version: buildVersion()})
+	if err != nil {
+		return nil, err
+	}
+	return mcp.HTTPHandler(srv, accountTokens{svc}, log), nil
+}

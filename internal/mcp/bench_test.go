@@ -1,0 +1,165 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+// benchStore opens the store named by WATCHFLOOR_MCP_BENCH_DB (for example
+// one filled with `watchfloor demo --db /tmp/bench.db`); benchmarks skip
+// without it.
+func benchStore(b *testing.B) *store.Store {
+	dsn := os.Getenv("WATCHFLOOR_MCP_BENCH_DB")
+	if dsn == "" {
+		b.Skip("set WATCHFLOOR_MCP_BENCH_DB to a filled store (watchfloor demo --db …)")
+	}
+	st, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+// benchCalls are the tool calls measured, one sub-benchmark each.
+var benchCalls = []struct {
+	tool string
+	args map[string]any
+}{
+	{"list_cases", nil},
+	{"list_cases", map[string]any{"status": "open", "priority": "P1"}},
+	{"get_case_full_details", map[string]any{"case_id": "1"}},
+	{"get_security_alerts", nil},
+	{"get_ioc_matches", nil},
+	{"top_vulnerability_findings", nil},
+	{"search_findings", map[string]any{"severity": "high"}},
+	{"get_soc_dashboard", nil},
+	{"list_sla_breaches", nil},
+	{"get_analyst_workload", nil},
+	{"get_soc_metrics", map[string]any{"timeframe": "monthly"}},
+	{"get_noisy_rules", map[string]any{"timeframe": "monthly"}},
+	{"list_threat_profiles", map[string]any{"days_back": 7}},
+}
+
+// BenchmarkToolsCall measures tools/call through the in-memory transport
+// and reports the p50 and p99 latency of each call.
+//
+//	WATCHFLOOR_MCP_BENCH_DB=/tmp/bench.db go test ./internal/mcp -run '^$' -bench ToolsCall
+func BenchmarkToolsCall(b *testing.B) {
+	st := benchStore(b)
+	srv, err := NewServer(Options{Store: st})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	ct, stt := sdk.NewInMemoryTransports()
+	ss, err := srv.Connect(ctx, stt, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ss.Close()
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "bench", Version: "1"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cs.Close()
+	for _, bc := range benchCalls {
+		b.Run(fmt.Sprintf("%s%v", bc.tool, bc.args), func(b *testing.B) {
+			var lat []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: bc.tool, Arguments: bc.args})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.IsError {
+					b.Fatalf("%s: %s", bc.tool, text(res))
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			reportLatency(b, lat)
+		})
+	}
+}
+
+func reportLatency(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkHTTPConcurrentClients runs 50 clients at once over streamable
+// HTTP, each with its own session, calling list_cases and get_security_alerts;
+// any error fails the benchmark.
+func BenchmarkHTTPConcurrentClients(b *testing.B) {
+	st := benchStore(b)
+	srv, err := NewServer(Options{Store: st})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := ParseSHA256Tokens(sha256hex("bench"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(HTTPHandler(srv, v, nil))
+	defer hs.Close()
+	const clients = 50
+	ctx := context.Background()
+	sessions := make([]*sdk.ClientSession, clients)
+	for i := range sessions {
+		c := sdk.NewClient(&sdk.Implementation{Name: "bench", Version: "1"}, nil)
+		cs, err := c.Connect(ctx, &sdk.StreamableClientTransport{Endpoint: hs.URL, DisableStandaloneSSE: true,
+			HTTPClient: &http.Client{Transport: bearer{"bench", http.DefaultTransport}}}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer cs.Close()
+		sessions[i] = cs
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	for b.Loop() {
+		var wg sync.WaitGroup
+		errs := make(chan error, clients)
+		for _, cs := range sessions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, tool := range []string{"list_cases", "get_security_alerts"} {
+					t0 := time.Now()
+					res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tool})
+					if err == nil && res.IsError {
+						err = fmt.Errorf("%s: %s", tool, text(res))
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+					mu.Lock()
+					lat = append(lat, time.Since(t0))
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			b.Fatal(err)
+		}
+	}
+	reportLatency(b, lat)
+}

@@ -1,0 +1,192 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+// TopFindingsIn are top_vulnerability_findings's arguments (scc-mcp names).
+type TopFindingsIn struct {
+	MaxFindings   int    `json:"max_findings,omitempty" jsonschema:"findings per page, default 20, at most 100"`
+	NextPageToken string `json:"next_page_token,omitempty"`
+	ProjectID     string `json:"project_id,omitempty" jsonschema:"accepted for compatibility with Google's scc-mcp; Watchfloor answers from its own store"`
+}
+
+// SearchFindingsIn are search_findings's arguments.
+type SearchFindingsIn struct {
+	Query         string `json:"query,omitempty" jsonschema:"substring of the title, category, resource name or a CVE id"`
+	Class         string `json:"finding_class,omitempty" jsonschema:"vulnerability or compliance"`
+	Severity      string `json:"severity,omitempty" jsonschema:"minimum severity: informational, low, medium, high, critical"`
+	State         string `json:"state,omitempty" jsonschema:"finding status as the source reports it, e.g. New or Resolved"`
+	Category      string `json:"category,omitempty" jsonschema:"control id or CVE, exact"`
+	ResourceName  string `json:"resource_name,omitempty" jsonschema:"exact resource name"`
+	ResourceType  string `json:"resource_type,omitempty"`
+	PageSize      int    `json:"page_size,omitempty" jsonschema:"findings per page, default 20, at most 100"`
+	NextPageToken string `json:"next_page_token,omitempty"`
+	ProjectID     string `json:"project_id,omitempty" jsonschema:"accepted for compatibility with Google's scc-mcp; Watchfloor answers from its own store"`
+}
+
+// RemediationIn are get_finding_remediation's arguments: a finding id, or a
+// resource name with a category.
+type RemediationIn struct {
+	FindingID    string `json:"finding_id,omitempty" jsonschema:"Watchfloor finding id"`
+	ResourceName string `json:"resource_name,omitempty"`
+	Category     string `json:"category,omitempty"`
+	ProjectID    string `json:"project_id,omitempty" jsonschema:"accepted for compatibility with Google's scc-mcp; Watchfloor answers from its own store"`
+}
+
+// FindingRow is one posture finding.
+type FindingRow struct {
+	ID           string   `json:"id"`
+	Source       string   `json:"source"`
+	ExternalID   string   `json:"external_id"`
+	Class        string   `json:"finding_class"`
+	Title        Text     `json:"title"`
+	Severity     string   `json:"severity"`
+	CVSS         float64  `json:"cvss"`
+	CVEs         []string `json:"cves"`
+	Category     string   `json:"category"`
+	State        string   `json:"state"`
+	ResourceName Text     `json:"resource_name"`
+	ResourceType string   `json:"resource_type"`
+	FirstSeen    string   `json:"first_seen"`
+	LastSeen     string   `json:"last_seen"`
+}
+
+// FindingsOut is a page of findings.
+type FindingsOut struct {
+	Findings      []FindingRow `json:"findings"`
+	Total         int64        `json:"total"`
+	NextPageToken string       `json:"next_page_token"`
+}
+
+// RemediationItem is a finding with its remediation advice.
+type RemediationItem struct {
+	Finding     FindingRow `json:"finding"`
+	Description Text       `json:"description"`
+	Remediation Text       `json:"remediation" jsonschema:"the source's advice; empty text when the source gave none"`
+}
+
+// RemediationOut is get_finding_remediation's answer.
+type RemediationOut struct {
+	Findings []RemediationItem `json:"findings"`
+	Total    int64             `json:"total" jsonschema:"findings on the resource in the category (at most 5 are listed)"`
+}
+
+func (s *server) addFindingTools(srv *sdk.Server) {
+	sdk.AddTool(srv, &sdk.Tool{Name: "top_vulnerability_findings", Annotations: readOnly("Top vulnerabilities"),
+		Description: "Vulnerability findings, most severe first (severity, then CVSS), with resource, CVEs and state; paged."},
+		s.topFindings)
+	sdk.AddTool(srv, &sdk.Tool{Name: "search_findings", Annotations: readOnly("Search findings"),
+		Description: "Searches posture findings (vulnerabilities and compliance) by text, class, severity, state, category and resource; paged."},
+		s.searchFindings)
+	sdk.AddTool(srv, &sdk.Tool{Name: "get_finding_remediation", Annotations: readOnly("Finding remediation"),
+		Description: "Remediation advice for a finding, by finding_id or by resource_name and category."},
+		s.remediation)
+}
+
+func findingRow(f *model.Finding) FindingRow {
+	return FindingRow{ID: strconv.FormatInt(f.ID, 10), Source: f.Source, ExternalID: f.ExternalID, Class: string(f.Class),
+		Title: untrusted(f.Title, shortText), Severity: f.Severity.String(), CVSS: f.CVSS, CVEs: nonNil(f.CVEs),
+		Category: f.Category, State: f.Status, ResourceName: untrusted(f.ResourceName, shortText), ResourceType: f.ResourceType,
+		FirstSeen: ts(f.FirstSeenAt), LastSeen: ts(f.LastSeenAt)}
+}
+
+// findings runs a paged finding query.
+func (s *server) findings(ctx context.Context, f store.FindingFilter, tok string, size int) (FindingsOut, error) {
+	out := FindingsOut{Findings: []FindingRow{}}
+	off, err := parsePageToken("findings", tok)
+	if err != nil {
+		return out, err
+	}
+	f.Offset, f.Limit = off, size
+	total, err := s.st.CountFindings(ctx, f)
+	if err != nil {
+		return out, err
+	}
+	list, err := s.st.ListFindings(ctx, f)
+	if err != nil {
+		return out, err
+	}
+	for i := range list {
+		out.Findings = append(out.Findings, findingRow(&list[i]))
+	}
+	out.Total = total
+	if next := off + len(list); int64(next) < total && len(list) > 0 {
+		out.NextPageToken = pageToken("findings", next)
+	}
+	return out, nil
+}
+
+func (s *server) topFindings(ctx context.Context, _ *sdk.CallToolRequest, in TopFindingsIn) (*sdk.CallToolResult, FindingsOut, error) {
+	out, err := s.findings(ctx, store.FindingFilter{Class: model.FindingVulnerability}, in.NextPageToken, pageSize(in.MaxFindings, 20, 100))
+	return nil, out, err
+}
+
+func (s *server) searchFindings(ctx context.Context, _ *sdk.CallToolRequest, in SearchFindingsIn) (*sdk.CallToolResult, FindingsOut, error) {
+	f := store.FindingFilter{Status: in.State, Category: in.Category, ResourceName: in.ResourceName,
+		ResourceType: in.ResourceType, Query: in.Query}
+	switch c := model.FindingClass(strings.ToLower(in.Class)); c {
+	case "", model.FindingVulnerability, model.FindingCompliance:
+		f.Class = c
+	default:
+		return nil, FindingsOut{}, argError("finding_class %q: want vulnerability or compliance", in.Class)
+	}
+	if in.Severity != "" {
+		v, err := model.ParseSeverity(in.Severity)
+		if err != nil {
+			return nil, FindingsOut{}, argError("severity: %v", err)
+		}
+		f.MinSeverity = v
+	}
+	out, err := s.findings(ctx, f, in.NextPageToken, pageSize(in.PageSize, 20, 100))
+	return nil, out, err
+}
+
+func (s *server) remediation(ctx context.Context, _ *sdk.CallToolRequest, in RemediationIn) (*sdk.CallToolResult, RemediationOut, error) {
+	out := RemediationOut{Findings: []RemediationItem{}}
+	var list []model.Finding
+	switch {
+	case in.FindingID != "":
+		id, err := strconv.ParseInt(strings.TrimSpace(in.FindingID), 10, 64)
+		if err != nil {
+			return nil, out, argError("finding_id %q: want a Watchfloor finding id", in.FindingID)
+		}
+		f, err := s.st.GetFinding(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, out, fmt.Errorf("finding %d not found", id)
+		}
+		if err != nil {
+			return nil, out, err
+		}
+		list, out.Total = []model.Finding{f}, 1
+	case in.ResourceName != "" && in.Category != "":
+		f := store.FindingFilter{ResourceName: in.ResourceName, Category: in.Category, Limit: 5}
+		var err error
+		if out.Total, err = s.st.CountFindings(ctx, f); err != nil {
+			return nil, out, err
+		}
+		if list, err = s.st.ListFindings(ctx, f); err != nil {
+			return nil, out, err
+		}
+		if len(list) == 0 {
+			return nil, out, fmt.Errorf("no finding in category %q on resource %q", in.Category, in.ResourceName)
+		}
+	default:
+		return nil, out, argError("give finding_id, or resource_name and category")
+	}
+	for i := range list {
+		f := &list[i]
+		out.Findings = append(out.Findings, RemediationItem{Finding: findingRow(f), Description: untrusted(f.Description, longText),
+			Remediation: untrusted(f.Remediation, longText)})
+	}
+	return nil, out, nil
+}

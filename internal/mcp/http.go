@@ -1,0 +1,102 @@
+package mcp
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// TokenVerifier checks a bearer token and names who presented it.
+type TokenVerifier interface {
+	// Verify returns the identity the token belongs to, or an error when
+	// the token is unknown.
+	Verify(ctx context.Context, token string) (identity string, err error)
+}
+
+// ErrUnknownToken is returned by verifiers for a token they do not know.
+var ErrUnknownToken = errors.New("unknown token")
+
+// TokenEnv names the environment variable the CLI reads token hashes from.
+const TokenEnv = "WATCHFLOOR_MCP_TOKEN_SHA256"
+
+// SHA256Tokens verifies tokens against stored SHA-256 hashes, so the
+// tokens themselves are never stored.
+type SHA256Tokens struct {
+	entries []tokenHash
+}
+
+type tokenHash struct {
+	name string
+	sum  [sha256.Size]byte
+}
+
+// ParseSHA256Tokens reads a token list: comma-separated entries, each the
+// hex SHA-256 of a token, optionally prefixed by the identity it stands for
+// and a colon ("alice:9f86d0…"). Entries without a name are "token-1",
+// "token-2" … in order. Create a hash with `printf %s "$TOKEN" | sha256sum`.
+func ParseSHA256Tokens(spec string) (*SHA256Tokens, error) {
+	t := &SHA256Tokens{}
+	for i, e := range strings.Split(spec, ",") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		name, h, ok := strings.Cut(e, ":")
+		if !ok {
+			name, h = fmt.Sprintf("token-%d", i+1), e
+		}
+		b, err := hex.DecodeString(strings.TrimSpace(h))
+		if err != nil || len(b) != sha256.Size {
+			return nil, fmt.Errorf("token entry %d: want the 64 hex digits of a SHA-256 hash", i+1)
+		}
+		th := tokenHash{name: strings.TrimSpace(name)}
+		copy(th.sum[:], b)
+		t.entries = append(t.entries, th)
+	}
+	if len(t.entries) == 0 {
+		return nil, errors.New("no token hashes given")
+	}
+	return t, nil
+}
+
+// Verify hashes the token and compares it with every stored hash in
+// constant time.
+func (t *SHA256Tokens) Verify(_ context.Context, token string) (string, error) {
+	sum := sha256.Sum256([]byte(token))
+	found := ""
+	for _, e := range t.entries {
+		if subtle.ConstantTimeCompare(sum[:], e.sum[:]) == 1 && found == "" {
+			found = e.name
+		}
+	}
+	if found == "" {
+		return "", ErrUnknownToken
+	}
+	return found, nil
+}
+
+// HTTPHandler serves the server over streamable HTTP (mount it at /mcp).
+// Every request needs "Authorization: Bearer <token>" accepted by v; the
+// token's identity is the actor of any write. A missing or wrong token is
+// answered 401.
+func HTTPHandler(srv *sdk.Server, v TokenVerifier, logger *slog.Logger) http.Handler {
+	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv },
+		&sdk.StreamableHTTPOptions{Logger: logger})
+	verify := func(ctx context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
+		id, err := v.Verify(ctx, token)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", auth.ErrInvalidToken, err)
+		}
+		return &auth.TokenInfo{UserID: id}, nil
+	}
+	return auth.RequireBearerToken(verify, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})(h)
+}

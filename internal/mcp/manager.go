@@ -1,0 +1,383 @@
+package mcp
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/watchfloor/watchfloor/internal/metrics"
+)
+
+// DashboardIn are get_soc_dashboard's arguments.
+type DashboardIn struct {
+	MaxItems int `json:"max_items,omitempty" jsonschema:"cases per list (unassigned critical, SLA at risk, breached, oldest), default 10, at most 50"`
+}
+
+// QueueCell is the open work of one priority in one stage.
+type QueueCell struct {
+	Priority      string         `json:"priority"`
+	Stage         string         `json:"stage"`
+	Count         int            `json:"count"`
+	ByAge         map[string]int `json:"by_age" jsonschema:"counts by age bucket: <1h, 1-4h, 4-24h, 1-7d, >7d"`
+	OldestSeconds float64        `json:"oldest_age_seconds"`
+}
+
+// QueueItem is one open case in a dashboard list.
+type QueueItem struct {
+	CaseID     string  `json:"case_id"`
+	Source     string  `json:"source"`
+	ExternalID string  `json:"external_id"`
+	Title      Text    `json:"title"`
+	Priority   string  `json:"priority"`
+	Stage      string  `json:"stage"`
+	Assignee   string  `json:"assignee"`
+	AgeSeconds float64 `json:"age_seconds"`
+}
+
+// SLAItem is an open case whose SLA clock is at risk or overdue.
+type SLAItem struct {
+	QueueItem
+	Clock            string  `json:"clock" jsonschema:"acknowledge or resolve"`
+	Status           string  `json:"status" jsonschema:"at_risk or overdue"`
+	TargetSeconds    float64 `json:"target_seconds"`
+	ElapsedSeconds   float64 `json:"elapsed_seconds"`
+	RemainingSeconds float64 `json:"remaining_seconds"`
+	OverdueSeconds   float64 `json:"overdue_seconds"`
+	Policy           string  `json:"policy"`
+}
+
+// AnalystLoad is one analyst's open work.
+type AnalystLoad struct {
+	Analyst  string `json:"analyst"`
+	Name     string `json:"name"`
+	Tier     string `json:"tier"`
+	OnShift  bool   `json:"on_shift"`
+	Open     int    `json:"open"`
+	Critical int    `json:"critical" jsonschema:"open P1 and P2 cases"`
+}
+
+// DashboardOut is get_soc_dashboard's answer.
+type DashboardOut struct {
+	Now                  string         `json:"now"`
+	TimeZone             string         `json:"time_zone"`
+	Open                 int            `json:"open"`
+	Queue                []QueueCell    `json:"queue"`
+	UnassignedByPriority map[string]int `json:"unassigned_by_priority"`
+	UnassignedCritical   []QueueItem    `json:"unassigned_critical"`
+	UnassignedCritTotal  int            `json:"unassigned_critical_total"`
+	AtRisk               []SLAItem      `json:"sla_at_risk"`
+	AtRiskTotal          int            `json:"sla_at_risk_total"`
+	Breached             []SLAItem      `json:"sla_breached"`
+	BreachedTotal        int            `json:"sla_breached_total"`
+	Oldest               []QueueItem    `json:"oldest"`
+	Analysts             []AnalystLoad  `json:"analysts" jsonschema:"the max_items most loaded analysts"`
+	AnalystsTotal        int            `json:"analysts_total"`
+	Inflow               metrics.Inflow `json:"inflow"`
+}
+
+// MetricsIn are get_soc_metrics's arguments.
+type MetricsIn struct {
+	Timeframe    string `json:"timeframe,omitempty" jsonschema:"daily, weekly (default), monthly (30 days) or quarterly (90 days), ending with the day of the newest data"`
+	GroupBy      string `json:"group_by,omitempty" jsonschema:"priority, source, team or analyst; empty for all cases"`
+	Trend        bool   `json:"trend,omitempty" jsonschema:"add the previous window and a series of the last 8 periods"`
+	IncludeTests bool   `json:"include_tests,omitempty" jsonschema:"count test and drill cases"`
+}
+
+// MetricsOut is get_soc_metrics's answer.
+type MetricsOut struct {
+	Window         string                `json:"window"`
+	From           string                `json:"from"`
+	To             string                `json:"to" jsonschema:"last day included"`
+	TimeZone       string                `json:"time_zone"`
+	Cohort         string                `json:"cohort"`
+	GroupBy        string                `json:"group_by"`
+	Groups         []metrics.GroupResult `json:"groups"`
+	PreviousWindow string                `json:"previous_window"`
+	Previous       []metrics.GroupResult `json:"previous_groups"`
+	Series         []metrics.Period      `json:"series"`
+}
+
+// BreachesIn are list_sla_breaches's arguments.
+type BreachesIn struct {
+	IncludeAtRisk bool   `json:"include_at_risk,omitempty" jsonschema:"also list clocks at risk (past 80% of the target)"`
+	MaxResults    int    `json:"max_results,omitempty" jsonschema:"items per page, default 20, at most 100"`
+	NextPageToken string `json:"next_page_token,omitempty"`
+}
+
+// BreachesOut is list_sla_breaches's answer: open cases whose SLA clocks
+// are overdue (most overdue first), then at risk (least time left first).
+type BreachesOut struct {
+	Now           string    `json:"now"`
+	Breached      int       `json:"breached_total"`
+	AtRisk        int       `json:"at_risk_total"`
+	Items         []SLAItem `json:"items"`
+	NextPageToken string    `json:"next_page_token"`
+}
+
+// WorkloadIn are get_analyst_workload's arguments.
+type WorkloadIn struct {
+	MaxAnalysts   int    `json:"max_analysts,omitempty" jsonschema:"analysts per page, default 25, at most 200"`
+	OnShiftOnly   bool   `json:"on_shift_only,omitempty" jsonschema:"list only analysts on shift now"`
+	NextPageToken string `json:"next_page_token,omitempty"`
+}
+
+// WorkloadOut is get_analyst_workload's answer.
+type WorkloadOut struct {
+	Now                  string         `json:"now"`
+	Open                 int            `json:"open"`
+	Assigned             int            `json:"assigned"`
+	UnassignedByPriority map[string]int `json:"unassigned_by_priority"`
+	AnalystsOnShift      int            `json:"analysts_on_shift"`
+	Analysts             []AnalystLoad  `json:"analysts" jsonschema:"most loaded first; active roster members with no open work are included"`
+	AnalystsTotal        int            `json:"analysts_total"`
+	NextPageToken        string         `json:"next_page_token"`
+}
+
+// NoisyRulesIn are get_noisy_rules's arguments.
+type NoisyRulesIn struct {
+	Timeframe string `json:"timeframe,omitempty" jsonschema:"daily, weekly (default), monthly or quarterly, ending with the day of the newest data"`
+	MaxRules  int    `json:"max_rules,omitempty" jsonschema:"rules to return, default 10, at most 100"`
+}
+
+// NoisyRulesOut is get_noisy_rules's answer.
+type NoisyRulesOut struct {
+	Window         string               `json:"window"`
+	Alerts         int64                `json:"alerts"`
+	ConversionRate float64              `json:"case_conversion_rate"`
+	Definition     string               `json:"false_positive_definition"`
+	RulesTotal     int                  `json:"rules_total"`
+	Rules          []metrics.RuleResult `json:"rules" jsonschema:"noisiest first: most false positives, then volume"`
+}
+
+func (s *server) addManagerTools(srv *sdk.Server) {
+	sdk.AddTool(srv, &sdk.Tool{Name: "get_soc_dashboard", Annotations: readOnly("SOC dashboard"),
+		Description: "Live queue state: open work by priority, stage and age; SLA at risk and breached; unassigned critical work; analyst load; alert inflow vs. staff on shift."},
+		s.dashboard)
+	sdk.AddTool(srv, &sdk.Tool{Name: "get_soc_metrics", Annotations: readOnly("SOC metrics"),
+		Description: "MTTD, MTTA, MTTC, MTTR, dwell time, SLA adherence, volumes, dispositions, reopen and escalation rates for the cases created in a window; optional grouping and trend."},
+		s.metrics)
+	sdk.AddTool(srv, &sdk.Tool{Name: "list_sla_breaches", Annotations: readOnly("SLA breaches"),
+		Description: "Open cases whose SLA clock (acknowledge or resolve) is overdue, optionally also those at risk; paged."},
+		s.breaches)
+	sdk.AddTool(srv, &sdk.Tool{Name: "get_analyst_workload", Annotations: readOnly("Analyst workload"),
+		Description: "Open cases per analyst (critical ones apart), who is on shift, and unassigned work by priority."},
+		s.workload)
+	sdk.AddTool(srv, &sdk.Tool{Name: "get_noisy_rules", Annotations: readOnly("Noisy rules"),
+		Description: "Detection rules ranked by false positives then volume over a window, with false-positive rate, verdicts and case conversion."},
+		s.noisyRules)
+}
+
+func queueItem(it metrics.Item) QueueItem {
+	return QueueItem{CaseID: strconv.FormatInt(it.CaseID, 10), Source: it.Source, ExternalID: it.ExternalID,
+		Title: untrusted(it.Title, shortText), Priority: it.Priority, Stage: it.Stage, Assignee: it.Assignee, AgeSeconds: it.Age}
+}
+
+func slaItem(it metrics.SLAItem) SLAItem {
+	return SLAItem{QueueItem: queueItem(it.Item), Clock: it.Clock, Status: it.Status, TargetSeconds: it.Target,
+		ElapsedSeconds: it.Elapsed, RemainingSeconds: it.Remaining, OverdueSeconds: it.Overdue, Policy: it.Policy}
+}
+
+func queueItems(in []metrics.Item, n int) []QueueItem {
+	out := []QueueItem{}
+	for _, it := range in[:min(n, len(in))] {
+		out = append(out, queueItem(it))
+	}
+	return out
+}
+
+func slaItems(in []metrics.SLAItem, n int) []SLAItem {
+	out := []SLAItem{}
+	for _, it := range in[:min(n, len(in))] {
+		out = append(out, slaItem(it))
+	}
+	return out
+}
+
+func analystLoads(in []metrics.AnalystLoad) []AnalystLoad {
+	out := []AnalystLoad{}
+	for _, l := range in {
+		out = append(out, AnalystLoad(l))
+	}
+	return out
+}
+
+func (s *server) dashboard(ctx context.Context, _ *sdk.CallToolRequest, in DashboardIn) (*sdk.CallToolResult, DashboardOut, error) {
+	n := pageSize(in.MaxItems, 10, 50)
+	d, err := metrics.BuildDashboard(ctx, s.st, s.opts.Now())
+	if err != nil {
+		return nil, DashboardOut{}, err
+	}
+	out := DashboardOut{Now: ts(d.Now), TimeZone: d.TimeZone, Open: d.Open, Queue: []QueueCell{},
+		UnassignedByPriority: d.Unassigned, UnassignedCritical: queueItems(d.UnassignedCritical, n),
+		UnassignedCritTotal: len(d.UnassignedCritical), AtRisk: slaItems(d.AtRisk, n), AtRiskTotal: len(d.AtRisk),
+		Breached: slaItems(d.Breached, n), BreachedTotal: len(d.Breached), Oldest: queueItems(d.Oldest, n),
+		Analysts: analystLoads(d.Analysts[:min(n, len(d.Analysts))]), AnalystsTotal: len(d.Analysts), Inflow: d.Inflow}
+	if out.UnassignedByPriority == nil {
+		out.UnassignedByPriority = map[string]int{}
+	}
+	for _, c := range d.Queue {
+		cell := QueueCell{Priority: c.Priority, Stage: c.Stage, Count: c.Count, ByAge: map[string]int{}, OldestSeconds: c.Oldest}
+		for i, l := range metrics.AgeLabels {
+			cell.ByAge[l] = c.ByAge[i]
+		}
+		out.Queue = append(out.Queue, cell)
+	}
+	return nil, out, nil
+}
+
+// window is the timeframe's window ending with the day of the newest data,
+// as the CLI computes it.
+func (s *server) window(ctx context.Context, timeframe string) (metrics.Window, metrics.Timeframe, *time.Location, error) {
+	if timeframe == "" {
+		timeframe = string(metrics.Weekly)
+	}
+	tf, err := metrics.ParseTimeframe(timeframe)
+	if err != nil {
+		return metrics.Window{}, "", nil, argError("timeframe: %v", err)
+	}
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return metrics.Window{}, "", nil, err
+	}
+	end, err := s.st.LatestActivity(ctx)
+	if err != nil {
+		return metrics.Window{}, "", nil, err
+	}
+	if end.IsZero() {
+		end = s.opts.Now()
+	}
+	return metrics.WindowEnding(end, tf.Days(), loc), tf, loc, nil
+}
+
+func nonNilGroups(gs []metrics.GroupResult) []metrics.GroupResult {
+	out := nonNil(gs)
+	for i := range out {
+		if out[i].Dispositions == nil {
+			out[i].Dispositions = map[string]int64{}
+		}
+		out[i].KPIs = nonNil(out[i].KPIs)
+	}
+	return out
+}
+
+func (s *server) metrics(ctx context.Context, _ *sdk.CallToolRequest, in MetricsIn) (*sdk.CallToolResult, MetricsOut, error) {
+	var out MetricsOut
+	if in.GroupBy == metrics.ByAll {
+		in.GroupBy = ""
+	}
+	if in.GroupBy != "" {
+		ok := false
+		for _, g := range metrics.GroupBys {
+			ok = ok || g == in.GroupBy
+		}
+		if !ok {
+			return nil, out, argError("group_by %q: want priority, source, team or analyst", in.GroupBy)
+		}
+	}
+	w, tf, loc, err := s.window(ctx, in.Timeframe)
+	if err != nil {
+		return nil, out, err
+	}
+	eng := &metrics.Engine{Store: s.st}
+	rep, err := eng.Performance(ctx, metrics.Request{Window: w, GroupBy: in.GroupBy, IncludeTests: in.IncludeTests, Trend: in.Trend})
+	if err != nil {
+		return nil, out, err
+	}
+	out = MetricsOut{Window: rep.Window, From: rep.From, To: rep.To, TimeZone: rep.TimeZone, Cohort: rep.Cohort,
+		GroupBy: rep.GroupBy, Groups: nonNilGroups(rep.Groups), Previous: []metrics.GroupResult{}, Series: []metrics.Period{}}
+	if rep.Previous != nil {
+		out.PreviousWindow, out.Previous = rep.Previous.Window, nonNilGroups(rep.Previous.Groups)
+	}
+	if in.Trend {
+		sw := metrics.WindowEnding(w.To.AddDate(0, 0, -1), 8*tf.Days(), loc)
+		sr, err := eng.Performance(ctx, metrics.Request{Window: sw, IncludeTests: in.IncludeTests, Series: tf})
+		if err != nil {
+			return nil, out, err
+		}
+		for _, p := range sr.Series {
+			p.Result = nonNilGroups([]metrics.GroupResult{p.Result})[0]
+			out.Series = append(out.Series, p)
+		}
+	}
+	return nil, out, nil
+}
+
+func (s *server) breaches(ctx context.Context, _ *sdk.CallToolRequest, in BreachesIn) (*sdk.CallToolResult, BreachesOut, error) {
+	out := BreachesOut{Items: []SLAItem{}}
+	off, err := parsePageToken("breaches", in.NextPageToken)
+	if err != nil {
+		return nil, out, err
+	}
+	size := pageSize(in.MaxResults, 20, 100)
+	d, err := metrics.BuildDashboard(ctx, s.st, s.opts.Now())
+	if err != nil {
+		return nil, out, err
+	}
+	all := d.Breached
+	if in.IncludeAtRisk {
+		all = append(all[:len(all):len(all)], d.AtRisk...)
+	}
+	if off < len(all) {
+		out.Items = slaItems(all[off:], size)
+	}
+	if next := off + len(out.Items); next < len(all) && len(out.Items) > 0 {
+		out.NextPageToken = pageToken("breaches", next)
+	}
+	out.Now, out.Breached, out.AtRisk = ts(d.Now), len(d.Breached), len(d.AtRisk)
+	return nil, out, nil
+}
+
+func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in WorkloadIn) (*sdk.CallToolResult, WorkloadOut, error) {
+	off, err := parsePageToken("analysts", in.NextPageToken)
+	if err != nil {
+		return nil, WorkloadOut{}, err
+	}
+	size := pageSize(in.MaxAnalysts, 25, 200)
+	d, err := metrics.BuildDashboard(ctx, s.st, s.opts.Now())
+	if err != nil {
+		return nil, WorkloadOut{}, err
+	}
+	out := WorkloadOut{Now: ts(d.Now), Open: d.Open, UnassignedByPriority: d.Unassigned, AnalystsOnShift: d.Inflow.AnalystsOnShift,
+		Analysts: []AnalystLoad{}}
+	if out.UnassignedByPriority == nil {
+		out.UnassignedByPriority = map[string]int{}
+	}
+	var list []metrics.AnalystLoad
+	for _, a := range d.Analysts {
+		out.Assigned += a.Open
+		if !in.OnShiftOnly || a.OnShift {
+			list = append(list, a)
+		}
+	}
+	out.AnalystsTotal = len(list)
+	if off < len(list) {
+		out.Analysts = analystLoads(list[off:min(off+size, len(list))])
+	}
+	if next := off + len(out.Analysts); next < len(list) && len(out.Analysts) > 0 {
+		out.NextPageToken = pageToken("analysts", next)
+	}
+	return nil, out, nil
+}
+
+func (s *server) noisyRules(ctx context.Context, _ *sdk.CallToolRequest, in NoisyRulesIn) (*sdk.CallToolResult, NoisyRulesOut, error) {
+	var out NoisyRulesOut
+	w, _, _, err := s.window(ctx, in.Timeframe)
+	if err != nil {
+		return nil, out, err
+	}
+	rep, err := (&metrics.Engine{Store: s.st}).Rules(ctx, w)
+	if err != nil {
+		return nil, out, err
+	}
+	n := pageSize(in.MaxRules, 10, 100)
+	out = NoisyRulesOut{Window: rep.Window, Alerts: rep.Alerts, ConversionRate: rep.ConversionRate, Definition: rep.Definition,
+		RulesTotal: len(rep.Rules), Rules: nonNil(rep.Rules[:min(n, len(rep.Rules))])}
+	for i := range out.Rules {
+		if out.Rules[i].Dispositions == nil {
+			out.Rules[i].Dispositions = map[string]int64{}
+		}
+	}
+	return nil, out, nil
+}

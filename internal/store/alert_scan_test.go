@@ -1,0 +1,56 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/store/storetest"
+)
+
+func TestScanAlertsAndTechniqueSets(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, open func() *store.Store) {
+		ctx := context.Background()
+		st := open()
+		t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		var als []model.Alert
+		for i, techs := range [][]string{{"T1059", "T1059.001"}, nil, {"T1078"}, {"T1059", "T1059.001"}, {"T1566"}} {
+			als = append(als, model.Alert{Source: "s", ExternalID: string(rune('a' + i)), Title: "t", CreatedAt: t0.Add(time.Duration(i) * time.Hour),
+				Techniques: techs, Entities: []model.Entity{{Type: "ip", Value: "203.0.113.1"}}, Severity: model.SeverityHigh})
+		}
+		if _, err := st.Apply(ctx, &store.Batch{Alerts: als}); err != nil {
+			t.Fatal(err)
+		}
+		var seen []string
+		n, truncated, err := st.ScanAlerts(ctx, t0.Add(time.Hour), t0.Add(10*time.Hour), 10, func(a *model.Alert) bool {
+			seen = append(seen, a.ExternalID)
+			if a.Entities[0].Value != "203.0.113.1" || a.Severity != model.SeverityHigh || a.ID == 0 {
+				t.Fatalf("scanned alert %+v", a)
+			}
+			return true
+		})
+		if err != nil || n != 4 || truncated || len(seen) != 4 || seen[0] != "e" || seen[3] != "b" {
+			t.Fatalf("scan = %v, %d, %v, %v", seen, n, truncated, err)
+		}
+		n, truncated, err = st.ScanAlerts(ctx, t0, t0.Add(10*time.Hour), 2, func(*model.Alert) bool { return true })
+		if err != nil || n != 2 || !truncated {
+			t.Fatalf("capped scan = %d, %v, %v", n, truncated, err)
+		}
+		n, truncated, err = st.ScanAlerts(ctx, t0, t0.Add(10*time.Hour), 10, func(*model.Alert) bool { return false })
+		if err != nil || n != 1 || truncated {
+			t.Fatalf("stopped scan = %d, %v, %v", n, truncated, err)
+		}
+
+		sets, total, err := st.TechniqueSets(ctx, t0, t0.Add(4*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Alerts a..d: a and d share a list, b has none, c has T1078.
+		if total != 4 || len(sets) != 2 || sets[0].Techniques[0] != "T1059" || sets[0].Alerts != 2 ||
+			sets[1].Techniques[0] != "T1078" || sets[1].Alerts != 1 {
+			t.Fatalf("technique sets = %+v (total %d)", sets, total)
+		}
+	})
+}

@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+)
+
+// Case orderings accepted by CaseQuery.OrderBy.
+const (
+	CaseOrderNewest   = "created_desc" // newest created first (the default)
+	CaseOrderOldest   = "created_asc"
+	CaseOrderPriority = "priority" // P1 first, unknown last, then oldest first
+	CaseOrderUpdated  = "updated_desc"
+)
+
+// CaseOrders lists the accepted orderings.
+var CaseOrders = []string{CaseOrderNewest, CaseOrderOldest, CaseOrderPriority, CaseOrderUpdated}
+
+// CaseQuery selects and orders cases for search with offset paging. Zero
+// fields do not filter.
+type CaseQuery struct {
+	Stages   []model.Stage
+	Open     bool   // stage not resolved or closed
+	Status   string // the source's own status, case-insensitive
+	Priority model.Priority
+	// Assignee filters by assignee; Unassigned selects cases without one.
+	Assignee   string
+	Unassigned bool
+	// Query matches a substring of the title or external id, case-insensitively.
+	Query         string
+	CreatedAfter  time.Time // created_at >= CreatedAfter
+	CreatedBefore time.Time // created_at < CreatedBefore
+	OrderBy       string    // one of CaseOrders; "" is CaseOrderNewest
+	Offset        int
+	Limit         int // default 100
+}
+
+func (q CaseQuery) where() *where {
+	w := &where{}
+	if len(q.Stages) > 0 {
+		ph := make([]string, len(q.Stages))
+		for i, st := range q.Stages {
+			ph[i] = "?"
+			w.args = append(w.args, string(st))
+		}
+		w.conds = append(w.conds, "stage IN ("+strings.Join(ph, ", ")+")")
+	}
+	if q.Open {
+		w.conds = append(w.conds, "stage NOT IN ('resolved', 'closed')")
+	}
+	if q.Status != "" {
+		w.add("LOWER(status) = ?", strings.ToLower(q.Status))
+	}
+	if q.Priority.Valid() {
+		w.add("priority = ?", int(q.Priority))
+	}
+	if q.Assignee != "" {
+		w.add("assignee = ?", q.Assignee)
+	}
+	if q.Unassigned {
+		w.conds = append(w.conds, "assignee = ''")
+	}
+	if q.Query != "" {
+		p := likePattern(q.Query)
+		w.conds = append(w.conds, `(LOWER(title) LIKE ? ESCAPE '\' OR LOWER(external_id) LIKE ? ESCAPE '\')`)
+		w.args = append(w.args, p, p)
+	}
+	if !q.CreatedAfter.IsZero() {
+		w.add("created_at >= ?", q.CreatedAfter.UnixMicro())
+	}
+	if !q.CreatedBefore.IsZero() {
+		w.add("created_at < ?", q.CreatedBefore.UnixMicro())
+	}
+	return w
+}
+
+// SearchCases returns one page of the cases matching q and how many match
+// in all.
+func (s *Store) SearchCases(ctx context.Context, q CaseQuery) ([]model.Case, int64, error) {
+	var order string
+	switch q.OrderBy {
+	case "", CaseOrderNewest:
+		order = "created_at DESC, id DESC"
+	case CaseOrderOldest:
+		order = "created_at, id"
+	case CaseOrderPriority:
+		order = "CASE WHEN priority BETWEEN 1 AND 5 THEN priority ELSE 9 END, created_at, id"
+	case CaseOrderUpdated:
+		order = "last_event_at DESC, id DESC"
+	default:
+		return nil, 0, fmt.Errorf("unknown case order %q (want one of %s)", q.OrderBy, strings.Join(CaseOrders, ", "))
+	}
+	w := q.where()
+	var total int64
+	if err := s.r.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM cases`+w.String()), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("counting cases: %w", err)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	cases, err := s.queryCases(ctx, "searching cases", `SELECT `+caseColumns+` FROM cases`+w.String()+
+		` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(w.args, limit, max(q.Offset, 0))...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return cases, total, nil
+}
+
+// CaseByID returns one case by its store id.
+func (s *Store) CaseByID(ctx context.Context, id int64) (model.Case, error) {
+	var c model.Case
+	err := scanCase(s.r.QueryRowContext(ctx, s.rebind(`SELECT `+caseColumns+` FROM cases WHERE id = ?`), id), &c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("case %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("reading case %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// CaseAlertCounts returns how many alerts are linked to each of the given
+// cases, by case id. It reads the (source, case_ext_id) index, one small
+// query per case.
+func (s *Store) CaseAlertCounts(ctx context.Context, cases []model.Case) (map[int64]int64, error) {
+	out := make(map[int64]int64, len(cases))
+	for _, c := range cases {
+		var n int64
+		if err := s.r.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM alerts WHERE source = ? AND case_ext_id = ? AND case_ext_id <> ''`),
+			c.Source, c.ExternalID).Scan(&n); err != nil {
+			return nil, fmt.Errorf("counting alerts of case %s/%s: %w", c.Source, c.ExternalID, err)
+		}
+		out[c.ID] = n
+	}
+	return out, nil
+}
+
+// CaseAlerts returns up to limit alerts linked to a case, newest first.
+func (s *Store) CaseAlerts(ctx context.Context, c model.Case, limit int) ([]model.Alert, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT `+alertColumns+` FROM alerts WHERE source = ? AND case_ext_id = ? AND case_ext_id <> ''
+		ORDER BY id DESC LIMIT ?`), c.Source, c.ExternalID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading alerts of case %s/%s: %w", c.Source, c.ExternalID, err)
+	}
+	defer rows.Close()
+	var out []model.Alert
+	for rows.Next() {
+		var al model.Alert
+		if err := scanAlert(rows, &al); err != nil {
+			return nil, fmt.Errorf("reading alerts of case %s/%s: %w", c.Source, c.ExternalID, err)
+		}
+		out = append(out, al)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+)
+
+// FindingFilter selects posture findings. Zero fields do not filter.
+type FindingFilter struct {
+	Class        model.FindingClass
+	MinSeverity  model.Severity
+	Status       string // compared case-insensitively
+	Category     string // exact, case-insensitive
+	ResourceName string // exact
+	ResourceType string // exact, case-insensitive
+	// Query matches a substring of the title, category, resource name or a
+	// CVE id, case-insensitively.
+	Query  string
+	Offset int
+	Limit  int // default 100
+}
+
+func (f FindingFilter) where() *where {
+	w := &where{}
+	if f.Class != "" {
+		w.add("class = ?", string(f.Class))
+	}
+	if f.MinSeverity > 0 {
+		w.add("severity >= ?", int(f.MinSeverity))
+	}
+	if f.Status != "" {
+		w.add("LOWER(status) = ?", strings.ToLower(f.Status))
+	}
+	if f.Category != "" {
+		w.add("LOWER(category) = ?", strings.ToLower(f.Category))
+	}
+	if f.ResourceName != "" {
+		w.add("resource_name = ?", f.ResourceName)
+	}
+	if f.ResourceType != "" {
+		w.add("LOWER(resource_type) = ?", strings.ToLower(f.ResourceType))
+	}
+	if f.Query != "" {
+		p := likePattern(f.Query)
+		w.conds = append(w.conds, `(LOWER(title) LIKE ? ESCAPE '\' OR LOWER(category) LIKE ? ESCAPE '\'
+			OR LOWER(resource_name) LIKE ? ESCAPE '\' OR LOWER(cves) LIKE ? ESCAPE '\')`)
+		w.args = append(w.args, p, p, p, p)
+	}
+	return w
+}
+
+// likePattern turns text into a case-insensitive LIKE substring pattern
+// with % and _ taken literally.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
+}
+
+const findingColumns = `id, source, external_id, class, title, description, severity, status, category, resource_name,
+	resource_type, remediation, cves, cvss, first_seen_at, last_seen_at, created_at, ingested_at, raw`
+
+func scanFinding(sc interface{ Scan(...any) error }, f *model.Finding) error {
+	var class, cves, raw string
+	var sev int
+	var first, last, cre sql.NullInt64
+	var ing int64
+	if err := sc.Scan(&f.ID, &f.Source, &f.ExternalID, &class, &f.Title, &f.Description, &sev, &f.Status, &f.Category,
+		&f.ResourceName, &f.ResourceType, &f.Remediation, &cves, &f.CVSS, &first, &last, &cre, &ing, &raw); err != nil {
+		return err
+	}
+	f.Class, f.Severity = model.FindingClass(class), model.Severity(sev)
+	f.FirstSeenAt, f.LastSeenAt, f.CreatedAt = fromMicros(first), fromMicros(last), fromMicros(cre)
+	f.IngestedAt = time.UnixMicro(ing).UTC()
+	if cves != "" && cves != "null" {
+		if err := json.Unmarshal([]byte(cves), &f.CVEs); err != nil {
+			return fmt.Errorf("finding %s/%s cves: %w", f.Source, f.ExternalID, err)
+		}
+	}
+	if raw != "" {
+		f.Raw = json.RawMessage(raw)
+	}
+	return nil
+}
+
+// ListFindings returns findings matching f, most severe first (then
+// highest CVSS, then newest id).
+func (s *Store) ListFindings(ctx context.Context, f FindingFilter) ([]model.Finding, error) {
+	w := f.where()
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT `+findingColumns+` FROM findings`+w.String()+
+		` ORDER BY severity DESC, cvss DESC, id DESC LIMIT ? OFFSET ?`), append(w.args, limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, fmt.Errorf("listing findings: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Finding
+	for rows.Next() {
+		var fd model.Finding
+		if err := scanFinding(rows, &fd); err != nil {
+			return nil, fmt.Errorf("listing findings: %w", err)
+		}
+		out = append(out, fd)
+	}
+	return out, rows.Err()
+}
+
+// CountFindings counts the findings matching f (Offset and Limit ignored).
+func (s *Store) CountFindings(ctx context.Context, f FindingFilter) (int64, error) {
+	w := f.where()
+	var n int64
+	if err := s.r.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM findings`+w.String()), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting findings: %w", err)
+	}
+	return n, nil
+}
+
+// GetFinding returns one finding by its store id.
+func (s *Store) GetFinding(ctx context.Context, id int64) (model.Finding, error) {
+	var f model.Finding
+	err := scanFinding(s.r.QueryRowContext(ctx, s.rebind(`SELECT `+findingColumns+` FROM findings WHERE id = ?`), id), &f)
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, fmt.Errorf("finding %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return f, fmt.Errorf("reading finding %d: %w", id, err)
+	}
+	return f, nil
+}
