@@ -68,6 +68,9 @@ const (
 	ViewRecords Permission = "view_records"
 	// ViewUsers covers the list of accounts.
 	ViewUsers Permission = "view_users"
+	// PlanResources covers the staffing and budget plans (the roster's
+	// gaps and costs).
+	PlanResources Permission = "plan_resources"
 	// IngestData covers posting alerts, cases and events.
 	IngestData Permission = "ingest"
 	// Administer covers creating users and tokens and reading the audit log.
@@ -77,8 +80,8 @@ const (
 var grants = map[Role][]Permission{
 	Viewer:  {ViewDashboard},
 	Analyst: {ViewDashboard, ViewRecords},
-	Manager: {ViewDashboard, ViewRecords, ViewUsers},
-	Admin:   {ViewDashboard, ViewRecords, ViewUsers, IngestData, Administer},
+	Manager: {ViewDashboard, ViewRecords, ViewUsers, PlanResources},
+	Admin:   {ViewDashboard, ViewRecords, ViewUsers, PlanResources, IngestData, Administer},
 	Ingest:  {IngestData},
 }
 

@@ -24,11 +24,11 @@ func TestRolePermissions(t *testing.T) {
 	want := map[Role]string{
 		Viewer:  "view_dashboard",
 		Analyst: "view_dashboard view_records",
-		Manager: "view_dashboard view_records view_users",
-		Admin:   "view_dashboard view_records view_users ingest administer",
+		Manager: "view_dashboard view_records view_users plan_resources",
+		Admin:   "view_dashboard view_records view_users plan_resources ingest administer",
 		Ingest:  "ingest",
 	}
-	all := []Permission{ViewDashboard, ViewRecords, ViewUsers, IngestData, Administer}
+	all := []Permission{ViewDashboard, ViewRecords, ViewUsers, PlanResources, IngestData, Administer}
 	for _, r := range Roles {
 		var got []string
 		for _, p := range all {

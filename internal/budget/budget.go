@@ -259,7 +259,7 @@ func Build(ctx context.Context, h History, scfg staffing.Config, bcfg Config, na
 		return nil, err
 	}
 	if len(w.Queues) == 0 {
-		return nil, errors.New("no workload to plan: the store has no cases or alerts in the history window")
+		return nil, staffing.ErrNoWorkload
 	}
 	scenarios := bcfg.Scenarios
 	if len(names) > 0 {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/user"
+	"reflect"
 	"runtime/debug"
 	"time"
 
@@ -16,12 +17,14 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/watchfloor/watchfloor/internal/budget"
 	"github.com/watchfloor/watchfloor/internal/mcp"
+	"github.com/watchfloor/watchfloor/internal/staffing"
 )
 
 func (a *app) mcpCommand() *cobra.Command {
 	var allowWrites bool
-	var listen string
+	var listen, planConfig string
 	cmd := &cobra.Command{
 		Use:   "mcp",
 		Short: "Serve the SOC manager's tools, prompts and KPI definitions to AI agents (Model Context Protocol)",
@@ -31,8 +34,9 @@ the names of Google's security MCP servers (list_cases, get_case_full_details,
 get_security_alerts, get_ioc_matches, list_threat_profiles,
 top_vulnerability_findings, get_finding_remediation, search_findings) plus
 manager tools (get_soc_dashboard, get_soc_metrics, list_sla_breaches,
-get_analyst_workload, get_noisy_rules); the seven /security:* commands are
-prompts.
+get_analyst_workload, get_noisy_rules, plan_staffing, plan_budget); the
+seven /security:* commands are prompts. plan_budget prices with the budget
+section of --plan-config, which also configures the staffing plans.
 
 The server is read-only unless --allow-writes is given; write tools (assign,
 priority, stage, comment, close) then append case events with source
@@ -56,8 +60,12 @@ needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
 			if u, err := user.Current(); err == nil && u.Username != "" {
 				actor = u.Username
 			}
-			srv, err := mcp.NewServer(mcp.Options{Store: st, AllowWrites: allowWrites, Actor: actor, Logger: a.log,
-				Version: buildVersion()})
+			plans, err := loadPlanSettings(planConfig)
+			if err != nil {
+				return err
+			}
+			srv, err := mcp.NewServer(mcp.Options{Store: st, AllowWrites: allowWrites, Actor: actor, Logger: a.log, Version: buildVersion(),
+				Staffing: plans.staffing, Budget: plans.budget})
 			if err != nil {
 				return err
 			}
@@ -70,9 +78,37 @@ needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
 	}
 	f := cmd.Flags()
 	f.BoolVar(&allowWrites, "allow-writes", false, "enable the write tools (assign, priority, stage, comment, close)")
+	f.StringVar(&planConfig, "plan-config", "", "YAML file with the staffing and budget settings for plan_staffing and plan_budget (see resources plan --config)")
 	f.StringVar(&listen, "listen", "", "serve streamable HTTP on this address (path /mcp) instead of stdio; needs "+mcp.TokenEnv)
 	a.addDemoFlag(cmd)
 	return cmd
+}
+
+// planSettings are the staffing and budget configuration the servers plan
+// with.
+type planSettings struct {
+	staffing staffing.Config
+	budget   *budget.Config // nil: no budget section, so no budget plan
+}
+
+// loadPlanSettings reads the plan file ("" for none).
+func loadPlanSettings(path string) (planSettings, error) {
+	var ps planSettings
+	if path == "" {
+		return ps, nil
+	}
+	var err error
+	if ps.staffing, err = staffing.LoadConfig(path); err != nil {
+		return ps, err
+	}
+	bcfg, err := budget.LoadConfig(path)
+	if err != nil {
+		return ps, err
+	}
+	if !reflect.ValueOf(bcfg).IsZero() {
+		ps.budget = &bcfg
+	}
+	return ps, nil
 }
 
 // buildVersion is the module version the binary was built from, "dev"

@@ -53,9 +53,9 @@ func (a accountAudit) Audit(ctx context.Context, e mcp.AuditEntry) error {
 // mcpHandler is the streamable HTTP MCP endpoint that serve mounts at /mcp:
 // callers present an account's API token; writes (only with allowWrites)
 // go to the audit log.
-func mcpHandler(st *store.Store, svc *auth.Service, allowWrites bool, log *slog.Logger) (http.Handler, error) {
+func mcpHandler(st *store.Store, svc *auth.Service, allowWrites bool, log *slog.Logger, plans planSettings) (http.Handler, error) {
 	srv, err := mcp.NewServer(mcp.Options{Store: st, AllowWrites: allowWrites, Auditor: accountAudit{svc}, Logger: log,
-		Version: buildVersion()})
+		Version: buildVersion(), Staffing: plans.staffing, Budget: plans.budget})
 	if err != nil {
 		return nil, err
 	}

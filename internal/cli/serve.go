@@ -22,6 +22,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var cfg web.Config
 	var shutdown time.Duration
 	var mcpWrites bool
+	var planConfig string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web dashboard and the HTTP API",
@@ -42,7 +43,12 @@ data; each polls for changes so live updates reach every client.
 
 The MCP server is mounted at /mcp (streamable HTTP): an AI assistant
 connects with an account's API token (role analyst or above) as its bearer
-token; write tools need --mcp-allow-writes and are audited.`,
+token; write tools need --mcp-allow-writes and are audited.
+
+Managers and admins see the staffing plan at /staffing and in the API
+(/api/v1/staffing/plan, /api/v1/budget/plan); --plan-config names the YAML
+file with the staffing and budget settings (see "resources plan --config"),
+without which the budget plan is unavailable.`,
 		Example: `  watchfloor serve --demo
   watchfloor serve --listen 0.0.0.0:8080 --secure-cookies --trust-proxy`,
 		Args: cobra.NoArgs,
@@ -65,8 +71,12 @@ token; write tools need --mcp-allow-writes and are audited.`,
 				a.log.Warn("no accounts yet; create the first admin: printf '%s\\n' \"$PASSWORD\" | watchfloor users add admin --role admin")
 			}
 			svc := &auth.Service{Store: st}
-			cfg.Store, cfg.Auth, cfg.Log = st, svc, a.log
-			if cfg.MCP, err = mcpHandler(st, svc, mcpWrites, a.log); err != nil {
+			plans, err := loadPlanSettings(planConfig)
+			if err != nil {
+				return err
+			}
+			cfg.Store, cfg.Auth, cfg.Log, cfg.Staffing, cfg.Budget = st, svc, a.log, plans.staffing, plans.budget
+			if cfg.MCP, err = mcpHandler(st, svc, mcpWrites, a.log, plans); err != nil {
 				return err
 			}
 			srv, err := web.New(cfg)
@@ -86,6 +96,7 @@ token; write tools need --mcp-allow-writes and are audited.`,
 	a.addDemoFlag(cmd)
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&planConfig, "plan-config", "", "YAML file with the staffing and budget settings for the plans (see resources plan --config)")
 	f.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
 	f.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (behind a reverse proxy)")
 	f.DurationVar(&cfg.PollInterval, "poll", 5*time.Second, "how often to look for writes by other processes (negative: never)")

@@ -2,7 +2,7 @@
 // Protocol: the SOC Manager persona's tools under the names and parameter
 // names of Google's security MCP servers (list_cases, get_security_alerts,
 // top_vulnerability_findings …), manager tools (dashboard, KPIs, SLA
-// breaches, workload, noisy rules), the seven /security:* commands as
+// breaches, workload, noisy rules, staffing and budget plans), the seven /security:* commands as
 // prompts and the KPI definitions as a resource.
 //
 // Answers are structured (every tool has an output schema), compact and
@@ -31,7 +31,9 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/watchfloor/watchfloor/internal/attack"
+	"github.com/watchfloor/watchfloor/internal/budget"
 	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -53,6 +55,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is reported to clients.
 	Version string
+	// Staffing configures plan_staffing and plan_budget (queues, shift
+	// templates, skills); the zero value plans from history and defaults.
+	Staffing staffing.Config
+	// Budget prices plan_budget; nil makes plan_budget a tool error. The
+	// caller never names a configuration file.
+	Budget *budget.Config
 }
 
 // Instructions tell the client how to read the server's answers.
@@ -98,6 +106,7 @@ func NewServer(opts Options) (*sdk.Server, error) {
 	s.addAlertTools(srv)
 	s.addFindingTools(srv)
 	s.addManagerTools(srv)
+	s.addPlanTools(srv)
 	if opts.AllowWrites {
 		s.addWriteTools(srv)
 	}

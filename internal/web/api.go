@@ -56,7 +56,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := meResponse{Name: p.Name, Role: string(p.Role), Via: p.Via, CSRF: p.CSRF, Permissions: []string{}}
-	for _, perm := range []auth.Permission{auth.ViewDashboard, auth.ViewRecords, auth.ViewUsers, auth.IngestData, auth.Administer} {
+	for _, perm := range []auth.Permission{auth.ViewDashboard, auth.ViewRecords, auth.ViewUsers, auth.PlanResources, auth.IngestData, auth.Administer} {
 		if p.Role.Can(perm) {
 			m.Permissions = append(m.Permissions, string(perm))
 		}

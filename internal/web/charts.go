@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"math"
 	"strings"
+
+	"github.com/watchfloor/watchfloor/internal/staffing"
 )
 
 // Chart is data for an SVG chart: one value per label for each series. NaN
@@ -175,6 +177,77 @@ func BarChart(c Chart) template.HTML {
 			}
 		}
 	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// Heat-map colours: the fill's opacity grows with the heads required; a
+// red outline marks hours today's roster leaves short.
+const (
+	heatFill  = "#2f81f7"
+	heatShort = "#d73a49"
+)
+
+// CoverageHeatMap draws the staffing plan's hour × weekday coverage: one
+// cell per hour of the week, shaded by the heads required, labelled
+// "scheduled/required", outlined where today's roster is expected to be
+// short, each with a <title> saying all three. Text is escaped as in
+// LineChart.
+func CoverageHeatMap(title string, g staffing.CoverageGrid) template.HTML {
+	const cellW, cellH, left, top, bottom = 64.0, 18.0, 48.0, 44.0, 30.0
+	w := math.Max(left+cellW*float64(len(g.Days))+12, left+440) // room for the legend
+	h := top + cellH*float64(len(g.Cells)) + bottom
+	peak := 1
+	for _, row := range g.Cells {
+		for _, c := range row {
+			peak = max(peak, c.Required)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-heat" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-label="%s" font-family="sans-serif" font-size="11">`,
+		w, h, w, h, esc(title))
+	fmt.Fprintf(&b, `<title>%s</title>`, esc(title))
+	fmt.Fprintf(&b, `<text x="%g" y="16" fill="currentColor" font-size="13" font-weight="bold">%s</text>`, left, esc(title))
+	for d, day := range g.Days {
+		fmt.Fprintf(&b, `<text x="%.1f" y="%g" fill="currentColor" text-anchor="middle">%s</text>`, left+cellW*(float64(d)+0.5), top-6, esc(day))
+	}
+	for hr, row := range g.Cells {
+		y := top + cellH*float64(hr)
+		if hr < len(g.Hours) {
+			fmt.Fprintf(&b, `<text x="%g" y="%.1f" fill="currentColor" text-anchor="end">%s</text>`, left-4, y+cellH-5, esc(g.Hours[hr]))
+		}
+		for d, c := range row {
+			x := left + cellW*float64(d)
+			label := ""
+			if d < len(g.Days) && hr < len(g.Hours) {
+				label = g.Days[d] + " " + g.Hours[hr]
+			}
+			tip := fmt.Sprintf("%s: %d required, %d scheduled", label, c.Required, c.Scheduled)
+			stroke := `stroke="currentColor" stroke-opacity="0.15"`
+			mark := ""
+			if c.Current != nil {
+				tip += fmt.Sprintf(", %.1f expected with today's roster", *c.Current)
+				if *c.Current < float64(c.Required)-1e-9 {
+					tip += fmt.Sprintf(" (%.1f short)", float64(c.Required)-*c.Current)
+					stroke, mark = `stroke="`+heatShort+`" stroke-width="2"`, "!"
+				}
+			}
+			op := 0.08 + 0.72*float64(c.Required)/float64(peak)
+			fmt.Fprintf(&b, `<g><title>%s</title><rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" fill-opacity="%.2f" %s/>`,
+				esc(tip), x+1, y+1, cellW-2, cellH-2, heatFill, op, stroke)
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="currentColor" text-anchor="middle">%d/%d%s</text></g>`,
+				x+cellW/2, y+cellH-5, c.Scheduled, c.Required, mark)
+		}
+	}
+	ly := h - 12
+	for i, f := range []float64{0, 0.5, 1} {
+		v := int(math.Round(f * float64(peak)))
+		x := left + float64(i)*90
+		fmt.Fprintf(&b, `<rect x="%g" y="%g" width="10" height="10" fill="%s" fill-opacity="%.2f"/><text x="%g" y="%g" fill="currentColor">%d required</text>`,
+			x, ly-9, heatFill, 0.08+0.72*float64(v)/float64(peak), x+14, ly, v)
+	}
+	fmt.Fprintf(&b, `<rect x="%g" y="%g" width="10" height="10" fill="none" stroke="%s" stroke-width="2"/><text x="%g" y="%g" fill="currentColor">! today's roster short</text>`,
+		left+270, ly-9, heatShort, left+284, ly)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }

@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
+	"github.com/watchfloor/watchfloor/internal/budget"
 	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -51,6 +53,11 @@ type Config struct {
 	MaxIngestBytes int64
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Staffing configures the staffing and budget plans (queues, shift
+	// templates, skills); the zero value plans from history and defaults.
+	Staffing staffing.Config
+	// Budget prices the budget plan; nil leaves it unavailable.
+	Budget *budget.Config
 }
 
 // Server serves the API and the dashboard. Create it with New.
@@ -169,6 +176,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/api/v1/users", Perm: auth.Administer, API: true, Write: true, handler: s.apiCreateUser},
 		{Method: "POST", Pattern: "/api/v1/tokens", Perm: auth.Administer, API: true, Write: true, handler: s.apiCreateToken},
 		{Method: "GET", Pattern: "/api/v1/audit", Perm: auth.Administer, API: true, handler: s.apiAudit},
+		{Method: "GET", Pattern: "/api/v1/staffing/plan", Perm: auth.PlanResources, API: true, handler: s.apiStaffingPlan},
+		{Method: "GET", Pattern: "/api/v1/budget/plan", Perm: auth.PlanResources, API: true, handler: s.apiBudgetPlan},
 
 		{Method: "GET", Pattern: "/login", handler: s.loginPage},
 		{Method: "POST", Pattern: "/login", Write: true, handler: s.loginSubmit},
@@ -178,6 +187,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/rules", Perm: auth.ViewDashboard, handler: s.rulesPage},
 		{Method: "GET", Pattern: "/cases", Perm: auth.ViewRecords, handler: s.casesPage},
 		{Method: "GET", Pattern: "/cases/{source}/{id}", Perm: auth.ViewRecords, handler: s.casePage},
+		{Method: "GET", Pattern: "/staffing", Perm: auth.PlanResources, handler: s.staffingPage},
 		{Method: "GET", Pattern: "/audit", Perm: auth.Administer, handler: s.auditPage},
 	}
 }
