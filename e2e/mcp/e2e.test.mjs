@@ -29,6 +29,7 @@ const readTools = [
   "list_cases", "get_case_full_details", "get_security_alerts", "get_ioc_matches", "list_threat_profiles",
   "top_vulnerability_findings", "get_finding_remediation", "search_findings",
   "get_soc_dashboard", "get_soc_metrics", "list_sla_breaches", "get_analyst_workload", "get_noisy_rules",
+  "plan_staffing", "plan_budget",
 ];
 const writeTools = ["assign_case", "set_case_priority", "set_case_stage", "add_case_comment", "close_case"];
 const prompts = [
@@ -140,6 +141,12 @@ async function exerciseReadTools(client) {
   assert.ok(load.analysts.length > 0);
   const rules = await ok(client, "get_noisy_rules", { timeframe: "weekly", max_rules: 5 });
   assert.ok(rules.rules.length === 5 && rules.alerts > 0);
+  const plan = await ok(client, "plan_staffing", { max_items: 5 });
+  assert.ok(Array.isArray(plan.queues) && plan.queues.length > 0);
+  // Without --plan-config the budget tool says what it needs instead of inventing prices.
+  const budget = await client.callTool({ name: "plan_budget", arguments: {} });
+  assert.equal(budget.isError, true);
+  assert.match(budget.content[0].text, /budget/i);
 
   const bad = await client.callTool({ name: "list_cases", arguments: { priority: "P9" } });
   assert.equal(bad.isError, true);
