@@ -138,23 +138,30 @@ func classify(o object, hint kind) kind {
 	return kindAny
 }
 
-// mapCase maps a case in either API's keys.
-func mapCase(o object) (*model.Case, error) {
-	var errs []error
-	str := func(keys ...string) string {
+// fieldReaders returns readers of o's string and time fields that collect
+// every error in errs, so that a reject names all of a record's bad fields.
+func fieldReaders(o object, errs *[]error) (str func(keys ...string) string, tm func(keys ...string) time.Time) {
+	str = func(keys ...string) string {
 		s, err := o.Str(keys...)
 		if err != nil {
-			errs = append(errs, err)
+			*errs = append(*errs, err)
 		}
 		return s
 	}
-	tm := func(keys ...string) time.Time {
+	tm = func(keys ...string) time.Time {
 		t, err := o.Time(soarTime, keys...)
 		if err != nil {
-			errs = append(errs, err)
+			*errs = append(*errs, err)
 		}
 		return t
 	}
+	return str, tm
+}
+
+// mapCase maps a case in either API's keys.
+func mapCase(o object) (*model.Case, error) {
+	var errs []error
+	str, tm := fieldReaders(o, &errs)
 	id, err := caseID(o)
 	if err != nil {
 		return nil, err
@@ -440,20 +447,7 @@ func verdict(reason, rootCause string) model.Disposition {
 // caseID is the enclosing case, used when the alert does not name its own.
 func mapAlert(o object, caseID string) (*model.Alert, error) {
 	var errs []error
-	str := func(keys ...string) string {
-		s, err := o.Str(keys...)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return s
-	}
-	tm := func(keys ...string) time.Time {
-		t, err := o.Time(soarTime, keys...)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return t
-	}
+	str, tm := fieldReaders(o, &errs)
 	name := str("name")
 	id := str("identifier")
 	if id == "" {
