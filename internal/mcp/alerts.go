@@ -10,6 +10,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
@@ -73,7 +74,7 @@ type IoCOut struct {
 // ThreatProfilesIn are list_threat_profiles's arguments.
 type ThreatProfilesIn struct {
 	Limit    int `json:"limit,omitempty" jsonschema:"profiles to return, default 10, at most 50"`
-	DaysBack int `json:"days_back,omitempty" jsonschema:"alerts created in the last N days, default 90"`
+	DaysBack int `json:"days_back,omitempty" jsonschema:"alerts created in the last N whole days in the organisation's time zone, today included; default 90"`
 }
 
 // ProfileTechnique is an ATT&CK technique a group uses that the org's
@@ -123,7 +124,8 @@ const IoCDefinition = "indicators are the public IP addresses, domains, file has
 // ThreatProfileDefinition says how list_threat_profiles ranks groups.
 const ThreatProfileDefinition = "ATT&CK groups from the embedded MITRE catalog ranked by how many distinct techniques they use " +
 	"(sub-techniques counted under their parent) were seen in the window's alerts, then by the alerts on those techniques; " +
-	"coverage is that overlap ÷ the group's techniques. This is overlap with the organisation's detections, not attribution"
+	"coverage is that overlap ÷ the group's techniques. The window is days_back whole days in the organisation's time zone, " +
+	"today included, starting at 'since'. This is overlap with the organisation's detections, not attribution"
 
 func (s *server) addAlertTools(srv *sdk.Server) {
 	sdk.AddTool(srv, &sdk.Tool{Name: "get_security_alerts", Annotations: readOnly("Security alerts"),
@@ -397,8 +399,14 @@ func (s *server) threatProfiles(ctx context.Context, _ *sdk.CallToolRequest, in 
 	if err != nil {
 		return nil, out, err
 	}
-	since := s.opts.Now().AddDate(0, 0, -days)
-	sets, n, err := s.st.TechniqueSets(ctx, since, s.opts.Now().Add(time.Second))
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return nil, out, err
+	}
+	// Whole days, so the counts come from the daily rollups.
+	w := metrics.WindowEnding(s.opts.Now(), days, loc)
+	since := w.From
+	sets, n, err := s.eng.TechniqueSets(ctx, w)
 	if err != nil {
 		return nil, out, err
 	}

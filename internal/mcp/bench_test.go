@@ -50,6 +50,7 @@ var benchCalls = []struct {
 	{"get_soc_metrics", map[string]any{"timeframe": "monthly"}},
 	{"get_noisy_rules", map[string]any{"timeframe": "monthly"}},
 	{"list_threat_profiles", map[string]any{"days_back": 7}},
+	{"list_threat_profiles", map[string]any{"days_back": 90}},
 }
 
 // BenchmarkToolsCall measures tools/call through the in-memory transport
@@ -58,7 +59,16 @@ var benchCalls = []struct {
 //	WATCHFLOOR_MCP_BENCH_DB=/tmp/bench.db go test ./internal/mcp -run '^$' -bench ToolsCall
 func BenchmarkToolsCall(b *testing.B) {
 	st := benchStore(b)
-	srv, err := NewServer(Options{Store: st})
+	// "Now" is the store's newest data, so the tools' windows (the last 24
+	// hours, 7 or 90 days) hold alerts however old the store is.
+	latest, err := st.LatestActivity(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if latest.IsZero() {
+		latest = time.Now()
+	}
+	srv, err := NewServer(Options{Store: st, Now: func() time.Time { return latest }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -51,6 +51,7 @@ type ListCasesOut struct {
 	Cases         []CaseRow `json:"cases"`
 	Total         int64     `json:"total" jsonschema:"cases matching the filters, all pages"`
 	NextPageToken string    `json:"next_page_token" jsonschema:"empty when this is the last page"`
+	Truncated     bool      `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
 }
 
 // GetCaseIn are get_case_full_details's arguments.
@@ -274,8 +275,12 @@ func (s *server) listCases(ctx context.Context, _ *sdk.CallToolRequest, in ListC
 	if err != nil {
 		return nil, out, err
 	}
-	out.Cases, out.Total = rows, total
-	if next := q.Offset + len(cases); int64(next) < total && len(cases) > 0 {
+	out.Total = total
+	if keep := fitBudget(s.answerTokens(), approxTokens(out), rows); keep < len(rows) {
+		rows, out.Truncated = rows[:keep], true
+	}
+	out.Cases = rows
+	if next := q.Offset + len(rows); int64(next) < total && len(rows) > 0 {
 		out.NextPageToken = pageToken("cases", next)
 	}
 	return nil, out, nil

@@ -66,6 +66,7 @@ type FindingsOut struct {
 	Findings      []FindingRow `json:"findings"`
 	Total         int64        `json:"total"`
 	NextPageToken string       `json:"next_page_token"`
+	Truncated     bool         `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
 }
 
 // RemediationItem is a finding with its remediation advice.
@@ -116,11 +117,16 @@ func (s *server) findings(ctx context.Context, f store.FindingFilter, tok string
 	if err != nil {
 		return out, err
 	}
+	rows := make([]FindingRow, 0, len(list))
 	for i := range list {
-		out.Findings = append(out.Findings, findingRow(&list[i]))
+		rows = append(rows, findingRow(&list[i]))
 	}
 	out.Total = total
-	if next := off + len(list); int64(next) < total && len(list) > 0 {
+	if keep := fitBudget(s.answerTokens(), approxTokens(out), rows); keep < len(rows) {
+		rows, out.Truncated = rows[:keep], true
+	}
+	out.Findings = rows
+	if next := off + len(rows); int64(next) < total && len(rows) > 0 {
 		out.NextPageToken = pageToken("findings", next)
 	}
 	return out, nil

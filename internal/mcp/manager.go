@@ -114,6 +114,7 @@ type BreachesOut struct {
 	AtRisk        int       `json:"at_risk_total"`
 	Items         []SLAItem `json:"items"`
 	NextPageToken string    `json:"next_page_token"`
+	Truncated     bool      `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
 }
 
 // WorkloadIn are get_analyst_workload's arguments.
@@ -133,6 +134,7 @@ type WorkloadOut struct {
 	Analysts             []AnalystLoad  `json:"analysts" jsonschema:"most loaded first; active roster members with no open work are included"`
 	AnalystsTotal        int            `json:"analysts_total"`
 	NextPageToken        string         `json:"next_page_token"`
+	Truncated            bool           `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
 }
 
 // NoisyRulesIn are get_noisy_rules's arguments.
@@ -280,7 +282,7 @@ func (s *server) metrics(ctx context.Context, _ *sdk.CallToolRequest, in Metrics
 	if err != nil {
 		return nil, out, err
 	}
-	eng := &metrics.Engine{Store: s.st}
+	eng := s.eng
 	rep, err := eng.Performance(ctx, metrics.Request{Window: w, GroupBy: in.GroupBy, IncludeTests: in.IncludeTests, Trend: in.Trend})
 	if err != nil {
 		return nil, out, err
@@ -319,13 +321,17 @@ func (s *server) breaches(ctx context.Context, _ *sdk.CallToolRequest, in Breach
 	if in.IncludeAtRisk {
 		all = append(all[:len(all):len(all)], d.AtRisk...)
 	}
+	out.Now, out.Breached, out.AtRisk = ts(d.Now), len(d.Breached), len(d.AtRisk)
 	if off < len(all) {
-		out.Items = slaItems(all[off:], size)
+		items := slaItems(all[off:], size)
+		if keep := fitBudget(s.answerTokens(), approxTokens(out), items); keep < len(items) {
+			items, out.Truncated = items[:keep], true
+		}
+		out.Items = items
 	}
 	if next := off + len(out.Items); next < len(all) && len(out.Items) > 0 {
 		out.NextPageToken = pageToken("breaches", next)
 	}
-	out.Now, out.Breached, out.AtRisk = ts(d.Now), len(d.Breached), len(d.AtRisk)
 	return nil, out, nil
 }
 
@@ -353,7 +359,11 @@ func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in Worklo
 	}
 	out.AnalystsTotal = len(list)
 	if off < len(list) {
-		out.Analysts = analystLoads(list[off:min(off+size, len(list))])
+		rows := analystLoads(list[off:min(off+size, len(list))])
+		if keep := fitBudget(s.answerTokens(), approxTokens(out), rows); keep < len(rows) {
+			rows, out.Truncated = rows[:keep], true
+		}
+		out.Analysts = rows
 	}
 	if next := off + len(out.Analysts); next < len(list) && len(out.Analysts) > 0 {
 		out.NextPageToken = pageToken("analysts", next)
@@ -367,7 +377,7 @@ func (s *server) noisyRules(ctx context.Context, _ *sdk.CallToolRequest, in Nois
 	if err != nil {
 		return nil, out, err
 	}
-	rep, err := (&metrics.Engine{Store: s.st}).Rules(ctx, w)
+	rep, err := s.eng.Rules(ctx, w)
 	if err != nil {
 		return nil, out, err
 	}

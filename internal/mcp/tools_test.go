@@ -313,6 +313,20 @@ func testListThreatProfiles(t *testing.T, st *store.Store) {
 			t.Fatal("profiles not ranked by overlap")
 		}
 	}
+	// Whole days in the organisation's time zone (UTC here), today
+	// included: one day is 2026-03-10 (A-1, A-2, A-3, A-5; A-4 was
+	// created on the 9th), two days add the 9th.
+	for _, tc := range []struct {
+		days   int
+		since  string
+		alerts int
+	}{{1, "2026-03-10T00:00:00Z", 4}, {2, "2026-03-09T00:00:00Z", 5}} {
+		out := call[ThreatProfilesOut](t, cs, "list_threat_profiles", map[string]any{"days_back": tc.days})
+		if out.Since != tc.since || out.AlertsScanned != tc.alerts || out.TechniquesSeen != 3 {
+			t.Errorf("days_back %d: since %s, %d alerts, %d techniques; want %s, %d, 3", tc.days, out.Since, out.AlertsScanned,
+				out.TechniquesSeen, tc.since, tc.alerts)
+		}
+	}
 }
 
 func TestFindingTools(t *testing.T) { engines(t, testFindingTools) }

@@ -32,9 +32,10 @@ type Store interface {
 type Engine struct {
 	Store Store
 
-	mu     sync.Mutex
-	cases  map[partKey]cachedPart
-	alerts map[int64]cachedAlertDay
+	mu         sync.Mutex
+	cases      map[partKey]cachedPart
+	alerts     map[int64]cachedAlertDay
+	techniques map[int64]cachedTechniqueDay
 }
 
 type partKey struct {
@@ -207,7 +208,7 @@ func (e *Engine) cachePart(d int64, dim string, version int64, groups map[string
 
 // rollupFormat versions the stored day aggregates: a day stored in another
 // format is rebuilt, so a new dimension or KPI never reads old rows as empty.
-const rollupFormat = 5
+const rollupFormat = 6
 
 // partRuleLoad is the stored part with each rule's case count and analyst
 // time, which the rule report reads without the rules' full KPI groups.

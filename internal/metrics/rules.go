@@ -79,6 +79,10 @@ func (d AlertDay) merge(o AlertDay) {
 	}
 }
 
+// partRules is the stored part of a day of alerts with its rule
+// aggregates.
+const partRules = "rules"
+
 // alertDayData is a stored day of alert aggregates.
 type alertDayData struct {
 	Format int      `json:"format"`
@@ -114,7 +118,7 @@ func (e *Engine) alertDay(ctx context.Context, r store.RollupDay, loc *time.Loca
 		if ok && c.version == r.Version {
 			return c.day, nil
 		}
-		version, data, ok, err := e.Store.RollupPart(ctx, store.RollupAlerts, r.Day, "rules")
+		version, data, ok, err := e.Store.RollupPart(ctx, store.RollupAlerts, r.Day, partRules)
 		if err != nil {
 			return nil, err
 		}
@@ -128,22 +132,39 @@ func (e *Engine) alertDay(ctx context.Context, r store.RollupDay, loc *time.Loca
 			}
 		}
 	}
-	ad := AlertDay{}
+	ad, _, err := e.buildAlertDay(ctx, r, loc)
+	return ad, err
+}
+
+// buildAlertDay aggregates a day's alerts in one pass into its rule
+// aggregates and its technique counts, stores both parts, and caches them.
+func (e *Engine) buildAlertDay(ctx context.Context, r store.RollupDay, loc *time.Location) (AlertDay, *TechniqueDay, error) {
+	ad, td := AlertDay{}, &TechniqueDay{Sets: map[string]int64{}}
 	from := dayStart(r.Day, loc)
-	if err := e.Store.EachAlert(ctx, from, from.AddDate(0, 0, 1), ad.add); err != nil {
-		return nil, err
+	err := e.Store.EachAlert(ctx, from, from.AddDate(0, 0, 1), func(a *store.AlertRow) {
+		ad.add(a)
+		td.add(a)
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	for _, ra := range ad {
 		ra.MTTD.freeze()
 	}
 	data, err := json.Marshal(alertDayData{Format: rollupFormat, Rules: ad})
 	if err != nil {
-		return nil, fmt.Errorf("encoding alert rollup of %d: %w", r.Day, err)
+		return nil, nil, fmt.Errorf("encoding alert rollup of %d: %w", r.Day, err)
 	}
-	if err := e.Store.SaveRollupParts(ctx, store.RollupAlerts, r.Day, r.Version, map[string]string{"rules": string(data)}); err != nil {
-		return nil, err
+	tdata, err := json.Marshal(techniqueDayData{Format: rollupFormat, Day: td})
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding technique rollup of %d: %w", r.Day, err)
 	}
-	return e.cacheAlerts(r.Day, r.Version, ad), nil
+	parts := map[string]string{partRules: string(data), partTechniques: string(tdata)}
+	if err := e.Store.SaveRollupParts(ctx, store.RollupAlerts, r.Day, r.Version, parts); err != nil {
+		return nil, nil, err
+	}
+	e.cacheTechniques(r.Day, r.Version, td)
+	return e.cacheAlerts(r.Day, r.Version, ad), td, nil
 }
 
 func (e *Engine) cacheAlerts(d, version int64, ad AlertDay) AlertDay {

@@ -145,12 +145,15 @@ type AlertRow struct {
 	Linked      bool // belongs to a case
 	OccurredAt  time.Time
 	CreatedAt   time.Time
+	// Techniques is the alert's ATT&CK technique list as stored: JSON
+	// text, "" when the alert has none.
+	Techniques string
 }
 
 // EachAlert calls fn for every alert created in [from, to).
 func (s *Store) EachAlert(ctx context.Context, from, to time.Time, fn func(*AlertRow)) error {
 	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT source, rule_id, rule_name, severity, disposition, case_ext_id <> '',
-		occurred_at, created_at FROM alerts WHERE created_at >= ? AND created_at < ?`), from.UnixMicro(), to.UnixMicro())
+		occurred_at, created_at, techniques FROM alerts WHERE created_at >= ? AND created_at < ?`), from.UnixMicro(), to.UnixMicro())
 	if err != nil {
 		return fmt.Errorf("reading alerts: %w", err)
 	}
@@ -160,7 +163,7 @@ func (s *Store) EachAlert(ctx context.Context, from, to time.Time, fn func(*Aler
 		var sev int
 		var disp string
 		var occ, cre sql.NullInt64
-		if err := rows.Scan(&a.Source, &a.RuleID, &a.RuleName, &sev, &disp, &a.Linked, &occ, &cre); err != nil {
+		if err := rows.Scan(&a.Source, &a.RuleID, &a.RuleName, &sev, &disp, &a.Linked, &occ, &cre, &a.Techniques); err != nil {
 			return fmt.Errorf("reading alerts: %w", err)
 		}
 		a.Severity, a.Disposition = model.Severity(sev), model.Disposition(disp)
