@@ -34,6 +34,7 @@ type GetAlertsOut struct {
 	Since         string     `json:"since"`
 	AlertsInRange int64      `json:"alerts_in_range" jsonschema:"all alerts created since 'since', before the status, severity and rule filters"`
 	NextPageToken string     `json:"next_page_token"`
+	Truncated     bool       `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last alert returned"`
 }
 
 // IoCIn are get_ioc_matches's arguments.
@@ -69,6 +70,7 @@ type IoCOut struct {
 	ScanTruncated bool       `json:"scan_truncated" jsonschema:"true when the window held more alerts than one answer scans; narrow hours_back"`
 	Indicators    int        `json:"indicators_total"`
 	Matches       []IoCMatch `json:"matches"`
+	Truncated     bool       `json:"truncated" jsonschema:"true when the answer's size budget returned fewer than max_matches indicators; there is no paging, so lower max_matches or hours_back"`
 }
 
 // ThreatProfilesIn are list_threat_profiles's arguments.
@@ -215,6 +217,7 @@ func (s *server) getAlerts(ctx context.Context, _ *sdk.CallToolRequest, in GetAl
 		return rule == "" || strings.ToLower(a.RuleID) == rule || strings.Contains(strings.ToLower(a.RuleName), rule)
 	}
 	out.Alerts = []AlertRow{}
+	var ids []int64 // of out.Alerts, for a token after a budget cut
 	var last, scanned int64
 	more := false
 	f := store.AlertFilter{Since: since, MinSeverity: minSev, AfterID: after}
@@ -229,6 +232,7 @@ func (s *server) getAlerts(ctx context.Context, _ *sdk.CallToolRequest, in GetAl
 			return false
 		}
 		out.Alerts = append(out.Alerts, alertRow(a))
+		ids = append(ids, a.ID)
 		last, scanned = a.ID, a.ID
 		return true
 	})
@@ -243,6 +247,13 @@ func (s *server) getAlerts(ctx context.Context, _ *sdk.CallToolRequest, in GetAl
 		out.NextPageToken = pageToken("alerts", int(scanned))
 	}
 	out.Since, out.AlertsInRange = ts(since), total
+	rows := out.Alerts
+	out.Alerts = nil
+	if keep := fitBudget(s.answerTokens(), approxTokens(out), rows); keep < len(rows) {
+		rows, out.Truncated = rows[:keep], true
+		out.NextPageToken = pageToken("alerts", int(ids[keep-1]))
+	}
+	out.Alerts = rows
 	return nil, out, nil
 }
 
@@ -290,7 +301,7 @@ func (s *server) iocMatches(ctx context.Context, _ *sdk.CallToolRequest, in IoCI
 	size := pageSize(in.MaxMatches, 20, 100)
 	since := s.opts.Now().Add(-time.Duration(hours) * time.Hour)
 	aggs := map[[2]string]*iocAgg{}
-	n, truncated, err := s.st.ScanAlerts(ctx, since, s.opts.Now().Add(time.Second), iocScanCap, func(a *model.Alert) bool {
+	n, truncated, err := s.st.ScanAlertEntities(ctx, since, s.opts.Now().Add(time.Second), iocScanCap, func(a *store.AlertEntities) bool {
 		for _, e := range a.Entities {
 			typ, ok := iocTypes[strings.ToLower(e.Type)]
 			if !ok || e.Value == "" {
@@ -382,6 +393,12 @@ func (s *server) iocMatches(ctx context.Context, _ *sdk.CallToolRequest, in IoCI
 		out.Matches = append(out.Matches, m)
 	}
 	out.Since, out.AlertsScanned, out.ScanTruncated, out.Indicators = ts(since), n, truncated, len(aggs)
+	matches := out.Matches
+	out.Matches = nil
+	if keep := fitBudget(s.answerTokens(), approxTokens(out), matches); keep < len(matches) {
+		matches, out.Truncated = matches[:keep], true
+	}
+	out.Matches = matches
 	return nil, out, nil
 }
 

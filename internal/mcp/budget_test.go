@@ -1,6 +1,9 @@
 package mcp
 
 import (
+	"context"
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -44,6 +47,69 @@ func testAnswerBudget(t *testing.T, st *store.Store) {
 		if ids[i] != c.ID {
 			t.Fatalf("paged ids %v differ from one page's at %d (%s)", ids, i, c.ID)
 		}
+	}
+}
+
+func TestAlertAndIoCBudget(t *testing.T) { engines(t, testAlertAndIoCBudget) }
+
+// testAlertAndIoCBudget: get_security_alerts cuts a page at the budget and
+// its token continues after the last alert returned; get_ioc_matches, which
+// has no paging, returns the top indicators that fit and says so.
+func testAlertAndIoCBudget(t *testing.T, st *store.Store) {
+	alertIDs := func(out GetAlertsOut) string {
+		var s []string
+		for _, a := range out.Alerts {
+			s = append(s, a.ExternalID)
+		}
+		return strings.Join(s, ",")
+	}
+	args := map[string]any{"hours_back": 48}
+	full := call[GetAlertsOut](t, connect(t, Options{Store: st}), "get_security_alerts", args)
+	if full.Truncated || full.NextPageToken != "" || len(full.Alerts) != 5 {
+		t.Fatalf("default budget: %s, truncated %v, next %q", alertIDs(full), full.Truncated, full.NextPageToken)
+	}
+	two := approxTokens(GetAlertsOut{Since: full.Since, AlertsInRange: full.AlertsInRange}) +
+		approxTokens(full.Alerts[0]) + approxTokens(full.Alerts[1]) + 2
+	cs := connect(t, Options{Store: st, AnswerTokens: two})
+	out := call[GetAlertsOut](t, cs, "get_security_alerts", args)
+	if alertIDs(out) != "A-5,A-4" || !out.Truncated || out.NextPageToken == "" || out.AlertsInRange != full.AlertsInRange {
+		t.Fatalf("budget %d: %s, truncated %v, next %q", two, alertIDs(out), out.Truncated, out.NextPageToken)
+	}
+	rest := call[GetAlertsOut](t, connect(t, Options{Store: st}), "get_security_alerts",
+		map[string]any{"hours_back": 48, "next_page_token": out.NextPageToken})
+	if alertIDs(rest) != "A-3,A-2,A-1" || rest.Truncated || rest.NextPageToken != "" {
+		t.Fatalf("after the cut: %s, truncated %v, next %q", alertIDs(rest), rest.Truncated, rest.NextPageToken)
+	}
+
+	all := call[IoCOut](t, connect(t, Options{Store: st}), "get_ioc_matches", nil)
+	if all.Truncated || len(all.Matches) != 4 {
+		t.Fatalf("default budget: %d matches, truncated %v", len(all.Matches), all.Truncated)
+	}
+	two = approxTokens(IoCOut{Definition: all.Definition, Since: all.Since, AlertsScanned: all.AlertsScanned, Indicators: all.Indicators}) +
+		approxTokens(all.Matches[0]) + approxTokens(all.Matches[1]) + 2
+	ioc := call[IoCOut](t, connect(t, Options{Store: st, AnswerTokens: two}), "get_ioc_matches", nil)
+	if len(ioc.Matches) != 2 || !ioc.Truncated || ioc.Indicators != 4 || ioc.AlertsScanned != all.AlertsScanned ||
+		ioc.Matches[0].Indicator != all.Matches[0].Indicator || ioc.Matches[1].Indicator != all.Matches[1].Indicator {
+		t.Fatalf("budget %d: %+v", two, ioc)
+	}
+	one := call[IoCOut](t, connect(t, Options{Store: st, AnswerTokens: 1}), "get_ioc_matches", nil)
+	if len(one.Matches) != 1 || !one.Truncated {
+		t.Fatalf("budget 1: %d matches, truncated %v", len(one.Matches), one.Truncated)
+	}
+	// Without paging, the schema tells the caller how to narrow the query.
+	tools, err := connect(t, Options{Store: st}).ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := ""
+	for _, tool := range tools.Tools {
+		if tool.Name == "get_ioc_matches" {
+			b, _ := json.Marshal(tool.OutputSchema)
+			schema = string(b)
+		}
+	}
+	if !strings.Contains(schema, "lower max_matches or hours_back") {
+		t.Fatalf("get_ioc_matches output schema does not say how to narrow: %s", schema)
 	}
 }
 

@@ -96,3 +96,53 @@ func (s *Store) TechniqueSets(ctx context.Context, since, until time.Time) ([]Te
 	}
 	return out, total, rows.Err()
 }
+
+// AlertEntities is the part of an alert that indicator aggregation reads.
+type AlertEntities struct {
+	ID          int64
+	Source      string
+	Disposition model.Disposition
+	CreatedAt   time.Time
+	Entities    []model.Entity
+}
+
+// ScanAlertEntities is ScanAlerts narrowed to ids, source, disposition,
+// creation time and entities: it calls fn for the alerts created in
+// [since, until), newest first, reading at most limit alerts, and returns
+// how many fn saw and whether the limit cut the scan short. fn must not
+// keep a; it is reused between calls (its Entities slice is not).
+func (s *Store) ScanAlertEntities(ctx context.Context, since, until time.Time, limit int, fn func(a *AlertEntities) bool) (int, bool, error) {
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT id, source, disposition, created_at, entities
+		FROM alerts WHERE created_at >= ? AND created_at < ? ORDER BY created_at DESC LIMIT ?`),
+		since.UnixMicro(), until.UnixMicro(), limit+1)
+	if err != nil {
+		return 0, false, fmt.Errorf("scanning alert entities: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	var a AlertEntities
+	var disp string
+	var ents []byte
+	var cre sql.NullInt64
+	for rows.Next() {
+		if n == limit {
+			return n, true, nil
+		}
+		if err := rows.Scan(&a.ID, &a.Source, &disp, &cre, &ents); err != nil {
+			return n, false, fmt.Errorf("scanning alert entities: %w", err)
+		}
+		// A fresh slice: decoding into reused elements would keep fields
+		// (such as Role) that the next alert's JSON leaves out.
+		a.Disposition, a.CreatedAt, a.Entities = model.Disposition(disp), fromMicros(cre), nil
+		if len(ents) > 0 {
+			if err := json.Unmarshal(ents, &a.Entities); err != nil {
+				return n, false, fmt.Errorf("alert %d entities: %w", a.ID, err)
+			}
+		}
+		n++
+		if !fn(&a) {
+			return n, false, nil
+		}
+	}
+	return n, false, rows.Err()
+}

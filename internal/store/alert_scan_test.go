@@ -54,3 +54,59 @@ func TestScanAlertsAndTechniqueSets(t *testing.T) {
 		}
 	})
 }
+
+func TestScanAlertEntitiesMatchesScanAlerts(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, open func() *store.Store) {
+		ctx := context.Background()
+		st := open()
+		t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		ents := [][]model.Entity{
+			{{Type: "ip", Value: "203.0.113.1"}, {Type: "host", Value: "web-1"}},
+			nil, // no entities between two alerts with them: nothing may carry over
+			{{Type: "domain", Value: "evil.example", Role: "dst"}},
+		}
+		var als []model.Alert
+		for i, e := range ents {
+			als = append(als, model.Alert{Source: "s" + string(rune('0'+i)), ExternalID: string(rune('a' + i)), Title: "t",
+				CreatedAt: t0.Add(time.Duration(i) * time.Hour), Entities: e, Disposition: model.DispositionTruePositive})
+		}
+		if _, err := st.Apply(ctx, &store.Batch{Alerts: als}); err != nil {
+			t.Fatal(err)
+		}
+		var want []store.AlertEntities
+		if _, _, err := st.ScanAlerts(ctx, t0, t0.Add(10*time.Hour), 10, func(a *model.Alert) bool {
+			want = append(want, store.AlertEntities{ID: a.ID, Source: a.Source, Disposition: a.Disposition, CreatedAt: a.CreatedAt, Entities: a.Entities})
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var got []store.AlertEntities
+		n, truncated, err := st.ScanAlertEntities(ctx, t0, t0.Add(10*time.Hour), 10, func(a *store.AlertEntities) bool {
+			c := *a
+			c.Entities = append([]model.Entity(nil), a.Entities...)
+			got = append(got, c)
+			return true
+		})
+		if err != nil || n != 3 || truncated || len(got) != 3 || len(want) != 3 {
+			t.Fatalf("scan = %d, %v, %v (%d alerts, want %d)", n, truncated, err, len(got), len(want))
+		}
+		for i := range want {
+			w, g := want[i], got[i]
+			if g.ID != w.ID || g.Source != w.Source || g.Disposition != w.Disposition || !g.CreatedAt.Equal(w.CreatedAt) ||
+				len(g.Entities) != len(w.Entities) {
+				t.Fatalf("alert %d = %+v, want %+v", i, g, w)
+			}
+			for j := range w.Entities {
+				if g.Entities[j] != w.Entities[j] {
+					t.Fatalf("alert %d entity %d = %+v, want %+v", i, j, g.Entities[j], w.Entities[j])
+				}
+			}
+		}
+		if got[0].Source != "s2" || got[1].Entities != nil && len(got[1].Entities) != 0 || got[2].Entities[1].Value != "web-1" {
+			t.Fatalf("scan order or entities wrong: %+v", got)
+		}
+		if n, truncated, err := st.ScanAlertEntities(ctx, t0, t0.Add(10*time.Hour), 2, func(*store.AlertEntities) bool { return true }); err != nil || n != 2 || !truncated {
+			t.Fatalf("capped scan = %d, %v, %v", n, truncated, err)
+		}
+	})
+}
