@@ -353,7 +353,7 @@ func (a *app) renderStaffing(p *staffing.Plan) error {
 	w := p.Workload
 	fmt.Fprintf(a.stdout, "Staffing plan from %s to %s (%s), %.1f weeks of history\n", fmtTime(w.Since), fmtTime(w.Until), p.TimeZone, w.Weeks)
 	fmt.Fprintf(a.stdout, "Service level: %s\n\n", p.ServiceLevelDefinition)
-	t := output.Table{Title: "Queues", Columns: []string{"queue", "per week", "handle", "on shift", "concurrency", "effort",
+	t := output.Table{Title: "Queues", Columns: []string{"queue", "per week", "handle", "concurrency", "effort",
 		"answer within", "target", "agent-h/wk", "peak", "planned SL"}}
 	if p.Current != nil {
 		t.Columns = append(t.Columns, "today's SL")
@@ -362,7 +362,7 @@ func (a *app) renderStaffing(p *staffing.Plan) error {
 		t.Columns = append(t.Columns, "simulated SL (95% CI)", "verdict")
 	}
 	for i, q := range p.Queues {
-		row := []string{q.Queue, staffNum(q.WeeklyArrivals, 1), staffSecs(q.HandleSeconds), staffPct(w.Queues[i].OnDutyShare),
+		row := []string{q.Queue, staffNum(q.WeeklyArrivals, 1), staffSecs(q.HandleSeconds),
 			staffNum(q.Concurrency, 2), staffSecs(q.EffortSeconds), staffSecs(q.AnswerWithinSeconds), staffPct(q.TargetServiceLevel),
 			staffNum(q.AgentHours, 0), strconv.Itoa(q.PeakAgents), staffPct(q.PlannedServiceLevel)}
 		if p.Current != nil {

@@ -161,9 +161,13 @@ func smallSOC(t *testing.T) string {
 			who := []string{"ann", "cat", "eve", "ben", "dan"}[k]
 			b.Cases = append(b.Cases, model.Case{Source: "s", ExternalID: id, Title: id, Priority: prio, Stage: model.StageNew,
 				CreatedAt: at, UpdatedAt: at})
+			// The assignee logs something every 30 minutes from 10 to 100
+			// minutes after creation: one work session of 90 minutes.
 			b.Events = append(b.Events,
-				model.CaseEvent{CaseSource: "s", CaseExternalID: id, ExternalID: "1", At: at.Add(10 * time.Minute), Source: "s", Kind: model.EventAssignee, New: who},
-				model.CaseEvent{CaseSource: "s", CaseExternalID: id, ExternalID: "2", At: at.Add(100 * time.Minute), Source: "s", Kind: model.EventStage, New: "resolved"},
+				model.CaseEvent{CaseSource: "s", CaseExternalID: id, ExternalID: "1", At: at.Add(10 * time.Minute), Source: "s", Kind: model.EventAssignee, New: who, Actor: who},
+				model.CaseEvent{CaseSource: "s", CaseExternalID: id, ExternalID: "2", At: at.Add(40 * time.Minute), Source: "s", Kind: model.EventComment, New: "note", Actor: who},
+				model.CaseEvent{CaseSource: "s", CaseExternalID: id, ExternalID: "3", At: at.Add(70 * time.Minute), Source: "s", Kind: model.EventComment, New: "note", Actor: who},
+				model.CaseEvent{CaseSource: "s", CaseExternalID: id, ExternalID: "4", At: at.Add(100 * time.Minute), Source: "s", Kind: model.EventStage, New: "resolved", Actor: who},
 			)
 		}
 		for k := 0; k < 40; k++ {

@@ -73,7 +73,9 @@ func TestPlanStaffing(t *testing.T) {
 	if out.Validation == nil || len(out.Validation.Queues) != len(out.Queues) {
 		t.Errorf("simulation asked for, got %+v", out.Validation)
 	}
-	if len(out.BrokenAssumptions) != 2 || out.BrokenAssumptions[0].Assumption != "steady state within each hour" {
+	// Demo cases take minutes of active work, so the hourly steady state
+	// holds; the few P2 handle times vary less than exponential ones.
+	if len(out.BrokenAssumptions) != 1 || out.BrokenAssumptions[0].Assumption != "exponential handle times" {
 		t.Errorf("broken assumptions %+v", out.BrokenAssumptions)
 	}
 	g := out.Coverage
@@ -96,7 +98,7 @@ func TestPlanStaffing(t *testing.T) {
 			t.Errorf("analyst %+v: names must be marked untrusted", a)
 		}
 	}
-	want := "schedule.roster broken_assumptions skill_matrix.analysts"
+	want := "schedule.roster skill_matrix.analysts"
 	if got := strings.Join(out.Truncated, " "); !strings.HasPrefix(got, want) {
 		t.Errorf("truncated %q, want it to start with %q", got, want)
 	}
@@ -141,7 +143,9 @@ func TestPlanBudget(t *testing.T) {
 	bcfg := &budget.Config{Currency: "EUR", Tiers: map[string]budget.TierCost{"L1": {Annual: 60000}, "L2": {Annual: 80000}, "L3": {Annual: 110000}},
 		Tools: []budget.Tool{{Name: "SIEM", Pricing: budget.Flat, Price: 10000}}}
 	cs := connect(t, Options{Store: st, Budget: bcfg, Staffing: staffing.Config{HistoryDays: 14}})
-	out := call[PlanBudgetOut](t, cs, "plan_budget", map[string]any{"scenarios": []string{"growth:0.5"}})
+	// The two weeks of demo case work keep most hours at the minimum heads,
+	// so the growth scenario has to be large to need more analysts.
+	out := call[PlanBudgetOut](t, cs, "plan_budget", map[string]any{"scenarios": []string{"growth:3"}})
 	if out.Plan == nil || out.Currency != "EUR" || len(out.Columns) != 3 {
 		t.Fatalf("budget %+v", out.Plan)
 	}
@@ -152,7 +156,7 @@ func TestPlanBudget(t *testing.T) {
 			t.Errorf("%s: annual %.2f is not 12 × monthly %.2f", c.Name, c.Annual, c.Monthly)
 		}
 	}
-	if got := strings.Join(names, " | "); got != "today's roster | staffing plan | growth:0.5" {
+	if got := strings.Join(names, " | "); got != "today's roster | staffing plan | growth:3" {
 		t.Errorf("columns %s", got)
 	}
 	// The demo roster: 9 L1, 4 L2, 1 L3.
@@ -161,7 +165,7 @@ func TestPlanBudget(t *testing.T) {
 		t.Errorf("today's roster: %.1f FTE %v, %.0f a year", today.FTE, today.FTEByTier, today.Annual)
 	}
 	if grow.FTE <= plan.FTE || grow.DeltaAnnual <= 0 || plan.DeltaAnnual != 0 {
-		t.Errorf("growth of 50%%: %.1f FTE vs %.1f, delta %.0f (plan delta %.0f)", grow.FTE, plan.FTE, grow.DeltaAnnual, plan.DeltaAnnual)
+		t.Errorf("growth of 300%%: %.1f FTE vs %.1f, delta %.0f (plan delta %.0f)", grow.FTE, plan.FTE, grow.DeltaAnnual, plan.DeltaAnnual)
 	}
 	if msg := callErr(t, cs, "plan_budget", map[string]any{"scenarios": []string{"grow-a-lot"}}); !strings.Contains(msg, "grow-a-lot") {
 		t.Errorf("unknown scenario: %q", msg)

@@ -29,7 +29,7 @@ func benchWeek() *Workload {
 	}
 	for i := range weekly {
 		q := Queue{Name: "alerts P" + string(rune('1'+i)), Kind: Alerts, Priority: model.Priority(i + 1), ArrivalsPerHour: make([]float64, HoursPerWeek),
-			HandleSeconds: aht[i], Concurrency: 1, OnDutyShare: 1, EffortSeconds: aht[i], AnswerWithinSeconds: within[i],
+			HandleSeconds: aht[i], Concurrency: 1, EffortSeconds: aht[i], AnswerWithinSeconds: within[i],
 			TargetServiceLevel: 0.9, Sources: map[string]Source{}, histScale: 1, baseScale: 1}
 		for h := range shape {
 			q.ArrivalsPerHour[h] = weekly[i] * shape[h] / sum

@@ -128,7 +128,8 @@ type QueueConfig struct {
 	// HandleTime is the mean worked time per item.
 	HandleTime Duration `yaml:"handle_time,omitempty" json:"handle_time,omitempty"`
 	// Concurrency is the number of items one analyst works at once; the
-	// analyst effort per item is HandleTime ÷ Concurrency.
+	// analyst effort per item is HandleTime ÷ Concurrency (default 1:
+	// measured case handle times are already time worked).
 	Concurrency float64 `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`
 	// AnswerWithin is the service-level threshold (default: the SLA
 	// policy's acknowledge target for the priority).
@@ -193,6 +194,11 @@ type Config struct {
 	// records no alert handling times, so alert triage is planned only
 	// when this (or a queue's handle_time) is set.
 	TriageHandleTime *Duration `yaml:"triage_handle_time,omitempty" json:"triage_handle_time,omitempty"`
+	// SessionGap is the longest silence between two of a person's events
+	// on a case that still counts as one work session (default
+	// DefaultSessionGap); see the package documentation for how case
+	// handle times are measured.
+	SessionGap *Duration `yaml:"session_gap,omitempty" json:"session_gap,omitempty"`
 	// TriageShare is the share of alerts a person triages; the rest are
 	// closed by automation (default 1).
 	TriageShare *float64 `yaml:"triage_share,omitempty" json:"triage_share,omitempty"`
@@ -232,6 +238,12 @@ const (
 	DefaultReplications       = 10
 	DefaultSeed               = 1
 )
+
+// DefaultSessionGap is the default SessionGap: events on a case by people
+// at most this far apart belong to one work session. Half an hour spans
+// the pauses of one sitting (reading, running a query, writing a note)
+// without bridging separate sittings.
+const DefaultSessionGap = 30 * time.Minute
 
 // defaultAnswerWithin is used when the store has no SLA policy: example
 // acknowledge targets by priority.
@@ -318,6 +330,9 @@ func (c Config) Validate() error {
 	}
 	if c.MinHeads != nil && *c.MinHeads < 0 {
 		return fmt.Errorf("min_heads = %d is negative", *c.MinHeads)
+	}
+	if c.SessionGap != nil && *c.SessionGap <= 0 {
+		return fmt.Errorf("session_gap = %v: want a positive duration", time.Duration(*c.SessionGap))
 	}
 	if c.TimeZone != "" {
 		if _, err := time.LoadLocation(c.TimeZone); err != nil {

@@ -5,13 +5,25 @@
 //
 // The workload model reads history from the store: arrivals per queue (a
 // queue is a kind of work, alert triage or case work, at one priority) per
-// local hour of the week, handle times from the case event log (time
-// actively worked between first assignment or triage and first resolution,
-// outside SLA pause statuses), how many cases an analyst works at once,
-// the SLA policy's acknowledge targets, the roster and its shifts. Every
+// local hour of the week, handle times from the case event log, the SLA
+// policy's acknowledge targets, the roster and its shifts. Every
 // input can be overridden in configuration, and an input neither measured
 // nor configured falls back to a default that the plan lists as an
 // assumption.
+//
+// A case's handle time is the time actively worked on it. The events
+// people logged on the case (events with an actor) form work sessions:
+// maximal runs of events at most Config.SessionGap apart (default
+// DefaultSessionGap, 30 minutes). A session is worked from its first event
+// to its last, extended back to the start of any runbook execution logged
+// in it (the execution record's started_at). Nothing is invented: a
+// session of a single event counts nothing unless a runbook gives it a
+// duration, and the time between sessions counts nothing however long the
+// case is held. The handle time is the part of the sessions between the
+// first assignment or triage and the first resolution, outside SLA pause
+// statuses. Because it is time worked, a case's analyst effort is its
+// handle time (divided by a queue's Concurrency only when one is
+// configured).
 //
 // Sizing uses Erlang C (Erlang A where a patience is configured) per queue
 // and hour through package erlang, adds shrinkage, and hands the hourly

@@ -16,7 +16,7 @@ import (
 // the textbook 10 erlangs of 180-second items, 80 % within 20 s.
 func stationary() *Workload {
 	q := Queue{Name: "cases P2", Kind: Cases, Priority: model.P2, ArrivalsPerHour: make([]float64, HoursPerWeek),
-		HandleSeconds: 180, Concurrency: 1, OnDutyShare: 1, EffortSeconds: 180, AnswerWithinSeconds: 20, TargetServiceLevel: 0.8,
+		HandleSeconds: 180, Concurrency: 1, EffortSeconds: 180, AnswerWithinSeconds: 20, TargetServiceLevel: 0.8,
 		Sources: map[string]Source{}, histScale: 1, baseScale: 1}
 	for h := range q.ArrivalsPerHour {
 		q.ArrivalsPerHour[h] = 200 // 10 erlangs
@@ -169,7 +169,7 @@ func (emptyHistory) WorkloadAlertArrivals(context.Context, time.Time, time.Time)
 func (emptyHistory) WorkloadCaseArrivals(context.Context, time.Time, time.Time) ([]store.ArrivalBucket, error) {
 	return nil, nil
 }
-func (emptyHistory) WorkloadHandleTimes(context.Context, time.Time, time.Time, []string) ([]store.HandleTime, error) {
+func (emptyHistory) WorkloadHandleTimes(context.Context, time.Time, time.Time, []string, time.Duration) ([]store.HandleTime, error) {
 	return nil, nil
 }
 func (emptyHistory) WorkloadRuleVolumes(context.Context, time.Time, time.Time) ([]store.RuleVolume, error) {

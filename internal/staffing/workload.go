@@ -22,7 +22,7 @@ const HoursPerWeek = 168
 type History interface {
 	WorkloadAlertArrivals(ctx context.Context, since, until time.Time) ([]store.ArrivalBucket, error)
 	WorkloadCaseArrivals(ctx context.Context, since, until time.Time) ([]store.ArrivalBucket, error)
-	WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string) ([]store.HandleTime, error)
+	WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]store.HandleTime, error)
 	WorkloadRuleVolumes(ctx context.Context, since, until time.Time) ([]store.RuleVolume, error)
 	WorkloadRoster(ctx context.Context) (store.Roster, error)
 	WorkloadSLAPolicies(ctx context.Context) ([]model.SLAPolicy, error)
@@ -76,13 +76,12 @@ type Queue struct {
 	ArrivalsPerHour []float64 `json:"arrivals_per_hour"`
 	// WeeklyArrivals is their sum.
 	WeeklyArrivals float64 `json:"weekly_arrivals"`
-	// HandleSeconds is the mean worked time per item (for cases: active
-	// time from the log). Only the part of it when the assignee was on
-	// shift (OnDutyShare) can be analyst time, and an analyst works
-	// Concurrency items at once, so the analyst effort per item used for
-	// sizing is EffortSeconds = Handle × OnDutyShare ÷ Concurrency.
+	// HandleSeconds is the mean worked time per item (for cases: the
+	// active time measured from the log's work sessions). An analyst works
+	// Concurrency items at once (1 unless configured), so the analyst
+	// effort per item used for sizing is EffortSeconds = Handle ÷
+	// Concurrency.
 	HandleSeconds float64      `json:"handle_seconds"`
-	OnDutyShare   float64      `json:"on_duty_share"`
 	Concurrency   float64      `json:"concurrency"`
 	EffortSeconds float64      `json:"effort_seconds"`
 	Handle        *HandleStats `json:"handle_stats,omitempty"`
@@ -216,7 +215,11 @@ func Model(ctx context.Context, h History, cfg Config) (*Workload, error) {
 		if w.SLA != nil {
 			pause = w.SLA.PauseStatuses
 		}
-		if hts, err = h.WorkloadHandleTimes(ctx, w.Since, w.Until, pause); err != nil {
+		gap := DefaultSessionGap
+		if cfg.SessionGap != nil {
+			gap = time.Duration(*cfg.SessionGap)
+		}
+		if hts, err = h.WorkloadHandleTimes(ctx, w.Since, w.Until, pause, gap); err != nil {
 			return nil, err
 		}
 		if w.Rules, err = h.WorkloadRuleVolumes(ctx, w.Since, w.Until); err != nil {
@@ -264,7 +267,6 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 	if cfg.TargetServiceLevel != nil {
 		target = *cfg.TargetServiceLevel
 	}
-	cw := w.caseWork(hts)
 
 	type key struct {
 		k QueueKind
@@ -341,10 +343,20 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 		}
 	}
 	fill(Cases, caseB)
+	// Only priorities with some work by people logged measure a handle
+	// time: a queue whose cases show none (a log of synthesised snapshot
+	// events) falls back like one without cases.
 	byPrio := map[model.Priority][]int{}
+	worked := map[model.Priority]bool{}
 	for i, ht := range hts {
 		if ht.Priority.Valid() {
 			byPrio[ht.Priority] = append(byPrio[ht.Priority], i)
+			worked[ht.Priority] = worked[ht.Priority] || ht.Active > 0
+		}
+	}
+	for p := range byPrio {
+		if !worked[p] {
+			delete(byPrio, p)
 		}
 	}
 	for _, c := range cfg.Queues {
@@ -362,8 +374,8 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 			delete(queues, k)
 			continue
 		}
-		// Handle time, on-duty share and concurrency.
-		q.Concurrency, q.OnDutyShare = 1, 1
+		// Handle time and concurrency.
+		q.Concurrency = 1
 		switch {
 		case qc != nil && qc.HandleTime > 0:
 			q.HandleSeconds = qc.HandleTime.Seconds()
@@ -384,30 +396,17 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 			if len(idx) == 0 {
 				q.HandleSeconds = time.Hour.Seconds()
 				q.Sources["handle_time"] = FromAssumption
-				w.assume(q.Name+" handle_time", "1h", "no worked case was resolved in the window; set queues[].handle_time")
+				w.assume(q.Name+" handle_time", "1h", "no case resolved in the window has work by people in its log; set queues[].handle_time")
 				break
 			}
 			active := make([]float64, len(idx))
-			var sumActive, sumDuty float64
 			for i, j := range idx {
 				active[i] = hts[j].Active.Seconds()
-				sumActive += active[i]
-				sumDuty += cw.onDuty[j]
-				q.effort = append(q.effort, cw.onDuty[j]/cw.concurrency)
 			}
 			q.Handle = handleStats(active)
 			q.HandleSeconds = q.Handle.MeanSeconds
-			if sumActive > 0 {
-				q.OnDutyShare = sumDuty / sumActive
-			}
-			q.Concurrency = cw.concurrency
+			q.effort = active
 			q.Sources["handle_time"] = FromHistory
-			q.Sources["on_duty_share"] = FromHistory
-			q.Sources["concurrency"] = FromHistory
-			if cw.analysts == 0 {
-				q.Sources["concurrency"] = FromAssumption
-				w.assume("case concurrency", "1", "no assigned case work in the window to measure how many cases an analyst holds at once")
-			}
 		case cfg.TriageHandleTime != nil:
 			q.HandleSeconds = cfg.TriageHandleTime.Seconds()
 			q.Sources["handle_time"] = FromConfig
@@ -424,10 +423,7 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 			q.Sources["concurrency"] = FromConfig
 			q.effort = nil
 		}
-		if q.Sources["handle_time"] == FromConfig {
-			q.OnDutyShare = 1
-		}
-		q.EffortSeconds = q.HandleSeconds * q.OnDutyShare / q.Concurrency
+		q.EffortSeconds = q.HandleSeconds / q.Concurrency
 		if q.effort != nil {
 			var sum float64
 			for _, e := range q.effort {
@@ -594,103 +590,6 @@ func quantile(s []float64, p float64) float64 {
 		return s[len(s)-1]
 	}
 	return s[i] + (x-float64(i))*(s[i+1]-s[i])
-}
-
-// caseWorkStats is the analyst effort measured in the case log.
-type caseWorkStats struct {
-	// onDuty is, per handle time, the active time during which its
-	// assignees were on shift (seconds).
-	onDuty []float64
-	// concurrency is the cases an analyst works at once while on shift.
-	concurrency float64
-	analysts    int
-}
-
-// caseWork measures analyst effort on cases. An analyst can only work a
-// case while on shift, so each worked segment counts for the part that
-// falls in its assignee's shift hours (segments without an assignee, or
-// with one not on the roster, count in full). Concurrency is the on-shift
-// assigned time summed over cases divided by the on-shift time each
-// analyst held at least one case. Both attribute all of an analyst's
-// on-shift time holding cases to those cases: an upper bound on effort
-// where analysts also do other work; set queues[].handle_time and
-// concurrency when the organisation measures touch time.
-func (w *Workload) caseWork(hts []store.HandleTime) caseWorkStats {
-	shifts := map[string]model.Shift{}
-	for _, s := range w.Roster.Shifts {
-		shifts[s.Name] = s
-	}
-	ref := w.Until
-	if ref.IsZero() {
-		ref = time.Now()
-	}
-	duty := map[string][]float64{} // assignee → weight per hour of the week
-	for _, a := range w.Roster.Analysts {
-		s, ok := shifts[a.Shift]
-		if !ok {
-			continue
-		}
-		cov, err := shiftCoverage(s, w.loc, ref)
-		if err != nil {
-			continue
-		}
-		duty[a.ExternalID] = cov
-	}
-	integrate := func(who string, from, to time.Time) float64 {
-		cov, ok := duty[who]
-		if !ok {
-			return to.Sub(from).Seconds()
-		}
-		var sum float64
-		for t := from; t.Before(to); {
-			next := t.Truncate(store.QuarterHour).Add(store.QuarterHour)
-			if next.After(to) {
-				next = to
-			}
-			sum += next.Sub(t).Seconds() * cov[hourOfWeek(t, w.loc)]
-			t = next
-		}
-		return sum
-	}
-	cs := caseWorkStats{onDuty: make([]float64, len(hts)), concurrency: 1}
-	byWho := map[string][][2]time.Time{}
-	var assigned float64
-	for i, ht := range hts {
-		for _, sg := range ht.Segments {
-			d := integrate(sg.Assignee, sg.From, sg.To)
-			cs.onDuty[i] += d
-			if sg.Assignee != "" {
-				assigned += d
-				byWho[sg.Assignee] = append(byWho[sg.Assignee], [2]time.Time{sg.From, sg.To})
-			}
-		}
-	}
-	var held float64
-	for who, segs := range byWho {
-		sort.Slice(segs, func(i, j int) bool { return segs[i][0].Before(segs[j][0]) })
-		var cur [2]time.Time
-		for i, s := range segs {
-			switch {
-			case i == 0:
-				cur = s
-			case !s[0].After(cur[1]):
-				if s[1].After(cur[1]) {
-					cur[1] = s[1]
-				}
-			default:
-				held += integrate(who, cur[0], cur[1])
-				cur = s
-			}
-		}
-		if len(segs) > 0 {
-			held += integrate(who, cur[0], cur[1])
-		}
-	}
-	cs.analysts = len(byWho)
-	if held > 0 {
-		cs.concurrency = math.Max(1, assigned/held)
-	}
-	return cs
 }
 
 // dispersion tests the Poisson assumption for one queue at two scales:

@@ -26,8 +26,8 @@ func ptr[T any](v T) *T { return &v }
 // tiny SOC: two analysts on an 08:00–16:00 shift every day, five cases and
 // six alerts.
 func historyBatch() *store.Batch {
-	ev := func(c, id, at string, kind model.EventKind, val string) model.CaseEvent {
-		return model.CaseEvent{CaseSource: "s", CaseExternalID: c, ExternalID: id, At: ts(at), Source: "s", Kind: kind, New: val}
+	ev := func(c, id, at string, kind model.EventKind, val, actor string) model.CaseEvent {
+		return model.CaseEvent{CaseSource: "s", CaseExternalID: c, ExternalID: id, At: ts(at), Source: "s", Kind: kind, New: val, Actor: actor}
 	}
 	kase := func(id, at string, p model.Priority) model.Case {
 		return model.Case{Source: "s", ExternalID: id, Title: id, Priority: p, Stage: model.StageNew, CreatedAt: ts(at), UpdatedAt: ts(at)}
@@ -57,18 +57,29 @@ func historyBatch() *store.Batch {
 			kase("E", "2026-03-15T23:10:00Z", model.P4),
 		},
 		Events: []model.CaseEvent{
-			// A: alice 09:00–11:00, all on shift.
-			ev("A", "1", "2026-03-02T09:00:00Z", model.EventAssignee, "alice"),
-			ev("A", "2", "2026-03-02T11:00:00Z", model.EventStage, "resolved"),
-			// B: alice 10:00–18:00, on shift until 16:00.
-			ev("B", "1", "2026-03-02T10:00:00Z", model.EventAssignee, "alice"),
-			ev("B", "2", "2026-03-02T18:00:00Z", model.EventStage, "resolved"),
-			// C: bob 09:15–10:15.
-			ev("C", "1", "2026-03-09T09:15:00Z", model.EventAssignee, "bob"),
-			ev("C", "2", "2026-03-09T10:15:00Z", model.EventStage, "resolved"),
-			// D: triaged without an assignee 10:00–12:00 (counts in full).
-			ev("D", "1", "2026-03-03T10:00:00Z", model.EventStage, "triage"),
-			ev("D", "2", "2026-03-03T12:00:00Z", model.EventStage, "resolved"),
+			// Work sessions are runs of events by people at most 30 min
+			// apart (DefaultSessionGap), worked from first to last event.
+			// A: alice 09:00, 09:30, 10:00: one session, 1h.
+			ev("A", "1", "2026-03-02T09:00:00Z", model.EventAssignee, "alice", "alice"),
+			ev("A", "2", "2026-03-02T09:30:00Z", model.EventComment, "looked at it", "alice"),
+			ev("A", "3", "2026-03-02T10:00:00Z", model.EventStage, "resolved", "alice"),
+			// B: alice 10:00, 10:15, 10:30 (30m), then a runbook logged
+			// 17:00 that started 16:00 and the resolution 17:30 (90m): 2h.
+			ev("B", "1", "2026-03-02T10:00:00Z", model.EventAssignee, "alice", "alice"),
+			ev("B", "2", "2026-03-02T10:15:00Z", model.EventStage, "investigating", "alice"),
+			ev("B", "3", "2026-03-02T10:30:00Z", model.EventComment, "waiting for the scan", "alice"),
+			ev("B", "4", "2026-03-02T17:00:00Z", model.EventRunbook,
+				`{"runbook":"Scan host","status":"completed","started_at":"2026-03-02T16:00:00Z","finished_at":"2026-03-02T17:00:00Z"}`, "alice"),
+			ev("B", "5", "2026-03-02T17:30:00Z", model.EventStage, "resolved", "alice"),
+			// C: bob 09:15 and 10:15, an hour apart: two single-event
+			// sessions, 0 (nothing is invented between them).
+			ev("C", "1", "2026-03-09T09:15:00Z", model.EventAssignee, "bob", "bob"),
+			ev("C", "2", "2026-03-09T10:15:00Z", model.EventStage, "resolved", "bob"),
+			// D: triaged by carol (not on the roster) 10:00, 10:20, resolved
+			// 10:40: 40m.
+			ev("D", "1", "2026-03-03T10:00:00Z", model.EventStage, "triage", "carol"),
+			ev("D", "2", "2026-03-03T10:20:00Z", model.EventComment, "checked", "carol"),
+			ev("D", "3", "2026-03-03T10:40:00Z", model.EventStage, "resolved", "carol"),
 		},
 	}
 }
@@ -103,20 +114,20 @@ func TestModelFromStore(t *testing.T) {
 			t.Errorf("arrivals: P2 Mon 09 %v (weekly %v), P3 Tue 10 %v, P4 Sun 23 %v",
 				p2.ArrivalsPerHour[9], p2.WeeklyArrivals, p3.ArrivalsPerHour[34], p4.ArrivalsPerHour[167])
 		}
-		// Handle times: A 2 h, B 8 h, C 1 h active; on shift 2 + 6 + 1 h.
-		// Alice held cases on shift 09:00–16:00 (7 h) for 8 h of case
-		// work, Bob 1 h for 1 h: concurrency 9/8.
-		if p2.Handle == nil || p2.Handle.N != 3 || p2.HandleSeconds != 13200 || math.Abs(p2.OnDutyShare-9.0/11) > 1e-12 {
-			t.Fatalf("P2 handle %+v, on duty %v", p2.Handle, p2.OnDutyShare)
+		// Handle times: A 3600 s, B 7200 s, C 0 s active: mean 3600,
+		// median 3600. The effort is the handle time itself (concurrency 1).
+		if p2.Handle == nil || p2.Handle.N != 3 || p2.HandleSeconds != 3600 {
+			t.Fatalf("P2 handle %+v", p2.Handle)
 		}
-		if p2.Handle.MedianSeconds != 7200 || p2.Concurrency != 1.125 || math.Abs(p2.EffortSeconds-9600) > 1e-9 {
+		if p2.Handle.MedianSeconds != 3600 || p2.Concurrency != 1 || p2.EffortSeconds != 3600 {
 			t.Errorf("P2 median %v concurrency %v effort %v", p2.Handle.MedianSeconds, p2.Concurrency, p2.EffortSeconds)
 		}
-		if math.Abs(p3.EffortSeconds-6400) > 1e-9 || p3.HandleSeconds != 7200 || p3.OnDutyShare != 1 {
-			t.Errorf("P3 effort %v handle %v on duty %v", p3.EffortSeconds, p3.HandleSeconds, p3.OnDutyShare)
+		if p3.EffortSeconds != 2400 || p3.HandleSeconds != 2400 {
+			t.Errorf("P3 effort %v handle %v", p3.EffortSeconds, p3.HandleSeconds)
 		}
-		// P4 has no resolved case: the figures over all priorities.
-		if math.Abs(p4.EffortSeconds-8800) > 1e-9 || p4.Handle.N != 4 {
+		// P4 has no resolved case: the figures over all priorities,
+		// (3600 + 7200 + 0 + 2400) / 4 = 3300.
+		if p4.EffortSeconds != 3300 || p4.Handle.N != 4 {
 			t.Errorf("P4 effort %v over %d", p4.EffortSeconds, p4.Handle.N)
 		}
 		// SLA targets from the policy; P4 has none.
@@ -135,6 +146,14 @@ func TestModelFromStore(t *testing.T) {
 		}
 		if inputs["contract_hours"] {
 			t.Error("contract hours were configured but listed as an assumption")
+		}
+
+		// A 2h session gap joins C's two events (60m apart): P2 becomes
+		// (3600 + 7200 + 3600) / 3 = 4800.
+		wide := cfg
+		wide.SessionGap = ptr(Duration(2 * time.Hour))
+		if w2, err := Model(ctx, st, wide); err != nil || w2.Queue(Cases, model.P2).HandleSeconds != 4800 {
+			t.Errorf("2h session gap: %v", err)
 		}
 
 		// With triage planned: six P2 alerts on Wednesdays 14:00, half of
@@ -231,6 +250,7 @@ staffing:
 		"staffing:\n  shrinkeage: 0.3\n",
 		"staffing:\n  queues: [{kind: tickets, priority: P1}]\n",
 		"staffing:\n  time_zone: Mars/Olympus\n",
+		"staffing:\n  session_gap: 0s\n",
 		"staffing:\n  shift_templates: [{name: x, length: 8h, days: [funday]}]\n",
 	} {
 		if _, err := DecodeConfig(strings.NewReader(bad), "bad.yaml"); err == nil {

@@ -56,19 +56,30 @@ func workloadBatch() *store.Batch {
 		Events: []model.CaseEvent{
 			// C1: assigned 09:40, paused 11:00–13:00, raised to P1, handed
 			// to bob 14:00, resolved 15:00: 5h20m elapsed, 2h paused.
+			// Work sessions (events by people at most 30 min apart):
+			//   09:40, 09:45, 10:00          → 09:40–10:00 = 20m
+			//   11:00, 11:20 (paused)        → 11:00–11:20 = 20m, all paused
+			//   13:00, 13:30, 14:00          → 13:00–14:00 = 60m
+			//   14:58 runbook (started 14:40), 14:59, 15:00
+			//                                → 14:40–15:00 = 20m
+			// Active: 20 + 60 + 20 = 100m; 120m without pause statuses.
 			ev("C1", "1", "2026-03-02T09:40:00Z", model.EventAssignee, "alice", "alice"),
 			ev("C1", "2", "2026-03-02T09:45:00Z", model.EventStage, "triage", "alice"),
 			ev("C1", "3", "2026-03-02T10:00:00Z", model.EventStage, "investigating", "alice"),
 			ev("C1", "4", "2026-03-02T11:00:00Z", model.EventStatus, "awaiting user info", "alice"),
+			ev("C1", "12", "2026-03-02T11:20:00Z", model.EventComment, "asked the user", "alice"),
 			ev("C1", "5", "2026-03-02T13:00:00Z", model.EventStatus, "In Progress", "alice"),
 			ev("C1", "6", "2026-03-02T13:30:00Z", model.EventPriority, "P1", "alice"),
 			ev("C1", "7", "2026-03-02T14:00:00Z", model.EventAssignee, "bob", "alice"),
+			ev("C1", "13", "2026-03-02T14:58:00Z", model.EventRunbook,
+				`{"runbook":"Collect evidence","status":"completed","started_at":"2026-03-02T14:40:00Z","finished_at":"2026-03-02T14:58:00Z"}`, "bob"),
 			ev("C1", "11", "2026-03-02T14:59:00Z", model.EventDisposition, "true_positive", "bob"),
 			ev("C1", "8", "2026-03-02T15:00:00Z", model.EventStage, "resolved", "bob"),
 			// Work after the first resolution does not count.
 			ev("C1", "9", "2026-03-02T16:00:00Z", model.EventStage, "investigating", "bob"),
 			ev("C1", "10", "2026-03-02T17:00:00Z", model.EventStage, "closed", "bob"),
-			// C2: triaged without assignment at 10:20, closed 10:50.
+			// C2: triaged without assignment at 10:20, closed 10:50: one
+			// session of two events 30m apart (the gap itself), 30m.
 			ev("C2", "1", "2026-03-02T10:20:00Z", model.EventStage, "triage", "carol"),
 			ev("C2", "2", "2026-03-02T10:50:00Z", model.EventStage, "closed", "carol"),
 			// C3: closed without ever being assigned or triaged: skipped.
@@ -135,7 +146,8 @@ func TestWorkloadQueries(t *testing.T) {
 			t.Errorf("rule volumes\n got %+v\nwant %+v", vols, wantVols)
 		}
 
-		hts, err := s.WorkloadHandleTimes(ctx, since, until, []string{"Awaiting User Info"})
+		const gap = 30 * time.Minute
+		hts, err := s.WorkloadHandleTimes(ctx, since, until, []string{"Awaiting User Info"}, gap)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,13 +156,13 @@ func TestWorkloadQueries(t *testing.T) {
 		}
 		c1, c2 := hts[0], hts[1]
 		if c1.Priority != model.P1 || !c1.Start.Equal(ts("2026-03-02T09:40:00Z")) || !c1.End.Equal(ts("2026-03-02T15:00:00Z")) ||
-			c1.Active != 3*time.Hour+20*time.Minute || c1.Paused != 2*time.Hour {
+			c1.Active != 100*time.Minute || c1.Paused != 2*time.Hour {
 			t.Errorf("C1 handle time %+v", c1)
 		}
 		wantSegs := []store.WorkSegment{
-			{Assignee: "alice", From: ts("2026-03-02T09:40:00Z"), To: ts("2026-03-02T11:00:00Z")},
-			{Assignee: "alice", From: ts("2026-03-02T13:00:00Z"), To: ts("2026-03-02T14:00:00Z")},
-			{Assignee: "bob", From: ts("2026-03-02T14:00:00Z"), To: ts("2026-03-02T15:00:00Z")},
+			{From: ts("2026-03-02T09:40:00Z"), To: ts("2026-03-02T10:00:00Z")},
+			{From: ts("2026-03-02T13:00:00Z"), To: ts("2026-03-02T14:00:00Z")},
+			{From: ts("2026-03-02T14:40:00Z"), To: ts("2026-03-02T15:00:00Z")},
 		}
 		if !reflect.DeepEqual(c1.Segments, wantSegs) {
 			t.Errorf("C1 segments\n got %+v\nwant %+v", c1.Segments, wantSegs)
@@ -159,18 +171,31 @@ func TestWorkloadQueries(t *testing.T) {
 			!reflect.DeepEqual(c2.Segments, []store.WorkSegment{{From: ts("2026-03-02T10:20:00Z"), To: ts("2026-03-02T10:50:00Z")}}) {
 			t.Errorf("C2 handle time %+v", c2)
 		}
-		// Without pause statuses the pause counts as worked.
-		hts, err = s.WorkloadHandleTimes(ctx, since, until, nil)
+		// Without pause statuses the 11:00–11:20 session counts: 120m.
+		hts, err = s.WorkloadHandleTimes(ctx, since, until, nil, gap)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if hts[0].Active != 5*time.Hour+20*time.Minute {
+		if hts[0].Active != 120*time.Minute {
 			t.Errorf("C1 active without pauses %v", hts[0].Active)
 		}
+		// With a 10-minute gap C1's sessions split: 09:40–09:45 (5m),
+		// 10:00 alone (0), 11:00, 11:20 and 13:00 alone (0 each; 11:00 is
+		// paused anyway), 13:30 and 14:00 alone (0), 14:58–15:00 extended
+		// to the runbook's start 14:40 (20m): 25m. C2's two events are
+		// 30m apart: two single-event sessions, 0 — so C2 is still listed
+		// with no active time.
+		hts, err = s.WorkloadHandleTimes(ctx, since, until, []string{"Awaiting User Info"}, 10*time.Minute)
+		if err != nil || len(hts) != 2 || hts[0].Active != 25*time.Minute || hts[1].Active != 0 {
+			t.Errorf("10-minute gap: %+v, %v", hts, err)
+		}
 		// A window that ends before C1's resolution leaves only C2.
-		hts, err = s.WorkloadHandleTimes(ctx, since, ts("2026-03-02T14:00:00Z"), nil)
+		hts, err = s.WorkloadHandleTimes(ctx, since, ts("2026-03-02T14:00:00Z"), nil, gap)
 		if err != nil || len(hts) != 1 || hts[0].Active != 30*time.Minute {
 			t.Errorf("early window: %+v, %v", hts, err)
+		}
+		if _, err := s.WorkloadHandleTimes(ctx, since, until, nil, 0); err == nil {
+			t.Error("a zero session gap was accepted")
 		}
 
 		ro, err := s.WorkloadRoster(ctx)
@@ -208,7 +233,7 @@ func TestWorkloadQueries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(rb, map[string]int{"Isolate host": 2}) {
+		if !reflect.DeepEqual(rb, map[string]int{"Isolate host": 2, "Collect evidence": 1}) {
 			t.Errorf("runbooks %v", rb)
 		}
 
