@@ -267,9 +267,11 @@ func (a *app) resourcesPlanCommand() *cobra.Command {
 		Short: "Analysts needed per hour of the week, a shift schedule, today's gaps and the skill matrix",
 		Long: `Plan models the workload from history (arrivals per queue and hour of the
 week, case handle times from the event log, the SLA policy's acknowledge
-targets), sizes each queue and hour with Erlang C, adds shrinkage, and
-schedules shifts that cover the result at least cost. It compares today's
-roster with the requirement (gaps and the SLA they leave), simulates the
+targets), sizes each hour's floor — all queues served in priority order,
+each meeting its target (Erlang C with priority waits) — adds shrinkage,
+and schedules shifts that cover the result at least cost. It compares
+today's roster with the requirement (gaps, and the SLA they leave by
+Erlang, by simulation and as measured in the history), simulates the
 proposed schedule, and says where Erlang's assumptions break.
 
 --staffing (the default) shows queues, schedule, roster gaps and checks;
@@ -399,15 +401,25 @@ func (a *app) renderStaffing(p *staffing.Plan) error {
 		if len(c.Unscheduled) > 0 {
 			fmt.Fprintf(a.stdout, "Not on any known shift: %s\n", output.Terminal(strings.Join(c.Unscheduled, ", ")))
 		}
-		gt := output.Table{Title: "SLA with today's roster", Columns: []string{"queue", "target", "expected SL", "hours below target", "worst hour", "worst SL"}}
+		gt := output.Table{Title: "SLA with today's roster", Columns: []string{"queue", "target", "expected SL", "simulated SL (95% CI)",
+			"measured SL", "hours below target", "worst hour", "worst SL"}}
 		for _, q := range c.Queues {
-			gt.Rows = append(gt.Rows, []string{q.Queue, staffPct(q.TargetServiceLevel), staffPct(q.ServiceLevel), strconv.Itoa(q.HoursBelowTarget),
-				q.WorstHour, staffPct(q.WorstSL)})
+			simulated, measured := "-", "-"
+			if q.Simulated != nil {
+				simulated = fmt.Sprintf("%s [%s, %s]", staffPct(q.Simulated.Mean), staffPct(q.Simulated.Low), staffPct(q.Simulated.High))
+			}
+			if q.Measured != nil {
+				measured = fmt.Sprintf("%s of %d", staffPct(q.Measured.ServiceLevel), q.Measured.Cases)
+			}
+			gt.Rows = append(gt.Rows, []string{q.Queue, staffPct(q.TargetServiceLevel), staffPct(q.ServiceLevel), simulated, measured,
+				strconv.Itoa(q.HoursBelowTarget), q.WorstHour, staffPct(q.WorstSL)})
 		}
 		fmt.Fprintln(a.stdout)
 		if err := a.render(gt); err != nil {
 			return err
 		}
+		fmt.Fprintln(a.stdout, "Expected: Erlang on today's expected heads; simulated: today's roster through the simulation; "+
+			"measured: cases resolved in the window acknowledged within the answer-within time of creation.")
 	}
 	if v := p.Validation; v != nil {
 		fmt.Fprintf(a.stdout, "\nSimulation (%s, %d replications, %d items): occupancy %s [%s, %s], mean queue %.2f [%.2f, %.2f]. %s.\n",

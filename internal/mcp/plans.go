@@ -106,9 +106,11 @@ type StaffingQueue struct {
 	EffortSeconds       float64                    `json:"effort_seconds" jsonschema:"analyst effort per item used for sizing"`
 	AnswerWithinSeconds float64                    `json:"answer_within_seconds"`
 	TargetServiceLevel  float64                    `json:"target_service_level"`
-	AgentHours          float64                    `json:"agent_hours_per_week"`
+	AgentHours          float64                    `json:"agent_hours_per_week" jsonschema:"analyst-hours a week the queue adds to the floor of the queues before it"`
 	PeakAgents          int                        `json:"peak_agents"`
 	PlannedServiceLevel float64                    `json:"planned_service_level"`
+	Model               string                     `json:"model" jsonschema:"erlang_c_priority: on the shared floor, served in priority order; erlang_a: on analysts of its own (a patience is set)"`
+	Measured            *staffing.MeasuredSL       `json:"measured,omitempty" jsonschema:"the service level the history shows (case queues)"`
 	Sources             map[string]staffing.Source `json:"sources" jsonschema:"where each input came from: history, config, sla_policy or assumption"`
 }
 
@@ -149,9 +151,9 @@ type PlanBudgetOut struct {
 
 func (s *server) addPlanTools(srv *sdk.Server) {
 	sdk.AddTool(srv, &sdk.Tool{Name: "plan_staffing", Annotations: readOnly("Staffing plan"),
-		Description: "Analysts needed per queue and hour of the week (Erlang C/A from history), a least-cost shift schedule, " +
-			"today's roster gaps and their SLA consequence, where the model's assumptions break; optionally the hour × weekday " +
-			"coverage and the skill matrix."},
+		Description: "Analysts needed per hour of the week for all queues as one floor served in priority order (Erlang C with " +
+			"priority waits, from history), a least-cost shift schedule, today's roster gaps and their SLA consequence (Erlang, " +
+			"simulated and measured), where the model's assumptions break; optionally the hour × weekday coverage and the skill matrix."},
 		s.planStaffing)
 	sdk.AddTool(srv, &sdk.Tool{Name: "plan_budget", Annotations: readOnly("SOC operations budget"),
 		Description: "SOC operations budget: staff by tier, tools, services and training; monthly and annual totals; unit costs; " +
@@ -212,7 +214,7 @@ func staffingOut(p *staffing.Plan, n int, coverage bool) PlanStaffingOut {
 		out.Queues = append(out.Queues, StaffingQueue{Queue: q.Queue, Kind: string(q.Kind), Priority: q.Priority.String(),
 			WeeklyArrivals: q.WeeklyArrivals, HandleSeconds: q.HandleSeconds, EffortSeconds: q.EffortSeconds,
 			AnswerWithinSeconds: q.AnswerWithinSeconds, TargetServiceLevel: q.TargetServiceLevel, AgentHours: q.AgentHours,
-			PeakAgents: q.PeakAgents, PlannedServiceLevel: q.PlannedServiceLevel, Sources: q.Sources})
+			PeakAgents: q.PeakAgents, PlannedServiceLevel: q.PlannedServiceLevel, Model: q.Model, Measured: q.Measured, Sources: q.Sources})
 	}
 	sol := p.Schedule
 	out.Schedule = ScheduleOut{Shifts: sol.Shifts, PaidHours: sol.PaidHours, FTE: p.FTE, Cost: sol.Cost, LowerBound: sol.LowerBound,

@@ -2,7 +2,9 @@ package staffing
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"math"
 	"testing"
 	"time"
 
@@ -12,44 +14,51 @@ import (
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
 
-// TestDemoCaseEffortFitsRoster plans from a small demo SOC, whose roster
-// meets its SLAs, and checks that the case work measured from the log fits
-// in the hours the roster is on shift.
+// TestDemoPlanAgreesWithRoster plans from a two-week demo SOC, whose
+// roster meets its SLAs, and checks the plan against what it is sized
+// from and what it replaces:
 //
-// Comparing the plan's "today's SL" with the SLA engine's adherence is not
-// meaningful. The engine measures, case by case, whether the acknowledge
-// and resolve targets were met. Today's SL is a model output: P(an analyst
-// starts an item within the acknowledge target) by Erlang C for each queue
-// served by its own analysts, with today's roster handed to the queues in
-// priority order, so lower-priority queues get a fraction of an analyst in
-// many hours and a low modelled SL even where the pooled floor (the
-// simulation) serves them all. What the handle-time measure must get right
-// is the volume of work, so the test asserts that: the weekly
-// analyst-hours of case work (arrivals × effort per case) are below the
-// roster's on-shift hours after shrinkage. Under the former held-time
-// measure the 90-day demo asked for about 46 FTE of case work against a
-// roster of 14.
-func TestDemoCaseEffortFitsRoster(t *testing.T) {
+//   - the case work measured from the log (arrivals × effort) fits in the
+//     hours the roster is on shift after shrinkage (under the former
+//     held-time measure the demo asked for about 46 FTE of case work
+//     against a roster of 14);
+//   - today's SL per queue from Erlang (the roster's expected analysts as
+//     one floor in priority order) agrees with the simulation of the same
+//     roster: on the same side of the target, and lower by at most 7
+//     points, never higher by more than 1. Hour-by-hour Erlang takes each
+//     hour in steady state at that hour's load, while a P1 case takes
+//     47 minutes of work, so a busy hour's queue has no time to build up
+//     as the formula assumes: it is conservative here (measured: P1 93.8 %
+//     against 99.6 % simulated, P2 98.7 % against 99.5 %; on stationary
+//     input the two agree, see erlang and sim's tests);
+//   - and it agrees with the service level measured in the history within
+//     10 points where 30 or more cases measure it (queues sized one by one
+//     put P4 at 44 % and P5 at 6 % against 100 % measured);
+//   - the proposed schedule needs fewer FTE than today's roster, which
+//     meets its targets, and no fewer than the minimum heads and the work
+//     at the maximum occupancy need (the queues sized one by one asked for
+//     22.9 FTE on the 90-day demo).
+func TestDemoPlanAgreesWithRoster(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t, storetest.SQLitePath(t))
-	dcfg := demo.Config{Days: 7, End: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}.WithDefaults()
+	dcfg := demo.Config{Days: 14, End: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}.WithDefaults()
 	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
 		return demo.Generate(ctx, dcfg, emit)
 	})}
 	if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{BatchSize: 5000}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{HistoryDays: 7}
+	cfg := Config{HistoryDays: 14, Replications: 100}
 	w, err := Model(ctx, st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Build(w, cfg, Options{})
+	p, err := Build(w, cfg, Options{Simulate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Current == nil || p.Current.ExpectedFTE == 0 {
-		t.Fatalf("no roster comparison: %+v", p.Current)
+	if p.Current == nil || p.Current.ExpectedFTE == 0 || p.Current.Simulation == nil {
+		t.Fatalf("no roster comparison or simulation: %+v", p.Current)
 	}
 	var caseHours float64
 	measured := 0
@@ -73,5 +82,38 @@ func TestDemoCaseEffortFitsRoster(t *testing.T) {
 	t.Logf("case work %.1f analyst-hours a week; roster on shift %.1f h, %.1f h after shrinkage", caseHours, onShift, available)
 	if caseHours <= 0 || caseHours >= available {
 		t.Errorf("case work %.1f analyst-hours a week, want more than 0 and below the roster's %.1f available hours", caseHours, available)
+	}
+
+	for _, q := range p.Current.Queues {
+		if q.Simulated == nil {
+			t.Fatalf("%s: no simulated service level", q.Queue)
+		}
+		msg := fmt.Sprintf("%s: expected %.3f, simulated %.3f [%.3f, %.3f]", q.Queue, q.ServiceLevel, q.Simulated.Mean, q.Simulated.Low, q.Simulated.High)
+		gap := q.Simulated.Mean - q.ServiceLevel
+		sameSide := (q.ServiceLevel >= q.TargetServiceLevel) == (q.Simulated.Mean >= q.TargetServiceLevel)
+		if gap > 0.07 || gap < -0.01 || !sameSide {
+			t.Errorf("%s: Erlang and the simulation of the same roster disagree", msg)
+		}
+		if m := q.Measured; m != nil {
+			msg += fmt.Sprintf(", measured %.3f of %d", m.ServiceLevel, m.Cases)
+			if m.Cases >= 30 && math.Abs(q.ServiceLevel-m.ServiceLevel) > 0.10 {
+				t.Errorf("%s: the plan's today's SL contradicts the history", msg)
+			}
+		}
+		t.Log(msg)
+	}
+
+	floor := float64(HoursPerWeek*p.MinHeads) / p.ContractHours
+	work := caseHours / p.MaxOccupancy / (1 - p.Shrinkage) / p.ContractHours
+	t.Logf("plan %.1f FTE (%.0f agent-hours); roster %.1f FTE; floor of minimum heads %.1f FTE, work at max occupancy %.1f FTE",
+		p.FTE, p.AgentHours, p.Current.ExpectedFTE, floor, work)
+	if p.FTE >= p.Current.ExpectedFTE || p.FTE < floor || p.FTE < work {
+		t.Errorf("plan %.1f FTE: want below today's %.1f and at least %.1f (minimum heads) and %.1f (the work)", p.FTE,
+			p.Current.ExpectedFTE, floor, work)
+	}
+	for _, v := range p.Validation.Queues {
+		if v.Verdict == Missed {
+			t.Errorf("%s: the proposed schedule misses its target in simulation: %+v", v.Name, v.ServiceLevel)
+		}
 	}
 }

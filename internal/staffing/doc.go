@@ -25,7 +25,10 @@
 // handle time (divided by a queue's Concurrency only when one is
 // configured).
 //
-// Sizing uses Erlang C (Erlang A where a patience is configured) per queue
-// and hour through package erlang, adds shrinkage, and hands the hourly
-// heads to package schedule; package sim validates the result.
+// Sizing treats the queues as one floor served in priority order: each
+// hour gets the fewest analysts with which every queue meets its target
+// (package erlang's priority formulas; a queue with a configured patience
+// is sized by Erlang A on analysts of its own). It adds shrinkage and
+// hands the hourly heads to package schedule; package sim validates the
+// proposed schedule and today's roster.
 package staffing

@@ -8,6 +8,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/staffing/erlang"
 	"github.com/watchfloor/watchfloor/internal/staffing/schedule"
+	"github.com/watchfloor/watchfloor/internal/staffing/sim"
 )
 
 // Options choose the optional parts of a plan.
@@ -76,17 +77,25 @@ type QueuePlan struct {
 	EffortSeconds       float64        `json:"effort_seconds"`
 	AnswerWithinSeconds float64        `json:"answer_within_seconds"`
 	TargetServiceLevel  float64        `json:"target_service_level"`
-	// AgentHours is the analyst-hours a week the queue needs on the floor.
+	// Model is how the queue is sized: erlang_c_priority on the shared
+	// floor, erlang_a on analysts of its own.
+	Model string `json:"model"`
+	// AgentHours is the analyst-hours a week the queue adds to the floor
+	// (on the shared floor: beyond what the queues before it need);
+	// PeakAgents the most it adds in any hour.
 	AgentHours float64 `json:"agent_hours"`
-	// PeakAgents is the most analysts it needs in any hour.
-	PeakAgents int `json:"peak_agents"`
+	PeakAgents int     `json:"peak_agents"`
 	// PlannedServiceLevel is the arrival-weighted P(answered within) over
 	// the week with the planned agents (Erlang).
-	PlannedServiceLevel float64           `json:"planned_service_level"`
-	Sources             map[string]Source `json:"sources"`
+	PlannedServiceLevel float64 `json:"planned_service_level"`
+	// Measured is the service level the history shows, for comparison.
+	Measured *MeasuredSL       `json:"measured,omitempty"`
+	Sources  map[string]Source `json:"sources"`
 }
 
-// QueueHour is one queue in one hour.
+// QueueHour is one queue in one hour. Agents is what the queue adds to
+// the floor; ServiceLevel and ASASeconds its own with the whole floor;
+// Occupancy the floor's (on the shared floor) or its own analysts'.
 type QueueHour struct {
 	Queue           string  `json:"queue"`
 	ArrivalsPerHour float64 `json:"arrivals_per_hour"`
@@ -139,45 +148,63 @@ func (c Config) orDefault() (shrink, occ, contract float64, minHeads int) {
 
 var dayNames = [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
 
-// Size computes the analysts each queue needs in each hour and the heads
+// Size computes the analysts the floor needs in each hour and the heads
 // on duty with shrinkage: the Erlang part of a plan, without scheduling.
+//
+// The queues without a patience share one floor that serves them in
+// priority order (the order of w.Queues), first come first served within
+// a queue: each hour's floor is the fewest analysts with which every
+// queue meets its target (erlang.RequiredPriority), so a queue that may
+// wait hours rides on the analysts the urgent ones need instead of
+// claiming an analyst of its own every hour. Each queue is credited with
+// the analysts it adds to the floor of the queues before it. A queue with
+// a patience (Erlang A) is sized on its own, on analysts of its own.
 func Size(w *Workload, cfg Config) (*Plan, error) {
 	shrink, occ, contract, minHeads := cfg.orDefault()
 	p := &Plan{
 		ServiceLevelDefinition: "P(answered within T): the share of all items that an analyst starts working within the queue's " +
-			"answer-within time T of their arrival (Erlang C; Erlang A where a patience is set, abandoned items counting as not answered)",
+			"answer-within time T of their arrival (queues share one floor served in priority order: Erlang C with Cobham's " +
+			"priority waits; Erlang A on analysts of its own where a patience is set, abandoned items counting as not answered)",
 		TimeZone: w.TimeZone, HistorySince: w.Since, HistoryUntil: w.Until, Shrinkage: shrink, MaxOccupancy: occ,
 		ContractHours: contract, MinHeads: minHeads, Growth: w.Growth, Workload: w, Assumptions: w.Assumptions,
 	}
 	p.Hours = make([]HourPlan, HoursPerWeek)
 	for h := range p.Hours {
-		p.Hours[h] = HourPlan{Hour: h, Day: dayNames[h/24], Time: fmt.Sprintf("%02d:00", h%24)}
+		p.Hours[h] = HourPlan{Hour: h, Day: dayNames[h/24], Time: fmt.Sprintf("%02d:00", h%24), Queues: make([]QueueHour, len(w.Queues))}
 	}
-	for _, q := range w.Queues {
-		qp := QueuePlan{Queue: q.Name, Kind: q.Kind, Priority: q.Priority, WeeklyArrivals: q.WeeklyArrivals,
+	p.Queues = make([]QueuePlan, len(w.Queues))
+	var shared []int
+	for i, q := range w.Queues {
+		p.Queues[i] = QueuePlan{Queue: q.Name, Kind: q.Kind, Priority: q.Priority, WeeklyArrivals: q.WeeklyArrivals,
 			HandleSeconds: q.HandleSeconds, Concurrency: q.Concurrency, EffortSeconds: q.EffortSeconds,
-			AnswerWithinSeconds: q.AnswerWithinSeconds, TargetServiceLevel: q.TargetServiceLevel, Sources: q.Sources}
-		tgt := erlang.Target{AnswerWithin: q.AnswerWithinSeconds, ServiceLevel: q.TargetServiceLevel, MaxOccupancy: occ}
-		var slWeighted float64
-		for h := 0; h < HoursPerWeek; h++ {
-			eq := erlang.Queue{ArrivalRate: q.ArrivalsPerHour[h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
-			r, err := erlang.Required(eq, tgt)
-			if err != nil {
-				return nil, fmt.Errorf("sizing %s, %s %s: %w", q.Name, p.Hours[h].Day, p.Hours[h].Time, err)
+			AnswerWithinSeconds: q.AnswerWithinSeconds, TargetServiceLevel: q.TargetServiceLevel, Sources: q.Sources,
+			Model: erlang.ModelPriority, Measured: q.Measured}
+		if q.PatienceSeconds > 0 {
+			p.Queues[i].Model = erlang.ModelA
+			if err := sizeOwn(p, i, q, occ); err != nil {
+				return nil, err
 			}
-			p.Hours[h].Queues = append(p.Hours[h].Queues, QueueHour{Queue: q.Name, ArrivalsPerHour: q.ArrivalsPerHour[h],
-				Agents: r.Agents, ServiceLevel: r.ServiceLevel, ASASeconds: r.ASA, Occupancy: r.Occupancy})
-			p.Hours[h].Agents += r.Agents
-			qp.AgentHours += float64(r.Agents)
-			qp.PeakAgents = max(qp.PeakAgents, r.Agents)
-			slWeighted += r.ServiceLevel * q.ArrivalsPerHour[h]
+			continue
 		}
+		shared = append(shared, i)
+	}
+	if err := sizeShared(p, w, shared, occ); err != nil {
+		return nil, err
+	}
+	for i, q := range w.Queues {
+		qp := &p.Queues[i]
+		var slWeighted float64
+		for h := range p.Hours {
+			qh := p.Hours[h].Queues[i]
+			qp.AgentHours += float64(qh.Agents)
+			qp.PeakAgents = max(qp.PeakAgents, qh.Agents)
+			slWeighted += qh.ServiceLevel * q.ArrivalsPerHour[h]
+			p.Hours[h].Agents += qh.Agents
+		}
+		qp.PlannedServiceLevel = 1
 		if q.WeeklyArrivals > 0 {
 			qp.PlannedServiceLevel = slWeighted / q.WeeklyArrivals
-		} else {
-			qp.PlannedServiceLevel = 1
 		}
-		p.Queues = append(p.Queues, qp)
 		p.AgentHours += qp.AgentHours
 	}
 	for h := range p.Hours {
@@ -186,6 +213,54 @@ func Size(w *Workload, cfg Config) (*Plan, error) {
 	}
 	p.Checks = checks(w)
 	return p, nil
+}
+
+// sizeOwn sizes queue i on analysts of its own, hour by hour.
+func sizeOwn(p *Plan, i int, q Queue, occ float64) error {
+	tgt := erlang.Target{AnswerWithin: q.AnswerWithinSeconds, ServiceLevel: q.TargetServiceLevel, MaxOccupancy: occ}
+	for h := range p.Hours {
+		eq := erlang.Queue{ArrivalRate: q.ArrivalsPerHour[h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
+		r, err := erlang.Required(eq, tgt)
+		if err != nil {
+			return fmt.Errorf("sizing %s, %s %s: %w", q.Name, p.Hours[h].Day, p.Hours[h].Time, err)
+		}
+		p.Hours[h].Queues[i] = QueueHour{Queue: q.Name, ArrivalsPerHour: q.ArrivalsPerHour[h], Agents: r.Agents,
+			ServiceLevel: r.ServiceLevel, ASASeconds: r.ASA, Occupancy: r.Occupancy}
+	}
+	return nil
+}
+
+// sizeShared sizes the shared floor of the queues idx (in priority order)
+// hour by hour: the floor for the first k queues is found from the floor
+// for the first k−1, and the difference credited to queue k.
+func sizeShared(p *Plan, w *Workload, idx []int, occ float64) error {
+	if len(idx) == 0 {
+		return nil
+	}
+	classes := make([]erlang.Class, len(idx))
+	targets := make([]erlang.Target, len(idx))
+	for h := range p.Hours {
+		for j, i := range idx {
+			q := w.Queues[i]
+			classes[j] = erlang.Class{ArrivalRate: q.ArrivalsPerHour[h] / 3600, AHT: q.EffortSeconds, AnswerWithin: q.AnswerWithinSeconds}
+			targets[j] = erlang.Target{ServiceLevel: q.TargetServiceLevel, MaxOccupancy: occ}
+		}
+		floor := 0
+		var rs []erlang.Result
+		for k := range idx {
+			n, r, err := erlang.RequiredPriority(classes[:k+1], targets[:k+1], floor)
+			if err != nil {
+				return fmt.Errorf("sizing the shared floor up to %s, %s %s: %w", w.Queues[idx[k]].Name, p.Hours[h].Day, p.Hours[h].Time, err)
+			}
+			p.Hours[h].Queues[idx[k]].Agents = n - floor
+			floor, rs = n, r
+		}
+		for j, i := range idx {
+			p.Hours[h].Queues[i] = QueueHour{Queue: w.Queues[i].Name, ArrivalsPerHour: w.Queues[i].ArrivalsPerHour[h],
+				Agents: p.Hours[h].Queues[i].Agents, ServiceLevel: rs[j].ServiceLevel, ASASeconds: rs[j].ASA, Occupancy: rs[j].Occupancy}
+		}
+	}
+	return nil
 }
 
 // Build makes a complete plan: sizing, a schedule, today's roster against
@@ -218,8 +293,22 @@ func Build(w *Workload, cfg Config, opt Options) (*Plan, error) {
 		return nil, err
 	}
 	if opt.Simulate {
-		if p.Validation, err = validate(p, w, cfg, opt.Replay); err != nil {
-			return nil, err
+		staff := make([]int, HoursPerWeek)
+		planned := make([]float64, len(p.Queues))
+		for h := range staff {
+			staff[h] = int(math.Floor(float64(p.Hours[h].Scheduled)*(1-p.Shrinkage) + 1e-9))
+		}
+		for i, q := range p.Queues {
+			planned[i] = q.PlannedServiceLevel
+		}
+		if p.Validation, err = simulate(w, cfg, staff, planned, opt.Replay); err != nil {
+			return nil, fmt.Errorf("simulating the proposed schedule: %w", err)
+		}
+		p.Validation.Staffing = "the proposed schedule's heads on duty less shrinkage (rounded down) " + p.Validation.Staffing
+		if p.Current != nil {
+			if err := simulateRoster(p.Current, w, cfg, opt.Replay); err != nil {
+				return nil, fmt.Errorf("simulating today's roster: %w", err)
+			}
 		}
 	}
 	if opt.Skills {
@@ -267,10 +356,41 @@ func checks(w *Workload) []Check {
 					100*q.TrendPerWeek, q.TrendZ)})
 		}
 	}
-	if len(w.Queues) > 1 {
-		out = append(out, Check{Assumption: "separate queues", Holds: true,
-			Detail: "each queue is sized on its own and the analysts added up, which is conservative: one floor serving all queues " +
-				"in priority order (as simulated) needs no more"})
+	var shared []Queue
+	for _, q := range w.Queues {
+		if q.PatienceSeconds == 0 {
+			shared = append(shared, q)
+		}
+	}
+	if len(shared) > 1 {
+		lo, hi := shared[0], shared[0]
+		var lam, work float64
+		for _, q := range shared {
+			if q.EffortSeconds < lo.EffortSeconds {
+				lo = q
+			}
+			if q.EffortSeconds > hi.EffortSeconds {
+				hi = q
+			}
+			lam += q.WeeklyArrivals
+			work += q.WeeklyArrivals * q.EffortSeconds
+		}
+		ratio := hi.EffortSeconds / lo.EffortSeconds
+		c := Check{Assumption: "one floor for all queues", Holds: ratio <= 2}
+		if c.Holds {
+			c.Detail = fmt.Sprintf("%d queues share one floor in priority order; their handle times are within a factor of %.1f, "+
+				"so the floor is sized with their mean (Cobham's priority waits are exact for equal handle times)", len(shared), ratio)
+		} else {
+			mean := 0.0
+			if lam > 0 {
+				mean = work / lam
+			}
+			c.Detail = fmt.Sprintf("%d queues share one floor in priority order, sized with their mean handle time %s; handle times "+
+				"differ by a factor of %.1f (%s for %s, %s for %s), so the priority waits are approximate; the simulation gives each "+
+				"item its own measured handle time", len(shared), fmtSeconds(mean), ratio, fmtSeconds(hi.EffortSeconds), hi.Name,
+				fmtSeconds(lo.EffortSeconds), lo.Name)
+		}
+		out = append(out, c)
 	}
 	return out
 }
@@ -294,6 +414,10 @@ type RosterComparison struct {
 	HoursShort   int            `json:"hours_short"`
 	Queues       []QueueOutcome `json:"queues"`
 	Method       string         `json:"method"`
+	// Simulation is today's roster simulated like the proposed schedule.
+	Simulation *Validation `json:"simulation,omitempty"`
+
+	agents []float64 // expected analysts available per hour, after shrinkage
 }
 
 // QueueOutcome is the SLA a queue can expect with today's roster.
@@ -307,6 +431,11 @@ type QueueOutcome struct {
 	HoursBelowTarget int     `json:"hours_below_target"`
 	WorstHour        string  `json:"worst_hour,omitempty"`
 	WorstSL          float64 `json:"worst_service_level"`
+	// Simulated is the service level the simulation of today's roster
+	// achieves, with its 95 % confidence interval.
+	Simulated *sim.Stat `json:"simulated_service_level,omitempty"`
+	// Measured is the service level the history shows.
+	Measured *MeasuredSL `json:"measured,omitempty"`
 }
 
 // compareRoster lays today's roster over the week and works out the gaps
@@ -315,8 +444,9 @@ func compareRoster(p *Plan, w *Workload) (*RosterComparison, error) {
 	ro := w.Roster
 	rc := &RosterComparison{Availability: map[string]float64{},
 		Method: "expected heads on duty per hour = analysts on each shift × the share of the shift's hours their contract covers; " +
-			"the analysts available after shrinkage go to the queues in priority order, each up to its requirement, the rest shared " +
-			"in proportion; a queue's service level with a fractional number of analysts interpolates between the whole numbers"}
+			"the analysts available after shrinkage serve the queues as one floor in priority order (queues with a patience first " +
+			"take up to their own requirement); a service level with a fractional number of analysts interpolates between the " +
+			"whole numbers"}
 	shifts := map[string]model.Shift{}
 	for _, s := range ro.Shifts {
 		shifts[s.Name] = s
@@ -372,20 +502,21 @@ func compareRoster(p *Plan, w *Workload) (*RosterComparison, error) {
 	out := make([]QueueOutcome, len(w.Queues))
 	weighted := make([]float64, len(w.Queues))
 	for i, q := range w.Queues {
-		out[i] = QueueOutcome{Queue: q.Name, TargetServiceLevel: q.TargetServiceLevel, WorstSL: 1}
+		out[i] = QueueOutcome{Queue: q.Name, TargetServiceLevel: q.TargetServiceLevel, WorstSL: 1, Measured: q.Measured}
 	}
+	agents := make([]float64, HoursPerWeek)
 	for h := range p.Hours {
-		avail := expected[h] * (1 - p.Shrinkage)
-		alloc := allocate(avail, p.Hours[h].Queues)
+		agents[h] = expected[h] * (1 - p.Shrinkage)
+		sls, err := rosterSL(p, w, h, agents[h])
+		if err != nil {
+			return nil, err
+		}
 		for i, q := range w.Queues {
 			lam := q.ArrivalsPerHour[h]
 			if lam == 0 {
 				continue
 			}
-			sl, err := slAt(q, lam, alloc[i])
-			if err != nil {
-				return nil, err
-			}
+			sl := sls[i]
 			weighted[i] += sl * lam
 			if sl < q.TargetServiceLevel {
 				out[i].HoursBelowTarget++
@@ -402,6 +533,7 @@ func compareRoster(p *Plan, w *Workload) (*RosterComparison, error) {
 			out[i].ServiceLevel = weighted[i] / q.WeeklyArrivals
 		}
 	}
+	rc.agents = agents
 	rc.Queues = out
 	return rc, nil
 }
@@ -416,45 +548,76 @@ func availability(s model.Shift, contractHours float64) float64 {
 	return math.Min(1, contractHours/(s.Duration.Hours()*float64(days)))
 }
 
-// allocate shares avail analysts among the queues of one hour: in order
-// (highest priority first) each up to its requirement, then any remainder
-// in proportion to the requirements.
-func allocate(avail float64, qs []QueueHour) []float64 {
-	out := make([]float64, len(qs))
+// rosterSL is each queue's service level in hour h with avail analysts
+// (fractional: an expected number): the queues with analysts of their own
+// take up to their requirement first, in order; the shared floor gets the
+// rest. A fractional floor interpolates between the whole numbers around
+// it.
+func rosterSL(p *Plan, w *Workload, h int, avail float64) ([]float64, error) {
+	out := make([]float64, len(w.Queues))
 	left := avail
-	var total float64
-	for i, q := range qs {
-		give := math.Min(left, float64(q.Agents))
-		out[i] = give
-		left -= give
-		total += float64(q.Agents)
-	}
-	if left > 0 && total > 0 {
-		for i, q := range qs {
-			out[i] += left * float64(q.Agents) / total
+	var idx []int
+	var classes []erlang.Class
+	for i, q := range w.Queues {
+		if q.PatienceSeconds == 0 {
+			idx = append(idx, i)
+			classes = append(classes, erlang.Class{ArrivalRate: q.ArrivalsPerHour[h] / 3600, AHT: q.EffortSeconds, AnswerWithin: q.AnswerWithinSeconds})
+			continue
 		}
+		give := math.Min(left, float64(p.Hours[h].Queues[i].Agents))
+		left -= give
+		eq := erlang.Queue{ArrivalRate: q.ArrivalsPerHour[h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
+		sl, err := interpolate(give, func(n int) ([]float64, error) {
+			r, err := erlang.Evaluate(eq, n, q.AnswerWithinSeconds)
+			return []float64{r.ServiceLevel}, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s with today's roster: %w", q.Name, err)
+		}
+		out[i] = sl[0]
 	}
-	return out
+	if len(idx) == 0 {
+		return out, nil
+	}
+	sls, err := interpolate(left, func(n int) ([]float64, error) {
+		rs, err := erlang.EvaluatePriority(classes, n)
+		v := make([]float64, len(rs))
+		for j, r := range rs {
+			v[j] = r.ServiceLevel
+		}
+		return v, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("the shared floor with today's roster: %w", err)
+	}
+	for j, i := range idx {
+		out[i] = sls[j]
+	}
+	return out, nil
 }
 
-// slAt is a queue's service level with a fractional number of analysts,
-// interpolated between the whole numbers around it.
-func slAt(q Queue, arrivalsPerHour, agents float64) (float64, error) {
-	eq := erlang.Queue{ArrivalRate: arrivalsPerHour / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
-	lo := math.Floor(agents)
-	a, err := erlang.Evaluate(eq, int(lo), q.AnswerWithinSeconds)
+// fmtSeconds formats seconds as a duration to the second.
+func fmtSeconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(time.Second).String()
+}
+
+// interpolate evaluates f at the whole numbers around x and interpolates
+// linearly between them.
+func interpolate(x float64, f func(int) ([]float64, error)) ([]float64, error) {
+	lo := math.Floor(x)
+	a, err := f(int(lo))
+	if err != nil || x == lo {
+		return a, err
+	}
+	b, err := f(int(lo) + 1)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	if agents == lo {
-		return a.ServiceLevel, nil
+	frac := x - lo
+	for i := range a {
+		a[i] = (1-frac)*a[i] + frac*b[i]
 	}
-	b, err := erlang.Evaluate(eq, int(lo)+1, q.AnswerWithinSeconds)
-	if err != nil {
-		return 0, err
-	}
-	f := agents - lo
-	return (1-f)*a.ServiceLevel + f*b.ServiceLevel, nil
+	return a, nil
 }
 
 // shiftCoverage returns, per hour of the week in loc, the share of the hour

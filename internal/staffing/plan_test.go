@@ -206,3 +206,78 @@ func TestConfiguredOnly(t *testing.T) {
 		t.Error("replay without recorded arrivals gave no error")
 	}
 }
+
+// TestSharedFloor sizes two queues that share the floor and one with a
+// patience on analysts of its own, every hour alike (60-second items,
+// 90 % target, no occupancy cap). By hand, with Cobham's priority waits:
+//
+//   - P1 alone (1/120 per second, A = 0.5, 90 % within 30 s): one agent
+//     gives 1 − 0.5·e^(−30/120) = 0.611; two give C(2, 0.5) = 0.1 and
+//     1 − 0.1·e^(−30·2·0.75/60) = 0.953, so P1 needs 2.
+//   - With P4 (1/600 per second, within 24 h) on the same two agents:
+//     A = 0.6, C(2, 0.6) = 0.202247/1.460674 = 0.138462, P1 keeps
+//     1 − 0.138462·e^(−0.75) = 0.93460 and P4 is answered within the day:
+//     P4 adds no one. Sized on its own P4 would claim an agent every hour.
+//   - The P2 queue with a 5-minute patience is sized by Erlang A apart.
+func TestSharedFloor(t *testing.T) {
+	mk := func(name string, p model.Priority, perSecond, within, patience float64) Queue {
+		q := Queue{Name: name, Kind: Cases, Priority: p, ArrivalsPerHour: make([]float64, HoursPerWeek), HandleSeconds: 60,
+			Concurrency: 1, EffortSeconds: 60, AnswerWithinSeconds: within, TargetServiceLevel: 0.9, PatienceSeconds: patience,
+			Sources: map[string]Source{}, histScale: 1, baseScale: 1}
+		for h := range q.ArrivalsPerHour {
+			q.ArrivalsPerHour[h] = perSecond * 3600
+		}
+		q.WeeklyArrivals = perSecond * 3600 * HoursPerWeek
+		return q
+	}
+	w := &Workload{TimeZone: "UTC", loc: time.UTC, Until: ts("2026-03-16T00:00:00Z"), Queues: []Queue{
+		mk("cases P1", model.P1, 1.0/120, 30, 0),
+		mk("cases P2", model.P2, 1.0/120, 30, 300),
+		mk("cases P4", model.P4, 1.0/600, 86400, 0),
+	}}
+	// Five analysts on a round-the-clock shift whose contract covers it
+	// all: five heads, 2.5 agents with half of the time shrunk.
+	w.Roster = store.Roster{Shifts: []model.Shift{{Name: "All", Start: "00:00", Duration: 24 * time.Hour}}}
+	for i := 0; i < 5; i++ {
+		w.Roster.Analysts = append(w.Roster.Analysts, model.Analyst{ExternalID: "a" + itoa(i), Shift: "All", Active: true})
+	}
+	cfg := Config{MaxOccupancy: ptr(1.0), Shrinkage: ptr(0.5), MinHeads: ptr(1), ContractHours: ptr(168.0)}
+	p, err := Build(w, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := erlang.Required(erlang.Queue{ArrivalRate: 1.0 / 120, AHT: 60, Patience: 300}, erlang.Target{AnswerWithin: 30, ServiceLevel: 0.9, MaxOccupancy: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range p.Hours {
+		q := h.Queues
+		if q[0].Agents != 2 || q[1].Agents != own.Agents || q[2].Agents != 0 || h.Agents != 2+own.Agents ||
+			math.Abs(q[0].ServiceLevel-0.93460) > 5e-6 || q[2].ServiceLevel < 1-1e-12 || math.Abs(q[0].Occupancy-0.3) > 1e-12 {
+			t.Fatalf("%s %s: %+v", h.Day, h.Time, q)
+		}
+	}
+	if p.Queues[0].Model != erlang.ModelPriority || p.Queues[1].Model != erlang.ModelA || p.Queues[2].AgentHours != 0 {
+		t.Errorf("queues %+v", p.Queues)
+	}
+	// Today: 2.5 agents; P2 takes its own first, the shared floor gets the
+	// rest. With own.Agents = 2 that is half an agent: half of P1's 0.533
+	// (one agent, A = 0.6: 1 − 0.6·e^(−30·(1 − 0.5)/60)).
+	if own.Agents != 2 {
+		t.Fatalf("Erlang A needs %d agents for P2; the hand figures below assume 2", own.Agents)
+	}
+	rc := p.Current
+	want := 0.5 * (1 - 0.6*math.Exp(-0.25))
+	if math.Abs(rc.Queues[0].ServiceLevel-want) > 1e-9 || rc.Queues[0].HoursBelowTarget != 168 {
+		t.Errorf("today's P1 %+v, want %v", rc.Queues[0], want)
+	}
+	var sepAgents int
+	for _, q := range w.Queues {
+		r, _ := erlang.Required(erlang.Queue{ArrivalRate: q.ArrivalsPerHour[0] / 3600, AHT: 60, Patience: q.PatienceSeconds},
+			erlang.Target{AnswerWithin: q.AnswerWithinSeconds, ServiceLevel: 0.9, MaxOccupancy: 1})
+		sepAgents += r.Agents
+	}
+	if sepAgents != p.Hours[0].Agents+1 {
+		t.Errorf("sized one by one: %d agents, shared: %d", sepAgents, p.Hours[0].Agents)
+	}
+}

@@ -43,10 +43,11 @@ type ValidatedQueue struct {
 	Verdict             string  `json:"verdict"`
 }
 
-// validate simulates the proposed schedule: the scheduled heads less
-// shrinkage (rounded down) serve every queue as one floor, in priority
-// order, first come first served within a queue.
-func validate(p *Plan, w *Workload, cfg Config, replay bool) (*Validation, error) {
+// simulate runs the floor with staff analysts per hour of the week
+// serving every queue as one floor, in priority order, first come first
+// served within a queue; planned holds the service level each queue was
+// expected to reach, for the verdicts' table.
+func simulate(w *Workload, cfg Config, staff []int, planned []float64, replay bool) (*Validation, error) {
 	reps := cfg.Replications
 	if reps == 0 {
 		reps = DefaultReplications
@@ -56,12 +57,8 @@ func validate(p *Plan, w *Workload, cfg Config, replay bool) (*Validation, error
 		seed = DefaultSeed
 	}
 	v := &Validation{Mode: "poisson", Replications: reps,
-		Staffing: "the proposed schedule's heads on duty less shrinkage (rounded down) serve all queues as one floor, " +
-			"highest priority first, first come first served within a queue; items started before a shift ends are finished"}
-	staff := make([]int, HoursPerWeek)
-	for h := range staff {
-		staff[h] = int(math.Floor(float64(p.Hours[h].Scheduled)*(1-p.Shrinkage) + 1e-9))
-	}
+		Staffing: "serve all queues as one floor, highest priority first, first come first served within a queue; " +
+			"items started before a shift ends are finished"}
 	sc := sim.Config{Interval: 3600, Staff: staff, Horizon: 7 * 24 * 3600, Replications: reps, Seed: seed}
 	longest := 0.0
 	for i, q := range w.Queues {
@@ -95,7 +92,7 @@ func validate(p *Plan, w *Workload, cfg Config, replay bool) (*Validation, error
 	}
 	v.Arrivals, v.Occupancy, v.QueueLength = res.Arrivals, res.Occupancy, res.QueueLength
 	for i, cr := range res.Classes {
-		vq := ValidatedQueue{ClassResult: cr, TargetServiceLevel: w.Queues[i].TargetServiceLevel, PlannedServiceLevel: p.Queues[i].PlannedServiceLevel}
+		vq := ValidatedQueue{ClassResult: cr, TargetServiceLevel: w.Queues[i].TargetServiceLevel, PlannedServiceLevel: planned[i]}
 		switch {
 		case cr.Arrivals == 0 || cr.ServiceLevel.Low >= vq.TargetServiceLevel:
 			vq.Verdict = Met
@@ -107,6 +104,36 @@ func validate(p *Plan, w *Workload, cfg Config, replay bool) (*Validation, error
 		v.Queues = append(v.Queues, vq)
 	}
 	return v, nil
+}
+
+// simulateRoster simulates today's roster: the expected analysts of each
+// hour, fractional, are turned into whole analysts by carrying the
+// fractions forward (so the week's analyst-hours are kept), and the
+// simulated service levels are set on the comparison's queues.
+func simulateRoster(rc *RosterComparison, w *Workload, cfg Config, replay bool) error {
+	staff := make([]int, HoursPerWeek)
+	var cum float64
+	prev := 0
+	for h, a := range rc.agents {
+		cum += a
+		n := int(math.Floor(cum + 1e-9))
+		staff[h], prev = n-prev, n
+	}
+	expected := make([]float64, len(rc.Queues))
+	for i, q := range rc.Queues {
+		expected[i] = q.ServiceLevel
+	}
+	v, err := simulate(w, cfg, staff, expected, replay)
+	if err != nil {
+		return err
+	}
+	v.Staffing = "today's roster: the expected analysts on duty less shrinkage, fractions carried from hour to hour, " + v.Staffing
+	rc.Simulation = v
+	for i := range rc.Queues {
+		st := v.Queues[i].ServiceLevel
+		rc.Queues[i].Simulated = &st
+	}
+	return nil
 }
 
 // replayTimes fills each class with the recorded arrivals of every whole

@@ -90,6 +90,8 @@ type Queue struct {
 	AnswerWithinSeconds float64 `json:"answer_within_seconds"`
 	TargetServiceLevel  float64 `json:"target_service_level"`
 	PatienceSeconds     float64 `json:"patience_seconds,omitempty"`
+	// Measured is the service level the history shows (case queues only).
+	Measured *MeasuredSL `json:"measured,omitempty"`
 	// Dispersion checks the Poisson assumption (nil without enough data).
 	Dispersion []Dispersion `json:"dispersion,omitempty"`
 	// TrendPerWeek is the fitted relative change in volume per week, and
@@ -111,6 +113,18 @@ type Queue struct {
 	// effort holds the measured analyst effort per item (seconds), for the
 	// simulation.
 	effort []float64
+}
+
+// MeasuredSL is a queue's service level in the history window: of the
+// cases that arrived with its priority and were first resolved in the
+// window after being acknowledged (assigned or triaged), the share
+// acknowledged within the queue's answer-within time of their creation,
+// on the wall clock (the SLA engine's adherence also honours pauses and
+// business hours).
+type MeasuredSL struct {
+	Cases        int     `json:"cases"`
+	Within       int     `json:"within"`
+	ServiceLevel float64 `json:"service_level"`
 }
 
 // Workload is the modelled demand on the floor.
@@ -459,6 +473,9 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 			w.assume("target_service_level", fmt.Sprint(target),
 				"share of items to acknowledge within the SLA target; SLA policies set the time, not the share")
 		}
+		if k.k == Cases {
+			q.Measured = measured(hts, k.p, q.AnswerWithinSeconds)
+		}
 		if qc != nil && qc.Patience > 0 {
 			q.PatienceSeconds = qc.Patience.Seconds()
 			q.Sources["patience"] = FromConfig
@@ -513,6 +530,27 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 		return w.Queues[i].Kind > w.Queues[j].Kind // cases before alerts
 	})
 	sort.Slice(w.Assumptions, func(i, j int) bool { return w.Assumptions[i].Input < w.Assumptions[j].Input })
+}
+
+// measured is the share of the cases that arrived with priority p
+// acknowledged within answerWithin seconds of creation (nil when there
+// are none).
+func measured(hts []store.HandleTime, p model.Priority, answerWithin float64) *MeasuredSL {
+	var m MeasuredSL
+	for _, ht := range hts {
+		if ht.ArrivalPriority != p || ht.Created.IsZero() {
+			continue
+		}
+		m.Cases++
+		if ht.Start.Sub(ht.Created).Seconds() <= answerWithin {
+			m.Within++
+		}
+	}
+	if m.Cases == 0 {
+		return nil
+	}
+	m.ServiceLevel = float64(m.Within) / float64(m.Cases)
+	return &m
 }
 
 // smoothProfile replaces hour-of-week rates, each estimated from only a

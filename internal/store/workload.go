@@ -205,10 +205,15 @@ type HandleTime struct {
 	CaseID int64 `json:"case_id"`
 	// Priority is the priority in force when the case was first resolved.
 	Priority model.Priority `json:"priority"`
-	// Start is the first assignment to a person or first move to triage or
-	// later, whichever came first; End the first move to resolved or closed.
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	// ArrivalPriority is the case's first priority in its log.
+	ArrivalPriority model.Priority `json:"arrival_priority"`
+	// Created is the time of the case's created event (its first event
+	// when the log has none); Start the first assignment to a person or
+	// first move to triage or later, whichever came first; End the first
+	// move to resolved or closed.
+	Created time.Time `json:"created"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
 	// Active is the time actively worked (see WorkloadHandleTimes), the
 	// sum of Segments; Paused the wall-clock time between Start and End
 	// spent in pause statuses.
@@ -251,6 +256,9 @@ func (s *Store) WorkloadHandleTimes(ctx context.Context, since, until time.Time,
 	var cur *caseReplay
 	flush := func() {
 		if cur != nil && !cur.ht.Start.IsZero() && cur.ht.End.After(cur.ht.Start) {
+			if cur.ht.Created.IsZero() {
+				cur.ht.Created = cur.first
+			}
 			cur.finish(gap)
 			out = append(out, cur.ht)
 		}
@@ -285,6 +293,7 @@ type caseReplay struct {
 	ht     HandleTime
 	st     model.CaseState
 	pause  map[string]bool
+	first  time.Time      // the first event
 	last   time.Time      // status time is accounted up to here
 	paused [][2]time.Time // pause spans after Start
 	work   []workEvent
@@ -293,6 +302,12 @@ type caseReplay struct {
 func (r *caseReplay) apply(e model.CaseEvent) {
 	if !r.ht.End.IsZero() {
 		return
+	}
+	if r.first.IsZero() {
+		r.first = e.At
+	}
+	if e.Kind == model.EventCreated && r.ht.Created.IsZero() {
+		r.ht.Created = e.At
 	}
 	if !r.ht.Start.IsZero() && e.At.After(r.last) && r.pause[strings.ToLower(strings.TrimSpace(r.st.Status))] {
 		r.ht.Paused += e.At.Sub(r.last)
@@ -308,6 +323,9 @@ func (r *caseReplay) apply(e model.CaseEvent) {
 	}
 	r.last = e.At
 	r.st.Apply(e)
+	if !r.ht.ArrivalPriority.Valid() {
+		r.ht.ArrivalPriority = r.st.Priority
+	}
 	if r.ht.Start.IsZero() && !r.st.AcknowledgedAt.IsZero() {
 		r.ht.Start = r.st.AcknowledgedAt
 	}

@@ -155,6 +155,10 @@ func TestWorkloadQueries(t *testing.T) {
 			t.Fatalf("handle times for %d cases, want C1 and C2: %+v", len(hts), hts)
 		}
 		c1, c2 := hts[0], hts[1]
+		if !c1.Created.Equal(ts("2026-03-02T09:30:00Z")) || !c2.Created.Equal(ts("2026-03-02T10:10:00Z")) ||
+			c1.ArrivalPriority != model.P2 || c2.ArrivalPriority != model.P3 {
+			t.Errorf("arrival: C1 %v %v, C2 %v %v", c1.Created, c1.ArrivalPriority, c2.Created, c2.ArrivalPriority)
+		}
 		if c1.Priority != model.P1 || !c1.Start.Equal(ts("2026-03-02T09:40:00Z")) || !c1.End.Equal(ts("2026-03-02T15:00:00Z")) ||
 			c1.Active != 100*time.Minute || c1.Paused != 2*time.Hour {
 			t.Errorf("C1 handle time %+v", c1)

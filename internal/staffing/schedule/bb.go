@@ -62,8 +62,8 @@ func solveCover(m int, shifts []Shift, need []int, maxNodes int) ([]int, float64
 }
 
 // workBudget bounds the multiply-adds spent on rounding and branch and bound
-// after the root LP: about half a second on one core.
-const workBudget = 500_000_000
+// after the root LP: about a third of a second on one core.
+const workBudget = 300_000_000
 
 // costUnit returns the largest u such that every cost is a whole multiple
 // of u, for costs given in whole cents at most; 0 when there is none.

@@ -254,3 +254,55 @@ func TestEmpiricalAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestAgreesWithPriorityFormula: one floor serving classes in priority
+// order with equal exponential handle times. Cobham's mean waits are exact
+// there, so the simulated ASA of each class contains them; the service
+// level per class, whose formula takes a delayed wait as exponential, lies
+// within the interval or 0.01 of it. With unequal handle times the
+// formula uses their mean; the service levels still agree (means are not
+// compared there).
+func TestAgreesWithPriorityFormula(t *testing.T) {
+	for _, c := range []struct {
+		rates  []float64 // per hour
+		within []float64
+		aht    []float64
+		agents int
+	}{
+		{[]float64{6, 24}, []float64{60, 600}, []float64{600, 600}, 6},
+		{[]float64{2, 10, 12}, []float64{120, 900, 3600}, []float64{900, 900, 900}, 8},
+		// The demo's case queues at their weekly mean on one analyst:
+		// 47-, 23- and 18-minute items.
+		{[]float64{0.013, 0.36, 0.61}, []float64{900, 1800, 14400}, []float64{2800, 1394, 1062}, 1},
+	} {
+		var classes []Class
+		var ec []erlang.Class
+		equal := true
+		for i, r := range c.rates {
+			classes = append(classes, Class{Name: string(rune('A' + i)), Rates: []float64{r / 3600}, Priority: i,
+				Service: Dist{Kind: Exponential, Mean: c.aht[i]}, AnswerWithin: c.within[i]})
+			ec = append(ec, erlang.Class{ArrivalRate: r / 3600, AHT: c.aht[i], AnswerWithin: c.within[i]})
+			equal = equal && c.aht[i] == c.aht[0]
+		}
+		want, err := erlang.EvaluatePriority(ec, c.agents)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Run(Config{Interval: 3600, Staff: []int{c.agents}, Classes: classes,
+			WarmUp: 20 * c.aht[0], Horizon: 4000 * c.aht[0], Replications: 20, Seed: 11})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, cr := range res.Classes {
+			if equal && (!cr.ASA.Contains(want[i].ASA) || !cr.PWait.Contains(want[i].PWait)) {
+				t.Errorf("%v class %d: simulated ASA %.2f [%.2f, %.2f] P(wait) %.4f [%.4f, %.4f]; Cobham %.2f, C %.4f", c.rates, i,
+					cr.ASA.Mean, cr.ASA.Low, cr.ASA.High, cr.PWait.Mean, cr.PWait.Low, cr.PWait.High, want[i].ASA, want[i].PWait)
+			}
+			if sl := cr.ServiceLevel; want[i].ServiceLevel < sl.Low-0.01 || want[i].ServiceLevel > sl.High+0.01 {
+				t.Errorf("%v class %d: simulated SL %.4f [%.4f, %.4f], formula %.4f", c.rates, i, sl.Mean, sl.Low, sl.High, want[i].ServiceLevel)
+			}
+			t.Logf("%v class %d: SL %.4f [%.4f, %.4f] vs %.4f; ASA %.2f vs %.2f", c.rates, i, cr.ServiceLevel.Mean,
+				cr.ServiceLevel.Low, cr.ServiceLevel.High, want[i].ServiceLevel, cr.ASA.Mean, want[i].ASA)
+		}
+	}
+}
