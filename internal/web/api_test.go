@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/prometheus/common/expfmt"
+	promodel "github.com/prometheus/common/model"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -395,25 +397,75 @@ func TestSecurityHeadersAndHealth(t *testing.T) {
 	}
 }
 
+// TestPrometheus parses /metrics as Prometheus does and checks the SOC
+// gauges against the fixture, the request counter and the standard
+// collectors.
 func TestPrometheus(t *testing.T) {
 	f := newFixture(t)
 	f.do("GET", "/api/v1/dashboard", auth.Viewer, "").Body.Close()
-	body := readBody(t, f.do("GET", "/metrics", auth.Viewer, ""))
-	for _, want := range []string{
-		`watchfloor_open_cases{priority="P1",stage="new"} 1`,
-		`watchfloor_open_cases{priority="P2",stage="investigating"} 1`,
-		`watchfloor_sla_breached_cases{clock="acknowledge",priority="P1"} 1`,
-		`watchfloor_sla_breached_cases{clock="resolve",priority="P1"} 0`,
-		`watchfloor_unassigned_cases{priority="P1"} 1`,
-		"watchfloor_alerts_last_hour 1\n",
-		`watchfloor_http_requests_total{method="GET",route="GET /api/v1/dashboard",code="200"} 1`,
-		"# TYPE watchfloor_mtta_seconds gauge",
-		"# TYPE process_start_time_seconds gauge",
-		"go_goroutines ",
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("/metrics lacks %q", want)
+	resp := f.do("GET", "/metrics", auth.Viewer, "")
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("content type %q", ct)
+	}
+	parser := expfmt.NewTextParser(promodel.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(readBody(t, resp)))
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	value := func(name string, labels map[string]string) (float64, bool) {
+		fam := fams[name]
+		if fam == nil {
+			return 0, false
 		}
+	metric:
+		for _, m := range fam.GetMetric() {
+			got := map[string]string{}
+			for _, l := range m.GetLabel() {
+				got[l.GetName()] = l.GetValue()
+			}
+			for k, v := range labels {
+				if got[k] != v {
+					continue metric
+				}
+			}
+			switch {
+			case m.Gauge != nil:
+				return m.GetGauge().GetValue(), true
+			case m.Counter != nil:
+				return m.GetCounter().GetValue(), true
+			case m.Histogram != nil:
+				return float64(m.GetHistogram().GetSampleCount()), true
+			}
+		}
+		return 0, false
+	}
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"watchfloor_open_cases", map[string]string{"priority": "P1", "stage": "new"}, 1},
+		{"watchfloor_open_cases", map[string]string{"priority": "P2", "stage": "investigating"}, 1},
+		{"watchfloor_sla_breached_cases", map[string]string{"clock": "acknowledge", "priority": "P1"}, 1},
+		{"watchfloor_sla_breached_cases", map[string]string{"clock": "resolve", "priority": "P1"}, 0},
+		{"watchfloor_unassigned_cases", map[string]string{"priority": "P1"}, 1},
+		{"watchfloor_alerts_last_hour", nil, 1},
+		{"watchfloor_http_requests_total", map[string]string{"method": "GET", "route": "GET /api/v1/dashboard", "code": "200"}, 1},
+		{"watchfloor_http_request_duration_seconds", map[string]string{"method": "GET", "route": "GET /api/v1/dashboard"}, 1},
+		{"watchfloor_live_streams", nil, 0},
+	} {
+		if got, ok := value(c.name, c.labels); !ok || got != c.want {
+			t.Errorf("%s%v = %v (present %v), want %v", c.name, c.labels, got, ok, c.want)
+		}
+	}
+	for _, name := range []string{"watchfloor_mtta_seconds", "watchfloor_mttr_sample_size", "go_goroutines", "process_start_time_seconds",
+		"process_resident_memory_bytes"} {
+		if fams[name] == nil {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	if fams["watchfloor_mtta_seconds"].GetType().String() != "GAUGE" || fams["watchfloor_http_requests_total"].GetType().String() != "COUNTER" {
+		t.Errorf("metric types: %v %v", fams["watchfloor_mtta_seconds"].GetType(), fams["watchfloor_http_requests_total"].GetType())
 	}
 }
 

@@ -70,8 +70,7 @@ type Server struct {
 	pages   map[string]*pageTemplate
 	routes  []Route
 	handler http.Handler
-	stats   *httpStats
-	started time.Time
+	prom    *promMetrics
 
 	dash     dashCache
 	kick     chan struct{} // wakes the live-update publisher
@@ -113,8 +112,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxIngestBytes == 0 {
 		cfg.MaxIngestBytes = 64 << 20
 	}
-	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), stats: newHTTPStats(), kick: make(chan struct{}, 1)}
-	s.started = s.now()
+	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1)}
+	s.prom = newPromMetrics(s)
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -284,7 +283,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if route == "" {
 			route = "other"
 		}
-		s.stats.observe(r.Method, route, sw.code(), d)
+		s.prom.observe(r.Method, route, sw.code(), d)
 		lvl := slog.LevelInfo
 		if quietRoutes[route] && sw.code() < 400 {
 			lvl = slog.LevelDebug
