@@ -289,16 +289,7 @@ func (s *Service) Login(ctx context.Context, name, password, remote string) (str
 	for _, k := range keys {
 		lim.Reset(k)
 	}
-	secret := randomString(32)
-	ttl := s.SessionTTL
-	if ttl == 0 {
-		ttl = 12 * time.Hour
-	}
-	se := store.Session{Hash: HashSecret(secret), UserID: u.ID, CSRF: randomString(32), Remote: remote, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	if err := s.Store.CreateSession(ctx, se); err != nil {
-		return "", Principal{}, err
-	}
-	return secret, Principal{UserID: u.ID, Name: u.Name, Role: Role(u.Role), Via: "session", CSRF: se.CSRF, SessionHash: se.Hash}, nil
+	return s.openSession(ctx, u, remote)
 }
 
 // Session resolves a session cookie value.

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -23,6 +26,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var shutdown time.Duration
 	var mcpWrites bool
 	var planConfig string
+	var oidcFlags oidcOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web dashboard and the HTTP API",
@@ -44,6 +48,16 @@ data; each polls for changes so live updates reach every client.
 The MCP server is mounted at /mcp (streamable HTTP): an AI assistant
 connects with an account's API token (role analyst or above) as its bearer
 token; write tools need --mcp-allow-writes and are audited.
+
+Single sign-on with an OpenID Connect provider (authorization code flow
+with PKCE): give --oidc-issuer, --oidc-client-id, --oidc-redirect-url
+(https://HOST/auth/oidc/callback, as registered at the provider) and the
+client secret in the environment variable WATCHFLOOR_OIDC_CLIENT_SECRET or
+a file (--oidc-client-secret-file). --oidc-role maps a value of the ID
+token's groups claim (--oidc-roles-claim) to a role; users with no mapped
+value are refused unless --oidc-default-role is set. Accounts are created
+at first sign-in, keyed by the provider's subject, and take the mapped
+role at every sign-in. Local accounts keep signing in with passwords.
 
 Managers and admins see the staffing plan at /staffing and in the API
 (/api/v1/staffing/plan, /api/v1/budget/plan); --plan-config names the YAML
@@ -76,6 +90,9 @@ without which the budget plan is unavailable.`,
 				return err
 			}
 			cfg.Store, cfg.Auth, cfg.Log, cfg.Staffing, cfg.Budget = st, svc, a.log, plans.staffing, plans.budget
+			if cfg.OIDC, err = oidcFlags.provider(ctx); err != nil {
+				return err
+			}
 			if cfg.MCP, err = mcpHandler(st, svc, mcpWrites, a.log, plans); err != nil {
 				return err
 			}
@@ -98,6 +115,7 @@ without which the budget plan is unavailable.`,
 	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&planConfig, "plan-config", "", "YAML file with the staffing and budget settings for the plans (see resources plan --config)")
 	f.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
+	oidcFlags.add(f)
 	f.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (behind a reverse proxy)")
 	f.DurationVar(&cfg.PollInterval, "poll", 5*time.Second, "how often to look for writes by other processes (negative: never)")
 	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
@@ -158,4 +176,47 @@ func (a *app) serve(ctx context.Context, srv *web.Server, ln net.Listener, timeo
 	}
 	a.log.Info("stopped")
 	return nil
+}
+
+// oidcOptions are serve's single sign-on flags.
+type oidcOptions struct {
+	issuer, clientID, secretFile, redirect, claim, defaultRole, name string
+	roles                                                            []string
+}
+
+func (o *oidcOptions) add(f *pflag.FlagSet) {
+	f.StringVar(&o.issuer, "oidc-issuer", "", "OpenID Connect issuer URL: enables single sign-on")
+	f.StringVar(&o.clientID, "oidc-client-id", "", "OpenID Connect client id")
+	f.StringVar(&o.secretFile, "oidc-client-secret-file", "", "file holding the client secret (else env WATCHFLOOR_OIDC_CLIENT_SECRET)")
+	f.StringVar(&o.redirect, "oidc-redirect-url", "", "this server's callback as registered at the provider: https://HOST/auth/oidc/callback")
+	f.StringVar(&o.claim, "oidc-roles-claim", "groups", "ID token claim with the user's groups or roles")
+	f.StringArrayVar(&o.roles, "oidc-role", nil, "VALUE=ROLE: a claim value and the role it gives (repeatable; the most privileged wins)")
+	f.StringVar(&o.defaultRole, "oidc-default-role", "", "role for users with no mapped value (default: refuse them)")
+	f.StringVar(&o.name, "oidc-name", "", `label of the sign-in button (default "single sign-on")`)
+}
+
+// provider returns the configured OpenID Connect provider, or nil when
+// --oidc-issuer is not set.
+func (o *oidcOptions) provider(ctx context.Context) (*auth.OIDC, error) {
+	if o.issuer == "" {
+		return nil, nil
+	}
+	secret := os.Getenv("WATCHFLOOR_OIDC_CLIENT_SECRET")
+	if o.secretFile != "" {
+		b, err := os.ReadFile(o.secretFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading the OpenID Connect client secret: %w", err)
+		}
+		secret = strings.TrimSpace(string(b))
+	}
+	cfg := auth.OIDCConfig{Issuer: o.issuer, ClientID: o.clientID, ClientSecret: secret, RedirectURL: o.redirect,
+		RolesClaim: o.claim, DefaultRole: auth.Role(o.defaultRole), Name: o.name, Roles: map[string]auth.Role{}}
+	for _, m := range o.roles {
+		v, r, ok := strings.Cut(m, "=")
+		if !ok || v == "" {
+			return nil, fmt.Errorf("--oidc-role %q: want VALUE=ROLE", m)
+		}
+		cfg.Roles[v] = auth.Role(r)
+	}
+	return auth.NewOIDC(ctx, cfg)
 }

@@ -16,9 +16,12 @@ type User struct {
 	Role string `json:"role"`
 	// PasswordHash is the bcrypt hash; empty for accounts that only use
 	// API tokens (ingest pipelines).
-	PasswordHash string    `json:"-"`
-	CreatedAt    time.Time `json:"created_at"`
-	Disabled     bool      `json:"disabled"`
+	PasswordHash string `json:"-"`
+	// OIDCSubject is "issuer subject" for an account that signs in with
+	// OpenID Connect; empty for local accounts.
+	OIDCSubject string    `json:"oidc_subject,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	Disabled    bool      `json:"disabled"`
 }
 
 // APIToken is a bearer token of a user. Only the SHA-256 of the secret is
@@ -83,16 +86,17 @@ func isUniqueViolation(err error) bool {
 }
 
 // CreateUser stores a new user and returns its id; ErrExists when the name
-// is taken.
+// or the OpenID Connect subject is taken.
 func (s *Store) CreateUser(ctx context.Context, u User) (int64, error) {
 	var id int64
 	err := s.authWrite(ctx, func(c dbConn) error {
-		return c.QueryRowContext(ctx, s.rebind(`INSERT INTO users (name, role, password_hash, created_at, disabled)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`), u.Name, u.Role, u.PasswordHash, u.CreatedAt.UnixMicro(), boolInt(u.Disabled)).Scan(&id)
+		return c.QueryRowContext(ctx, s.rebind(`INSERT INTO users (name, role, password_hash, oidc_subject, created_at, disabled)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), u.Name, u.Role, u.PasswordHash, u.OIDCSubject, u.CreatedAt.UnixMicro(),
+			boolInt(u.Disabled)).Scan(&id)
 	})
 	if err != nil {
 		if isUniqueViolation(err) {
-			return 0, fmt.Errorf("user %q: %w", u.Name, ErrExists)
+			return 0, fmt.Errorf("user %q (or its OpenID Connect subject): %w", u.Name, ErrExists)
 		}
 		return 0, fmt.Errorf("creating user %q: %w", u.Name, err)
 	}
@@ -114,11 +118,11 @@ func (s *Store) UpdateUser(ctx context.Context, u User) error {
 	})
 }
 
-const userColumns = `id, name, role, password_hash, created_at, disabled`
+const userColumns = `id, name, role, password_hash, oidc_subject, created_at, disabled`
 
 func scanUser(sc interface{ Scan(...any) error }, u *User) error {
 	var created, disabled int64
-	if err := sc.Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &created, &disabled); err != nil {
+	if err := sc.Scan(&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.OIDCSubject, &created, &disabled); err != nil {
 		return err
 	}
 	u.CreatedAt = time.UnixMicro(created).UTC()
@@ -141,6 +145,15 @@ func (s *Store) userWhere(ctx context.Context, what, cond string, arg any) (User
 // UserByName returns the user with the given name.
 func (s *Store) UserByName(ctx context.Context, name string) (User, error) {
 	return s.userWhere(ctx, fmt.Sprintf("%q", name), "name = ?", name)
+}
+
+// UserByOIDCSubject returns the user signing in as the given OpenID
+// Connect "issuer subject".
+func (s *Store) UserByOIDCSubject(ctx context.Context, subject string) (User, error) {
+	if subject == "" {
+		return User{}, fmt.Errorf("user with an empty OpenID Connect subject: %w", ErrNotFound)
+	}
+	return s.userWhere(ctx, "with OpenID Connect subject "+fmt.Sprintf("%q", subject), "oidc_subject = ?", subject)
 }
 
 // UserByID returns the user with the given id.

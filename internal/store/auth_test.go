@@ -43,7 +43,6 @@ func TestAuthRecords(t *testing.T) {
 		if n, _ := st.CountUsers(ctx); n != 1 {
 			t.Fatalf("CountUsers = %d", n)
 		}
-
 		tid, err := st.CreateAPIToken(ctx, store.APIToken{UserID: id, Name: "ci", Hash: "th", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
 		if err != nil {
 			t.Fatal(err)
@@ -101,6 +100,24 @@ func TestAuthRecords(t *testing.T) {
 		}
 		if v, err := st.DataVersion(ctx); err != nil || v != "0.0" {
 			t.Fatalf("DataVersion = %q, %v", v, err)
+		}
+		// OpenID Connect accounts: found by subject, which is unique;
+		// local accounts (empty subject) are never found by it.
+		sid, err := st.CreateUser(ctx, store.User{Name: "grace", Role: "analyst", OIDCSubject: "https://idp.example 42", CreatedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, err := st.UserByOIDCSubject(ctx, "https://idp.example 42"); err != nil || g.ID != sid || g.Name != "grace" || g.PasswordHash != "" {
+			t.Fatalf("by subject: %+v, %v", g, err)
+		}
+		if _, err := st.CreateUser(ctx, store.User{Name: "grace2", Role: "viewer", OIDCSubject: "https://idp.example 42", CreatedAt: now}); !errors.Is(err, store.ErrExists) {
+			t.Fatalf("duplicate subject: got %v, want ErrExists", err)
+		}
+		if _, err := st.CreateUser(ctx, store.User{Name: "local2", Role: "viewer", CreatedAt: now}); err != nil {
+			t.Fatalf("a second local account (empty subject): %v", err)
+		}
+		if _, err := st.UserByOIDCSubject(ctx, ""); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("empty subject: %v", err)
 		}
 	})
 }

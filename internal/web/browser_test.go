@@ -268,3 +268,30 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Errorf("%d dialogs or exceptions", n)
 	}
 }
+
+// TestBrowserSingleSignOn signs in through the test OpenID Connect
+// provider from the sign-in page's button and lands on the page first
+// asked for, signed in as the provider's user with the mapped role.
+func TestBrowserSingleSignOn(t *testing.T) {
+	ctx, incidents := browser(t)
+	f, _ := oidcFixture(t)
+	visit(t, ctx, f.ts.URL+"/cases", "#sso")
+	screenshot(t, ctx, artifacts(t), "login-sso.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#sso")), chromedp.WaitVisible(chromedp.CSS(".who"))); err != nil {
+		t.Fatalf("single sign-on: %v", err)
+	}
+	who, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".who")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(loc, "/cases") || !strings.Contains(who, "alice") || !strings.Contains(who, "analyst") {
+		t.Errorf("after single sign-on: at %s as %q", loc, who)
+	}
+	if incidents.Load() != 0 {
+		t.Errorf("%d incidents in the page", incidents.Load())
+	}
+}

@@ -64,6 +64,13 @@ const testPassword = "correct horse battery staple"
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith lets configure change the server's configuration, given
+// the URL the server will have.
+func newFixtureWith(t *testing.T, configure func(cfg *Config, url string)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, storetest.SQLitePath(t))
 	if _, err := ingest.Run(ctx, st, strings.NewReader(fixtureNDJSON()), "fixture", ingest.Options{Format: "native"}); err != nil {
@@ -86,12 +93,18 @@ func newFixture(t *testing.T) *fixture {
 		}
 		f.tokens[r] = tok
 	}
-	srv, err := New(Config{Store: st, Auth: as, Now: clock, PollInterval: -1})
+	f.ts = httptest.NewUnstartedServer(nil)
+	cfg := Config{Store: st, Auth: as, Now: clock, PollInterval: -1}
+	if configure != nil {
+		configure(&cfg, "http://"+f.ts.Listener.Addr().String())
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.srv = srv
-	f.ts = httptest.NewServer(srv.Handler())
+	f.ts.Config.Handler = srv.Handler()
+	f.ts.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		f.ts.Close()

@@ -142,9 +142,24 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	s.render(w, status, "error", v)
 }
 
+// loginData is the sign-in page's: where to go next, and the single
+// sign-on button's label when OpenID Connect is configured.
+type loginData struct {
+	Next string
+	SSO  string
+}
+
+func (s *Server) loginData(next string) loginData {
+	d := loginData{Next: safeNext(next)}
+	if s.cfg.OIDC != nil {
+		d.SSO = s.cfg.OIDC.Name()
+	}
+	return d
+}
+
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(w, r, "", "Sign in")
-	v.Data = safeNext(r.URL.Query().Get("next"))
+	v.Data = s.loginData(r.URL.Query().Get("next"))
 	s.render(w, http.StatusOK, "login", v)
 }
 
@@ -158,7 +173,7 @@ func safeNext(next string) string {
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	name, password := r.PostFormValue("name"), r.PostFormValue("password")
-	next := safeNext(r.PostFormValue("next"))
+	next := r.PostFormValue("next")
 	ri := info(r)
 	ri.user, ri.target = name, "session"
 	secret, p, err := s.auth.Login(r.Context(), name, password, ri.remote)
@@ -173,7 +188,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		auditDetail(r, "sign-in failed: "+err.Error())
 		v := s.newView(w, r, "", "Sign in")
-		v.Data, v.Message = next, msg
+		v.Data, v.Message = s.loginData(next), msg
 		s.render(w, status, "login", v)
 		return
 	}
@@ -181,7 +196,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	auditDetail(r, "signed in")
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true,
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

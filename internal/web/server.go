@@ -58,6 +58,9 @@ type Config struct {
 	Staffing staffing.Config
 	// Budget prices the budget plan; nil leaves it unavailable.
 	Budget *budget.Config
+	// OIDC, when set, offers sign-in with an OpenID Connect provider at
+	// /auth/oidc/login (callback /auth/oidc/callback).
+	OIDC *auth.OIDC
 }
 
 // Server serves the API and the dashboard. Create it with New.
@@ -91,7 +94,10 @@ type Route struct {
 	API bool
 	// Write routes change state: they need a CSRF token when
 	// cookie-authenticated and are written to the audit log.
-	Write   bool
+	Write bool
+	// OwnCSRF marks a write route that checks its own anti-forgery value
+	// (the OpenID Connect callback's state) instead of the CSRF token.
+	OwnCSRF bool
 	handler http.HandlerFunc
 }
 
@@ -155,7 +161,7 @@ func (s *Server) now() time.Time {
 }
 
 func (s *Server) routeTable() []Route {
-	return []Route{
+	rts := []Route{
 		{Method: "GET", Pattern: "/healthz", API: true, handler: s.healthz},
 		{Method: "GET", Pattern: "/readyz", API: true, handler: s.readyz},
 		{Method: "GET", Pattern: "/openapi.json", API: true, handler: s.openapi},
@@ -189,6 +195,12 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/staffing", Perm: auth.PlanResources, handler: s.staffingPage},
 		{Method: "GET", Pattern: "/audit", Perm: auth.Administer, handler: s.auditPage},
 	}
+	if s.cfg.OIDC != nil {
+		rts = append(rts,
+			Route{Method: "GET", Pattern: "/auth/oidc/login", handler: s.oidcLogin},
+			Route{Method: "GET", Pattern: "/auth/oidc/callback", Write: true, OwnCSRF: true, handler: s.oidcCallback})
+	}
+	return rts
 }
 
 type ctxKey int
@@ -386,7 +398,7 @@ func (s *Server) guard(rt Route) http.Handler {
 				return
 			}
 		}
-		if rt.Write && authed && p.Via == "session" {
+		if rt.Write && !rt.OwnCSRF && authed && p.Via == "session" {
 			tok := r.Header.Get("X-CSRF-Token")
 			if tok == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 				tok = r.PostFormValue("csrf")
