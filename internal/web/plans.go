@@ -119,7 +119,13 @@ func configuredScenario(list []budget.Scenario, name string) bool {
 
 func (s *Server) staffingPage(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(w, r, "staffing", "Staffing plan")
-	p, err := s.staffingPlan(r.Context(), r.URL.Query())
+	q := r.URL.Query()
+	if q.Get("simulate") == "" {
+		// The page shows the simulation unless asked not to (the API
+		// simulates only when asked: it costs a few hundred milliseconds).
+		q.Set("simulate", "true")
+	}
+	p, err := s.staffingPlan(r.Context(), q)
 	if errors.Is(err, staffing.ErrNoWorkload) {
 		v.Data = struct{ Empty string }{"Nothing to plan yet: " + err.Error() + "."}
 		s.render(w, http.StatusOK, "staffing", v)

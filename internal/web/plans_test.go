@@ -112,10 +112,14 @@ func TestStaffingPage(t *testing.T) {
 	}
 	for _, want := range []string{`<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-heat"`, `<title>Mon 00:00: 2 required, 2 scheduled</title>`,
 		`<summary>Coverage as a table</summary>`, `<th scope="row">23:00</th>`, `<h2>Proposed schedule</h2>`, `<td>cases P1</td>`,
-		`No active analysts on the roster`, `href="/staffing" aria-current="page">Staffing</a>`} {
+		`No active analysts on the roster`, `href="/staffing" aria-current="page">Staffing</a>`,
+		`<th scope="col">Simulated SL (95% CI)</th><th scope="col">Verdict</th>`, `<p class="sub">Simulation (poisson, 10 replications,`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("staffing page lacks %q", want)
 		}
+	}
+	if off := readBody(t, f.do("GET", "/staffing?simulate=false", auth.Manager, "")); strings.Contains(off, "Simulated SL") {
+		t.Error("simulate=false still simulates")
 	}
 	if n := strings.Count(body, "<g><title>"); n != 168 {
 		t.Errorf("%d heat-map cells, want 168", n)
