@@ -67,6 +67,7 @@ func (w Window) Previous() Window {
 	return Window{From: w.From.AddDate(0, 0, -w.Days()), To: w.From}
 }
 
+// String gives the window's first and last local days, as in reports.
 func (w Window) String() string {
 	return w.From.Format("2006-01-02") + " … " + w.To.AddDate(0, 0, -1).Format("2006-01-02")
 }

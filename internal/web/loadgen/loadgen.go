@@ -57,6 +57,7 @@ type Result struct {
 	FirstError string `json:"first_error,omitempty"`
 }
 
+// String summarises the run on one line.
 func (r Result) String() string {
 	return fmt.Sprintf("%d requests in %s: %.0f/s, p50 %s, p90 %s, p99 %s, max %s, %d errors; %d alerts ingested (%.0f/s), %d ingest errors",
 		r.Requests, r.Elapsed.Round(time.Millisecond), r.RPS, r.P50.Round(time.Microsecond), r.P90.Round(time.Microsecond),
