@@ -254,7 +254,10 @@ func Build(ctx context.Context, h History, scfg staffing.Config, bcfg Config, na
 	if err := bcfg.Validate(); err != nil {
 		return nil, err
 	}
-	w, err := staffing.Model(ctx, h, scfg)
+	// Scenarios that change the model's inputs model the same history
+	// again: it is read once.
+	mh := staffing.Memo(h)
+	w, err := staffing.Model(ctx, mh, scfg)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +321,7 @@ func Build(ctx context.Context, h History, scfg staffing.Config, bcfg Config, na
 	}
 	inputs := []columnInput{today, base}
 	for _, sc := range scenarios {
-		ci, err := scenarioColumn(ctx, h, sc, w, scfg, bcfg, mix)
+		ci, err := scenarioColumn(ctx, mh, sc, w, scfg, bcfg, mix)
 		if err != nil {
 			return nil, fmt.Errorf("scenario %q: %w", sc.Name, err)
 		}
@@ -482,7 +485,7 @@ func planColumn(name string, w *staffing.Workload, scfg staffing.Config, bcfg Co
 
 // scenarioColumn applies a scenario to a copy of the workload and the
 // configurations and costs the result.
-func scenarioColumn(ctx context.Context, h History, sc Scenario, base *staffing.Workload, scfg staffing.Config, bcfg Config, mix map[string]float64) (columnInput, error) {
+func scenarioColumn(ctx context.Context, h staffing.History, sc Scenario, base *staffing.Workload, scfg staffing.Config, bcfg Config, mix map[string]float64) (columnInput, error) {
 	w := base.Clone()
 	var changes, notes []string
 	if sc.Growth != nil || sc.TriageHandleTime != nil {

@@ -29,6 +29,11 @@ type History interface {
 	WorkloadSpan(ctx context.Context) (first, last time.Time, err error)
 }
 
+// runbookCounter is a History that also counts runbook runs by name.
+type runbookCounter interface {
+	WorkloadRunbooks(ctx context.Context, since, until time.Time) (map[string]int, error)
+}
+
 // Source says where an input came from.
 type Source string
 
@@ -240,9 +245,7 @@ func Model(ctx context.Context, h History, cfg Config) (*Workload, error) {
 			return nil, err
 		}
 	}
-	if rb, ok := h.(interface {
-		WorkloadRunbooks(ctx context.Context, since, until time.Time) (map[string]int, error)
-	}); ok && !last.IsZero() {
+	if rb, ok := h.(runbookCounter); ok && !last.IsZero() {
 		if w.Runbooks, err = rb.WorkloadRunbooks(ctx, w.Since, w.Until); err != nil {
 			return nil, err
 		}

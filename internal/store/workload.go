@@ -126,60 +126,70 @@ type RuleVolume struct {
 }
 
 // WorkloadRuleVolumes returns, per rule and priority, the alerts created in
-// [since, until), busiest first.
+// [since, until), busiest first. A rule's name is the greatest it carries
+// in the window. The rows are counted here rather than grouped in SQL:
+// SQLite would sort the window's alerts to group them, which took twice
+// as long on the 90-day demo.
 func (s *Store) WorkloadRuleVolumes(ctx context.Context, since, until time.Time) ([]RuleVolume, error) {
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT rule_id, MAX(rule_name), severity, disposition,
-			CASE WHEN case_ext_id <> '' OR case_id IS NOT NULL THEN 1 ELSE 0 END, COUNT(*)
-		FROM alerts WHERE created_at >= ? AND created_at < ?
-		GROUP BY 1, 3, 4, 5`),
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT rule_id, rule_name, severity, disposition,
+			CASE WHEN case_ext_id <> '' OR case_id IS NOT NULL THEN 1 ELSE 0 END
+		FROM alerts WHERE created_at >= ? AND created_at < ?`),
 		since.UnixMicro(), until.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("counting alerts by rule: %w", err)
 	}
 	defer rows.Close()
-	type key struct {
-		rule string
-		p    model.Priority
-	}
-	byKey := map[key]*RuleVolume{}
+	byRule := map[string]*[model.P5 + 1]*RuleVolume{}
+	var rule, name, disp sql.RawBytes
+	var sev, esc int64
 	for rows.Next() {
-		var rule, name, disp string
-		var sev, esc, n int64
-		if err := rows.Scan(&rule, &name, &sev, &disp, &esc, &n); err != nil {
+		if err := rows.Scan(&rule, &name, &sev, &disp, &esc); err != nil {
 			return nil, fmt.Errorf("counting alerts by rule: %w", err)
 		}
-		k := key{rule, model.Severity(sev).Priority()}
-		v := byKey[k]
+		vs := byRule[string(rule)]
+		if vs == nil {
+			vs = new([model.P5 + 1]*RuleVolume)
+			byRule[string(rule)] = vs
+		}
+		p := model.Severity(sev).Priority()
+		if p < 0 || p > model.P5 {
+			p = model.PriorityUnknown
+		}
+		v := vs[p]
 		if v == nil {
-			v = &RuleVolume{RuleID: rule, RuleName: name, Priority: k.p}
-			byKey[k] = v
+			v = &RuleVolume{RuleID: string(rule), RuleName: string(name), Priority: p}
+			vs[p] = v
 		}
-		if v.RuleName == "" {
-			v.RuleName = name
+		if string(name) > v.RuleName {
+			v.RuleName = string(name)
 		}
-		v.Alerts += n
+		v.Alerts++
 		if esc == 1 {
-			v.Escalated += n
+			v.Escalated++
 		}
 		switch model.Disposition(disp) {
 		case model.DispositionTruePositive:
-			v.TruePositive += n
+			v.TruePositive++
 		case model.DispositionBenignPositive:
-			v.BenignPositive += n
+			v.BenignPositive++
 		case model.DispositionFalsePositive:
-			v.FalsePositive += n
+			v.FalsePositive++
 		case model.DispositionNone:
-			v.Undecided += n
+			v.Undecided++
 		default:
-			v.Other += n
+			v.Other++
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("counting alerts by rule: %w", err)
 	}
-	out := make([]RuleVolume, 0, len(byKey))
-	for _, v := range byKey {
-		out = append(out, *v)
+	out := make([]RuleVolume, 0, len(byRule))
+	for _, vs := range byRule {
+		for _, v := range vs {
+			if v != nil {
+				out = append(out, *v)
+			}
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Alerts != out[j].Alerts {
