@@ -163,7 +163,9 @@ func TestOIDCSignInRefusals(t *testing.T) {
 		t.Errorf("provider error: %d %s", code, body)
 	}
 	// A user without a mapped group: refused and audited.
-	idp.Claims = func() map[string]any { return map[string]any{"sub": "eve", "preferred_username": "eve", "groups": []string{"contractors"}} }
+	idp.Claims = func() map[string]any {
+		return map[string]any{"sub": "eve", "preferred_username": "eve", "groups": []string{"contractors"}}
+	}
 	b = jarClient(t)
 	if resp := followOnce(t, b, start(b)); resp.StatusCode != 403 || hasSession(b) {
 		t.Errorf("unmapped user: %d, session %v", resp.StatusCode, hasSession(b))
@@ -177,7 +179,9 @@ func TestOIDCSignInRefusals(t *testing.T) {
 		t.Errorf("the refusal is not audited: %+v", entries)
 	}
 	// A token for another client is refused.
-	idp.Claims = func() map[string]any { return map[string]any{"sub": "bob", "groups": []string{"soc-analysts"}, "aud": "other"} }
+	idp.Claims = func() map[string]any {
+		return map[string]any{"sub": "bob", "groups": []string{"soc-analysts"}, "aud": "other"}
+	}
 	b = jarClient(t)
 	if resp := followOnce(t, b, start(b)); resp.StatusCode != 401 || hasSession(b) {
 		t.Errorf("wrong audience: %d", resp.StatusCode)
