@@ -24,13 +24,13 @@ import (
 //     against a roster of 14);
 //   - today's SL per queue from Erlang (the roster's expected analysts as
 //     one floor in priority order) agrees with the simulation of the same
-//     roster: on the same side of the target, and lower by at most 7
-//     points, never higher by more than 1. Hour-by-hour Erlang takes each
-//     hour in steady state at that hour's load, while a P1 case takes
-//     47 minutes of work, so a busy hour's queue has no time to build up
-//     as the formula assumes: it is conservative here (measured: P1 93.8 %
-//     against 99.6 % simulated, P2 98.7 % against 99.5 %; on stationary
-//     input the two agree, see erlang and sim's tests);
+//     roster: on the same side of the target, and lower by at most 5
+//     points, never higher by more than 1. Hour-by-hour Erlang, even with
+//     the load carried between hours (offeredRates), stays conservative
+//     for 47-minute P1 cases (measured: P1 96.3 % against 99.6 %
+//     simulated, 93.8 % before the carried load; P2 98.8 % against
+//     99.5 %; on stationary input the two agree, see erlang and sim's
+//     tests);
 //   - and it agrees with the service level measured in the history within
 //     10 points where 30 or more cases measure it (queues sized one by one
 //     put P4 at 44 % and P5 at 6 % against 100 % measured);
@@ -91,7 +91,7 @@ func TestDemoPlanAgreesWithRoster(t *testing.T) {
 		msg := fmt.Sprintf("%s: expected %.3f, simulated %.3f [%.3f, %.3f]", q.Queue, q.ServiceLevel, q.Simulated.Mean, q.Simulated.Low, q.Simulated.High)
 		gap := q.Simulated.Mean - q.ServiceLevel
 		sameSide := (q.ServiceLevel >= q.TargetServiceLevel) == (q.Simulated.Mean >= q.TargetServiceLevel)
-		if gap > 0.07 || gap < -0.01 || !sameSide {
+		if gap > 0.05 || gap < -0.01 || !sameSide {
 			t.Errorf("%s: Erlang and the simulation of the same roster disagree", msg)
 		}
 		if m := q.Measured; m != nil {

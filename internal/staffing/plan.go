@@ -218,8 +218,9 @@ func Size(w *Workload, cfg Config) (*Plan, error) {
 // sizeOwn sizes queue i on analysts of its own, hour by hour.
 func sizeOwn(p *Plan, i int, q Queue, occ float64) error {
 	tgt := erlang.Target{AnswerWithin: q.AnswerWithinSeconds, ServiceLevel: q.TargetServiceLevel, MaxOccupancy: occ}
+	rates := offeredRates(q.ArrivalsPerHour, q.EffortSeconds)
 	for h := range p.Hours {
-		eq := erlang.Queue{ArrivalRate: q.ArrivalsPerHour[h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
+		eq := erlang.Queue{ArrivalRate: rates[h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
 		r, err := erlang.Required(eq, tgt)
 		if err != nil {
 			return fmt.Errorf("sizing %s, %s %s: %w", q.Name, p.Hours[h].Day, p.Hours[h].Time, err)
@@ -239,11 +240,21 @@ func sizeShared(p *Plan, w *Workload, idx []int, occ float64) error {
 	}
 	classes := make([]erlang.Class, len(idx))
 	targets := make([]erlang.Target, len(idx))
+	rates := make([][]float64, len(idx))
+	for j, i := range idx {
+		rates[j] = offeredRates(w.Queues[i].ArrivalsPerHour, w.Queues[i].EffortSeconds)
+	}
 	for h := range p.Hours {
 		for j, i := range idx {
 			q := w.Queues[i]
-			classes[j] = erlang.Class{ArrivalRate: q.ArrivalsPerHour[h] / 3600, AHT: q.EffortSeconds, AnswerWithin: q.AnswerWithinSeconds}
+			classes[j] = erlang.Class{ArrivalRate: rates[j][h] / 3600, AHT: q.EffortSeconds, AnswerWithin: q.AnswerWithinSeconds}
 			targets[j] = erlang.Target{ServiceLevel: q.TargetServiceLevel, MaxOccupancy: occ}
+			if q.ArrivalsPerHour[h] == 0 {
+				// Nothing of this queue arrives this hour: its work carried
+				// over from earlier hours loads the floor, but it has no
+				// arrivals whose service level the hour must meet.
+				targets[j].ServiceLevel = 0
+			}
 		}
 		floor := 0
 		var rs []erlang.Result
@@ -347,8 +358,9 @@ func checks(w *Workload) []Check {
 		}
 		if q.EffortSeconds > 1800 {
 			out = append(out, Check{Assumption: "steady state within each hour", Queue: q.Name, Holds: false,
-				Detail: fmt.Sprintf("an item takes %.1f analyst-hours, longer than half the hourly interval: work carries over between hours, "+
-					"so the hourly Erlang figures are approximate; the simulation carries it over", q.EffortSeconds/3600)})
+				Detail: fmt.Sprintf("an item takes %.1f analyst-hours, longer than half the hourly interval: work carries over between hours. "+
+					"Each hour is sized with the load carried into it (modified offered load), still in steady state within the hour, "+
+					"so the hourly Erlang figures are approximate (conservative at peaks); the simulation carries the work itself", q.EffortSeconds/3600)})
 		}
 		if math.Abs(q.TrendPerWeek) > 0.02 && math.Abs(q.TrendZ) > 2 {
 			out = append(out, Check{Assumption: "stationary volume", Queue: q.Name, Holds: false,
@@ -505,9 +517,13 @@ func compareRoster(p *Plan, w *Workload) (*RosterComparison, error) {
 		out[i] = QueueOutcome{Queue: q.Name, TargetServiceLevel: q.TargetServiceLevel, WorstSL: 1, Measured: q.Measured}
 	}
 	agents := make([]float64, HoursPerWeek)
+	rates := make([][]float64, len(w.Queues))
+	for i, q := range w.Queues {
+		rates[i] = offeredRates(q.ArrivalsPerHour, q.EffortSeconds)
+	}
 	for h := range p.Hours {
 		agents[h] = expected[h] * (1 - p.Shrinkage)
-		sls, err := rosterSL(p, w, h, agents[h])
+		sls, err := rosterSL(p, w, rates, h, agents[h])
 		if err != nil {
 			return nil, err
 		}
@@ -553,7 +569,9 @@ func availability(s model.Shift, contractHours float64) float64 {
 // take up to their requirement first, in order; the shared floor gets the
 // rest. A fractional floor interpolates between the whole numbers around
 // it.
-func rosterSL(p *Plan, w *Workload, h int, avail float64) ([]float64, error) {
+//
+// rates are the queues' offered rates (offeredRates), per queue and hour.
+func rosterSL(p *Plan, w *Workload, rates [][]float64, h int, avail float64) ([]float64, error) {
 	out := make([]float64, len(w.Queues))
 	left := avail
 	var idx []int
@@ -561,12 +579,12 @@ func rosterSL(p *Plan, w *Workload, h int, avail float64) ([]float64, error) {
 	for i, q := range w.Queues {
 		if q.PatienceSeconds == 0 {
 			idx = append(idx, i)
-			classes = append(classes, erlang.Class{ArrivalRate: q.ArrivalsPerHour[h] / 3600, AHT: q.EffortSeconds, AnswerWithin: q.AnswerWithinSeconds})
+			classes = append(classes, erlang.Class{ArrivalRate: rates[i][h] / 3600, AHT: q.EffortSeconds, AnswerWithin: q.AnswerWithinSeconds})
 			continue
 		}
 		give := math.Min(left, float64(p.Hours[h].Queues[i].Agents))
 		left -= give
-		eq := erlang.Queue{ArrivalRate: q.ArrivalsPerHour[h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
+		eq := erlang.Queue{ArrivalRate: rates[i][h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
 		sl, err := interpolate(give, func(n int) ([]float64, error) {
 			r, err := erlang.Evaluate(eq, n, q.AnswerWithinSeconds)
 			return []float64{r.ServiceLevel}, err

@@ -108,7 +108,9 @@ func (r Result) ArrivalRate() float64 { return r.ArrivalsPerHour / 3600 }
 // every class meets its target when they share one floor (see
 // EvaluatePriority), and the classes' performance with them. targets[i]
 // applies to classes[i]; its AnswerWithin is ignored in favour of the
-// class's own. No arrivals need no agents beyond from.
+// class's own, and a ServiceLevel of 0 sets no service-level target (the
+// class only loads the floor; its other limits still apply). No arrivals
+// need no agents beyond from.
 func RequiredPriority(classes []Class, targets []Target, from int) (int, []Result, error) {
 	if len(targets) != len(classes) {
 		return 0, nil, fmt.Errorf("%d targets for %d classes", len(targets), len(classes))
@@ -117,6 +119,9 @@ func RequiredPriority(classes []Class, targets []Target, from int) (int, []Resul
 	maxOcc := 1.0
 	for i, t := range targets {
 		t.AnswerWithin = classes[i].AnswerWithin
+		if t.ServiceLevel == 0 {
+			t.ServiceLevel = 0.5 // no service-level target: check the other limits
+		}
 		if err := t.check(); err != nil {
 			return 0, nil, fmt.Errorf("class %d: %w", i+1, err)
 		}

@@ -90,6 +90,10 @@ func TestRequiredPriority(t *testing.T) {
 		{"nothing arrives, floor kept", []Class{{AHT: 60}}, []Target{{ServiceLevel: 0.9}}, 3, 3},
 		{"a trickle needs one", []Class{{ArrivalRate: 1e-6, AHT: 60, AnswerWithin: 3600}}, []Target{{ServiceLevel: 0.9}}, 0, 1},
 		{"occupancy cap", []Class{{ArrivalRate: 1.0 / 60, AHT: 60, AnswerWithin: 86400}}, []Target{{ServiceLevel: 0.5, MaxOccupancy: 0.4}}, 0, 3},
+		// A class without a service-level target only loads the floor: an
+		// impossible threshold (answered at once) does not count, its
+		// occupancy cap does.
+		{"no target, load only", []Class{{ArrivalRate: 1.0 / 60, AHT: 60, AnswerWithin: 0}}, []Target{{MaxOccupancy: 0.5}}, 0, 2},
 	}
 	for _, c := range cases {
 		n, _, err := RequiredPriority(c.classes, c.targets, c.from)
