@@ -422,7 +422,7 @@ func (a *app) renderStaffing(p *staffing.Plan) error {
 			"measured: cases resolved in the window acknowledged within the answer-within time of creation.")
 	}
 	if v := p.Validation; v != nil {
-		fmt.Fprintf(a.stdout, "\nSimulation (%s, %d replications, %d items): occupancy %s [%s, %s], mean queue %.2f [%.2f, %.2f]. %s.\n",
+		fmt.Fprintf(a.stdout, "\nSimulation (%s, %d replications, %d items): occupancy %s [%s, %s], mean queue %.2f [%.2f, %.2f]; %s.\n",
 			v.Mode, v.Replications, v.Arrivals, staffPct(v.Occupancy.Mean), staffPct(v.Occupancy.Low), staffPct(v.Occupancy.High),
 			v.QueueLength.Mean, v.QueueLength.Low, v.QueueLength.High, v.Staffing)
 	}
