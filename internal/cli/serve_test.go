@@ -74,7 +74,7 @@ func TestUsersCommands(t *testing.T) {
 	if _, _, err := runUsers(t, db, "", "users", "token", "siem", "--ttl", "soon"); err == nil {
 		t.Fatal("a bad --ttl was accepted")
 	}
-	if out, _, err = runUsers(t, db, "", "users", "list", "-o", "csv"); err != nil || !strings.Contains(out, "alice,admin,true,false,") || !strings.Contains(out, "siem,ingest,false,false,") {
+	if out, _, err = runUsers(t, db, "", "users", "list", "-o", "csv"); err != nil || !strings.Contains(out, "alice,admin,true,,false,") || !strings.Contains(out, "siem,ingest,false,,false,") {
 		t.Fatalf("list: %q %v", out, err)
 	}
 	if out, _, err = runUsers(t, db, "", "users", "disable", "alice"); err != nil || out != "alice disabled\n" {

@@ -184,9 +184,10 @@ func (a *app) usersListCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t := output.Table{Columns: []string{"name", "role", "password", "disabled", "created"}}
+			t := output.Table{Columns: []string{"name", "role", "password", "single sign-on", "disabled", "created"}}
 			for _, u := range us {
-				t.Rows = append(t.Rows, []string{u.Name, u.Role, strconv.FormatBool(u.PasswordHash != ""), strconv.FormatBool(u.Disabled), u.CreatedAt.Format(time.RFC3339)})
+				t.Rows = append(t.Rows, []string{u.Name, u.Role, strconv.FormatBool(u.PasswordHash != ""), output.Terminal(u.OIDCSubject),
+					strconv.FormatBool(u.Disabled), u.CreatedAt.Format(time.RFC3339)})
 			}
 			return a.render(t)
 		},
