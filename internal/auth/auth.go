@@ -256,8 +256,13 @@ func (s *Service) hashPassword(password string) (string, error) {
 }
 
 // dummyHash is compared against when the user does not exist, so a wrong
-// name costs as much time as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("watchfloor-timing-equaliser"), bcrypt.DefaultCost)
+// name costs as much time as a wrong password. It is made at the first
+// sign-in, not at start-up: hashing takes about 85 ms, which every CLI
+// command paid when it was a package variable.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("watchfloor-timing-equaliser"), bcrypt.DefaultCost)
+	return h
+})
 
 // Login checks a name and password, throttled per remote address and per
 // name, and on success opens a session. It returns the cookie value (shown
@@ -277,7 +282,7 @@ func (s *Service) Login(ctx context.Context, name, password, remote string) (str
 	}
 	hash := []byte(u.PasswordHash)
 	if err != nil || u.PasswordHash == "" {
-		hash = dummyHash
+		hash = dummyHash()
 	}
 	cmp := bcrypt.CompareHashAndPassword(hash, []byte(password))
 	if err != nil || u.PasswordHash == "" || cmp != nil || u.Disabled || Role(u.Role) == Ingest {

@@ -2,7 +2,7 @@ package metrics
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -142,14 +142,14 @@ func (e *Engine) storedCaseDay(ctx context.Context, r store.RollupDay, dims []st
 		if err != nil || !ok || version != r.Version {
 			return nil, false, err
 		}
-		var part casePart
-		if err := json.Unmarshal([]byte(data), &part); err != nil {
-			return nil, false, fmt.Errorf("reading case rollup %s of %d: %w", dim, r.Day, err)
-		}
-		if part.Format != rollupFormat {
+		groups, err := decodeGroups(data)
+		if errors.Is(err, errPartFormat) {
 			return nil, false, nil
 		}
-		cd[dim] = e.cachePart(r.Day, dim, version, part.Groups)
+		if err != nil {
+			return nil, false, fmt.Errorf("reading case rollup %s of %d: %w", dim, r.Day, err)
+		}
+		cd[dim] = e.cachePart(r.Day, dim, version, groups)
 	}
 	return cd, true, nil
 }
@@ -167,17 +167,9 @@ func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, shifts []m
 	cd.freeze()
 	parts := make(map[string]string, len(cd)+1)
 	for dim, groups := range cd {
-		data, err := json.Marshal(casePart{Format: rollupFormat, Groups: groups})
-		if err != nil {
-			return nil, fmt.Errorf("encoding case rollup %s of %d: %w", dim, r.Day, err)
-		}
-		parts[dim] = string(data)
+		parts[dim] = encodeGroups(groups)
 	}
-	data, err := json.Marshal(ruleLoadPart{Format: rollupFormat, Rules: ruleLoads(cd[ByRule])})
-	if err != nil {
-		return nil, fmt.Errorf("encoding rule load of %d: %w", r.Day, err)
-	}
-	parts[partRuleLoad] = string(data)
+	parts[partRuleLoad] = encodeRuleLoads(ruleLoads(cd[ByRule]))
 	if err := e.Store.SaveRollupParts(ctx, store.RollupCases, r.Day, r.Version, parts); err != nil {
 		return nil, err
 	}
@@ -209,7 +201,8 @@ func (e *Engine) cachePart(d int64, dim string, version int64, groups map[string
 
 // rollupFormat versions the stored day aggregates: a day stored in another
 // format is rebuilt, so a new dimension or KPI never reads old rows as empty.
-const rollupFormat = 6
+// Format 7 is the binary encoding of codec.go (6 was JSON).
+const rollupFormat = 7
 
 // partRuleLoad is the stored part with each rule's case count and analyst
 // time, which the rule report reads without the rules' full KPI groups.
@@ -219,11 +212,6 @@ const partRuleLoad = "rule_load"
 type RuleLoad struct {
 	Cases          int64   `json:"cases"`
 	HandledSeconds float64 `json:"handled_seconds"`
-}
-
-type ruleLoadPart struct {
-	Format int                  `json:"format"`
-	Rules  map[string]*RuleLoad `json:"rules"`
 }
 
 func ruleLoads(groups map[string]*Group) map[string]*RuleLoad {
@@ -262,15 +250,15 @@ func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, 
 			if err != nil {
 				return nil, err
 			}
-			var part ruleLoadPart
 			if ok && version == r.Version {
-				if err := json.Unmarshal([]byte(data), &part); err != nil {
+				loads, err := decodeRuleLoads(data)
+				if err == nil {
+					add(loads)
+					continue
+				}
+				if !errors.Is(err, errPartFormat) {
 					return nil, fmt.Errorf("reading rule load of %d: %w", r.Day, err)
 				}
-			}
-			if part.Format == rollupFormat {
-				add(part.Rules)
-				continue
 			}
 		}
 		if shifts == nil {
@@ -285,12 +273,6 @@ func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, 
 		add(ruleLoads(cd[ByRule]))
 	}
 	return total, nil
-}
-
-// casePart is one stored dimension of a day of case aggregates.
-type casePart struct {
-	Format int               `json:"format"`
-	Groups map[string]*Group `json:"groups"`
 }
 
 // shiftAt names the first shift on duty at t, or "".

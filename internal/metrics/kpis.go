@@ -130,7 +130,16 @@ func (a *Agg) merge(o *Agg) {
 	a.Missing += o.Missing
 	a.Clamped += o.Clamped
 	a.Imputed += o.Imputed
-	a.sketch().Merge(o.sketch())
+	if o.sk != nil || len(o.Bins) == 0 {
+		a.sketch().Merge(o.sk)
+		return
+	}
+	// A stored or frozen Agg: merge its bins without building its sketch
+	// (bins the codec or freeze wrote are always valid; fall back to
+	// building it should they not be).
+	if err := a.sketch().MergeStored(o.Bins); err != nil {
+		a.sketch().Merge(o.sketch())
+	}
 }
 
 // freeze copies the sketch into Bins for storage.

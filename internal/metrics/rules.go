@@ -2,7 +2,7 @@ package metrics
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -83,12 +83,6 @@ func (d AlertDay) merge(o AlertDay) {
 // aggregates.
 const partRules = "rules"
 
-// alertDayData is a stored day of alert aggregates.
-type alertDayData struct {
-	Format int      `json:"format"`
-	Rules  AlertDay `json:"rules"`
-}
-
 // alertDays returns the window's alert aggregates, rebuilding stale days
 // from the alerts table.
 func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
@@ -123,12 +117,12 @@ func (e *Engine) alertDay(ctx context.Context, r store.RollupDay, loc *time.Loca
 			return nil, err
 		}
 		if ok && version == r.Version {
-			var stored alertDayData
-			if err := json.Unmarshal([]byte(data), &stored); err != nil {
-				return nil, fmt.Errorf("reading alert rollup of %d: %w", r.Day, err)
+			ad, err := decodeAlertDay(data)
+			if err == nil {
+				return e.cacheAlerts(r.Day, version, ad), nil
 			}
-			if stored.Format == rollupFormat {
-				return e.cacheAlerts(r.Day, version, stored.Rules), nil
+			if !errors.Is(err, errPartFormat) {
+				return nil, fmt.Errorf("reading alert rollup of %d: %w", r.Day, err)
 			}
 		}
 	}
@@ -151,15 +145,7 @@ func (e *Engine) buildAlertDay(ctx context.Context, r store.RollupDay, loc *time
 	for _, ra := range ad {
 		ra.MTTD.freeze()
 	}
-	data, err := json.Marshal(alertDayData{Format: rollupFormat, Rules: ad})
-	if err != nil {
-		return nil, nil, fmt.Errorf("encoding alert rollup of %d: %w", r.Day, err)
-	}
-	tdata, err := json.Marshal(techniqueDayData{Format: rollupFormat, Day: td})
-	if err != nil {
-		return nil, nil, fmt.Errorf("encoding technique rollup of %d: %w", r.Day, err)
-	}
-	parts := map[string]string{partRules: string(data), partTechniques: string(tdata)}
+	parts := map[string]string{partRules: encodeAlertDay(ad), partTechniques: encodeTechniqueDay(td)}
 	if err := e.Store.SaveRollupParts(ctx, store.RollupAlerts, r.Day, r.Version, parts); err != nil {
 		return nil, nil, err
 	}
@@ -168,9 +154,9 @@ func (e *Engine) buildAlertDay(ctx context.Context, r store.RollupDay, loc *time
 }
 
 func (e *Engine) cacheAlerts(d, version int64, ad AlertDay) AlertDay {
-	for _, ra := range ad {
-		ra.MTTD.sketch()
-	}
+	// Cached days are only ever merged into a report's own totals, which
+	// reads their stored bins: no sketch is built, and none is written
+	// lazily while reports share the day.
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.alerts == nil {

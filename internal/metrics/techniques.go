@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -27,11 +28,6 @@ func (d *TechniqueDay) add(a *store.AlertRow) {
 	if a.Techniques != "" {
 		d.Sets[a.Techniques]++
 	}
-}
-
-type techniqueDayData struct {
-	Format int           `json:"format"`
-	Day    *TechniqueDay `json:"day"`
 }
 
 type cachedTechniqueDay struct {
@@ -92,15 +88,12 @@ func (e *Engine) techniqueDay(ctx context.Context, r store.RollupDay, loc *time.
 			return nil, err
 		}
 		if ok && version == r.Version {
-			var stored techniqueDayData
-			if err := json.Unmarshal([]byte(data), &stored); err != nil {
-				return nil, fmt.Errorf("reading technique rollup of %d: %w", r.Day, err)
+			td, err := decodeTechniqueDay(data)
+			if err == nil {
+				return e.cacheTechniques(r.Day, version, td), nil
 			}
-			if stored.Format == rollupFormat && stored.Day != nil {
-				if stored.Day.Sets == nil {
-					stored.Day.Sets = map[string]int64{}
-				}
-				return e.cacheTechniques(r.Day, version, stored.Day), nil
+			if !errors.Is(err, errPartFormat) {
+				return nil, fmt.Errorf("reading technique rollup of %d: %w", r.Day, err)
 			}
 		}
 	}

@@ -179,6 +179,9 @@ func (s *Sketch) Merge(o *Sketch) {
 	if o == nil || len(o.bins) == 0 {
 		return
 	}
+	if s != o && s.addInPlace(o) {
+		return
+	}
 	out := make([]bin, 0, len(s.bins)+len(o.bins))
 	a, b := s.bins, o.bins
 	for len(a) > 0 && len(b) > 0 {
@@ -195,6 +198,80 @@ func (s *Sketch) Merge(o *Sketch) {
 	out = append(append(out, a...), b...)
 	s.count += o.count
 	s.bins = out
+}
+
+// MergeStored adds bins stored as (bin, count) pairs, in ascending bin
+// order with positive counts as Bins yields them, without building a
+// sketch of them first. It returns ErrInvalidValue, leaving s unchanged,
+// for pairs out of order, out of range or not positive.
+func (s *Sketch) MergeStored(bins [][2]int64) error {
+	var total int64
+	present := true // every stored bin is already in s
+	j := 0
+	for i, b := range bins {
+		if b[0] < int64(ZeroBin) || b[0] > int64(MaxBin) || b[1] <= 0 || (i > 0 && b[0] <= bins[i-1][0]) {
+			return fmt.Errorf("stored bin %d (count %d) at %d: %w", b[0], b[1], i, ErrInvalidValue)
+		}
+		total += b[1]
+		for j < len(s.bins) && s.bins[j].k < int(b[0]) {
+			j++
+		}
+		present = present && j < len(s.bins) && s.bins[j].k == int(b[0])
+	}
+	if len(bins) == 0 {
+		return nil
+	}
+	if present {
+		j = 0
+		for _, b := range bins {
+			for s.bins[j].k < int(b[0]) {
+				j++
+			}
+			s.bins[j].n += b[1]
+		}
+		s.count += total
+		return nil
+	}
+	out := make([]bin, 0, len(s.bins)+len(bins))
+	a := s.bins
+	for _, b := range bins {
+		k := int(b[0])
+		for len(a) > 0 && a[0].k < k {
+			out, a = append(out, a[0]), a[1:]
+		}
+		if len(a) > 0 && a[0].k == k {
+			out, a = append(out, bin{k, a[0].n + b[1]}), a[1:]
+		} else {
+			out = append(out, bin{k, b[1]})
+		}
+	}
+	s.bins = append(out, a...)
+	s.count += total
+	return nil
+}
+
+// addInPlace adds o's counts to s without allocating when every bin of o
+// is already in s (the common case when many sketches are merged into
+// one), and reports whether it did.
+func (s *Sketch) addInPlace(o *Sketch) bool {
+	i := 0
+	for _, b := range o.bins {
+		for i < len(s.bins) && s.bins[i].k < b.k {
+			i++
+		}
+		if i == len(s.bins) || s.bins[i].k != b.k {
+			return false
+		}
+	}
+	i = 0
+	for _, b := range o.bins {
+		for s.bins[i].k < b.k {
+			i++
+		}
+		s.bins[i].n += b.n
+	}
+	s.count += o.count
+	return true
 }
 
 // Count returns the number of values in the sketch.
@@ -235,6 +312,12 @@ func (s *Sketch) Bins() iter.Seq2[int, int64] {
 // caller has checked that the result is not negative.
 func (s *Sketch) add(k int, count int64) {
 	if count == 0 {
+		return
+	}
+	if n := len(s.bins); count > 0 && (n == 0 || s.bins[n-1].k < k) {
+		// Past the last bin, as when loading stored bins in order.
+		s.bins = append(s.bins, bin{k, count})
+		s.count += count
 		return
 	}
 	i, found := s.find(k)

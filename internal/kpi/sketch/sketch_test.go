@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -396,4 +397,62 @@ func compare(a, b *Sketch) string {
 		return fmt.Sprintf("count %d bins %v, want count %d bins %v", a.Count(), ra, b.Count(), rb)
 	}
 	return ""
+}
+
+// binsOf lists a sketch's bins as stored pairs.
+func binsOf(s *Sketch) [][2]int64 {
+	var out [][2]int64
+	for k, n := range s.Bins() {
+		out = append(out, [2]int64{int64(k), n})
+	}
+	return out
+}
+
+// TestMergeStoredAndInPlace: merging stored bins, and merging a sketch
+// whose bins are all present (done in place), give what adding the same
+// values one by one gives, with and without new bins; invalid stored bins
+// are refused and leave the sketch unchanged.
+func TestMergeStoredAndInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := 0; trial < 300; trial++ {
+		var a, b, want Sketch
+		for i := rng.IntN(40); i > 0; i-- {
+			x := rng.Float64() * 1e4
+			a.Add(x)
+			want.Add(x)
+		}
+		for i := rng.IntN(40); i > 0; i-- {
+			x := rng.Float64() * 1e4
+			if trial%2 == 0 && a.Count() > 0 {
+				// Only bins a already has: the in-place path.
+				x = Value(int(binsOf(&a)[rng.IntN(len(binsOf(&a)))][0]))
+			}
+			b.Add(x)
+			want.Add(x)
+		}
+		viaStored, viaMerge := a, a
+		viaStored.bins = append([]bin(nil), a.bins...)
+		viaMerge.bins = append([]bin(nil), a.bins...)
+		if err := viaStored.MergeStored(binsOf(&b)); err != nil {
+			t.Fatal(err)
+		}
+		viaMerge.Merge(&b)
+		for name, got := range map[string]*Sketch{"MergeStored": &viaStored, "Merge": &viaMerge} {
+			if got.Count() != want.Count() || !reflect.DeepEqual(binsOf(got), binsOf(&want)) {
+				t.Fatalf("trial %d %s: %v (%d), want %v (%d)", trial, name, binsOf(got), got.Count(), binsOf(&want), want.Count())
+			}
+		}
+	}
+	var s Sketch
+	s.Add(60)
+	before := binsOf(&s)
+	for _, bad := range [][][2]int64{{{5, 1}, {5, 1}}, {{7, 1}, {3, 1}}, {{5, 0}}, {{5, -2}}, {{ZeroBin - 1, 1}}, {{int64(MaxBin) + 1, 1}}} {
+		if err := s.MergeStored(bad); !errors.Is(err, ErrInvalidValue) || !reflect.DeepEqual(binsOf(&s), before) || s.Count() != 1 {
+			t.Errorf("%v: %v, sketch %v", bad, err, binsOf(&s))
+		}
+	}
+	s.Merge(&s) // into itself: doubles
+	if s.Count() != 2 || binsOf(&s)[0][1] != 2 {
+		t.Errorf("self merge: %v", binsOf(&s))
+	}
 }
