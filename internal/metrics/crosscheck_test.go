@@ -12,6 +12,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/sla"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
@@ -88,6 +89,37 @@ func TestRollupsAgreeWithRawSQL(t *testing.T) {
 		}
 		if total != rawTotal || int64(d.Open) != rawTotal || d.Inflow.LastHour != inflow || rawTotal == 0 {
 			t.Fatalf("open %d/%d, raw %d; inflow %d, raw %d", total, d.Open, rawTotal, d.Inflow.LastHour, inflow)
+		}
+
+		// The dashboard reads only the events that decide SLA clocks; on
+		// the demo (comments, runbook runs, alert links in the logs) every
+		// open case's clocks are the same as from its whole log.
+		logs, err := st.OpenCaseEvents(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opens, err := st.OpenCases(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pols, err := st.Policies(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := sla.Evaluator{Policies: pols}
+		skipped := 0
+		for _, c := range opens {
+			full, err := st.CaseEvents(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			skipped += len(full) - len(logs[c.ID])
+			if got, want := ev.Evaluate(c.CreatedAt, logs[c.ID], end), ev.Evaluate(c.CreatedAt, full, end); got != want {
+				t.Fatalf("case %d: clocks from the reduced log %+v, from the whole log %+v", c.ID, got, want)
+			}
+		}
+		if len(opens) == 0 || skipped == 0 {
+			t.Fatalf("%d open cases, %d events left out: the check did not bite", len(opens), skipped)
 		}
 	})
 }

@@ -254,12 +254,17 @@ func (s *Store) Shifts(ctx context.Context) ([]model.Shift, error) {
 	return out, rows.Err()
 }
 
-// OpenCaseEvents returns the event logs of the open cases, by case id.
+// OpenCaseEvents returns, by case id, the open cases' events that decide
+// their SLA clocks (see sla.Evaluator.Evaluate): created, stage, status,
+// priority and assignee events, with their id, time, kind and values
+// (actor and source are left empty). Comments, runbook runs and the other
+// kinds are not read: the dashboard reads these logs at every refresh.
 func (s *Store) OpenCaseEvents(ctx context.Context) (map[int64][]model.CaseEvent, error) {
 	// Driven from the open cases (a partial index) into each one's log, never
 	// through the whole event table.
-	rows, err := s.r.QueryContext(ctx, `SELECT id, case_id, at, actor, source, kind, old, new FROM case_events
-		WHERE case_id IN (SELECT id FROM cases WHERE stage NOT IN ('resolved', 'closed')) ORDER BY case_id, at, id`)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, case_id, at, kind, old, new FROM case_events
+		WHERE case_id IN (SELECT id FROM cases WHERE stage NOT IN ('resolved', 'closed'))
+		AND kind IN ('created', 'stage', 'status', 'priority', 'assignee') ORDER BY case_id, at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("reading open cases' events: %w", err)
 	}
@@ -269,7 +274,7 @@ func (s *Store) OpenCaseEvents(ctx context.Context) (map[int64][]model.CaseEvent
 		var e model.CaseEvent
 		var at int64
 		var kind string
-		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.Actor, &e.Source, &kind, &e.Old, &e.New); err != nil {
+		if err := rows.Scan(&e.ID, &e.CaseID, &at, &kind, &e.Old, &e.New); err != nil {
 			return nil, fmt.Errorf("reading open cases' events: %w", err)
 		}
 		e.At, e.Kind = time.UnixMicro(at).UTC(), model.EventKind(kind)
