@@ -490,6 +490,10 @@ const caseColumns = `id, source, external_id, title, description, priority, seve
 	assignee, team, tags, occurred_at, created_at, updated_at, ingested_at, acknowledged_at, contained_at,
 	resolved_at, closed_at, reopen_count, version, last_event_at, attributes, raw`
 
+// caseColumnsNoRaw reads a case without its raw source record (scanCase
+// leaves Raw nil).
+var caseColumnsNoRaw = strings.Replace(caseColumns, "attributes, raw", "attributes, ''", 1)
+
 func scanCase(sc interface{ Scan(...any) error }, c *model.Case) error {
 	var occ, cre, upd, ing, ack, con, res, clo, last sql.NullInt64
 	var prio, sev int

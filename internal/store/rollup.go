@@ -177,11 +177,9 @@ func (s *Store) EachAlert(ctx context.Context, from, to time.Time, fn func(*Aler
 func (s *Store) OpenCases(ctx context.Context) ([]model.Case, error) {
 	// Sorted here: ORDER BY created_at would lead the planner to walk the
 	// whole created_at index instead of the partial index of open cases.
+	// The raw source record is never shown on the dashboard: not read.
 	cases, err := s.queryCases(ctx, "reading open cases",
-		`SELECT `+caseColumns+` FROM cases WHERE stage NOT IN ('resolved', 'closed')`)
-	for i := range cases {
-		cases[i].Raw = nil // the dashboard never shows it
-	}
+		`SELECT `+caseColumnsNoRaw+` FROM cases WHERE stage NOT IN ('resolved', 'closed')`)
 	sort.Slice(cases, func(i, j int) bool {
 		if !cases[i].CreatedAt.Equal(cases[j].CreatedAt) {
 			return cases[i].CreatedAt.Before(cases[j].CreatedAt)
