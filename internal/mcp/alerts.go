@@ -301,7 +301,8 @@ func (s *server) iocMatches(ctx context.Context, _ *sdk.CallToolRequest, in IoCI
 	size := pageSize(in.MaxMatches, 20, 100)
 	since := s.opts.Now().Add(-time.Duration(hours) * time.Hour)
 	aggs := map[[2]string]*iocAgg{}
-	n, truncated, err := s.st.ScanAlertEntities(ctx, since, s.opts.Now().Add(time.Second), iocScanCap, func(a *store.AlertEntities) bool {
+	isIndicator := func(t string) bool { _, ok := iocTypes[strings.ToLower(t)]; return ok }
+	n, truncated, err := s.st.ScanAlertEntities(ctx, since, s.opts.Now().Add(time.Second), iocScanCap, isIndicator, func(a *store.AlertEntities) bool {
 		for _, e := range a.Entities {
 			typ, ok := iocTypes[strings.ToLower(e.Type)]
 			if !ok || e.Value == "" {

@@ -81,7 +81,7 @@ func TestScanAlertEntitiesMatchesScanAlerts(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []store.AlertEntities
-		n, truncated, err := st.ScanAlertEntities(ctx, t0, t0.Add(10*time.Hour), 10, func(a *store.AlertEntities) bool {
+		n, truncated, err := st.ScanAlertEntities(ctx, t0, t0.Add(10*time.Hour), 10, nil, func(a *store.AlertEntities) bool {
 			c := *a
 			c.Entities = append([]model.Entity(nil), a.Entities...)
 			got = append(got, c)
@@ -105,7 +105,17 @@ func TestScanAlertEntitiesMatchesScanAlerts(t *testing.T) {
 		if got[0].Source != "s2" || got[1].Entities != nil && len(got[1].Entities) != 0 || got[2].Entities[1].Value != "web-1" {
 			t.Fatalf("scan order or entities wrong: %+v", got)
 		}
-		if n, truncated, err := st.ScanAlertEntities(ctx, t0, t0.Add(10*time.Hour), 2, func(*store.AlertEntities) bool { return true }); err != nil || n != 2 || !truncated {
+		// With a wanted type, only alerts that may carry one are decoded;
+		// the others are still seen and counted.
+		domains := map[int64]int{}
+		n, _, err = st.ScanAlertEntities(ctx, t0, t0.Add(10*time.Hour), 10, func(t string) bool { return t == "domain" }, func(a *store.AlertEntities) bool {
+			domains[a.ID] = len(a.Entities)
+			return true
+		})
+		if err != nil || n != 3 || domains[want[0].ID] != 1 || domains[want[1].ID] != 0 || domains[want[2].ID] != 0 {
+			t.Fatalf("filtered scan: %d alerts, entities decoded per alert %v, %v", n, domains, err)
+		}
+		if n, truncated, err := st.ScanAlertEntities(ctx, t0, t0.Add(10*time.Hour), 2, nil, func(*store.AlertEntities) bool { return true }); err != nil || n != 2 || !truncated {
 			t.Fatalf("capped scan = %d, %v, %v", n, truncated, err)
 		}
 	})
