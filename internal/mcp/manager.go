@@ -207,7 +207,7 @@ func analystLoads(in []metrics.AnalystLoad) []AnalystLoad {
 
 func (s *server) dashboard(ctx context.Context, _ *sdk.CallToolRequest, in DashboardIn) (*sdk.CallToolResult, DashboardOut, error) {
 	n := pageSize(in.MaxItems, 10, 50)
-	d, err := metrics.BuildDashboard(ctx, s.st, s.opts.Now())
+	d, err := s.work.Dashboard(ctx, s.st, s.opts.Now())
 	if err != nil {
 		return nil, DashboardOut{}, err
 	}
@@ -313,7 +313,7 @@ func (s *server) breaches(ctx context.Context, _ *sdk.CallToolRequest, in Breach
 		return nil, out, err
 	}
 	size := pageSize(in.MaxResults, 20, 100)
-	d, err := metrics.BuildDashboard(ctx, s.st, s.opts.Now())
+	d, err := s.work.Dashboard(ctx, s.st, s.opts.Now())
 	if err != nil {
 		return nil, out, err
 	}
@@ -341,7 +341,7 @@ func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in Worklo
 		return nil, WorkloadOut{}, err
 	}
 	size := pageSize(in.MaxAnalysts, 25, 200)
-	d, err := metrics.BuildDashboard(ctx, s.st, s.opts.Now())
+	d, err := s.work.Dashboard(ctx, s.st, s.opts.Now())
 	if err != nil {
 		return nil, WorkloadOut{}, err
 	}

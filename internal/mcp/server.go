@@ -84,8 +84,10 @@ type server struct {
 	catOnce sync.Once
 	cat     *attack.Catalog
 	catErr  error
-	// eng keeps the decoded daily rollups between calls.
-	eng *metrics.Engine
+	// eng keeps the decoded daily rollups between calls, work the open
+	// cases and their logs.
+	eng  *metrics.Engine
+	work metrics.OpenWork
 }
 
 // NewServer returns an MCP server over the options' store.

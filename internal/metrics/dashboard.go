@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -22,6 +23,8 @@ type DashboardStore interface {
 	Analysts(ctx context.Context) ([]model.Analyst, error)
 	Shifts(ctx context.Context) ([]model.Shift, error)
 	Policies(ctx context.Context) (*sla.Policies, error)
+	// DataVersion changes whenever alerts or case events are added.
+	DataVersion(ctx context.Context) (string, error)
 }
 
 // AgeBuckets are the upper bounds of the queue's age columns; the last
@@ -103,11 +106,61 @@ type Dashboard struct {
 
 // BuildDashboard reads the live queue state as of now.
 func BuildDashboard(ctx context.Context, st DashboardStore, now time.Time) (*Dashboard, error) {
+	return new(OpenWork).Dashboard(ctx, st, now)
+}
+
+// OpenWork keeps the open cases and the events that decide their SLA
+// clocks between dashboards, and reads them again when the store's data
+// version moves (every change to a case appends an event). A server builds
+// dashboards far more often than its open work changes; the clocks are
+// still judged at each build's now, and everything else is read afresh.
+// The zero value is ready to use; it is safe for concurrent use.
+type OpenWork struct {
+	mu      sync.Mutex
+	loaded  bool
+	version string
+	cases   []model.Case // shared with every dashboard built from them: read only
+	logs    map[int64][]model.CaseEvent
+}
+
+// load returns the open cases and their clock-deciding logs as of the
+// store's current data version. The version is read first, so data read
+// after a write that lands meanwhile is labelled older and read again
+// next time.
+func (w *OpenWork) load(ctx context.Context, st DashboardStore) ([]model.Case, map[int64][]model.CaseEvent, error) {
+	v, err := st.DataVersion(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	w.mu.Lock()
+	if w.loaded && w.version == v {
+		cases, logs := w.cases, w.logs
+		w.mu.Unlock()
+		return cases, logs, nil
+	}
+	w.mu.Unlock()
+	cases, err := st.OpenCases(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	logs, err := st.OpenCaseEvents(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	w.mu.Lock()
+	w.loaded, w.version, w.cases, w.logs = true, v, cases, logs
+	w.mu.Unlock()
+	return cases, logs, nil
+}
+
+// Dashboard builds the live picture as of now, with the open work kept in
+// w.
+func (w *OpenWork) Dashboard(ctx context.Context, st DashboardStore, now time.Time) (*Dashboard, error) {
 	loc, err := st.TimeZone(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cases, err := st.OpenCases(ctx)
+	cases, logs, err := w.load(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +210,7 @@ func BuildDashboard(ctx context.Context, st DashboardStore, now time.Time) (*Das
 	for i := 0; i < len(cases) && i < 10; i++ { // OpenCases is oldest first
 		d.Oldest = append(d.Oldest, item(&cases[i], now))
 	}
-	if err := d.slaLists(ctx, st, cases, now); err != nil {
+	if err := d.slaLists(ctx, st, cases, logs, now); err != nil {
 		return nil, err
 	}
 	if err := d.staff(ctx, st, load, loc, now); err != nil {
@@ -199,13 +252,9 @@ func ageBucket(age time.Duration) int {
 }
 
 // slaLists judges the open cases' clocks live, as of now.
-func (d *Dashboard) slaLists(ctx context.Context, st DashboardStore, cases []model.Case, now time.Time) error {
+func (d *Dashboard) slaLists(ctx context.Context, st DashboardStore, cases []model.Case, logs map[int64][]model.CaseEvent, now time.Time) error {
 	pols, err := st.Policies(ctx)
 	if err != nil || pols == nil {
-		return err
-	}
-	logs, err := st.OpenCaseEvents(ctx)
-	if err != nil {
 		return err
 	}
 	ev := sla.Evaluator{Policies: pols}

@@ -76,6 +76,7 @@ type Server struct {
 	prom    *promMetrics
 
 	dash     dashCache
+	work     metrics.OpenWork // open cases and their logs, between dashboards
 	kick     chan struct{} // wakes the live-update publisher
 	perfMu   sync.Mutex
 	perf     *metrics.Report
