@@ -124,12 +124,7 @@ func (a *Agg) add(k KPI, f *kpi.Facts) {
 
 // merge adds another aggregate into a.
 func (a *Agg) merge(o *Agg) {
-	a.N += o.N
-	a.Sum += o.Sum
-	a.Open += o.Open
-	a.Missing += o.Missing
-	a.Clamped += o.Clamped
-	a.Imputed += o.Imputed
+	a.mergeCounts(o)
 	if o.sk != nil || len(o.Bins) == 0 {
 		a.sketch().Merge(o.sk)
 		return
@@ -139,6 +134,28 @@ func (a *Agg) merge(o *Agg) {
 	// building it should they not be).
 	if err := a.sketch().MergeStored(o.Bins); err != nil {
 		a.sketch().Merge(o.sketch())
+	}
+}
+
+// mergeCounts adds o's counts and sum, not its sketch.
+func (a *Agg) mergeCounts(o *Agg) {
+	a.N += o.N
+	a.Sum += o.Sum
+	a.Open += o.Open
+	a.Missing += o.Missing
+	a.Clamped += o.Clamped
+	a.Imputed += o.Imputed
+}
+
+// addTo adds o's sketch to a dense sum, from its stored bins when it has
+// no sketch built.
+func (o *Agg) addTo(d *sketch.Dense) {
+	if o.sk != nil || len(o.Bins) == 0 {
+		d.Merge(o.sk)
+		return
+	}
+	if err := d.AddStored(o.Bins); err != nil {
+		d.Merge(o.sketch())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/watchfloor/watchfloor/internal/kpi/sketch"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
@@ -60,7 +61,10 @@ func (d AlertDay) add(a *store.AlertRow) {
 	}
 }
 
-func (d AlertDay) merge(o AlertDay) {
+// merge adds o's rule aggregates to d; their MTTD sketches go to the
+// dense sums in mttd, one per rule, which the caller turns into d's
+// sketches once every day is in.
+func (d AlertDay) merge(o AlertDay, mttd map[string]*sketch.Dense) {
 	for k, r := range o {
 		m := d[k]
 		if m == nil {
@@ -75,7 +79,13 @@ func (d AlertDay) merge(o AlertDay) {
 		for k, n := range r.Dispositions {
 			m.Dispositions[k] += n
 		}
-		m.MTTD.merge(r.MTTD)
+		m.MTTD.mergeCounts(r.MTTD)
+		sum := mttd[k]
+		if sum == nil {
+			sum = &sketch.Dense{}
+			mttd[k] = sum
+		}
+		r.MTTD.addTo(sum)
 	}
 }
 
@@ -92,12 +102,16 @@ func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
 		return nil, err
 	}
 	total := AlertDay{}
+	mttd := map[string]*sketch.Dense{}
 	for _, r := range rows {
 		ad, err := e.alertDay(ctx, r, loc)
 		if err != nil {
 			return nil, err
 		}
-		total.merge(ad)
+		total.merge(ad, mttd)
+	}
+	for k, r := range total {
+		r.MTTD.sk = mttd[k].Sketch()
 	}
 	return total, nil
 }

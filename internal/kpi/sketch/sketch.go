@@ -250,6 +250,58 @@ func (s *Sketch) MergeStored(bins [][2]int64) error {
 	return nil
 }
 
+// Dense sums many sketches in an array indexed by bin: each added bin
+// costs one addition, with no search or merge of sorted lists. It is for
+// adding up many stored sketches into one; the zero value is an empty sum.
+type Dense struct {
+	n     []int64 // n[k-ZeroBin] is bin k's count
+	count int64
+}
+
+// AddStored adds bins stored as Bins yields them, with MergeStored's
+// checks; it returns ErrInvalidValue, leaving d unchanged, for pairs out of
+// order, out of range or not positive.
+func (d *Dense) AddStored(bins [][2]int64) error {
+	for i, b := range bins {
+		if b[0] < int64(ZeroBin) || b[0] > int64(MaxBin) || b[1] <= 0 || (i > 0 && b[0] <= bins[i-1][0]) {
+			return fmt.Errorf("stored bin %d (count %d) at %d: %w", b[0], b[1], i, ErrInvalidValue)
+		}
+	}
+	if len(bins) > 0 && d.n == nil {
+		d.n = make([]int64, MaxBin-ZeroBin+1)
+	}
+	for _, b := range bins {
+		d.n[b[0]-int64(ZeroBin)] += b[1]
+		d.count += b[1]
+	}
+	return nil
+}
+
+// Merge adds s.
+func (d *Dense) Merge(s *Sketch) {
+	if s == nil || len(s.bins) == 0 {
+		return
+	}
+	if d.n == nil {
+		d.n = make([]int64, MaxBin-ZeroBin+1)
+	}
+	for _, b := range s.bins {
+		d.n[b.k-ZeroBin] += b.n
+	}
+	d.count += s.count
+}
+
+// Sketch returns the sum as a sketch.
+func (d *Dense) Sketch() *Sketch {
+	s := &Sketch{count: d.count}
+	for i, n := range d.n {
+		if n != 0 {
+			s.bins = append(s.bins, bin{i + ZeroBin, n})
+		}
+	}
+	return s
+}
+
 // addInPlace adds o's counts to s without allocating when every bin of o
 // is already in s (the common case when many sketches are merged into
 // one), and reports whether it did.

@@ -456,3 +456,37 @@ func TestMergeStoredAndInPlace(t *testing.T) {
 		t.Errorf("self merge: %v", binsOf(&s))
 	}
 }
+
+// TestDense: summing stored bins and sketches densely gives what merging
+// them gives; invalid stored bins are refused and leave the sum unchanged.
+func TestDense(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	var d Dense
+	var want Sketch
+	for i := 0; i < 50; i++ {
+		var s Sketch
+		for j := rng.IntN(30); j > 0; j-- {
+			s.Add(math.Exp(rng.Float64() * 20))
+		}
+		if rng.IntN(2) == 0 {
+			if err := d.AddStored(binsOf(&s)); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			d.Merge(&s)
+		}
+		want.Merge(&s)
+	}
+	got := d.Sketch()
+	if got.Count() != want.Count() || !reflect.DeepEqual(binsOf(got), binsOf(&want)) {
+		t.Fatalf("dense sum %v (%d), merged %v (%d)", binsOf(got), got.Count(), binsOf(&want), want.Count())
+	}
+	before := binsOf(d.Sketch())
+	if err := d.AddStored([][2]int64{{3, 1}, {2, 1}}); !errors.Is(err, ErrInvalidValue) || !reflect.DeepEqual(binsOf(d.Sketch()), before) {
+		t.Errorf("out of order: %v", err)
+	}
+	var empty Dense
+	if s := empty.Sketch(); s.Count() != 0 || len(binsOf(s)) != 0 {
+		t.Errorf("empty sum: %v", binsOf(s))
+	}
+}
