@@ -890,7 +890,7 @@ func (a *applier) events(b *Batch) error {
 func (a *applier) deriveStages(id int64, evs []model.CaseEvent, sc *storedCase, explicit map[[2]int64]bool) ([]model.CaseEvent, error) {
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
 	if sc != nil && (len(evs) == 0 || !evs[0].At.Before(sc.c.LastEventAt)) {
-		return a.deriveFrom(sc.c.Stage, evs, evs, explicit), nil
+		return a.deriveFrom(sc.c.Stage, evs, evs, stageSet{batch: explicit, own: explicit}), nil
 	}
 	stored, err := caseEvents(a.ctx, a.tx, a.s, id)
 	if err != nil {
@@ -899,25 +899,35 @@ func (a *applier) deriveStages(id int64, evs []model.CaseEvent, sc *storedCase, 
 	// Stored events first at equal times: they were there before.
 	all := append(stored, evs...)
 	sort.SliceStable(all, func(i, j int) bool { return all[i].At.Before(all[j].At) })
-	stages := make(map[[2]int64]bool, len(explicit))
-	for k, v := range explicit {
-		stages[k] = v
-	}
+	// This case's stored stage events join the batch's explicit ones in a
+	// map of its own: copying the batch's map for every case made a batch
+	// quadratic (5,000 cases with 25,000 stage events: 1M cases took 37
+	// minutes to store).
+	own := map[[2]int64]bool{}
 	for _, e := range stored {
 		if e.Kind == model.EventStage {
-			stages[[2]int64{id, e.At.UnixMicro()}] = true
+			own[[2]int64{id, e.At.UnixMicro()}] = true
 		}
 	}
 	for i := range all {
 		all[i].CaseID = id
 	}
-	return a.deriveFrom("", all, evs, stages), nil
+	return a.deriveFrom("", all, evs, stageSet{batch: explicit, own: own}), nil
 }
+
+// stageSet is the (case id, time) of the stage events known while stages
+// are derived: the batch's explicit ones and those of one case; additions
+// go to own.
+type stageSet struct {
+	batch, own map[[2]int64]bool
+}
+
+func (s stageSet) has(k [2]int64) bool { return s.own[k] || s.batch[k] }
 
 // deriveFrom walks events in time order from a starting stage and returns
 // out (the events to write) with the stage events that status changes imply
 // where no stage event is dated at the same time.
-func (a *applier) deriveFrom(running model.Stage, walk, out []model.CaseEvent, stages map[[2]int64]bool) []model.CaseEvent {
+func (a *applier) deriveFrom(running model.Stage, walk, out []model.CaseEvent, stages stageSet) []model.CaseEvent {
 	res := make([]model.CaseEvent, 0, len(out)+len(out)/2)
 	res = append(res, out...)
 	for _, e := range walk {
@@ -931,7 +941,7 @@ func (a *applier) deriveFrom(running model.Stage, walk, out []model.CaseEvent, s
 		case model.EventStatus:
 			st, ok := a.s.Statuses.Stage(e.New)
 			k := [2]int64{e.CaseID, e.At.UnixMicro()}
-			if !ok || st == running || stages[k] {
+			if !ok || st == running || stages.has(k) {
 				continue
 			}
 			d := e
@@ -941,7 +951,7 @@ func (a *applier) deriveFrom(running model.Stage, walk, out []model.CaseEvent, s
 				d.ExternalID = e.ExternalID + "/stage"
 			}
 			res = append(res, d)
-			stages[k] = true
+			stages.own[k] = true
 			running = st
 		}
 	}
