@@ -36,11 +36,12 @@ func (a *app) monitorOperationsCommand() *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			var work metrics.OpenWork // kept between --watch refreshes until the data changes
 			for {
 				if watch && a.format == "table" {
 					fmt.Fprint(a.stdout, "\x1b[H\x1b[2J") // clear the screen between refreshes
 				}
-				if err := a.showDashboard(cmd, st, kpis); err != nil {
+				if err := a.showDashboard(cmd, st, &work, kpis); err != nil {
 					return err
 				}
 				if !watch {
@@ -66,10 +67,10 @@ func (a *app) monitorOperationsCommand() *cobra.Command {
 
 func age(sec float64) string { return fmtDur(sec) }
 
-func (a *app) showDashboard(cmd *cobra.Command, st *store.Store, kpis bool) error {
+func (a *app) showDashboard(cmd *cobra.Command, st *store.Store, work *metrics.OpenWork, kpis bool) error {
 	ctx := cmd.Context()
 	now := time.Now()
-	d, err := metrics.BuildDashboard(ctx, st, now)
+	d, err := work.Dashboard(ctx, st, now)
 	if err != nil {
 		return err
 	}
