@@ -255,11 +255,11 @@ func (s *Service) hashPassword(password string) (string, error) {
 	return string(h), nil
 }
 
-// dummyHash is compared against when the user does not exist, so a wrong
-// name costs as much time as a wrong password. It is made at the first
-// sign-in, not at start-up: hashing takes about 85 ms, which every CLI
-// command paid when it was a package variable.
-var dummyHash = sync.OnceValue(func() []byte {
+// equaliserHash is the bcrypt hash a sign-in for an unknown name is
+// checked against, so a wrong name costs as much time as a wrong password.
+// It is made at the first sign-in, not at start-up: hashing takes about
+// 85 ms, which every CLI command paid when it was a package variable.
+var equaliserHash = sync.OnceValue(func() []byte {
 	h, _ := bcrypt.GenerateFromPassword([]byte("watchfloor-timing-equaliser"), bcrypt.DefaultCost)
 	return h
 })
@@ -282,7 +282,7 @@ func (s *Service) Login(ctx context.Context, name, password, remote string) (str
 	}
 	hash := []byte(u.PasswordHash)
 	if err != nil || u.PasswordHash == "" {
-		hash = dummyHash()
+		hash = equaliserHash()
 	}
 	cmp := bcrypt.CompareHashAndPassword(hash, []byte(password))
 	if err != nil || u.PasswordHash == "" || cmp != nil || u.Disabled || Role(u.Role) == Ingest {

@@ -362,7 +362,8 @@ func chunkSizes(n, max int) []int {
 	return out
 }
 
-// multiRowSQL repeats a row of placeholders n times between head and tail.
+// multiRowSQL repeats row, a parenthesised list of ? bind parameters, n
+// times between head and tail: one multi-row statement.
 func multiRowSQL(head, row string, n int, tail string) string {
 	var q strings.Builder
 	q.Grow(len(head) + n*(len(row)+2) + len(tail))

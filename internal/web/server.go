@@ -77,7 +77,7 @@ type Server struct {
 
 	dash     dashCache
 	work     metrics.OpenWork // open cases and their logs, between dashboards
-	kick     chan struct{} // wakes the live-update publisher
+	kick     chan struct{}    // wakes the live-update publisher
 	perfMu   sync.Mutex
 	perf     *metrics.Report
 	perfAt   time.Time
