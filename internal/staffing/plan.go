@@ -64,6 +64,10 @@ type Plan struct {
 	Skills *SkillMatrix `json:"skill_matrix,omitempty"`
 	// Workload is the model the plan was sized from.
 	Workload *Workload `json:"workload"`
+
+	// rates are the queues' offered rates per hour (offeredRates), which
+	// sizing and today's roster both evaluate.
+	rates [][]float64
 }
 
 // QueuePlan is one queue over the week.
@@ -173,6 +177,10 @@ func Size(w *Workload, cfg Config) (*Plan, error) {
 		p.Hours[h] = HourPlan{Hour: h, Day: dayNames[h/24], Time: fmt.Sprintf("%02d:00", h%24), Queues: make([]QueueHour, len(w.Queues))}
 	}
 	p.Queues = make([]QueuePlan, len(w.Queues))
+	p.rates = make([][]float64, len(w.Queues))
+	for i, q := range w.Queues {
+		p.rates[i] = offeredRates(q.ArrivalsPerHour, q.EffortSeconds)
+	}
 	var shared []int
 	for i, q := range w.Queues {
 		p.Queues[i] = QueuePlan{Queue: q.Name, Kind: q.Kind, Priority: q.Priority, WeeklyArrivals: q.WeeklyArrivals,
@@ -218,9 +226,8 @@ func Size(w *Workload, cfg Config) (*Plan, error) {
 // sizeOwn sizes queue i on analysts of its own, hour by hour.
 func sizeOwn(p *Plan, i int, q Queue, occ float64) error {
 	tgt := erlang.Target{AnswerWithin: q.AnswerWithinSeconds, ServiceLevel: q.TargetServiceLevel, MaxOccupancy: occ}
-	rates := offeredRates(q.ArrivalsPerHour, q.EffortSeconds)
 	for h := range p.Hours {
-		eq := erlang.Queue{ArrivalRate: rates[h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
+		eq := erlang.Queue{ArrivalRate: p.rates[i][h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
 		r, err := erlang.Required(eq, tgt)
 		if err != nil {
 			return fmt.Errorf("sizing %s, %s %s: %w", q.Name, p.Hours[h].Day, p.Hours[h].Time, err)
@@ -240,14 +247,10 @@ func sizeShared(p *Plan, w *Workload, idx []int, occ float64) error {
 	}
 	classes := make([]erlang.Class, len(idx))
 	targets := make([]erlang.Target, len(idx))
-	rates := make([][]float64, len(idx))
-	for j, i := range idx {
-		rates[j] = offeredRates(w.Queues[i].ArrivalsPerHour, w.Queues[i].EffortSeconds)
-	}
 	for h := range p.Hours {
 		for j, i := range idx {
 			q := w.Queues[i]
-			classes[j] = erlang.Class{ArrivalRate: rates[j][h] / 3600, AHT: q.EffortSeconds, AnswerWithin: q.AnswerWithinSeconds}
+			classes[j] = erlang.Class{ArrivalRate: p.rates[i][h] / 3600, AHT: q.EffortSeconds, AnswerWithin: q.AnswerWithinSeconds}
 			targets[j] = erlang.Target{ServiceLevel: q.TargetServiceLevel, MaxOccupancy: occ}
 			if q.ArrivalsPerHour[h] == 0 {
 				// Nothing of this queue arrives this hour: its work carried
@@ -517,13 +520,9 @@ func compareRoster(p *Plan, w *Workload) (*RosterComparison, error) {
 		out[i] = QueueOutcome{Queue: q.Name, TargetServiceLevel: q.TargetServiceLevel, WorstSL: 1, Measured: q.Measured}
 	}
 	agents := make([]float64, HoursPerWeek)
-	rates := make([][]float64, len(w.Queues))
-	for i, q := range w.Queues {
-		rates[i] = offeredRates(q.ArrivalsPerHour, q.EffortSeconds)
-	}
 	for h := range p.Hours {
 		agents[h] = expected[h] * (1 - p.Shrinkage)
-		sls, err := rosterSL(p, w, rates, h, agents[h])
+		sls, err := rosterSL(p, w, h, agents[h])
 		if err != nil {
 			return nil, err
 		}
@@ -569,9 +568,7 @@ func availability(s model.Shift, contractHours float64) float64 {
 // take up to their requirement first, in order; the shared floor gets the
 // rest. A fractional floor interpolates between the whole numbers around
 // it.
-//
-// rates are the queues' offered rates (offeredRates), per queue and hour.
-func rosterSL(p *Plan, w *Workload, rates [][]float64, h int, avail float64) ([]float64, error) {
+func rosterSL(p *Plan, w *Workload, h int, avail float64) ([]float64, error) {
 	out := make([]float64, len(w.Queues))
 	left := avail
 	var idx []int
@@ -579,12 +576,12 @@ func rosterSL(p *Plan, w *Workload, rates [][]float64, h int, avail float64) ([]
 	for i, q := range w.Queues {
 		if q.PatienceSeconds == 0 {
 			idx = append(idx, i)
-			classes = append(classes, erlang.Class{ArrivalRate: rates[i][h] / 3600, AHT: q.EffortSeconds, AnswerWithin: q.AnswerWithinSeconds})
+			classes = append(classes, erlang.Class{ArrivalRate: p.rates[i][h] / 3600, AHT: q.EffortSeconds, AnswerWithin: q.AnswerWithinSeconds})
 			continue
 		}
 		give := math.Min(left, float64(p.Hours[h].Queues[i].Agents))
 		left -= give
-		eq := erlang.Queue{ArrivalRate: rates[i][h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
+		eq := erlang.Queue{ArrivalRate: p.rates[i][h] / 3600, AHT: q.EffortSeconds, Patience: q.PatienceSeconds}
 		sl, err := interpolate(give, func(n int) ([]float64, error) {
 			r, err := erlang.Evaluate(eq, n, q.AnswerWithinSeconds)
 			return []float64{r.ServiceLevel}, err

@@ -205,13 +205,13 @@ func (s *Sketch) Merge(o *Sketch) {
 // sketch of them first. It returns ErrInvalidValue, leaving s unchanged,
 // for pairs out of order, out of range or not positive.
 func (s *Sketch) MergeStored(bins [][2]int64) error {
+	if err := checkStored(bins); err != nil {
+		return err
+	}
 	var total int64
 	present := true // every stored bin is already in s
 	j := 0
-	for i, b := range bins {
-		if b[0] < int64(ZeroBin) || b[0] > int64(MaxBin) || b[1] <= 0 || (i > 0 && b[0] <= bins[i-1][0]) {
-			return fmt.Errorf("stored bin %d (count %d) at %d: %w", b[0], b[1], i, ErrInvalidValue)
-		}
+	for _, b := range bins {
 		total += b[1]
 		for j < len(s.bins) && s.bins[j].k < int(b[0]) {
 			j++
@@ -250,6 +250,17 @@ func (s *Sketch) MergeStored(bins [][2]int64) error {
 	return nil
 }
 
+// checkStored checks stored (bin, count) pairs: ascending, in range,
+// positive.
+func checkStored(bins [][2]int64) error {
+	for i, b := range bins {
+		if b[0] < int64(ZeroBin) || b[0] > int64(MaxBin) || b[1] <= 0 || (i > 0 && b[0] <= bins[i-1][0]) {
+			return fmt.Errorf("stored bin %d (count %d) at %d: %w", b[0], b[1], i, ErrInvalidValue)
+		}
+	}
+	return nil
+}
+
 // Dense sums many sketches in an array indexed by bin: each added bin
 // costs one addition, with no search or merge of sorted lists. It is for
 // adding up many stored sketches into one; the zero value is an empty sum.
@@ -262,10 +273,8 @@ type Dense struct {
 // checks; it returns ErrInvalidValue, leaving d unchanged, for pairs out of
 // order, out of range or not positive.
 func (d *Dense) AddStored(bins [][2]int64) error {
-	for i, b := range bins {
-		if b[0] < int64(ZeroBin) || b[0] > int64(MaxBin) || b[1] <= 0 || (i > 0 && b[0] <= bins[i-1][0]) {
-			return fmt.Errorf("stored bin %d (count %d) at %d: %w", b[0], b[1], i, ErrInvalidValue)
-		}
+	if err := checkStored(bins); err != nil {
+		return err
 	}
 	if len(bins) > 0 && d.n == nil {
 		d.n = make([]int64, MaxBin-ZeroBin+1)
