@@ -16,8 +16,6 @@ import (
 // Helpers shared by the fixture, ServiceNow and property tests: building
 // cases and their event logs, applying them, and reading reports.
 
-const fxSource = "fx"
-
 func ts(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {

@@ -16,8 +16,6 @@ import (
 	"github.com/watchfloor/watchfloor/internal/model"
 )
 
-const instance = "projects/acme-secops/locations/us/instances/3f0ac524-5ae1-4bfd-b86d-53afc953e7e6"
-
 func parse(t *testing.T, name string, r io.Reader) []record.Record {
 	t.Helper()
 	var recs []record.Record

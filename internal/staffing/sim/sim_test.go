@@ -8,22 +8,6 @@ import (
 	"github.com/watchfloor/watchfloor/internal/staffing/erlang"
 )
 
-func constant(n int, v float64) []float64 {
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = v
-	}
-	return out
-}
-
-func staffing(n, v int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = v
-	}
-	return out
-}
-
 // TestAgreesWithErlangC: on stationary inputs (Poisson arrivals,
 // exponential handle times, constant staffing) the simulated service level,
 // P(wait), ASA, occupancy and queue length contain the Erlang C values in
