@@ -101,7 +101,22 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 	pf.StringVar(&a.db, "db", def, "SQLite file path or postgres:// URL (env WATCHFLOOR_DB)")
 	pf.StringVarP(&a.format, "output", "o", "table", "output format: table, json, csv or markdown")
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	root.AddCommand(a.ingestCommand(), a.formatsCommand(), a.statusCommand(), a.alertsCommand(), a.casesCommand(), a.demoCommand(), a.metricsCommand(), a.monitorCommand(), a.settingsCommand(), a.resourcesCommand(), a.budgetCommand(), a.serveCommand(), a.usersCommand(), a.mcpCommand())
+	root.AddCommand(
+		a.ingestCommand(),
+		a.formatsCommand(),
+		a.statusCommand(),
+		a.alertsCommand(),
+		a.casesCommand(),
+		a.demoCommand(),
+		a.metricsCommand(),
+		a.monitorCommand(),
+		a.settingsCommand(),
+		a.resourcesCommand(),
+		a.budgetCommand(),
+		a.serveCommand(),
+		a.usersCommand(),
+		a.mcpCommand(),
+	)
 	return root
 }
 
