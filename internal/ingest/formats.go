@@ -7,10 +7,13 @@ import (
 	"strings"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/chronicle"
+	"github.com/watchfloor/watchfloor/internal/ingest/iocsv"
+	"github.com/watchfloor/watchfloor/internal/ingest/misp"
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/ocsf"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/ingest/servicenow"
+	"github.com/watchfloor/watchfloor/internal/ingest/stix"
 	"github.com/watchfloor/watchfloor/internal/ingest/thehive"
 )
 
@@ -30,6 +33,10 @@ var formats = []Format{
 	{Name: "ocsf", Description: "OCSF 1.x findings: Detection 2004 and Security 2001 as alerts, Incident 2005 as cases, Vulnerability 2002 and Compliance 2003 as posture findings", Parser: record.ParserFunc(ocsf.Parse), Detect: ocsf.Detect},
 	{Name: "chronicle", Description: "Google SecOps (Chronicle) SOAR cases, case alerts and comments, legacy and 1P API keys, wrapped or bare", Parser: record.ParserFunc(chronicle.Parse), Detect: chronicle.Detect},
 	{Name: "thehive", Description: "TheHive 5 (and 3/4) alerts and cases, including webhook payloads", Parser: record.ParserFunc(thehive.Parse), Detect: thehive.Detect},
+	{Name: "stix", Description: "STIX 2.0/2.1 bundles, TAXII envelopes or objects: indicators (patterns' values), intrusion sets, threat actors, campaigns, malware and their relationships", Parser: stix.Parser{}, Detect: stix.Detect},
+	{Name: "misp", Description: "MISP events ({\"Event\": …}, as in a MISP feed): attributes as indicators (to_ids decides matching), galaxy clusters as threat objects", Parser: misp.Parser{}, Detect: misp.Detect},
+	{Name: "misp-galaxy", Description: "MISP galaxy cluster files: threat actors (victims, sectors, ATT&CK group ids), ransomware families, malware", Parser: record.ParserFunc(misp.ParseGalaxy), Detect: misp.DetectGalaxy},
+	{Name: "iocsv", Description: "indicator lists in CSV with a header: value, type, first_seen, last_seen, confidence, source …", Parser: iocsv.Parser{}, Detect: iocsv.Detect},
 	{Name: "native", Description: "Watchfloor JSON/NDJSON, each object typed by its \"record\" key", Parser: native.Parser{}, Detect: native.Detect},
 	{Name: "alerts", Description: "Watchfloor JSON/NDJSON alerts (\"record\" key optional)", Parser: native.Parser{Default: native.TypeAlert}},
 	{Name: "cases", Description: "Watchfloor JSON/NDJSON cases (\"record\" key optional)", Parser: native.Parser{Default: native.TypeCase}},

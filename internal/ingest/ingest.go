@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -27,6 +28,19 @@ type Writer interface {
 // recomputes the KPI facts of the cases the run touched, once per case.
 type FactsRefresher interface {
 	RefreshFacts(ctx context.Context) (int, error)
+}
+
+// IntelWriter stores batches of threat intelligence; *store.Store
+// implements it.
+type IntelWriter interface {
+	ApplyIntel(ctx context.Context, b *store.IntelBatch) (store.Result, error)
+}
+
+// AlertMatcher is shown the alerts of every batch once they are stored, so
+// threat-intelligence indicators are matched as alerts arrive. It must not
+// keep the slice.
+type AlertMatcher interface {
+	MatchAlerts(ctx context.Context, alerts []model.Alert) error
 }
 
 func refresh(ctx context.Context, w Writer) error {
@@ -49,6 +63,9 @@ type Options struct {
 	Rejects io.Writer
 	// OnReject, when set, is called for every rejected record.
 	OnReject func(loc string, err error)
+	// Matcher, when set, matches each stored batch's alerts against the
+	// threat-intelligence indicators.
+	Matcher AlertMatcher
 }
 
 // Summary is what an ingest run did.
@@ -177,6 +194,7 @@ func RunFormat(ctx context.Context, w Writer, f Format, r io.Reader, name string
 // rejects from the store can be reported like parser rejects.
 type pending struct {
 	b       store.Batch
+	intel   store.IntelBatch
 	n       int
 	locs    map[store.Kind][]string
 	raws    map[store.Kind][][]byte
@@ -186,6 +204,7 @@ type pending struct {
 
 func (p *pending) reset() {
 	p.b.Reset()
+	p.intel.Reset()
 	p.n, p.records, p.parsed = 0, 0, p.parsed[:0]
 	for k := range p.locs {
 		p.locs[k] = p.locs[k][:0]
@@ -234,6 +253,15 @@ func (p *pending) add(rec record.Record) {
 	case rec.SLA != nil:
 		p.b.SLA = append(p.b.SLA, *rec.SLA)
 		p.track(store.KindSLA, rec)
+	case rec.Indicator != nil:
+		p.intel.Indicators = append(p.intel.Indicators, *rec.Indicator)
+		p.track(store.KindIndicator, rec)
+	case rec.Threat != nil:
+		p.intel.Threats = append(p.intel.Threats, *rec.Threat)
+		p.track(store.KindThreat, rec)
+	case rec.Relation != nil:
+		p.intel.Relations = append(p.intel.Relations, *rec.Relation)
+		p.track(store.KindRelation, rec)
 	default:
 		p.parsed = append(p.parsed, record.Reject(rec.Loc, rec.Raw, "parser produced an empty record"))
 	}
@@ -246,6 +274,20 @@ func (s *Summary) write(ctx context.Context, w Writer, p *pending, opt Options) 
 			return err
 		}
 	}
+	// Intelligence first, so alerts of the same batch are matched against it.
+	if p.intel.Len() > 0 {
+		iw, ok := w.(IntelWriter)
+		if !ok {
+			return fmt.Errorf("storing records up to %s: this store takes no threat intelligence", lastLoc(p))
+		}
+		res, err := iw.ApplyIntel(ctx, &p.intel)
+		if err != nil {
+			return fmt.Errorf("storing records up to %s: %w", lastLoc(p), err)
+		}
+		if err := s.stored(res, p, opt); err != nil {
+			return err
+		}
+	}
 	if p.b.Len() == 0 {
 		return nil
 	}
@@ -253,6 +295,19 @@ func (s *Summary) write(ctx context.Context, w Writer, p *pending, opt Options) 
 	if err != nil {
 		return fmt.Errorf("storing records up to %s: %w", lastLoc(p), err)
 	}
+	if err := s.stored(res, p, opt); err != nil {
+		return err
+	}
+	if opt.Matcher != nil && len(p.b.Alerts) > 0 {
+		if err := opt.Matcher.MatchAlerts(ctx, p.b.Alerts); err != nil {
+			return fmt.Errorf("matching indicators in alerts up to %s: %w", lastLoc(p), err)
+		}
+	}
+	return nil
+}
+
+// stored reports a write's rejects like parser rejects and counts the rest.
+func (s *Summary) stored(res store.Result, p *pending, opt Options) error {
 	for _, rj := range res.Rejects {
 		loc, raw := "", []byte(nil)
 		if locs := p.locs[rj.Kind]; rj.Index < len(locs) {

@@ -7,6 +7,10 @@ import (
 	"fmt"
 )
 
+// intelBookkeeping are the intelligence tables' columns that say when
+// Watchfloor changed, hunted or matched a record, not what it holds.
+var intelBookkeeping = map[string]bool{"changed_at": true, "hunted_at": true, "matched_at": true}
+
 // Fingerprint digests the content of every data table in id order, leaving
 // out ingestion times. Two stores holding the same data have the same
 // fingerprint, whatever engine and whenever they ingested; it is how tests
@@ -36,7 +40,7 @@ func (s *Store) Fingerprint(ctx context.Context) (string, error) {
 				return "", fmt.Errorf("fingerprinting %s: %w", t, err)
 			}
 			for i, c := range cols {
-				if c == "ingested_at" || (t == "alert_events" && c == "at") {
+				if c == "ingested_at" || (t == "alert_events" && c == "at") || intelBookkeeping[c] {
 					continue // when it was ingested, not what
 				}
 				switch v := vals[i].(type) {

@@ -17,7 +17,8 @@ import (
 var ErrNotFound = errors.New("not found")
 
 // Tables lists the data tables in the order Counts reports them.
-var Tables = []string{"alerts", "alert_events", "cases", "case_events", "analysts", "teams", "shifts", "rules", "sla_policies", "findings"}
+var Tables = []string{"alerts", "alert_events", "cases", "case_events", "analysts", "teams", "shifts", "rules", "sla_policies", "findings",
+	"intel_indicators", "intel_indicator_keys", "intel_threats", "intel_relations", "intel_matches"}
 
 // Counts returns the number of rows in each data table.
 func (s *Store) Counts(ctx context.Context) (map[string]int64, error) {

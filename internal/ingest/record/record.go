@@ -27,6 +27,10 @@ type Record struct {
 	Team    *model.Team
 	Shift   *model.Shift
 	SLA     *model.SLAPolicy
+	// Threat intelligence: an indicator, a threat object or a relationship.
+	Indicator *model.Indicator
+	Threat    *model.ThreatObject
+	Relation  *model.IntelRelation
 
 	// Err is why the item was rejected; Raw is its text, for --reject-file.
 	Err error

@@ -1,0 +1,108 @@
+package intel
+
+import (
+	"cmp"
+	"hash/maphash"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/watchfloor/watchfloor/internal/intel/observable"
+	"github.com/watchfloor/watchfloor/internal/model"
+)
+
+// Index is an in-memory set of indicator keys for matching: the 64-bit
+// hash of each key (kind:value) with the indicator it belongs to, sorted,
+// and the network lengths that network indicators use. It holds no key
+// text — 16 bytes an entry — so a hit is a candidate that the store
+// confirms against the stored key before it becomes a match.
+type Index struct {
+	seed    maphash.Seed
+	entries []indexEntry
+	nets    observable.Prefixes
+}
+
+type indexEntry struct {
+	hash uint64
+	id   int64
+}
+
+// NewIndex returns an empty index.
+func NewIndex() *Index { return &Index{seed: maphash.MakeSeed()} }
+
+// Add adds an indicator's key; call Seal once all are added.
+func (x *Index) Add(id int64, key string) {
+	x.entries = append(x.entries, indexEntry{maphash.String(x.seed, key), id})
+	if rest, ok := strings.CutPrefix(key, string(observable.CIDR)+":"); ok {
+		if p, err := netip.ParsePrefix(rest); err == nil {
+			if p.Addr().Is4() {
+				x.nets.V4 = append(x.nets.V4, p.Bits())
+			} else {
+				x.nets.V6 = append(x.nets.V6, p.Bits())
+			}
+		}
+	}
+}
+
+// Seal sorts the index for lookups.
+func (x *Index) Seal() {
+	slices.SortFunc(x.entries, func(a, b indexEntry) int {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	x.entries = slices.CompactFunc(x.entries, func(a, b indexEntry) bool { return a == b })
+	x.entries = slices.Clip(x.entries)
+	for _, l := range []*[]int{&x.nets.V4, &x.nets.V6} {
+		slices.Sort(*l)
+		*l = slices.Clip(slices.Compact(*l))
+	}
+}
+
+// Len is the number of keys.
+func (x *Index) Len() int { return len(x.entries) }
+
+// Bytes is the memory the index's entries take.
+func (x *Index) Bytes() int { return cap(x.entries) * 16 }
+
+// hash is an observable's key hash.
+func (x *Index) hash(o observable.Observable) uint64 {
+	var h maphash.Hash
+	h.SetSeed(x.seed)
+	h.WriteString(string(o.Kind))
+	h.WriteByte(':')
+	h.WriteString(o.Value)
+	return h.Sum64()
+}
+
+// Lookup calls fn with every indicator that may hold o's key.
+func (x *Index) Lookup(o observable.Observable, fn func(id int64)) {
+	if len(x.entries) == 0 {
+		return
+	}
+	h := x.hash(o)
+	i, _ := slices.BinarySearchFunc(x.entries, h, func(e indexEntry, h uint64) int { return cmp.Compare(e.hash, h) })
+	for ; i < len(x.entries) && x.entries[i].hash == h; i++ {
+		fn(x.entries[i].id)
+	}
+}
+
+// candidate is an indicator that may match an alert entity.
+type candidate struct {
+	indicator int64
+	key       string
+	entity    int // index in the alert's entities
+}
+
+// Match calls fn with every (indicator, key) the index holds for an
+// alert's entities: each entity's own value and what it implies (parent
+// domains, networks holding an address, a URL's host, an address's
+// domain).
+func (x *Index) Match(entities []model.Entity, fn func(c candidate)) {
+	for i, e := range entities {
+		observable.Candidates(e.Type, e.Value, x.nets, func(o observable.Observable) {
+			x.Lookup(o, func(id int64) { fn(candidate{indicator: id, key: o.Key(), entity: i}) })
+		})
+	}
+}

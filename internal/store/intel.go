@@ -1,0 +1,352 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+)
+
+// The threat-intelligence record kinds.
+const (
+	KindIndicator Kind = "indicator"
+	KindThreat    Kind = "threat"
+	KindRelation  Kind = "relation"
+)
+
+// Change counters in intel_meta: each write transaction that changes
+// indicators (or threat objects and relations) adds one, so readers that
+// cache them know when to reload.
+const (
+	metaIndicators = "indicators"
+	metaThreats    = "threats"
+)
+
+// IntelBatch is a set of threat-intelligence records written in one
+// transaction: threat objects, then indicators, then relations.
+type IntelBatch struct {
+	Indicators []model.Indicator
+	Threats    []model.ThreatObject
+	Relations  []model.IntelRelation
+}
+
+// Len is the number of records in the batch.
+func (b *IntelBatch) Len() int { return len(b.Indicators) + len(b.Threats) + len(b.Relations) }
+
+// Reset empties the batch, keeping its capacity.
+func (b *IntelBatch) Reset() {
+	*b = IntelBatch{Indicators: b.Indicators[:0], Threats: b.Threats[:0], Relations: b.Relations[:0]}
+}
+
+// ApplyIntel writes a batch of threat intelligence in one transaction.
+// Records are keyed by (source, external id): one stored as given is left
+// alone, an older version (by its Modified time) never replaces a newer
+// one, and a changed indicator whose values changed or that became active
+// again is queued for the next retro-hunt. Records that cannot be stored
+// are returned as rejects and the rest is written.
+func (s *Store) ApplyIntel(ctx context.Context, b *IntelBatch) (Result, error) {
+	res, err := s.write(ctx, func(a *applier) error {
+		iw := intelWriter{a: a, now: a.now.UnixMicro()}
+		for i := range b.Threats {
+			if err := iw.threat(i, &b.Threats[i]); err != nil {
+				return err
+			}
+		}
+		for i := range b.Indicators {
+			if err := iw.indicator(i, &b.Indicators[i]); err != nil {
+				return err
+			}
+		}
+		for i := range b.Relations {
+			if err := iw.relation(i, &b.Relations[i]); err != nil {
+				return err
+			}
+		}
+		if iw.indicators {
+			if err := a.bumpMeta(metaIndicators); err != nil {
+				return err
+			}
+		}
+		if iw.threats {
+			return a.bumpMeta(metaThreats)
+		}
+		return nil
+	})
+	if err != nil {
+		return newResult(), err
+	}
+	return res, nil
+}
+
+// intelWriter writes one batch's records and notes what changed.
+type intelWriter struct {
+	a                   *applier
+	now                 int64
+	indicators, threats bool
+}
+
+func (a *applier) bumpMeta(name string) error {
+	if _, err := a.exec(`INSERT INTO intel_meta (name, value) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET value = intel_meta.value + 1`, name); err != nil {
+		return fmt.Errorf("counting %s changes: %w", name, err)
+	}
+	return nil
+}
+
+// digest is the SHA-256 of v as JSON, the content a record is compared by.
+func digest(v any) string {
+	b, _ := json.Marshal(v)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16])
+}
+
+// newer reports whether a stored version (modified at stored) may be
+// replaced by one modified at incoming: unless the stored one is known to
+// be later.
+func newer(stored sql.NullInt64, incoming time.Time) bool {
+	return !stored.Valid || incoming.IsZero() || incoming.UnixMicro() >= stored.Int64
+}
+
+func (w *intelWriter) indicator(i int, in *model.Indicator) error {
+	a := w.a
+	if in.Source == "" || in.ExternalID == "" {
+		a.reject(KindIndicator, i, "indicator needs a source and an external_id")
+		return nil
+	}
+	if len(in.Observables) == 0 {
+		a.reject(KindIndicator, i, "indicator %s has no value it can match", in.ExternalID)
+		return nil
+	}
+	keys := make([]string, 0, len(in.Observables))
+	for _, o := range in.Observables {
+		if o.Kind == "" || o.Value == "" {
+			a.reject(KindIndicator, i, "indicator %s: observable with an empty kind or value", in.ExternalID)
+			return nil
+		}
+		keys = append(keys, o.Key())
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	c := *in
+	c.ID, c.IngestedAt, c.Raw = 0, time.Time{}, nil
+	d := digest(c)
+	var id int64
+	var modified, validUntil sql.NullInt64
+	var old string
+	var revoked, detect int
+	err := a.queryRow(`SELECT id, modified, digest, revoked, detect, valid_until FROM intel_indicators WHERE source = ? AND external_id = ?`,
+		in.Source, in.ExternalID).Scan(&id, &modified, &old, &revoked, &detect, &validUntil)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		err = a.queryRow(`INSERT INTO intel_indicators (source, external_id, type, value, pattern, name, description, labels,
+				confidence, tlp, valid_from, valid_until, revoked, detect, first_seen, last_seen, modified, ingested_at, changed_at, digest, raw)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			in.Source, in.ExternalID, in.Type, in.Value, in.Pattern, in.Name, in.Description, jsonText(in.Labels),
+			in.Confidence, in.TLP, micros(in.ValidFrom), micros(in.ValidUntil), boolInt(in.Revoked), boolInt(in.Detect),
+			micros(in.FirstSeen), micros(in.LastSeen), micros(in.Modified), w.now, w.now, d, string(in.Raw)).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("storing indicator %s/%s: %w", in.Source, in.ExternalID, err)
+		}
+		a.res.Inserted[KindIndicator]++
+		w.indicators = true
+		return w.insertKeys(id, keys)
+	case err != nil:
+		return fmt.Errorf("reading indicator %s/%s: %w", in.Source, in.ExternalID, err)
+	}
+	if old == d || !newer(modified, in.Modified) {
+		a.res.Unchanged[KindIndicator]++
+		return nil
+	}
+	stored, err := w.keys(id)
+	if err != nil {
+		return err
+	}
+	now := time.UnixMicro(w.now)
+	wasActive := detect == 1 && revoked == 0 && (!validUntil.Valid || validUntil.Int64 > w.now)
+	rehunt := !slices.Equal(stored, keys) || (!wasActive && in.Active(now))
+	q := `UPDATE intel_indicators SET type = ?, value = ?, pattern = ?, name = ?, description = ?, labels = ?, confidence = ?,
+			tlp = ?, valid_from = ?, valid_until = ?, revoked = ?, detect = ?, first_seen = ?, last_seen = ?, modified = ?,
+			changed_at = ?, digest = ?, raw = ?`
+	if rehunt {
+		q += `, hunted_at = NULL`
+	}
+	if _, err := a.exec(q+` WHERE id = ?`, in.Type, in.Value, in.Pattern, in.Name, in.Description, jsonText(in.Labels),
+		in.Confidence, in.TLP, micros(in.ValidFrom), micros(in.ValidUntil), boolInt(in.Revoked), boolInt(in.Detect),
+		micros(in.FirstSeen), micros(in.LastSeen), micros(in.Modified), w.now, d, string(in.Raw), id); err != nil {
+		return fmt.Errorf("updating indicator %s/%s: %w", in.Source, in.ExternalID, err)
+	}
+	a.res.Updated[KindIndicator]++
+	w.indicators = true
+	if slices.Equal(stored, keys) {
+		return nil
+	}
+	if _, err := a.exec(`DELETE FROM intel_indicator_keys WHERE indicator_id = ?`, id); err != nil {
+		return fmt.Errorf("updating indicator %s/%s: %w", in.Source, in.ExternalID, err)
+	}
+	return w.insertKeys(id, keys)
+}
+
+// keys reads an indicator's stored keys, sorted.
+func (w *intelWriter) keys(id int64) ([]string, error) {
+	rows, err := w.a.query(`SELECT key FROM intel_indicator_keys WHERE indicator_id = ? ORDER BY key`, id)
+	if err != nil {
+		return nil, fmt.Errorf("reading indicator keys: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("reading indicator keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func (w *intelWriter) insertKeys(id int64, keys []string) error {
+	for _, k := range keys {
+		if _, err := w.a.exec(`INSERT INTO intel_indicator_keys (indicator_id, key) VALUES (?, ?)`, id, k); err != nil {
+			return fmt.Errorf("storing indicator key %q: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func (w *intelWriter) threat(i int, t *model.ThreatObject) error {
+	a := w.a
+	if t.Source == "" || t.ExternalID == "" || t.Kind == "" {
+		a.reject(KindThreat, i, "threat object needs a source, an external_id and a kind")
+		return nil
+	}
+	if t.Name == "" {
+		a.reject(KindThreat, i, "%s %s has no name", t.Kind, t.ExternalID)
+		return nil
+	}
+	c := *t
+	c.ID = 0
+	d := digest(c)
+	var id int64
+	var modified sql.NullInt64
+	var old string
+	err := a.queryRow(`SELECT id, modified, digest FROM intel_threats WHERE source = ? AND external_id = ?`, t.Source, t.ExternalID).
+		Scan(&id, &modified, &old)
+	args := []any{t.Kind, t.Name, jsonText(t.Aliases), t.Description, t.Country, jsonText(t.Victims), jsonText(t.Sectors),
+		t.Motivation, jsonText(t.AttackIDs), jsonText(t.Techniques), jsonText(t.Refs), micros(t.FirstSeen), micros(t.LastSeen),
+		micros(t.Modified), boolInt(t.Revoked), d}
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := a.exec(`INSERT INTO intel_threats (kind, name, aliases, description, country, victims, sectors, motivation,
+				attack_ids, techniques, refs, first_seen, last_seen, modified, revoked, digest, source, external_id, ingested_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, t.Source, t.ExternalID, w.now)...); err != nil {
+			return fmt.Errorf("storing %s %s/%s: %w", t.Kind, t.Source, t.ExternalID, err)
+		}
+		a.res.Inserted[KindThreat]++
+	case err != nil:
+		return fmt.Errorf("reading %s %s/%s: %w", t.Kind, t.Source, t.ExternalID, err)
+	case old == d || !newer(modified, t.Modified):
+		a.res.Unchanged[KindThreat]++
+		return nil
+	default:
+		if _, err := a.exec(`UPDATE intel_threats SET kind = ?, name = ?, aliases = ?, description = ?, country = ?, victims = ?,
+				sectors = ?, motivation = ?, attack_ids = ?, techniques = ?, refs = ?, first_seen = ?, last_seen = ?, modified = ?,
+				revoked = ?, digest = ? WHERE id = ?`, append(args, id)...); err != nil {
+			return fmt.Errorf("updating %s %s/%s: %w", t.Kind, t.Source, t.ExternalID, err)
+		}
+		a.res.Updated[KindThreat]++
+	}
+	w.threats = true
+	return nil
+}
+
+func (w *intelWriter) relation(i int, r *model.IntelRelation) error {
+	a := w.a
+	if r.Source == "" || r.ExternalID == "" || r.Type == "" || r.From == "" || r.To == "" {
+		a.reject(KindRelation, i, "relationship needs a source, an external_id, a type and both ends")
+		return nil
+	}
+	d := digest(r)
+	var id int64
+	var modified sql.NullInt64
+	var old string
+	err := a.queryRow(`SELECT id, modified, digest FROM intel_relations WHERE source = ? AND external_id = ?`, r.Source, r.ExternalID).
+		Scan(&id, &modified, &old)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := a.exec(`INSERT INTO intel_relations (source, external_id, type, from_ref, to_ref, modified, revoked, digest)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.Source, r.ExternalID, r.Type, r.From, r.To, micros(r.Modified), boolInt(r.Revoked), d); err != nil {
+			return fmt.Errorf("storing relationship %s/%s: %w", r.Source, r.ExternalID, err)
+		}
+		a.res.Inserted[KindRelation]++
+	case err != nil:
+		return fmt.Errorf("reading relationship %s/%s: %w", r.Source, r.ExternalID, err)
+	case old == d || !newer(modified, r.Modified):
+		a.res.Unchanged[KindRelation]++
+		return nil
+	default:
+		if _, err := a.exec(`UPDATE intel_relations SET type = ?, from_ref = ?, to_ref = ?, modified = ?, revoked = ?, digest = ? WHERE id = ?`,
+			r.Type, r.From, r.To, micros(r.Modified), boolInt(r.Revoked), d, id); err != nil {
+			return fmt.Errorf("updating relationship %s/%s: %w", r.Source, r.ExternalID, err)
+		}
+		a.res.Updated[KindRelation]++
+	}
+	w.threats = true
+	return nil
+}
+
+// IntelVersions are the change counters of the stored intelligence.
+type IntelVersions struct {
+	// Indicators changes with every write that adds or changes indicators.
+	Indicators int64
+	// Threats changes with every write that adds or changes threat objects
+	// or relationships.
+	Threats int64
+}
+
+// IntelVersions reads the change counters.
+func (s *Store) IntelVersions(ctx context.Context) (IntelVersions, error) {
+	var v IntelVersions
+	rows, err := s.r.QueryContext(ctx, `SELECT name, value FROM intel_meta`)
+	if err != nil {
+		return v, fmt.Errorf("reading intelligence versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var n int64
+		if err := rows.Scan(&name, &n); err != nil {
+			return v, fmt.Errorf("reading intelligence versions: %w", err)
+		}
+		switch name {
+		case metaIndicators:
+			v.Indicators = n
+		case metaThreats:
+			v.Threats = n
+		}
+	}
+	return v, rows.Err()
+}
+
+// SetSetting stores an organisation setting ("" deletes it).
+func (s *Store) SetSetting(ctx context.Context, name, value string) error {
+	_, err := s.write(ctx, func(a *applier) error {
+		var err error
+		if value == "" {
+			_, err = a.exec(`DELETE FROM settings WHERE name = ?`, name)
+		} else {
+			_, err = a.exec(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+		}
+		if err != nil {
+			return fmt.Errorf("saving setting %s: %w", name, err)
+		}
+		return nil
+	})
+	return err
+}

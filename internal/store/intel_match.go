@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+)
+
+// How a match was found.
+const (
+	MatchedAtIngest   = "ingest"
+	MatchedRetroHunt  = "retro-hunt"
+	maxMatchIDsPerSQL = 500
+)
+
+// IntelMatch is one indicator found in one alert: the indicator key that
+// matched, the alert entity as the alert carried it, the hosts and users
+// beside it, the activity's first and last time (the alert's occurred and
+// created times) and how many of the alert's entities carried it.
+type IntelMatch struct {
+	IndicatorID    int64
+	AlertID        int64
+	Key            string
+	Observable     string
+	ObservableType string
+	Assets         []model.Entity
+	FirstSeen      time.Time
+	LastSeen       time.Time
+	Count          int
+	// MatchedAt is when Watchfloor first found the match.
+	MatchedAt time.Time
+	// Via is MatchedAtIngest or MatchedRetroHunt.
+	Via string
+}
+
+// StoreMatches writes matches found at now. A match is written only when
+// its indicator still has the key and is active at now (so a candidate
+// from a stale in-memory index is dropped), and a match already stored is
+// updated only when it changed: storing the same matches twice changes
+// nothing. It returns how many rows it inserted or changed.
+func (s *Store) StoreMatches(ctx context.Context, ms []IntelMatch, now time.Time) (int, error) {
+	if len(ms) == 0 {
+		return 0, nil
+	}
+	n := 0
+	_, err := s.write(ctx, func(a *applier) error {
+		n = 0
+		for i := range ms {
+			m := &ms[i]
+			r, err := a.exec(`INSERT INTO intel_matches (indicator_id, alert_id, key, observable, observable_type, assets,
+					first_seen, last_seen, count, matched_at, via)
+				SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
+					CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT)
+				WHERE EXISTS (SELECT 1 FROM intel_indicator_keys k JOIN intel_indicators i ON i.id = k.indicator_id
+					WHERE k.indicator_id = ? AND k.key = ? AND i.detect = 1 AND i.revoked = 0
+						AND (i.valid_until IS NULL OR i.valid_until > ?))
+				ON CONFLICT (indicator_id, alert_id, key) DO UPDATE SET observable = excluded.observable,
+					observable_type = excluded.observable_type, assets = excluded.assets, first_seen = excluded.first_seen,
+					last_seen = excluded.last_seen, count = excluded.count
+				WHERE intel_matches.observable <> excluded.observable OR intel_matches.observable_type <> excluded.observable_type
+					OR intel_matches.assets <> excluded.assets OR intel_matches.count <> excluded.count
+					OR COALESCE(intel_matches.first_seen, -1) <> COALESCE(excluded.first_seen, -1)
+					OR COALESCE(intel_matches.last_seen, -1) <> COALESCE(excluded.last_seen, -1)`,
+				m.IndicatorID, m.AlertID, m.Key, m.Observable, m.ObservableType, jsonText(m.Assets), micros(m.FirstSeen),
+				micros(m.LastSeen), max(m.Count, 1), now.UnixMicro(), m.Via, m.IndicatorID, m.Key, now.UnixMicro())
+			if err != nil {
+				return fmt.Errorf("storing the match of indicator %d in alert %d: %w", m.IndicatorID, m.AlertID, err)
+			}
+			if k, _ := r.RowsAffected(); k > 0 {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// ActiveIndicatorKeys calls fn with the id and every key of each indicator
+// that may match at now (detecting, not revoked, not expired).
+func (s *Store) ActiveIndicatorKeys(ctx context.Context, now time.Time, fn func(id int64, key string) error) error {
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT k.indicator_id, k.key FROM intel_indicator_keys k
+		JOIN intel_indicators i ON i.id = k.indicator_id
+		WHERE i.detect = 1 AND i.revoked = 0 AND (i.valid_until IS NULL OR i.valid_until > ?)`), now.UnixMicro())
+	if err != nil {
+		return fmt.Errorf("reading indicator keys: %w", err)
+	}
+	return scanKeys(rows, fn)
+}
+
+// UnhuntedIndicatorKeys returns the ids of the indicators no retro-hunt has
+// looked for yet, and calls fn with the keys of those active at now.
+func (s *Store) UnhuntedIndicatorKeys(ctx context.Context, now time.Time, fn func(id int64, key string) error) ([]int64, error) {
+	var ids []int64
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM intel_indicators WHERE hunted_at IS NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("reading indicators to hunt: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reading indicators to hunt: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return ids, err
+	}
+	rows, err = s.r.QueryContext(ctx, s.rebind(`SELECT k.indicator_id, k.key FROM intel_indicator_keys k
+		JOIN intel_indicators i ON i.id = k.indicator_id
+		WHERE i.hunted_at IS NULL AND i.detect = 1 AND i.revoked = 0 AND (i.valid_until IS NULL OR i.valid_until > ?)`), now.UnixMicro())
+	if err != nil {
+		return nil, fmt.Errorf("reading keys to hunt: %w", err)
+	}
+	return ids, scanKeys(rows, fn)
+}
+
+func scanKeys(rows *sql.Rows, fn func(id int64, key string) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return fmt.Errorf("reading indicator keys: %w", err)
+		}
+		if err := fn(id, key); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// MarkHunted records that a retro-hunt started at start covered the
+// indicators; one changed since start stays queued.
+func (s *Store) MarkHunted(ctx context.Context, ids []int64, start, at time.Time) error {
+	_, err := s.write(ctx, func(a *applier) error {
+		for len(ids) > 0 {
+			n := min(len(ids), maxMatchIDsPerSQL)
+			args := make([]any, 0, n+2)
+			args = append(args, at.UnixMicro(), start.UnixMicro())
+			for _, id := range ids[:n] {
+				args = append(args, id)
+			}
+			if _, err := a.exec(`UPDATE intel_indicators SET hunted_at = ? WHERE changed_at <= ? AND id IN (`+
+				strings.TrimSuffix(strings.Repeat("?, ", n), ", ")+`)`, args...); err != nil {
+				return fmt.Errorf("marking indicators hunted: %w", err)
+			}
+			ids = ids[n:]
+		}
+		return nil
+	})
+	return err
+}
+
+// ScanAlertObservables calls fn for every alert created in [since, until)
+// with its id, occurred and created times and its entities as stored (JSON;
+// valid only during the call). It is what a retro-hunt reads.
+func (s *Store) ScanAlertObservables(ctx context.Context, since, until time.Time,
+	fn func(id int64, occurred, created time.Time, entities []byte) error) (int, error) {
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT id, occurred_at, created_at, entities FROM alerts
+		WHERE created_at >= ? AND created_at < ? AND entities <> ''`), since.UnixMicro(), until.UnixMicro())
+	if err != nil {
+		return 0, fmt.Errorf("scanning alert entities: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	var id int64
+	var occ, cre sql.NullInt64
+	var ents sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&id, &occ, &cre, &ents); err != nil {
+			return n, fmt.Errorf("scanning alert entities: %w", err)
+		}
+		n++
+		if err := fn(id, fromMicros(occ), fromMicros(cre), ents); err != nil {
+			return n, err
+		}
+	}
+	return n, rows.Err()
+}
+
+// AlertRef is a stored alert's id and times.
+type AlertRef struct {
+	ID                    int64
+	OccurredAt, CreatedAt time.Time
+}
+
+// AlertRefs looks up stored alerts by source and external id; alerts not
+// stored are left out of the answer.
+func (s *Store) AlertRefs(ctx context.Context, keys [][2]string) (map[[2]string]AlertRef, error) {
+	out := make(map[[2]string]AlertRef, len(keys))
+	for _, k := range keys {
+		if _, ok := out[k]; ok {
+			continue
+		}
+		var r AlertRef
+		var occ, cre sql.NullInt64
+		err := s.r.QueryRowContext(ctx, s.rebind(`SELECT id, occurred_at, created_at FROM alerts WHERE source = ? AND external_id = ?`),
+			k[0], k[1]).Scan(&r.ID, &occ, &cre)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("looking up alert %s/%s: %w", k[0], k[1], err)
+		}
+		r.OccurredAt, r.CreatedAt = fromMicros(occ), fromMicros(cre)
+		out[k] = r
+	}
+	return out, nil
+}
