@@ -98,11 +98,11 @@ func TestNoHeader(t *testing.T) {
 
 func TestDetect(t *testing.T) {
 	for in, want := range map[string]bool{
-		"value,type\n1.2.3.4,ip\n":                         true,
-		"indicator,confidence\nevil.example,80\n":          true,
-		"number,incident_state,active\nINC1,New,true\n":    false,
-		"value\n1.2.3.4\n":                                 false,
-		`{"value": "x", "type": "y"}`:                      false,
+		"value,type\n1.2.3.4,ip\n":                          true,
+		"indicator,confidence\nevil.example,80\n":           true,
+		"number,incident_state,active\nINC1,New,true\n":     false,
+		"value\n1.2.3.4\n":                                  false,
+		`{"value": "x", "type": "y"}`:                       false,
 		"# comment\nioc_value,ioc_type\nevil.example,dom\n": true,
 	} {
 		if got := Detect([]byte(in)); got != want {

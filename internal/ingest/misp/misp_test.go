@@ -28,7 +28,9 @@ func collect(t *testing.T, parse func(context.Context, *strings.Reader, record.E
 }
 
 func parseEvents(p Parser) func(context.Context, *strings.Reader, record.Emit) error {
-	return func(ctx context.Context, r *strings.Reader, emit record.Emit) error { return p.Parse(ctx, r, "in", emit) }
+	return func(ctx context.Context, r *strings.Reader, emit record.Emit) error {
+		return p.Parse(ctx, r, "in", emit)
+	}
 }
 
 // TestRealFeed reads every event file of the shared MISP feed and checks

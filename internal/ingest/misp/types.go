@@ -10,10 +10,10 @@ var attributeTypes = map[string]observable.Kind{
 	"md5": observable.MD5, "sha1": observable.SHA1, "sha256": observable.SHA256, "sha512": observable.SHA512,
 	"filename|md5": observable.MD5, "filename|sha1": observable.SHA1, "filename|sha256": observable.SHA256,
 	"filename|sha512": observable.SHA512,
-	"ip-src": observable.IP, "ip-dst": observable.IP, "ip-src|port": observable.IP, "ip-dst|port": observable.IP,
+	"ip-src":          observable.IP, "ip-dst": observable.IP, "ip-src|port": observable.IP, "ip-dst|port": observable.IP,
 	"domain": observable.Domain, "hostname": observable.Domain, "hostname|port": observable.Domain,
 	"domain|ip": observable.Domain,
-	"url": observable.URL, "link": observable.URL,
+	"url":       observable.URL, "link": observable.URL,
 	"email": observable.Email, "email-src": observable.Email, "email-dst": observable.Email, "email-reply-to": observable.Email,
 	"whois-registrant-email": observable.Email, "dns-soa-email": observable.Email, "target-email": observable.Email,
 }

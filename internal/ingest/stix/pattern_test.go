@@ -44,15 +44,15 @@ func TestParsePattern(t *testing.T) {
 
 func TestParsePatternErrors(t *testing.T) {
 	for pattern, want := range map[string]string{
-		`[ipv4-addr:value = '1.2.3.4'`:  `expected "]"`,
-		`ipv4-addr:value = '1.2.3.4'`:   `expected '[' or '('`,
-		`[ipv4-addr:value = '1.2.3.4`:   "unterminated string",
-		`[value = '1.2.3.4']`:           "object path",
-		`[ipv4-addr:value '1.2.3.4']`:   "unknown operator",
-		`[ipv4-addr:value =]`:           "needs a value",
-		`[a:b = 'x'] AND`:               "observation expression",
-		`[a:b = 'x'] WITHIN 5 MINUTES`:  "SECONDS",
-		``:                              "observation expression",
+		`[ipv4-addr:value = '1.2.3.4'`: `expected "]"`,
+		`ipv4-addr:value = '1.2.3.4'`:  `expected '[' or '('`,
+		`[ipv4-addr:value = '1.2.3.4`:  "unterminated string",
+		`[value = '1.2.3.4']`:          "object path",
+		`[ipv4-addr:value '1.2.3.4']`:  "unknown operator",
+		`[ipv4-addr:value =]`:          "needs a value",
+		`[a:b = 'x'] AND`:              "observation expression",
+		`[a:b = 'x'] WITHIN 5 MINUTES`: "SECONDS",
+		``:                             "observation expression",
 		strings.Repeat("(", 100) + "[": "nested too deeply",
 	} {
 		_, err := ParsePattern(pattern)

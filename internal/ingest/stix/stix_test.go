@@ -203,12 +203,12 @@ func TestSyntaxErrorEndsWithLocation(t *testing.T) {
 
 func TestDetect(t *testing.T) {
 	for in, want := range map[string]bool{
-		`{"type": "bundle", "id": "bundle--1", "objects": []}`:                                           true,
-		`{"more": true, "objects": [{"id": "indicator--1", "type": "indicator", "created": "2020"}]}`:     true,
-		`[{"type": "intrusion-set", "id": "intrusion-set--1", "spec_version": "2.1"}]`:                   true,
-		`{"record": "alert", "source": "x", "external_id": "1", "title": "indicator--1"}`:                false,
-		`{"Event": {"uuid": "x", "Attribute": []}}`:                                                      false,
-		`{"class_uid": 2004, "finding_info": {"uid": "indicator--1"}}`:                                   false,
+		`{"type": "bundle", "id": "bundle--1", "objects": []}`:                                        true,
+		`{"more": true, "objects": [{"id": "indicator--1", "type": "indicator", "created": "2020"}]}`: true,
+		`[{"type": "intrusion-set", "id": "intrusion-set--1", "spec_version": "2.1"}]`:                true,
+		`{"record": "alert", "source": "x", "external_id": "1", "title": "indicator--1"}`:             false,
+		`{"Event": {"uuid": "x", "Attribute": []}}`:                                                   false,
+		`{"class_uid": 2004, "finding_info": {"uid": "indicator--1"}}`:                                false,
 	} {
 		if got := Detect([]byte(in)); got != want {
 			t.Errorf("Detect(%s) = %v, want %v", in, got, want)
