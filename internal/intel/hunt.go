@@ -41,7 +41,7 @@ func RetroHunt(ctx context.Context, st *store.Store, days int, now time.Time) (H
 	if days <= 0 {
 		days = DefaultHuntDays
 	}
-	start := time.Now()
+	start := time.Now().UTC() // changes after this are hunted again next time
 	res := HuntResult{Since: now.AddDate(0, 0, -days), Until: now.Add(24 * time.Hour)}
 	idx := NewIndex()
 	ids, err := st.UnhuntedIndicatorKeys(ctx, now, func(id int64, key string) error {
@@ -89,7 +89,7 @@ func RetroHunt(ctx context.Context, st *store.Store, days int, now time.Time) (H
 			return res, err
 		}
 	}
-	if err := st.MarkHunted(ctx, ids, now, time.Now().UTC()); err != nil {
+	if err := st.MarkHunted(ctx, ids, start, time.Now().UTC()); err != nil {
 		return res, err
 	}
 	res.Elapsed = time.Since(start).Seconds()

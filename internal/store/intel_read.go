@@ -499,3 +499,35 @@ func (s *Store) IntelRelations(ctx context.Context) ([]model.IntelRelation, erro
 	}
 	return out, rows.Err()
 }
+
+// AlertKeys returns the source and external id of stored alerts by id;
+// ids not stored are left out.
+func (s *Store) AlertKeys(ctx context.Context, ids []int64) (map[int64][2]string, error) {
+	out := make(map[int64][2]string, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), maxMatchIDsPerSQL)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT id, source, external_id FROM alerts WHERE id IN (`+placeholders(n)+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("reading alert ids: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var k [2]string
+			if err := rows.Scan(&id, &k[0], &k[1]); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("reading alert ids: %w", err)
+			}
+			out[id] = k
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("reading alert ids: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
