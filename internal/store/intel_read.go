@@ -367,31 +367,29 @@ func (s *Store) matchDetail(ctx context.Context, q MatchQuery, im *IndicatorMatc
 	return rows.Err()
 }
 
-// MatchedIndicator is an indicator that matched alerts seen since some
-// time, as threat-profile activity reads it.
-type MatchedIndicator struct {
-	ID                 int64
-	Source, ExternalID string
-	Alerts             int64
-	LastSeen           time.Time
+// MatchPair is one alert an indicator (not revoked) matched.
+type MatchPair struct {
+	IndicatorExternalID string
+	AlertID             int64
+	LastSeen            time.Time
 }
 
-// MatchedIndicators lists the indicators (not revoked) that matched alerts
-// last seen at or after since.
-func (s *Store) MatchedIndicators(ctx context.Context, since time.Time) ([]MatchedIndicator, error) {
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT i.id, i.source, i.external_id, COUNT(DISTINCT m.alert_id), MAX(m.last_seen)
+// MatchPairs lists the indicators' matches last seen at or after since, as
+// threat-profile activity reads them.
+func (s *Store) MatchPairs(ctx context.Context, since time.Time) ([]MatchPair, error) {
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT i.external_id, m.alert_id, m.last_seen
 		FROM intel_matches m JOIN intel_indicators i ON i.id = m.indicator_id
-		WHERE m.last_seen >= ? AND i.revoked = 0 GROUP BY i.id, i.source, i.external_id ORDER BY i.id`), since.UnixMicro())
+		WHERE m.last_seen >= ? AND i.revoked = 0 ORDER BY m.id`), since.UnixMicro())
 	if err != nil {
-		return nil, fmt.Errorf("reading matched indicators: %w", err)
+		return nil, fmt.Errorf("reading indicator matches: %w", err)
 	}
 	defer rows.Close()
-	var out []MatchedIndicator
+	var out []MatchPair
 	for rows.Next() {
-		var m MatchedIndicator
+		var m MatchPair
 		var last sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.Source, &m.ExternalID, &m.Alerts, &last); err != nil {
-			return nil, fmt.Errorf("reading matched indicators: %w", err)
+		if err := rows.Scan(&m.IndicatorExternalID, &m.AlertID, &last); err != nil {
+			return nil, fmt.Errorf("reading indicator matches: %w", err)
 		}
 		m.LastSeen = fromMicros(last)
 		out = append(out, m)

@@ -1,0 +1,332 @@
+package intel
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/attack"
+	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+// DefaultProfileDays is the window of threat-profile activity by default.
+const DefaultProfileDays = 90
+
+// Service answers intelligence questions from the store for the command
+// line, the web server and the MCP server. It keeps the merged threat
+// profiles between calls until the stored threat objects change. It is
+// safe for concurrent use.
+type Service struct {
+	Store *store.Store
+	// Engine reads the alerts' technique counts from the daily rollups;
+	// nil makes one.
+	Engine *metrics.Engine
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+
+	mu       sync.Mutex
+	profiles *ProfileSet
+	version  int64
+	loaded   bool
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) engine() *metrics.Engine {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Engine == nil {
+		s.Engine = &metrics.Engine{Store: s.Store}
+	}
+	return s.Engine
+}
+
+// Catalog is the embedded ATT&CK catalog.
+func (s *Service) Catalog() (*attack.Catalog, error) { return attack.Load() }
+
+// ProfileSet returns the merged threat profiles, rebuilt when the stored
+// threat objects or relationships changed.
+func (s *Service) ProfileSet(ctx context.Context) (*ProfileSet, error) {
+	v, err := s.Store.IntelVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loaded && s.version == v.Threats {
+		return s.profiles, nil
+	}
+	cat, err := attack.Load()
+	if err != nil {
+		return nil, fmt.Errorf("loading the ATT&CK catalog: %w", err)
+	}
+	objs, err := s.Store.ThreatObjects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rels, err := s.Store.IntelRelations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.profiles, s.version, s.loaded = BuildProfiles(cat, objs, rels), v.Threats, true
+	return s.profiles, nil
+}
+
+// OrgProfile reads the organisation profile.
+func (s *Service) OrgProfile(ctx context.Context) (OrgProfile, error) {
+	v, err := s.Store.Setting(ctx, SettingOrgProfile)
+	if err != nil {
+		return OrgProfile{}, err
+	}
+	return ParseOrgProfile(v)
+}
+
+// SetOrgProfile checks, normalises and stores the organisation profile,
+// returning it as stored.
+func (s *Service) SetOrgProfile(ctx context.Context, o OrgProfile) (OrgProfile, error) {
+	cat, err := attack.Load()
+	if err != nil {
+		return o, err
+	}
+	n, err := o.Normalize(cat)
+	if err != nil {
+		return o, err
+	}
+	v := ""
+	if !n.Empty() {
+		b, err := json.Marshal(n)
+		if err != nil {
+			return n, err
+		}
+		v = string(b)
+	}
+	return n, s.Store.SetSetting(ctx, SettingOrgProfile, v)
+}
+
+// Activity reads what the last days' alerts show (whole days in the
+// organisation's time zone, today included): alerts by parent technique,
+// from the daily rollups, and indicator matches.
+func (s *Service) Activity(ctx context.Context, days int) (*Activity, error) {
+	if days <= 0 {
+		days = DefaultProfileDays
+	}
+	loc, err := s.Store.TimeZone(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := metrics.WindowEnding(s.now(), days, loc)
+	sets, n, err := s.engine().TechniqueSets(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	act := &Activity{Since: w.From, Until: w.To, Alerts: n, Techniques: map[string]int64{}, Matches: map[string][]int64{},
+		LastSeen: map[string]time.Time{}}
+	for _, set := range sets {
+		bases := map[string]bool{}
+		for _, t := range set.Techniques {
+			bases[baseTechnique(t)] = true
+		}
+		for b := range bases {
+			act.Techniques[b] += set.Alerts
+		}
+	}
+	pairs, err := s.Store.MatchPairs(ctx, w.From)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pairs {
+		act.Matches[p.IndicatorExternalID] = append(act.Matches[p.IndicatorExternalID], p.AlertID)
+		if p.LastSeen.After(act.LastSeen[p.IndicatorExternalID]) {
+			act.LastSeen[p.IndicatorExternalID] = p.LastSeen
+		}
+	}
+	return act, nil
+}
+
+// RankQuery selects ranked profiles.
+type RankQuery struct {
+	// Days is the activity window (DefaultProfileDays when 0).
+	Days int
+	// Relevant keeps profiles with a score above zero.
+	Relevant bool
+	// Kind keeps one kind: actor, campaign, malware, ransomware.
+	Kind          string
+	Offset, Limit int
+}
+
+// Ranking is a page of ranked profiles.
+type Ranking struct {
+	Org          OrgProfile `json:"organisation"`
+	Since, Until time.Time
+	Days         int `json:"days"`
+	// Alerts in the window; TechniquesSeen the parent techniques they carry.
+	Alerts         int64 `json:"alerts"`
+	TechniquesSeen int   `json:"techniques_seen"`
+	// Total counts the profiles the query selects, all pages.
+	Total    int      `json:"total"`
+	Profiles []Ranked `json:"profiles"`
+}
+
+// Rank scores the profiles for the organisation and returns a page.
+func (s *Service) Rank(ctx context.Context, q RankQuery) (Ranking, error) {
+	var r Ranking
+	ps, org, act, cat, err := s.rankInputs(ctx, q.Days)
+	if err != nil {
+		return r, err
+	}
+	if q.Days <= 0 {
+		q.Days = DefaultProfileDays
+	}
+	r.Org, r.Since, r.Until, r.Days, r.Alerts, r.TechniquesSeen = org, act.Since, act.Until, q.Days, act.Alerts, len(act.Techniques)
+	all := Rank(ps, org, act, cat, q.Days)
+	var sel []Ranked
+	for _, x := range all {
+		if (q.Relevant && x.Score <= 0) || (q.Kind != "" && x.Kind != q.Kind) {
+			continue
+		}
+		sel = append(sel, x)
+	}
+	r.Total = len(sel)
+	if q.Offset < len(sel) {
+		sel = sel[q.Offset:]
+	} else {
+		sel = nil
+	}
+	if q.Limit > 0 && len(sel) > q.Limit {
+		sel = sel[:q.Limit]
+	}
+	r.Profiles = append([]Ranked{}, sel...)
+	return r, nil
+}
+
+func (s *Service) rankInputs(ctx context.Context, days int) (*ProfileSet, OrgProfile, *Activity, *attack.Catalog, error) {
+	ps, err := s.ProfileSet(ctx)
+	if err != nil {
+		return nil, OrgProfile{}, nil, nil, err
+	}
+	org, err := s.OrgProfile(ctx)
+	if err != nil {
+		return nil, org, nil, nil, err
+	}
+	act, err := s.Activity(ctx, days)
+	if err != nil {
+		return nil, org, nil, nil, err
+	}
+	cat, err := attack.Load()
+	if err != nil {
+		return nil, org, nil, nil, err
+	}
+	return ps, org, act, cat, nil
+}
+
+// Profile returns one profile (by id, name or alias) with its relevance
+// and its rank among all profiles (1 is the most relevant).
+func (s *Service) Profile(ctx context.Context, ref string, days int) (Ranked, int, error) {
+	ps, org, act, cat, err := s.rankInputs(ctx, days)
+	if err != nil {
+		return Ranked{}, 0, err
+	}
+	p, ok := ps.Find(ref)
+	if !ok {
+		return Ranked{}, 0, fmt.Errorf("threat profile %q: %w", ref, store.ErrNotFound)
+	}
+	if days <= 0 {
+		days = DefaultProfileDays
+	}
+	for i, x := range Rank(ps, org, act, cat, days) {
+		if x.Profile == p {
+			return x, i + 1, nil
+		}
+	}
+	return Ranked{}, 0, fmt.Errorf("threat profile %q: %w", ref, store.ErrNotFound)
+}
+
+// ProfileRef names a profile.
+type ProfileRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// MatchRow is an indicator that matched alerts, with the alerts' source
+// keys and the profiles the indicator indicates.
+type MatchRow struct {
+	store.IndicatorMatches
+	// AlertKeys are the matched alerts' source and external id, by id.
+	AlertKeys map[int64][2]string
+	Profiles  []ProfileRef
+}
+
+// MatchPage is a page of matches.
+type MatchPage struct {
+	Total int64
+	Rows  []MatchRow
+}
+
+// Matches lists indicators that matched alerts, most recently seen first.
+func (s *Service) Matches(ctx context.Context, q store.MatchQuery) (MatchPage, error) {
+	var page MatchPage
+	rows, total, err := s.Store.IntelMatches(ctx, q)
+	if err != nil {
+		return page, err
+	}
+	ps, err := s.ProfileSet(ctx)
+	if err != nil {
+		return page, err
+	}
+	page.Total = total
+	for _, r := range rows {
+		keys, err := s.Store.AlertKeys(ctx, r.AlertIDs)
+		if err != nil {
+			return page, err
+		}
+		row := MatchRow{IndicatorMatches: r, AlertKeys: keys, Profiles: []ProfileRef{}}
+		for _, p := range ps.ForIndicator(r.Indicator.ExternalID) {
+			row.Profiles = append(row.Profiles, ProfileRef{p.ID, p.Name})
+		}
+		page.Rows = append(page.Rows, row)
+	}
+	return page, nil
+}
+
+// SourceStatus is a feed's freshness: what its indicators are and, for a
+// scheduled feed, how its pulls went.
+type SourceStatus struct {
+	store.IntelSource
+	Feed *store.IntelFeed `json:"feed,omitempty"`
+}
+
+// Sources lists every source of indicators and every scheduled feed.
+func (s *Service) Sources(ctx context.Context) ([]SourceStatus, error) {
+	srcs, err := s.Store.IntelSources(ctx, s.now())
+	if err != nil {
+		return nil, err
+	}
+	feeds, err := s.Store.Feeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*store.IntelFeed{}
+	for i := range feeds {
+		byName[feeds[i].Name] = &feeds[i]
+	}
+	var out []SourceStatus
+	for _, src := range srcs {
+		st := SourceStatus{IntelSource: src, Feed: byName[src.Source]}
+		delete(byName, src.Source)
+		out = append(out, st)
+	}
+	for _, f := range feeds {
+		if _, left := byName[f.Name]; left {
+			out = append(out, SourceStatus{IntelSource: store.IntelSource{Source: f.Name}, Feed: byName[f.Name]})
+		}
+	}
+	return out, nil
+}
