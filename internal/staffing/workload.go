@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -22,7 +23,7 @@ const HoursPerWeek = 168
 type History interface {
 	WorkloadAlertArrivals(ctx context.Context, since, until time.Time) ([]store.ArrivalBucket, error)
 	WorkloadCaseArrivals(ctx context.Context, since, until time.Time) ([]store.ArrivalBucket, error)
-	WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]store.HandleTime, error)
+	WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]handle.Time, error)
 	WorkloadRuleVolumes(ctx context.Context, since, until time.Time) ([]store.RuleVolume, error)
 	WorkloadRoster(ctx context.Context) (store.Roster, error)
 	WorkloadSLAPolicies(ctx context.Context) ([]model.SLAPolicy, error)
@@ -222,7 +223,7 @@ func Model(ctx context.Context, h History, cfg Config) (*Workload, error) {
 		}
 	}
 	var alertB, caseB []store.ArrivalBucket
-	var hts []store.HandleTime
+	var hts []handle.Time
 	if !last.IsZero() {
 		if alertB, err = h.WorkloadAlertArrivals(ctx, w.Since, w.Until); err != nil {
 			return nil, err
@@ -274,7 +275,7 @@ func (w *Workload) assume(input, value, note string) {
 }
 
 // build turns arrival buckets and handle times into queues.
-func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []store.HandleTime) {
+func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []handle.Time) {
 	occ := w.occurrences()
 	w.Growth = 0
 	if cfg.Growth != nil {
@@ -538,7 +539,7 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 // measured is the share of the cases that arrived with priority p
 // acknowledged within answerWithin seconds of creation (nil when there
 // are none).
-func measured(hts []store.HandleTime, p model.Priority, answerWithin float64) *MeasuredSL {
+func measured(hts []handle.Time, p model.Priority, answerWithin float64) *MeasuredSL {
 	var m MeasuredSL
 	for _, ht := range hts {
 		if ht.ArrivalPriority != p || ht.Created.IsZero() {
