@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
-	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/staffing/erlang"
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
