@@ -38,12 +38,8 @@ func (a *applier) count(k Kind, r sql.Result) {
 
 func (a *applier) shifts(b *Batch) error {
 	for i, sh := range b.Shifts {
-		if sh.Name == "" || sh.Start == "" || sh.Duration <= 0 {
-			a.reject(KindShift, i, "shift needs a name, a start time and a positive duration")
-			continue
-		}
-		if _, err := time.Parse("15:04", sh.Start); err != nil {
-			a.reject(KindShift, i, "shift %q: start %q is not HH:MM", sh.Name, sh.Start)
+		if err := sh.Validate(); err != nil {
+			a.reject(KindShift, i, "%v", err)
 			continue
 		}
 		days := jsonText(sh.Days)
