@@ -26,7 +26,8 @@ const bin = process.env.WATCHFLOOR_BIN || path.join(dir, "watchfloor");
 const token = "e2e-" + createHash("sha256").update(dir).digest("hex").slice(0, 24);
 
 const readTools = [
-  "list_cases", "get_case_full_details", "get_security_alerts", "get_ioc_matches", "list_threat_profiles",
+  "list_cases", "get_case_full_details", "get_security_alerts", "get_ioc_matches", "get_observable_prevalence",
+  "list_threat_profiles", "get_threat_profile",
   "top_vulnerability_findings", "get_finding_remediation", "search_findings",
   "get_soc_dashboard", "get_soc_metrics", "list_sla_breaches", "get_analyst_workload", "get_noisy_rules",
   "plan_staffing", "plan_budget",
@@ -110,16 +111,30 @@ async function exerciseReadTools(client) {
   const high = await ok(client, "get_security_alerts", { hours_back: 24 * 14, severity: "high", max_alerts: 20 });
   assert.ok(high.alerts.every((a) => ["high", "critical"].includes(a.severity)));
 
+  // The demo carries a small synthetic intelligence feed matched at ingest.
   const iocs = await ok(client, "get_ioc_matches", { hours_back: 24 * 14, max_matches: 5 });
-  assert.ok(iocs.alerts_scanned > 0);
+  assert.ok(iocs.total > 0 && iocs.matches.length > 0);
   for (const m of iocs.matches) {
-    assert.ok(isUntrusted(m.indicator) && ["ip", "domain", "hash", "url"].includes(m.type));
-    assert.ok(m.alert_count >= m.matched_alerts.length && m.first_seen <= m.last_seen);
+    assert.ok(isUntrusted(m.indicator) && ["ip", "cidr", "domain", "url", "email", "md5", "sha1", "sha256"].includes(m.type));
+    assert.ok(m.alert_count >= m.matched_alerts.length && m.matched_alerts.every((id) => /^\d+$/.test(id)) && m.first_seen <= m.last_seen);
+    assert.ok(m.source !== "" && ["ingest", "retro-hunt"].includes(m.found_by));
+  }
+  const prevalence = await ok(client, "get_observable_prevalence", { hours_back: 24 * 14, max_observables: 5 });
+  assert.ok(prevalence.alerts_scanned > 0);
+  for (const o of prevalence.observables) {
+    assert.ok(isUntrusted(o.observable) && ["ip", "domain", "hash", "url"].includes(o.type));
+    assert.ok(o.alert_count >= o.alerts.length && o.first_seen <= o.last_seen);
   }
 
   const profiles = await ok(client, "list_threat_profiles", { limit: 3 });
-  assert.ok(profiles.techniques_seen > 0 && profiles.profiles.length === 3);
-  assert.ok(profiles.profiles[0].overlap >= profiles.profiles[2].overlap);
+  assert.ok(profiles.techniques_seen > 0 && profiles.profiles.length === 3 && profiles.organisation.set);
+  assert.ok(profiles.profiles[0].relevance >= profiles.profiles[2].relevance);
+  for (const p of profiles.profiles) {
+    assert.ok(p.reasons.length > 0 && p.reasons.every((r) => isUntrusted(r.text) && r.points > 0));
+  }
+  const profile = await ok(client, "get_threat_profile", { profile_id: profiles.profiles[0].id });
+  assert.equal(profile.rank, 1);
+  assert.ok(isUntrusted(profile.description) && profile.sources.length > 0);
 
   // The demo holds no posture findings: the tools answer with empty pages, not errors.
   const vulns = await ok(client, "top_vulnerability_findings", {});

@@ -53,8 +53,9 @@ func testAnswerBudget(t *testing.T, st *store.Store) {
 func TestAlertAndIoCBudget(t *testing.T) { engines(t, testAlertAndIoCBudget) }
 
 // testAlertAndIoCBudget: get_security_alerts cuts a page at the budget and
-// its token continues after the last alert returned; get_ioc_matches, which
-// has no paging, returns the top indicators that fit and says so.
+// its token continues after the last alert returned;
+// get_observable_prevalence, which has no paging, returns the top
+// observables that fit and says so.
 func testAlertAndIoCBudget(t *testing.T, st *store.Store) {
 	alertIDs := func(out GetAlertsOut) string {
 		var s []string
@@ -81,20 +82,20 @@ func testAlertAndIoCBudget(t *testing.T, st *store.Store) {
 		t.Fatalf("after the cut: %s, truncated %v, next %q", alertIDs(rest), rest.Truncated, rest.NextPageToken)
 	}
 
-	all := call[IoCOut](t, connect(t, Options{Store: st}), "get_ioc_matches", nil)
-	if all.Truncated || len(all.Matches) != 4 {
-		t.Fatalf("default budget: %d matches, truncated %v", len(all.Matches), all.Truncated)
+	all := call[PrevalenceOut](t, connect(t, Options{Store: st}), "get_observable_prevalence", nil)
+	if all.Truncated || len(all.Observables) != 4 {
+		t.Fatalf("default budget: %d observables, truncated %v", len(all.Observables), all.Truncated)
 	}
-	two = approxTokens(IoCOut{Definition: all.Definition, Since: all.Since, AlertsScanned: all.AlertsScanned, Indicators: all.Indicators}) +
-		approxTokens(all.Matches[0]) + approxTokens(all.Matches[1]) + 2
-	ioc := call[IoCOut](t, connect(t, Options{Store: st, AnswerTokens: two}), "get_ioc_matches", nil)
-	if len(ioc.Matches) != 2 || !ioc.Truncated || ioc.Indicators != 4 || ioc.AlertsScanned != all.AlertsScanned ||
-		ioc.Matches[0].Indicator != all.Matches[0].Indicator || ioc.Matches[1].Indicator != all.Matches[1].Indicator {
+	two = approxTokens(PrevalenceOut{Definition: all.Definition, Since: all.Since, AlertsScanned: all.AlertsScanned, Total: all.Total}) +
+		approxTokens(all.Observables[0]) + approxTokens(all.Observables[1]) + 2
+	ioc := call[PrevalenceOut](t, connect(t, Options{Store: st, AnswerTokens: two}), "get_observable_prevalence", nil)
+	if len(ioc.Observables) != 2 || !ioc.Truncated || ioc.Total != 4 || ioc.AlertsScanned != all.AlertsScanned ||
+		ioc.Observables[0].Observable != all.Observables[0].Observable || ioc.Observables[1].Observable != all.Observables[1].Observable {
 		t.Fatalf("budget %d: %+v", two, ioc)
 	}
-	one := call[IoCOut](t, connect(t, Options{Store: st, AnswerTokens: 1}), "get_ioc_matches", nil)
-	if len(one.Matches) != 1 || !one.Truncated {
-		t.Fatalf("budget 1: %d matches, truncated %v", len(one.Matches), one.Truncated)
+	one := call[PrevalenceOut](t, connect(t, Options{Store: st, AnswerTokens: 1}), "get_observable_prevalence", nil)
+	if len(one.Observables) != 1 || !one.Truncated {
+		t.Fatalf("budget 1: %d observables, truncated %v", len(one.Observables), one.Truncated)
 	}
 	// Without paging, the schema tells the caller how to narrow the query.
 	tools, err := connect(t, Options{Store: st}).ListTools(context.Background(), nil)
@@ -103,13 +104,13 @@ func testAlertAndIoCBudget(t *testing.T, st *store.Store) {
 	}
 	schema := ""
 	for _, tool := range tools.Tools {
-		if tool.Name == "get_ioc_matches" {
+		if tool.Name == "get_observable_prevalence" {
 			b, _ := json.Marshal(tool.OutputSchema)
 			schema = string(b)
 		}
 	}
-	if !strings.Contains(schema, "lower max_matches or hours_back") {
-		t.Fatalf("get_ioc_matches output schema does not say how to narrow: %s", schema)
+	if !strings.Contains(schema, "lower max_observables or hours_back") {
+		t.Fatalf("get_observable_prevalence output schema does not say how to narrow: %s", schema)
 	}
 }
 

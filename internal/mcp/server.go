@@ -32,6 +32,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/staffing"
@@ -88,6 +89,8 @@ type server struct {
 	// cases and their logs.
 	eng  *metrics.Engine
 	work metrics.OpenWork
+	// intel answers the threat-intelligence tools.
+	intel *intel.Service
 }
 
 // NewServer returns an MCP server over the options' store.
@@ -111,10 +114,12 @@ func NewServer(opts Options) (*sdk.Server, error) {
 		opts.Version = "dev"
 	}
 	s := &server{opts: opts, st: opts.Store, eng: &metrics.Engine{Store: opts.Store}}
+	s.intel = &intel.Service{Store: opts.Store, Engine: s.eng, Now: opts.Now}
 	srv := sdk.NewServer(&sdk.Implementation{Name: "watchfloor", Title: "Watchfloor", Version: opts.Version},
 		&sdk.ServerOptions{Instructions: Instructions, Logger: opts.Logger})
 	s.addCaseTools(srv)
 	s.addAlertTools(srv)
+	s.addIntelTools(srv)
 	s.addFindingTools(srv)
 	s.addManagerTools(srv)
 	s.addPlanTools(srv)
