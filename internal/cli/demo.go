@@ -15,17 +15,23 @@ import (
 	"github.com/watchfloor/watchfloor/internal/ingest"
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
 // demoFormat wraps the simulation as an ingest format, so the demo SOC is
-// stored by the same batched, idempotent path as any real input.
+// stored by the same batched, idempotent path as any real input. The
+// synthetic intelligence feed comes first, so alerts are matched against
+// it as they land.
 func demoFormat(cfg demo.Config) ingest.Format {
 	return ingest.Format{
 		Name:        "demo",
 		Description: "the simulated demo SOC",
 		Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
+			if err := demo.GenerateIntel(ctx, cfg, emit); err != nil {
+				return err
+			}
 			return demo.Generate(ctx, cfg, emit)
 		}),
 	}
@@ -54,7 +60,23 @@ func (a *app) runDemo(ctx context.Context, st *store.Store, cfg demo.Config) (in
 	}
 	a.log.Info("generating demo SOC", "days", cfg.Days, "alerts_per_day", cfg.AlertsPerDay,
 		"analysts", cfg.Analysts, "seed", cfg.Seed, "end", cfg.End.Format(time.RFC3339))
-	return ingest.RunFormat(ctx, st, demoFormat(cfg), nil, "demo", ingest.Options{BatchSize: 10000})
+	sum, err := ingest.RunFormat(ctx, st, demoFormat(cfg), nil, "demo", ingest.Options{BatchSize: 10000, Matcher: &intel.Matcher{Store: st, Log: a.log}})
+	if err != nil {
+		return sum, err
+	}
+	return sum, demoOrg(ctx, st)
+}
+
+// demoOrg sets the demo organisation's profile when none is set, so threat
+// profiles are ranked for it.
+func demoOrg(ctx context.Context, st *store.Store) error {
+	svc := &intel.Service{Store: st}
+	org, err := svc.OrgProfile(ctx)
+	if err != nil || !org.Empty() {
+		return err
+	}
+	_, err = svc.SetOrgProfile(ctx, intel.OrgProfile{Sectors: demo.OrgSectors, Regions: demo.OrgRegions, Platforms: demo.OrgPlatforms})
+	return err
 }
 
 // ensureDemo fills an empty store with the default demo SOC.
@@ -83,8 +105,11 @@ func (a *app) demoCommand() *cobra.Command {
 		Long: `Demo runs a seeded simulation of a SOC and stores it: alerts arriving with
 daily and weekly seasonality, rules with their own false-positive rates, a
 queue worked by analysts on three shifts, escalations, reopened cases, SLA
-pauses and a few major incidents. The same seed and end give the same data,
-and running it twice stores nothing new.`,
+pauses and a few major incidents, and a small, clearly synthetic threat-
+intelligence feed (indicators on the simulated traffic, synthetic adversaries)
+matched as the alerts land. The same seed and end give the same data, and
+running it twice stores nothing new. When no organisation profile is set,
+the demo's (finance; Germany, France; Windows, Linux, cloud) is.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if end != "" {
@@ -139,10 +164,14 @@ func (a *app) writeDemo(ctx context.Context, cfg demo.Config, path string) error
 	bw := bufio.NewWriterSize(w, 1<<20)
 	nw := native.NewWriter(bw)
 	n := 0
-	if err := demo.Generate(ctx, cfg, func(r record.Record) error {
+	write := func(r record.Record) error {
 		n++
 		return nw.Write(r)
-	}); err != nil {
+	}
+	if err := demo.GenerateIntel(ctx, cfg, write); err != nil {
+		return err
+	}
+	if err := demo.Generate(ctx, cfg, write); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {

@@ -10,7 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/watchfloor/watchfloor/internal/ingest"
+	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/store"
 )
 
 func (a *app) ingestCommand() *cobra.Command {
@@ -19,8 +21,11 @@ func (a *app) ingestCommand() *cobra.Command {
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "ingest FILE|- ...",
-		Short: "Read alerts, cases, events, analysts, rules or findings into the store",
+		Short: "Read alerts, cases, events, analysts, rules, findings or threat intelligence into the store",
 		Long: `Ingest reads each FILE (or standard input for "-") and stores its records.
+Alerts are matched against the stored threat-intelligence indicators as they
+land; threat intelligence (STIX, MISP, galaxy clusters, IoC lists) is
+retro-hunted in the last 90 days of alerts.
 The format is detected from the content unless --format names it; see
 "watchfloor formats". Re-ingesting a file changes nothing; an updated record
 appends events to the history instead of overwriting it.
@@ -50,7 +55,8 @@ were rejected; --reject-file writes them out for fixing and re-ingesting.`,
 					fmt.Fprintf(a.stderr, "rejected %s: %s\n", output.Terminal(loc), output.Terminal(err.Error()))
 				}
 			}
-			rejected := 0
+			opt.Matcher = &intel.Matcher{Store: st, Log: a.log}
+			rejected, changed := 0, 0
 			for _, path := range args {
 				var r io.Reader
 				name := path
@@ -69,8 +75,12 @@ were rejected; --reject-file writes them out for fixing and re-ingesting.`,
 					return err
 				}
 				rejected += sum.Rejected
+				changed += sum.Inserted[store.KindIndicator] + sum.Updated[store.KindIndicator]
 				fmt.Fprintln(a.stdout, output.Terminal(name+": "+sum.String()))
 				a.log.Debug("ingested", "input", name, "format", sum.Format, "records", sum.Records, "rejected", sum.Rejected)
+			}
+			if err := a.huntAfter(ctx, st, changed); err != nil {
+				return err
 			}
 			if rejected > 0 {
 				return &exitError{code: ExitRejects, err: fmt.Errorf("%d records rejected", rejected)}

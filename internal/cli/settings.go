@@ -2,9 +2,11 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
@@ -25,8 +27,15 @@ func (a *app) settingsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			org, err := (&intel.Service{Store: st}).OrgProfile(cmd.Context())
+			if err != nil {
+				return err
+			}
 			return a.render(output.Table{Columns: []string{"setting", "value", "meaning"}, Rows: [][]string{
 				{store.SettingTimeZone, loc.String(), "time zone of KPI days, ISO weeks and shifts"},
+				{"org sectors", strings.Join(org.Sectors, ", "), "sectors threat relevance is scored for (settings org)"},
+				{"org regions", strings.Join(org.Regions, ", "), "countries and regions the organisation operates in"},
+				{"org platforms", strings.Join(org.Platforms, ", "), "technology platforms (ATT&CK)"},
 			}})
 		},
 	}
@@ -48,6 +57,6 @@ func (a *app) settingsCommand() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(show, tz)
+	cmd.AddCommand(show, tz, a.orgCommand())
 	return cmd
 }

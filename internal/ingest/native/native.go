@@ -15,6 +15,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/ingest/jsonstream"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/intel/observable"
 	"github.com/watchfloor/watchfloor/internal/model"
 )
 
@@ -29,10 +30,15 @@ const (
 	TypeTeam      = "team"
 	TypeShift     = "shift"
 	TypeSLA       = "sla_policy"
+	// Threat intelligence.
+	TypeIndicator = "indicator"
+	TypeThreat    = "threat"
+	TypeRelation  = "relation"
 )
 
 // Types lists the record types of the native format.
-var Types = []string{TypeAlert, TypeCase, TypeCaseEvent, TypeAnalyst, TypeRule, TypeFinding, TypeTeam, TypeShift, TypeSLA}
+var Types = []string{TypeAlert, TypeCase, TypeCaseEvent, TypeAnalyst, TypeRule, TypeFinding, TypeTeam, TypeShift, TypeSLA,
+	TypeIndicator, TypeThreat, TypeRelation}
 
 // Parser parses native records. Default is the record type assumed for
 // objects without a "record" key; empty means such objects are rejected.
@@ -192,6 +198,36 @@ func (p Parser) decode(loc string, v []byte) record.Record {
 		}{SLAPolicy: &model.SLAPolicy{}}
 		err, got = decodeStrict(v, &x), x.Record
 		rec.SLA = x.SLAPolicy
+	case TypeIndicator:
+		x := struct {
+			Record string `json:"record"`
+			*model.Indicator
+		}{Indicator: &model.Indicator{Detect: true, Confidence: model.ConfidenceUnknown}}
+		err, got = decodeStrict(v, &x), x.Record
+		if err == nil {
+			err = checkIndicator(x.Indicator)
+		}
+		rec.Indicator = x.Indicator
+	case TypeThreat:
+		x := struct {
+			Record string `json:"record"`
+			*model.ThreatObject
+		}{ThreatObject: &model.ThreatObject{}}
+		err, got = decodeStrict(v, &x), x.Record
+		if err == nil {
+			err = checkKey("threat", x.Source, x.ExternalID)
+		}
+		rec.Threat = x.ThreatObject
+	case TypeRelation:
+		x := struct {
+			Record string `json:"record"`
+			*model.IntelRelation
+		}{IntelRelation: &model.IntelRelation{}}
+		err, got = decodeStrict(v, &x), x.Record
+		if err == nil {
+			err = checkKey("relation", x.Source, x.ExternalID)
+		}
+		rec.Relation = x.IntelRelation
 	default:
 		return record.Reject(loc, bytes.Clone(v), "unknown record type %q (want one of %s)", typ, strings.Join(Types, ", "))
 	}
@@ -230,6 +266,32 @@ func checkKey(what, source, ext string) error {
 		return fmt.Errorf("%s has no source", what)
 	case ext == "":
 		return fmt.Errorf("%s has no external_id", what)
+	}
+	return nil
+}
+
+// checkIndicator normalises an indicator's observables (read from type and
+// value when it lists none), as matching needs them.
+func checkIndicator(in *model.Indicator) error {
+	if err := checkKey("indicator", in.Source, in.ExternalID); err != nil {
+		return err
+	}
+	if len(in.Observables) == 0 && in.Value != "" {
+		in.Observables = []model.IndicatorObservable{{Kind: in.Type, Value: in.Value}}
+	}
+	if len(in.Observables) == 0 {
+		return fmt.Errorf("indicator %s has neither observables nor a type and value", in.ExternalID)
+	}
+	for i, o := range in.Observables {
+		k, _ := observable.KindOf(o.Kind)
+		n, err := observable.Normalize(k, o.Value)
+		if err != nil {
+			return fmt.Errorf("indicator %s: observable %d: %w", in.ExternalID, i, err)
+		}
+		in.Observables[i] = model.IndicatorObservable{Kind: string(n.Kind), Value: n.Value}
+	}
+	if in.Type == "" {
+		in.Type = in.Observables[0].Kind
 	}
 	return nil
 }
@@ -293,6 +355,12 @@ func (nw *Writer) Write(rec record.Record) error {
 		typ, v = TypeShift, rec.Shift
 	case rec.SLA != nil:
 		typ, v = TypeSLA, rec.SLA
+	case rec.Indicator != nil:
+		typ, v = TypeIndicator, rec.Indicator
+	case rec.Threat != nil:
+		typ, v = TypeThreat, rec.Threat
+	case rec.Relation != nil:
+		typ, v = TypeRelation, rec.Relation
 	default:
 		return fmt.Errorf("writing %s: empty record", rec.Loc)
 	}
