@@ -179,10 +179,7 @@ func (a *app) intelMatchesCommand() *cobra.Command {
 				return err
 			}
 			if a.format == "json" {
-				return a.render(output.Table{JSON: struct {
-					Total   int64            `json:"total"`
-					Matches []intel.MatchRow `json:"matches"`
-				}{page.Total, nonNilRows(page.Rows)}})
+				return a.render(output.Table{JSON: page})
 			}
 			t := output.Table{Title: fmt.Sprintf("%d indicators matched (showing %d)", page.Total, len(page.Rows)),
 				Columns: []string{"indicator", "type", "source", "confidence", "alerts", "first seen", "last seen", "found by", "alert ids", "assets", "profiles"}}
@@ -206,13 +203,6 @@ func (a *app) intelMatchesCommand() *cobra.Command {
 	return cmd
 }
 
-func nonNilRows(r []intel.MatchRow) []intel.MatchRow {
-	if r == nil {
-		return []intel.MatchRow{}
-	}
-	return r
-}
-
 func confidence(c int) string {
 	if c < 0 {
 		return "—"
@@ -229,9 +219,8 @@ func foundBy(retro bool) string {
 
 func alertRefs(r intel.MatchRow) string {
 	var out []string
-	for _, id := range r.AlertIDs {
-		k := r.AlertKeys[id]
-		out = append(out, fmt.Sprintf("%d (%s/%s)", id, k[0], k[1]))
+	for _, a := range r.AlertRefs {
+		out = append(out, fmt.Sprintf("%d (%s/%s)", a.ID, a.Source, a.ExternalID))
 	}
 	return strings.Join(out, ", ")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
+	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/web"
 )
@@ -27,6 +28,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var mcpWrites bool
 	var planConfig string
 	var oidcFlags oidcOptions
+	var feedCheck time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web dashboard and the HTTP API",
@@ -62,7 +64,12 @@ role at every sign-in. Local accounts keep signing in with passwords.
 Managers and admins see the staffing plan at /staffing and in the API
 (/api/v1/staffing/plan, /api/v1/budget/plan); --plan-config names the YAML
 file with the staffing and budget settings (see "resources plan --config"),
-without which the budget plan is unavailable.`,
+without which the budget plan is unavailable.
+
+Threat-intelligence feeds added with "watchfloor intel feeds add" are pulled
+on their intervals (checked every --feed-check), backing off after failures;
+the threat intelligence page (/intel) and /metrics show each feed's last
+success. With several replicas, each feed is pulled by one of them.`,
 		Example: `  watchfloor serve --demo
   watchfloor serve --listen 0.0.0.0:8080 --secure-cookies --trust-proxy`,
 		Args: cobra.NoArgs,
@@ -100,6 +107,11 @@ without which the budget plan is unavailable.`,
 			if err != nil {
 				return err
 			}
+			if feedCheck > 0 {
+				sched := &intel.Scheduler{Store: st, Log: a.log, Tick: feedCheck, After: srv.DataChanged,
+					Puller: &intel.Puller{Store: st, Log: a.log}}
+				go sched.Run(ctx)
+			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("listening on %s: %w", listen, err)
@@ -120,6 +132,7 @@ without which the budget plan is unavailable.`,
 	f.DurationVar(&cfg.PollInterval, "poll", 5*time.Second, "how often to look for writes by other processes (negative: never)")
 	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
 	f.BoolVar(&mcpWrites, "mcp-allow-writes", false, "enable the MCP write tools at /mcp (assign, priority, stage, comment, close; audited)")
+	f.DurationVar(&feedCheck, "feed-check", 30*time.Second, "how often to look for threat-intelligence feeds due for a pull (intel feeds add; 0: never pull)")
 	return cmd
 }
 

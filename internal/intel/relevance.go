@@ -2,6 +2,7 @@ package intel
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -42,6 +43,10 @@ func ParseOrgProfile(s string) (OrgProfile, error) {
 	return o, nil
 }
 
+// ErrInvalidOrgProfile marks an organisation profile naming an unknown
+// place or platform.
+var ErrInvalidOrgProfile = errors.New("invalid organisation profile")
+
 // Normalize checks a profile and writes its names canonically: sectors
 // lower-cased and mapped onto the sector vocabulary where it knows them,
 // places as their country or region names, platforms as ATT&CK spells
@@ -56,7 +61,7 @@ func (o OrgProfile) Normalize(cat *attack.Catalog) (OrgProfile, error) {
 	for _, r := range splitList(o.Regions) {
 		p, ok := ParsePlace(r)
 		if !ok {
-			return o, fmt.Errorf("region %q is neither a country (name or ISO code) nor a region (%s)", r, strings.Join(Regions(), ", "))
+			return o, fmt.Errorf("%w: region %q is neither a country (name or ISO code) nor a region (%s)", ErrInvalidOrgProfile, r, strings.Join(Regions(), ", "))
 		}
 		out.Regions = append(out.Regions, p.Name)
 	}
@@ -64,7 +69,7 @@ func (o OrgProfile) Normalize(cat *attack.Catalog) (OrgProfile, error) {
 	for _, p := range splitList(o.Platforms) {
 		i := slices.IndexFunc(known, func(k string) bool { return strings.EqualFold(k, p) })
 		if i < 0 {
-			return o, fmt.Errorf("platform %q is not an ATT&CK platform (%s)", p, strings.Join(known, ", "))
+			return o, fmt.Errorf("%w: platform %q is not an ATT&CK platform (%s)", ErrInvalidOrgProfile, p, strings.Join(known, ", "))
 		}
 		out.Platforms = append(out.Platforms, known[i])
 	}

@@ -164,15 +164,17 @@ type RankQuery struct {
 
 // Ranking is a page of ranked profiles.
 type Ranking struct {
-	Org          OrgProfile `json:"organisation"`
-	Since, Until time.Time
-	Days         int `json:"days"`
+	Org   OrgProfile `json:"organisation"`
+	Since time.Time  `json:"since"`
+	Until time.Time  `json:"until"`
+	Days  int        `json:"days"`
 	// Alerts in the window; TechniquesSeen the parent techniques they carry.
 	Alerts         int64 `json:"alerts"`
 	TechniquesSeen int   `json:"techniques_seen"`
 	// Total counts the profiles the query selects, all pages.
-	Total    int      `json:"total"`
-	Profiles []Ranked `json:"profiles"`
+	Total      int      `json:"total"`
+	Profiles   []Ranked `json:"profiles"`
+	Definition string   `json:"definition"`
 }
 
 // Rank scores the profiles for the organisation and returns a page.
@@ -204,6 +206,7 @@ func (s *Service) Rank(ctx context.Context, q RankQuery) (Ranking, error) {
 		sel = sel[:q.Limit]
 	}
 	r.Profiles = append([]Ranked{}, sel...)
+	r.Definition = RelevanceDefinition
 	return r, nil
 }
 
@@ -255,19 +258,27 @@ type ProfileRef struct {
 	Name string `json:"name"`
 }
 
+// AlertRef names a stored alert.
+type AlertRef struct {
+	ID         int64  `json:"id"`
+	Source     string `json:"source"`
+	ExternalID string `json:"external_id"`
+}
+
 // MatchRow is an indicator that matched alerts, with the alerts' source
 // keys and the profiles the indicator indicates.
 type MatchRow struct {
 	store.IndicatorMatches
-	// AlertKeys are the matched alerts' source and external id, by id.
-	AlertKeys map[int64][2]string
-	Profiles  []ProfileRef
+	// Alerts name the newest matched alerts (AlertIDs) by source and
+	// external id.
+	AlertRefs []AlertRef   `json:"alerts"`
+	Profiles  []ProfileRef `json:"threat_profiles"`
 }
 
 // MatchPage is a page of matches.
 type MatchPage struct {
-	Total int64
-	Rows  []MatchRow
+	Total int64      `json:"total"`
+	Rows  []MatchRow `json:"matches"`
 }
 
 // Matches lists indicators that matched alerts, most recently seen first.
@@ -281,13 +292,18 @@ func (s *Service) Matches(ctx context.Context, q store.MatchQuery) (MatchPage, e
 	if err != nil {
 		return page, err
 	}
-	page.Total = total
+	page.Total, page.Rows = total, []MatchRow{}
 	for _, r := range rows {
 		keys, err := s.Store.AlertKeys(ctx, r.AlertIDs)
 		if err != nil {
 			return page, err
 		}
-		row := MatchRow{IndicatorMatches: r, AlertKeys: keys, Profiles: []ProfileRef{}}
+		row := MatchRow{IndicatorMatches: r, AlertRefs: []AlertRef{}, Profiles: []ProfileRef{}}
+		for _, id := range r.AlertIDs {
+			if k, ok := keys[id]; ok {
+				row.AlertRefs = append(row.AlertRefs, AlertRef{id, k[0], k[1]})
+			}
+		}
 		for _, p := range ps.ForIndicator(r.Indicator.ExternalID) {
 			row.Profiles = append(row.Profiles, ProfileRef{p.ID, p.Name})
 		}

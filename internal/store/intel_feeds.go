@@ -18,11 +18,13 @@ type IntelFeed struct {
 	URL        string `json:"url"`
 	Collection string `json:"collection,omitempty"`
 	// Auth is "", basic or bearer.
-	Auth      string        `json:"auth,omitempty"`
-	Username  string        `json:"username,omitempty"`
-	SecretEnv string        `json:"secret_env,omitempty"`
-	Interval  time.Duration `json:"interval"`
-	Enabled   bool          `json:"enabled"`
+	Auth      string `json:"auth,omitempty"`
+	Username  string `json:"username,omitempty"`
+	SecretEnv string `json:"secret_env,omitempty"`
+	// Interval is how often the feed is pulled (IntervalSeconds in JSON).
+	Interval        time.Duration `json:"-"`
+	IntervalSeconds int64         `json:"interval_seconds"`
+	Enabled         bool          `json:"enabled"`
 	// NextRun is when the feed is due; LastAttempt and LastSuccess when
 	// it was last pulled and last pulled without error.
 	NextRun     time.Time `json:"next_run,omitzero"`
@@ -46,7 +48,7 @@ func scanFeed(sc interface{ Scan(...any) error }) (IntelFeed, error) {
 	var next, attempt, success sql.NullInt64
 	err := sc.Scan(&f.Name, &f.Kind, &f.URL, &f.Collection, &f.Auth, &f.Username, &f.SecretEnv, &interval, &enabled, &next,
 		&attempt, &success, &f.LastError, &f.Failures, &f.LastRecords, &f.LastRejects, &created)
-	f.Interval, f.Enabled = time.Duration(interval)*time.Second, enabled == 1
+	f.Interval, f.IntervalSeconds, f.Enabled = time.Duration(interval)*time.Second, interval, enabled == 1
 	f.NextRun, f.LastAttempt, f.LastSuccess, f.CreatedAt = fromMicros(next), fromMicros(attempt), fromMicros(success), time.UnixMicro(created).UTC()
 	return f, err
 }

@@ -215,20 +215,22 @@ type MatchQuery struct {
 
 // IndicatorMatches is one indicator and what it matched in the window.
 type IndicatorMatches struct {
-	Indicator model.Indicator
+	Indicator model.Indicator `json:"indicator"`
 	// Alerts is the number of distinct alerts; Count the entities that
 	// carried the indicator across them.
-	Alerts, Count       int64
-	FirstSeen, LastSeen time.Time
+	Alerts    int64     `json:"alert_count"`
+	Count     int64     `json:"entity_count"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
 	// FirstFound is when Watchfloor first found one of the matches;
 	// RetroHunt whether a retro-hunt found any.
-	FirstFound time.Time
-	RetroHunt  bool
+	FirstFound time.Time `json:"first_found"`
+	RetroHunt  bool      `json:"found_by_retro_hunt"`
 	// AlertIDs are the newest matched alerts' ids; Observables the values
 	// the alerts carried; Assets the hosts and users beside them.
-	AlertIDs    []int64
-	Observables []string
-	Assets      []model.Entity
+	AlertIDs    []int64        `json:"alert_ids"`
+	Observables []string       `json:"observables"`
+	Assets      []model.Entity `json:"assets"`
 }
 
 func (q MatchQuery) where() (string, []any) {

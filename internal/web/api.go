@@ -467,12 +467,15 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxIngestBytes)
 	resp := IngestResponse{Rejects: []IngestReject{}}
-	opt := ingest.Options{Format: format, OnReject: func(loc string, err error) {
+	opt := ingest.Options{Format: format, Matcher: s.matcher, OnReject: func(loc string, err error) {
 		if len(resp.Rejects) < 100 {
 			resp.Rejects = append(resp.Rejects, IngestReject{Loc: loc, Reason: err.Error()})
 		}
 	}}
 	sum, err := ingest.Run(r.Context(), s.st, body, "api:"+p.Name, opt)
+	if herr := s.huntAfterIngest(r.Context(), sum); herr != nil && err == nil {
+		err = herr
+	}
 	resp.Format, resp.Records, resp.Rejected, resp.Events = sum.Format, sum.Records, sum.Rejected, sum.Events
 	resp.Inserted, resp.Updated, resp.Unchanged = kindCounts(sum.Inserted), kindCounts(sum.Updated), kindCounts(sum.Unchanged)
 	auditDetail(r, fmt.Sprintf("format=%s records=%d rejected=%d events=%d", sum.Format, sum.Records, sum.Rejected, sum.Events))

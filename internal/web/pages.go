@@ -31,6 +31,8 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"lower": strings.ToLower,
+	"inc":   func(i int) int { return i + 1 },
+	"secs":  func(n int64) float64 { return float64(n) },
 	"list":  func(v ...string) []string { return v },
 }
 

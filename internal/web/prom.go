@@ -35,6 +35,7 @@ func newPromMetrics(s *Server) *promMetrics {
 	}
 	m.reg.MustRegister(m.requests, m.latency, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &socCollector{s: s})
+	m.reg.MustRegister(&intelCollector{s: s})
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: slogAdapter{s}, ErrorHandling: promhttp.HTTPErrorOnError})
 	return m
 }

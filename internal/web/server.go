@@ -21,6 +21,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -83,6 +84,10 @@ type Server struct {
 	perfAt   time.Time
 	versionM sync.Mutex
 	version  string
+
+	intelOnce sync.Once
+	intelSvc  *intel.Service
+	matcher   *intel.Matcher
 }
 
 // Route is one endpoint of the server.
@@ -120,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxIngestBytes = 64 << 20
 	}
 	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1)}
+	s.matcher = &intel.Matcher{Store: cfg.Store, Log: cfg.Log, Now: s.now}
 	s.prom = newPromMetrics(s)
 	pages, err := parsePages()
 	if err != nil {
@@ -184,6 +190,13 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/audit", Perm: auth.Administer, API: true, handler: s.apiAudit},
 		{Method: "GET", Pattern: "/api/v1/staffing/plan", Perm: auth.PlanResources, API: true, handler: s.apiStaffingPlan},
 		{Method: "GET", Pattern: "/api/v1/budget/plan", Perm: auth.PlanResources, API: true, handler: s.apiBudgetPlan},
+		{Method: "GET", Pattern: "/api/v1/intel/matches", Perm: auth.ViewRecords, API: true, handler: s.apiIntelMatches},
+		{Method: "GET", Pattern: "/api/v1/intel/indicators", Perm: auth.ViewRecords, API: true, handler: s.apiIntelIndicators},
+		{Method: "GET", Pattern: "/api/v1/intel/profiles", Perm: auth.ViewDashboard, API: true, handler: s.apiIntelProfiles},
+		{Method: "GET", Pattern: "/api/v1/intel/profiles/{id}", Perm: auth.ViewDashboard, API: true, handler: s.apiIntelProfile},
+		{Method: "GET", Pattern: "/api/v1/intel/feeds", Perm: auth.ViewDashboard, API: true, handler: s.apiIntelFeeds},
+		{Method: "GET", Pattern: "/api/v1/settings/org", Perm: auth.ViewDashboard, API: true, handler: s.apiOrgProfile},
+		{Method: "PUT", Pattern: "/api/v1/settings/org", Perm: auth.PlanResources, API: true, Write: true, handler: s.apiSetOrgProfile},
 
 		{Method: "GET", Pattern: "/login", handler: s.loginPage},
 		{Method: "POST", Pattern: "/login", Write: true, handler: s.loginSubmit},
@@ -195,6 +208,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/cases/{source}/{id}", Perm: auth.ViewRecords, handler: s.casePage},
 		{Method: "GET", Pattern: "/staffing", Perm: auth.PlanResources, handler: s.staffingPage},
 		{Method: "GET", Pattern: "/audit", Perm: auth.Administer, handler: s.auditPage},
+		{Method: "GET", Pattern: "/intel", Perm: auth.ViewRecords, handler: s.intelPage},
+		{Method: "GET", Pattern: "/intel/profiles/{id}", Perm: auth.ViewDashboard, handler: s.intelProfilePage},
+		{Method: "GET", Pattern: "/settings", Perm: auth.ViewDashboard, handler: s.settingsPage},
+		{Method: "POST", Pattern: "/settings/org", Perm: auth.PlanResources, Write: true, handler: s.settingsOrgSubmit},
 	}
 	if s.cfg.OIDC != nil {
 		rts = append(rts,
