@@ -402,9 +402,10 @@ func indicatorState(r store.IndicatorRow, now time.Time) string {
 
 func (a *app) intelHuntCommand() *cobra.Command {
 	var days int
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "hunt",
-		Short: "Retro-hunt indicators not yet hunted in the alerts of the last days",
+		Short: "Retro-hunt indicators not yet hunted (--all: every indicator) in the alerts of the last days",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -413,6 +414,11 @@ func (a *app) intelHuntCommand() *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			if all {
+				if _, err := st.RequeueHunt(ctx); err != nil {
+					return err
+				}
+			}
 			res, err := intel.RetroHunt(ctx, st, days, time.Now().UTC())
 			if err != nil {
 				return err
@@ -426,6 +432,7 @@ func (a *app) intelHuntCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&days, "days", intel.DefaultHuntDays, "days of alerts to look in")
+	cmd.Flags().BoolVar(&all, "all", false, "hunt every active indicator, not only those that arrived or changed since the last hunt")
 	return cmd
 }
 

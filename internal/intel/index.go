@@ -19,8 +19,15 @@ import (
 type Index struct {
 	seed    maphash.Seed
 	entries []indexEntry
+	// buckets[b] is the first entry whose hash's top bucketBits bits are
+	// b or more, so a lookup searches one bucket of a few entries.
+	buckets []int32
 	nets    observable.Prefixes
 }
+
+// bucketBits sizes the bucket table: 65,536 buckets (256 KiB), about 15
+// entries each with a million keys.
+const bucketBits = 16
 
 type indexEntry struct {
 	hash uint64
@@ -54,6 +61,15 @@ func (x *Index) Seal() {
 	})
 	x.entries = slices.CompactFunc(x.entries, func(a, b indexEntry) bool { return a == b })
 	x.entries = slices.Clip(x.entries)
+	x.buckets = make([]int32, 1<<bucketBits+1)
+	e := 0
+	for b := range 1 << bucketBits {
+		for e < len(x.entries) && int(x.entries[e].hash>>(64-bucketBits)) < b {
+			e++
+		}
+		x.buckets[b] = int32(e)
+	}
+	x.buckets[1<<bucketBits] = int32(len(x.entries))
 	for _, l := range []*[]int{&x.nets.V4, &x.nets.V6} {
 		slices.Sort(*l)
 		*l = slices.Clip(slices.Compact(*l))
@@ -63,8 +79,8 @@ func (x *Index) Seal() {
 // Len is the number of keys.
 func (x *Index) Len() int { return len(x.entries) }
 
-// Bytes is the memory the index's entries take.
-func (x *Index) Bytes() int { return cap(x.entries) * 16 }
+// Bytes is the memory the index takes.
+func (x *Index) Bytes() int { return cap(x.entries)*16 + len(x.buckets)*4 }
 
 // hash is an observable's key hash.
 func (x *Index) hash(o observable.Observable) uint64 {
@@ -78,12 +94,14 @@ func (x *Index) hash(o observable.Observable) uint64 {
 
 // Lookup calls fn with every indicator that may hold o's key.
 func (x *Index) Lookup(o observable.Observable, fn func(id int64)) {
-	if len(x.entries) == 0 {
+	if len(x.entries) == 0 || x.buckets == nil {
 		return
 	}
 	h := x.hash(o)
-	i, _ := slices.BinarySearchFunc(x.entries, h, func(e indexEntry, h uint64) int { return cmp.Compare(e.hash, h) })
-	for ; i < len(x.entries) && x.entries[i].hash == h; i++ {
+	b := h >> (64 - bucketBits)
+	lo, hi := int(x.buckets[b]), int(x.buckets[b+1])
+	i, _ := slices.BinarySearchFunc(x.entries[lo:hi], h, func(e indexEntry, h uint64) int { return cmp.Compare(e.hash, h) })
+	for i += lo; i < hi && x.entries[i].hash == h; i++ {
 		fn(x.entries[i].id)
 	}
 }

@@ -59,10 +59,8 @@ func (s *Store) ApplyIntel(ctx context.Context, b *IntelBatch) (Result, error) {
 				return err
 			}
 		}
-		for i := range b.Indicators {
-			if err := iw.indicator(i, &b.Indicators[i]); err != nil {
-				return err
-			}
+		if err := iw.writeIndicators(b.Indicators); err != nil {
+			return err
 		}
 		for i := range b.Relations {
 			if err := iw.relation(i, &b.Relations[i]); err != nil {
@@ -114,29 +112,207 @@ func newer(stored sql.NullInt64, incoming time.Time) bool {
 	return !stored.Valid || incoming.IsZero() || incoming.UnixMicro() >= stored.Int64
 }
 
-func (w *intelWriter) indicator(i int, in *model.Indicator) error {
+// indicatorRowsPerStatement keeps a multi-row insert of indicators (21
+// values a row) within both engines' limits on bound parameters.
+const indicatorRowsPerStatement = 256
+
+// indicatorColumnsInsert are the columns a new indicator is written with.
+const indicatorColumnsInsert = `source, external_id, type, value, pattern, name, description, labels, confidence, tlp, valid_from,
+	valid_until, revoked, detect, first_seen, last_seen, modified, ingested_at, changed_at, digest, raw`
+
+// prepared is a valid indicator of a batch with its sorted keys and digest.
+type prepared struct {
+	i      int
+	in     *model.Indicator
+	keys   []string
+	digest string
+}
+
+// prepare checks an indicator and computes its keys and digest; ok is
+// false when it was rejected.
+func (w *intelWriter) prepare(i int, in *model.Indicator) (prepared, bool) {
 	a := w.a
 	if in.Source == "" || in.ExternalID == "" {
 		a.reject(KindIndicator, i, "indicator needs a source and an external_id")
-		return nil
+		return prepared{}, false
 	}
 	if len(in.Observables) == 0 {
 		a.reject(KindIndicator, i, "indicator %s has no value it can match", in.ExternalID)
-		return nil
+		return prepared{}, false
 	}
 	keys := make([]string, 0, len(in.Observables))
 	for _, o := range in.Observables {
 		if o.Kind == "" || o.Value == "" {
 			a.reject(KindIndicator, i, "indicator %s: observable with an empty kind or value", in.ExternalID)
-			return nil
+			return prepared{}, false
 		}
 		keys = append(keys, o.Key())
 	}
 	slices.Sort(keys)
-	keys = slices.Compact(keys)
 	c := *in
 	c.ID, c.IngestedAt, c.Raw = 0, time.Time{}, nil
-	d := digest(c)
+	return prepared{i: i, in: in, keys: slices.Compact(keys), digest: digest(c)}, true
+}
+
+// writeIndicators writes a batch's indicators: the new ones in multi-row
+// inserts, then each stored one that may have changed on its own.
+func (w *intelWriter) writeIndicators(list []model.Indicator) error {
+	var fresh, rest []prepared
+	seen := make(map[caseKey]bool, len(list))
+	for i := range list {
+		p, ok := w.prepare(i, &list[i])
+		if !ok {
+			continue
+		}
+		k := caseKey{p.in.Source, p.in.ExternalID}
+		if seen[k] {
+			rest = append(rest, p) // a second version in the batch: after the first is stored
+			continue
+		}
+		seen[k] = true
+		fresh = append(fresh, p)
+	}
+	stored, err := w.storedIDs(fresh)
+	if err != nil {
+		return err
+	}
+	var news []prepared
+	for _, p := range fresh {
+		if stored[caseKey{p.in.Source, p.in.ExternalID}] {
+			rest = append(rest, p)
+		} else {
+			news = append(news, p)
+		}
+	}
+	if err := w.insertIndicators(news); err != nil {
+		return err
+	}
+	slices.SortStableFunc(rest, func(a, b prepared) int { return a.i - b.i })
+	for _, p := range rest {
+		if err := w.indicator(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storedIDs reports which of the batch's indicators are already stored.
+func (w *intelWriter) storedIDs(ps []prepared) (map[caseKey]bool, error) {
+	out := map[caseKey]bool{}
+	bySource := map[string][]string{}
+	for _, p := range ps {
+		bySource[p.in.Source] = append(bySource[p.in.Source], p.in.ExternalID)
+	}
+	for src, ids := range bySource {
+		for len(ids) > 0 {
+			n := min(len(ids), maxMatchIDsPerSQL)
+			args := make([]any, 0, n+1)
+			args = append(args, src)
+			for _, id := range ids[:n] {
+				args = append(args, id)
+			}
+			rows, err := w.a.query(`SELECT external_id FROM intel_indicators WHERE source = ? AND external_id IN (`+placeholders(n)+`)`, args...)
+			if err != nil {
+				return nil, fmt.Errorf("reading stored indicators: %w", err)
+			}
+			for rows.Next() {
+				var ext string
+				if err := rows.Scan(&ext); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("reading stored indicators: %w", err)
+				}
+				out[caseKey{src, ext}] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("reading stored indicators: %w", err)
+			}
+			ids = ids[n:]
+		}
+	}
+	return out, nil
+}
+
+// insertIndicators writes new indicators and their keys in multi-row
+// statements.
+func (w *intelWriter) insertIndicators(ps []prepared) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	for _, n := range chunkSizes(len(ps), indicatorRowsPerStatement) {
+		chunk := ps[:n]
+		ps = ps[n:]
+		args := make([]any, 0, n*21)
+		for _, p := range chunk {
+			in := p.in
+			args = append(args, in.Source, in.ExternalID, in.Type, in.Value, in.Pattern, in.Name, in.Description, jsonText(in.Labels),
+				in.Confidence, in.TLP, micros(in.ValidFrom), micros(in.ValidUntil), boolInt(in.Revoked), boolInt(in.Detect),
+				micros(in.FirstSeen), micros(in.LastSeen), micros(in.Modified), w.now, w.now, p.digest, string(in.Raw))
+		}
+		q := multiRowSQL(`INSERT INTO intel_indicators (`+indicatorColumnsInsert+`) VALUES `,
+			"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n, "")
+		if _, err := w.a.exec(q, args...); err != nil {
+			return fmt.Errorf("storing indicators: %w", err)
+		}
+		ids, err := w.newIDs(chunk)
+		if err != nil {
+			return err
+		}
+		var keyArgs []any
+		rows := 0
+		for _, p := range chunk {
+			id := ids[caseKey{p.in.Source, p.in.ExternalID}]
+			for _, k := range p.keys {
+				keyArgs = append(keyArgs, id, k)
+				rows++
+			}
+		}
+		for len(keyArgs) > 0 {
+			m := min(rows, 2*indicatorRowsPerStatement)
+			if _, err := w.a.exec(multiRowSQL(`INSERT INTO intel_indicator_keys (indicator_id, key) VALUES `, "(?, ?)", m, ""), keyArgs[:2*m]...); err != nil {
+				return fmt.Errorf("storing indicator keys: %w", err)
+			}
+			keyArgs, rows = keyArgs[2*m:], rows-m
+		}
+		w.a.res.Inserted[KindIndicator] += n
+		w.indicators = true
+	}
+	return nil
+}
+
+// newIDs reads the ids of indicators just inserted.
+func (w *intelWriter) newIDs(ps []prepared) (map[caseKey]int64, error) {
+	out := make(map[caseKey]int64, len(ps))
+	bySource := map[string][]any{}
+	for _, p := range ps {
+		bySource[p.in.Source] = append(bySource[p.in.Source], p.in.ExternalID)
+	}
+	for src, ids := range bySource {
+		rows, err := w.a.query(`SELECT id, external_id FROM intel_indicators WHERE source = ? AND external_id IN (`+placeholders(len(ids))+`)`,
+			append([]any{src}, ids...)...)
+		if err != nil {
+			return nil, fmt.Errorf("reading new indicators' ids: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var ext string
+			if err := rows.Scan(&id, &ext); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("reading new indicators' ids: %w", err)
+			}
+			out[caseKey{src, ext}] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("reading new indicators' ids: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// indicator writes one indicator, new or stored.
+func (w *intelWriter) indicator(p prepared) error {
+	a, in, keys, d := w.a, p.in, p.keys, p.digest
 	var id int64
 	var modified, validUntil sql.NullInt64
 	var old string

@@ -214,3 +214,18 @@ func (s *Store) AlertRefs(ctx context.Context, keys [][2]string) (map[[2]string]
 	}
 	return out, nil
 }
+
+// RequeueHunt queues every indicator for the next retro-hunt again (after
+// a retention change, or to hunt further back); it returns how many.
+func (s *Store) RequeueHunt(ctx context.Context) (int64, error) {
+	var n int64
+	_, err := s.write(ctx, func(a *applier) error {
+		r, err := a.exec(`UPDATE intel_indicators SET hunted_at = NULL WHERE hunted_at IS NOT NULL`)
+		if err != nil {
+			return fmt.Errorf("queueing indicators for a retro-hunt: %w", err)
+		}
+		n, _ = r.RowsAffected()
+		return nil
+	})
+	return n, err
+}

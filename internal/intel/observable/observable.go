@@ -84,14 +84,18 @@ var aliases = map[string]Kind{
 	"filename|md5": MD5, "filename|sha1": SHA1, "filename|sha256": SHA256, "filename|sha512": SHA512,
 }
 
+var kindSeparators = strings.NewReplacer("_", "-", ":", "-", " ", "-")
+
 // KindOf maps a type name (an alert entity's type, a MISP attribute type,
 // a STIX hash name, a CSV column value) to a kind. Names it does not know
 // become a kind of their own, lower-cased; ok reports whether the name was
 // one of the known kinds' names. Other kinds hold only lower-case ASCII
 // letters, digits and '-', '|', '.'; anything else reads as '-'.
 func KindOf(name string) (Kind, bool) {
-	n := strings.ToLower(strings.TrimSpace(name))
-	n = strings.NewReplacer("_", "-", ":", "-", " ", "-").Replace(n)
+	if k, ok := aliases[name]; ok { // the common case: already a known lower-case name
+		return k, true
+	}
+	n := kindSeparators.Replace(strings.ToLower(strings.TrimSpace(name)))
 	if k, ok := aliases[n]; ok {
 		return k, true
 	}
