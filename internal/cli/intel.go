@@ -415,7 +415,7 @@ func (a *app) intelHuntCommand() *cobra.Command {
 			}
 			defer st.Close()
 			if all {
-				if _, err := st.RequeueHunt(ctx); err != nil {
+				if err := st.RequeueHunt(ctx); err != nil {
 					return err
 				}
 			}

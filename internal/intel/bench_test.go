@@ -194,12 +194,14 @@ func BenchmarkMatchAlerts1M(b *testing.B) {
 		}
 	}
 	b.ResetTimer()
+	c0 := cpuTime()
 	for b.Loop() {
 		if err := m.MatchAlerts(ctx, alerts); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*observables), "ns/observable")
+	b.ReportMetric(float64((cpuTime()-c0).Nanoseconds())/float64(b.N*observables), "cpu-ns/observable")
 	b.ReportMetric(load.Seconds(), "index-load-s")
 	b.ReportMetric(float64(held)/(1<<20), "index-heap-MiB")
 }
@@ -222,18 +224,22 @@ func benchRetroHunt(b *testing.B, nAlerts, nInd int) {
 	defer st.Close()
 	ctx := context.Background()
 	var last intel.HuntResult
+	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		if _, err := st.RequeueHunt(ctx); err != nil {
+		if err := st.RequeueHunt(ctx); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
+		c0 := cpuTime()
 		res, err := intel.RetroHunt(ctx, st, 90, benchEnd)
 		if err != nil {
 			b.Fatal(err)
 		}
+		cpu += cpuTime() - c0
 		last = res
 	}
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(last.Alerts), "alerts")
 	b.ReportMetric(float64(last.Keys), "keys")
 	b.ReportMetric(float64(last.Matches), "matches-stored")

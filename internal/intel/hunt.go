@@ -29,6 +29,11 @@ type HuntResult struct {
 	Since   time.Time `json:"since"`
 	Until   time.Time `json:"until"`
 	Elapsed float64   `json:"elapsed_seconds"`
+	// The phases' seconds: loading the keys, reading and matching the
+	// alerts, marking the indicators hunted.
+	LoadSeconds float64 `json:"load_seconds"`
+	ScanSeconds float64 `json:"scan_seconds"`
+	MarkSeconds float64 `json:"mark_seconds"`
 }
 
 // RetroHunt looks for the indicators that arrived or changed since the last
@@ -41,10 +46,10 @@ func RetroHunt(ctx context.Context, st *store.Store, days int, now time.Time) (H
 	if days <= 0 {
 		days = DefaultHuntDays
 	}
-	start := time.Now().UTC() // changes after this are hunted again next time
+	start := time.Now()
 	res := HuntResult{Since: now.AddDate(0, 0, -days), Until: now.Add(24 * time.Hour)}
 	idx := NewIndex()
-	ids, err := st.UnhuntedIndicatorKeys(ctx, now, func(id int64, key string) error {
+	h, err := st.UnhuntedIndicatorKeys(ctx, now, func(id int64, key string) error {
 		idx.Add(id, key)
 		return nil
 	})
@@ -52,48 +57,126 @@ func RetroHunt(ctx context.Context, st *store.Store, days int, now time.Time) (H
 		return res, err
 	}
 	idx.Seal()
-	res.Indicators, res.Keys = len(ids), idx.Len()
-	if len(ids) == 0 {
+	res.Indicators, res.Keys = h.Indicators, idx.Len()
+	res.LoadSeconds = time.Since(start).Seconds()
+	if h.To <= h.From {
 		return res, nil
 	}
 	if idx.Len() > 0 {
+		t := time.Now()
+		alerts, matches, err := hunt(ctx, st, idx, res.Since, res.Until, now)
+		res.Alerts, res.Matches, res.ScanSeconds = alerts, matches, time.Since(t).Seconds()
+		if err != nil {
+			return res, fmt.Errorf("retro-hunting: %w", err)
+		}
+	}
+	t := time.Now()
+	if err := st.MarkHunted(ctx, h); err != nil {
+		return res, err
+	}
+	res.MarkSeconds = time.Since(t).Seconds()
+	res.Elapsed = time.Since(start).Seconds()
+	return res, nil
+}
+
+// huntChunk is a run of scanned alerts handed from the reader to the
+// matcher: their ids and times, and their entities' text back to back.
+type huntChunk struct {
+	ids      []int64
+	occ, cre []time.Time
+	ends     []int // ents[ends[i-1]:ends[i]] is alert i's text
+	ents     []byte
+}
+
+const huntChunkAlerts = 2048
+
+// hunt reads the alerts created in [since, until) and matches their
+// entities against idx, storing the matches found. Reading (SQLite) and
+// matching run side by side: the reader hands chunks of alerts to a
+// matching goroutine.
+func hunt(ctx context.Context, st *store.Store, idx *Index, since, until, now time.Time) (int, int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan *huntChunk, 4)
+	free := make(chan *huntChunk, 6)
+	for range 6 {
+		free <- &huntChunk{}
+	}
+	matched := make(chan error, 1)
+	stored := 0
+	go func() {
 		var rows []store.IntelMatch
 		var ents []model.Entity
 		var cands []candidate
 		flush := func() error {
 			n, err := st.StoreMatches(ctx, rows, now)
-			res.Matches += n
+			stored += n
 			rows = rows[:0]
 			return err
 		}
-		res.Alerts, err = st.ScanAlertObservables(ctx, res.Since, res.Until, func(id int64, occ, cre time.Time, raw []byte) error {
-			ents, err = decodeEntities(raw, ents[:0])
-			if err != nil {
-				return fmt.Errorf("alert %d entities: %w", id, err)
+		var err error
+		for c := range chunks {
+			if err == nil {
+				start := 0
+				for i, id := range c.ids {
+					if ents, err = decodeEntities(c.ents[start:c.ends[i]], ents[:0]); err != nil {
+						err = fmt.Errorf("alert %d entities: %w", id, err)
+						cancel()
+						break
+					}
+					start = c.ends[i]
+					cands = cands[:0]
+					idx.Match(ents, func(cd candidate) { cands = append(cands, cd) })
+					if len(cands) > 0 {
+						rows = appendMatches(rows, store.AlertRef{ID: id, OccurredAt: c.occ[i], CreatedAt: c.cre[i]}, ents, cands, store.MatchedRetroHunt)
+					}
+				}
+				if err == nil && len(rows) >= huntFlush {
+					if err = flush(); err != nil {
+						cancel()
+					}
+				}
 			}
-			cands = cands[:0]
-			idx.Match(ents, func(c candidate) { cands = append(cands, c) })
-			if len(cands) == 0 {
-				return nil
-			}
-			rows = appendMatches(rows, store.AlertRef{ID: id, OccurredAt: occ, CreatedAt: cre}, ents, cands, store.MatchedRetroHunt)
-			if len(rows) >= huntFlush {
-				return flush()
-			}
-			return nil
-		})
-		if err != nil {
-			return res, fmt.Errorf("retro-hunting: %w", err)
+			free <- c
 		}
-		if err := flush(); err != nil {
-			return res, err
+		if err == nil {
+			err = flush()
 		}
+		matched <- err
+	}()
+	cur := <-free
+	send := func() error {
+		select {
+		case chunks <- cur:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		select {
+		case cur = <-free:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		cur.ids, cur.occ, cur.cre, cur.ends, cur.ents = cur.ids[:0], cur.occ[:0], cur.cre[:0], cur.ends[:0], cur.ents[:0]
+		return nil
 	}
-	if err := st.MarkHunted(ctx, ids, start, time.Now().UTC()); err != nil {
-		return res, err
+	n, rerr := st.ScanAlertObservables(ctx, since, until, func(id int64, occ, cre time.Time, raw []byte) error {
+		cur.ids, cur.occ, cur.cre = append(cur.ids, id), append(cur.occ, occ), append(cur.cre, cre)
+		cur.ents = append(cur.ents, raw...)
+		cur.ends = append(cur.ends, len(cur.ents))
+		if len(cur.ids) == huntChunkAlerts {
+			return send()
+		}
+		return nil
+	})
+	if rerr == nil && len(cur.ids) > 0 {
+		rerr = send()
 	}
-	res.Elapsed = time.Since(start).Seconds()
-	return res, nil
+	close(chunks)
+	merr := <-matched
+	if merr != nil {
+		return n, stored, merr
+	}
+	return n, stored, rerr
 }
 
 // decodeEntities decodes an alert's stored entities into dst. The store

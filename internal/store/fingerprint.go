@@ -9,7 +9,7 @@ import (
 
 // intelBookkeeping are the intelligence tables' columns that say when
 // Watchfloor changed, hunted or matched a record, not what it holds.
-var intelBookkeeping = map[string]bool{"changed_at": true, "hunted_at": true, "matched_at": true}
+var intelBookkeeping = map[string]bool{"changed_at": true, "seq": true, "matched_at": true}
 
 // Fingerprint digests the content of every data table in id order, leaving
 // out ingestion times. Two stores holding the same data have the same

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -27,6 +28,10 @@ const (
 const (
 	metaIndicators = "indicators"
 	metaThreats    = "threats"
+	// metaIndicatorSeq numbers the writes of indicators; metaHuntedSeq is
+	// the highest number a retro-hunt has covered.
+	metaIndicatorSeq = "indicator_seq"
+	metaHuntedSeq    = "hunted_seq"
 )
 
 // IntelBatch is a set of threat-intelligence records written in one
@@ -54,6 +59,14 @@ func (b *IntelBatch) Reset() {
 func (s *Store) ApplyIntel(ctx context.Context, b *IntelBatch) (Result, error) {
 	res, err := s.write(ctx, func(a *applier) error {
 		iw := intelWriter{a: a, now: a.now.UnixMicro()}
+		if len(b.Indicators) > 0 {
+			// Numbered first: on PostgreSQL the counter's row lock orders
+			// the writes, so a lower number never commits later.
+			if err := a.queryRow(`INSERT INTO intel_meta (name, value) VALUES (?, 1)
+				ON CONFLICT (name) DO UPDATE SET value = intel_meta.value + 1 RETURNING value`, metaIndicatorSeq).Scan(&iw.seq); err != nil {
+				return fmt.Errorf("numbering the indicators' write: %w", err)
+			}
+		}
 		for i := range b.Threats {
 			if err := iw.threat(i, &b.Threats[i]); err != nil {
 				return err
@@ -87,6 +100,7 @@ func (s *Store) ApplyIntel(ctx context.Context, b *IntelBatch) (Result, error) {
 type intelWriter struct {
 	a                   *applier
 	now                 int64
+	seq                 int64
 	indicators, threats bool
 }
 
@@ -112,13 +126,13 @@ func newer(stored sql.NullInt64, incoming time.Time) bool {
 	return !stored.Valid || incoming.IsZero() || incoming.UnixMicro() >= stored.Int64
 }
 
-// indicatorRowsPerStatement keeps a multi-row insert of indicators (21
+// indicatorRowsPerStatement keeps a multi-row insert of indicators (22
 // values a row) within both engines' limits on bound parameters.
 const indicatorRowsPerStatement = 256
 
 // indicatorColumnsInsert are the columns a new indicator is written with.
 const indicatorColumnsInsert = `source, external_id, type, value, pattern, name, description, labels, confidence, tlp, valid_from,
-	valid_until, revoked, detect, first_seen, last_seen, modified, ingested_at, changed_at, digest, raw`
+	valid_until, revoked, detect, first_seen, last_seen, modified, ingested_at, changed_at, digest, raw, seq`
 
 // prepared is a valid indicator of a batch with its sorted keys and digest.
 type prepared struct {
@@ -242,15 +256,15 @@ func (w *intelWriter) insertIndicators(ps []prepared) error {
 	for _, n := range chunkSizes(len(ps), indicatorRowsPerStatement) {
 		chunk := ps[:n]
 		ps = ps[n:]
-		args := make([]any, 0, n*21)
+		args := make([]any, 0, n*22)
 		for _, p := range chunk {
 			in := p.in
 			args = append(args, in.Source, in.ExternalID, in.Type, in.Value, in.Pattern, in.Name, in.Description, jsonText(in.Labels),
 				in.Confidence, in.TLP, micros(in.ValidFrom), micros(in.ValidUntil), boolInt(in.Revoked), boolInt(in.Detect),
-				micros(in.FirstSeen), micros(in.LastSeen), micros(in.Modified), w.now, w.now, p.digest, string(in.Raw))
+				micros(in.FirstSeen), micros(in.LastSeen), micros(in.Modified), w.now, w.now, p.digest, string(in.Raw), w.seq)
 		}
 		q := multiRowSQL(`INSERT INTO intel_indicators (`+indicatorColumnsInsert+`) VALUES `,
-			"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n, "")
+			"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n, "")
 		if _, err := w.a.exec(q, args...); err != nil {
 			return fmt.Errorf("storing indicators: %w", err)
 		}
@@ -321,18 +335,7 @@ func (w *intelWriter) indicator(p prepared) error {
 		in.Source, in.ExternalID).Scan(&id, &modified, &old, &revoked, &detect, &validUntil)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		err = a.queryRow(`INSERT INTO intel_indicators (source, external_id, type, value, pattern, name, description, labels,
-				confidence, tlp, valid_from, valid_until, revoked, detect, first_seen, last_seen, modified, ingested_at, changed_at, digest, raw)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			in.Source, in.ExternalID, in.Type, in.Value, in.Pattern, in.Name, in.Description, jsonText(in.Labels),
-			in.Confidence, in.TLP, micros(in.ValidFrom), micros(in.ValidUntil), boolInt(in.Revoked), boolInt(in.Detect),
-			micros(in.FirstSeen), micros(in.LastSeen), micros(in.Modified), w.now, w.now, d, string(in.Raw)).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("storing indicator %s/%s: %w", in.Source, in.ExternalID, err)
-		}
-		a.res.Inserted[KindIndicator]++
-		w.indicators = true
-		return w.insertKeys(id, keys)
+		return w.insertIndicators([]prepared{p})
 	case err != nil:
 		return fmt.Errorf("reading indicator %s/%s: %w", in.Source, in.ExternalID, err)
 	}
@@ -351,7 +354,7 @@ func (w *intelWriter) indicator(p prepared) error {
 			tlp = ?, valid_from = ?, valid_until = ?, revoked = ?, detect = ?, first_seen = ?, last_seen = ?, modified = ?,
 			changed_at = ?, digest = ?, raw = ?`
 	if rehunt {
-		q += `, hunted_at = NULL`
+		q += `, seq = ` + strconv.FormatInt(w.seq, 10)
 	}
 	if _, err := a.exec(q+` WHERE id = ?`, in.Type, in.Value, in.Pattern, in.Name, in.Description, jsonText(in.Labels),
 		in.Confidence, in.TLP, micros(in.ValidFrom), micros(in.ValidUntil), boolInt(in.Revoked), boolInt(in.Detect),

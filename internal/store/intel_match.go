@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -92,33 +91,51 @@ func (s *Store) ActiveIndicatorKeys(ctx context.Context, now time.Time, fn func(
 	return scanKeys(rows, fn)
 }
 
-// UnhuntedIndicatorKeys returns the ids of the indicators no retro-hunt has
-// looked for yet, and calls fn with the keys of those active at now.
-func (s *Store) UnhuntedIndicatorKeys(ctx context.Context, now time.Time, fn func(id int64, key string) error) ([]int64, error) {
-	var ids []int64
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM intel_indicators WHERE hunted_at IS NULL ORDER BY id`)
+// Hunt is the indicators a retro-hunt covers: those written with a
+// number in (From, To].
+type Hunt struct {
+	From, To int64
+	// Indicators is how many there are, active or not.
+	Indicators int
+}
+
+// UnhuntedIndicatorKeys finds the indicators no retro-hunt has covered
+// yet and calls fn with the keys of those active at now.
+func (s *Store) UnhuntedIndicatorKeys(ctx context.Context, now time.Time, fn func(id int64, key string) error) (Hunt, error) {
+	var h Hunt
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT name, value FROM intel_meta WHERE name IN (?, ?)`), metaIndicatorSeq, metaHuntedSeq)
 	if err != nil {
-		return nil, fmt.Errorf("reading indicators to hunt: %w", err)
+		return h, fmt.Errorf("reading the hunt's range: %w", err)
 	}
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var name string
+		var v int64
+		if err := rows.Scan(&name, &v); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("reading indicators to hunt: %w", err)
+			return h, fmt.Errorf("reading the hunt's range: %w", err)
 		}
-		ids = append(ids, id)
+		if name == metaIndicatorSeq {
+			h.To = v
+		} else {
+			h.From = v
+		}
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
-		return ids, err
+	if err := rows.Err(); err != nil || h.To <= h.From {
+		return h, err
+	}
+	if err := s.r.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM intel_indicators WHERE seq > ? AND seq <= ?`), h.From, h.To).
+		Scan(&h.Indicators); err != nil {
+		return h, fmt.Errorf("counting indicators to hunt: %w", err)
 	}
 	rows, err = s.r.QueryContext(ctx, s.rebind(`SELECT k.indicator_id, k.key FROM intel_indicator_keys k
 		JOIN intel_indicators i ON i.id = k.indicator_id
-		WHERE i.hunted_at IS NULL AND i.detect = 1 AND i.revoked = 0 AND (i.valid_until IS NULL OR i.valid_until > ?)`), now.UnixMicro())
+		WHERE i.seq > ? AND i.seq <= ? AND i.detect = 1 AND i.revoked = 0 AND (i.valid_until IS NULL OR i.valid_until > ?)`),
+		h.From, h.To, now.UnixMicro())
 	if err != nil {
-		return nil, fmt.Errorf("reading keys to hunt: %w", err)
+		return h, fmt.Errorf("reading keys to hunt: %w", err)
 	}
-	return ids, scanKeys(rows, fn)
+	return h, scanKeys(rows, fn)
 }
 
 func scanKeys(rows *sql.Rows, fn func(id int64, key string) error) error {
@@ -136,22 +153,12 @@ func scanKeys(rows *sql.Rows, fn func(id int64, key string) error) error {
 	return rows.Err()
 }
 
-// MarkHunted records that a retro-hunt started at start covered the
-// indicators; one changed since start stays queued.
-func (s *Store) MarkHunted(ctx context.Context, ids []int64, start, at time.Time) error {
+// MarkHunted records that a retro-hunt covered the indicators of h.
+func (s *Store) MarkHunted(ctx context.Context, h Hunt) error {
 	_, err := s.write(ctx, func(a *applier) error {
-		for len(ids) > 0 {
-			n := min(len(ids), maxMatchIDsPerSQL)
-			args := make([]any, 0, n+2)
-			args = append(args, at.UnixMicro(), start.UnixMicro())
-			for _, id := range ids[:n] {
-				args = append(args, id)
-			}
-			if _, err := a.exec(`UPDATE intel_indicators SET hunted_at = ? WHERE changed_at <= ? AND id IN (`+
-				strings.TrimSuffix(strings.Repeat("?, ", n), ", ")+`)`, args...); err != nil {
-				return fmt.Errorf("marking indicators hunted: %w", err)
-			}
-			ids = ids[n:]
+		if _, err := a.exec(`INSERT INTO intel_meta (name, value) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE intel_meta.value < excluded.value`, metaHuntedSeq, h.To); err != nil {
+			return fmt.Errorf("marking indicators hunted: %w", err)
 		}
 		return nil
 	})
@@ -215,17 +222,14 @@ func (s *Store) AlertRefs(ctx context.Context, keys [][2]string) (map[[2]string]
 	return out, nil
 }
 
-// RequeueHunt queues every indicator for the next retro-hunt again (after
-// a retention change, or to hunt further back); it returns how many.
-func (s *Store) RequeueHunt(ctx context.Context) (int64, error) {
-	var n int64
+// RequeueHunt queues every indicator for the next retro-hunt again (to
+// hunt further back, or after alerts were re-ingested).
+func (s *Store) RequeueHunt(ctx context.Context) error {
 	_, err := s.write(ctx, func(a *applier) error {
-		r, err := a.exec(`UPDATE intel_indicators SET hunted_at = NULL WHERE hunted_at IS NOT NULL`)
-		if err != nil {
+		if _, err := a.exec(`DELETE FROM intel_meta WHERE name = ?`, metaHuntedSeq); err != nil {
 			return fmt.Errorf("queueing indicators for a retro-hunt: %w", err)
 		}
-		n, _ = r.RowsAffected()
 		return nil
 	})
-	return n, err
+	return err
 }

@@ -425,8 +425,9 @@ func (s *Store) IntelSources(ctx context.Context, now time.Time) ([]IntelSource,
 			SUM(CASE WHEN revoked = 0 AND valid_until IS NOT NULL AND valid_until <= ? THEN 1 ELSE 0 END),
 			SUM(CASE WHEN revoked = 1 THEN 1 ELSE 0 END),
 			SUM(CASE WHEN detect = 0 AND revoked = 0 THEN 1 ELSE 0 END),
-			MAX(changed_at), MAX(modified), SUM(CASE WHEN hunted_at IS NULL THEN 1 ELSE 0 END)
-		FROM intel_indicators GROUP BY source ORDER BY source`), n, n)
+			MAX(changed_at), MAX(modified),
+			SUM(CASE WHEN seq > (SELECT COALESCE(MAX(value), 0) FROM intel_meta WHERE name = ?) THEN 1 ELSE 0 END)
+		FROM intel_indicators GROUP BY source ORDER BY source`), n, n, metaHuntedSeq)
 	if err != nil {
 		return nil, fmt.Errorf("summarising indicators: %w", err)
 	}

@@ -24,13 +24,15 @@ CREATE TABLE intel_indicators (
     modified    BIGINT,
     ingested_at BIGINT NOT NULL,
     changed_at  BIGINT NOT NULL,
-    -- NULL until a retro-hunt has looked for the indicator in past alerts.
-    hunted_at   BIGINT,
+    -- The intel_meta "indicator_seq" of the write that added the indicator
+    -- or changed what it matches; a retro-hunt covers every seq up to the
+    -- "hunted_seq" it records.
+    seq         BIGINT NOT NULL DEFAULT 0,
     digest      TEXT NOT NULL DEFAULT '',
     raw         TEXT NOT NULL DEFAULT '',
     UNIQUE (source, external_id)
 );
-CREATE INDEX intel_indicators_unhunted ON intel_indicators (id) WHERE hunted_at IS NULL;
+CREATE INDEX intel_indicators_seq ON intel_indicators (seq);
 CREATE INDEX intel_indicators_changed ON intel_indicators (changed_at);
 
 CREATE TABLE intel_indicator_keys (
