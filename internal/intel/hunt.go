@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -102,48 +104,12 @@ func hunt(ctx context.Context, st *store.Store, idx *Index, since, until, now ti
 	for range 6 {
 		free <- &huntChunk{}
 	}
-	matched := make(chan error, 1)
-	stored := 0
-	go func() {
-		var rows []store.IntelMatch
-		var ents []model.Entity
-		var cands []candidate
-		flush := func() error {
-			n, err := st.StoreMatches(ctx, rows, now)
-			stored += n
-			rows = rows[:0]
-			return err
-		}
-		var err error
-		for c := range chunks {
-			if err == nil {
-				start := 0
-				for i, id := range c.ids {
-					if ents, err = decodeEntities(c.ents[start:c.ends[i]], ents[:0]); err != nil {
-						err = fmt.Errorf("alert %d entities: %w", id, err)
-						cancel()
-						break
-					}
-					start = c.ends[i]
-					cands = cands[:0]
-					idx.Match(ents, func(cd candidate) { cands = append(cands, cd) })
-					if len(cands) > 0 {
-						rows = appendMatches(rows, store.AlertRef{ID: id, OccurredAt: c.occ[i], CreatedAt: c.cre[i]}, ents, cands, store.MatchedRetroHunt)
-					}
-				}
-				if err == nil && len(rows) >= huntFlush {
-					if err = flush(); err != nil {
-						cancel()
-					}
-				}
-			}
-			free <- c
-		}
-		if err == nil {
-			err = flush()
-		}
-		matched <- err
-	}()
+	workers := max(1, runtime.GOMAXPROCS(0))
+	matched := make(chan error, workers)
+	var stored atomic.Int64
+	for range workers {
+		go func() { matched <- matchChunks(ctx, cancel, st, idx, chunks, free, now, &stored) }()
+	}
 	cur := <-free
 	send := func() error {
 		select {
@@ -172,19 +138,69 @@ func hunt(ctx context.Context, st *store.Store, idx *Index, since, until, now ti
 		rerr = send()
 	}
 	close(chunks)
-	merr := <-matched
-	if merr != nil {
-		return n, stored, merr
+	var merr error
+	for range workers {
+		if err := <-matched; err != nil && merr == nil {
+			merr = err
+		}
 	}
-	return n, stored, rerr
+	if merr != nil {
+		return n, int(stored.Load()), merr
+	}
+	return n, int(stored.Load()), rerr
+}
+
+// matchChunks matches the alerts of the chunks it receives and stores
+// what it finds; on an error it cancels the hunt and drains the rest.
+func matchChunks(ctx context.Context, cancel func(), st *store.Store, idx *Index, chunks <-chan *huntChunk, free chan<- *huntChunk,
+	now time.Time, stored *atomic.Int64) error {
+	var rows []store.IntelMatch
+	var ents []model.Entity
+	var cands []candidate
+	names := interned{}
+	flush := func() error {
+		n, err := st.StoreMatches(ctx, rows, now)
+		stored.Add(int64(n))
+		rows = rows[:0]
+		return err
+	}
+	var err error
+	for c := range chunks {
+		if err == nil {
+			start := 0
+			for i, id := range c.ids {
+				if ents, err = decodeEntities(c.ents[start:c.ends[i]], ents[:0], names); err != nil {
+					err = fmt.Errorf("alert %d entities: %w", id, err)
+					cancel()
+					break
+				}
+				start = c.ends[i]
+				cands = cands[:0]
+				idx.Match(ents, func(cd candidate) { cands = append(cands, cd) })
+				if len(cands) > 0 {
+					rows = appendMatches(rows, store.AlertRef{ID: id, OccurredAt: c.occ[i], CreatedAt: c.cre[i]}, ents, cands, store.MatchedRetroHunt)
+				}
+			}
+			if err == nil && len(rows) >= huntFlush {
+				if err = flush(); err != nil {
+					cancel()
+				}
+			}
+		}
+		free <- c
+	}
+	if err == nil {
+		err = flush()
+	}
+	return err
 }
 
 // decodeEntities decodes an alert's stored entities into dst. The store
 // writes them with encoding/json as [{"type":…,"value":…,"role":…}]; text
 // of exactly that shape without escapes is read directly (strings are
 // copied), anything else through encoding/json.
-func decodeEntities(b []byte, dst []model.Entity) ([]model.Entity, error) {
-	if out, ok := fastEntities(b, dst); ok {
+func decodeEntities(b []byte, dst []model.Entity, names interned) ([]model.Entity, error) {
+	if out, ok := fastEntities(b, dst, names); ok {
 		return out, nil
 	}
 	var es []model.Entity
@@ -200,8 +216,23 @@ var (
 	entRole  = []byte(`","role":"`)
 )
 
+// interned keeps the entity types and roles seen, so decoding an alert
+// allocates only its values.
+type interned map[string]string
+
+func (m interned) get(b []byte) string {
+	if s, ok := m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(m) < 1024 {
+		m[s] = s
+	}
+	return s
+}
+
 // fastEntities reads the canonical form; ok is false when b is not in it.
-func fastEntities(b []byte, dst []model.Entity) ([]model.Entity, bool) {
+func fastEntities(b []byte, dst []model.Entity, names interned) ([]model.Entity, bool) {
 	n0 := len(dst)
 	if bytes.IndexByte(b, '\\') >= 0 || len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
 		return dst[:n0], false
@@ -217,7 +248,7 @@ func fastEntities(b []byte, dst []model.Entity) ([]model.Entity, bool) {
 		if i < 0 {
 			return dst[:n0], false
 		}
-		e.Type = string(rest[:i])
+		e.Type = names.get(rest[:i])
 		if rest, ok = bytes.CutPrefix(rest[i:], entValue); !ok {
 			return dst[:n0], false
 		}
@@ -230,7 +261,7 @@ func fastEntities(b []byte, dst []model.Entity) ([]model.Entity, bool) {
 			if i = bytes.IndexByte(after, '"'); i < 0 {
 				return dst[:n0], false
 			}
-			e.Role = string(after[:i])
+			e.Role = names.get(after[:i])
 			rest = after[i:]
 		}
 		if rest, ok = bytes.CutPrefix(rest, []byte(`"}`)); !ok {

@@ -3,6 +3,7 @@ package observable
 import (
 	"net/netip"
 	"strings"
+	"unsafe"
 )
 
 // Prefixes are the network lengths that network indicators use, per
@@ -29,6 +30,8 @@ func IsAsset(entityType string) bool {
 // lengths that hold an address, a URL's host (and its parents or
 // networks), an e-mail address's domain (and its parents). Entities that
 // do not normalise, and asset types other than hostname, produce nothing.
+// A network's Value is built in scratch space: fn must copy it (Key does)
+// to keep it beyond the call.
 func Candidates(entityType, value string, nets Prefixes, fn func(Observable)) {
 	kind, known := KindOf(entityType)
 	if !known {
@@ -43,6 +46,18 @@ func Candidates(entityType, value string, nets Prefixes, fn func(Observable)) {
 	if kind == CIDR {
 		kind = IP
 	}
+	if kind == IP {
+		// The common case without allocating: a plain address.
+		if a, err := netip.ParseAddr(value); err == nil && a.Zone() == "" && !a.Is4In6() {
+			v := value
+			if a.Is6() {
+				v = a.String()
+			}
+			fn(Observable{IP, v})
+			emitNetworks(a, nets, fn)
+			return
+		}
+	}
 	o, err := Normalize(kind, value)
 	if err != nil {
 		return
@@ -55,7 +70,9 @@ func emitObservable(o Observable, nets Prefixes, fn func(Observable)) {
 	switch o.Kind {
 	case IP:
 		fn(o)
-		emitNetworks(o.Value, nets, fn)
+		if a, err := netip.ParseAddr(o.Value); err == nil {
+			emitNetworks(a, nets, fn)
+		}
 	case Domain:
 		emitParents(o.Value, fn)
 	case URL:
@@ -89,16 +106,13 @@ func emitParents(d string, fn func(Observable)) {
 }
 
 // emitNetworks calls fn with the networks of the given lengths that hold
-// addr.
-func emitNetworks(addr string, nets Prefixes, fn func(Observable)) {
+// a; their text is written in scratch space, so fn must copy it to keep it.
+func emitNetworks(a netip.Addr, nets Prefixes, fn func(Observable)) {
 	lens := nets.V4
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
-		return
-	}
 	if a.Is6() {
 		lens = nets.V6
 	}
+	var buf [64]byte
 	for _, bits := range lens {
 		if bits >= a.BitLen() {
 			continue
@@ -107,6 +121,7 @@ func emitNetworks(addr string, nets Prefixes, fn func(Observable)) {
 		if err != nil {
 			continue
 		}
-		fn(Observable{CIDR, p.String()})
+		b := p.AppendTo(buf[:0])
+		fn(Observable{CIDR, unsafe.String(unsafe.SliceData(b), len(b))})
 	}
 }

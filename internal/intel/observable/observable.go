@@ -136,14 +136,16 @@ func Normalize(kind Kind, value string) (Observable, error) {
 		return normalizeAddr(Refang(v))
 	case Domain:
 		r := Refang(v)
-		if o, err := normalizeAddr(r); err == nil {
-			return o, nil
+		if mayBeAddr(r) {
+			if o, err := normalizeAddr(r); err == nil {
+				return o, nil
+			}
 		}
 		d, err := NormalizeDomain(r)
 		if err != nil {
 			return Observable{}, err
 		}
-		if a, err := netip.ParseAddr(d); err == nil {
+		if a, err := netip.ParseAddr(d); mayBeAddr(d) && err == nil {
 			return Observable{IP, a.Unmap().String()}, nil
 		}
 		return Observable{Domain, d}, nil
@@ -209,8 +211,19 @@ func parseAddr(v string) (netip.Addr, error) {
 
 var hashLen = map[Kind]int{MD5: 32, SHA1: 40, SHA256: 64, SHA512: 128}
 
+// mayBeAddr reports whether s could be an address or network: IPv4 starts
+// with a digit, IPv6 holds a colon (a domain does neither).
+func mayBeAddr(s string) bool {
+	return s != "" && (s[0] >= '0' && s[0] <= '9' || s[0] == '[' || strings.IndexByte(s, ':') >= 0)
+}
+
 func normalizeHash(kind Kind, v string) (Observable, error) {
-	v = strings.ToLower(v)
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 'A' && v[i] <= 'Z' {
+			v = strings.ToLower(v)
+			break
+		}
+	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
