@@ -145,8 +145,10 @@ func Normalize(kind Kind, value string) (Observable, error) {
 		if err != nil {
 			return Observable{}, err
 		}
-		if a, err := netip.ParseAddr(d); mayBeAddr(d) && err == nil {
-			return Observable{IP, a.Unmap().String()}, nil
+		if mayBeAddr(d) {
+			if a, err := netip.ParseAddr(d); err == nil {
+				return Observable{IP, a.Unmap().String()}, nil
+			}
 		}
 		return Observable{Domain, d}, nil
 	case URL:
