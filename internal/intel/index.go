@@ -46,7 +46,8 @@ func NewIndex() *Index { return &Index{seed: maphash.MakeSeed()} }
 
 // Add adds an indicator's key; call Seal once all are added.
 func (x *Index) Add(id int64, key string) {
-	x.entries = append(x.entries, indexEntry{maphash.String(x.seed, key), id})
+	o, _ := observable.ParseKey(key)
+	x.entries = append(x.entries, indexEntry{x.hash(o), id})
 	if rest, ok := strings.CutPrefix(key, string(observable.CIDR)+":"); ok {
 		if p, err := netip.ParsePrefix(rest); err == nil {
 			if p.Addr().Is4() {
@@ -94,14 +95,10 @@ func (x *Index) Len() int { return len(x.entries) }
 // Bytes is the memory the index takes.
 func (x *Index) Bytes() int { return cap(x.entries)*16 + len(x.buckets)*4 + len(x.filter)*8 }
 
-// hash is an observable's key hash.
+// hash is an observable's key hash: the value's and the kind's hashes
+// combined (two one-shot hashes cost less than streaming the key).
 func (x *Index) hash(o observable.Observable) uint64 {
-	var h maphash.Hash
-	h.SetSeed(x.seed)
-	h.WriteString(string(o.Kind))
-	h.WriteByte(':')
-	h.WriteString(o.Value)
-	return h.Sum64()
+	return maphash.String(x.seed, o.Value) ^ maphash.String(x.seed, string(o.Kind))*0x9e3779b97f4a7c15
 }
 
 // Lookup calls fn with every indicator that may hold o's key.

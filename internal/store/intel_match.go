@@ -37,6 +37,10 @@ type IntelMatch struct {
 	Via string
 }
 
+// matchRowsPerStatement keeps a multi-row insert of matches (11 values a
+// row) within both engines' limits on bound parameters.
+const matchRowsPerStatement = 256
+
 // StoreMatches writes matches found at now. A match is written only when
 // its indicator still has the key and is active at now (so a candidate
 // from a stale in-memory index is dropped), and a match already stored is
@@ -49,34 +53,97 @@ func (s *Store) StoreMatches(ctx context.Context, ms []IntelMatch, now time.Time
 	n := 0
 	_, err := s.write(ctx, func(a *applier) error {
 		n = 0
+		valid, err := a.activeKeys(ms, now)
+		if err != nil {
+			return err
+		}
+		type key struct {
+			ind, alert int64
+			key        string
+		}
+		seen := make(map[key]bool, len(ms))
+		var rows []*IntelMatch
 		for i := range ms {
 			m := &ms[i]
-			r, err := a.exec(`INSERT INTO intel_matches (indicator_id, alert_id, key, observable, observable_type, assets,
-					first_seen, last_seen, count, matched_at, via)
-				SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
-					CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT)
-				WHERE EXISTS (SELECT 1 FROM intel_indicator_keys k JOIN intel_indicators i ON i.id = k.indicator_id
-					WHERE k.indicator_id = ? AND k.key = ? AND i.detect = 1 AND i.revoked = 0
-						AND (i.valid_until IS NULL OR i.valid_until > ?))
-				ON CONFLICT (indicator_id, alert_id, key) DO UPDATE SET observable = excluded.observable,
+			k := key{m.IndicatorID, m.AlertID, m.Key}
+			if !valid[indicatorKey{m.IndicatorID, m.Key}] || seen[k] {
+				continue
+			}
+			seen[k] = true
+			rows = append(rows, m)
+		}
+		for _, size := range chunkSizes(len(rows), matchRowsPerStatement) {
+			chunk := rows[:size]
+			rows = rows[size:]
+			args := make([]any, 0, size*11)
+			for _, m := range chunk {
+				args = append(args, m.IndicatorID, m.AlertID, m.Key, m.Observable, m.ObservableType, jsonText(m.Assets), micros(m.FirstSeen),
+					micros(m.LastSeen), max(m.Count, 1), now.UnixMicro(), m.Via)
+			}
+			r, err := a.exec(multiRowSQL(`INSERT INTO intel_matches (indicator_id, alert_id, key, observable, observable_type, assets,
+					first_seen, last_seen, count, matched_at, via) VALUES `, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", size,
+				` ON CONFLICT (indicator_id, alert_id, key) DO UPDATE SET observable = excluded.observable,
 					observable_type = excluded.observable_type, assets = excluded.assets, first_seen = excluded.first_seen,
 					last_seen = excluded.last_seen, count = excluded.count
 				WHERE intel_matches.observable <> excluded.observable OR intel_matches.observable_type <> excluded.observable_type
 					OR intel_matches.assets <> excluded.assets OR intel_matches.count <> excluded.count
 					OR COALESCE(intel_matches.first_seen, -1) <> COALESCE(excluded.first_seen, -1)
-					OR COALESCE(intel_matches.last_seen, -1) <> COALESCE(excluded.last_seen, -1)`,
-				m.IndicatorID, m.AlertID, m.Key, m.Observable, m.ObservableType, jsonText(m.Assets), micros(m.FirstSeen),
-				micros(m.LastSeen), max(m.Count, 1), now.UnixMicro(), m.Via, m.IndicatorID, m.Key, now.UnixMicro())
+					OR COALESCE(intel_matches.last_seen, -1) <> COALESCE(excluded.last_seen, -1)`), args...)
 			if err != nil {
-				return fmt.Errorf("storing the match of indicator %d in alert %d: %w", m.IndicatorID, m.AlertID, err)
+				return fmt.Errorf("storing indicator matches: %w", err)
 			}
-			if k, _ := r.RowsAffected(); k > 0 {
-				n++
-			}
+			k, _ := r.RowsAffected()
+			n += int(k)
 		}
 		return nil
 	})
 	return n, err
+}
+
+type indicatorKey struct {
+	id  int64
+	key string
+}
+
+// activeKeys reads which of the matches' (indicator, key) pairs are
+// stored and active at now.
+func (a *applier) activeKeys(ms []IntelMatch, now time.Time) (map[indicatorKey]bool, error) {
+	ids := make([]int64, 0, len(ms))
+	seen := map[int64]bool{}
+	for _, m := range ms {
+		if !seen[m.IndicatorID] {
+			seen[m.IndicatorID] = true
+			ids = append(ids, m.IndicatorID)
+		}
+	}
+	out := make(map[indicatorKey]bool, len(ms))
+	for len(ids) > 0 {
+		n := min(len(ids), maxMatchIDsPerSQL)
+		args := make([]any, 0, n+1)
+		args = append(args, now.UnixMicro())
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		rows, err := a.query(`SELECT k.indicator_id, k.key FROM intel_indicator_keys k JOIN intel_indicators i ON i.id = k.indicator_id
+			WHERE i.detect = 1 AND i.revoked = 0 AND (i.valid_until IS NULL OR i.valid_until > ?) AND k.indicator_id IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("checking matched indicators: %w", err)
+		}
+		for rows.Next() {
+			var k indicatorKey
+			if err := rows.Scan(&k.id, &k.key); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("checking matched indicators: %w", err)
+			}
+			out[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("checking matched indicators: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }
 
 // ActiveIndicatorKeys calls fn with the id and every key of each indicator

@@ -219,18 +219,28 @@ func mayBeAddr(s string) bool {
 	return s != "" && (s[0] >= '0' && s[0] <= '9' || s[0] == '[' || strings.IndexByte(s, ':') >= 0)
 }
 
-func normalizeHash(kind Kind, v string) (Observable, error) {
-	for i := 0; i < len(v); i++ {
-		if v[i] >= 'A' && v[i] <= 'Z' {
-			v = strings.ToLower(v)
-			break
-		}
+// hexClass is 1 for lower-case hexadecimal digits, 2 for upper-case ones.
+var hexClass = func() (t [256]uint8) {
+	for _, c := range "0123456789abcdef" {
+		t[c] = 1
 	}
+	for _, c := range "ABCDEF" {
+		t[c] = 2
+	}
+	return t
+}()
+
+func normalizeHash(kind Kind, v string) (Observable, error) {
+	var seen uint8
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+		c := hexClass[v[i]]
+		if c == 0 {
 			return Observable{}, fmt.Errorf("%q: %w (hashes are hexadecimal)", v, ErrInvalid)
 		}
+		seen |= c
+	}
+	if seen&2 != 0 {
+		v = strings.ToLower(v)
 	}
 	if kind == Hash {
 		for k, n := range hashLen {
