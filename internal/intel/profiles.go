@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/attack"
@@ -64,11 +65,18 @@ type Profile struct {
 	LastSeen     time.Time `json:"last_seen,omitzero"`
 	// Sources are the objects merged into it, first the one it was made from.
 	Sources []ProfileSource `json:"sources"`
+
+	// bases are its techniques' parent techniques, sorted.
+	bases []string
 }
 
 // ProfileSet is every threat profile, with the lookups ranking needs.
 type ProfileSet struct {
 	Profiles []*Profile
+	// platformsMu guards platforms: for a set of organisation platforms,
+	// each profile's techniques on them and techniques the catalog knows.
+	platformsMu sync.Mutex
+	platforms   map[string]map[*Profile][2]int
 	byID     map[string]*Profile
 	byRef    map[string][]*Profile
 	aliases  map[aliasKey]int // index in Profiles, -1 when two profiles claim the alias
@@ -206,8 +214,48 @@ func BuildProfiles(cat *attack.Catalog, objs []model.ThreatObject, rels []model.
 		for _, l := range []*[]string{&p.Aliases, &p.Victims, &p.Sectors, &p.AttackIDs, &p.Techniques, &p.AttributedTo} {
 			*l = uniqueSorted(*l)
 		}
+		for _, t := range p.Techniques {
+			p.bases = append(p.bases, baseTechnique(t))
+		}
+		slices.Sort(p.bases)
+		p.bases = slices.Compact(p.bases)
 	}
 	return ps
+}
+
+// platformCoverage returns, for each profile, how many of its techniques
+// run on one of the platforms and how many the catalog knows; computed
+// once per set of platforms.
+func (ps *ProfileSet) platformCoverage(cat *attack.Catalog, platforms []string) map[*Profile][2]int {
+	key := strings.Join(platforms, "\x00")
+	ps.platformsMu.Lock()
+	defer ps.platformsMu.Unlock()
+	if m, ok := ps.platforms[key]; ok {
+		return m
+	}
+	m := make(map[*Profile][2]int, len(ps.Profiles))
+	for _, p := range ps.Profiles {
+		on, total := 0, 0
+		for _, id := range p.Techniques {
+			t, ok := cat.Technique(id)
+			if !ok {
+				continue
+			}
+			total++
+			for _, pl := range t.Platforms {
+				if slices.Contains(platforms, pl) {
+					on++
+					break
+				}
+			}
+		}
+		m[p] = [2]int{on, total}
+	}
+	if ps.platforms == nil {
+		ps.platforms = map[string]map[*Profile][2]int{}
+	}
+	ps.platforms[key] = m
+	return m
 }
 
 func uniqueSorted(s []string) []string {

@@ -366,15 +366,12 @@ func (s *scorer) indicators(p *Profile, r *Ranked) (Reason, bool) {
 }
 
 func (s *scorer) techniques(p *Profile, r *Ranked) (Reason, bool) {
-	bases := map[string]bool{}
-	for _, t := range p.Techniques {
-		bases[baseTechnique(t)] = true
-	}
+	bases := p.bases
 	r.BaseTechniques = len(bases)
 	if len(bases) == 0 {
 		return Reason{}, false
 	}
-	for b := range bases {
+	for _, b := range bases {
 		if n := s.act.Techniques[b]; n > 0 {
 			name := ""
 			if s.cat != nil {
@@ -411,20 +408,8 @@ func (s *scorer) platforms(p *Profile) (Reason, bool) {
 	if len(s.org.Platforms) == 0 || len(p.Techniques) == 0 || s.cat == nil {
 		return Reason{}, false
 	}
-	on, total := 0, 0
-	for _, id := range p.Techniques {
-		t, ok := s.cat.Technique(id)
-		if !ok {
-			continue
-		}
-		total++
-		for _, pl := range t.Platforms {
-			if slices.Contains(s.org.Platforms, pl) {
-				on++
-				break
-			}
-		}
-	}
+	c := s.ps.platformCoverage(s.cat, s.org.Platforms)[p]
+	on, total := c[0], c[1]
 	if on == 0 || total == 0 {
 		return Reason{}, false
 	}
@@ -436,12 +421,17 @@ func (s *scorer) platforms(p *Profile) (Reason, bool) {
 // alerts, then techniques seen, then id.
 func Rank(ps *ProfileSet, org OrgProfile, act *Activity, cat *attack.Catalog, days int) []Ranked {
 	s := newScorer(ps, org, act, cat, days)
-	out := make([]Ranked, 0, len(ps.Profiles))
+	scored := make([]Ranked, 0, len(ps.Profiles))
 	for _, p := range ps.Profiles {
-		out = append(out, s.score(p))
+		scored = append(scored, s.score(p))
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	// Sorted through an index: the values are large to move.
+	order := make([]int, len(scored))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool {
+		a, b := &scored[order[i]], &scored[order[j]]
 		if a.Score != b.Score {
 			return a.Score > b.Score
 		}
@@ -453,5 +443,9 @@ func Rank(ps *ProfileSet, org OrgProfile, act *Activity, cat *attack.Catalog, da
 		}
 		return a.ID < b.ID
 	})
+	out := make([]Ranked, len(scored))
+	for i, k := range order {
+		out[i] = scored[k]
+	}
 	return out
 }

@@ -31,6 +31,26 @@ type Service struct {
 	profiles *ProfileSet
 	version  int64
 	loaded   bool
+	// matches keeps the last window's indicator matches until the stored
+	// matches change.
+	matches matchCache
+	// sources keeps the indicator counts per source for a minute while
+	// the indicators are unchanged (counting a million takes a moment).
+	sources sourceCache
+}
+
+type sourceCache struct {
+	version int64
+	minute  time.Time
+	srcs    []store.IntelSource
+}
+
+type matchCache struct {
+	since   time.Time
+	version int64
+	ok      bool
+	byInd   map[string][]int64
+	last    map[string]time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -138,17 +158,38 @@ func (s *Service) Activity(ctx context.Context, days int) (*Activity, error) {
 			act.Techniques[b] += set.Alerts
 		}
 	}
-	pairs, err := s.Store.MatchPairs(ctx, w.From)
+	act.Matches, act.LastSeen, err = s.windowMatches(ctx, w.From)
+	return act, err
+}
+
+// windowMatches reads the indicator matches seen since a time, reusing
+// the last answer while the stored matches are unchanged.
+func (s *Service) windowMatches(ctx context.Context, since time.Time) (map[string][]int64, map[string]time.Time, error) {
+	v, err := s.Store.IntelVersions(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	s.mu.Lock()
+	c := s.matches
+	s.mu.Unlock()
+	if c.ok && c.version == v.Matches && c.since.Equal(since) {
+		return c.byInd, c.last, nil
+	}
+	pairs, err := s.Store.MatchPairs(ctx, since)
+	if err != nil {
+		return nil, nil, err
+	}
+	c = matchCache{since: since, version: v.Matches, ok: true, byInd: map[string][]int64{}, last: map[string]time.Time{}}
 	for _, p := range pairs {
-		act.Matches[p.IndicatorExternalID] = append(act.Matches[p.IndicatorExternalID], p.AlertID)
-		if p.LastSeen.After(act.LastSeen[p.IndicatorExternalID]) {
-			act.LastSeen[p.IndicatorExternalID] = p.LastSeen
+		c.byInd[p.IndicatorExternalID] = append(c.byInd[p.IndicatorExternalID], p.AlertID)
+		if p.LastSeen.After(c.last[p.IndicatorExternalID]) {
+			c.last[p.IndicatorExternalID] = p.LastSeen
 		}
 	}
-	return act, nil
+	s.mu.Lock()
+	s.matches = c
+	s.mu.Unlock()
+	return c.byInd, c.last, nil
 }
 
 // RankQuery selects ranked profiles.
@@ -321,9 +362,25 @@ type SourceStatus struct {
 
 // Sources lists every source of indicators and every scheduled feed.
 func (s *Service) Sources(ctx context.Context) ([]SourceStatus, error) {
-	srcs, err := s.Store.IntelSources(ctx, s.now())
+	v, err := s.Store.IntelVersions(ctx)
 	if err != nil {
 		return nil, err
+	}
+	minute := s.now().Truncate(time.Minute)
+	s.mu.Lock()
+	c := s.sources
+	s.mu.Unlock()
+	srcs := c.srcs
+	if c.srcs == nil || c.version != v.Indicators || !c.minute.Equal(minute) {
+		if srcs, err = s.Store.IntelSources(ctx, s.now()); err != nil {
+			return nil, err
+		}
+		if srcs == nil {
+			srcs = []store.IntelSource{}
+		}
+		s.mu.Lock()
+		s.sources = sourceCache{version: v.Indicators, minute: minute, srcs: srcs}
+		s.mu.Unlock()
 	}
 	feeds, err := s.Store.Feeds(ctx)
 	if err != nil {

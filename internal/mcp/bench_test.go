@@ -42,6 +42,8 @@ var benchCalls = []struct {
 	{"get_case_full_details", map[string]any{"case_id": "1"}},
 	{"get_security_alerts", nil},
 	{"get_ioc_matches", nil},
+	{"get_ioc_matches", map[string]any{"hours_back": 24 * 90}},
+	{"get_observable_prevalence", nil},
 	{"top_vulnerability_findings", nil},
 	{"search_findings", map[string]any{"severity": "high"}},
 	{"get_soc_dashboard", nil},
@@ -51,6 +53,7 @@ var benchCalls = []struct {
 	{"get_noisy_rules", map[string]any{"timeframe": "monthly"}},
 	{"list_threat_profiles", map[string]any{"days_back": 7}},
 	{"list_threat_profiles", map[string]any{"days_back": 90}},
+	{"get_threat_profile", map[string]any{"profile_id": "G0007"}},
 }
 
 // BenchmarkToolsCall measures tools/call through the in-memory transport

@@ -32,6 +32,8 @@ const (
 	// the highest number a retro-hunt has covered.
 	metaIndicatorSeq = "indicator_seq"
 	metaHuntedSeq    = "hunted_seq"
+	// metaMatches changes with every write that stores or changes matches.
+	metaMatches = "matches"
 )
 
 // IntelBatch is a set of threat-intelligence records written in one
@@ -487,6 +489,8 @@ type IntelVersions struct {
 	// Threats changes with every write that adds or changes threat objects
 	// or relationships.
 	Threats int64
+	// Matches changes with every write that stores or changes matches.
+	Matches int64
 }
 
 // IntelVersions reads the change counters.
@@ -508,6 +512,8 @@ func (s *Store) IntelVersions(ctx context.Context) (IntelVersions, error) {
 			v.Indicators = n
 		case metaThreats:
 			v.Threats = n
+		case metaMatches:
+			v.Matches = n
 		}
 	}
 	return v, rows.Err()

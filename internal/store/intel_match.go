@@ -95,6 +95,9 @@ func (s *Store) StoreMatches(ctx context.Context, ms []IntelMatch, now time.Time
 			k, _ := r.RowsAffected()
 			n += int(k)
 		}
+		if n > 0 {
+			return a.bumpMeta(metaMatches)
+		}
 		return nil
 	})
 	return n, err

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -320,14 +319,9 @@ func (s *Server) settingsOrgSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 // intelCollector reports feed freshness and indicator counts at scrape
-// time, read at most once a minute (counting a million indicators takes a
-// moment).
-type intelCollector struct {
-	s    *Server
-	mu   sync.Mutex
-	at   time.Time
-	srcs []intel.SourceStatus
-}
+// time (the intelligence service counts the indicators at most once a
+// minute while they are unchanged).
+type intelCollector struct{ s *Server }
 
 var (
 	descIndicators   = prometheus.NewDesc("watchfloor_intel_indicators", "Stored threat-intelligence indicators by source and state (active, expired, revoked, context: not for detection).", []string{"source", "state"}, nil)
@@ -353,23 +347,13 @@ func unixSeconds(t time.Time) float64 {
 
 // Collect reads the sources and feeds; a failure fails the scrape.
 func (c *intelCollector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	if c.srcs == nil || c.s.now().Sub(c.at) >= time.Minute {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		srcs, err := c.s.intelService().Sources(ctx)
-		cancel()
-		if err != nil {
-			c.mu.Unlock()
-			ch <- prometheus.NewInvalidMetric(descIndicators, err)
-			return
-		}
-		if srcs == nil {
-			srcs = []intel.SourceStatus{}
-		}
-		c.srcs, c.at = srcs, c.s.now()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	srcs, err := c.s.intelService().Sources(ctx)
+	cancel()
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descIndicators, err)
+		return
 	}
-	srcs := c.srcs
-	c.mu.Unlock()
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
