@@ -336,7 +336,13 @@ func yamlErrorLine(err error) int {
 // and with line numbers left to the error's position.
 func yamlMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+	if rest, ok := strings.CutPrefix(msg, "unmarshal errors:\n  "); ok {
+		errs := strings.Split(rest, "\n  ")
+		msg = errs[0]
+		if len(errs) > 1 {
+			msg += fmt.Sprintf(" (and %d more)", len(errs)-1)
+		}
+	}
 	msg = yamlLine.ReplaceAllStringFunc(msg, func(s string) string {
 		n, _ := strconv.Atoi(s[len("line "):])
 		return "line " + strconv.Itoa(n+1)

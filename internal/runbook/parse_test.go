@@ -77,8 +77,8 @@ func TestParseSample(t *testing.T) {
 	want := &Document{
 		ID: "irps/phishing", Path: "irps/phishing.md", Title: "Phishing response", Type: "irp", Category: "security_operations",
 		Status: "stable", Tags: []string{"phishing", "irp"}, Label: "2.1", Owner: "Tier 2 lead",
-		AppliesTo: AppliesTo{Rules: []string{"R-007"}, AlertTypes: []string{"initial-access"}, Techniques: []string{"T1566", "T1204.001"}},
-		RequiredSkills: []SkillNeed{{"email security", 3}, {"identity security", 2}, {"alert triage", 4}},
+		AppliesTo:              AppliesTo{Rules: []string{"R-007"}, AlertTypes: []string{"initial-access"}, Techniques: []string{"T1566", "T1204.001"}},
+		RequiredSkills:         []SkillNeed{{"email security", 3}, {"identity security", 2}, {"alert triage", 4}},
 		RequiredCertifications: []string{"GIAC GCIH"}, ReviewInterval: Interval{Months: 6},
 		LastReviewed: time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), Aliases: []string{"Phish IRP"},
 		Phases: []Phase{
