@@ -377,3 +377,15 @@ func (c Config) templates() ([]schedule.Template, bool) {
 	}
 	return out, false
 }
+
+// queue returns the configuration given for a queue (the last one, when
+// several name its kind and priority), or nil.
+func (c Config) queue(k QueueKind, p model.Priority) *QueueConfig {
+	var qc *QueueConfig
+	for i := range c.Queues {
+		if c.Queues[i].Kind == k && c.Queues[i].Priority == p {
+			qc = &c.Queues[i]
+		}
+	}
+	return qc
+}

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 )
 
 // Reads for staffing and budget planning: arrivals by quarter hour, rule
@@ -203,56 +203,13 @@ func (s *Store) WorkloadRuleVolumes(ctx context.Context, since, until time.Time)
 	return out, nil
 }
 
-// WorkSegment is a span of a case's active handle time: part of a work
-// session, within the handle window and outside pause statuses.
-type WorkSegment struct {
-	From time.Time `json:"from"`
-	To   time.Time `json:"to"`
-}
-
-// HandleTime is the worked time of one case, from its log.
-type HandleTime struct {
-	CaseID int64 `json:"case_id"`
-	// Priority is the priority in force when the case was first resolved.
-	Priority model.Priority `json:"priority"`
-	// ArrivalPriority is the case's first priority in its log.
-	ArrivalPriority model.Priority `json:"arrival_priority"`
-	// Created is the time of the case's created event (its first event
-	// when the log has none); Start the first assignment to a person or
-	// first move to triage or later, whichever came first; End the first
-	// move to resolved or closed.
-	Created time.Time `json:"created"`
-	Start   time.Time `json:"start"`
-	End     time.Time `json:"end"`
-	// Active is the time actively worked (see WorkloadHandleTimes), the
-	// sum of Segments; Paused the wall-clock time between Start and End
-	// spent in pause statuses.
-	Active   time.Duration `json:"active"`
-	Paused   time.Duration `json:"paused"`
-	Segments []WorkSegment `json:"segments"`
-}
-
 // WorkloadHandleTimes replays the log of every case first resolved in
-// [since, until) and returns its actively worked time.
-//
-// The events a person logged on the case (those with an actor) form work
-// sessions: maximal runs of events at most gap apart. A session is worked
-// from its first event to its last, and from earlier still when a runbook
-// event in it records an execution that started before its first event
-// (the execution record's started_at). Nothing else is assumed: a session
-// of one event counts nothing unless a runbook execution gives it a
-// duration. The active time is the part of the sessions between Start
-// (first assignment or triage) and End (first resolution) outside pause
-// statuses (compared case-insensitively). Work after a reopening is not
-// counted. Cases resolved without first being assigned or triaged (closed
-// straight from new) are skipped.
-func (s *Store) WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]HandleTime, error) {
-	if gap <= 0 {
-		return nil, fmt.Errorf("reading case logs for handle times: session gap %v is not positive", gap)
-	}
-	pause := map[string]bool{}
-	for _, p := range pauseStatuses {
-		pause[strings.ToLower(strings.TrimSpace(p))] = true
+// [since, until) and returns its actively worked time, as handle.Collector
+// defines it with the given pause statuses and session gap.
+func (s *Store) WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]handle.Time, error) {
+	c, err := handle.NewCollector(pauseStatuses, gap)
+	if err != nil {
+		return nil, fmt.Errorf("reading case logs for handle times: %w", err)
 	}
 	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT e.case_id, e.at, e.actor, e.kind, e.new FROM case_events e
 		JOIN cases c ON c.id = e.case_id
@@ -262,146 +219,18 @@ func (s *Store) WorkloadHandleTimes(ctx context.Context, since, until time.Time,
 		return nil, fmt.Errorf("reading case logs for handle times: %w", err)
 	}
 	defer rows.Close()
-	var out []HandleTime
-	var cur *caseReplay
-	flush := func() {
-		if cur != nil && !cur.ht.Start.IsZero() && cur.ht.End.After(cur.ht.Start) {
-			if cur.ht.Created.IsZero() {
-				cur.ht.Created = cur.first
-			}
-			cur.finish(gap)
-			out = append(out, cur.ht)
-		}
-	}
 	for rows.Next() {
 		var id, at int64
 		var actor, kind, newVal string
 		if err := rows.Scan(&id, &at, &actor, &kind, &newVal); err != nil {
 			return nil, fmt.Errorf("reading case logs for handle times: %w", err)
 		}
-		if cur == nil || cur.ht.CaseID != id {
-			flush()
-			cur = &caseReplay{ht: HandleTime{CaseID: id}, pause: pause}
-		}
-		cur.apply(model.CaseEvent{At: time.UnixMicro(at).UTC(), Actor: actor, Kind: model.EventKind(kind), New: newVal})
+		c.Add(id, model.CaseEvent{At: time.UnixMicro(at).UTC(), Actor: actor, Kind: model.EventKind(kind), New: newVal})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reading case logs for handle times: %w", err)
 	}
-	flush()
-	return out, nil
-}
-
-// workEvent is a person's event on a case: when it was logged, and when
-// the work it records started (earlier for a runbook execution).
-type workEvent struct {
-	at, from time.Time
-}
-
-// caseReplay follows one case's log up to its first resolution.
-type caseReplay struct {
-	ht     HandleTime
-	st     model.CaseState
-	pause  map[string]bool
-	first  time.Time      // the first event
-	last   time.Time      // status time is accounted up to here
-	paused [][2]time.Time // pause spans after Start
-	work   []workEvent
-}
-
-func (r *caseReplay) apply(e model.CaseEvent) {
-	if !r.ht.End.IsZero() {
-		return
-	}
-	if r.first.IsZero() {
-		r.first = e.At
-	}
-	if e.Kind == model.EventCreated && r.ht.Created.IsZero() {
-		r.ht.Created = e.At
-	}
-	if !r.ht.Start.IsZero() && e.At.After(r.last) && r.pause[strings.ToLower(strings.TrimSpace(r.st.Status))] {
-		r.ht.Paused += e.At.Sub(r.last)
-		r.paused = append(r.paused, [2]time.Time{r.last, e.At})
-	}
-	if strings.TrimSpace(e.Actor) != "" {
-		we := workEvent{at: e.At, from: e.At}
-		var rb model.RunbookExecution
-		if e.Kind == model.EventRunbook && json.Unmarshal([]byte(e.New), &rb) == nil && !rb.StartedAt.IsZero() && rb.StartedAt.Before(e.At) {
-			we.from = rb.StartedAt.UTC()
-		}
-		r.work = append(r.work, we)
-	}
-	r.last = e.At
-	r.st.Apply(e)
-	if !r.ht.ArrivalPriority.Valid() {
-		r.ht.ArrivalPriority = r.st.Priority
-	}
-	if r.ht.Start.IsZero() && !r.st.AcknowledgedAt.IsZero() {
-		r.ht.Start = r.st.AcknowledgedAt
-	}
-	if !r.st.ResolvedAt.IsZero() {
-		r.ht.End = r.st.ResolvedAt
-		r.ht.Priority = r.st.Priority
-	}
-}
-
-// finish turns the person events into sessions and counts their part in
-// [Start, End] outside the pause spans.
-func (r *caseReplay) finish(gap time.Duration) {
-	var spans [][2]time.Time
-	for i := 0; i < len(r.work); {
-		from, to := r.work[i].from, r.work[i].at
-		j := i + 1
-		for ; j < len(r.work) && r.work[j].at.Sub(r.work[j-1].at) <= gap; j++ {
-			if r.work[j].from.Before(from) {
-				from = r.work[j].from
-			}
-			to = r.work[j].at
-		}
-		i = j
-		if from.Before(r.ht.Start) {
-			from = r.ht.Start
-		}
-		if to.After(r.ht.End) {
-			to = r.ht.End
-		}
-		if !to.After(from) {
-			continue
-		}
-		// A runbook's start can reach back into earlier sessions.
-		for n := len(spans); n > 0 && !from.After(spans[n-1][1]); n-- {
-			if spans[n-1][0].Before(from) {
-				from = spans[n-1][0]
-			}
-			if spans[n-1][1].After(to) {
-				to = spans[n-1][1]
-			}
-			spans = spans[:n-1]
-		}
-		spans = append(spans, [2]time.Time{from, to})
-	}
-	for _, sp := range spans {
-		for _, p := range r.paused {
-			if !p[1].After(sp[0]) || !p[0].Before(sp[1]) {
-				continue
-			}
-			if p[0].After(sp[0]) {
-				r.addSegment(sp[0], p[0])
-			}
-			sp[0] = p[1]
-			if !sp[1].After(sp[0]) {
-				break
-			}
-		}
-		if sp[1].After(sp[0]) {
-			r.addSegment(sp[0], sp[1])
-		}
-	}
-}
-
-func (r *caseReplay) addSegment(from, to time.Time) {
-	r.ht.Active += to.Sub(from)
-	r.ht.Segments = append(r.ht.Segments, WorkSegment{From: from, To: to})
+	return c.Times(), nil
 }
 
 // Roster is the staff: analysts, their teams and the shifts they work.
@@ -566,8 +395,8 @@ func (s *Store) WorkloadRunbooks(ctx context.Context, since, until time.Time) (m
 		if err := rows.Scan(&raw); err != nil {
 			return nil, fmt.Errorf("counting runbook runs: %w", err)
 		}
-		var rb model.RunbookExecution
-		if json.Unmarshal([]byte(raw), &rb) != nil || rb.Runbook == "" {
+		rb, err := model.ParseRunbookExecution(raw)
+		if err != nil || rb.Runbook == "" {
 			continue // a runbook event without an execution record names no runbook
 		}
 		out[rb.Runbook]++
