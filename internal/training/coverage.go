@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/kpi"
-	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
 )
 
@@ -39,12 +38,20 @@ type coverage struct {
 	breaches map[string]*[hoursPerWeek]int
 	// holders per requirement (qualified now, plus the plan's trainees).
 	holders map[string]map[string]bool
+	// invalid are the shifts left out, with why.
+	invalid []string
 }
 
 func newCoverage(in Input, people []*person, reqs []Requirement, weeks float64) *coverage {
 	c := &coverage{in: in, people: people, reqs: reqs, weeks: weeks, byShift: map[string][]*person{},
 		exposure: map[string]*[hoursPerWeek]int{}, breaches: map[string]*[hoursPerWeek]int{}, holders: map[string]map[string]bool{}}
-	c.shifts = append(c.shifts, in.Roster.Shifts...)
+	for _, sh := range in.Roster.Shifts {
+		if err := sh.Validate(); err != nil {
+			c.invalid = append(c.invalid, err.Error())
+			continue
+		}
+		c.shifts = append(c.shifts, sh)
+	}
 	sort.SliceStable(c.shifts, func(i, j int) bool {
 		if c.shifts[i].Start != c.shifts[j].Start {
 			return c.shifts[i].Start < c.shifts[j].Start
@@ -61,7 +68,7 @@ func newCoverage(in Input, people []*person, reqs []Requirement, weeks float64) 
 		t := time.Date(y, m, monday+k/24, k%24, 30, 0, 0, in.Loc)
 		c.onDuty[k] = map[string]bool{}
 		for _, sh := range c.shifts {
-			if metrics.OnShift(sh, in.Loc, t) {
+			if on, err := sh.OnDuty(t, in.Loc); err == nil && on {
 				c.onDuty[k][sh.Name] = true
 			}
 		}
@@ -150,10 +157,8 @@ func (c *coverage) perWeek(n int) float64 {
 
 // shiftWindow describes a shift: "22:00–06:00, every day".
 func shiftWindow(sh model.Shift) string {
-	start, err := time.Parse("15:04", sh.Start)
-	if err != nil {
-		return sh.Start
-	}
+	sod, _ := sh.StartOfDay() // validated
+	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(sod)
 	end := start.Add(sh.Duration)
 	days := "every day"
 	if len(sh.Days) > 0 && len(sh.Days) < 7 {
@@ -234,6 +239,9 @@ func windows(hours []int) []string {
 // shiftViews fills the per-shift coverage.
 func (c *coverage) shiftViews(as *Assessment) {
 	as.Program.Shifts = len(c.shifts)
+	for _, msg := range c.invalid {
+		as.Notes = append(as.Notes, "left out: "+msg)
+	}
 	known := map[string]bool{}
 	for _, sh := range c.shifts {
 		known[sh.Name] = true
@@ -315,13 +323,11 @@ func (c *coverage) hourGaps(as *Assessment) {
 // with no holder.
 func (c *coverage) handovers(as *Assessment) {
 	for _, a := range c.shifts {
-		start, err := time.Parse("15:04", a.Start)
-		if err != nil {
-			continue
-		}
-		end := start.Add(a.Duration).Format("15:04")
+		sod, _ := a.StartOfDay() // validated
+		endOfDay := (sod + a.Duration) % (24 * time.Hour)
+		end := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(endOfDay).Format("15:04")
 		for _, b := range c.shifts {
-			if b.Name == a.Name || b.Start != end || b.TimeZone != a.TimeZone {
+			if bs, _ := b.StartOfDay(); b.Name == a.Name || bs != endOfDay || b.TimeZone != a.TimeZone {
 				continue
 			}
 			for i := range c.reqs {
