@@ -1,7 +1,6 @@
 package runbook
 
 import (
-	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
@@ -147,9 +146,9 @@ func Derive(reg *Registry, events []Event) ([]Execution, []Unreadable) {
 	var bad []Unreadable
 	for i := range events {
 		e := &events[i]
-		var rec model.RunbookExecution
-		if err := json.Unmarshal([]byte(e.New), &rec); err != nil {
-			bad = append(bad, Unreadable{EventID: e.ID, Case: e.Case, Reason: "not an execution record: " + err.Error()})
+		rec, err := model.ParseRunbookExecution(e.New)
+		if err != nil {
+			bad = append(bad, Unreadable{EventID: e.ID, Case: e.Case, Reason: err.Error()})
 			continue
 		}
 		if strings.TrimSpace(rec.Runbook) == "" {

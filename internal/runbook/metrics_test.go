@@ -83,7 +83,7 @@ func fixtureEvents() []Event {
 
 func TestDerive(t *testing.T) {
 	execs, bad := Derive(fixtureRegistry(t), fixtureEvents())
-	if len(bad) != 1 || bad[0].EventID != 11 || !strings.Contains(bad[0].Reason, "not an execution record") {
+	if len(bad) != 1 || bad[0].EventID != 11 || !strings.Contains(bad[0].Reason, "runbook execution record") {
 		t.Errorf("unreadable %+v", bad)
 	}
 	type row struct {

@@ -230,16 +230,14 @@ func (s *Store) RunbookLastRuns(ctx context.Context) (map[string]time.Time, erro
 	}
 	defer rows.Close()
 	out := map[string]time.Time{}
-	var raw sql.RawBytes
+	var raw string
 	var at int64
 	for rows.Next() {
 		if err := rows.Scan(&at, &raw); err != nil {
 			return nil, fmt.Errorf("reading runbook runs: %w", err)
 		}
-		var rb struct {
-			Runbook string `json:"runbook"`
-		}
-		if json.Unmarshal(raw, &rb) != nil || strings.TrimSpace(rb.Runbook) == "" {
+		rb, err := model.ParseRunbookExecution(raw)
+		if err != nil || strings.TrimSpace(rb.Runbook) == "" {
 			continue
 		}
 		t := time.UnixMicro(at).UTC()
