@@ -116,6 +116,8 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.serveCommand(),
 		a.usersCommand(),
 		a.mcpCommand(),
+		a.runbooksCommand(),
+		a.trainingCommand(),
 	)
 	return root
 }

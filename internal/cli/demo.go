@@ -16,6 +16,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/runbook"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -54,7 +55,42 @@ func (a *app) runDemo(ctx context.Context, st *store.Store, cfg demo.Config) (in
 	}
 	a.log.Info("generating demo SOC", "days", cfg.Days, "alerts_per_day", cfg.AlertsPerDay,
 		"analysts", cfg.Analysts, "seed", cfg.Seed, "end", cfg.End.Format(time.RFC3339))
-	return ingest.RunFormat(ctx, st, demoFormat(cfg), nil, "demo", ingest.Options{BatchSize: 10000})
+	sum, err := ingest.RunFormat(ctx, st, demoFormat(cfg), nil, "demo", ingest.Options{BatchSize: 10000})
+	if err != nil {
+		return sum, err
+	}
+	return sum, demoRunbooks(ctx, st, cfg)
+}
+
+// demoRunbooks syncs the demo's runbooks (their first edition at the start
+// of the period, the revision at its middle) unless the store has them,
+// and dates the demo analysts' certifications.
+func demoRunbooks(ctx context.Context, st *store.Store, cfg demo.Config) error {
+	entries, err := st.RunbookEntries(ctx)
+	if err != nil {
+		return err
+	}
+	synced := false
+	for _, e := range entries {
+		synced = synced || e.Source == demo.RunbookSource
+	}
+	if !synced {
+		for _, s := range demo.Runbooks(cfg) {
+			if _, err := runbook.Sync(ctx, st, s.FS, "", demo.RunbookSource, s.At); err != nil {
+				return fmt.Errorf("syncing the demo runbooks: %w", err)
+			}
+		}
+	}
+	analysts, err := st.Analysts(ctx)
+	if err != nil {
+		return err
+	}
+	var certs []store.Certification
+	for _, c := range demo.Certifications(cfg, analysts) {
+		certs = append(certs, store.Certification{Analyst: c.Analyst, Name: c.Name, Issued: c.Issued, Expires: c.Expires, Source: demo.Source})
+	}
+	_, err = st.SaveCertifications(ctx, certs)
+	return err
 }
 
 // ensureDemo fills an empty store with the default demo SOC.

@@ -3,6 +3,7 @@ package runbook
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -29,9 +30,9 @@ var Definitions = map[string]string{
 	"window":       "runs that started in the window; cases created in the window (organisation time zone) for the with/without comparison",
 	"duration":     "first step started → last step finished, finished runs only; median and p90 are nearest-rank order statistics (exact)",
 	"outcome":      "recorded on the run's last record; else completed when every step has a status or the case is resolved (failed if a step's last status is failed); else in progress",
-	"skip_rate":    "per step of a version: runs that skipped it (recorded as skipped, or never recorded in a finished run) ÷ finished runs of that version that record steps",
-	"comparison":   "cases (tests excluded) with a run of the runbook against cases without one of the same priority and rule; only priority×rule strata with cases on both sides count; SLA adherence over cases whose resolve clock stopped",
-	"difference":   "mean MTTR (or MTTA) of the runbook's cases minus that of comparable cases without it, per stratum, weighted by the runbook's resolved (acknowledged) cases in the stratum",
+	"skip_rate":    "per step of a version: runs that skipped it (recorded as skipped, or never recorded in a finished run) ÷ finished runs of that version that record steps, aborted runs left out",
+	"comparison":   "cases (tests excluded) with a run of the runbook (for a common step, also a completed step of another run that links to it) against cases without one of the same priority and rule; only priority×rule strata with cases on both sides count; SLA adherence over cases whose resolve clock stopped",
+	"difference":   "mean MTTR (or MTTA) of the runbook's cases minus that of comparable cases without it, per stratum, weighted by the runbook's resolved (acknowledged) cases in the stratum; margin 1.96 standard errors (Σ w²(s²with/nwith + s²without/nwithout) ÷ (Σ w)², a stratum side of one case taking its cohort's variance); only differences beyond their margin enter the improvement list",
 	"coverage":     "a runbook applies to a rule when its applies_to names the rule (id or name), one of its ATT&CK techniques (T1566 covers T1566.001) or its tactic (alert type)",
 	"review":       "due at last_reviewed (else when the current version was first synced) plus review_interval",
 	"never_used":   "no run recorded in any case log",
@@ -144,12 +145,15 @@ func summarize(secs []float64, open int) Durations {
 
 // Stats is one registered runbook's use and effect.
 type Stats struct {
-	ID       string         `json:"id"`
-	Title    string         `json:"title"`
-	Type     string         `json:"type"`
-	Status   string         `json:"status,omitempty"`
-	Version  int            `json:"version"`
-	Runs     int            `json:"runs"`
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Type    string `json:"type"`
+	Status  string `json:"status,omitempty"`
+	Version int    `json:"version"`
+	Runs    int    `json:"runs"`
+	// InPlans counts, for a common step, the completed steps of other
+	// runbooks' runs that link to it (it ran inside a plan).
+	InPlans  int            `json:"in_plans"`
 	Cases    int            `json:"cases"`
 	Analysts int            `json:"analysts"`
 	Outcomes map[string]int `json:"outcomes"`
@@ -171,8 +175,8 @@ type VersionStats struct {
 	Runs     int            `json:"runs"`
 	Outcomes map[string]int `json:"outcomes"`
 	Duration Durations      `json:"duration"`
-	// StepRuns are the finished runs that record steps: the skip rates'
-	// denominator.
+	// StepRuns are the finished runs that record steps, aborted ones left
+	// out: the skip rates' denominator.
 	StepRuns int         `json:"step_runs"`
 	Steps    []StepStats `json:"steps"`
 }
@@ -212,6 +216,15 @@ type Comparison struct {
 	Adoption       *float64 `json:"adoption"`
 	MTTRDifference *float64 `json:"mttr_difference_seconds"`
 	MTTADifference *float64 `json:"mtta_difference_seconds"`
+	// The differences' 95 % margins (1.96 standard errors): a difference
+	// within its margin is not told apart from none.
+	MTTRMargin *float64 `json:"mttr_difference_margin_seconds"`
+	MTTAMargin *float64 `json:"mtta_difference_margin_seconds"`
+}
+
+// Significant reports whether a difference lies outside its margin.
+func Significant(diff, margin *float64) bool {
+	return diff != nil && margin != nil && math.Abs(*diff) > *margin
 }
 
 // NameCount is a runbook name recorded in case logs that no registered
@@ -226,7 +239,9 @@ type NameCount struct {
 type RuleGap struct {
 	RuleInfo
 	Cases int `json:"cases"`
-	// CasesWithRuns are its cases on which some runbook ran anyway.
+	// CasesWithRuns are its cases on which a runbook written for
+	// detections (one with an applies_to) ran anyway: its applies_to may
+	// be incomplete.
 	CasesWithRuns int `json:"cases_with_runs"`
 }
 
@@ -304,13 +319,24 @@ func Build(in Input) *Report {
 	unregCases := map[string]map[int64]bool{}
 	caseRunbooks := map[int64]map[string]bool{}
 	casesWithRuns := map[int64]bool{}
+	inPlans := map[string]int{}
 	for i := range in.Executions {
 		x := &in.Executions[i]
 		if x.Registered {
-			if caseRunbooks[x.CaseID] == nil {
-				caseRunbooks[x.CaseID] = map[string]bool{}
+			ran := caseRunbooks[x.CaseID]
+			if ran == nil {
+				ran = map[string]bool{}
+				caseRunbooks[x.CaseID] = ran
 			}
-			caseRunbooks[x.CaseID][x.Runbook] = true
+			ran[x.Runbook] = true
+			// A completed step that runs another runbook (a common step, a
+			// sub-plan) runs that runbook on the case too.
+			for _, id := range linkedRuns(in.Registry, x) {
+				ran[id] = true
+				if inWindow(x) {
+					inPlans[id]++
+				}
+			}
 		}
 		if !inWindow(x) {
 			continue
@@ -354,6 +380,7 @@ func Build(in Input) *Report {
 			continue
 		}
 		st := stats(e, byRunbook[e.ID])
+		st.InPlans = inPlans[e.ID]
 		st.Comparison = compare(e.ID, facts, caseRunbooks)
 		st.LastRun = in.LastRuns[e.ID]
 		if due := e.ReviewDue(); !due.IsZero() {
@@ -436,8 +463,8 @@ func versionStats(v *Version, runs []*Execution) VersionStats {
 			continue
 		}
 		secs = append(secs, x.Duration().Seconds())
-		if !x.StepDetail {
-			continue
+		if !x.StepDetail || x.Outcome == OutcomeAborted {
+			continue // an aborted run stops by design: its later steps are not skipped
 		}
 		vs.StepRuns++
 		for _, sr := range x.Steps {
@@ -487,7 +514,7 @@ func compare(id string, facts []*kpi.Facts, caseRunbooks map[int64]map[string]bo
 	}
 	c := &Comparison{}
 	var wf, wo []*kpi.Facts
-	var mttrNum, mttrDen, mttaNum, mttaDen float64
+	var matched []stratum
 	keys := make([]stratum, 0, len(with))
 	for k := range with {
 		keys = append(keys, k)
@@ -504,34 +531,79 @@ func compare(id string, facts []*kpi.Facts, caseRunbooks map[int64]map[string]bo
 			continue
 		}
 		c.Strata++
+		matched = append(matched, k)
 		wf, wo = append(wf, with[k]...), append(wo, without[k]...)
-		if mw, nw := meanSpan(with[k], resolveSpan); nw > 0 {
-			if mo, no := meanSpan(without[k], resolveSpan); no > 0 {
-				mttrNum += float64(nw) * (mw - mo)
-				mttrDen += float64(nw)
-			}
-		}
-		if mw, nw := meanSpan(with[k], ackSpan); nw > 0 {
-			if mo, no := meanSpan(without[k], ackSpan); no > 0 {
-				mttaNum += float64(nw) * (mw - mo)
-				mttaDen += float64(nw)
-			}
-		}
 	}
 	c.With, c.Without = cohort(wf), cohort(wo)
 	if n := c.With.Cases + c.Without.Cases; n > 0 {
 		a := float64(c.With.Cases) / float64(n)
 		c.Adoption = &a
 	}
-	if mttrDen > 0 {
-		d := mttrNum / mttrDen
-		c.MTTRDifference = &d
-	}
-	if mttaDen > 0 {
-		d := mttaNum / mttaDen
-		c.MTTADifference = &d
-	}
+	c.MTTRDifference, c.MTTRMargin = difference(matched, with, without, resolveSpan)
+	c.MTTADifference, c.MTTAMargin = difference(matched, with, without, ackSpan)
 	return c
+}
+
+// moments are a sample's size, mean and variance (n−1).
+type moments struct {
+	n        int
+	mean, vr float64
+}
+
+func momentsOf(fs []*kpi.Facts, sp func(*kpi.Facts) (float64, bool)) moments {
+	var xs []float64
+	for _, f := range fs {
+		if v, ok := sp(f); ok {
+			xs = append(xs, v)
+		}
+	}
+	m := moments{n: len(xs)}
+	if m.n == 0 {
+		return m
+	}
+	for _, v := range xs {
+		m.mean += v
+	}
+	m.mean /= float64(m.n)
+	if m.n > 1 {
+		for _, v := range xs {
+			m.vr += (v - m.mean) * (v - m.mean)
+		}
+		m.vr /= float64(m.n - 1)
+	}
+	return m
+}
+
+// difference is the stratified difference of means (with − without),
+// weighted by the with side's measured cases, and its 95 % margin.
+func difference(strata []stratum, with, without map[stratum][]*kpi.Facts, sp func(*kpi.Facts) (float64, bool)) (*float64, *float64) {
+	var all [2][]*kpi.Facts
+	for _, k := range strata {
+		all[0], all[1] = append(all[0], with[k]...), append(all[1], without[k]...)
+	}
+	pooled := [2]moments{momentsOf(all[0], sp), momentsOf(all[1], sp)}
+	var num, den, vr float64
+	for _, k := range strata {
+		mw, mo := momentsOf(with[k], sp), momentsOf(without[k], sp)
+		if mw.n == 0 || mo.n == 0 {
+			continue
+		}
+		if mw.n == 1 {
+			mw.vr = pooled[0].vr
+		}
+		if mo.n == 1 {
+			mo.vr = pooled[1].vr
+		}
+		w := float64(mw.n)
+		num += w * (mw.mean - mo.mean)
+		den += w
+		vr += w * w * (mw.vr/float64(mw.n) + mo.vr/float64(mo.n))
+	}
+	if den == 0 {
+		return nil, nil
+	}
+	d, m := num/den, 1.96*math.Sqrt(vr)/den
+	return &d, &m
 }
 
 // resolveSpan and ackSpan are a case's MTTR and MTTA: seconds, and false
@@ -544,21 +616,6 @@ func span(from, to time.Time) (float64, bool) {
 		return 0, false
 	}
 	return math.Max(0, to.Sub(from).Seconds()), true
-}
-
-func meanSpan(fs []*kpi.Facts, sp func(*kpi.Facts) (float64, bool)) (float64, int) {
-	var sum float64
-	n := 0
-	for _, f := range fs {
-		if v, ok := sp(f); ok {
-			sum += v
-			n++
-		}
-	}
-	if n == 0 {
-		return 0, 0
-	}
-	return sum / float64(n), n
 }
 
 func cohort(fs []*kpi.Facts) Cohort {
@@ -598,12 +655,19 @@ func cohort(fs []*kpi.Facts) Cohort {
 
 // coverage lists the rules and alert types no runbook applies to.
 func coverage(rep *Report, in Input, facts []*kpi.Facts, caseRunbooks map[int64]map[string]bool) {
+	specific := map[string]bool{}
+	for _, e := range in.Registry.Entries {
+		specific[e.ID] = !e.Current().Doc.AppliesTo.IsZero()
+	}
 	cases := map[string]int{}
 	withRuns := map[string]int{}
 	for _, f := range facts {
 		cases[f.Rule]++
-		if len(caseRunbooks[f.CaseID]) > 0 {
-			withRuns[f.Rule]++
+		for id := range caseRunbooks[f.CaseID] {
+			if specific[id] {
+				withRuns[f.Rule]++
+				break
+			}
 		}
 	}
 	var live []AppliesTo
@@ -674,10 +738,10 @@ func improvements(rep *Report, in Input) {
 			Evidence: fmt.Sprintf("%d cases and %d alerts in the window, no runbook applies", g.Cases, g.Alerts)})
 	}
 	for _, st := range rep.Runbooks {
-		if c := st.Comparison; c != nil && c.With.MTTR.Count >= MinCohort && c.Without.MTTR.Count >= MinCohort && c.MTTRDifference != nil {
+		if c := st.Comparison; c != nil && c.With.MTTR.Count >= MinCohort && c.Without.MTTR.Count >= MinCohort && Significant(c.MTTRDifference, c.MTTRMargin) {
 			d := *c.MTTRDifference
-			ev := fmt.Sprintf("MTTR %s vs comparable cases (%d with, %d without, %d priority×rule strata)", signedDuration(d),
-				c.With.MTTR.Count, c.Without.MTTR.Count, c.Strata)
+			ev := fmt.Sprintf("MTTR %s ± %s vs comparable cases (%d with, %d without, %d priority×rule strata)", signedDuration(d),
+				signedDuration(*c.MTTRMargin)[1:], c.With.MTTR.Count, c.Without.MTTR.Count, c.Strata)
 			switch {
 			case d > 0:
 				add(Improvement{Kind: ImproveSlower, Runbook: st.ID, Affected: c.With.Cases, Evidence: ev,
@@ -755,4 +819,48 @@ func signedDuration(sec float64) string {
 		return fmt.Sprintf("%s%dh %02dm", sign, h, m)
 	}
 	return fmt.Sprintf("%s%dm", sign, m)
+}
+
+// linkedRuns lists the common steps a run ran through its completed
+// steps' links. Links to other runbooks (alternatives a triage step names,
+// the plan a step hands over to) do not count as running them.
+func linkedRuns(reg *Registry, x *Execution) []string {
+	if !x.StepDetail {
+		return nil
+	}
+	e := reg.Get(x.Runbook)
+	if e == nil {
+		return nil
+	}
+	v := e.Version(x.Version)
+	if v == nil {
+		return nil
+	}
+	done := map[string]bool{}
+	for _, s := range x.Steps {
+		if s.Key != "" && s.Status == StepCompleted {
+			done[s.Key] = true
+		}
+	}
+	var out []string
+	for _, l := range v.Doc.Links {
+		if l.Path == "" || !done[l.Step] {
+			continue
+		}
+		if t := reg.Lookup(l.Path); t != nil && t.ID != x.Runbook && isCommonStep(t.Current().Doc) && !slices.Contains(out, t.ID) {
+			out = append(out, t.ID)
+		}
+	}
+	return out
+}
+
+// isCommonStep reports whether a runbook is a common step: tagged
+// common_step (the bank's convention) or common-step.
+func isCommonStep(d *Document) bool {
+	for _, t := range d.Tags {
+		if n := normType(t); n == "common-step" || n == "common-steps" {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -267,6 +268,16 @@ func TestBuildHandComputed(t *testing.T) {
 			SLAMet: 2, SLABreached: 1, SLAAdherence: f64(2.0 / 3), Reopened: 1},
 		Without: Cohort{Cases: 3, MTTR: Durations{2, 7200, 14400, 10800, 1}, MTTA: Durations{3, 2400, 3600, 2400, 0},
 			SLAMet: 2, SLABreached: 0, SLAAdherence: f64(1), Reopened: 0}}
+	// Margins: the stratum's sample variances are 756e6 and 25.92e6 s² for
+	// MTTR (3 and 2 cases), 630000 and 1.44e6 s² for MTTA (3 and 3):
+	// 1.96·√(756e6/3 + 25.92e6/2) and 1.96·√(630000/3 + 1.44e6/3).
+	if m := x.Comparison.MTTRMargin; m == nil || math.Abs(*m-1.96*math.Sqrt(264.96e6)) > 1e-6 {
+		t.Errorf("MTTR margin %v, want %v", m, 1.96*math.Sqrt(264.96e6))
+	}
+	if m := x.Comparison.MTTAMargin; m == nil || math.Abs(*m-1.96*math.Sqrt(690000)) > 1e-9 {
+		t.Errorf("MTTA margin %v, want %v", m, 1.96*math.Sqrt(690000))
+	}
+	x.Comparison.MTTRMargin, x.Comparison.MTTAMargin = nil, nil
 	if !reflect.DeepEqual(x.Comparison, wantC) {
 		t.Errorf("irps/x comparison\n got  %+v\n want %+v", x.Comparison, wantC)
 	}
@@ -320,6 +331,7 @@ func TestImprovementThresholds(t *testing.T) {
 	reg := NewRegistry([]*Entry{
 		{ID: "slow", Versions: []Version{{1, at(-1, 0), slow}}},
 		{ID: "fast", Versions: []Version{{1, at(-1, 0), fast}}},
+		{ID: "noisy", Versions: []Version{{1, at(-1, 0), mustParse(t, "noisy.md", "---\ntitle: Noisy\ntype: irp\n---\n1. A\n")}}},
 	})
 	var evs []Event
 	var facts []kpi.Facts
@@ -347,20 +359,64 @@ func TestImprovementThresholds(t *testing.T) {
 	for range 20 {
 		add("F", time.Hour, "")
 	}
+	// Rule N: "noisy" cases take 1h or 5h (mean 3h), the others 1h or 4h
+	// (mean 2.5h): +30m with a margin of 1.96·√(40/9/10 + 22.5/9/10) h,
+	// about 1h38m, so it is not listed.
+	for i := range 10 {
+		add("N", time.Duration(1+4*(i%2))*time.Hour, "noisy", model.RunbookExecution{Step: "1.1", Status: "completed", Outcome: "completed"})
+		add("N", time.Duration(1+3*(i%2))*time.Hour, "")
+	}
 	execs, _ := Derive(reg, evs)
 	rep := Build(Input{Registry: reg, Executions: execs, Facts: facts, From: d0, To: at(10, 0), AsOf: at(10, 0),
-		LastRuns: map[string]time.Time{"slow": at(1, 0), "fast": at(1, 0)}})
+		LastRuns: map[string]time.Time{"slow": at(1, 0), "fast": at(1, 0), "noisy": at(1, 0)}})
+	for _, st := range rep.Runbooks {
+		if c := st.Comparison; st.ID == "noisy" && (c.MTTRDifference == nil || *c.MTTRDifference != 1800 || c.MTTRMargin == nil ||
+			math.Abs(*c.MTTRMargin-1.96*3600*math.Sqrt((40.0/9+22.5/9)/10)) > 1e-6) {
+			t.Errorf("noisy comparison %+v", c)
+		}
+	}
 	var items []string
 	for _, im := range rep.Improvements {
 		items = append(items, im.Kind+" "+im.Runbook+" "+im.Step+" "+strings.Repeat("*", im.Affected)+" | "+im.Evidence)
 	}
 	wantItems := []string{
-		"raise_adoption fast  ******************** | MTTR −30m vs comparable cases (10 with, 20 without, 1 priority×rule strata), adoption 33%",
-		"review_slower_cases slow  ********** | MTTR +1h 00m vs comparable cases (10 with, 10 without, 1 priority×rule strata)",
+		"raise_adoption fast  ******************** | MTTR −30m ± 0m vs comparable cases (10 with, 20 without, 1 priority×rule strata), adoption 33%",
+		"review_slower_cases slow  ********** | MTTR +1h 00m ± 0m vs comparable cases (10 with, 10 without, 1 priority×rule strata)",
 		"review_skipped_step slow 1.2 ********** | skipped in 10 of 10 finished runs of version 1 (100%)",
 		"fix_failing_runs slow  ** | 2 of 10 finished runs failed (20%)",
 	}
 	if !reflect.DeepEqual(items, wantItems) {
 		t.Errorf("improvements\n%s\nwant\n%s", strings.Join(items, "\n"), strings.Join(wantItems, "\n"))
+	}
+}
+
+// A plan's completed step that links to a common step runs that common
+// step on the case: it counts in the common step's usage and cases.
+func TestLinkedRuns(t *testing.T) {
+	plan := mustParse(t, "irps/p.md", "---\ntitle: P\ntype: irp\n---\n1. Contain: run [iso](../common/iso.md)\n2. Block `../common/block.md`\n")
+	plan.Links[0].Path, plan.Links[1].Path = "common/iso.md", "common/block.md"
+	reg := NewRegistry([]*Entry{
+		{ID: "irps/p", Versions: []Version{{1, at(-1, 0), plan}}},
+		{ID: "common/iso", Versions: []Version{{1, at(-1, 0), mustParse(t, "common/iso.md", "---\ntitle: Iso\ntype: runbook\ntags: [common_step]\n---\n1. A\n")}}},
+		{ID: "common/block", Versions: []Version{{1, at(-1, 0), mustParse(t, "common/block.md", "---\ntitle: Block\ntype: runbook\ntags: [common_step]\n---\n1. A\n")}}},
+	})
+	execs, _ := Derive(reg, []Event{
+		ev(1, 1, true, at(1, time.Hour), "a", model.RunbookExecution{Runbook: "irps/p", Run: "r", Step: "1.1", Status: "completed"}),
+		ev(2, 1, true, at(1, 2*time.Hour), "a", model.RunbookExecution{Runbook: "irps/p", Run: "r", Step: "1.2", Status: "skipped", Outcome: "completed"}),
+	})
+	facts := []kpi.Facts{{CaseID: 1, Priority: model.P2, Rule: "R", Created: at(1, 0), Resolve: at(1, 3*time.Hour)},
+		{CaseID: 2, Priority: model.P2, Rule: "R", Created: at(1, 0), Resolve: at(1, 5*time.Hour)}}
+	rep := Build(Input{Registry: reg, Executions: execs, Facts: facts, From: d0, To: at(10, 0), AsOf: at(10, 0), LastRuns: map[string]time.Time{}})
+	for _, st := range rep.Runbooks {
+		switch st.ID {
+		case "common/iso":
+			if st.Runs != 0 || st.InPlans != 1 || st.Comparison == nil || st.Comparison.With.Cases != 1 || st.Comparison.Without.Cases != 1 {
+				t.Errorf("common/iso %+v %+v", st, st.Comparison)
+			}
+		case "common/block":
+			if st.InPlans != 0 || st.Comparison != nil {
+				t.Errorf("common/block (skipped in the plan) %+v", st)
+			}
+		}
 	}
 }

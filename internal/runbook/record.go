@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -91,6 +92,30 @@ func (r Record) Records(reg *Registry) ([]model.RunbookExecution, error) {
 	}
 	if r.FinishedAt.IsZero() {
 		last.FinishedAt = time.Time{}
+	}
+	return out, nil
+}
+
+// Events turns the records into case events for the case with id caseID,
+// dated at (the finish, else now), by actor from source. key makes the
+// events' external ids unique ("key:0", "key:1" …); pass a fresh random
+// key per recording.
+func (r Record) Events(reg *Registry, caseID int64, at time.Time, actor, source, key string) ([]model.CaseEvent, error) {
+	recs, err := r.Records(reg)
+	if err != nil {
+		return nil, err
+	}
+	if !r.FinishedAt.IsZero() {
+		at = r.FinishedAt
+	}
+	out := make([]model.CaseEvent, 0, len(recs))
+	for i, rec := range recs {
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return nil, fmt.Errorf("encoding execution record: %w", err)
+		}
+		out = append(out, model.CaseEvent{CaseID: caseID, ExternalID: fmt.Sprintf("%s:%d", key, i), At: at.UTC(), Actor: actor,
+			Source: source, Kind: model.EventRunbook, New: string(b)})
 	}
 	return out, nil
 }

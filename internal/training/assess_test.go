@@ -220,7 +220,7 @@ func TestAssessEveryNightAndQueue(t *testing.T) {
 		// Every case counts for the queue: 5 cases, 4 in uncovered hours
 		// (all but case 3, created Sunday 02:00 under the every-day night).
 		"P1 cases: malware analysis all week",
-		"irps/malware Mon 14:00–22:00, Tue 14:00–22:00, Wed 14:00–22:00, Thu 14:00–22:00, Fri 14:00–22:00, Sat 14:00–22:00, Sun 14:00–22:00",
+		"irps/malware 14:00–22:00 every day",
 	}
 	if !reflect.DeepEqual(gaps, want) {
 		t.Errorf("gaps\n%s\nwant\n%s", strings.Join(gaps, "\n"), strings.Join(want, "\n"))
@@ -233,6 +233,13 @@ func TestAssessEveryNightAndQueue(t *testing.T) {
 }
 
 func TestWindowsAndSlots(t *testing.T) {
+	var nights []int
+	for d := range 7 {
+		nights = append(nights, 24*d, 24*d+1, 24*d+22, 24*d+23)
+	}
+	if got := windows(nights); !reflect.DeepEqual(got, []string{"22:00–02:00 every day"}) {
+		t.Errorf("daily window %q", got)
+	}
 	if got := windows([]int{0, 1, 167}); !reflect.DeepEqual(got, []string{"Sun 23:00–Mon 02:00"}) {
 		t.Errorf("wrapping window %q", got)
 	}

@@ -209,6 +209,9 @@ func windows(hours []int) []string {
 	for _, k := range hours {
 		in[k] = true
 	}
+	if daily(in) {
+		return dailyWindows(in)
+	}
 	start := 0
 	for in[start] { // begin after a covered hour, so no range is split at Monday 00:00
 		start++
@@ -519,6 +522,38 @@ func (c *coverage) solely(r *Requirement, p *person) []int {
 		if h := c.onDutyHolders(r, k); len(h) == 1 && h[0] == p.a.ExternalID {
 			out = append(out, k)
 		}
+	}
+	return out
+}
+
+// daily reports whether a set of hours of the week repeats every day.
+func daily(in map[int]bool) bool {
+	for k := range hoursPerWeek {
+		if in[k] != in[(k+24)%hoursPerWeek] {
+			return false
+		}
+	}
+	return true
+}
+
+// dailyWindows writes a daily pattern as "14:00–06:00 every day".
+func dailyWindows(in map[int]bool) []string {
+	start := 0
+	for in[start] {
+		start++
+	}
+	var out []string
+	for i := 0; i < 24; i++ {
+		h := (start + i) % 24
+		if !in[h] {
+			continue
+		}
+		j := i
+		for j+1 < 24 && in[(start+j+1)%24] {
+			j++
+		}
+		out = append(out, fmt.Sprintf("%02d:00–%02d:00 every day", h, (start+j+1)%24))
+		i = j
 	}
 	return out
 }
