@@ -255,7 +255,7 @@ func (s *sim) planCase(p *planner, c *simCase, r *rule, prio model.Priority, fin
 	if contain {
 		tcIRP = tc
 	}
-	s.finishIRP(p, prio, final == model.DispositionTruePositive, ti, tcIRP, tr, tr-lognorm(s.rRB, 10*float64(minute), 0.5))
+	s.finishIRP(p, prio, final == model.DispositionTruePositive, ti, tcIRP, tr, tr)
 	notes := notesClosing[final]
 	p.add(tr, model.EventComment, notes[rng.IntN(len(notes))], "")
 	p.add(tr, model.EventDisposition, string(final), "")

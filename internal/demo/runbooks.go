@@ -198,28 +198,27 @@ func (s *sim) planTriage(p *planner, c *simCase, tt, ti int64) {
 	doc, version, _ := s.docAt(triageRunbook, tt)
 	steps := doc.Steps()
 	for i, st := range steps {
-		at := tt + int64(i+1)*(ti-tt)/int64(len(steps)+1)
+		// Records are made as the case moves: at the move to triage, the
+		// decision at the move to investigation. Made at the instants the
+		// case's log already has, they add no work to what the log
+		// measures (see package staffing).
+		at := tt
+		if i == len(steps)-1 {
+			at = ti
+		}
 		rb := model.RunbookExecution{Runbook: triageRunbook, Version: version, Run: c.id + "/triage", Step: st.Key, Status: runbook.StepCompleted,
-			StartedAt: ms(at - lognorm(rng, 2*float64(minute), 0.5)), FinishedAt: ms(at)}
+			FinishedAt: ms(at)}
 		if st.Key == "1.2" && rng.Float64() < duplicateSkip {
 			if rng.Float64() < 0.5 {
 				continue // not recorded: skipped all the same
 			}
-			rb.Status, rb.StartedAt = runbook.StepSkipped, ms(at)
+			rb.Status = runbook.StepSkipped
 		}
 		if i == len(steps)-1 {
 			rb.Outcome = runbook.OutcomeCompleted
 		}
-		rb.StartedAt = minTime(rb.StartedAt, rb.FinishedAt)
 		p.add(at, model.EventRunbook, runbookValue(rb), "")
 	}
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return b
-	}
-	return a
 }
 
 // startIRP decides whether the case follows an incident response plan:
@@ -257,17 +256,16 @@ func (s *sim) finishIRP(p *planner, prio model.Priority, malicious bool, ti, tc,
 	}
 	rng := s.rRB
 	id := x.doc.ID
-	ident := min(3*hour, (tr-ti)/4)
-	if tc > ti {
-		ident = min(ident, (tc-ti)/2)
-	}
+	// Records are made at instants the case's log already has (the move to
+	// investigation, containment, resolution), so they add no work to what
+	// the log measures.
 	var phases [][]runbook.Step
 	for _, ph := range x.doc.Phases {
 		phases = append(phases, ph.Steps)
 	}
 	add := func(at int64, st runbook.Step, outcome string) {
 		rb := model.RunbookExecution{Runbook: id, Version: x.version, Run: x.run, Step: st.Key, Status: runbook.StepCompleted, Outcome: outcome,
-			StartedAt: ms(at - lognorm(rng, 4*float64(minute), 0.6)), FinishedAt: ms(at)}
+			FinishedAt: ms(at)}
 		skip := defaultSkip
 		if v, ok := stepSkip[id+"@"+strconv.Itoa(x.version)][st.Key]; ok {
 			skip = v
@@ -287,10 +285,9 @@ func (s *sim) finishIRP(p *planner, prio model.Priority, malicious bool, ti, tc,
 			}
 			rb.Status = runbook.StepSkipped
 		}
-		rb.StartedAt = minTime(rb.StartedAt, rb.FinishedAt)
 		p.add(at, model.EventRunbook, runbookValue(rb), "")
 	}
-	// Identification: the steps no action records, spread over its window.
+	// Identification: the steps no action records.
 	var idSteps []runbook.Step
 	for _, st := range phases[0] {
 		if !x.steps[st.Key] && !actionStep(x, st.Key) {
@@ -298,12 +295,11 @@ func (s *sim) finishIRP(p *planner, prio model.Priority, malicious bool, ti, tc,
 		}
 	}
 	for i, st := range idSteps {
-		at := ti + int64(i+1)*ident/int64(len(idSteps)+1)
 		outcome := ""
 		if !malicious && i == len(idSteps)-1 {
 			outcome = runbook.OutcomeAborted
 		}
-		add(at, st, outcome)
+		add(ti, st, outcome)
 	}
 	if !malicious {
 		return
@@ -312,26 +308,22 @@ func (s *sim) finishIRP(p *planner, prio model.Priority, malicious bool, ti, tc,
 	if tc > 0 {
 		for _, st := range phases[1] {
 			if !x.steps[st.Key] {
-				add(max(ti+second, tc-lognorm(rng, 15*float64(minute), 0.5)), st, "")
+				add(tc, st, "")
 			}
 		}
 	}
-	// Eradication and recovery between containment (or identification)
-	// and resolution, then the lessons learned.
-	from := ti + ident
-	if tc > from {
-		from = tc
+	// Eradication and recovery at containment (or at resolution), then the
+	// lessons learned.
+	at := tr
+	if tc > 0 {
+		at = tc
 	}
-	var later []runbook.Step
 	for _, ph := range phases[2 : len(phases)-1] {
 		for _, st := range ph {
 			if !x.steps[st.Key] {
-				later = append(later, st)
+				add(at, st, "")
 			}
 		}
-	}
-	for i, st := range later {
-		add(from+int64(i+1)*(tr-from)/int64(len(later)+1), st, "")
 	}
 	last := phases[len(phases)-1]
 	add(done, last[len(last)-1], runbook.OutcomeCompleted)

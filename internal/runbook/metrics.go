@@ -28,7 +28,7 @@ const (
 // Definitions say how each figure of a report is computed.
 var Definitions = map[string]string{
 	"window":       "runs that started in the window; cases created in the window (organisation time zone) for the with/without comparison",
-	"duration":     "first step started → last step finished, finished runs only; median and p90 are nearest-rank order statistics (exact)",
+	"duration":     "first step started → last step finished, of runs that completed (aborted, escalated and failed runs stop early; runs in progress are counted apart); median and p90 are nearest-rank order statistics (exact)",
 	"outcome":      "recorded on the run's last record; else completed when every step has a status or the case is resolved (failed if a step's last status is failed); else in progress",
 	"skip_rate":    "per step of a version: runs that skipped it (recorded as skipped, or never recorded in a finished run) ÷ finished runs of that version that record steps, aborted runs left out",
 	"comparison":   "cases (tests excluded) with a run of the runbook (for a common step, also a completed step of another run that links to it) against cases without one of the same priority and rule; only priority×rule strata with cases on both sides count; SLA adherence over cases whose resolve clock stopped",
@@ -122,7 +122,8 @@ type Durations struct {
 	Median float64 `json:"median_seconds"`
 	P90    float64 `json:"p90_seconds"`
 	Mean   float64 `json:"mean_seconds"`
-	// Open counts items not finished (never in the figures).
+	// Open counts items not finished (never in the figures): runs in
+	// progress, cases not yet acknowledged or resolved.
 	Open int `json:"open"`
 }
 
@@ -428,9 +429,10 @@ func stats(e *Entry, runs []*Execution) Stats {
 			analysts[a] = true
 		}
 		st.Outcomes[x.Outcome]++
-		if x.Outcome == OutcomeInProgress {
+		switch x.Outcome {
+		case OutcomeInProgress:
 			open++
-		} else {
+		case OutcomeCompleted:
 			secs = append(secs, x.Duration().Seconds())
 		}
 		byVersion[x.Version] = append(byVersion[x.Version], x)
@@ -462,7 +464,9 @@ func versionStats(v *Version, runs []*Execution) VersionStats {
 			open++
 			continue
 		}
-		secs = append(secs, x.Duration().Seconds())
+		if x.Outcome == OutcomeCompleted {
+			secs = append(secs, x.Duration().Seconds())
+		}
 		if !x.StepDetail || x.Outcome == OutcomeAborted {
 			continue // an aborted run stops by design: its later steps are not skipped
 		}

@@ -286,7 +286,7 @@ func TestBuildHandComputed(t *testing.T) {
 		t.Errorf("irps/x review due %v overdue %v", x.ReviewDue, x.Overdue)
 	}
 	iso := rep.Runbooks[1]
-	if iso.Runs != 2 || iso.Duration != (Durations{Count: 2, Median: 300, P90: 300, Mean: 300}) ||
+	if iso.Runs != 2 || iso.Duration != (Durations{Count: 1, Median: 300, P90: 300, Mean: 300}) ||
 		!reflect.DeepEqual(iso.Outcomes, map[string]int{OutcomeCompleted: 1, OutcomeFailed: 1}) || iso.Versions[0].StepRuns != 0 {
 		t.Errorf("common/isolate %+v", iso)
 	}
