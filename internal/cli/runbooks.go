@@ -133,47 +133,6 @@ func registry(ctx context.Context, st *store.Store) (*runbook.Registry, error) {
 	return runbook.NewRegistry(entries), nil
 }
 
-// RunbookRow is one runbook in a listing.
-type RunbookRow struct {
-	ID          string    `json:"id"`
-	Title       string    `json:"title"`
-	Type        string    `json:"type"`
-	Status      string    `json:"status,omitempty"`
-	Version     int       `json:"version"`
-	Versions    int       `json:"versions"`
-	Phases      int       `json:"phases"`
-	Steps       int       `json:"steps"`
-	Links       int       `json:"links"`
-	BrokenLinks int       `json:"broken_links"`
-	Path        string    `json:"path"`
-	Source      string    `json:"source"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	ReviewDue   time.Time `json:"review_due,omitzero"`
-	Removed     bool      `json:"removed"`
-}
-
-// RunbookRows lists the registry's runbooks, removed ones only when asked.
-func RunbookRows(reg *runbook.Registry, kind string, removed bool) []RunbookRow {
-	out := []RunbookRow{}
-	for _, e := range reg.Entries {
-		cur := e.Current()
-		d := cur.Doc
-		if (!removed && !e.RemovedAt.IsZero()) || (kind != "" && !strings.EqualFold(kind, d.Type)) {
-			continue
-		}
-		r := RunbookRow{ID: e.ID, Title: d.Title, Type: d.Type, Status: d.Status, Version: cur.Version, Versions: len(e.Versions),
-			Phases: len(d.Phases), Steps: len(d.Steps()), Links: len(d.Links), Path: d.Path, Source: e.Source, UpdatedAt: cur.SyncedAt,
-			ReviewDue: e.ReviewDue(), Removed: !e.RemovedAt.IsZero()}
-		for _, l := range d.Links {
-			if l.Broken != "" {
-				r.BrokenLinks++
-			}
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
 func (a *app) runbooksListCommand() *cobra.Command {
 	var kind string
 	var removed bool
@@ -191,7 +150,7 @@ func (a *app) runbooksListCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := RunbookRows(reg, kind, removed)
+			rows := reg.Rows(kind, removed)
 			t := output.Table{Title: fmt.Sprintf("%d runbooks", len(rows)), JSON: rows,
 				Columns: []string{"id", "type", "title", "status", "version", "steps", "broken links", "updated", "review due"}}
 			for _, r := range rows {
@@ -581,26 +540,11 @@ finished later with --outcome. Steps are named by key (2.3) or title.`,
 			if err != nil {
 				return err
 			}
-			reg, err := registry(ctx, st)
+			x, ids, err := runbook.RecordRun(ctx, st, c, r, actor, RunbookEventSource, "cli:"+rand.Text(), time.Now())
 			if err != nil {
 				return err
 			}
-			evs, err := r.Events(reg, c.ID, time.Now(), actor, RunbookEventSource, "cli:"+rand.Text())
-			if err != nil {
-				return err
-			}
-			res, err := st.Apply(ctx, &store.Batch{Events: evs})
-			if err != nil {
-				return err
-			}
-			if len(res.Rejects) > 0 {
-				return fmt.Errorf("runbook events rejected: %v", res.Rejects[0].Err)
-			}
-			x, err := CaseRun(ctx, st, c, reg.Lookup(r.Runbook).ID, r.Run)
-			if err != nil {
-				return err
-			}
-			return a.renderRuns([]runbook.Execution{x}, fmt.Sprintf("Recorded %d events on case %s/%s", len(evs), c.Source, c.ExternalID))
+			return a.renderRuns([]runbook.Execution{x}, fmt.Sprintf("Recorded %d events on case %s/%s", len(ids), c.Source, c.ExternalID))
 		},
 	}
 	f := cmd.Flags()
@@ -632,41 +576,6 @@ func findCase(ctx context.Context, st *store.Store, ref string) (model.Case, err
 	return st.GetCase(ctx, src, ext)
 }
 
-// CaseRun derives one run of a runbook on a case from the case's log.
-func CaseRun(ctx context.Context, st *store.Store, c model.Case, runbookID, run string) (runbook.Execution, error) {
-	execs, err := CaseRuns(ctx, st, c)
-	if err != nil {
-		return runbook.Execution{}, err
-	}
-	for _, x := range execs {
-		if x.Runbook == runbookID && x.Run == run {
-			return x, nil
-		}
-	}
-	return runbook.Execution{}, fmt.Errorf("run %s of %s not found on case %d", run, runbookID, c.ID)
-}
-
-// CaseRuns derives the runbook runs of one case.
-func CaseRuns(ctx context.Context, st *store.Store, c model.Case) ([]runbook.Execution, error) {
-	reg, err := registry(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	evs, err := st.CaseEvents(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	var rbs []runbook.Event
-	for _, e := range evs {
-		if e.Kind == model.EventRunbook {
-			rbs = append(rbs, runbook.Event{ID: e.ID, CaseID: c.ID, Case: c.Source + "/" + c.ExternalID, CaseDone: c.Stage.Done(),
-				At: e.At, Actor: e.Actor, Source: e.Source, New: e.New})
-		}
-	}
-	execs, _ := runbook.Derive(reg, rbs)
-	return execs, nil
-}
-
 func (a *app) runbooksRunsCommand() *cobra.Command {
 	var wf windowFlags
 	var only, caseRef string
@@ -689,9 +598,15 @@ func (a *app) runbooksRunsCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if execs, err = CaseRuns(ctx, st, c); err != nil {
+				reg, err := registry(ctx, st)
+				if err != nil {
 					return err
 				}
+				log, err := st.CaseEvents(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				execs = runbook.CaseRuns(reg, c, log)
 				title = "Runs on case " + c.Source + "/" + c.ExternalID
 			} else {
 				w, _, _, err := wf.window(ctx, st)

@@ -23,7 +23,7 @@ var Outcomes = []string{OutcomeCompleted, OutcomeEscalated, OutcomeAborted, Outc
 
 // Step statuses. A step of a finished run that no record completed,
 // failed or skipped counts as skipped; in a run still in progress it is
-// pending.
+// pending, in an aborted run not reached.
 const (
 	StepCompleted = "completed"
 	StepFailed    = "failed"
@@ -32,6 +32,9 @@ const (
 	// StepUnknown is a recorded step whose status says neither (started,
 	// running …) and that the version does not have.
 	StepUnknown = "unknown"
+	// StepNotReached is a step no record names in an aborted run: the run
+	// stopped before it.
+	StepNotReached = "not_reached"
 )
 
 // Event is a runbook event of a case log, with what derivation needs of
@@ -322,6 +325,8 @@ func build(reg *Registry, recs []model.RunbookExecution, evs []*Event) Execution
 				sr.Status, sr.At = fs.status, fs.at
 			} else if outcome == OutcomeInProgress {
 				sr.Status = StepPending
+			} else if outcome == OutcomeAborted {
+				sr.Status = StepNotReached
 			} else {
 				sr.Status = StepSkipped
 			}

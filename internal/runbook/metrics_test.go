@@ -165,6 +165,11 @@ func TestDeriveEdges(t *testing.T) {
 	if len(execs) != 1 || execs[0].Outcome != OutcomeCompleted || execs[0].Completed != 2 || execs[0].Skipped != 1 {
 		t.Errorf("run retried to completion: %+v", execs)
 	}
+	// An aborted run did not reach the steps it does not record.
+	if e := x(model.RunbookExecution{Runbook: "irps/x", Run: "r", Step: "1.1", Status: "completed", Outcome: "aborted"}, true); e.Outcome != OutcomeAborted ||
+		e.Skipped != 0 || e.Steps[1].Status != StepNotReached {
+		t.Errorf("aborted: %+v", e)
+	}
 	// Explicit outcomes win; a retry that failed last fails the run.
 	if e := x(model.RunbookExecution{Runbook: "irps/x", Run: "r", Status: "completed", Outcome: "escalated"}, false); e.Outcome != OutcomeEscalated || e.StepDetail {
 		t.Errorf("escalated: %+v", e)

@@ -1,9 +1,11 @@
 package runbook
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -118,4 +120,63 @@ func (r Record) Events(reg *Registry, caseID int64, at time.Time, actor, source,
 			Source: source, Kind: model.EventRunbook, New: string(b)})
 	}
 	return out, nil
+}
+
+// Recorder is what recording a run needs from the store.
+type Recorder interface {
+	RunbookEntries(ctx context.Context) ([]*Entry, error)
+	// AppendCaseEvents appends events to a case's log and returns the ids
+	// of those written.
+	AppendCaseEvents(ctx context.Context, caseID int64, evs []model.CaseEvent) ([]int64, error)
+	CaseEvents(ctx context.Context, caseID int64) ([]model.CaseEvent, error)
+}
+
+// RecordRun checks r against the registry, appends its events to the
+// case's log (dated now unless r has a finish, by actor from source, with
+// external ids made from key) and returns the run as derived from the log
+// afterwards, with the ids of the events written.
+func RecordRun(ctx context.Context, st Recorder, c model.Case, r Record, actor, source, key string, now time.Time) (Execution, []int64, error) {
+	entries, err := st.RunbookEntries(ctx)
+	if err != nil {
+		return Execution{}, nil, err
+	}
+	reg := NewRegistry(entries)
+	evs, err := r.Events(reg, c.ID, now, actor, source, key)
+	if err != nil {
+		return Execution{}, nil, err
+	}
+	ids, err := st.AppendCaseEvents(ctx, c.ID, evs)
+	if err != nil {
+		return Execution{}, nil, err
+	}
+	log, err := st.CaseEvents(ctx, c.ID)
+	if err != nil {
+		return Execution{}, ids, err
+	}
+	id := reg.Lookup(r.Runbook).ID
+	for _, x := range CaseRuns(reg, c, log) {
+		if x.Runbook == id && x.Run == strings.TrimSpace(r.Run) {
+			return x, ids, nil
+		}
+	}
+	return Execution{}, ids, fmt.Errorf("run %s of %s is not in the log of case %d after recording it", r.Run, id, c.ID)
+}
+
+// CaseRuns derives the runbook runs of one case from its log.
+func CaseRuns(reg *Registry, c model.Case, log []model.CaseEvent) []Execution {
+	var evs []Event
+	for _, e := range log {
+		if e.Kind == model.EventRunbook {
+			evs = append(evs, Event{ID: e.ID, CaseID: c.ID, Case: c.Source + "/" + c.ExternalID, CaseDone: c.Stage.Done(),
+				At: e.At, Actor: e.Actor, Source: e.Source, New: e.New})
+		}
+	}
+	sort.SliceStable(evs, func(i, j int) bool {
+		if !evs[i].At.Equal(evs[j].At) {
+			return evs[i].At.Before(evs[j].At)
+		}
+		return evs[i].ID < evs[j].ID
+	})
+	execs, _ := Derive(reg, evs)
+	return execs
 }

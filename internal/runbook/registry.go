@@ -124,3 +124,45 @@ func (r *Registry) Get(id string) *Entry {
 	}
 	return nil
 }
+
+// Row is one runbook in a listing.
+type Row struct {
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	Type        string    `json:"type"`
+	Status      string    `json:"status,omitempty"`
+	Version     int       `json:"version"`
+	Versions    int       `json:"versions"`
+	Phases      int       `json:"phases"`
+	Steps       int       `json:"steps"`
+	Links       int       `json:"links"`
+	BrokenLinks int       `json:"broken_links"`
+	Path        string    `json:"path"`
+	Source      string    `json:"source"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	ReviewDue   time.Time `json:"review_due,omitzero"`
+	Removed     bool      `json:"removed"`
+}
+
+// Rows lists the registry's runbooks, of one type when kind is set, and
+// those no longer in their folder only when removed is true.
+func (r *Registry) Rows(kind string, removed bool) []Row {
+	out := []Row{}
+	for _, e := range r.Entries {
+		cur := e.Current()
+		d := cur.Doc
+		if (!removed && !e.RemovedAt.IsZero()) || (kind != "" && !strings.EqualFold(kind, d.Type)) {
+			continue
+		}
+		row := Row{ID: e.ID, Title: d.Title, Type: d.Type, Status: d.Status, Version: cur.Version, Versions: len(e.Versions),
+			Phases: len(d.Phases), Steps: len(d.Steps()), Links: len(d.Links), Path: d.Path, Source: e.Source, UpdatedAt: cur.SyncedAt,
+			ReviewDue: e.ReviewDue(), Removed: !e.RemovedAt.IsZero()}
+		for _, l := range d.Links {
+			if l.Broken != "" {
+				row.BrokenLinks++
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}

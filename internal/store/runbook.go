@@ -360,3 +360,35 @@ func (s *Store) Certifications(ctx context.Context) ([]Certification, error) {
 	}
 	return out, rows.Err()
 }
+
+// AppendCaseEvents appends events to one case's log (through the same
+// path as ingest, so projection and KPI facts follow) and returns the ids
+// of the events written; events already in the log are not written again.
+func (s *Store) AppendCaseEvents(ctx context.Context, caseID int64, evs []model.CaseEvent) ([]int64, error) {
+	before, err := s.CaseEvents(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.Apply(ctx, &Batch{Events: evs})
+	if err != nil {
+		return nil, fmt.Errorf("writing case events: %w", err)
+	}
+	if len(res.Rejects) > 0 {
+		return nil, fmt.Errorf("case events rejected: %w", res.Rejects[0].Err)
+	}
+	after, err := s.CaseEvents(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[int64]bool, len(before))
+	for _, e := range before {
+		known[e.ID] = true
+	}
+	var ids []int64
+	for _, e := range after {
+		if !known[e.ID] {
+			ids = append(ids, e.ID)
+		}
+	}
+	return ids, nil
+}
