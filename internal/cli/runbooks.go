@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/runbook"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -536,7 +535,7 @@ finished later with --outcome. Steps are named by key (2.3) or title.`,
 				return err
 			}
 			defer st.Close()
-			c, err := findCase(ctx, st, args[0])
+			c, err := st.CaseByRef(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -563,19 +562,6 @@ finished later with --outcome. Steps are named by key (2.3) or title.`,
 	return cmd
 }
 
-// findCase resolves a Watchfloor case id or SOURCE/EXTERNAL_ID.
-func findCase(ctx context.Context, st *store.Store, ref string) (model.Case, error) {
-	ref = strings.TrimSpace(ref)
-	if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		return st.CaseByID(ctx, n)
-	}
-	src, ext, ok := strings.Cut(ref, "/")
-	if !ok {
-		return model.Case{}, fmt.Errorf("case %q: want a Watchfloor case id or SOURCE/EXTERNAL_ID", ref)
-	}
-	return st.GetCase(ctx, src, ext)
-}
-
 func (a *app) runbooksRunsCommand() *cobra.Command {
 	var wf windowFlags
 	var only, caseRef string
@@ -594,7 +580,7 @@ func (a *app) runbooksRunsCommand() *cobra.Command {
 			var execs []runbook.Execution
 			title := ""
 			if caseRef != "" {
-				c, err := findCase(ctx, st, caseRef)
+				c, err := st.CaseByRef(ctx, caseRef)
 				if err != nil {
 					return err
 				}

@@ -556,12 +556,14 @@ func truncate(s string, n int) string {
 }
 
 var (
-	mdLink   = regexp.MustCompile(`\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)`)
-	codeSpan = regexp.MustCompile("`([^`]+)`")
+	urlScheme = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*:`) // https:, mailto:, javascript: …
+	mdLink    = regexp.MustCompile(`\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)`)
+	codeSpan  = regexp.MustCompile("`([^`]+)`")
 )
 
 // extractLinks returns the .md files a line names in links or code spans,
-// leaving out URLs and templated names ("report_${CASE_ID}.md").
+// leaving out URLs (anything with a scheme) and templated names
+// ("report_${CASE_ID}.md").
 func extractLinks(line string) []string {
 	if !strings.Contains(strings.ToLower(line), ".md") {
 		return nil
@@ -574,7 +576,7 @@ func extractLinks(line string) []string {
 			t = t[:i]
 		}
 		switch {
-		case !strings.HasSuffix(strings.ToLower(t), ".md"), strings.Contains(t, "://"), strings.HasPrefix(t, "mailto:"),
+		case !strings.HasSuffix(strings.ToLower(t), ".md"), urlScheme.MatchString(t),
 			strings.ContainsAny(t, "$<>{}*| \t"), strings.Contains(t, "YYYY"), seen[t]:
 			return
 		}

@@ -252,7 +252,7 @@ func TestExtractLinks(t *testing.T) {
 		{"see `common_steps/enrich_ioc.md` and [x](../a.md)", []string{"../a.md", "common_steps/enrich_ioc.md"}},
 		{"[x](<b c.md>)", nil},
 		{"`./reports/alert_${CASE_ID}.md` `rule_YYYYMMDD.md` `<type>_x.md`", nil},
-		{"[ref](https://github.com/x/README.md) [mail](mailto:a@b.md)", nil},
+		{"[ref](https://github.com/x/README.md) [mail](mailto:a@b.md) [js](javascript:alert(1).md) `data:x.md`", nil},
 		{"`a.md#section` [t](b.MD \"title\") `a.md`", []string{"b.MD", "a.md"}},
 		{"`not a link.md` `x.mdx` `y.markdown`", nil},
 		{"no links here", nil},

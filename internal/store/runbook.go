@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -391,4 +392,18 @@ func (s *Store) AppendCaseEvents(ctx context.Context, caseID int64, evs []model.
 		}
 	}
 	return ids, nil
+}
+
+// CaseByRef finds a case by its Watchfloor id ("42") or as
+// SOURCE/EXTERNAL_ID ("demo/C-000042").
+func (s *Store) CaseByRef(ctx context.Context, ref string) (model.Case, error) {
+	ref = strings.TrimSpace(ref)
+	if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return s.CaseByID(ctx, n)
+	}
+	src, ext, ok := strings.Cut(ref, "/")
+	if !ok || src == "" || ext == "" {
+		return model.Case{}, fmt.Errorf("case %q: want a Watchfloor case id or SOURCE/EXTERNAL_ID", ref)
+	}
+	return s.GetCase(ctx, src, ext)
 }

@@ -184,6 +184,12 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/audit", Perm: auth.Administer, API: true, handler: s.apiAudit},
 		{Method: "GET", Pattern: "/api/v1/staffing/plan", Perm: auth.PlanResources, API: true, handler: s.apiStaffingPlan},
 		{Method: "GET", Pattern: "/api/v1/budget/plan", Perm: auth.PlanResources, API: true, handler: s.apiBudgetPlan},
+		{Method: "GET", Pattern: "/api/v1/runbooks", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbooks},
+		{Method: "GET", Pattern: "/api/v1/runbooks/{id}", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbook},
+		{Method: "GET", Pattern: "/api/v1/metrics/runbooks", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbookMetrics},
+		{Method: "GET", Pattern: "/api/v1/runbook-runs", Perm: auth.ViewRecords, API: true, handler: s.apiRunbookRuns},
+		{Method: "POST", Pattern: "/api/v1/runbook-runs", Perm: auth.IngestData, API: true, Write: true, handler: s.apiRecordRunbookRun},
+		{Method: "GET", Pattern: "/api/v1/training/assessment", Perm: auth.PlanResources, API: true, handler: s.apiTeamSkills},
 
 		{Method: "GET", Pattern: "/login", handler: s.loginPage},
 		{Method: "POST", Pattern: "/login", Write: true, handler: s.loginSubmit},
@@ -195,6 +201,9 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/cases/{source}/{id}", Perm: auth.ViewRecords, handler: s.casePage},
 		{Method: "GET", Pattern: "/staffing", Perm: auth.PlanResources, handler: s.staffingPage},
 		{Method: "GET", Pattern: "/audit", Perm: auth.Administer, handler: s.auditPage},
+		{Method: "GET", Pattern: "/runbooks", Perm: auth.ViewDashboard, handler: s.runbooksPage},
+		{Method: "GET", Pattern: "/runbooks/{id}", Perm: auth.ViewDashboard, handler: s.runbookPage},
+		{Method: "GET", Pattern: "/team", Perm: auth.PlanResources, handler: s.teamPage},
 	}
 	if s.cfg.OIDC != nil {
 		rts = append(rts,
