@@ -118,8 +118,10 @@ func NewServer(opts Options) (*sdk.Server, error) {
 	s.addFindingTools(srv)
 	s.addManagerTools(srv)
 	s.addPlanTools(srv)
+	s.addRunbookTools(srv)
 	if opts.AllowWrites {
 		s.addWriteTools(srv)
+		s.addRunbookWriteTools(srv)
 	}
 	addPrompts(srv)
 	addResources(srv)
