@@ -353,7 +353,7 @@ func (s *server) findCase(ctx context.Context, id string) (model.Case, error) {
 	if n, perr := strconv.ParseInt(id, 10, 64); perr == nil {
 		c, err = s.st.CaseByID(ctx, n)
 	} else if src, ext, ok := strings.Cut(id, "/"); ok {
-		c, err = s.st.GetCase(ctx, src, ext)
+		c, err = s.st.CaseByExternalID(ctx, src, ext)
 	} else {
 		return c, argError("case_id %q: want a Watchfloor case id or source/external_id", id)
 	}

@@ -68,7 +68,7 @@ func TestAlertsIdempotentAndVersioned(t *testing.T) {
 		if res.Updated[store.KindAlert] != 1 {
 			t.Fatalf("update: %+v", res)
 		}
-		got, err := s.GetAlert(ctx, "edr", "a1")
+		got, err := s.AlertByExternalID(ctx, "edr", "a1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func TestDuplicateKeyInOneBatchIsAnUpdate(t *testing.T) {
 		if res.Inserted[store.KindAlert] != 1 || res.Updated[store.KindAlert] != 1 {
 			t.Fatalf("result %+v", res)
 		}
-		got, _ := s.GetAlert(context.Background(), "x", "1")
+		got, _ := s.AlertByExternalID(context.Background(), "x", "1")
 		if got.Status != "closed" {
 			t.Fatalf("status %q", got.Status)
 		}
@@ -114,7 +114,7 @@ func TestCaseSnapshotsBecomeEvents(t *testing.T) {
 			Status: "New", CreatedAt: ts("2026-03-02T08:00:00Z"), UpdatedAt: ts("2026-03-02T08:00:00Z")}
 		apply(t, s, &store.Batch{Cases: []model.Case{snap}})
 		apply(t, s, &store.Batch{Cases: []model.Case{snap}}) // idempotent
-		c, err := s.GetCase(ctx, "thehive", "c1")
+		c, err := s.CaseByExternalID(ctx, "thehive", "c1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestCaseSnapshotsBecomeEvents(t *testing.T) {
 		if res.Unchanged[store.KindCase] != 1 {
 			t.Fatalf("stale: %+v", res)
 		}
-		c, _ = s.GetCase(ctx, "thehive", "c1")
+		c, _ = s.CaseByExternalID(ctx, "thehive", "c1")
 		if c.Stage != model.StageResolved || c.Assignee != "alice" || c.Disposition != model.DispositionTruePositive ||
 			!c.AcknowledgedAt.Equal(ts("2026-03-02T08:20:00Z")) || !c.ResolvedAt.Equal(ts("2026-03-02T12:00:00Z")) {
 			t.Fatalf("projection %+v", c)
@@ -163,7 +163,7 @@ func TestFirstSightingDatesMilestones(t *testing.T) {
 			CreatedAt: ts("2026-01-01T00:00:00Z"), ResolvedAt: ts("2026-01-01T05:00:00Z"), ClosedAt: ts("2026-01-02T00:00:00Z"),
 			UpdatedAt: ts("2026-01-02T00:00:00Z")}
 		apply(t, s, &store.Batch{Cases: []model.Case{snap}})
-		c, _ := s.GetCase(ctx, "src", "c9")
+		c, _ := s.CaseByExternalID(ctx, "src", "c9")
 		if c.Stage != model.StageClosed || !c.ResolvedAt.Equal(snap.ResolvedAt) || !c.ClosedAt.Equal(snap.ClosedAt) || !c.AcknowledgedAt.Equal(snap.ResolvedAt) {
 			t.Fatalf("projection %+v", c)
 		}
@@ -207,7 +207,7 @@ func TestExplicitEventsDedupReplayAndReopen(t *testing.T) {
 		if res.Events != 1 {
 			t.Fatalf("late event appended %d", res.Events)
 		}
-		c, _ := s.GetCase(ctx, "sn", "INC1")
+		c, _ := s.CaseByExternalID(ctx, "sn", "INC1")
 		if c.Stage != model.StageClosed || c.Assignee != "bob" || !c.AcknowledgedAt.Equal(ts("2026-02-01T01:00:00Z")) ||
 			!c.ResolvedAt.Equal(ts("2026-02-01T05:00:00Z")) || !c.ClosedAt.Equal(ts("2026-02-01T09:00:00Z")) {
 			t.Fatalf("projection %+v", c)
@@ -238,8 +238,8 @@ func TestAlertsLinkToCasesInEitherOrder(t *testing.T) {
 		apply(t, s, &store.Batch{Cases: []model.Case{{Source: "soar", ExternalID: "C1", Title: "c", CreatedAt: ts("2026-01-05T00:01:00Z")}}})
 		// Case first, alert later.
 		apply(t, s, &store.Batch{Alerts: []model.Alert{{Source: "soar", ExternalID: "al2", Title: "y", CaseExternalID: "C1", CreatedAt: ts("2026-01-05T00:02:00Z")}}})
-		c, _ := s.GetCase(ctx, "soar", "C1")
-		got, err := s.ListAlerts(ctx, store.AlertFilter{CaseID: c.ID})
+		c, _ := s.CaseByExternalID(ctx, "soar", "C1")
+		got, err := s.Alerts(ctx, store.AlertFilter{CaseID: c.ID})
 		if err != nil || len(got) != 2 {
 			t.Fatalf("linked alerts %d, err %v", len(got), err)
 		}
@@ -336,7 +336,7 @@ func TestSameExternalIDFromTwoSources(t *testing.T) {
 			t.Fatalf("re-apply %+v", res)
 		}
 		for src, want := range map[string]string{"edr": "from edr", "ids": "from ids"} {
-			a, err := s.GetAlert(context.Background(), src, "1")
+			a, err := s.AlertByExternalID(context.Background(), src, "1")
 			if err != nil || a.Title != want {
 				t.Fatalf("%s: %+v %v", src, a, err)
 			}
@@ -385,13 +385,13 @@ func TestListAlertsWindow(t *testing.T) {
 			{"dense window, paged", store.AlertFilter{Since: base, Limit: 3}, "late new2 new1"},
 			{"the late import is in its own window", store.AlertFilter{Since: base, Until: base.Add(time.Second), Limit: 5}, "late old0"},
 		} {
-			got, err := s.ListAlerts(ctx, c.f)
+			got, err := s.Alerts(ctx, c.f)
 			if err != nil || ids(got) != c.want {
 				t.Errorf("%s: %q, %v; want %q", c.name, ids(got), err, c.want)
 			}
 		}
-		first, _ := s.ListAlerts(ctx, store.AlertFilter{Since: ts("2026-01-20T00:00:00Z"), Limit: 2})
-		next, err := s.ListAlerts(ctx, store.AlertFilter{Since: ts("2026-01-20T00:00:00Z"), Limit: 2, AfterID: first[1].ID})
+		first, _ := s.Alerts(ctx, store.AlertFilter{Since: ts("2026-01-20T00:00:00Z"), Limit: 2})
+		next, err := s.Alerts(ctx, store.AlertFilter{Since: ts("2026-01-20T00:00:00Z"), Limit: 2, AfterID: first[1].ID})
 		if err != nil || ids(next) != "new0" {
 			t.Errorf("second page %q, %v", ids(next), err)
 		}
@@ -444,7 +444,7 @@ func TestLateEventKeepsStoredStageEvents(t *testing.T) {
 
 func mustCaseID(t *testing.T, s *store.Store, source, ext string) int64 {
 	t.Helper()
-	c, err := s.GetCase(context.Background(), source, ext)
+	c, err := s.CaseByExternalID(context.Background(), source, ext)
 	if err != nil {
 		t.Fatalf("reading case %s/%s: %v", source, ext, err)
 	}
