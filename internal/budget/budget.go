@@ -327,7 +327,23 @@ func Build(ctx context.Context, h History, scfg staffing.Config, bcfg Config, na
 		}
 		inputs = append(inputs, ci)
 	}
-	// Cost lines.
+	vol := volumes{alertsWeekly: alertsWeekly, casesMonthly: casesMonthly, incidentsMonthly: incMonthly, endpoints: bcfg.Endpoints}
+	p.price(inputs, costs, contract, bcfg, vol)
+	return p, nil
+}
+
+// volumes are the work the unit costs divide by: alerts a week and cases
+// and incidents a month in the history window (before growth), and the
+// endpoints covered.
+type volumes struct {
+	alertsWeekly, casesMonthly, incidentsMonthly, endpoints float64
+}
+
+// price fills the plan's cost lines, column totals and unit costs from
+// what each column pays for: staff by tier at its loaded hourly cost for
+// the contract hours, tools by pricing model, services and training.
+// Column 1 (the staffing plan) is the baseline of the deltas.
+func (p *Plan) price(inputs []columnInput, costs map[string]float64, contract float64, bcfg Config, vol volumes) {
 	tiers := map[string]bool{}
 	for _, ci := range inputs {
 		for t := range ci.byTier {
@@ -435,13 +451,12 @@ func Build(ctx context.Context, h History, scfg staffing.Config, bcfg Config, na
 		}
 		p.Units = append(p.Units, u)
 	}
-	unit("per alert", func(ci columnInput) float64 { return alertsWeekly * weeksPerMonth * (1 + ci.growth) })
-	unit("per case", func(ci columnInput) float64 { return casesMonthly * (1 + ci.growth) })
-	unit("per incident (true-positive case)", func(ci columnInput) float64 { return incMonthly * (1 + ci.growth) })
-	if bcfg.Endpoints > 0 {
-		unit("per endpoint", func(columnInput) float64 { return bcfg.Endpoints })
+	unit("per alert", func(ci columnInput) float64 { return vol.alertsWeekly * weeksPerMonth * (1 + ci.growth) })
+	unit("per case", func(ci columnInput) float64 { return vol.casesMonthly * (1 + ci.growth) })
+	unit("per incident (true-positive case)", func(ci columnInput) float64 { return vol.incidentsMonthly * (1 + ci.growth) })
+	if vol.endpoints > 0 {
+		unit("per endpoint", func(columnInput) float64 { return vol.endpoints })
 	}
-	return p, nil
 }
 
 // columnInput is what one column pays for.
