@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +33,24 @@ func apply(t *testing.T, s *store.Store, b *store.Batch) store.Result {
 		t.Fatalf("apply: %v", err)
 	}
 	return res
+}
+
+// field is one checked value of a record: its name, what the test got and
+// what it wants.
+type field struct {
+	name      string
+	got, want any
+}
+
+// checkFields reports, by name, each field of a record that differs from
+// what the test wants.
+func checkFields(t *testing.T, what string, fields ...field) {
+	t.Helper()
+	for _, f := range fields {
+		if !reflect.DeepEqual(f.got, f.want) {
+			t.Errorf("%s: %s is %v, want %v", what, f.name, f.got, f.want)
+		}
+	}
 }
 
 func counts(t *testing.T, s *store.Store) map[string]int64 {
@@ -72,17 +91,22 @@ func TestAlertsIdempotentAndVersioned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Disposition != model.DispositionFalsePositive || got.Status != "closed" || got.Entities[0].Value != "ws-1" ||
-			got.Techniques[0] != "T1003.001" || !got.OccurredAt.Equal(ts("2026-03-01T09:58:00Z")) {
-			t.Fatalf("stored alert %+v", got)
-		}
+		checkFields(t, "stored alert a1",
+			field{"disposition", got.Disposition, model.DispositionFalsePositive},
+			field{"status", got.Status, "closed"},
+			field{"entities", got.Entities, []model.Entity{{Type: "host", Value: "ws-1"}}},
+			field{"techniques", got.Techniques, []string{"T1003.001"}},
+			field{"occurred_at", got.OccurredAt, ts("2026-03-01T09:58:00Z")})
 		evs, err := s.AlertEvents(ctx, got.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(evs) != 2 || evs[0].Kind != model.EventStatus || evs[0].New != "closed" || evs[1].Kind != model.EventDisposition || evs[1].New != "false_positive" {
-			t.Fatalf("alert events %+v", evs)
+		if len(evs) != 2 {
+			t.Fatalf("%d alert events, want 2: %+v", len(evs), evs)
 		}
+		checkFields(t, "alert events",
+			field{"first kind", evs[0].Kind, model.EventStatus}, field{"first value", evs[0].New, "closed"},
+			field{"second kind", evs[1].Kind, model.EventDisposition}, field{"second value", evs[1].New, "false_positive"})
 		if c := counts(t, s); c["alerts"] != 2 || c["alert_events"] != 2 {
 			t.Fatalf("counts %v", c)
 		}
@@ -141,10 +165,12 @@ func TestCaseSnapshotsBecomeEvents(t *testing.T) {
 			t.Fatalf("stale: %+v", res)
 		}
 		c, _ = s.CaseByExternalID(ctx, "thehive", "c1")
-		if c.Stage != model.StageResolved || c.Assignee != "alice" || c.Disposition != model.DispositionTruePositive ||
-			!c.AcknowledgedAt.Equal(ts("2026-03-02T08:20:00Z")) || !c.ResolvedAt.Equal(ts("2026-03-02T12:00:00Z")) {
-			t.Fatalf("projection %+v", c)
-		}
+		checkFields(t, "projection of c1",
+			field{"stage", c.Stage, model.StageResolved},
+			field{"assignee", c.Assignee, "alice"},
+			field{"disposition", c.Disposition, model.DispositionTruePositive},
+			field{"acknowledged_at", c.AcknowledgedAt, ts("2026-03-02T08:20:00Z")},
+			field{"resolved_at", c.ResolvedAt, ts("2026-03-02T12:00:00Z")})
 		evs, _ = s.CaseEvents(ctx, c.ID)
 		if want := "created priority status status stage assignee status stage disposition"; kinds(evs) != want {
 			t.Fatalf("events %q, want %q", kinds(evs), want)
@@ -164,9 +190,11 @@ func TestFirstSightingDatesMilestones(t *testing.T) {
 			UpdatedAt: ts("2026-01-02T00:00:00Z")}
 		apply(t, s, &store.Batch{Cases: []model.Case{snap}})
 		c, _ := s.CaseByExternalID(ctx, "src", "c9")
-		if c.Stage != model.StageClosed || !c.ResolvedAt.Equal(snap.ResolvedAt) || !c.ClosedAt.Equal(snap.ClosedAt) || !c.AcknowledgedAt.Equal(snap.ResolvedAt) {
-			t.Fatalf("projection %+v", c)
-		}
+		checkFields(t, "projection of c9",
+			field{"stage", c.Stage, model.StageClosed},
+			field{"resolved_at", c.ResolvedAt, snap.ResolvedAt.UTC()},
+			field{"closed_at", c.ClosedAt, snap.ClosedAt.UTC()},
+			field{"acknowledged_at", c.AcknowledgedAt, snap.ResolvedAt.UTC()})
 	})
 }
 
@@ -208,10 +236,12 @@ func TestExplicitEventsDedupReplayAndReopen(t *testing.T) {
 			t.Fatalf("late event appended %d", res.Events)
 		}
 		c, _ := s.CaseByExternalID(ctx, "sn", "INC1")
-		if c.Stage != model.StageClosed || c.Assignee != "bob" || !c.AcknowledgedAt.Equal(ts("2026-02-01T01:00:00Z")) ||
-			!c.ResolvedAt.Equal(ts("2026-02-01T05:00:00Z")) || !c.ClosedAt.Equal(ts("2026-02-01T09:00:00Z")) {
-			t.Fatalf("projection %+v", c)
-		}
+		checkFields(t, "projection of INC1",
+			field{"stage", c.Stage, model.StageClosed},
+			field{"assignee", c.Assignee, "bob"},
+			field{"acknowledged_at", c.AcknowledgedAt, ts("2026-02-01T01:00:00Z")},
+			field{"resolved_at", c.ResolvedAt, ts("2026-02-01T05:00:00Z")},
+			field{"closed_at", c.ClosedAt, ts("2026-02-01T09:00:00Z")})
 		if c.ReopenCount != 1 {
 			t.Fatalf("reopens %d, want 1", c.ReopenCount)
 		}
@@ -223,8 +253,17 @@ func TestExplicitEventsDedupReplayAndReopen(t *testing.T) {
 			{CaseSource: "sn", CaseExternalID: "NOPE", At: ts("2026-02-02T00:00:00Z"), Source: "sn", Kind: model.EventComment, New: "x"},
 			ev("6", "2026-02-02T00:00:00Z", "comment", "", "done"),
 		}})
-		if len(res.Rejects) != 1 || res.Rejects[0].Index != 0 || !strings.Contains(res.Rejects[0].Err.Error(), "unknown case sn/NOPE") || res.Events != 1 {
-			t.Fatalf("rejects %+v events %d", res.Rejects, res.Events)
+		if len(res.Rejects) != 1 {
+			t.Fatalf("%d rejects, want 1: %+v", len(res.Rejects), res.Rejects)
+		}
+		if res.Rejects[0].Index != 0 {
+			t.Errorf("reject of record %d, want 0", res.Rejects[0].Index)
+		}
+		if !strings.Contains(res.Rejects[0].Err.Error(), "unknown case sn/NOPE") {
+			t.Errorf("reject reason %q, want the unknown case named", res.Rejects[0].Err)
+		}
+		if res.Events != 1 {
+			t.Errorf("%d events appended, want the good one", res.Events)
 		}
 	})
 }
@@ -266,9 +305,10 @@ func TestReferenceData(t *testing.T) {
 			Findings: []model.Finding{{Source: "inspector", ExternalID: "f1", Class: model.FindingVulnerability, Title: "CVE-2023-1"}},
 		}
 		res := apply(t, s, b)
-		if len(res.Rejects) != 1 || res.Rejects[0].Kind != store.KindShift || res.Rejects[0].Index != 1 {
-			t.Fatalf("rejects %+v", res.Rejects)
+		if len(res.Rejects) != 1 {
+			t.Fatalf("%d rejects, want 1: %+v", len(res.Rejects), res.Rejects)
 		}
+		checkFields(t, "reject", field{"kind", res.Rejects[0].Kind, store.KindShift}, field{"index", res.Rejects[0].Index, 1})
 		res = apply(t, s, b)
 		if n := res.Inserted[store.KindAnalyst] + res.Inserted[store.KindRule] + res.Inserted[store.KindTeam] + res.Inserted[store.KindFinding]; n != 0 {
 			t.Fatalf("second apply changed %v", res.Inserted)
