@@ -13,64 +13,25 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 	"github.com/watchfloor/watchfloor/internal/model"
 )
 
 func parse(t *testing.T, name string, r io.Reader) []record.Record {
 	t.Helper()
-	var recs []record.Record
-	err := Parse(context.Background(), r, name, func(rec record.Record) error {
-		recs = append(recs, rec)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("Parse(%s): %v", name, err)
-	}
-	return recs
+	return recordtest.Collect(t, Parse, name, r)
 }
 
 func parseFile(t *testing.T, name string) []record.Record {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	return parse(t, name, f)
+	return recordtest.CollectFile(t, Parse, filepath.Join("testdata", name))
 }
 
-func ts(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-// checkRaw verifies that every parsed item carries its source record as
-// valid JSON, then clears it so the rest can be compared field by field.
-func checkRaw(t *testing.T, recs []record.Record) {
-	t.Helper()
-	for _, r := range recs {
-		var raw *json.RawMessage
-		switch {
-		case r.Case != nil:
-			raw = &r.Case.Raw
-		case r.Alert != nil:
-			raw = &r.Alert.Raw
-		default:
-			continue
-		}
-		if !json.Valid(*raw) {
-			t.Errorf("%s: Raw is not valid JSON: %s", r.Loc, *raw)
-		}
-		*raw = nil
-	}
-}
+var ts = recordtest.Time
 
 func TestParseListCases1P(t *testing.T) {
 	recs := parseFile(t, "list_cases_1p.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: "list_cases_1p.json:$.cases[0]", Case: &model.Case{
 			Source: "chronicle", ExternalID: "4211",
@@ -140,7 +101,7 @@ func TestParseLegacyKeysMatch1P(t *testing.T) {
 	}
 
 	c := legacy[1].Case
-	checkRaw(t, legacy[1:])
+	recordtest.CheckRaw(t, legacy[1:])
 	want := &model.Case{
 		Source: "chronicle", ExternalID: "4150", Title: "Scheduled vulnerability scan triggered IDS",
 		Priority: model.P5, Status: "Closed", Stage: model.StageClosed,
@@ -160,7 +121,7 @@ func TestParseLegacyKeysMatch1P(t *testing.T) {
 
 func TestParseFullDetails1P(t *testing.T) {
 	recs := parseFile(t, "full_details_1p.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	if len(recs) != 4 {
 		t.Fatalf("got %d records, want 4 (case, 2 alerts, 1 comment; the deleted comment skipped): %s", len(recs), dump(recs))
 	}
@@ -211,7 +172,7 @@ func TestParseFullDetails1P(t *testing.T) {
 
 func TestParseFullDetailsLegacy(t *testing.T) {
 	recs := parseFile(t, "full_details_legacy.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: `full_details_legacy.json:$["case_details:"]`, Case: &model.Case{
 			Source: "chronicle", ExternalID: "4305", Title: "Mailbox forwarding rule to external domain",
@@ -254,7 +215,7 @@ func TestParseFullDetailsLegacy(t *testing.T) {
 
 func TestParseCaseOverviewLegacy(t *testing.T) {
 	recs := parseFile(t, "case_overview_legacy.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	alertID := "SUSPICIOUS PHISHING EMAIL_49010AE4-29EB-4C4B-8568-C91478531A7C"
 	want := []record.Record{
 		{Loc: "case_overview_legacy.json:$", Case: &model.Case{
@@ -289,7 +250,7 @@ func TestParseCaseOverviewLegacy(t *testing.T) {
 
 func TestParseLegacyBatchGetCases(t *testing.T) {
 	recs := parseFile(t, "legacy_batch_get_cases.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{{Loc: "legacy_batch_get_cases.json:$.cases[0]", Case: &model.Case{
 		// The SOAR case number, not the SIEM case id.
 		Source: "chronicle", ExternalID: "4211",
@@ -304,7 +265,7 @@ func TestParseLegacyBatchGetCases(t *testing.T) {
 
 func TestParseNDJSON(t *testing.T) {
 	recs := parseFile(t, "case_alerts.ndjson")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	type row struct{ loc, id, caseID, err string }
 	var got []row
 	for _, r := range recs {

@@ -3,10 +3,10 @@ package chronicle
 import (
 	"bytes"
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 )
 
 func FuzzParse(f *testing.F) {
@@ -24,17 +24,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		err := Parse(context.Background(), bytes.NewReader(in), "fuzz", func(r record.Record) error {
-			if !strings.HasPrefix(r.Loc, "fuzz:") {
-				t.Errorf("location %q does not name the input", r.Loc)
-			}
-			n := 0
-			for _, set := range []bool{r.Case != nil, r.Alert != nil, r.Event != nil, r.Err != nil} {
-				if set {
-					n++
-				}
-			}
-			if n != 1 {
-				t.Errorf("%s: %d of Case, Alert, Event, Err set, want 1", r.Loc, n)
+			if err := recordtest.Shape(r, "fuzz"); err != nil {
+				t.Error(err)
 			}
 			switch {
 			case r.Case != nil:

@@ -3,10 +3,10 @@ package thehive
 import (
 	"bytes"
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 )
 
 func FuzzParse(f *testing.F) {
@@ -22,17 +22,11 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		err := Parse(context.Background(), bytes.NewReader(in), "fuzz", func(r record.Record) error {
-			if !strings.HasPrefix(r.Loc, "fuzz:") {
-				t.Errorf("location %q does not name the input", r.Loc)
+			if err := recordtest.Shape(r, "fuzz"); err != nil {
+				t.Error(err)
 			}
-			n := 0
-			for _, set := range []bool{r.Case != nil, r.Alert != nil, r.Err != nil} {
-				if set {
-					n++
-				}
-			}
-			if n != 1 || r.Event != nil {
-				t.Errorf("%s: want exactly one of Case, Alert, Err: %+v", r.Loc, r)
+			if r.Event != nil {
+				t.Errorf("%s: TheHive input gave an event: %+v", r.Loc, r.Event)
 			}
 			switch {
 			case r.Case != nil:

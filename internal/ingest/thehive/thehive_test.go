@@ -10,67 +10,27 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 	"github.com/watchfloor/watchfloor/internal/model"
 )
 
 func parse(t *testing.T, name string, r io.Reader) []record.Record {
 	t.Helper()
-	var recs []record.Record
-	err := Parse(context.Background(), r, name, func(rec record.Record) error {
-		recs = append(recs, rec)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("Parse(%s): %v", name, err)
-	}
-	return recs
+	return recordtest.Collect(t, Parse, name, r)
 }
 
 func parseFile(t *testing.T, name string) []record.Record {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	return parse(t, name, f)
+	return recordtest.CollectFile(t, Parse, filepath.Join("testdata", name))
 }
 
-func ts(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-// checkRaw verifies that every parsed item carries its source object as
-// valid JSON, then clears it so the rest can be compared field by field.
-func checkRaw(t *testing.T, recs []record.Record) {
-	t.Helper()
-	for _, r := range recs {
-		var raw *json.RawMessage
-		switch {
-		case r.Case != nil:
-			raw = &r.Case.Raw
-		case r.Alert != nil:
-			raw = &r.Alert.Raw
-		default:
-			continue
-		}
-		if !json.Valid(*raw) || !strings.HasPrefix(string(*raw), "{") {
-			t.Errorf("%s: Raw is not the source object: %s", r.Loc, *raw)
-		}
-		*raw = nil
-	}
-}
+var ts = recordtest.Time
 
 func TestParseAlerts(t *testing.T) {
 	recs := parseFile(t, "alerts_v5.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: "alerts_v5.json:$[0]", Alert: &model.Alert{
 			Source: "thehive", ExternalID: "~41160",
@@ -125,7 +85,7 @@ func TestParseAlerts(t *testing.T) {
 
 func TestParseCases(t *testing.T) {
 	recs := parseFile(t, "cases_v5.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: "cases_v5.json:$[0]", Case: &model.Case{
 			Source: "thehive", ExternalID: "~82001",
@@ -202,7 +162,7 @@ func TestParseCases(t *testing.T) {
 
 func TestParseTheHive4(t *testing.T) {
 	recs := parseFile(t, "thehive4.ndjson")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: "thehive4.ndjson:1", Case: &model.Case{
 			Source: "thehive", ExternalID: "AYx1c9Hq4Z0pQ3kT2aBc", Title: "MISP event 2291: Emotet C2",
@@ -244,7 +204,7 @@ func TestParseTheHive4(t *testing.T) {
 
 func TestParseWebhooks(t *testing.T) {
 	recs := parseFile(t, "webhooks.ndjson")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: "webhooks.ndjson:1", Case: &model.Case{
 			Source: "thehive", ExternalID: "~82001", Title: "Encoded PowerShell command on FIN-WS-0142",
