@@ -17,9 +17,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
-	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,12 +116,11 @@ type Config struct {
 
 // LoadConfig reads the "budget" key of a YAML file.
 func LoadConfig(path string) (Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("reading budget configuration: %w", err)
+	var cfg Config
+	if err := staffing.LoadSection(path, "budget", &cfg); err != nil {
+		return Config{}, err
 	}
-	defer f.Close()
-	return DecodeConfig(f, path)
+	return cfg, cfg.Validate()
 }
 
 // DecodeConfig reads the "budget" key of a YAML document; unknown keys are
@@ -350,7 +349,7 @@ func (p *Plan) price(inputs []columnInput, costs map[string]float64, contract fl
 			tiers[t] = true
 		}
 	}
-	tierNames := sortedKeys(tiers)
+	tierNames := slices.Sorted(maps.Keys(tiers))
 	n := len(inputs)
 	for _, t := range tierNames {
 		l := Line{Category: "staff", Name: "analysts " + t, Monthly: make([]float64, n),
@@ -366,7 +365,7 @@ func (p *Plan) price(inputs []columnInput, costs map[string]float64, contract fl
 			toolNames[t.Name] = true
 		}
 	}
-	for _, name := range sortedKeys(toolNames) {
+	for _, name := range slices.Sorted(maps.Keys(toolNames)) {
 		l := Line{Category: "tools", Name: name, Monthly: make([]float64, n)}
 		for i, ci := range inputs {
 			for _, t := range ci.tools {
@@ -694,7 +693,7 @@ func tierCosts(ro store.Roster, c Config, contract float64) (map[string]float64,
 	for t := range c.Mix {
 		tiers[t] = true
 	}
-	for _, t := range sortedKeys(tiers) {
+	for _, t := range slices.Sorted(maps.Keys(tiers)) {
 		switch tc, ok := c.Tiers[t]; {
 		case ok && tc.Hourly > 0:
 			out[t] = tc.Hourly
@@ -739,15 +738,6 @@ func tierMix(ro store.Roster, c Config) (map[string]float64, string) {
 		mix[t] /= total
 	}
 	return mix, src
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func money(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }

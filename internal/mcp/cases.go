@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -242,19 +243,10 @@ func (s *server) caseQuery(in ListCasesIn) (store.CaseQuery, error) {
 		return q, err
 	}
 	q.OrderBy = in.OrderBy
-	if q.OrderBy != "" && !validOrder(q.OrderBy) {
+	if q.OrderBy != "" && !slices.Contains(store.CaseOrders, q.OrderBy) {
 		return q, argError("order_by %q: want one of %s", in.OrderBy, strings.Join(store.CaseOrders, ", "))
 	}
 	return q, nil
-}
-
-func validOrder(o string) bool {
-	for _, v := range store.CaseOrders {
-		if v == o {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *server) listCases(ctx context.Context, _ *sdk.CallToolRequest, in ListCasesIn) (*sdk.CallToolResult, ListCasesOut, error) {
