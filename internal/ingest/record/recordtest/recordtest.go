@@ -93,6 +93,31 @@ func Shape(r record.Record, name string) error {
 	return nil
 }
 
+// Dump renders records one per line, location first and the payload (or
+// the rejection) as JSON, for failure messages.
+func Dump(recs []record.Record) string {
+	var b strings.Builder
+	for _, r := range recs {
+		b.WriteString("\n  " + r.Loc + " ")
+		var v any
+		switch {
+		case r.Err != nil:
+			v = r.Err.Error()
+		case r.Alert != nil:
+			v = r.Alert
+		case r.Case != nil:
+			v = r.Case
+		case r.Event != nil:
+			v = r.Event
+		case r.Finding != nil:
+			v = r.Finding
+		}
+		j, _ := json.Marshal(v)
+		b.Write(j)
+	}
+	return b.String()
+}
+
 // Time reads an RFC 3339 time (fractions allowed) in UTC, for test tables;
 // it panics on a malformed one.
 func Time(s string) time.Time {
