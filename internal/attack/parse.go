@@ -552,6 +552,22 @@ func compareBool(a, b bool) int {
 	return 0
 }
 
+// compareRanked orders two keys by their rank, ranked keys first; ok is
+// false when neither is ranked.
+func compareRanked(rank map[string]int, a, b string) (c int, ok bool) {
+	ra, oka := rank[a]
+	rb, okb := rank[b]
+	switch {
+	case oka && okb:
+		return cmp.Compare(ra, rb), true
+	case oka:
+		return -1, true
+	case okb:
+		return 1, true
+	}
+	return 0, false
+}
+
 // sortedSet sorts s and removes repeats.
 func sortedSet(s []int) []int {
 	slices.Sort(s)
@@ -569,17 +585,8 @@ func (b *builder) orderTactics() []Tactic {
 		}
 	}
 	slices.SortStableFunc(tactics, func(a, b Tactic) int {
-		ra, oka := rank[a.STIXID]
-		rb, okb := rank[b.STIXID]
-		switch {
-		case oka && okb:
-			return cmp.Compare(ra, rb)
-		case oka:
-			return -1
-		case okb:
-			return 1
-		}
-		return 0
+		c, _ := compareRanked(rank, a.STIXID, b.STIXID)
+		return c
 	})
 	return tactics
 }
@@ -656,15 +663,8 @@ func (c *Catalog) orderTechniqueTactics() {
 	for i := range c.techniques {
 		t := &c.techniques[i]
 		slices.SortFunc(t.Tactics, func(a, b string) int {
-			ra, oka := rank[a]
-			rb, okb := rank[b]
-			switch {
-			case oka && okb:
-				return cmp.Compare(ra, rb)
-			case oka:
-				return -1
-			case okb:
-				return 1
+			if c, ok := compareRanked(rank, a, b); ok {
+				return c
 			}
 			return strings.Compare(a, b)
 		})
