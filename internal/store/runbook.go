@@ -405,5 +405,5 @@ func (s *Store) CaseByRef(ctx context.Context, ref string) (model.Case, error) {
 	if !ok || src == "" || ext == "" {
 		return model.Case{}, fmt.Errorf("case %q: want a Watchfloor case id or SOURCE/EXTERNAL_ID", ref)
 	}
-	return s.GetCase(ctx, src, ext)
+	return s.CaseByExternalID(ctx, src, ext)
 }

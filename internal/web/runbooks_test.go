@@ -72,7 +72,7 @@ func TestRunbookAPI(t *testing.T) {
 			t.Errorf("%s: %d", bad, resp.StatusCode)
 		}
 	}
-	es, err := f.st.ListAudit(context.Background(), store.AuditFilter{Limit: 20})
+	es, err := f.st.AuditEntries(context.Background(), store.AuditFilter{Limit: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
