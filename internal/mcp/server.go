@@ -2,8 +2,9 @@
 // Protocol: the SOC Manager persona's tools under the names and parameter
 // names of Google's security MCP servers (list_cases, get_security_alerts,
 // top_vulnerability_findings …), manager tools (dashboard, KPIs, SLA
-// breaches, workload, noisy rules, staffing and budget plans), the seven /security:* commands as
-// prompts and the KPI definitions as a resource.
+// breaches, workload, noisy rules, staffing and budget plans, runbooks and
+// their effectiveness, team skills), the seven /security:* commands as
+// prompts, and the KPI definitions and runbooks as resources.
 //
 // Answers are structured (every tool has an output schema), compact and
 // paged, and always carry ids. Text that a source system or an attacker
@@ -43,7 +44,8 @@ type Options struct {
 	// Store is where the data is read (and, with AllowWrites, written).
 	Store *store.Store
 	// AllowWrites registers the write tools (assign, priority, stage,
-	// comment, close). Without it the server is read-only.
+	// comment, close, record a runbook run). Without it the server is
+	// read-only.
 	AllowWrites bool
 	// Auditor receives every write attempt; nil logs through Logger.
 	Auditor Auditor
