@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/runbook"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -324,7 +325,11 @@ review or never used; and a continuous-improvement list derived from these.`,
 			if err != nil {
 				return err
 			}
-			rep, err := runbook.Measure(cmd.Context(), st, w.String(), w.From, w.To, time.Now().UTC())
+			rules, err := (&metrics.Engine{Store: st}).Rules(cmd.Context(), w)
+			if err != nil {
+				return err
+			}
+			rep, err := runbook.Measure(cmd.Context(), st, w.String(), w.From, w.To, time.Now().UTC(), rules.RuleVolumes())
 			if err != nil {
 				return err
 			}

@@ -336,7 +336,11 @@ func (s *server) runbookMetrics(ctx context.Context, _ *sdk.CallToolRequest, in 
 	if err != nil {
 		return nil, out, err
 	}
-	rep, err := runbook.Measure(ctx, s.st, w.String(), w.From, w.To, s.opts.Now())
+	rules, err := s.eng.Rules(ctx, w)
+	if err != nil {
+		return nil, out, err
+	}
+	rep, err := runbook.Measure(ctx, s.st, w.String(), w.From, w.To, s.opts.Now(), rules.RuleVolumes())
 	if err != nil {
 		return nil, out, err
 	}

@@ -82,16 +82,17 @@ type Source interface {
 	// RunbookLastRuns returns, by runbook name as recorded, the newest
 	// runbook event.
 	RunbookLastRuns(ctx context.Context) (map[string]time.Time, error)
-	// RuleInfos returns the rules with alerts created in [from, to) or
-	// cases, with their alert counts.
-	RuleInfos(ctx context.Context, from, to time.Time) ([]RuleInfo, error)
+	// RuleInfos returns the stored rules with their techniques and tactics.
+	RuleInfos(ctx context.Context) ([]RuleInfo, error)
 	RefreshFacts(ctx context.Context) (int, error)
 	DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error
 }
 
 // Measure reads a window [from, to) (local midnights in the organisation's
-// time zone) and builds the report as of asOf.
-func Measure(ctx context.Context, src Source, window string, from, to, asOf time.Time) (*Report, error) {
+// time zone) and builds the report as of asOf. alerts are the rules' alert
+// counts in the window (the rule report's, see metrics.RuleReport); a rule
+// named only there is added with its count.
+func Measure(ctx context.Context, src Source, window string, from, to, asOf time.Time, alerts []RuleInfo) (*Report, error) {
 	reg, execs, bad, err := Executions(ctx, src, from, to)
 	if err != nil {
 		return nil, err
@@ -107,9 +108,10 @@ func Measure(ctx context.Context, src Source, window string, from, to, asOf time
 			return nil, err
 		}
 	}
-	if in.Rules, err = src.RuleInfos(ctx, from, to); err != nil {
+	if in.Rules, err = src.RuleInfos(ctx); err != nil {
 		return nil, err
 	}
+	in.Rules = withAlerts(in.Rules, alerts)
 	last, err := src.RunbookLastRuns(ctx)
 	if err != nil {
 		return nil, err
@@ -140,4 +142,25 @@ func Executions(ctx context.Context, src Source, from, to time.Time) (*Registry,
 	}
 	execs, bad := Derive(reg, evs)
 	return reg, execs, bad, nil
+}
+
+// withAlerts adds alert counts to rules, and the rules only the counts
+// name.
+func withAlerts(rules, alerts []RuleInfo) []RuleInfo {
+	idx := map[string]int{}
+	for i, r := range rules {
+		idx[r.ID] = i
+	}
+	for _, a := range alerts {
+		if a.ID == "" {
+			continue
+		}
+		if i, ok := idx[a.ID]; ok {
+			rules[i].Alerts += a.Alerts
+			continue
+		}
+		idx[a.ID] = len(rules)
+		rules = append(rules, a)
+	}
+	return rules
 }

@@ -249,60 +249,33 @@ func (s *Store) RunbookLastRuns(ctx context.Context) (map[string]time.Time, erro
 	return out, rows.Err()
 }
 
-// RuleInfos returns the stored rules and the rules alerts created in
-// [from, to) name, with those alerts' counts.
-func (s *Store) RuleInfos(ctx context.Context, from, to time.Time) ([]runbook.RuleInfo, error) {
-	byID := map[string]*runbook.RuleInfo{}
-	var order []string
+// RuleInfos returns the stored rules (one per external id) with their
+// names, techniques and tactics.
+func (s *Store) RuleInfos(ctx context.Context) ([]runbook.RuleInfo, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT external_id, name, techniques, tactics FROM rules ORDER BY external_id, source`)
 	if err != nil {
 		return nil, fmt.Errorf("reading rules: %w", err)
 	}
+	defer rows.Close()
+	var out []runbook.RuleInfo
 	for rows.Next() {
 		var r runbook.RuleInfo
 		var techs, tactics string
 		if err := rows.Scan(&r.ID, &r.Name, &techs, &tactics); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("reading rules: %w", err)
 		}
-		if byID[r.ID] != nil {
+		if len(out) > 0 && out[len(out)-1].ID == r.ID {
 			continue
 		}
 		if err := decodeJSONText(techs, &r.Techniques); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("rule %s techniques: %w", r.ID, err)
 		}
 		if err := decodeJSONText(tactics, &r.Tactics); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("rule %s tactics: %w", r.ID, err)
 		}
-		byID[r.ID] = &r
-		order = append(order, r.ID)
+		out = append(out, r)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading rules: %w", err)
-	}
-	vols, err := s.WorkloadRuleVolumes(ctx, from, to)
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range vols {
-		r := byID[v.RuleID]
-		if r == nil {
-			r = &runbook.RuleInfo{ID: v.RuleID, Name: v.RuleName}
-			byID[v.RuleID] = r
-			order = append(order, v.RuleID)
-		}
-		r.Alerts += v.Alerts
-	}
-	out := make([]runbook.RuleInfo, 0, len(order))
-	for _, id := range order {
-		if id != "" {
-			out = append(out, *byID[id])
-		}
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // Certification is a certification an analyst holds, with its dates.

@@ -73,12 +73,12 @@ func TestRunbookReads(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(last, map[string]time.Time{"irp": ts("2026-03-04T10:00:00Z"), "Isolate host": ts("2026-03-02T11:10:00Z")}) {
 			t.Errorf("last runs %v, %v", last, err)
 		}
-		rules, err := st.RuleInfos(ctx, from, to)
+		rules, err := st.RuleInfos(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rules) != 3 || rules[0].ID != "R1" || rules[0].Alerts != 1 || !reflect.DeepEqual(rules[0].Techniques, []string{"T1566.001"}) ||
-			rules[1].ID != "R9" || rules[1].Alerts != 0 || rules[2].ID != "R2" || rules[2].Alerts != 1 || rules[2].Name != "Rule two" {
+		if len(rules) != 2 || rules[0].ID != "R1" || !reflect.DeepEqual(rules[0].Techniques, []string{"T1566.001"}) ||
+			!reflect.DeepEqual(rules[0].Tactics, []string{"initial-access"}) || rules[1].ID != "R9" || rules[1].Name != "Quiet" {
 			t.Errorf("rule infos %+v", rules)
 		}
 

@@ -107,7 +107,11 @@ func (s *Server) runbookMetrics(ctx context.Context, q url.Values) (*runbook.Rep
 	if err != nil {
 		return nil, err
 	}
-	rep, err := runbook.Measure(ctx, s.st, w.String(), w.From, w.To, s.now())
+	rules, err := (&metrics.Engine{Store: s.st}).Rules(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := runbook.Measure(ctx, s.st, w.String(), w.From, w.To, s.now(), rules.RuleVolumes())
 	if err != nil {
 		return nil, err
 	}
