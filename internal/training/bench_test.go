@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/watchfloor/watchfloor/internal/cputime"
 	"github.com/watchfloor/watchfloor/internal/demo"
 	"github.com/watchfloor/watchfloor/internal/ingest"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
@@ -76,6 +77,7 @@ func BenchmarkRunbookMetricsDemo(b *testing.B) {
 	to := from.AddDate(0, 0, 90)
 	w := metrics.Window{From: from, To: to}
 	var runs int
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		// A fresh engine, as the command line has: the rules' alert counts
 		// come from the day parts metrics stored.
@@ -89,6 +91,7 @@ func BenchmarkRunbookMetricsDemo(b *testing.B) {
 		}
 		runs = rep.Runs
 	}
+	b.ReportMetric(float64((cputime.Used()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(runs), "runs/op")
 }
 
@@ -97,10 +100,12 @@ func BenchmarkRunbookMetricsDemo(b *testing.B) {
 func BenchmarkAssessTeamDemo(b *testing.B) {
 	st := demoStore(b)
 	ctx := context.Background()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		as, err := training.Assess(ctx, st, training.Options{At: benchEnd, Certifications: true})
 		if err != nil || as.Program.Analysts != 14 {
 			b.Fatalf("%v, %+v", err, as.Program)
 		}
 	}
+	b.ReportMetric(float64((cputime.Used()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
 }
