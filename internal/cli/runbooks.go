@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +123,21 @@ func lineText(n int) string {
 	return strconv.Itoa(n)
 }
 
+// openRegistry opens the store (filling it with the demo when asked) and
+// reads the runbook registry.
+func (a *app) openRegistry(ctx context.Context) (*store.Store, *runbook.Registry, error) {
+	st, err := a.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg, err := registry(ctx, st)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, reg, nil
+}
+
 // registry reads the runbook registry.
 func registry(ctx context.Context, st *store.Store) (*runbook.Registry, error) {
 	entries, err := st.RunbookEntries(ctx)
@@ -141,15 +155,11 @@ func (a *app) runbooksListCommand() *cobra.Command {
 		Short: "List the runbooks in the registry",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.open(cmd.Context())
+			st, reg, err := a.openRegistry(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			reg, err := registry(cmd.Context(), st)
-			if err != nil {
-				return err
-			}
 			rows := reg.Rows(kind, removed)
 			t := output.Table{Title: fmt.Sprintf("%d runbooks", len(rows)), JSON: rows,
 				Columns: []string{"id", "type", "title", "status", "version", "steps", "broken links", "updated", "review due"}}
@@ -159,7 +169,7 @@ func (a *app) runbooksListCommand() *cobra.Command {
 					id += " (removed)"
 				}
 				t.Rows = append(t.Rows, []string{id, r.Type, r.Title, r.Status, strconv.Itoa(r.Version), strconv.Itoa(r.Steps),
-					strconv.Itoa(r.BrokenLinks), r.UpdatedAt.Format(time.DateOnly), dateOrDash(r.ReviewDue)})
+					strconv.Itoa(r.BrokenLinks), r.UpdatedAt.Format(time.DateOnly), dateText(r.ReviewDue, "—")})
 			}
 			return a.render(t)
 		},
@@ -170,9 +180,10 @@ func (a *app) runbooksListCommand() *cobra.Command {
 	return cmd
 }
 
-func dateOrDash(t time.Time) string {
+// dateText is t's date, none when t is zero.
+func dateText(t time.Time, none string) string {
 	if t.IsZero() {
-		return "—"
+		return none
 	}
 	return t.Format(time.DateOnly)
 }
@@ -185,15 +196,11 @@ func (a *app) runbooksShowCommand() *cobra.Command {
 		Short: "Show a runbook: its front matter, phases and steps, links and versions",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.open(cmd.Context())
+			st, reg, err := a.openRegistry(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			reg, err := registry(cmd.Context(), st)
-			if err != nil {
-				return err
-			}
 			e := reg.Lookup(args[0])
 			if e == nil {
 				return fmt.Errorf("no runbook %q in the registry (see runbooks list)", args[0])
@@ -245,7 +252,7 @@ func (a *app) renderRunbook(e *runbook.Entry, v *runbook.Version, body bool) err
 	add("required skills", strings.Join(skills, ", "))
 	add("required certifications", strings.Join(d.RequiredCertifications, ", "))
 	add("review interval", d.ReviewInterval.String())
-	add("review due", dateOrEmpty(e.ReviewDue()))
+	add("review due", dateText(e.ReviewDue(), ""))
 	add("synced", v.SyncedAt.Format(time.RFC3339))
 	if !e.RemovedAt.IsZero() {
 		add("removed", e.RemovedAt.Format(time.RFC3339))
@@ -295,13 +302,6 @@ func (a *app) renderRunbook(e *runbook.Entry, v *runbook.Version, body bool) err
 	return nil
 }
 
-func dateOrEmpty(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format(time.DateOnly)
-}
-
 func (a *app) runbooksMetricsCommand() *cobra.Command {
 	var wf windowFlags
 	var only string
@@ -333,17 +333,8 @@ review or never used; and a continuous-improvement list derived from these.`,
 			if err != nil {
 				return err
 			}
-			if only != "" {
-				var keep []runbook.Stats
-				for _, s := range rep.Runbooks {
-					if s.ID == only {
-						keep = append(keep, s)
-					}
-				}
-				if len(keep) == 0 {
-					return fmt.Errorf("no runbook %q in the registry (see runbooks list)", only)
-				}
-				rep.Runbooks = keep
+			if only != "" && !rep.Only(only) {
+				return fmt.Errorf("no runbook %q in the registry (see runbooks list)", only)
 			}
 			if a.format == "json" {
 				return a.render(output.Table{JSON: rep})
@@ -404,14 +395,14 @@ func (a *app) renderRunbookMetrics(rep *runbook.Report, detail bool) error {
 	t := output.Table{Title: "Runbooks (runs started in the window)", Columns: []string{"runbook", "type", "version", "runs", "cases", "analysts",
 		"median", "p90", "completed", "escalated", "aborted", "failed", "in progress", "last run", "review"}}
 	for _, s := range rep.Runbooks {
-		review := dateOrDash(s.ReviewDue)
+		review := dateText(s.ReviewDue, "—")
 		if s.Overdue {
 			review += " OVERDUE"
 		}
 		t.Rows = append(t.Rows, []string{s.ID, s.Type, strconv.Itoa(s.Version), strconv.Itoa(s.Runs), strconv.Itoa(s.Cases), strconv.Itoa(s.Analysts),
 			durOrDash(s.Duration, true), durOrDash(s.Duration, false), strconv.Itoa(s.Outcomes[runbook.OutcomeCompleted]),
 			strconv.Itoa(s.Outcomes[runbook.OutcomeEscalated]), strconv.Itoa(s.Outcomes[runbook.OutcomeAborted]),
-			strconv.Itoa(s.Outcomes[runbook.OutcomeFailed]), strconv.Itoa(s.Outcomes[runbook.OutcomeInProgress]), dateOrDash(s.LastRun), review})
+			strconv.Itoa(s.Outcomes[runbook.OutcomeFailed]), strconv.Itoa(s.Outcomes[runbook.OutcomeInProgress]), dateText(s.LastRun, "—"), review})
 	}
 	if err := a.render(t); err != nil {
 		return err
@@ -583,6 +574,7 @@ func (a *app) runbooksRunsCommand() *cobra.Command {
 			}
 			defer st.Close()
 			var execs []runbook.Execution
+			var from, to time.Time
 			title := ""
 			if caseRef != "" {
 				c, err := st.CaseByRef(ctx, caseRef)
@@ -604,27 +596,12 @@ func (a *app) runbooksRunsCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				_, all, _, err := runbook.Executions(ctx, st, w.From, w.To)
-				if err != nil {
+				if _, execs, _, err = runbook.Executions(ctx, st, w.From, w.To); err != nil {
 					return err
 				}
-				for _, x := range all {
-					if !x.StartedAt.Before(w.From) && x.StartedAt.Before(w.To) {
-						execs = append(execs, x)
-					}
-				}
-				title = "Runs started " + w.String()
+				from, to, title = w.From, w.To, "Runs started "+w.String()
 			}
-			if only != "" {
-				kept := execs[:0]
-				for _, x := range execs {
-					if x.Runbook == only {
-						kept = append(kept, x)
-					}
-				}
-				execs = kept
-			}
-			sort.SliceStable(execs, func(i, j int) bool { return execs[i].StartedAt.After(execs[j].StartedAt) })
+			execs = runbook.Newest(execs, from, to, only)
 			total := len(execs)
 			if limit > 0 && len(execs) > limit {
 				execs = execs[:limit]

@@ -208,7 +208,7 @@ func (a *app) renderAssessment(as *training.Assessment, planItems int) error {
 			if c.DaysLeft != nil {
 				days = strconv.Itoa(*c.DaysLeft)
 			}
-			ct.Rows = append(ct.Rows, []string{c.Analyst, c.Name, c.Status, dateOrEmpty(c.Expires), days, strings.Join(c.NeededFor, ", ")})
+			ct.Rows = append(ct.Rows, []string{c.Analyst, c.Name, c.Status, dateText(c.Expires, ""), days, strings.Join(c.NeededFor, ", ")})
 		}
 		fmt.Fprintln(a.stdout)
 		if err := a.render(ct); err != nil {
@@ -237,7 +237,7 @@ func (a *app) renderAssessment(as *training.Assessment, planItems int) error {
 		if an.MedianResolveSeconds != nil {
 			speed = fmt.Sprintf("%s (n=%d)", fmtDur(*an.MedianResolveSeconds), an.Resolved)
 		}
-		row = append(row, strconv.Itoa(len(an.CanRun)), mixText(an.QueueMix), mixText(an.RunbookMix), speed)
+		row = append(row, strconv.Itoa(len(an.CanRun)), output.Counts(an.QueueMix), output.Counts(an.RunbookMix), speed)
 		it.Rows = append(it.Rows, row)
 	}
 	fmt.Fprintln(a.stdout)
@@ -249,25 +249,6 @@ func levelText(n int) string {
 		return ""
 	}
 	return strconv.Itoa(n)
-}
-
-// mixText writes counts as "P1 3, P2 10", largest first.
-func mixText(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
 }
 
 func (a *app) trainingCertificationsCommand() *cobra.Command {

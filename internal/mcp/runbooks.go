@@ -176,21 +176,12 @@ type AssessTeamIn struct {
 	IncludeAnalysts       bool `json:"include_analysts,omitempty" jsonschema:"add each analyst's skills with the context of their work (tier, queue mix, runbook mix) beside their speed"`
 }
 
-// AssessTeamOut is assess_team_skills's answer: program views first.
+// AssessTeamOut is assess_team_skills's answer, program views first: the
+// assessment with its plan cut to max_plan_items (plan_total says how
+// many there are) and the analysts only when asked for.
 type AssessTeamOut struct {
-	AsOf           string                  `json:"as_of"`
-	TimeZone       string                  `json:"time_zone"`
-	Definitions    map[string]string       `json:"definitions"`
-	Program        training.Program        `json:"program"`
-	Requirements   []training.Requirement  `json:"requirements"`
-	Shifts         []training.ShiftView    `json:"shifts"`
-	Gaps           []training.Gap          `json:"gaps"`
-	Handovers      []training.Handover     `json:"handovers"`
-	Plan           []training.TrainingItem `json:"plan"`
-	PlanTotal      int                     `json:"plan_total"`
-	Certifications []training.CertStatus   `json:"certifications"`
-	Analysts       []training.Profile      `json:"analysts"`
-	Notes          []string                `json:"notes"`
+	training.Assessment
+	PlanTotal int `json:"plan_total"`
 }
 
 // RecordRunIn are record_runbook_run's arguments.
@@ -348,19 +339,13 @@ func (s *server) runbookMetrics(ctx context.Context, _ *sdk.CallToolRequest, in 
 		Runbooks: []RunbookStatsOut{}, Improvements: []ImprovementOut{}, RulesWithout: rep.RulesWithout[:min(20, len(rep.RulesWithout))],
 		RulesWithoutAll: len(rep.RulesWithout), TypesWithout: rep.TypesWithout, Overdue: rep.Overdue, NeverUsed: rep.NeverUsed,
 		Unregistered: rep.Unregistered, ImprovementTotal: len(rep.Improvements)}
-	stats := rep.Runbooks
 	if in.RunbookID != "" {
-		stats = nil
-		for _, st := range rep.Runbooks {
-			if st.ID == in.RunbookID {
-				stats = append(stats, st)
-				out.StepDetail = st.Versions
-			}
-		}
-		if stats == nil {
+		if !rep.Only(in.RunbookID) {
 			return nil, out, argError("runbook %q is not in the registry (see list_runbooks)", in.RunbookID)
 		}
+		out.StepDetail = rep.Runbooks[0].Versions
 	}
+	stats := rep.Runbooks
 	out.RunbooksTotal = len(stats)
 	for _, st := range stats[:min(pageSize(in.MaxRunbooks, 15, 100), len(stats))] {
 		out.Runbooks = append(out.Runbooks, RunbookStatsOut{ID: st.ID, Title: untrusted(st.Title, shortText), Type: st.Type, Version: st.Version,
@@ -385,11 +370,11 @@ func (s *server) assessTeam(ctx context.Context, _ *sdk.CallToolRequest, in Asse
 		return nil, out, err
 	}
 	n := pageSize(in.MaxPlanItems, 15, 100)
-	out = AssessTeamOut{AsOf: ts(as.AsOf), TimeZone: as.TimeZone, Definitions: as.Definitions, Program: as.Program,
-		Requirements: as.Requirements, Shifts: as.Shifts, Gaps: as.Gaps, Handovers: as.Handovers, Plan: as.Plan[:min(n, len(as.Plan))],
-		PlanTotal: len(as.Plan), Certifications: nonNil(as.Certifications), Analysts: []training.Profile{}, Notes: as.Notes}
-	if in.IncludeAnalysts {
-		out.Analysts = as.Analysts
+	out = AssessTeamOut{Assessment: *as, PlanTotal: len(as.Plan)}
+	out.Plan = as.Plan[:min(n, len(as.Plan))]
+	out.Certifications = nonNil(as.Certifications)
+	if !in.IncludeAnalysts {
+		out.Analysts = []training.Profile{}
 	}
 	return nil, out, nil
 }

@@ -367,3 +367,16 @@ func matchStep(steps []Step, name string) string {
 	}
 	return ""
 }
+
+// Newest returns the runs that started in [from, to) (a zero bound does not
+// limit) of the runbook id ("": every runbook), newest first.
+func Newest(execs []Execution, from, to time.Time, id string) []Execution {
+	var out []Execution
+	for _, x := range execs {
+		if (id == "" || x.Runbook == id) && (from.IsZero() || !x.StartedAt.Before(from)) && (to.IsZero() || x.StartedAt.Before(to)) {
+			out = append(out, x)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].StartedAt.After(out[j].StartedAt) })
+	return out
+}

@@ -868,3 +868,15 @@ func isCommonStep(d *Document) bool {
 	}
 	return false
 }
+
+// Only keeps one runbook's figures in the report; false when it has none
+// for id.
+func (r *Report) Only(id string) bool {
+	for _, st := range r.Runbooks {
+		if st.ID == id {
+			r.Runbooks = []Stats{st}
+			return true
+		}
+	}
+	return false
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/runbook"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/training"
@@ -115,17 +116,8 @@ func (s *Server) runbookMetrics(ctx context.Context, q url.Values) (*runbook.Rep
 	if err != nil {
 		return nil, err
 	}
-	if id := q.Get("runbook"); id != "" {
-		var keep []runbook.Stats
-		for _, st := range rep.Runbooks {
-			if st.ID == id {
-				keep = append(keep, st)
-			}
-		}
-		if keep == nil {
-			return nil, badRequest{fmt.Errorf("runbook %q is not in the registry", id)}
-		}
-		rep.Runbooks = keep
+	if id := q.Get("runbook"); id != "" && !rep.Only(id) {
+		return nil, badRequest{fmt.Errorf("runbook %q is not in the registry", id)}
 	}
 	return rep, nil
 }
@@ -149,6 +141,7 @@ func (s *Server) runbookRuns(ctx context.Context, q url.Values) (RunbookRunsResp
 		return out, badRequest{err}
 	}
 	var execs []runbook.Execution
+	var from, to time.Time
 	if ref := q.Get("case"); ref != "" {
 		c, err := s.st.CaseByRef(ctx, ref)
 		if err != nil {
@@ -168,27 +161,12 @@ func (s *Server) runbookRuns(ctx context.Context, q url.Values) (RunbookRunsResp
 		if err != nil {
 			return out, err
 		}
-		_, all, _, err := runbook.Executions(ctx, s.st, w.From, w.To)
-		if err != nil {
+		if _, execs, _, err = runbook.Executions(ctx, s.st, w.From, w.To); err != nil {
 			return out, err
 		}
-		for _, x := range all {
-			if !x.StartedAt.Before(w.From) && x.StartedAt.Before(w.To) {
-				execs = append(execs, x)
-			}
-		}
-		out.Window = w.String()
+		from, to, out.Window = w.From, w.To, w.String()
 	}
-	if id := q.Get("runbook"); id != "" {
-		kept := execs[:0]
-		for _, x := range execs {
-			if x.Runbook == id {
-				kept = append(kept, x)
-			}
-		}
-		execs = kept
-	}
-	sort.SliceStable(execs, func(i, j int) bool { return execs[i].StartedAt.After(execs[j].StartedAt) })
+	execs = runbook.Newest(execs, from, to, q.Get("runbook"))
 	out.Total = len(execs)
 	out.Runs = append(out.Runs, execs[:min(limit, len(execs))]...)
 	return out, nil
@@ -385,23 +363,7 @@ func init() {
 		}
 		return t.UTC().Format(time.DateOnly)
 	}
-	funcs["mix"] = func(m map[string]int) string {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			if m[keys[i]] != m[keys[j]] {
-				return m[keys[i]] > m[keys[j]]
-			}
-			return keys[i] < keys[j]
-		})
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
-		}
-		return strings.Join(parts, ", ")
-	}
+	funcs["mix"] = output.Counts
 	funcs["level"] = func(m map[string]int, k string) string {
 		if v := m[k]; v > 0 {
 			return strconv.Itoa(v)
