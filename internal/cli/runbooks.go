@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,7 +29,7 @@ func (a *app) runbooksCommand() *cobra.Command {
 		Short: "The runbook program: sync a folder of Markdown runbooks, list and show them, record runs, measure them",
 	}
 	cmd.AddCommand(a.runbooksSyncCommand(), a.runbooksListCommand(), a.runbooksShowCommand(), a.runbooksMetricsCommand(),
-		a.runbooksRecordCommand(), a.runbooksRunsCommand())
+		a.runbooksRecordCommand(), a.runbooksRunsCommand(), a.runbooksImportTasksCommand())
 	return cmd
 }
 
@@ -643,4 +644,78 @@ func (a *app) renderRuns(execs []runbook.Execution, title string) error {
 			strconv.Itoa(x.Completed), strconv.Itoa(x.Skipped), strconv.Itoa(x.Failed)})
 	}
 	return a.render(t)
+}
+
+func (a *app) runbooksImportTasksCommand() *cobra.Command {
+	var caseRef, rb, run string
+	cmd := &cobra.Command{
+		Use:   "import-tasks FILE",
+		Short: "Record a TheHive case's tasks as a run of the runbook its case template follows",
+		Long: `Import-tasks reads TheHive 5 tasks (a JSON array, one object or NDJSON, as the
+API returns a case's tasks; "-" reads standard input) and appends them to the
+case's log as one run of the runbook: a completed task is a step completed, a
+cancelled one a step skipped, one in progress a step started, one waiting
+nothing. Steps are matched to the runbook's by title. Importing the same tasks
+again adds nothing; a task that moved on adds one event. Tasks that are not
+valid are reported with their position (exit status 2) and the others are
+recorded.`,
+		Example: `  watchfloor runbooks import-tasks tasks.json --case thehive/~41042 --runbook irps/phishing_response`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var r io.Reader = a.stdin
+			if args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				r = f
+			}
+			tasks, errs := runbook.ParseTheHiveTasks(r)
+			st, reg, err := a.openRegistry(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			e := reg.Lookup(rb)
+			if e == nil {
+				return fmt.Errorf("runbook %q is not in the registry (see runbooks list)", rb)
+			}
+			c, err := st.CaseByRef(ctx, caseRef)
+			if err != nil {
+				return err
+			}
+			ids, err := st.AppendCaseEvents(ctx, c.ID, runbook.TheHiveEvents(tasks, c.ID, e.ID, run))
+			if err != nil {
+				return err
+			}
+			log, err := st.CaseEvents(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			var runs []runbook.Execution
+			for _, x := range runbook.CaseRuns(reg, c, log) {
+				if x.Runbook == e.ID && x.Run == run {
+					runs = append(runs, x)
+				}
+			}
+			if err := a.renderRuns(runs, fmt.Sprintf("%d tasks read, %d new events on case %s/%s", len(tasks), len(ids), c.Source, c.ExternalID)); err != nil {
+				return err
+			}
+			for _, e := range errs {
+				fmt.Fprintln(a.stderr, output.Terminal(args[0]+": "+e.Error()))
+			}
+			if len(errs) > 0 {
+				return &exitError{code: ExitRejects, err: fmt.Errorf("%d tasks rejected (listed above)", len(errs))}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&caseRef, "case", "", "the case the tasks belong to (Watchfloor id or SOURCE/EXTERNAL_ID; required)")
+	cmd.Flags().StringVar(&rb, "runbook", "", "the runbook the case template follows (id, path, title or alias; required)")
+	cmd.Flags().StringVar(&run, "run", "thehive", "name of the run")
+	cmd.MarkFlagRequired("case")
+	cmd.MarkFlagRequired("runbook")
+	return cmd
 }
