@@ -441,6 +441,13 @@ type IngestResponse struct {
 	Rejects []IngestReject `json:"rejects"`
 }
 
+// IngestLimitResponse answers a streamed ingest body that ran over the
+// size limit: the error and what was stored before it.
+type IngestLimitResponse struct {
+	Error string `json:"error"`
+	IngestResponse
+}
+
 // IngestReject is one rejected record.
 type IngestReject struct {
 	Loc    string `json:"loc"`
@@ -465,6 +472,13 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.ContentLength > s.cfg.MaxIngestBytes {
+		// Refused before a byte is read: nothing is stored.
+		auditDetail(r, fmt.Sprintf("refused: body of %d bytes over the %d-byte limit", r.ContentLength, s.cfg.MaxIngestBytes))
+		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body of %d bytes exceeds the limit of %d bytes; nothing was stored: split the input",
+			r.ContentLength, s.cfg.MaxIngestBytes))
+		return
+	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxIngestBytes)
 	resp := IngestResponse{Rejects: []IngestReject{}}
 	opt := ingest.Options{Format: format, OnReject: func(loc string, err error) {
@@ -482,7 +496,14 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", s.cfg.MaxIngestBytes))
+		// A body without a length (chunked) ran over the limit while
+		// streaming: the batches written before it are stored, and the
+		// answer says how many records that was, so the client can resume
+		// after them (ingest is idempotent, so resending them is safe too).
+		writeJSON(w, http.StatusRequestEntityTooLarge, IngestLimitResponse{
+			Error: fmt.Sprintf("request body exceeds the limit of %d bytes; the records counted here were stored before the limit was reached: "+
+				"send the rest in another request", s.cfg.MaxIngestBytes),
+			IngestResponse: resp})
 	case err != nil && !errors.Is(err, ingest.ErrRejects):
 		httpError(w, http.StatusBadRequest, err.Error())
 	default:

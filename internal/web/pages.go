@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -163,6 +164,14 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "login", v)
 }
 
+// humanWait says a wait of secs seconds as "45 s" or "3 min".
+func humanWait(secs int) string {
+	if secs < 90 {
+		return strconv.Itoa(secs) + " s"
+	}
+	return strconv.Itoa((secs+59)/60) + " min"
+}
+
 // safeNext keeps redirects after sign-in on this site.
 func safeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
@@ -180,8 +189,11 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status := http.StatusUnauthorized
 		msg := "Wrong name or password."
-		if errors.Is(err, auth.ErrRateLimited) {
-			status, msg = http.StatusTooManyRequests, "Too many failed attempts. Try again later."
+		var rl *auth.RateLimitError
+		if errors.As(err, &rl) {
+			secs := int(math.Ceil(rl.RetryAfter.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			status, msg = http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts from your address. Try again in %s.", humanWait(secs))
 		} else if !errors.Is(err, auth.ErrInvalid) {
 			s.log.Error("signing in", "err", err)
 			status, msg = http.StatusInternalServerError, "Sign-in failed; the error is logged."
