@@ -197,14 +197,43 @@ func TestMetricsAndRules(t *testing.T) {
 		rep.From != "2026-11-20" || rep.To != "2026-11-26" {
 		t.Fatalf("report: group %q, series %+v, %s…%s", rep.GroupBy, rep.Series, rep.From, rep.To)
 	}
-	var rules metrics.RuleReport
+	var rules RulesResponse
 	getJSON(t, f, "/api/v1/rules?timeframe=weekly", auth.Viewer, &rules)
-	if rules.Alerts != 2 || len(rules.Rules) != 2 || rules.ConversionRate != 0.5 {
-		t.Fatalf("rules: %d alerts, %d rules, conversion %v", rules.Alerts, len(rules.Rules), rules.ConversionRate)
+	if rules.Alerts != 2 || len(rules.Rules) != 2 || rules.ConversionRate != 0.5 || rules.TotalRules != 2 || rules.Sort != "false_positives" {
+		t.Fatalf("rules: %d alerts, %d of %d rules, conversion %v", rules.Alerts, len(rules.Rules), rules.TotalRules, rules.ConversionRate)
+	}
+	// Paged and sorted: the second rule by name is R2 "Scan".
+	getJSON(t, f, "/api/v1/rules?timeframe=weekly&sort=rule&offset=1&limit=1", auth.Viewer, &rules)
+	if len(rules.Rules) != 1 || rules.Rules[0].RuleID != "R2" || rules.TotalRules != 2 || rules.Offset != 1 {
+		t.Errorf("page 2 by name: %+v (total %d)", rules.Rules, rules.TotalRules)
+	}
+	if resp := f.do("GET", "/api/v1/rules?sort=nonsense", auth.Viewer, ""); resp.StatusCode != 400 {
+		t.Errorf("unknown sort: %d", resp.StatusCode)
 	}
 	page := readBody(t, f.do("GET", "/performance", auth.Viewer, ""))
-	if strings.Count(page, "<svg") != 3 {
-		t.Errorf("performance page has %d charts, want 3", strings.Count(page, "<svg"))
+	for _, want := range []string{"Time to acknowledge (median, min)", "Time to resolve (median, h)", "SLA adherence (met ÷ met + breached)",
+		"Cases created", "Alert volume by severity", "Alert volume by source"} {
+		if !strings.Contains(page, `<title id="`) || !strings.Contains(page, ">"+want+"</title>") {
+			t.Errorf("performance page lacks the chart %q", want)
+		}
+	}
+	if n := strings.Count(page, "<svg"); n != 6 {
+		t.Errorf("performance page has %d charts, want 6", n)
+	}
+	if n := strings.Count(page, `<details class="table-fallback">`); n != 6 {
+		t.Errorf("%d table fallbacks, want one per chart", n)
+	}
+	// A group-by selector: by priority, a row and two charts per group.
+	byPrio := readBody(t, f.do("GET", "/performance?timeframe=weekly&group_by=priority", auth.Viewer, ""))
+	for _, want := range []string{`<h2 id="groups-h">By priority`, `<th scope="row" class="text">P1</th>`, `<th scope="row" class="text">P3</th>`,
+		"Time to resolve by priority (median,"} {
+		if !strings.Contains(byPrio, want) {
+			t.Errorf("group-by page lacks %q", want)
+		}
+	}
+	// The selector's links keep the timeframe.
+	if !strings.Contains(byPrio, `href="/performance?group_by=team&amp;timeframe=weekly"`) {
+		t.Error("the group-by links lose the timeframe")
 	}
 }
 
