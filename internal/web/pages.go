@@ -34,6 +34,19 @@ var funcs = template.FuncMap{
 	"list":    func(v ...string) []string { return v },
 	"kpiName": kpiName,
 	"dict":    dict,
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return thousands(int64(n)) + " " + many
+	},
+	// clock names an SLA clock where room is short.
+	"clock": func(c string) string {
+		if c == "acknowledge" {
+			return "ack"
+		}
+		return c
+	},
 }
 
 // dict makes a map from name, value pairs, for passing several values to
