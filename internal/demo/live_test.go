@@ -142,7 +142,7 @@ func storeDigest(t *testing.T, st *store.Store) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "alerts %d cases %d events %d\n", counts["alerts"], counts["cases"], counts["case_events"])
 	for after := int64(1 << 62); ; {
-		as, err := st.ListAlerts(ctx, store.AlertFilter{AfterID: after, Limit: 1000})
+		as, err := st.Alerts(ctx, store.AlertFilter{AfterID: after, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +154,7 @@ func storeDigest(t *testing.T, st *store.Store) string {
 		}
 		after = as[len(as)-1].ID
 	}
-	cs, err := st.ListCases(ctx, store.CaseFilter{Limit: 100000})
+	cs, err := st.Cases(ctx, store.CaseFilter{Limit: 100000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestLiveRun(t *testing.T) {
 		t.Errorf("live state %s", v)
 	}
 	// Nothing stored lies in the future of the clock.
-	newest, err := a.ListAlerts(ctx, store.AlertFilter{Limit: 1})
+	newest, err := a.Alerts(ctx, store.AlertFilter{Limit: 1})
 	if err != nil || len(newest) != 1 || newest[0].CreatedAt.After(t0) {
 		t.Fatalf("newest alert %+v %v at a clock of %s", newest, err, t0)
 	}
@@ -194,7 +194,7 @@ func TestLiveRun(t *testing.T) {
 	if second["alerts"] <= first["alerts"] || second["case_events"] <= first["case_events"] {
 		t.Errorf("after 3 h: alerts %d → %d, events %d → %d", first["alerts"], second["alerts"], first["case_events"], second["case_events"])
 	}
-	arrived, err := a.ListAlerts(ctx, store.AlertFilter{Since: t0, Until: later, Limit: 10000})
+	arrived, err := a.Alerts(ctx, store.AlertFilter{Since: t0, Until: later, Limit: 10000})
 	if err != nil || len(arrived) < 50 {
 		t.Errorf("%d alerts arrived in 3 h at 800 a day (%v)", len(arrived), err)
 	}

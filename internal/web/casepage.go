@@ -63,7 +63,7 @@ func clockState(name string, c sla.Clock) ClockState {
 // caseDetail reads a case, its log and clocks, and a page of its alerts
 // (newest first, after the alert id given; limit alerts).
 func (s *Server) caseDetail(ctx context.Context, source, id string, alertsAfter int64, limit int) (CaseDetail, error) {
-	c, err := s.st.GetCase(ctx, source, id)
+	c, err := s.st.CaseByExternalID(ctx, source, id)
 	if err != nil {
 		return CaseDetail{}, err
 	}
@@ -77,7 +77,7 @@ func (s *Server) caseDetail(ctx context.Context, source, id string, alertsAfter 
 	}
 	res := sla.Evaluator{Policies: pols}.Evaluate(c.CreatedAt, d.Events, s.now())
 	d.SLA = []ClockState{clockState("acknowledge", res.Acknowledge), clockState("resolve", res.Resolve)}
-	if d.Alerts, err = s.st.ListAlerts(ctx, store.AlertFilter{CaseID: c.ID, AfterID: alertsAfter, Limit: limit}); err != nil {
+	if d.Alerts, err = s.st.Alerts(ctx, store.AlertFilter{CaseID: c.ID, AfterID: alertsAfter, Limit: limit}); err != nil {
 		return d, err
 	}
 	counts, err := s.st.CaseAlertCounts(ctx, []model.Case{c})

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/model"
 )
 
 // shown is the head of a list a panel has room for, and how many more
@@ -43,10 +44,11 @@ func queueMatrix(d *metrics.Dashboard) (rows []queueRow, total queueRow) {
 	}
 	total = newRow("All")
 	byPrio := map[string]*queueRow{}
-	order := []string{"P1", "P2", "P3", "P4", "P5"}
-	for _, p := range order {
-		r := newRow(p)
-		byPrio[p] = &r
+	var order []string
+	for _, p := range model.Priorities {
+		r := newRow(p.String())
+		byPrio[r.Priority] = &r
+		order = append(order, r.Priority)
 	}
 	for _, c := range d.Queue {
 		r := byPrio[c.Priority]

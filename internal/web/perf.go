@@ -532,7 +532,8 @@ func (s *Server) slaPage(w http.ResponseWriter, r *http.Request) {
 	}
 	sd := slaData{D: d, Breached: head(d.Breached, n), AtRisk: head(d.AtRisk, n), Goal: s.slaGoal()}
 	sum := slaSummary(d)
-	for _, p := range []string{"P1", "P2", "P3", "P4", "P5"} {
+	for _, pr := range model.Priorities {
+		p := pr.String()
 		sd.Counts = append(sd.Counts, slaCountRow{Priority: p,
 			AckBreached: sum.Counts["breached"]["acknowledge"][p], AckAtRisk: sum.Counts["at_risk"]["acknowledge"][p],
 			ResBreached: sum.Counts["breached"]["resolve"][p], ResAtRisk: sum.Counts["at_risk"]["resolve"][p]})
