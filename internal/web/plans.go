@@ -198,13 +198,7 @@ func (s *Server) staffingPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.staffingPlan(r.Context(), q)
-	if errors.Is(err, staffing.ErrNoWorkload) {
-		v.Data = staffingData{Empty: "Nothing to plan yet: " + err.Error() + "."}
-		s.render(w, http.StatusOK, "staffing", v)
-		return
-	}
-	if err != nil {
-		s.pageError(w, r, err)
+	if s.planFailed(w, r, v, "staffing", err, func(msg string) any { return staffingData{Empty: msg} }) {
 		return
 	}
 	d := staffingData{P: p.Plan, Scope: scope, Days: p.Coverage.Days}
@@ -266,6 +260,22 @@ func (s *Server) staffingPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "staffing", v)
 }
 
+// planFailed answers a plan page whose plan failed: with empty's data
+// saying there is nothing to plan yet when the history has no work, else
+// with the error page. It reports whether err was an error.
+func (s *Server) planFailed(w http.ResponseWriter, r *http.Request, v view, page string, err error, empty func(msg string) any) bool {
+	switch {
+	case errors.Is(err, staffing.ErrNoWorkload):
+		v.Data = empty("Nothing to plan yet: " + err.Error() + ".")
+		s.render(w, http.StatusOK, page, v)
+	case err != nil:
+		s.pageError(w, r, err)
+	default:
+		return false
+	}
+	return true
+}
+
 // skillsPage shows the skill matrix, each shift's coverage of the
 // required skills, single points of failure and training needs.
 func (s *Server) skillsPage(w http.ResponseWriter, r *http.Request) {
@@ -274,13 +284,7 @@ func (s *Server) skillsPage(w http.ResponseWriter, r *http.Request) {
 	q.Set("skills", "true")
 	q.Set("simulate", "false")
 	p, err := s.staffingPlan(r.Context(), q)
-	if errors.Is(err, staffing.ErrNoWorkload) {
-		v.Data = struct{ Empty string }{"Nothing to plan yet: " + err.Error() + "."}
-		s.render(w, http.StatusOK, "skills", v)
-		return
-	}
-	if err != nil {
-		s.pageError(w, r, err)
+	if s.planFailed(w, r, v, "skills", err, func(msg string) any { return struct{ Empty string }{msg} }) {
 		return
 	}
 	m := p.Skills
@@ -337,13 +341,7 @@ func (s *Server) budgetPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.budgetPlan(r.Context(), r.URL.Query())
-	if errors.Is(err, staffing.ErrNoWorkload) {
-		v.Data = budgetView{Empty: "Nothing to plan yet: " + err.Error() + "."}
-		s.render(w, http.StatusOK, "budget", v)
-		return
-	}
-	if err != nil {
-		s.pageError(w, r, err)
+	if s.planFailed(w, r, v, "budget", err, func(msg string) any { return budgetView{Empty: msg} }) {
 		return
 	}
 	d := budgetView{P: p}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -14,16 +15,17 @@ import (
 )
 
 // ruleSorts are the orders rule quality can be sorted in: a column's key
-// and how it compares; each sorts largest first unless asked otherwise.
+// and how it compares (cmp.Compare puts NaN, no data, below every number);
+// each sorts largest first unless asked otherwise.
 var ruleSorts = map[string]func(a, b *metrics.RuleResult) int{
-	"false_positives": func(a, b *metrics.RuleResult) int { return cmpInt(a.FalsePositives, b.FalsePositives) },
-	"alerts":          func(a, b *metrics.RuleResult) int { return cmpInt(a.Alerts, b.Alerts) },
-	"fp_rate":         func(a, b *metrics.RuleResult) int { return cmpFloat(judgedRate(a), judgedRate(b)) },
-	"judged":          func(a, b *metrics.RuleResult) int { return cmpInt(a.Judged, b.Judged) },
-	"conversion":      func(a, b *metrics.RuleResult) int { return cmpFloat(a.ConversionRate, b.ConversionRate) },
-	"cases":           func(a, b *metrics.RuleResult) int { return cmpInt(a.Cases, b.Cases) },
-	"analyst_hours":   func(a, b *metrics.RuleResult) int { return cmpFloat(a.AnalystHours, b.AnalystHours) },
-	"mttd":            func(a, b *metrics.RuleResult) int { return cmpFloat(ruleMTTD(a), ruleMTTD(b)) },
+	"false_positives": func(a, b *metrics.RuleResult) int { return cmp.Compare(a.FalsePositives, b.FalsePositives) },
+	"alerts":          func(a, b *metrics.RuleResult) int { return cmp.Compare(a.Alerts, b.Alerts) },
+	"fp_rate":         func(a, b *metrics.RuleResult) int { return cmp.Compare(judgedRate(a), judgedRate(b)) },
+	"judged":          func(a, b *metrics.RuleResult) int { return cmp.Compare(a.Judged, b.Judged) },
+	"conversion":      func(a, b *metrics.RuleResult) int { return cmp.Compare(a.ConversionRate, b.ConversionRate) },
+	"cases":           func(a, b *metrics.RuleResult) int { return cmp.Compare(a.Cases, b.Cases) },
+	"analyst_hours":   func(a, b *metrics.RuleResult) int { return cmp.Compare(a.AnalystHours, b.AnalystHours) },
+	"mttd":            func(a, b *metrics.RuleResult) int { return cmp.Compare(ruleMTTD(a), ruleMTTD(b)) },
 	"rule":            func(a, b *metrics.RuleResult) int { return strings.Compare(ruleLabel(a), ruleLabel(b)) },
 }
 
@@ -36,33 +38,6 @@ func ruleSortNames() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// cmpFloat orders numbers with NaN (no data) below every number.
-func cmpFloat(a, b float64) int {
-	switch {
-	case math.IsNaN(a) && math.IsNaN(b):
-		return 0
-	case math.IsNaN(a):
-		return -1
-	case math.IsNaN(b):
-		return 1
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // judgedRate is the false-positive rate, NaN when no alert was judged.
