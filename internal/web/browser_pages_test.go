@@ -24,7 +24,7 @@ import (
 // a day, ending at testNow) with the example staffing and budget
 // configuration, one user per role, and one case at risk of its
 // acknowledge target: AR1, P3 (4 h), created 3 h 30 min ago, untouched.
-func newDemoFixture(t *testing.T) *fixture {
+func newDemoFixture(t testing.TB) *fixture {
 	t.Helper()
 	scfg, err := staffing.LoadConfig("../../docs/staffing-example.yaml")
 	if err != nil {
