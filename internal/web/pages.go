@@ -34,12 +34,7 @@ var funcs = template.FuncMap{
 	"list":    func(v ...string) []string { return v },
 	"kpiName": kpiName,
 	"dict":    dict,
-	"plural": func(n int, one, many string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return thousands(int64(n)) + " " + many
-	},
+	"plural": plural,
 	// clock names an SLA clock where room is short.
 	"clock": func(c string) string {
 		if c == "acknowledge" {
@@ -47,6 +42,21 @@ var funcs = template.FuncMap{
 		}
 		return c
 	},
+}
+
+// plural says a count with its noun: "1 clock", "1,204 clocks".
+func plural(n any, one, many string) string {
+	var v int64
+	switch x := n.(type) {
+	case int:
+		v = int64(x)
+	case int64:
+		v = x
+	}
+	if v == 1 {
+		return "1 " + one
+	}
+	return thousands(v) + " " + many
 }
 
 // dict makes a map from name, value pairs, for passing several values to
