@@ -34,7 +34,7 @@ var funcs = template.FuncMap{
 	"list":    func(v ...string) []string { return v },
 	"kpiName": kpiName,
 	"dict":    dict,
-	"plural": plural,
+	"plural":  plural,
 	// clock names an SLA clock where room is short.
 	"clock": func(c string) string {
 		if c == "acknowledge" {
