@@ -54,7 +54,7 @@
     Object.keys(sum).forEach(function (key) {
       var els = document.querySelectorAll('[data-live="' + key + '"]');
       for (var i = 0; i < els.length; i++) {
-        var text = String(sum[key]);
+        var text = typeof sum[key] === "number" ? sum[key].toLocaleString("en-US") : String(sum[key]);
         if (key === "now") { text = new Date(sum[key]).toISOString().slice(0, 16).replace("T", " ") + " UTC"; }
         if (els[i].textContent !== text) {
           els[i].textContent = text;
