@@ -122,6 +122,7 @@ type RateLimitError struct {
 	RetryAfter time.Duration
 }
 
+// Error says the sign-in was refused and when to retry.
 func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("%v (retry in %s)", ErrRateLimited, e.RetryAfter.Round(time.Second))
 }
