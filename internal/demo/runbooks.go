@@ -37,7 +37,7 @@ type RunbookSync struct {
 
 // Runbooks returns the syncs that make the demo's runbook history: the
 // first edition at the start of the simulated period, the revised malware
-// plan at its middle. The simulation's runbook events name these runbooks
+// plan at Config.RunbookRevision (default the middle of the period). The simulation's runbook events name these runbooks
 // and their steps.
 func Runbooks(cfg Config) []RunbookSync {
 	cfg = cfg.WithDefaults()
@@ -76,9 +76,14 @@ func (o overlay) Open(name string) (fs.File, error) {
 	return o.base.Open(name)
 }
 
-// revisionMs is when the revised edition is synced: the middle of the
-// period.
-func (s *sim) revisionMs() int64 { return s.startMs + int64(s.cfg.Days)/2*day }
+// revisionMs is when the revised edition is synced: Config.RunbookRevision,
+// else the middle of the period.
+func (s *sim) revisionMs() int64 {
+	if !s.cfg.RunbookRevision.IsZero() {
+		return s.cfg.RunbookRevision.UnixMilli()
+	}
+	return s.startMs + int64(s.cfg.Days)/2*day
+}
 
 // edition is one edition's runbooks as the simulation uses them.
 type edition struct {
