@@ -376,8 +376,8 @@ type Incident struct {
 	Lessons      []Lesson      `json:"lessons"`
 	// SeverityHistory lists the severity from each change on.
 	SeverityHistory []SeverityChange `json:"severity_history"`
-	LastSeq      int64         `json:"last_seq"`
-	LastEventAt  time.Time     `json:"last_event_at"`
+	LastSeq         int64            `json:"last_seq"`
+	LastEventAt     time.Time        `json:"last_event_at"`
 }
 
 // RefOf is an incident's reference as shown to people.

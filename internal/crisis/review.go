@@ -48,10 +48,10 @@ type ReviewView struct {
 	FollowUps  []Task        `json:"follow_up_actions"`
 	Lessons    []Lesson      `json:"lessons"`
 	// RoadmapInputs are the lessons marked for the SOC roadmap.
-	RoadmapInputs  []Lesson `json:"roadmap_inputs"`
-	MessagesSent   int      `json:"messages_sent"`
-	MessagesFailed int      `json:"messages_failed"`
-	Cost           Cost     `json:"cost"`
+	RoadmapInputs  []Lesson     `json:"roadmap_inputs"`
+	MessagesSent   int          `json:"messages_sent"`
+	MessagesFailed int          `json:"messages_failed"`
+	Cost           Cost         `json:"cost"`
 	Cases          []CaseStatus `json:"cases"`
 }
 

@@ -150,7 +150,7 @@ type Report struct {
 	Cutoff   string `yaml:"cutoff,omitempty" json:"cutoff,omitempty"`
 	Citation string `yaml:"citation" json:"citation"`
 
-	cutoffLoc      *time.Location
+	cutoffLoc        *time.Location
 	cutoffH, cutoffM int
 }
 
