@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ import (
 
 // CostDefinition says how an incident's cost is computed.
 const CostDefinition = "People's time by role: each spell in a role, from assuming it to handing it over, releasing it or " +
-	"closing the incident (or now while open), priced at the loaded hourly cost of the person's tier in force at each moment " +
+	"closing the incident (or now while open); a person holding several roles at once counts once, under the most senior; priced at the loaded hourly cost of the person's tier in force at each moment " +
 	"(the budget configuration's tier costs, else the mean hourly cost of the tier on the roster). A new rate version is " +
 	"recorded whenever those rates change, so earlier hours keep the rates of their time. People not on the roster are " +
 	"counted in hours but not priced."
@@ -110,14 +111,8 @@ func (s *Service) Cost(ctx context.Context, inc *Incident, now time.Time) Cost {
 	byRole := map[Role]*RoleCost{}
 	people := map[Role]map[string]bool{}
 	unpriced := map[string]bool{}
-	for _, sp := range inc.Roles {
+	for _, sp := range chargedSpells(inc.Roles, now) {
 		end := sp.To
-		if end.IsZero() {
-			end = now
-		}
-		if !end.After(sp.From) {
-			continue
-		}
 		rc := byRole[sp.Role]
 		if rc == nil {
 			rc = &RoleCost{Role: sp.Role, Title: sp.Role.Info().Title}
@@ -171,6 +166,60 @@ func (s *Service) Cost(ctx context.Context, inc *Incident, now time.Time) Cost {
 			versions[0].EffectiveFrom.Format(time.RFC3339)))
 	}
 	return c
+}
+
+// roleRank orders roles by seniority: the commander first.
+func roleRank(r Role) int {
+	return slices.IndexFunc(Roles, func(ri RoleInfo) bool { return ri.Role == r })
+}
+
+// chargedSpells turns role spells into the time to charge: open spells end
+// at now, and a person holding several roles at once is charged once, under
+// the most senior of them.
+func chargedSpells(spells []Spell, now time.Time) []Spell {
+	byPerson := map[string][]Spell{}
+	var order []string
+	for _, sp := range spells {
+		if sp.To.IsZero() {
+			sp.To = now
+		}
+		if !sp.To.After(sp.From) {
+			continue
+		}
+		if _, ok := byPerson[sp.Person]; !ok {
+			order = append(order, sp.Person)
+		}
+		byPerson[sp.Person] = append(byPerson[sp.Person], sp)
+	}
+	var out []Spell
+	for _, p := range order {
+		ss := byPerson[p]
+		var cuts []time.Time
+		for _, sp := range ss {
+			cuts = append(cuts, sp.From, sp.To)
+		}
+		slices.SortFunc(cuts, time.Time.Compare)
+		cuts = slices.CompactFunc(cuts, time.Time.Equal)
+		for i := 0; i+1 < len(cuts); i++ {
+			from, to := cuts[i], cuts[i+1]
+			best := -1
+			for j, sp := range ss {
+				if !sp.From.After(from) && !sp.To.Before(to) && (best < 0 || roleRank(sp.Role) < roleRank(ss[best].Role)) {
+					best = j
+				}
+			}
+			if best < 0 {
+				continue
+			}
+			// extend the previous piece when the same role continues
+			if n := len(out); n > 0 && out[n-1].Person == p && out[n-1].Role == ss[best].Role && out[n-1].To.Equal(from) {
+				out[n-1].To = to
+				continue
+			}
+			out = append(out, Spell{Role: ss[best].Role, Person: p, From: from, To: to})
+		}
+	}
+	return out
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
