@@ -18,7 +18,9 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/mcp"
+	"github.com/watchfloor/watchfloor/internal/notify"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 )
 
@@ -89,6 +91,8 @@ needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
 type planSettings struct {
 	staffing staffing.Config
 	budget   *budget.Config // nil: no budget section, so no budget plan
+	crisis   *crisis.Config // the crisis section (defaults when absent)
+	notify   *notify.Config // the notify section (nil when absent)
 }
 
 // loadPlanSettings reads the plan file ("" for none).
@@ -107,6 +111,9 @@ func loadPlanSettings(path string) (planSettings, error) {
 	}
 	if !reflect.ValueOf(bcfg).IsZero() {
 		ps.budget = &bcfg
+	}
+	if ps.crisis, ps.notify, err = loadCrisisSettings(path); err != nil {
+		return ps, err
 	}
 	return ps, nil
 }

@@ -77,11 +77,12 @@ func (s *Service) currentRates(ctx context.Context) (store.RateVersion, store.Ro
 // recordRates stores a new rate version when the rates changed. A failure
 // only leaves the cost on the previous version, so it is not an error of
 // the command that triggered it.
-func (s *Service) recordRates(ctx context.Context) {
+func (s *Service) recordRates(ctx context.Context, at time.Time) {
 	v, _, err := s.currentRates(ctx)
 	if err != nil || len(v.Rates) == 0 {
 		return
 	}
+	v.EffectiveFrom = at
 	s.Store.AddRateVersion(ctx, v)
 }
 

@@ -183,13 +183,13 @@ func (s *Service) change(ctx context.Context, ref string, actor Actor, plan func
 		return nil, invalid("%v", err)
 	}
 	var result *Incident
+	now := s.now()
 	err = s.Store.UpdateIncident(ctx, id, func(row store.Incident, log []store.CrisisEvent) (store.Incident, []store.CrisisEvent, error) {
 		evs, err := decode(log)
 		if err != nil {
 			return row, nil, err
 		}
 		inc := Project(id, evs)
-		now := s.now()
 		add, err := plan(inc, now)
 		if err != nil {
 			return row, nil, fmt.Errorf("incident %s: %w", inc.Ref, err)
@@ -211,7 +211,7 @@ func (s *Service) change(ctx context.Context, ref string, actor Actor, plan func
 	if err != nil {
 		return nil, err
 	}
-	s.recordRates(ctx)
+	s.recordRates(ctx, now)
 	return result, nil
 }
 
@@ -345,7 +345,7 @@ func (s *Service) Declare(ctx context.Context, actor Actor, in DeclareInput) (*I
 	if err != nil {
 		return nil, err
 	}
-	s.recordRates(ctx)
+	s.recordRates(ctx, now)
 	return s.load(ctx, id)
 }
 
