@@ -56,15 +56,20 @@ type Actor struct {
 	Source string
 }
 
-// ErrInvalid wraps every refusal caused by the command's input or by the
-// incident's state (as opposed to a failure of the store).
+// ErrInvalid matches (with errors.Is) every refusal caused by the
+// command's input or by the incident's state, as opposed to a failure of
+// the store.
 var ErrInvalid = errors.New("invalid")
+
+// refusal is an error the command's input or the incident's state causes.
+type refusal struct{ msg string }
+
+func (r refusal) Error() string        { return r.msg }
+func (r refusal) Is(target error) bool { return target == ErrInvalid }
 
 // invalid is a refusal: the command's input or the incident's state does
 // not allow it.
-func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
-}
+func invalid(format string, args ...any) error { return refusal{fmt.Sprintf(format, args...)} }
 
 // ErrNotFound is returned for an unknown incident.
 var ErrNotFound = store.ErrNotFound
