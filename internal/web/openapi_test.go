@@ -76,8 +76,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if len(missing) > 0 || len(extra) > 0 {
 		t.Errorf("routes not documented: %v\ndocumented paths without a route: %v", missing, extra)
 	}
-	if len(routed) != 21 {
-		t.Errorf("%d API routes, want 21", len(routed))
+	if len(routed) != 32 {
+		t.Errorf("%d API routes, want 32", len(routed))
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -61,6 +62,9 @@ type Config struct {
 	// OIDC, when set, offers sign-in with an OpenID Connect provider at
 	// /auth/oidc/login (callback /auth/oidc/callback).
 	OIDC *auth.OIDC
+	// Crisis runs the major incidents (a service over Store with the
+	// default configuration when nil).
+	Crisis *crisis.Service
 }
 
 // Server serves the API and the dashboard. Create it with New.
@@ -196,6 +200,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/staffing", Perm: auth.PlanResources, handler: s.staffingPage},
 		{Method: "GET", Pattern: "/audit", Perm: auth.Administer, handler: s.auditPage},
 	}
+	rts = append(rts, s.crisisRoutes()...)
 	if s.cfg.OIDC != nil {
 		rts = append(rts,
 			Route{Method: "GET", Pattern: "/auth/oidc/login", handler: s.oidcLogin},
