@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os/user"
 	"strconv"
 	"strings"
@@ -21,6 +22,11 @@ import (
 // crisisService is the major-incident service over st with the plan
 // file's crisis, notify and budget settings.
 func (a *app) crisisService(st *store.Store, ps planSettings) *crisis.Service {
+	return crisisFor(st, ps, a.log)
+}
+
+// crisisFor is crisisService for callers without an app.
+func crisisFor(st *store.Store, ps planSettings, log *slog.Logger) *crisis.Service {
 	cfg := ps.crisis
 	if cfg == nil {
 		cfg = &crisis.Config{}
@@ -31,7 +37,7 @@ func (a *app) crisisService(st *store.Store, ps planSettings) *crisis.Service {
 		svc.ContractHours = *ps.staffing.ContractHours
 	}
 	if ps.notify != nil && len(ps.notify.Channels) > 0 {
-		svc.Notifier = &notify.Notifier{Config: *ps.notify, Log: st, Logger: a.log}
+		svc.Notifier = &notify.Notifier{Config: *ps.notify, Log: st, Logger: log}
 	}
 	return svc
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/demo"
+	"github.com/watchfloor/watchfloor/internal/demo/incident"
 	"github.com/watchfloor/watchfloor/internal/ingest"
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
@@ -58,7 +59,7 @@ func (a *app) runDemo(ctx context.Context, st *store.Store, cfg demo.Config) (in
 	if err != nil {
 		return sum, err
 	}
-	inc, err := demo.DeclareMajorIncident(ctx, st, cfg.End)
+	inc, err := incident.Declare(ctx, st, cfg.End)
 	if err != nil {
 		return sum, fmt.Errorf("declaring the demo's major incident: %w", err)
 	}

@@ -14,8 +14,9 @@
 // Failures are tool errors (isError with a reason), never null results.
 //
 // The server is read-only unless [Options.AllowWrites] is set; write tools
-// then append case events (source "watchfloor", actor = the caller) and are
-// reported to an [Auditor].
+// then append case events (source "watchfloor", actor = the caller) or
+// major-incident log entries (source "mcp") and are reported to an
+// [Auditor].
 package mcp
 
 import (
@@ -32,6 +33,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/staffing"
@@ -65,6 +67,9 @@ type Options struct {
 	// AnswerTokens is the approximate size budget of one paged answer, in
 	// tokens (UTF-8 bytes of its JSON ÷ 4); 0 means DefaultAnswerTokens.
 	AnswerTokens int
+	// Crisis runs the major-incident tools (a service over Store with the
+	// default configuration when nil).
+	Crisis *crisis.Service
 }
 
 // Instructions tell the client how to read the server's answers.
@@ -118,8 +123,10 @@ func NewServer(opts Options) (*sdk.Server, error) {
 	s.addFindingTools(srv)
 	s.addManagerTools(srv)
 	s.addPlanTools(srv)
+	s.addCrisisTools(srv)
 	if opts.AllowWrites {
 		s.addWriteTools(srv)
+		s.addCrisisWriteTools(srv)
 	}
 	addPrompts(srv)
 	addResources(srv)

@@ -1,4 +1,4 @@
-package demo
+package incident
 
 import (
 	"context"
@@ -8,45 +8,51 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/crisis"
+	"github.com/watchfloor/watchfloor/internal/demo"
+	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
 
+// testEnd is the simulation's end: the demo tests' fixed hour.
+var testEnd = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+
 // TestDemoDeclaresItsMajorIncident stores the default simulation's roster
 // and its newest business-email-compromise case with its log, and checks
 // the incident the demo declares from that log.
 func TestDemoDeclaresItsMajorIncident(t *testing.T) {
-	o := generate(t, Config{End: testEnd}.WithDefaults())
+	ctx := context.Background()
+	var analysts []model.Analyst
 	var bec *model.Case
-	for _, c := range o.cases {
-		if slices.Contains(c.Tags, "major-incident") && strings.Contains(c.Title, "business email compromise") &&
-			(bec == nil || c.ExternalID > bec.ExternalID) {
-			bec = c
+	events := map[string][]model.CaseEvent{}
+	err := demo.Generate(ctx, demo.Config{End: testEnd}.WithDefaults(), func(r record.Record) error {
+		switch {
+		case r.Analyst != nil:
+			analysts = append(analysts, *r.Analyst)
+		case r.Case != nil && slices.Contains(r.Case.Tags, "major-incident") && strings.Contains(r.Case.Title, "business email compromise"):
+			bec = r.Case // cases arrive in creation order: the last is the newest
+		case r.Event != nil:
+			events[r.Event.CaseExternalID] = append(events[r.Event.CaseExternalID], *r.Event)
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if bec == nil {
 		t.Fatal("the default simulation has no business email compromise")
 	}
 	st := storetest.Open(t, storetest.SQLitePath(t))
-	ctx := context.Background()
-	b := &store.Batch{Cases: []model.Case{*bec}}
-	for _, r := range o.recs {
-		if r.Analyst != nil {
-			b.Analysts = append(b.Analysts, *r.Analyst)
-		}
-	}
-	for _, e := range o.events[bec.ExternalID] {
-		b.Events = append(b.Events, *e)
-	}
+	b := &store.Batch{Cases: []model.Case{*bec}, Analysts: analysts, Events: events[bec.ExternalID]}
 	if _, err := st.Apply(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	inc, err := DeclareMajorIncident(ctx, st, testEnd)
+	inc, err := Declare(ctx, st, testEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := st.GetCase(ctx, Source, bec.ExternalID)
+	c, err := st.GetCase(ctx, demo.Source, bec.ExternalID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +126,7 @@ func TestDemoDeclaresItsMajorIncident(t *testing.T) {
 		t.Fatalf("cost %+v", v.Cost)
 	}
 	// Declaring again changes nothing.
-	again, err := DeclareMajorIncident(ctx, st, testEnd)
+	again, err := Declare(ctx, st, testEnd)
 	if err != nil || again.ID != inc.ID || again.LastSeq != inc.LastSeq {
 		t.Fatalf("second declaration %v: %+v", err, again)
 	}

@@ -1,4 +1,8 @@
-package demo
+// Package incident declares the demo SOC's major incident: it replays the
+// newest business-email-compromise case of the simulation (package demo)
+// through the major-incident commands (package crisis), so the demo shows
+// a war room with roles, a timeline, tasks, updates and regulatory clocks.
+package incident
 
 import (
 	"context"
@@ -10,15 +14,16 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/crisis"
+	"github.com/watchfloor/watchfloor/internal/demo"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
-// IncidentKey is the key under which the demo declares a case's major
-// incident, so declaring it again changes nothing.
-func IncidentKey(c model.Case) string { return Source + ":" + c.ExternalID }
+// Key is the key under which the demo declares a case's major incident,
+// so declaring it again changes nothing.
+func Key(c model.Case) string { return demo.Source + ":" + c.ExternalID }
 
-// DeclareMajorIncident runs the demo's newest business-email-compromise
+// Declare runs the demo's newest business-email-compromise
 // major incident (the newest major incident of any kind when there is
 // none) as a declared major incident, replaying through the crisis
 // commands what its case log shows: declaration by the analyst who opened
@@ -28,7 +33,7 @@ func IncidentKey(c model.Case) string { return Source + ":" + c.ExternalID }
 // NIS2 and SEC clocks with the submissions made in time. Nothing is dated
 // at or after end. It returns nil when the store holds no demo major
 // incident, and the existing incident when it was declared before.
-func DeclareMajorIncident(ctx context.Context, st *store.Store, end time.Time) (*crisis.Incident, error) {
+func Declare(ctx context.Context, st *store.Store, end time.Time) (*crisis.Incident, error) {
 	c, err := newestMajor(ctx, st)
 	if err != nil || c == nil {
 		return nil, err
@@ -37,7 +42,7 @@ func DeclareMajorIncident(ctx context.Context, st *store.Store, end time.Time) (
 	if err := svc.Config.Prepare(); err != nil {
 		return nil, err
 	}
-	if row, err := st.IncidentByKey(ctx, IncidentKey(*c)); err == nil {
+	if row, err := st.IncidentByKey(ctx, Key(*c)); err == nil {
 		return svc.Get(ctx, crisis.RefOf(row.ID))
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -65,7 +70,7 @@ func newestMajor(ctx context.Context, st *store.Store) (*model.Case, error) {
 	var any *model.Case
 	var after int64
 	for {
-		cases, err := st.ListCases(ctx, store.CaseFilter{Source: Source, AfterID: after, Limit: 500})
+		cases, err := st.ListCases(ctx, store.CaseFilter{Source: demo.Source, AfterID: after, Limit: 500})
 		if err != nil {
 			return nil, err
 		}
@@ -184,7 +189,7 @@ type step struct {
 }
 
 func (r *incidentRun) play(ctx context.Context, c model.Case, p majorLog, ro store.Roster) (*crisis.Incident, error) {
-	ic := crisis.Actor{Name: p.commander, Source: Source}
+	ic := crisis.Actor{Name: p.commander, Source: demo.Source}
 	// pick takes the first active analyst (by login) of the most senior
 	// tier available from tier down, who holds no role yet.
 	pick := func(tier model.Tier, not ...string) string {
@@ -208,9 +213,9 @@ func (r *incidentRun) play(ctx context.Context, c model.Case, p majorLog, ro sto
 	}
 	d := p.declared
 	r.at(ctx, d, func(ctx context.Context) error {
-		inc, err := r.svc.Declare(ctx, crisis.Actor{Name: p.declarer, Source: Source}, crisis.DeclareInput{
+		inc, err := r.svc.Declare(ctx, crisis.Actor{Name: p.declarer, Source: demo.Source}, crisis.DeclareInput{
 			Title: c.Title, Severity: sev, Cases: []string{fmt.Sprint(c.ID)}, AwareAt: d, Regimes: []string{"gdpr", "nis2", "sec"},
-			Commander: p.commander, Key: IncidentKey(c)})
+			Commander: p.commander, Key: Key(c)})
 		if err == nil {
 			r.ref = inc.Ref
 		}
