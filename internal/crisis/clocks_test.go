@@ -231,3 +231,34 @@ func TestRuleSetErrors(t *testing.T) {
 		t.Fatalf("merged rule: %+v", c)
 	}
 }
+
+// The documented example configuration loads, its extra regime counts
+// from awareness, and its board template renders.
+func TestExampleConfig(t *testing.T) {
+	cfg, err := LoadConfig("../../docs/crisis-example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Stakeholders) != 3 || strings.Join(cfg.DefaultRegimes, ",") != "gdpr,nis2" || cfg.ReminderChannel != "exec-slack" {
+		t.Fatalf("config %+v", cfg)
+	}
+	inc := &Incident{Regimes: []string{"internal-policy"}, Triggers: []Trigger{{Type: TriggerAware, At: utc("2026-03-02T08:00:00Z")}}}
+	if c := inc.Clocks(cfg.Rules(), utc("2026-03-02T09:00:00Z"), time.UTC); len(c) != 1 || !c[0].DueAt.Equal(utc("2026-03-02T20:00:00Z")) {
+		t.Fatalf("internal policy clock %+v", c)
+	}
+	board, err := cfg.Audience("board")
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, body, err := renderAudience(board, TemplateData{Ref: "MI-4", Title: "BEC", Severity: "SEV1", Status: StatusActive,
+		DeclaredAt: utc("2026-03-02T08:00:00Z"), Commander: "krossi", Executive: &Update{Summary: "Contained."}, NextUpdateDue: utc("2026-03-02T09:00:00Z")})
+	if err != nil || subject != "Major incident MI-4 (SEV1): BEC" ||
+		body != "The security team is handling a major incident declared 2026-03-02 08:00 UTC.\nStatus: active. Incident commander: krossi.\nContained.\nNext update by 2026-03-02 09:00 UTC.\n" {
+		t.Fatalf("board message %q %q %v", subject, body, err)
+	}
+	// A broken template fails when the configuration loads.
+	if _, err := DecodeConfig(strings.NewReader("crisis: {audiences: [{id: x, subject: '{{.Nope}}', body: b}]}"), "c.yaml"); err == nil ||
+		!strings.Contains(err.Error(), "audience x: subject template") {
+		t.Fatalf("broken template: %v", err)
+	}
+}

@@ -327,3 +327,13 @@ func TestConfigErrors(t *testing.T) {
 		t.Fatalf("unknown channel: %v", err)
 	}
 }
+
+func TestExampleConfig(t *testing.T) {
+	c, err := LoadConfig("../../docs/crisis-example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Channels) != 4 || c.Retry.MaxAttempts != 8 || time.Duration(c.Retry.MaxBackoff) != time.Hour {
+		t.Fatalf("config %+v", c)
+	}
+}

@@ -15,18 +15,14 @@ import (
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
 
-// testEnd is the simulation's end: the demo tests' fixed hour.
-var testEnd = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-
-// TestDemoDeclaresItsMajorIncident stores the default simulation's roster
-// and its newest business-email-compromise case with its log, and checks
-// the incident the demo declares from that log.
-func TestDemoDeclaresItsMajorIncident(t *testing.T) {
-	ctx := context.Background()
+// becBatch runs the default simulation and returns its roster and newest
+// business-email-compromise case with its log, as a batch to store.
+func becBatch(t testing.TB) (*store.Batch, *model.Case) {
+	t.Helper()
 	var analysts []model.Analyst
 	var bec *model.Case
 	events := map[string][]model.CaseEvent{}
-	err := demo.Generate(ctx, demo.Config{End: testEnd}.WithDefaults(), func(r record.Record) error {
+	err := demo.Generate(context.Background(), demo.Config{End: testEnd}.WithDefaults(), func(r record.Record) error {
 		switch {
 		case r.Analyst != nil:
 			analysts = append(analysts, *r.Analyst)
@@ -43,8 +39,46 @@ func TestDemoDeclaresItsMajorIncident(t *testing.T) {
 	if bec == nil {
 		t.Fatal("the default simulation has no business email compromise")
 	}
+	return &store.Batch{Cases: []model.Case{*bec}, Analysts: analysts, Events: events[bec.ExternalID]}, bec
+}
+
+// BenchmarkDeclare replays the demo's major incident into a fresh SQLite
+// store (every command a transaction of its own).
+//
+//	go test -run '^$' -bench Declare ./internal/demo/incident
+func BenchmarkDeclare(b *testing.B) {
+	batch, _ := becBatch(b)
+	ctx := context.Background()
+	entries := int64(0)
+	for b.Loop() {
+		b.StopTimer()
+		st := storetest.Open(b, storetest.SQLitePath(b))
+		if _, err := st.Apply(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		inc, err := Declare(ctx, st, testEnd)
+		if err != nil || inc == nil {
+			b.Fatal(err)
+		}
+		entries = inc.LastSeq
+		b.StopTimer()
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(entries), "log-entries")
+}
+
+// testEnd is the simulation's end: the demo tests' fixed hour.
+var testEnd = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+
+// TestDemoDeclaresItsMajorIncident stores the default simulation's roster
+// and its newest business-email-compromise case with its log, and checks
+// the incident the demo declares from that log.
+func TestDemoDeclaresItsMajorIncident(t *testing.T) {
+	ctx := context.Background()
+	b, bec := becBatch(t)
 	st := storetest.Open(t, storetest.SQLitePath(t))
-	b := &store.Batch{Cases: []model.Case{*bec}, Analysts: analysts, Events: events[bec.ExternalID]}
 	if _, err := st.Apply(ctx, b); err != nil {
 		t.Fatal(err)
 	}
