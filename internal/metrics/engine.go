@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -158,10 +159,13 @@ func (e *Engine) storedCaseDay(ctx context.Context, r store.RollupDay, dims []st
 // caches every part.
 func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, shifts []model.Shift, loc *time.Location) (CaseDay, error) {
 	cd := CaseDay{}
+	var shiftErr error
 	err := e.Store.DayFacts(ctx, r.Day, func(f *kpi.Facts) {
-		cd.add(f, shiftAt(shifts, loc, f.Created))
+		sh, err := shiftAt(shifts, loc, f.Created)
+		shiftErr = cmp.Or(shiftErr, err)
+		cd.add(f, sh)
 	})
-	if err != nil {
+	if err = cmp.Or(err, shiftErr); err != nil {
 		return nil, err
 	}
 	cd.freeze()
@@ -276,16 +280,20 @@ func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, 
 }
 
 // shiftAt names the first shift on duty at t, or "".
-func shiftAt(shifts []model.Shift, loc *time.Location, t time.Time) string {
+func shiftAt(shifts []model.Shift, loc *time.Location, t time.Time) (string, error) {
 	if t.IsZero() {
-		return ""
+		return "", nil
 	}
 	for _, sh := range shifts {
-		if OnShift(sh, loc, t) {
-			return sh.Name
+		on, err := sh.OnDuty(t, loc)
+		if err != nil {
+			return "", err
+		}
+		if on {
+			return sh.Name, nil
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // Request asks for a performance report.

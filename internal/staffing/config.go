@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/staffing/schedule"
@@ -376,4 +376,16 @@ func (c Config) templates() ([]schedule.Template, bool) {
 		out = append(out, st)
 	}
 	return out, false
+}
+
+// queue returns the configuration given for a queue (the last one, when
+// several name its kind and priority), or nil.
+func (c Config) queue(k QueueKind, p model.Priority) *QueueConfig {
+	var qc *QueueConfig
+	for i := range c.Queues {
+		if c.Queues[i].Kind == k && c.Queues[i].Priority == p {
+			qc = &c.Queues[i]
+		}
+	}
+	return qc
 }

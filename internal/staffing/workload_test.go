@@ -279,3 +279,29 @@ func TestSmoothProfile(t *testing.T) {
 		t.Errorf("weekly total %v, want 7", total)
 	}
 }
+
+func TestHandleStats(t *testing.T) {
+	// 60, 120, 180, 600 s: mean 240; deviations −180, −120, −60, 360 give
+	// a sample variance of 180,000 ÷ 3 = 60,000, so CV = √60,000 ÷ 240.
+	// Median and p90 as the KPIs define them: the values of rank ⌈q·n⌉,
+	// 2 (the lower middle, 120) and 4 (600).
+	hs := handleStats([]float64{600, 60, 180, 120})
+	if hs.N != 4 {
+		t.Errorf("n %d, want 4", hs.N)
+	}
+	if hs.MeanSeconds != 240 {
+		t.Errorf("mean %v, want 240", hs.MeanSeconds)
+	}
+	if hs.MedianSeconds != 120 {
+		t.Errorf("median %v, want 120 (lower middle)", hs.MedianSeconds)
+	}
+	if hs.P90Seconds != 600 {
+		t.Errorf("p90 %v, want 600", hs.P90Seconds)
+	}
+	if want := math.Sqrt(60000) / 240; math.Abs(hs.CV-want) > 1e-12 {
+		t.Errorf("CV %v, want %v", hs.CV, want)
+	}
+	if one := handleStats([]float64{90}); one.CV != 0 || one.MedianSeconds != 90 || one.MeanSeconds != 90 {
+		t.Errorf("one sample: %+v, want mean and median 90, CV 0", one)
+	}
+}

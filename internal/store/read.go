@@ -61,11 +61,11 @@ func scanAlert(sc interface{ Scan(...any) error }, al *model.Alert) error {
 	al.Severity, al.Disposition = model.Severity(sev), model.Disposition(disp)
 	al.CaseID = caseID.Int64
 	al.OccurredAt, al.CreatedAt, al.IngestedAt = fromMicros(occ), fromMicros(cre), time.UnixMicro(ing).UTC()
-	if ents != "" {
-		json.Unmarshal([]byte(ents), &al.Entities)
+	if err := decodeJSONText(ents, &al.Entities); err != nil {
+		return fmt.Errorf("alert %s/%s: entities: %w", al.Source, al.ExternalID, err)
 	}
-	if techs != "" {
-		json.Unmarshal([]byte(techs), &al.Techniques)
+	if err := decodeJSONText(techs, &al.Techniques); err != nil {
+		return fmt.Errorf("alert %s/%s: techniques: %w", al.Source, al.ExternalID, err)
 	}
 	if raw != "" {
 		al.Raw = json.RawMessage(raw)

@@ -304,67 +304,6 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	return &Store{engine: SQLite, w: r, r: r, Statuses: model.DefaultStatusMap}, nil
 }
 
-// writeSQLite runs fn inside an immediate transaction on the writer
-// connection, committing when fn succeeds.
-func (s *Store) writeSQLite(ctx context.Context, fn func(dbConn) error) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if _, err := s.wconn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		return fmt.Errorf("starting ingest transaction: %w", err)
-	}
-	if err := fn(cachedConn{s}); err != nil {
-		s.wconn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
-		return err
-	}
-	if _, err := s.wconn.ExecContext(ctx, `COMMIT`); err != nil {
-		s.wconn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
-		return fmt.Errorf("committing ingest batch: %w", err)
-	}
-	return nil
-}
-
-// cachedConn runs statements on the SQLite writer connection, preparing each
-// distinct statement once. The caller holds s.wmu.
-type cachedConn struct{ s *Store }
-
-func (c cachedConn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if st, ok := c.s.wstmts[q]; ok {
-		return st, nil
-	}
-	st, err := c.s.wconn.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	c.s.wstmts[q] = st
-	return st, nil
-}
-
-func (c cachedConn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
-func (c cachedConn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
-}
-
-func (c cachedConn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		// A statement that does not prepare fails the same way when run
-		// directly, which is how *sql.Row can carry the error.
-		return c.s.wconn.QueryRowContext(ctx, q, args...)
-	}
-	return st.QueryRowContext(ctx, args...)
-}
-
 // chunkSizes splits n rows into multi-row statements of power-of-two sizes
 // up to max (a power of two), so a handful of distinct statements serve
 // every batch and SQLite's statement cache stays small.

@@ -397,3 +397,56 @@ func TestListAlertsWindow(t *testing.T) {
 		}
 	})
 }
+
+// A late event is merged with the stored log to derive stages; the stored
+// stage events must still count as there, whatever the merge does to the
+// order (it once sorted the stored slice in place, so the newest stored
+// stage event could fall out of view and be derived a second time).
+func TestLateEventKeepsStoredStageEvents(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		ctx := context.Background()
+		apply(t, s, &store.Batch{Cases: []model.Case{{Source: "sn", ExternalID: "INC2", Title: "t", Status: "New",
+			CreatedAt: ts("2026-02-01T00:00:00Z"), UpdatedAt: ts("2026-02-01T00:00:00Z")}}})
+		ev := func(id, at, kind, new string) model.CaseEvent {
+			return model.CaseEvent{CaseSource: "sn", CaseExternalID: "INC2", ExternalID: id, At: ts(at), Source: "sn",
+				Kind: model.EventKind(kind), New: new}
+		}
+		// Stored: created, status New, a comment, then a status change
+		// with its stage event given explicitly (5 events).
+		res := apply(t, s, &store.Batch{Events: []model.CaseEvent{
+			ev("c1", "2026-02-01T00:10:00Z", "comment", "look"),
+			ev("s1", "2026-02-01T01:00:00Z", "status", "Active"),
+			ev("g1", "2026-02-01T01:00:00Z", "stage", "investigating"),
+		}})
+		if res.Events != 3 {
+			t.Fatalf("events appended %d, want 3 (the given stage event stands for the status change)", res.Events)
+		}
+		res = apply(t, s, &store.Batch{Events: []model.CaseEvent{ev("c0", "2026-02-01T00:30:00Z", "comment", "late")}})
+		if res.Events != 1 {
+			t.Errorf("late comment appended %d events, want 1", res.Events)
+		}
+		evs, err := s.CaseEvents(ctx, mustCaseID(t, s, "sn", "INC2"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stages := 0
+		for _, e := range evs {
+			if e.Kind == model.EventStage {
+				stages++
+			}
+		}
+		if stages != 1 {
+			t.Errorf("stage events in the log: %d, want 1 (%s)", stages, kinds(evs))
+		}
+	})
+}
+
+func mustCaseID(t *testing.T, s *store.Store, source, ext string) int64 {
+	t.Helper()
+	c, err := s.GetCase(context.Background(), source, ext)
+	if err != nil {
+		t.Fatalf("reading case %s/%s: %v", source, ext, err)
+	}
+	return c.ID
+}

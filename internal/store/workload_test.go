@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -163,7 +164,7 @@ func TestWorkloadQueries(t *testing.T) {
 			c1.Active != 100*time.Minute || c1.Paused != 2*time.Hour {
 			t.Errorf("C1 handle time %+v", c1)
 		}
-		wantSegs := []store.WorkSegment{
+		wantSegs := []handle.Segment{
 			{From: ts("2026-03-02T09:40:00Z"), To: ts("2026-03-02T10:00:00Z")},
 			{From: ts("2026-03-02T13:00:00Z"), To: ts("2026-03-02T14:00:00Z")},
 			{From: ts("2026-03-02T14:40:00Z"), To: ts("2026-03-02T15:00:00Z")},
@@ -172,7 +173,7 @@ func TestWorkloadQueries(t *testing.T) {
 			t.Errorf("C1 segments\n got %+v\nwant %+v", c1.Segments, wantSegs)
 		}
 		if c2.Priority != model.P3 || c2.Active != 30*time.Minute || c2.Paused != 0 ||
-			!reflect.DeepEqual(c2.Segments, []store.WorkSegment{{From: ts("2026-03-02T10:20:00Z"), To: ts("2026-03-02T10:50:00Z")}}) {
+			!reflect.DeepEqual(c2.Segments, []handle.Segment{{From: ts("2026-03-02T10:20:00Z"), To: ts("2026-03-02T10:50:00Z")}}) {
 			t.Errorf("C2 handle time %+v", c2)
 		}
 		// Without pause statuses the 11:00–11:20 session counts: 120m.

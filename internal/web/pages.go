@@ -240,7 +240,8 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	od := overviewData{D: d, Summary: sum, Stages: stages, AgeLabels: metrics.AgeLabels}
-	for _, pr := range []string{"P1", "P2", "P3", "P4", "P5"} {
+	for _, p := range model.Priorities {
+		pr := p.String()
 		row := queueRow{Priority: pr, Cells: make([]int, len(stages))}
 		for _, c := range d.Queue {
 			if c.Priority != pr {
