@@ -72,12 +72,13 @@ func actorOf(r *http.Request) crisis.Actor {
 	return crisis.Actor{Name: p.Name, Source: "web"}
 }
 
-// crisisFail answers a crisis error: 400 for a refusal, 404 for an unknown
-// incident, 500 (logged) otherwise.
+// crisisFail answers a crisis error: 400 for a refusal or a malformed
+// field, 404 for an unknown incident, 500 (logged) otherwise.
 func (s *Server) crisisFail(w http.ResponseWriter, r *http.Request, what string, err error) {
 	auditDetail(r, "refused: "+err.Error())
+	var br badRequest
 	switch {
-	case errors.Is(err, crisis.ErrInvalid):
+	case errors.Is(err, crisis.ErrInvalid) || errors.As(err, &br):
 		httpError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, crisis.ErrNotFound):
 		httpError(w, http.StatusNotFound, err.Error())
@@ -86,9 +87,20 @@ func (s *Server) crisisFail(w http.ResponseWriter, r *http.Request, what string,
 	}
 }
 
-// written answers a successful write with the incident's status view and
-// pushes a live update.
-func (s *Server) written(w http.ResponseWriter, r *http.Request, status int, inc *crisis.Incident, detail string) {
+// incidentWrite decodes a write's JSON body into a T, runs it, and answers
+// with the incident's status view (status on success) after pushing a live
+// update; do returns the incident and a note for the audit log.
+func incidentWrite[T any](s *Server, w http.ResponseWriter, r *http.Request, what string, status int,
+	do func(req T) (*crisis.Incident, string, error)) {
+	var req T
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	inc, detail, err := do(req)
+	if err != nil {
+		s.crisisFail(w, r, what, err)
+		return
+	}
 	info(r).target = "incident:" + inc.Ref
 	auditDetail(r, detail)
 	v, err := s.crisisService().Status(r.Context(), inc.Ref)
@@ -107,7 +119,7 @@ func parseTime(name, v string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return t, fmt.Errorf("%s: want an RFC 3339 time such as 2026-03-08T01:12:00Z", name)
+		return t, badRequest{fmt.Errorf("%s: want an RFC 3339 time such as 2026-03-08T01:12:00Z", name)}
 	}
 	return t.UTC(), nil
 }
@@ -144,28 +156,18 @@ type DeclareRequest struct {
 }
 
 func (s *Server) apiDeclare(w http.ResponseWriter, r *http.Request) {
-	var req DeclareRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	aware, err := parseTime("aware_at", req.AwareAt)
-	if err != nil {
-		badInput(w, r, err)
-		return
-	}
-	inc, err := s.crisisService().Declare(r.Context(), actorOf(r), crisis.DeclareInput{Title: req.Title, Severity: req.Severity,
-		Cases: req.Cases, AwareAt: aware, Regimes: req.Regimes, Commander: req.Commander})
-	if err != nil {
-		s.crisisFail(w, r, "declaring the incident", err)
-		return
-	}
-	s.written(w, r, http.StatusCreated, inc, "declared "+inc.Ref+" at "+inc.Severity)
-}
-
-// badInput answers a malformed request field.
-func badInput(w http.ResponseWriter, r *http.Request, err error) {
-	auditDetail(r, "refused: "+err.Error())
-	httpError(w, http.StatusBadRequest, err.Error())
+	incidentWrite(s, w, r, "declaring the incident", http.StatusCreated, func(req DeclareRequest) (*crisis.Incident, string, error) {
+		aware, err := parseTime("aware_at", req.AwareAt)
+		if err != nil {
+			return nil, "", err
+		}
+		inc, err := s.crisisService().Declare(r.Context(), actorOf(r), crisis.DeclareInput{Title: req.Title, Severity: req.Severity,
+			Cases: req.Cases, AwareAt: aware, Regimes: req.Regimes, Commander: req.Commander})
+		if err != nil {
+			return nil, "", err
+		}
+		return inc, "declared " + inc.Ref + " at " + inc.Severity, nil
+	})
 }
 
 // EventRequest records a trigger, a submission, a timeline entry or a pin.
@@ -182,22 +184,15 @@ type EventRequest struct {
 }
 
 func (s *Server) apiIncidentEvent(w http.ResponseWriter, r *http.Request) {
-	var req EventRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	at, err := parseTime("at", req.At)
-	if err != nil {
-		badInput(w, r, err)
-		return
-	}
-	inc, err := s.crisisService().RecordEvent(r.Context(), actorOf(r), r.PathValue("id"), crisis.EventInput{Type: req.Type, At: at,
-		Text: req.Text, Regime: req.Regime, Report: req.Report, Reference: req.Reference, Pin: req.Pin, PinSeq: req.PinSeq, Unpin: req.Unpin})
-	if err != nil {
-		s.crisisFail(w, r, "recording the event", err)
-		return
-	}
-	s.written(w, r, http.StatusOK, inc, "event "+req.Type+" "+req.Regime)
+	incidentWrite(s, w, r, "recording the event", http.StatusOK, func(req EventRequest) (*crisis.Incident, string, error) {
+		at, err := parseTime("at", req.At)
+		if err != nil {
+			return nil, "", err
+		}
+		inc, err := s.crisisService().RecordEvent(r.Context(), actorOf(r), r.PathValue("id"), crisis.EventInput{Type: req.Type, At: at,
+			Text: req.Text, Regime: req.Regime, Report: req.Report, Reference: req.Reference, Pin: req.Pin, PinSeq: req.PinSeq, Unpin: req.Unpin})
+		return inc, "event " + req.Type + " " + req.Regime, err
+	})
 }
 
 // RoleRequest assigns, hands over or releases a role.
@@ -210,22 +205,15 @@ type RoleRequest struct {
 }
 
 func (s *Server) apiIncidentRole(w http.ResponseWriter, r *http.Request) {
-	var req RoleRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	at, err := parseTime("at", req.At)
-	if err != nil {
-		badInput(w, r, err)
-		return
-	}
-	inc, err := s.crisisService().AssignRole(r.Context(), actorOf(r), r.PathValue("id"), crisis.RoleInput{Role: req.Role, Person: req.Person,
-		Handover: req.Handover, Release: req.Release, At: at})
-	if err != nil {
-		s.crisisFail(w, r, "changing the role", err)
-		return
-	}
-	s.written(w, r, http.StatusOK, inc, "role "+req.Role+" "+req.Person)
+	incidentWrite(s, w, r, "changing the role", http.StatusOK, func(req RoleRequest) (*crisis.Incident, string, error) {
+		at, err := parseTime("at", req.At)
+		if err != nil {
+			return nil, "", err
+		}
+		inc, err := s.crisisService().AssignRole(r.Context(), actorOf(r), r.PathValue("id"), crisis.RoleInput{Role: req.Role, Person: req.Person,
+			Handover: req.Handover, Release: req.Release, At: at})
+		return inc, "role " + req.Role + " " + req.Person, err
+	})
 }
 
 // UpdateRequest posts a status update and/or changes the incident.
@@ -242,18 +230,12 @@ type UpdateRequest struct {
 }
 
 func (s *Server) apiIncidentUpdate(w http.ResponseWriter, r *http.Request) {
-	var req UpdateRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	inc, err := s.crisisService().PostUpdate(r.Context(), actorOf(r), r.PathValue("id"), crisis.UpdateInput{Conditions: req.Conditions,
-		Actions: req.Actions, Needs: req.Needs, Summary: req.Summary, Severity: req.Severity, Status: req.Status, Title: req.Title,
-		AddRegimes: req.AddRegimes, Cases: req.Cases})
-	if err != nil {
-		s.crisisFail(w, r, "updating the incident", err)
-		return
-	}
-	s.written(w, r, http.StatusOK, inc, "update")
+	incidentWrite(s, w, r, "updating the incident", http.StatusOK, func(req UpdateRequest) (*crisis.Incident, string, error) {
+		inc, err := s.crisisService().PostUpdate(r.Context(), actorOf(r), r.PathValue("id"), crisis.UpdateInput{Conditions: req.Conditions,
+			Actions: req.Actions, Needs: req.Needs, Summary: req.Summary, Severity: req.Severity, Status: req.Status, Title: req.Title,
+			AddRegimes: req.AddRegimes, Cases: req.Cases})
+		return inc, "update", err
+	})
 }
 
 // TaskRequest adds a task (no id) or changes one.
@@ -266,22 +248,15 @@ type TaskRequest struct {
 }
 
 func (s *Server) apiIncidentTask(w http.ResponseWriter, r *http.Request) {
-	var req TaskRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	due, err := parseTime("due", req.Due)
-	if err != nil {
-		badInput(w, r, err)
-		return
-	}
-	inc, err := s.crisisService().Task(r.Context(), actorOf(r), r.PathValue("id"), crisis.TaskInput{ID: req.ID, Title: req.Title,
-		Owner: req.Owner, Due: due, Status: req.Status})
-	if err != nil {
-		s.crisisFail(w, r, "changing the task", err)
-		return
-	}
-	s.written(w, r, http.StatusOK, inc, fmt.Sprintf("task %d %s", req.ID, req.Status))
+	incidentWrite(s, w, r, "changing the task", http.StatusOK, func(req TaskRequest) (*crisis.Incident, string, error) {
+		due, err := parseTime("due", req.Due)
+		if err != nil {
+			return nil, "", err
+		}
+		inc, err := s.crisisService().Task(r.Context(), actorOf(r), r.PathValue("id"), crisis.TaskInput{ID: req.ID, Title: req.Title,
+			Owner: req.Owner, Due: due, Status: req.Status})
+		return inc, fmt.Sprintf("task %d %s", req.ID, req.Status), err
+	})
 }
 
 // NotifyRequest sends an audience's message, previews it (dry_run), or
@@ -335,16 +310,13 @@ type CloseRequest struct {
 }
 
 func (s *Server) apiIncidentClose(w http.ResponseWriter, r *http.Request) {
-	var req CloseRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	inc, err := s.crisisService().Close(r.Context(), actorOf(r), r.PathValue("id"), crisis.CloseInput{Handover: req.HandoverTo, Summary: req.Summary})
-	if err != nil {
-		s.crisisFail(w, r, "closing the incident", err)
-		return
-	}
-	s.written(w, r, http.StatusOK, inc, "closed; handed over to "+inc.Handover)
+	incidentWrite(s, w, r, "closing the incident", http.StatusOK, func(req CloseRequest) (*crisis.Incident, string, error) {
+		inc, err := s.crisisService().Close(r.Context(), actorOf(r), r.PathValue("id"), crisis.CloseInput{Handover: req.HandoverTo, Summary: req.Summary})
+		if err != nil {
+			return nil, "", err
+		}
+		return inc, "closed; handed over to " + inc.Handover, nil
+	})
 }
 
 func (s *Server) apiIncidentReview(w http.ResponseWriter, r *http.Request) {
@@ -371,13 +343,12 @@ func (s *Server) apiIncidentRecordReview(w http.ResponseWriter, r *http.Request)
 	for _, a := range req.Actions {
 		due, err := parseTime("due", a.Due)
 		if err != nil {
-			badInput(w, r, err)
+			s.crisisFail(w, r, "", err)
 			return
 		}
 		in.Actions = append(in.Actions, crisis.TaskInput{Title: a.Title, Owner: a.Owner, Due: due})
 	}
-	svc := s.crisisService()
-	if _, err := svc.RecordReview(r.Context(), actorOf(r), r.PathValue("id"), in); err != nil {
+	if _, err := s.crisisService().RecordReview(r.Context(), actorOf(r), r.PathValue("id"), in); err != nil {
 		s.crisisFail(w, r, "recording the review", err)
 		return
 	}
