@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/crisis"
 )
@@ -417,4 +419,64 @@ func (s *Server) warRoomEntry(w http.ResponseWriter, r *http.Request) {
 	auditDetail(r, "entry "+r.PostFormValue("type"))
 	s.changed(context.WithoutCancel(r.Context()))
 	http.Redirect(w, r, "/incidents/"+url.PathEscape(strings.TrimPrefix(inc.Ref, "MI-"))+"?saved=1", http.StatusSeeOther)
+}
+
+// Prometheus gauges of the open major incidents.
+var (
+	descIncidents = prometheus.NewDesc("watchfloor_major_incidents_open",
+		"Open (active or stable) major incidents by severity and status.", []string{"severity", "status"}, nil)
+	descIncidentClocks = prometheus.NewDesc("watchfloor_major_incident_clocks",
+		"Regulatory clocks of open major incidents by state (waiting, running, at_risk, overdue, submitted, late).", []string{"state"}, nil)
+	descUpdatesOverdue = prometheus.NewDesc("watchfloor_major_incident_updates_overdue",
+		"Open major incidents whose status update is overdue on their severity's cadence.", nil, nil)
+	descIncidentTasksOverdue = prometheus.NewDesc("watchfloor_major_incident_tasks_overdue",
+		"Tasks of open major incidents past their due time.", nil, nil)
+)
+
+// crisisCollector reports the open major incidents at scrape time.
+type crisisCollector struct{ s *Server }
+
+func (c crisisCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descIncidents, descIncidentClocks, descUpdatesOverdue, descIncidentTasksOverdue} {
+		ch <- d
+	}
+}
+
+func (c crisisCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	items, err := c.s.crisisService().List(ctx, true, 1000)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descIncidents, err)
+		return
+	}
+	open := map[[2]string]int{}
+	var updates, tasks int
+	for _, it := range items {
+		open[[2]string{it.Severity, string(it.Status)}]++
+		if it.NextUpdate.State == crisis.CadenceOverdue {
+			updates++
+		}
+		tasks += it.OverdueTasks
+	}
+	for k, n := range open {
+		ch <- prometheus.MustNewConstMetric(descIncidents, prometheus.GaugeValue, float64(n), k[0], k[1])
+	}
+	states := map[crisis.ClockState]int{crisis.ClockWaiting: 0, crisis.ClockRunning: 0, crisis.ClockAtRisk: 0, crisis.ClockOverdue: 0,
+		crisis.ClockSubmitted: 0, crisis.ClockLate: 0}
+	for _, it := range items {
+		v, err := c.s.crisisService().Status(ctx, it.Ref)
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(descIncidentClocks, err)
+			return
+		}
+		for _, k := range v.Clocks {
+			states[k.State]++
+		}
+	}
+	for st, n := range states {
+		ch <- prometheus.MustNewConstMetric(descIncidentClocks, prometheus.GaugeValue, float64(n), string(st))
+	}
+	ch <- prometheus.MustNewConstMetric(descUpdatesOverdue, prometheus.GaugeValue, float64(updates))
+	ch <- prometheus.MustNewConstMetric(descIncidentTasksOverdue, prometheus.GaugeValue, float64(tasks))
 }

@@ -73,6 +73,15 @@ func TestIncidentAPIAndWarRoom(t *testing.T) {
 	if v.Severity != "SEV2" || len(v.Tasks) != 1 || v.Tactical == nil || len(v.Roles) != 2 {
 		t.Fatalf("status %+v", v)
 	}
+	// Prometheus: the open incidents as gauges, for viewers too (no titles).
+	prom := readBody(t, f.do("GET", "/metrics", auth.Viewer, ""))
+	for _, line := range []string{`watchfloor_major_incidents_open{severity="SEV2",status="active"} 1`,
+		`watchfloor_major_incident_clocks{state="running"} 2`, `watchfloor_major_incident_clocks{state="waiting"} 2`,
+		`watchfloor_major_incident_clocks{state="overdue"} 0`, "watchfloor_major_incident_updates_overdue 0", "watchfloor_major_incident_tasks_overdue 0"} {
+		if !strings.Contains(prom, line+"\n") {
+			t.Errorf("/metrics lacks %s", line)
+		}
+	}
 	var list []crisis.ListItem
 	getJSON(t, f, "/api/v1/incidents?open=true", auth.Analyst, &list)
 	if len(list) != 1 || list[0].ClocksAtRisk != 0 || list[0].NextDeadline == nil {

@@ -125,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1)}
 	s.prom = newPromMetrics(s)
+	s.prom.reg.MustRegister(crisisCollector{s})
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
