@@ -27,12 +27,7 @@ func (a *app) crisisService(st *store.Store, ps planSettings) *crisis.Service {
 
 // crisisFor is crisisService for callers without an app.
 func crisisFor(st *store.Store, ps planSettings, log *slog.Logger) *crisis.Service {
-	cfg := ps.crisis
-	if cfg == nil {
-		cfg = &crisis.Config{}
-		cfg.Prepare()
-	}
-	svc := &crisis.Service{Store: st, Config: cfg, Budget: ps.budget}
+	svc := &crisis.Service{Store: st, Config: ps.crisis, Budget: ps.budget} // nil Config: the defaults
 	if ps.staffing.ContractHours != nil {
 		svc.ContractHours = *ps.staffing.ContractHours
 	}

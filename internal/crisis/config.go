@@ -149,7 +149,7 @@ func (c *Config) Prepare() error {
 // configuration's regimes.
 func (c *Config) Rules() Rules {
 	if c.rules.Regimes == nil {
-		c.rules = DefaultRules()
+		return DefaultRules()
 	}
 	return c.rules
 }

@@ -198,7 +198,8 @@ func (s *Service) draft(ctx context.Context, inc *Incident, aud Audience, note s
 // Remind records a reminder on each open incident whose status update or
 // regulatory report is due soon (at risk) or overdue, once per deadline
 // and state, and sends it to the reminder channel when one is configured.
-// It returns how many reminders it recorded.
+// It returns how many reminders it recorded. Incidents with nothing to
+// remind of are only read.
 func (s *Service) Remind(ctx context.Context) (int, error) {
 	cfg := s.config()
 	rows, err := s.Store.ListIncidents(ctx, store.IncidentFilter{Open: true, Limit: 1000})
@@ -209,56 +210,73 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 	actor := Actor{Name: "watchfloor", Source: "watchfloor"}
 	n := 0
 	for _, row := range rows {
-		var sent []Reminder
+		inc, err := s.load(ctx, row.ID)
+		if err != nil {
+			return n, err
+		}
+		if len(cfg.reminders(inc, s.now(), tz)) == 0 {
+			continue
+		}
 		var texts []string
-		_, err := s.change(ctx, strconv.FormatInt(row.ID, 10), actor, func(inc *Incident, now time.Time) ([]Event, error) {
-			var evs []Event
-			seen := func(r Reminder) bool {
-				for _, x := range inc.Reminders {
-					if x.What == r.What && x.State == r.State && x.Due.Equal(r.Due) {
-						return true
-					}
-				}
-				return false
-			}
-			add := func(r Reminder, text string) {
-				if !seen(r) {
-					evs = append(evs, Event{Kind: KindReminder, Data: Data{Reminder: &r, Text: text}})
-					sent, texts = append(sent, r), append(texts, text)
-				}
-			}
-			if c := cfg.CadenceOf(inc, now); c.State == CadenceDueSoon || c.State == CadenceOverdue {
-				word := "due"
-				if c.State == CadenceOverdue {
-					word = "overdue"
-				}
-				add(Reminder{What: "update", State: c.State, Due: *c.DueAt},
-					fmt.Sprintf("Status update %s: due %s (every %s at %s)", word, c.DueAt.Format("2006-01-02 15:04Z"),
-						time.Duration(c.EverySeconds*float64(time.Second)), inc.Severity))
-			}
-			for _, c := range inc.Clocks(cfg.Rules(), now, tz) {
-				if c.State == ClockAtRisk || c.State == ClockOverdue {
-					word := "due soon"
-					if c.State == ClockOverdue {
-						word = "OVERDUE"
-					}
-					add(Reminder{What: c.Regime + "/" + c.Report, State: string(c.State), Due: *c.DueAt},
-						fmt.Sprintf("%s %s %s: deadline %s", c.RegimeName, c.ReportName, word, c.DueAt.Format("2006-01-02 15:04Z")))
-				}
+		_, err = s.change(ctx, inc.Ref, actor, func(inc *Incident, now time.Time) ([]Event, error) {
+			evs := cfg.reminders(inc, now, tz)
+			texts = texts[:0]
+			for _, e := range evs {
+				texts = append(texts, e.Data.Text)
 			}
 			return evs, nil
 		})
 		if err != nil {
 			return n, err
 		}
-		n += len(sent)
+		n += len(texts)
 		if s.Notifier != nil && cfg.ReminderChannel != "" && len(texts) > 0 {
-			msg := notify.Message{Event: "major_incident.reminder", Subject: fmt.Sprintf("[%s] %s reminder: %s", row.Severity, RefOf(row.ID), texts[0]),
-				Text: RefOf(row.ID) + " " + row.Title + "\n" + strings.Join(texts, "\n") + "\n", Ref: "incident:" + strconv.FormatInt(row.ID, 10)}
+			msg := notify.Message{Event: "major_incident.reminder", Subject: fmt.Sprintf("[%s] %s reminder: %s", inc.Severity, inc.Ref, texts[0]),
+				Text: inc.Ref + " " + inc.Title + "\n" + strings.Join(texts, "\n") + "\n", Ref: "incident:" + strconv.FormatInt(inc.ID, 10)}
 			s.Notifier.Send(ctx, cfg.ReminderChannel, nil, msg)
 		}
 	}
 	return n, nil
+}
+
+// reminders are the reminder events an incident needs at now: its status
+// update and regulatory clocks due soon or overdue, each deadline and state
+// once.
+func (c *Config) reminders(inc *Incident, now time.Time, tz *time.Location) []Event {
+	var evs []Event
+	seen := func(r Reminder) bool {
+		for _, x := range inc.Reminders {
+			if x.What == r.What && x.State == r.State && x.Due.Equal(r.Due) {
+				return true
+			}
+		}
+		return false
+	}
+	add := func(r Reminder, text string) {
+		if !seen(r) {
+			evs = append(evs, Event{Kind: KindReminder, Data: Data{Reminder: &r, Text: text}})
+		}
+	}
+	if cd := c.CadenceOf(inc, now); cd.State == CadenceDueSoon || cd.State == CadenceOverdue {
+		word := "due"
+		if cd.State == CadenceOverdue {
+			word = "overdue"
+		}
+		add(Reminder{What: "update", State: cd.State, Due: *cd.DueAt},
+			fmt.Sprintf("Status update %s: due %s (every %s at %s)", word, cd.DueAt.Format("2006-01-02 15:04Z"),
+				time.Duration(cd.EverySeconds*float64(time.Second)), inc.Severity))
+	}
+	for _, k := range inc.Clocks(c.Rules(), now, tz) {
+		if k.State == ClockAtRisk || k.State == ClockOverdue {
+			word := "due soon"
+			if k.State == ClockOverdue {
+				word = "OVERDUE"
+			}
+			add(Reminder{What: k.Regime + "/" + k.Report, State: string(k.State), Due: *k.DueAt},
+				fmt.Sprintf("%s %s %s: deadline %s", k.RegimeName, k.ReportName, word, k.DueAt.Format("2006-01-02 15:04Z")))
+		}
+	}
+	return evs
 }
 
 // RetryDeliveries retries the deliveries that are due and records the new

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -177,12 +178,17 @@ var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 // DefaultRules returns the embedded default rule set (regimes.yaml).
 func DefaultRules() Rules {
+	r := parsedDefaults()
+	return Rules{Regimes: slices.Clone(r.Regimes)}
+}
+
+var parsedDefaults = sync.OnceValue(func() Rules {
 	r, err := ParseRules(defaultRegimes, "regimes.yaml")
 	if err != nil {
 		panic("crisis: the embedded rule set is invalid: " + err.Error())
 	}
 	return r
-}
+})
 
 // ParseRules reads a rule set from YAML; unknown keys are errors.
 func ParseRules(b []byte, name string) (Rules, error) {

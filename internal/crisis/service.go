@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -81,10 +82,18 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
+// defaultConfig is the configuration of a service given none.
+var defaultConfig = sync.OnceValue(func() *Config {
+	c := &Config{}
+	if err := c.Prepare(); err != nil {
+		panic("crisis: the default configuration is invalid: " + err.Error())
+	}
+	return c
+})
+
 func (s *Service) config() *Config {
 	if s.Config == nil {
-		s.Config = &Config{}
-		s.Config.Prepare()
+		return defaultConfig()
 	}
 	return s.Config
 }
@@ -188,6 +197,7 @@ func (s *Service) change(ctx context.Context, ref string, actor Actor, plan func
 		return nil, invalid("%v", err)
 	}
 	var result *Incident
+	var before int64
 	now := s.now()
 	err = s.Store.UpdateIncident(ctx, id, func(row store.Incident, log []store.CrisisEvent) (store.Incident, []store.CrisisEvent, error) {
 		evs, err := decode(log)
@@ -195,6 +205,7 @@ func (s *Service) change(ctx context.Context, ref string, actor Actor, plan func
 			return row, nil, err
 		}
 		inc := Project(id, evs)
+		before = inc.LastSeq
 		add, err := plan(inc, now)
 		if err != nil {
 			return row, nil, fmt.Errorf("incident %s: %w", inc.Ref, err)
@@ -216,7 +227,9 @@ func (s *Service) change(ctx context.Context, ref string, actor Actor, plan func
 	if err != nil {
 		return nil, err
 	}
-	s.recordRates(ctx, now)
+	if result.LastSeq > before {
+		s.recordRates(ctx, now)
+	}
 	return result, nil
 }
 

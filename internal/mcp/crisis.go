@@ -13,13 +13,9 @@ import (
 	"github.com/watchfloor/watchfloor/internal/crisis"
 )
 
-// crisisService is the major-incident service the tools use.
-func (s *server) crisisService() *crisis.Service {
-	if s.opts.Crisis == nil {
-		s.opts.Crisis = &crisis.Service{Store: s.st, Now: s.opts.Now}
-	}
-	return s.opts.Crisis
-}
+// crisisService is the major-incident service the tools use (set by
+// addCrisisTools when the options name none).
+func (s *server) crisisService() *crisis.Service { return s.opts.Crisis }
 
 // ListIncidentsIn are list_major_incidents's arguments.
 type ListIncidentsIn struct {
@@ -167,6 +163,9 @@ type IncidentStatusOut struct {
 const recentEntries = 15
 
 func (s *server) addCrisisTools(srv *sdk.Server) {
+	if s.opts.Crisis == nil {
+		s.opts.Crisis = &crisis.Service{Store: s.st, Now: s.opts.Now}
+	}
 	sdk.AddTool(srv, &sdk.Tool{Name: "list_major_incidents", Annotations: readOnly("List major incidents"),
 		Description: "Lists declared major incidents, newest first: severity, status, commander, when the next status update is due, " +
 			"regulatory clocks overdue and at risk, the next deadline and overdue tasks. Paged."}, s.listIncidents)

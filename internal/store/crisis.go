@@ -80,7 +80,8 @@ func (s *Store) CreateIncident(ctx context.Context, inc Incident, events []Crisi
 // UpdateIncident appends events to an incident in one transaction: fn gets
 // the incident and its whole log as they stand inside the transaction
 // (other writers wait) and returns the new summary and the events to
-// append, numbered after the log. An error from fn writes nothing.
+// append, numbered after the log. An error from fn, or no events, writes
+// nothing.
 func (s *Store) UpdateIncident(ctx context.Context, id int64, fn func(Incident, []CrisisEvent) (Incident, []CrisisEvent, error)) error {
 	return s.authWrite(ctx, func(c dbConn) error {
 		lock := ""
@@ -96,8 +97,8 @@ func (s *Store) UpdateIncident(ctx context.Context, id int64, fn func(Incident, 
 			return err
 		}
 		next, add, err := fn(inc, evs)
-		if err != nil {
-			return err
+		if err != nil || len(add) == 0 {
+			return err // nothing to write leaves the incident as it was
 		}
 		next.ID = id
 		return s.appendIncident(ctx, c, next, inc.LastSeq, add)

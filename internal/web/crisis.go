@@ -61,13 +61,9 @@ func (s *Server) crisisRoutes() []Route {
 	}
 }
 
-// crisisService returns the server's major-incident service.
-func (s *Server) crisisService() *crisis.Service {
-	if s.cfg.Crisis == nil {
-		s.cfg.Crisis = &crisis.Service{Store: s.st, Now: s.cfg.Now}
-	}
-	return s.cfg.Crisis
-}
+// crisisService returns the server's major-incident service (New sets a
+// default one when the configuration names none).
+func (s *Server) crisisService() *crisis.Service { return s.cfg.Crisis }
 
 func actorOf(r *http.Request) crisis.Actor {
 	p, _ := principal(r)

@@ -123,6 +123,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxIngestBytes == 0 {
 		cfg.MaxIngestBytes = 64 << 20
 	}
+	if cfg.Crisis == nil {
+		cfg.Crisis = &crisis.Service{Store: cfg.Store, Now: cfg.Now}
+	}
 	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1)}
 	s.prom = newPromMetrics(s)
 	s.prom.reg.MustRegister(crisisCollector{s})
