@@ -117,7 +117,7 @@ func (a *app) alertsCommand() *cobra.Command {
 				}
 				f.Since = o.LastAlert.Add(-since)
 			}
-			alerts, err := st.ListAlerts(cmd.Context(), f)
+			alerts, err := st.Alerts(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -168,7 +168,7 @@ func (a *app) casesCommand() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			cases, err := st.ListCases(cmd.Context(), f)
+			cases, err := st.Cases(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -207,7 +207,7 @@ func (a *app) casesCommand() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			c, err := st.GetCase(cmd.Context(), src, ext)
+			c, err := st.CaseByExternalID(cmd.Context(), src, ext)
 			if err != nil {
 				return err
 			}

@@ -32,10 +32,10 @@ func TestCorruptJSONColumnsAreErrors(t *testing.T) {
 		column, table, want string
 		read                func() error
 	}{
-		{"tags", "cases", "case soar/C1: tags", func() error { _, err := s.GetCase(ctx, "soar", "C1"); return err }},
-		{"attributes", "cases", "case soar/C1: attributes", func() error { _, err := s.GetCase(ctx, "soar", "C1"); return err }},
-		{"entities", "alerts", "alert siem/a1: entities", func() error { _, err := s.GetAlert(ctx, "siem", "a1"); return err }},
-		{"techniques", "alerts", "alert siem/a1: techniques", func() error { _, err := s.GetAlert(ctx, "siem", "a1"); return err }},
+		{"tags", "cases", "case soar/C1: tags", func() error { _, err := s.CaseByExternalID(ctx, "soar", "C1"); return err }},
+		{"attributes", "cases", "case soar/C1: attributes", func() error { _, err := s.CaseByExternalID(ctx, "soar", "C1"); return err }},
+		{"entities", "alerts", "alert siem/a1: entities", func() error { _, err := s.AlertByExternalID(ctx, "siem", "a1"); return err }},
+		{"techniques", "alerts", "alert siem/a1: techniques", func() error { _, err := s.AlertByExternalID(ctx, "siem", "a1"); return err }},
 	}
 	for _, tt := range tests {
 		var good string

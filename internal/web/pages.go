@@ -393,7 +393,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	const limit = 100
-	es, err := s.st.ListAudit(r.Context(), store.AuditFilter{AfterID: int64(after), Limit: limit})
+	es, err := s.st.AuditEntries(r.Context(), store.AuditFilter{AfterID: int64(after), Limit: limit})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
