@@ -160,7 +160,7 @@ func auditActions(t *testing.T, db string) string {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	es, err := st.ListAudit(t.Context(), store.AuditFilter{Limit: 100})
+	es, err := st.AuditEntries(t.Context(), store.AuditFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -64,12 +63,14 @@ type Config struct {
 // LoadConfig reads the "crisis" section of a YAML file; a missing section
 // gives the defaults.
 func LoadConfig(path string) (Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("reading crisis configuration: %w", err)
+	var c Config
+	if err := staffing.LoadSection(path, "crisis", &c); err != nil {
+		return Config{}, err
 	}
-	defer f.Close()
-	return DecodeConfig(f, path)
+	if err := c.Prepare(); err != nil {
+		return Config{}, fmt.Errorf("%s: crisis: %w", path, err)
+	}
+	return c, nil
 }
 
 // DecodeConfig reads the "crisis" section of a YAML document; unknown keys

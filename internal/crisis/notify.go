@@ -202,7 +202,7 @@ func (s *Service) draft(ctx context.Context, inc *Incident, aud Audience, note s
 // remind of are only read.
 func (s *Service) Remind(ctx context.Context) (int, error) {
 	cfg := s.config()
-	rows, err := s.Store.ListIncidents(ctx, store.IncidentFilter{Open: true, Limit: 1000})
+	rows, err := s.Store.Incidents(ctx, store.IncidentFilter{Open: true, Limit: 1000})
 	if err != nil {
 		return 0, err
 	}

@@ -181,7 +181,7 @@ func TestNotifyStakeholders(t *testing.T) {
 	if ext, _ := s.IsExternal("legal"); ext {
 		t.Error("legal is external")
 	}
-	deliveries, err := st.ListDeliveries(ctx, store.DeliveryFilter{Ref: "incident:1"})
+	deliveries, err := st.Deliveries(ctx, store.DeliveryFilter{Ref: "incident:1"})
 	if err != nil || len(deliveries) != 3 {
 		t.Fatalf("%d deliveries recorded: %v", len(deliveries), err)
 	}

@@ -24,10 +24,10 @@ type Store interface {
 	UpdateIncident(ctx context.Context, id int64, fn func(store.Incident, []store.CrisisEvent) (store.Incident, []store.CrisisEvent, error)) error
 	IncidentLog(ctx context.Context, id int64) (store.Incident, []store.CrisisEvent, error)
 	IncidentByKey(ctx context.Context, key string) (store.Incident, error)
-	ListIncidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error)
+	Incidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error)
 	CrisisEventsOfKind(ctx context.Context, kind string) ([]store.CrisisEvent, error)
 	CaseByID(ctx context.Context, id int64) (model.Case, error)
-	GetCase(ctx context.Context, source, externalID string) (model.Case, error)
+	CaseByExternalID(ctx context.Context, source, externalID string) (model.Case, error)
 	CaseAlertCounts(ctx context.Context, cases []model.Case) (map[int64]int64, error)
 	TimeZone(ctx context.Context) (*time.Location, error)
 	WorkloadRoster(ctx context.Context) (store.Roster, error)
@@ -241,7 +241,7 @@ func (s *Service) resolveCase(ctx context.Context, ref string) (CaseRef, error) 
 	if n, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
 		c, err = s.Store.CaseByID(ctx, n)
 	} else if src, ext, ok := strings.Cut(ref, "/"); ok {
-		c, err = s.Store.GetCase(ctx, src, ext)
+		c, err = s.Store.CaseByExternalID(ctx, src, ext)
 	} else {
 		return CaseRef{}, invalid("case %q: want a Watchfloor case id or SOURCE/EXTERNAL_ID", ref)
 	}

@@ -133,7 +133,7 @@ func testLifecycle(t *testing.T, st *store.Store) {
 	if open := must(s.List(ctx, true, 10)).get(t); len(open) != 0 {
 		t.Fatalf("open list %+v", open)
 	}
-	rows := must(st.ListIncidents(ctx, store.IncidentFilter{CaseID: v.Cases[0].ID})).get(t)
+	rows := must(st.Incidents(ctx, store.IncidentFilter{CaseID: v.Cases[0].ID})).get(t)
 	if len(rows) != 1 || fmt.Sprint(rows[0].CaseIDs) != "[1 2]" {
 		t.Fatalf("incidents of case 1: %+v", rows)
 	}
@@ -154,7 +154,7 @@ func testBadInput(t *testing.T, st *store.Store) {
 	wantInvalid(t, err, "title is required")
 	_, err = s.Declare(ctx, ic, DeclareInput{Title: "x", Severity: "SEV1", AwareAt: atT(hours(1))})
 	wantInvalid(t, err, "awareness time 2026-03-02T09:00:00Z is in the future")
-	if rows := must(st.ListIncidents(ctx, store.IncidentFilter{})).get(t); len(rows) != 0 {
+	if rows := must(st.Incidents(ctx, store.IncidentFilter{})).get(t); len(rows) != 0 {
 		t.Fatalf("refused declarations stored %d incidents", len(rows))
 	}
 

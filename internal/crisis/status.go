@@ -255,7 +255,7 @@ type ListItem struct {
 
 // List returns incidents, newest first; open limits it to those not closed.
 func (s *Service) List(ctx context.Context, open bool, limit int) ([]ListItem, error) {
-	rows, err := s.Store.ListIncidents(ctx, store.IncidentFilter{Open: open, Limit: limit})
+	rows, err := s.Store.Incidents(ctx, store.IncidentFilter{Open: open, Limit: limit})
 	if err != nil {
 		return nil, err
 	}

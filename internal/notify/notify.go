@@ -102,12 +102,14 @@ const (
 
 // LoadConfig reads the "notify" section of a YAML file.
 func LoadConfig(path string) (Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("reading notification configuration: %w", err)
+	var c Config
+	if err := staffing.LoadSection(path, "notify", &c); err != nil {
+		return Config{}, err
 	}
-	defer f.Close()
-	return DecodeConfig(f, path)
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%s: notify: %w", path, err)
+	}
+	return c, nil
 }
 
 // DecodeConfig reads the "notify" section of a YAML document; unknown keys

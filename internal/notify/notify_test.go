@@ -108,7 +108,7 @@ func TestWebhookSignedAndRetried(t *testing.T) {
 		got.Data["ref"] != "MI-1" || len(got.Fields) != 1 || strings.Contains(bodies[0], "<!channel>") {
 		t.Fatalf("payload %s", bodies[0])
 	}
-	stored, err := tn.st.Delivery(context.Background(), d.ID)
+	stored, err := tn.st.DeliveryByID(context.Background(), d.ID)
 	if err != nil || stored.Status != StatusSent || stored.Attempts != 3 || stored.Payload != bodies[0] || stored.Recipients != srv.URL {
 		t.Fatalf("stored delivery %+v, %v", stored, err)
 	}
@@ -166,7 +166,7 @@ func TestWebhookFailuresShown(t *testing.T) {
 	if err != nil || len(due) != 1 || due[0].Status != StatusFailed || due[0].Attempts != 4 || !due[0].NextAttemptAt.IsZero() {
 		t.Fatalf("fourth attempt gives up: %+v %v", due, err)
 	}
-	failed, err := tn.st.ListDeliveries(ctx, store.DeliveryFilter{Status: StatusFailed})
+	failed, err := tn.st.Deliveries(ctx, store.DeliveryFilter{Status: StatusFailed})
 	if err != nil || len(failed) != 1 || failed[0].LastError != wantErr || calls != 4 {
 		t.Fatalf("failed deliveries %+v (%d calls) %v", failed, calls, err)
 	}

@@ -212,8 +212,8 @@ func (s *Store) IncidentByKey(ctx context.Context, key string) (Incident, error)
 	return s.incidentRow(ctx, s.r, `SELECT `+incidentColumns+` FROM crisis_incidents WHERE ext_key = ?`, key)
 }
 
-// ListIncidents returns incidents, newest declaration first.
-func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident, error) {
+// Incidents returns incidents, newest declaration first.
+func (s *Store) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error) {
 	var w where
 	if f.Open {
 		w.add("status <> ?", "closed")

@@ -105,8 +105,8 @@ func (s *Store) ClaimDelivery(ctx context.Context, d Delivery, leaseUntil time.T
 	return claimed, err
 }
 
-// Delivery returns one delivery.
-func (s *Store) Delivery(ctx context.Context, id int64) (Delivery, error) {
+// DeliveryByID returns one delivery.
+func (s *Store) DeliveryByID(ctx context.Context, id int64) (Delivery, error) {
 	var d Delivery
 	err := scanDelivery(s.r.QueryRowContext(ctx, s.rebind(`SELECT `+deliveryColumns+` FROM notify_deliveries WHERE id = ?`), id), &d)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -121,8 +121,8 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 	return s.deliveries(ctx, ` WHERE status = 'retrying' AND next_attempt_at <= ? ORDER BY next_attempt_at, id`, limit, now.UnixMicro())
 }
 
-// ListDeliveries returns deliveries, newest first.
-func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {
+// Deliveries returns deliveries, newest first.
+func (s *Store) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {
 	var w where
 	if f.Ref != "" {
 		w.add("ref = ?", f.Ref)

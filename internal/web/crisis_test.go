@@ -127,7 +127,7 @@ func TestIncidentAPIAndWarRoom(t *testing.T) {
 	}
 
 	// Every write attempt is audited, refusals with their reason.
-	es, err := f.st.ListAudit(t.Context(), store.AuditFilter{Limit: 100})
+	es, err := f.st.AuditEntries(t.Context(), store.AuditFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func newestMajor(ctx context.Context, st *store.Store) (*model.Case, error) {
 	var any *model.Case
 	var after int64
 	for {
-		cases, err := st.ListCases(ctx, store.CaseFilter{Source: demo.Source, AfterID: after, Limit: 500})
+		cases, err := st.Cases(ctx, store.CaseFilter{Source: demo.Source, AfterID: after, Limit: 500})
 		if err != nil {
 			return nil, err
 		}

@@ -86,7 +86,7 @@ func TestDemoDeclaresItsMajorIncident(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := st.GetCase(ctx, demo.Source, bec.ExternalID)
+	c, err := st.CaseByExternalID(ctx, demo.Source, bec.ExternalID)
 	if err != nil {
 		t.Fatal(err)
 	}
