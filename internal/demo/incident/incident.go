@@ -203,9 +203,11 @@ func (r *incidentRun) play(ctx context.Context, c model.Case, p majorLog, ro sto
 		}
 		return ""
 	}
-	deputy := pick(model.TierL3, p.commander, p.triager)
-	comms := pick(model.TierL2, p.commander, p.triager, deputy)
-	scribe := pick(model.TierL1, p.commander, p.triager, deputy, comms)
+	// The next shift's analyst takes over as technical lead: keep them out
+	// of the other roles.
+	deputy := pick(model.TierL3, p.commander, p.triager, p.nextShift)
+	comms := pick(model.TierL2, p.commander, p.triager, p.nextShift, deputy)
+	scribe := pick(model.TierL1, p.commander, p.triager, p.nextShift, deputy, comms)
 	const counsel = "Legal counsel (DPO office)"
 	sev := "SEV2"
 	if !p.p1.IsZero() && !p.p1.After(p.declared) {

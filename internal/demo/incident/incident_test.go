@@ -112,10 +112,17 @@ func TestDemoDeclaresItsMajorIncident(t *testing.T) {
 	if inc.Roles[0].Role != crisis.RoleCommander || inc.Roles[0].Person != commander {
 		t.Fatalf("first role %+v, want commander %s", inc.Roles[0], commander)
 	}
-	for _, r := range []crisis.Role{crisis.RoleDeputy, crisis.RoleScribe, crisis.RoleComms, crisis.RoleTechLead, crisis.RoleLiaison} {
-		if len(inc.Holders(r)) != 1 {
-			t.Errorf("role %s held by %v", r, inc.Holders(r))
+	// Every role filled, by different people.
+	people := map[string]crisis.Role{}
+	for _, r := range []crisis.Role{crisis.RoleCommander, crisis.RoleDeputy, crisis.RoleScribe, crisis.RoleComms, crisis.RoleTechLead, crisis.RoleLiaison} {
+		h := inc.Holders(r)
+		if len(h) != 1 {
+			t.Fatalf("role %s held by %v", r, h)
 		}
+		if other, dup := people[h[0]]; dup {
+			t.Errorf("%s holds both %s and %s", h[0], other, r)
+		}
+		people[h[0]] = r
 	}
 	// Nothing is dated at or after the end, and the log follows its own
 	// rules: the first trigger is awareness at the declaration.
