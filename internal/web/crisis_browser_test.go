@@ -29,18 +29,18 @@ func TestBrowserWarRoom(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#name"), "analyst1"),
 		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
 		chromedp.Click(chromedp.CSS("#signin")),
-		chromedp.WaitVisible(chromedp.CSS("table.clocks")),
+		chromedp.WaitVisible(chromedp.CSS("table.reg-clocks")),
 	)
 	if err != nil {
 		t.Fatalf("signing in: %v", err)
 	}
 	// The countdowns replace the static due times within a second.
-	waitFor(t, ctx, "the countdown", `Array.from(document.querySelectorAll("table.clocks time[data-countdown]")).every(e => /(left|overdue)/.test(e.textContent))`)
+	waitFor(t, ctx, "the countdown", `Array.from(document.querySelectorAll("table.reg-clocks time[data-countdown]")).every(e => /(left|overdue)/.test(e.textContent))`)
 	// Counted on the server's clock: GDPR's 72 h started an hour before it.
-	if gdpr := eval[string](t, ctx, `document.querySelector("table.clocks time[data-countdown]").textContent`); gdpr != "2d 22h left" && gdpr != "2d 23h left" {
+	if gdpr := eval[string](t, ctx, `document.querySelector("table.reg-clocks time[data-countdown]").textContent`); gdpr != "2d 22h left" && gdpr != "2d 23h left" {
 		t.Errorf("GDPR countdown %q, want 2d 22h or 2d 23h left", gdpr)
 	}
-	n := eval[int](t, ctx, `document.querySelectorAll("table.clocks time[data-countdown]").length`)
+	n := eval[int](t, ctx, `document.querySelectorAll("table.reg-clocks time[data-countdown]").length`)
 	if n != 3 { // GDPR and NIS2's early warning and notification run; NIS2 final and SEC wait
 		t.Errorf("%d running clocks shown, want 3", n)
 	}
@@ -68,7 +68,7 @@ func TestBrowserWarRoom(t *testing.T) {
 		t.Errorf("pinned entries: %q", pinned)
 	}
 
-	visit(t, ctx, f.ts.URL+"/incidents/1?kiosk=1", "table.clocks")
+	visit(t, ctx, f.ts.URL+"/incidents/1?kiosk=1", "table.reg-clocks")
 	if forms := eval[int](t, ctx, `document.querySelectorAll("form.entry-form").length`); forms != 0 || !eval[bool](t, ctx, `document.body.classList.contains("kiosk")`) {
 		t.Errorf("wall screen has %d entry forms", forms)
 	}
