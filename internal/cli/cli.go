@@ -116,6 +116,7 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.serveCommand(),
 		a.usersCommand(),
 		a.mcpCommand(),
+		a.crisisCommand(),
 		a.runbooksCommand(),
 		a.trainingCommand(),
 	)

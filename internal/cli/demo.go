@@ -13,6 +13,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/demo"
+	"github.com/watchfloor/watchfloor/internal/demo/incident"
 	"github.com/watchfloor/watchfloor/internal/ingest"
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
@@ -47,6 +48,13 @@ func (a *app) runDemo(ctx context.Context, st *store.Store, cfg demo.Config) (in
 	sum, err := ingest.RunFormat(ctx, st, demo.Format(cfg), nil, "demo", ingest.Options{BatchSize: 10000})
 	if err != nil {
 		return sum, err
+	}
+	inc, err := incident.Declare(ctx, st, cfg.End)
+	if err != nil {
+		return sum, fmt.Errorf("declaring the demo's major incident: %w", err)
+	}
+	if inc != nil {
+		a.log.Info("demo major incident declared", "incident", inc.Ref, "title", inc.Title, "log_entries", inc.LastSeq)
 	}
 	return sum, demoRunbooks(ctx, st, cfg)
 }

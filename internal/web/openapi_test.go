@@ -75,7 +75,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if len(missing) > 0 || len(extra) > 0 {
 		t.Errorf("routes not documented: %v\ndocumented paths without a route: %v", missing, extra)
 	}
-	if len(routed) != 27 {
-		t.Errorf("%d API routes, want 27", len(routed))
+	if len(routed) != 38 {
+		t.Errorf("%d API routes, want 38", len(routed))
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -66,6 +67,9 @@ type Config struct {
 	// OIDC, when set, offers sign-in with an OpenID Connect provider at
 	// /auth/oidc/login (callback /auth/oidc/callback).
 	OIDC *auth.OIDC
+	// Crisis runs the major incidents (a service over Store with the
+	// default configuration when nil).
+	Crisis *crisis.Service
 }
 
 // Server serves the API and the dashboard. Create it with New.
@@ -124,11 +128,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxIngestBytes == 0 {
 		cfg.MaxIngestBytes = 64 << 20
 	}
+	if cfg.Crisis == nil {
+		cfg.Crisis = &crisis.Service{Store: cfg.Store, Now: cfg.Now}
+	}
 	if cfg.KioskRotate == 0 {
 		cfg.KioskRotate = DefaultKioskRotate
 	}
 	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1)}
 	s.prom = newPromMetrics(s)
+	s.prom.reg.MustRegister(crisisCollector{s})
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -216,6 +224,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/runbooks/{id}", Perm: auth.ViewDashboard, handler: s.runbookPage},
 		{Method: "GET", Pattern: "/team", Perm: auth.PlanResources, handler: s.teamPage},
 	}
+	rts = append(rts, s.crisisRoutes()...)
 	if s.cfg.OIDC != nil {
 		rts = append(rts,
 			Route{Method: "GET", Pattern: "/auth/oidc/login", handler: s.oidcLogin},
