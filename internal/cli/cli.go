@@ -117,6 +117,9 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.usersCommand(),
 		a.mcpCommand(),
 		a.intelCommand(),
+		a.crisisCommand(),
+		a.runbooksCommand(),
+		a.trainingCommand(),
 	)
 	return root
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,30 +13,15 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/demo"
+	"github.com/watchfloor/watchfloor/internal/demo/incident"
 	"github.com/watchfloor/watchfloor/internal/ingest"
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/runbook"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
-
-// demoFormat wraps the simulation as an ingest format, so the demo SOC is
-// stored by the same batched, idempotent path as any real input. The
-// synthetic intelligence feed comes first, so alerts are matched against
-// it as they land.
-func demoFormat(cfg demo.Config) ingest.Format {
-	return ingest.Format{
-		Name:        "demo",
-		Description: "the simulated demo SOC",
-		Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-			if err := demo.GenerateIntel(ctx, cfg, emit); err != nil {
-				return err
-			}
-			return demo.Generate(ctx, cfg, emit)
-		}),
-	}
-}
 
 // demoConfig completes a demo configuration with the catalog's techniques
 // and, when no end is given, the current hour.
@@ -60,11 +46,21 @@ func (a *app) runDemo(ctx context.Context, st *store.Store, cfg demo.Config) (in
 	}
 	a.log.Info("generating demo SOC", "days", cfg.Days, "alerts_per_day", cfg.AlertsPerDay,
 		"analysts", cfg.Analysts, "seed", cfg.Seed, "end", cfg.End.Format(time.RFC3339))
-	sum, err := ingest.RunFormat(ctx, st, demoFormat(cfg), nil, "demo", ingest.Options{BatchSize: 10000, Matcher: &intel.Matcher{Store: st, Log: a.log}})
+	sum, err := ingest.RunFormat(ctx, st, demo.Format(cfg), nil, "demo", ingest.Options{BatchSize: 10000, Matcher: &intel.Matcher{Store: st, Log: a.log}})
 	if err != nil {
 		return sum, err
 	}
-	return sum, demoOrg(ctx, st)
+	inc, err := incident.Declare(ctx, st, cfg.End)
+	if err != nil {
+		return sum, fmt.Errorf("declaring the demo's major incident: %w", err)
+	}
+	if inc != nil {
+		a.log.Info("demo major incident declared", "incident", inc.Ref, "title", inc.Title, "log_entries", inc.LastSeq)
+	}
+	if err := demoOrg(ctx, st); err != nil {
+		return sum, err
+	}
+	return sum, demoRunbooks(ctx, st, cfg)
 }
 
 // demoOrg sets the demo organisation's profile when none is set, so threat
@@ -79,20 +75,63 @@ func demoOrg(ctx context.Context, st *store.Store) error {
 	return err
 }
 
-// ensureDemo fills an empty store with the default demo SOC.
-func (a *app) ensureDemo(ctx context.Context, st *store.Store) error {
-	c, err := st.Counts(ctx)
+// demoRunbooks syncs the demo's runbooks (their first edition at the start
+// of the simulation, the revision later, as the simulation records them)
+// unless the store has them, and dates the demo analysts' certifications.
+func demoRunbooks(ctx context.Context, st *store.Store, cfg demo.Config) error {
+	entries, err := st.RunbookEntries(ctx)
 	if err != nil {
 		return err
 	}
-	if c["alerts"] > 0 || c["cases"] > 0 {
-		return nil
+	synced := false
+	for _, e := range entries {
+		synced = synced || e.Source == demo.RunbookSource
 	}
-	sum, err := a.runDemo(ctx, st, demo.Config{})
+	if !synced {
+		for _, s := range demo.Runbooks(cfg) {
+			if _, err := runbook.Sync(ctx, st, s.FS, "", demo.RunbookSource, s.At); err != nil {
+				return fmt.Errorf("syncing the demo runbooks: %w", err)
+			}
+		}
+	}
+	analysts, err := st.Analysts(ctx)
 	if err != nil {
+		return err
+	}
+	var certs []store.Certification
+	for _, c := range demo.Certifications(cfg, analysts) {
+		certs = append(certs, store.Certification{Analyst: c.Analyst, Name: c.Name, Issued: c.Issued, Expires: c.Expires, Source: demo.Source})
+	}
+	_, err = st.SaveCertifications(ctx, certs)
+	return err
+}
+
+// ensureDemo fills an empty store with the default demo SOC, simulated up
+// to now as `serve --demo` keeps it running, and brings a store it filled
+// earlier up to now; a store with other data is left alone.
+func (a *app) ensureDemo(ctx context.Context, st *store.Store) error {
+	cfg, err := demoConfig(demo.Config{})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	l := &demo.Live{Config: cfg, Store: st, Log: a.log, Until: time.Now().UTC(), Matcher: &intel.Matcher{Store: st, Log: a.log}}
+	if err := l.Run(ctx, nil); errors.Is(err, demo.ErrNotLive) {
+		return nil
+	} else if err != nil {
 		return fmt.Errorf("filling the store with the demo SOC: %w", err)
 	}
-	a.log.Info("demo SOC stored", "records", sum.Records, "elapsed", sum.Elapsed.Round(time.Millisecond))
+	sim, err := l.SimConfig(ctx)
+	if err != nil {
+		return err
+	}
+	if err := demoRunbooks(ctx, st, sim); err != nil {
+		return err
+	}
+	if err := demoOrg(ctx, st); err != nil {
+		return err
+	}
+	a.log.Info("demo SOC stored up to now", "elapsed", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

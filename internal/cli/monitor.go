@@ -10,6 +10,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/sla"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -137,7 +138,7 @@ func (a *app) showDashboard(cmd *cobra.Command, st *store.Store, work *metrics.O
 	if err := slaTable(fmt.Sprintf("SLA breached (%d)", len(d.Breached)), d.Breached); err != nil {
 		return err
 	}
-	if err := slaTable(fmt.Sprintf("SLA at risk, past 80 %% of target (%d)", len(d.AtRisk)), d.AtRisk); err != nil {
+	if err := slaTable(fmt.Sprintf("SLA at risk, past %.0f %% of target (%d)", sla.DefaultAtRisk*100, len(d.AtRisk)), d.AtRisk); err != nil {
 		return err
 	}
 	if err := items("Oldest open work", d.Oldest); err != nil {

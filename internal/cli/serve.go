@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
+	"github.com/watchfloor/watchfloor/internal/demo"
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/web"
@@ -29,6 +31,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var planConfig string
 	var oidcFlags oidcOptions
 	var feedCheck time.Duration
+	var demoLive bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web dashboard and the HTTP API",
@@ -42,7 +45,15 @@ the first admin with:
   printf '%s\n' "$PASSWORD" | watchfloor users add admin --role admin
 
 With --demo and no accounts yet, an "admin" account with a random password
-is created and its password printed once.
+is created and its password printed once. With --demo the simulated SOC
+keeps running while the server runs (--demo-live, on by default): the same
+simulation, with the same seed, continues in real time, so alerts keep
+arriving and cases keep moving; a restarted server stores what it missed
+and carries on. It runs only in a store the demo filled itself.
+
+The wall screen (?kiosk=1 on the overview, performance or SLA page) turns
+to the next of the three every --kiosk-rotate (60 s; ?rotate=SECONDS on the
+link overrides it, 0 stays put).
 
 With PostgreSQL (--db postgres://...) several replicas can serve the same
 data; each polls for changes so live updates reach every client.
@@ -64,7 +75,10 @@ role at every sign-in. Local accounts keep signing in with passwords.
 Managers and admins see the staffing plan at /staffing and in the API
 (/api/v1/staffing/plan, /api/v1/budget/plan); --plan-config names the YAML
 file with the staffing and budget settings (see "resources plan --config"),
-without which the budget plan is unavailable.
+without which the budget plan is unavailable. Its crisis and notify sections
+configure major incidents (war room at /incidents, API under
+/api/v1/incidents); the server sends status-update and regulatory-clock
+reminders and retries failed deliveries every minute.
 
 Threat-intelligence feeds added with "watchfloor intel feeds add" are pulled
 on their intervals (checked every --feed-check), backing off after failures;
@@ -75,11 +89,33 @@ success. With several replicas, each feed is pulled by one of them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := a.open(ctx)
+			live := a.demo && demoLive
+			var st *store.Store
+			var err error
+			if live {
+				st, err = store.Open(ctx, a.db) // the live demo fills it
+			} else {
+				st, err = a.open(ctx)
+			}
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			// The live demo stops before the store closes.
+			liveCtx, stopLive := context.WithCancel(ctx)
+			liveDone := make(chan struct{})
+			defer func() {
+				stopLive()
+				<-liveDone
+			}()
+			onWrite := make(chan func(), 1)
+			if live {
+				if err := a.startLiveDemo(liveCtx, st, onWrite, liveDone); err != nil {
+					return err
+				}
+			} else {
+				close(liveDone)
+			}
 			if n, err := st.CountUsers(ctx); err != nil {
 				return err
 			} else if n == 0 && a.demo {
@@ -97,6 +133,8 @@ success. With several replicas, each feed is pulled by one of them.`,
 				return err
 			}
 			cfg.Store, cfg.Auth, cfg.Log, cfg.Staffing, cfg.Budget = st, svc, a.log, plans.staffing, plans.budget
+			cfg.Crisis = a.crisisService(st, plans)
+			go cfg.Crisis.Watch(ctx, time.Minute, a.log) // status-update and clock reminders, delivery retries
 			if cfg.OIDC, err = oidcFlags.provider(ctx); err != nil {
 				return err
 			}
@@ -107,8 +145,9 @@ success. With several replicas, each feed is pulled by one of them.`,
 			if err != nil {
 				return err
 			}
+			onWrite <- srv.Changed
 			if feedCheck > 0 {
-				sched := &intel.Scheduler{Store: st, Log: a.log, Tick: feedCheck, After: srv.DataChanged,
+				sched := &intel.Scheduler{Store: st, Log: a.log, Tick: feedCheck, After: srv.Changed,
 					Puller: &intel.Puller{Store: st, Log: a.log}}
 				go sched.Run(ctx)
 			}
@@ -125,15 +164,77 @@ success. With several replicas, each feed is pulled by one of them.`,
 	a.addDemoFlag(cmd)
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
-	f.StringVar(&planConfig, "plan-config", "", "YAML file with the staffing and budget settings for the plans (see resources plan --config)")
+	f.StringVar(&planConfig, "plan-config", "", "YAML file with the staffing and budget settings for the plans (see resources plan --config) and the crisis and notify settings of major incidents (see docs/crisis.md)")
 	f.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
 	oidcFlags.add(f)
 	f.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (behind a reverse proxy)")
 	f.DurationVar(&cfg.PollInterval, "poll", 5*time.Second, "how often to look for writes by other processes (negative: never)")
 	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
-	f.BoolVar(&mcpWrites, "mcp-allow-writes", false, "enable the MCP write tools at /mcp (assign, priority, stage, comment, close; audited)")
+	f.BoolVar(&mcpWrites, "mcp-allow-writes", false, "enable the MCP write tools at /mcp (assign, priority, stage, comment, close, record a runbook run; audited)")
+	f.BoolVar(&demoLive, "demo-live", true, "with --demo, keep the simulation running in real time while serving")
+	f.DurationVar(&cfg.KioskRotate, "kiosk-rotate", web.DefaultKioskRotate, "how long the wall screen shows each page of its rotation (negative: no rotation)")
 	f.DurationVar(&feedCheck, "feed-check", 30*time.Second, "how often to look for threat-intelligence feeds due for a pull (intel feeds add; 0: never pull)")
 	return cmd
+}
+
+// startLiveDemo fills an empty store with the demo simulated up to now (or
+// brings a live demo stored earlier up to now) and keeps it running in the
+// background until ctx ends, then closes done. Once the server exists,
+// its change hook arrives on onWrite. A store with other data gets no live
+// demo, with a warning.
+func (a *app) startLiveDemo(ctx context.Context, st *store.Store, onWrite <-chan func(), done chan<- struct{}) error {
+	cfg, err := demoConfig(demo.Config{})
+	if err != nil {
+		close(done)
+		return err
+	}
+	var changed atomic.Pointer[func()]
+	l := &demo.Live{Config: cfg, Store: st, Log: a.log, Matcher: &intel.Matcher{Store: st, Log: a.log}, OnWrite: func() {
+		if f := changed.Load(); f != nil {
+			(*f)()
+		}
+	}}
+	ready := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		defer close(done)
+		errc <- l.Run(ctx, func() { close(ready) })
+	}()
+	go func() {
+		select {
+		case f := <-onWrite:
+			changed.Store(&f)
+		case <-ctx.Done():
+		}
+	}()
+	select {
+	case <-ready:
+		sim, err := l.SimConfig(ctx)
+		if err != nil {
+			return err
+		}
+		if err := demoRunbooks(ctx, st, sim); err != nil {
+			return err
+		}
+		if err := demoOrg(ctx, st); err != nil {
+			return err
+		}
+		go func() {
+			if err := <-errc; err != nil {
+				a.log.Error("the live demo stopped", "err", err)
+			}
+		}()
+		return nil
+	case err := <-errc:
+		if errors.Is(err, demo.ErrNotLive) {
+			a.log.Warn("no live demo: " + err.Error())
+			return nil
+		}
+		if err == nil {
+			return nil // the simulation ended before now
+		}
+		return err
+	}
 }
 
 // demoAdmin creates the admin account of a fresh demo with a random

@@ -47,7 +47,7 @@ func generate(t testing.TB, cfg Config) *output {
 	for _, r := range append(slices.Clip(s.rules), s.drill) {
 		o.rules[r.m.ExternalID] = r
 	}
-	err = s.run(context.Background(), func(r record.Record) error {
+	err = s.run(context.Background(), func(_ int64, r record.Record) error {
 		o.recs = append(o.recs, r)
 		switch {
 		case r.Alert != nil:
@@ -313,7 +313,7 @@ func TestCaseEventsConsistent(t *testing.T) {
 				var rb model.RunbookExecution
 				if err := json.Unmarshal([]byte(e.New), &rb); err != nil {
 					t.Errorf("case %s: runbook %q: %v", id, e.New, err)
-				} else if rb.Runbook == "" || (rb.Status != "completed" && rb.Status != "failed") ||
+				} else if rb.Runbook == "" || (rb.Status != "completed" && rb.Status != "failed" && rb.Status != "skipped") ||
 					rb.FinishedAt.Before(rb.StartedAt) || !rb.FinishedAt.Equal(e.At) {
 					t.Errorf("case %s: bad runbook execution %+v at %v", id, rb, e.At)
 				}

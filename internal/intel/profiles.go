@@ -77,9 +77,9 @@ type ProfileSet struct {
 	// each profile's techniques on them and techniques the catalog knows.
 	platformsMu sync.Mutex
 	platforms   map[string]map[*Profile][2]int
-	byID     map[string]*Profile
-	byRef    map[string][]*Profile
-	aliases  map[aliasKey]int // index in Profiles, -1 when two profiles claim the alias
+	byID        map[string]*Profile
+	byRef       map[string][]*Profile
+	aliases     map[aliasKey]int // index in Profiles, -1 when two profiles claim the alias
 	// indicates maps an indicator's external id onto the profiles feeds say
 	// it indicates.
 	indicates map[string][]*Profile

@@ -2,8 +2,9 @@
 // Protocol: the SOC Manager persona's tools under the names and parameter
 // names of Google's security MCP servers (list_cases, get_security_alerts,
 // top_vulnerability_findings …), manager tools (dashboard, KPIs, SLA
-// breaches, workload, noisy rules, staffing and budget plans), the seven /security:* commands as
-// prompts and the KPI definitions as a resource.
+// breaches, workload, noisy rules, staffing and budget plans, major
+// incidents, runbooks and their effectiveness, team skills), the seven /security:* commands as
+// prompts, and the KPI definitions and runbooks as resources.
 //
 // Answers are structured (every tool has an output schema), compact and
 // paged, and always carry ids. Text that a source system or an attacker
@@ -14,8 +15,9 @@
 // Failures are tool errors (isError with a reason), never null results.
 //
 // The server is read-only unless [Options.AllowWrites] is set; write tools
-// then append case events (source "watchfloor", actor = the caller) and are
-// reported to an [Auditor].
+// then append case events (source "watchfloor", actor = the caller) or
+// major-incident log entries (source "mcp") and are reported to an
+// [Auditor].
 package mcp
 
 import (
@@ -32,6 +34,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
@@ -44,7 +47,8 @@ type Options struct {
 	// Store is where the data is read (and, with AllowWrites, written).
 	Store *store.Store
 	// AllowWrites registers the write tools (assign, priority, stage,
-	// comment, close). Without it the server is read-only.
+	// comment, close, declare and update major incidents, record a runbook
+	// run). Without it the server is read-only.
 	AllowWrites bool
 	// Auditor receives every write attempt; nil logs through Logger.
 	Auditor Auditor
@@ -66,6 +70,9 @@ type Options struct {
 	// AnswerTokens is the approximate size budget of one paged answer, in
 	// tokens (UTF-8 bytes of its JSON ÷ 4); 0 means DefaultAnswerTokens.
 	AnswerTokens int
+	// Crisis runs the major-incident tools (a service over Store with the
+	// default configuration when nil).
+	Crisis *crisis.Service
 }
 
 // Instructions tell the client how to read the server's answers.
@@ -123,8 +130,12 @@ func NewServer(opts Options) (*sdk.Server, error) {
 	s.addFindingTools(srv)
 	s.addManagerTools(srv)
 	s.addPlanTools(srv)
+	s.addCrisisTools(srv)
+	s.addRunbookTools(srv)
 	if opts.AllowWrites {
 		s.addWriteTools(srv)
+		s.addCrisisWriteTools(srv)
+		s.addRunbookWriteTools(srv)
 	}
 	addPrompts(srv)
 	addResources(srv)

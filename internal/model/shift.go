@@ -12,13 +12,23 @@ func (s Shift) Validate() error {
 	if s.Name == "" || s.Start == "" || s.Duration <= 0 {
 		return errors.New("shift needs a name, a start time and a positive duration")
 	}
-	if _, err := s.StartOfDay(); err != nil {
-		return fmt.Errorf("shift %q: %w", s.Name, err)
+	_, _, err := s.Clock(time.UTC)
+	return err
+}
+
+// Clock is where and when the shift starts: its time zone (its own, else
+// def) and its start as the time since local midnight. An unknown zone or
+// a start that is not HH:MM is an error naming the shift.
+func (s Shift) Clock(def *time.Location) (*time.Location, time.Duration, error) {
+	start, err := s.StartOfDay()
+	if err != nil {
+		return nil, 0, fmt.Errorf("shift %q: %w", s.Name, err)
 	}
-	if _, err := s.Location(time.UTC); err != nil {
-		return fmt.Errorf("shift %q: %w", s.Name, err)
+	loc, err := s.Location(def)
+	if err != nil {
+		return nil, 0, fmt.Errorf("shift %q: %w", s.Name, err)
 	}
-	return nil
+	return loc, start, nil
 }
 
 // StartOfDay is the shift's start as the time since local midnight.
@@ -69,13 +79,9 @@ func (s Shift) StartsOn(wd time.Weekday) bool {
 // Overnight shifts that started the day before count. A shift whose start
 // or time zone is invalid is an error, as Validate says.
 func (s Shift) OnDuty(t time.Time, def *time.Location) (bool, error) {
-	loc, err := s.Location(def)
+	loc, start, err := s.Clock(def)
 	if err != nil {
-		return false, fmt.Errorf("shift %q: %w", s.Name, err)
-	}
-	start, err := s.StartOfDay()
-	if err != nil {
-		return false, fmt.Errorf("shift %q: %w", s.Name, err)
+		return false, err
 	}
 	local := t.In(loc)
 	for back := 0; back <= int(s.Duration/(24*time.Hour))+1; back++ {

@@ -636,13 +636,9 @@ func interpolate(x float64, f func(int) ([]float64, error)) ([]float64, error) {
 // are converted at that week's offsets).
 func shiftCoverage(s model.Shift, loc *time.Location, ref time.Time) ([]float64, error) {
 	out := make([]float64, HoursPerWeek)
-	sloc, err := s.Location(loc)
+	sloc, start, err := s.Clock(loc)
 	if err != nil {
-		return nil, fmt.Errorf("shift %s: %w", s.Name, err)
-	}
-	start, err := s.StartOfDay()
-	if err != nil {
-		return nil, fmt.Errorf("shift %s: %w", s.Name, err)
+		return nil, err
 	}
 	days := s.Weekdays()
 	// Monday 00:00 of the reference week, in the shift's zone.

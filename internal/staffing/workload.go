@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/watchfloor/watchfloor/internal/kpi/sketch"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -652,36 +654,19 @@ func (q *Queue) scaleArrivals(f float64) {
 	q.histScale *= f
 }
 
+// handleStats summarises measured handle times. The median and p90 are
+// the KPI engine's (sketch.ExactQuantile: the value of rank ⌈q·n⌉, so the
+// lower middle value for an even count).
 func handleStats(v []float64) *HandleStats {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
-	n := float64(len(s))
-	var sum, ss float64
-	for _, x := range s {
-		sum += x
-	}
-	mean := sum / n
-	for _, x := range s {
-		ss += (x - mean) * (x - mean)
-	}
-	hs := &HandleStats{N: len(s), MeanSeconds: mean, MedianSeconds: quantile(s, 0.5), P90Seconds: quantile(s, 0.9), Samples: s}
+	mean, sd := stat.MeanStdDev(s, nil)
+	hs := &HandleStats{N: len(s), MeanSeconds: mean, MedianSeconds: sketch.ExactQuantile(s, 0.5),
+		P90Seconds: sketch.ExactQuantile(s, 0.9), Samples: s}
 	if len(s) > 1 && mean > 0 {
-		hs.CV = math.Sqrt(ss/(n-1)) / mean
+		hs.CV = sd / mean
 	}
 	return hs
-}
-
-// quantile interpolates linearly between order statistics of sorted s.
-func quantile(s []float64, p float64) float64 {
-	if len(s) == 0 {
-		return 0
-	}
-	x := p * float64(len(s)-1)
-	i := int(x)
-	if i >= len(s)-1 {
-		return s[len(s)-1]
-	}
-	return s[i] + (x-float64(i))*(s[i+1]-s[i])
 }
 
 // dispersion tests the Poisson assumption for one queue at two scales:
@@ -781,21 +766,18 @@ func trend(buckets []store.ArrivalBucket, p model.Priority, w *Workload) (float6
 			tot[i] += float64(b.Count)
 		}
 	}
-	var sx, sy, sxx, sxy float64
-	n := float64(weeks)
-	for i, y := range tot {
-		x := float64(i)
-		sx += x
-		sy += y
-		sxx += x * x
-		sxy += x * y
+	xs := make([]float64, weeks)
+	for i := range xs {
+		xs[i] = float64(i)
 	}
-	mean := sy / n
+	mean := stat.Mean(tot, nil)
 	if mean == 0 {
 		return 0, 0
 	}
-	sxxc := sxx - sx*sx/n
-	slope := (sxy - sx*sy/n) / sxxc
+	_, slope := stat.LinearRegression(xs, tot, nil, false)
+	// The slope's standard error when each week's count has variance
+	// mean (Poisson): √(mean ÷ Σ(x − x̄)²).
+	sxxc := stat.Variance(xs, nil) * float64(weeks-1)
 	return slope / mean, slope / math.Sqrt(mean/sxxc)
 }
 

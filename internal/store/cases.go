@@ -64,11 +64,11 @@ func scanCase(sc interface{ Scan(...any) error }, c *model.Case) error {
 	c.OccurredAt, c.CreatedAt, c.UpdatedAt, c.IngestedAt = fromMicros(occ), fromMicros(cre), fromMicros(upd), fromMicros(ing)
 	c.AcknowledgedAt, c.ContainedAt, c.ResolvedAt, c.ClosedAt = fromMicros(ack), fromMicros(con), fromMicros(res), fromMicros(clo)
 	c.LastEventAt = fromMicros(last)
-	if tags != "" {
-		json.Unmarshal([]byte(tags), &c.Tags)
+	if err := decodeJSONText(tags, &c.Tags); err != nil {
+		return fmt.Errorf("case %s/%s: tags: %w", c.Source, c.ExternalID, err)
 	}
-	if attrs != "" {
-		json.Unmarshal([]byte(attrs), &c.Attributes)
+	if err := decodeJSONText(attrs, &c.Attributes); err != nil {
+		return fmt.Errorf("case %s/%s: attributes: %w", c.Source, c.ExternalID, err)
 	}
 	if raw != "" {
 		c.Raw = json.RawMessage(raw)

@@ -285,7 +285,7 @@ func (a *applier) markAlertDays() error {
 	}
 	days := map[int64]bool{}
 	for q := range a.alertDays {
-		days[DayOf(time.Unix(q*900, 0), a.tz)] = true
+		days[DayOf(time.Unix(q*quarterSeconds, 0), a.tz)] = true
 	}
 	return a.markDays(RollupAlerts, days)
 }
@@ -298,6 +298,6 @@ func (a *applier) noteAlert(created time.Time) {
 		a.alertDays = map[int64]bool{}
 	}
 	if !created.IsZero() { // an undated alert belongs to no day
-		a.alertDays[created.Unix()/900] = true
+		a.alertDays[created.Unix()/quarterSeconds] = true
 	}
 }

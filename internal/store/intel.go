@@ -518,20 +518,3 @@ func (s *Store) IntelVersions(ctx context.Context) (IntelVersions, error) {
 	}
 	return v, rows.Err()
 }
-
-// SetSetting stores an organisation setting ("" deletes it).
-func (s *Store) SetSetting(ctx context.Context, name, value string) error {
-	_, err := s.write(ctx, func(a *applier) error {
-		var err error
-		if value == "" {
-			_, err = a.exec(`DELETE FROM settings WHERE name = ?`, name)
-		} else {
-			_, err = a.exec(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
-		}
-		if err != nil {
-			return fmt.Errorf("saving setting %s: %w", name, err)
-		}
-		return nil
-	})
-	return err
-}

@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -29,7 +29,10 @@ type ArrivalBucket struct {
 	Count    int64          `json:"count"`
 }
 
-const quarterMicros = int64(QuarterHour / time.Microsecond)
+const (
+	quarterMicros  = int64(QuarterHour / time.Microsecond)
+	quarterSeconds = int64(QuarterHour / time.Second)
+)
 
 // WorkloadAlertArrivals counts the alerts created in [since, until) by
 // quarter hour and by the priority their severity implies (critical → P1 …
@@ -243,80 +246,15 @@ type Roster struct {
 // WorkloadRoster returns every analyst (by external id), team and shift.
 func (s *Store) WorkloadRoster(ctx context.Context) (Roster, error) {
 	var ro Roster
-	rows, err := s.r.QueryContext(ctx, `SELECT id, external_id, name, email, tier, role, team, shift, skills, certifications,
-		active, hourly_cost FROM analysts ORDER BY external_id`)
-	if err != nil {
-		return ro, fmt.Errorf("reading analysts: %w", err)
+	var err error
+	if ro.Analysts, err = s.Analysts(ctx); err != nil {
+		return ro, err
 	}
-	for rows.Next() {
-		var a model.Analyst
-		var tier, skills, certs string
-		var active int
-		if err := rows.Scan(&a.ID, &a.ExternalID, &a.Name, &a.Email, &tier, &a.Role, &a.Team, &a.Shift, &skills, &certs,
-			&active, &a.HourlyCost); err != nil {
-			rows.Close()
-			return ro, fmt.Errorf("reading analysts: %w", err)
-		}
-		a.Tier, a.Active = model.Tier(tier), active != 0
-		if err := unmarshalText(skills, &a.Skills); err != nil {
-			rows.Close()
-			return ro, fmt.Errorf("analyst %s: skills: %w", a.ExternalID, err)
-		}
-		if err := unmarshalText(certs, &a.Certifications); err != nil {
-			rows.Close()
-			return ro, fmt.Errorf("analyst %s: certifications: %w", a.ExternalID, err)
-		}
-		ro.Analysts = append(ro.Analysts, a)
+	if ro.Teams, err = s.Teams(ctx); err != nil {
+		return ro, err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return ro, fmt.Errorf("reading analysts: %w", err)
-	}
-	rows, err = s.r.QueryContext(ctx, `SELECT name, lead FROM teams ORDER BY name`)
-	if err != nil {
-		return ro, fmt.Errorf("reading teams: %w", err)
-	}
-	for rows.Next() {
-		var t model.Team
-		if err := rows.Scan(&t.Name, &t.Lead); err != nil {
-			rows.Close()
-			return ro, fmt.Errorf("reading teams: %w", err)
-		}
-		ro.Teams = append(ro.Teams, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return ro, fmt.Errorf("reading teams: %w", err)
-	}
-	rows, err = s.r.QueryContext(ctx, `SELECT name, start, duration_s, days, time_zone FROM shifts ORDER BY name`)
-	if err != nil {
-		return ro, fmt.Errorf("reading shifts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var sh model.Shift
-		var secs int64
-		var days string
-		if err := rows.Scan(&sh.Name, &sh.Start, &secs, &days, &sh.TimeZone); err != nil {
-			return ro, fmt.Errorf("reading shifts: %w", err)
-		}
-		sh.Duration = time.Duration(secs) * time.Second
-		if err := unmarshalText(days, &sh.Days); err != nil {
-			return ro, fmt.Errorf("shift %s: days: %w", sh.Name, err)
-		}
-		ro.Shifts = append(ro.Shifts, sh)
-	}
-	if err := rows.Err(); err != nil {
-		return ro, fmt.Errorf("reading shifts: %w", err)
-	}
-	return ro, nil
-}
-
-func unmarshalText(s string, v any) error {
-	if s == "" {
-		return nil
-	}
-	return json.Unmarshal([]byte(s), v)
+	ro.Shifts, err = s.Shifts(ctx)
+	return ro, err
 }
 
 // WorkloadSLAPolicies returns every SLA policy version, by name and then
@@ -337,15 +275,15 @@ func (s *Store) WorkloadSLAPolicies(ctx context.Context) ([]model.SLAPolicy, err
 			return nil, fmt.Errorf("reading SLA policies: %w", err)
 		}
 		p.EffectiveFrom = time.UnixMicro(eff).UTC()
-		if err := unmarshalText(targets, &p.Targets); err != nil {
+		if err := decodeJSONText(targets, &p.Targets); err != nil {
 			return nil, fmt.Errorf("SLA policy %s v%d: targets: %w", p.Name, p.Version, err)
 		}
-		if err := unmarshalText(pause, &p.PauseStatuses); err != nil {
+		if err := decodeJSONText(pause, &p.PauseStatuses); err != nil {
 			return nil, fmt.Errorf("SLA policy %s v%d: pause statuses: %w", p.Name, p.Version, err)
 		}
 		if cal != "" {
 			p.Calendar = &model.BusinessHours{}
-			if err := json.Unmarshal([]byte(cal), p.Calendar); err != nil {
+			if err := decodeJSONText(cal, p.Calendar); err != nil {
 				return nil, fmt.Errorf("SLA policy %s v%d: calendar: %w", p.Name, p.Version, err)
 			}
 		}
@@ -382,22 +320,32 @@ func (s *Store) WorkloadSpan(ctx context.Context) (first, last time.Time, err er
 
 // WorkloadRunbooks counts the runbook runs logged on cases in [since,
 // until), by runbook name (from the runbook events' execution records).
+// The step records of one run (same case, runbook and run id) count once.
 func (s *Store) WorkloadRunbooks(ctx context.Context, since, until time.Time) (map[string]int, error) {
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT new FROM case_events WHERE kind = 'runbook' AND at >= ? AND at < ?`),
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT case_id, new FROM case_events WHERE kind = 'runbook' AND at >= ? AND at < ?`),
 		since.UnixMicro(), until.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("counting runbook runs: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
+	runs := map[[3]string]bool{}
 	for rows.Next() {
+		var caseID int64
 		var raw string
-		if err := rows.Scan(&raw); err != nil {
+		if err := rows.Scan(&caseID, &raw); err != nil {
 			return nil, fmt.Errorf("counting runbook runs: %w", err)
 		}
 		rb, err := model.ParseRunbookExecution(raw)
 		if err != nil || rb.Runbook == "" {
 			continue // a runbook event without an execution record names no runbook
+		}
+		if rb.Run != "" {
+			k := [3]string{strconv.FormatInt(caseID, 10), rb.Runbook, rb.Run}
+			if runs[k] {
+				continue
+			}
+			runs[k] = true
 		}
 		out[rb.Runbook]++
 	}

@@ -171,7 +171,9 @@ func boolParam(q url.Values, name string) (bool, error) {
 	return b, nil
 }
 
-// performance computes a report with a trend series of 8 periods.
+// performance computes a report; with series=true it adds the trend of the
+// timeframe's last 8 periods, aligned to period starts (the last one, the
+// current period, is cut short at today).
 func (s *Server) performance(ctx context.Context, q url.Values) (*metrics.Report, error) {
 	w, tf, err := s.window(ctx, q)
 	if err != nil {
@@ -191,13 +193,13 @@ func (s *Server) performance(ctx context.Context, q url.Values) (*metrics.Report
 	if err != nil {
 		return nil, badRequest{err}
 	}
-	eng := &metrics.Engine{Store: s.st}
+	eng := s.engine()
 	rep, err := eng.Performance(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	if series {
-		sw := metrics.WindowEnding(w.To.AddDate(0, 0, -1), 8*tf.Days(), w.From.Location())
+		_, sw := trendSpans(w, tf, trendPeriods)
 		sr, err := eng.Performance(ctx, metrics.Request{Window: sw, IncludeTests: req.IncludeTests, Series: tf})
 		if err != nil {
 			return nil, err
@@ -234,30 +236,6 @@ func (s *Server) answer(w http.ResponseWriter, what string, v any, err error) {
 func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request) {
 	rep, err := s.performance(r.Context(), r.URL.Query())
 	s.answer(w, "computing metrics", rep, err)
-}
-
-func (s *Server) rules(ctx context.Context, q url.Values) (*metrics.RuleReport, error) {
-	win, _, err := s.window(ctx, q)
-	if err != nil {
-		return nil, badRequest{err}
-	}
-	limit, err := intParam(q, "limit", 50, 1000)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := (&metrics.Engine{Store: s.st}).Rules(ctx, win)
-	if err != nil {
-		return nil, err
-	}
-	if len(rep.Rules) > limit {
-		rep.Rules = rep.Rules[:limit]
-	}
-	return rep, nil
-}
-
-func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.rules(r.Context(), r.URL.Query())
-	s.answer(w, "computing rule quality", rep, err)
 }
 
 func intParam(q url.Values, name string, def, max int) (int, error) {
@@ -322,7 +300,7 @@ func (s *Server) listCases(ctx context.Context, q url.Values) (Page[model.Case],
 	if err != nil {
 		return Page[model.Case]{}, err
 	}
-	cs, err := s.st.ListCases(ctx, f)
+	cs, err := s.st.Cases(ctx, f)
 	if err != nil {
 		return Page[model.Case]{}, err
 	}
@@ -339,42 +317,6 @@ func (s *Server) listCases(ctx context.Context, q url.Values) (Page[model.Case],
 func (s *Server) apiCases(w http.ResponseWriter, r *http.Request) {
 	p, err := s.listCases(r.Context(), r.URL.Query())
 	s.answer(w, "listing cases", p, err)
-}
-
-// CaseDetail is a case with its event log (timeline) and linked alerts.
-type CaseDetail struct {
-	Case   model.Case        `json:"case"`
-	Events []model.CaseEvent `json:"events"`
-	Alerts []model.Alert     `json:"alerts"`
-}
-
-func (s *Server) caseDetail(ctx context.Context, source, id string) (CaseDetail, error) {
-	c, err := s.st.GetCase(ctx, source, id)
-	if err != nil {
-		return CaseDetail{}, err
-	}
-	d := CaseDetail{Case: c}
-	if d.Events, err = s.st.CaseEvents(ctx, c.ID); err != nil {
-		return d, err
-	}
-	if d.Alerts, err = s.st.ListAlerts(ctx, store.AlertFilter{CaseID: c.ID, Limit: 200}); err != nil {
-		return d, err
-	}
-	for i := range d.Alerts {
-		d.Alerts[i].Raw = nil
-	}
-	if d.Events == nil {
-		d.Events = []model.CaseEvent{}
-	}
-	if d.Alerts == nil {
-		d.Alerts = []model.Alert{}
-	}
-	return d, nil
-}
-
-func (s *Server) apiCase(w http.ResponseWriter, r *http.Request) {
-	d, err := s.caseDetail(r.Context(), r.PathValue("source"), r.PathValue("id"))
-	s.answer(w, "reading the case", d, err)
 }
 
 func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
@@ -405,7 +347,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, "", nil, err)
 		return
 	}
-	as, err := s.st.ListAlerts(r.Context(), f)
+	as, err := s.st.Alerts(r.Context(), f)
 	if err != nil {
 		s.fail(w, "listing alerts", err)
 		return
@@ -424,7 +366,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request) {
-	a, err := s.st.GetAlert(r.Context(), r.PathValue("source"), r.PathValue("id"))
+	a, err := s.st.AlertByExternalID(r.Context(), r.PathValue("source"), r.PathValue("id"))
 	s.answer(w, "reading the alert", a, err)
 }
 
@@ -439,6 +381,13 @@ type IngestResponse struct {
 	Events    int            `json:"events"`
 	// Rejects lists the first 100 rejected records' locations and reasons.
 	Rejects []IngestReject `json:"rejects"`
+}
+
+// IngestLimitResponse answers a streamed ingest body that ran over the
+// size limit: the error and what was stored before it.
+type IngestLimitResponse struct {
+	Error string `json:"error"`
+	IngestResponse
 }
 
 // IngestReject is one rejected record.
@@ -465,6 +414,13 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.ContentLength > s.cfg.MaxIngestBytes {
+		// Refused before a byte is read: nothing is stored.
+		auditDetail(r, fmt.Sprintf("refused: body of %d bytes over the %d-byte limit", r.ContentLength, s.cfg.MaxIngestBytes))
+		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body of %d bytes exceeds the limit of %d bytes; nothing was stored: split the input",
+			r.ContentLength, s.cfg.MaxIngestBytes))
+		return
+	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxIngestBytes)
 	resp := IngestResponse{Rejects: []IngestReject{}}
 	opt := ingest.Options{Format: format, Matcher: s.matcher, OnReject: func(loc string, err error) {
@@ -485,7 +441,14 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", s.cfg.MaxIngestBytes))
+		// A body without a length (chunked) ran over the limit while
+		// streaming: the batches written before it are stored, and the
+		// answer says how many records that was, so the client can resume
+		// after them (ingest is idempotent, so resending them is safe too).
+		writeJSON(w, http.StatusRequestEntityTooLarge, IngestLimitResponse{
+			Error: fmt.Sprintf("request body exceeds the limit of %d bytes; the records counted here were stored before the limit was reached: "+
+				"send the rest in another request", s.cfg.MaxIngestBytes),
+			IngestResponse: resp})
 	case err != nil && !errors.Is(err, ingest.ErrRejects):
 		httpError(w, http.StatusBadRequest, err.Error())
 	default:
@@ -494,7 +457,7 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
-	us, err := s.st.ListUsers(r.Context())
+	us, err := s.st.Users(r.Context())
 	if us == nil {
 		us = []store.User{}
 	}
@@ -590,7 +553,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, "", nil, err)
 		return
 	}
-	es, err := s.st.ListAudit(r.Context(), store.AuditFilter{Actor: q.Get("actor"), AfterID: int64(after), Limit: limit})
+	es, err := s.st.AuditEntries(r.Context(), store.AuditFilter{Actor: q.Get("actor"), AfterID: int64(after), Limit: limit})
 	if err != nil {
 		s.fail(w, "reading the audit log", err)
 		return

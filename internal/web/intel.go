@@ -17,10 +17,6 @@ import (
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
-// DataChanged tells the server that another part of the process (the feed
-// scheduler) changed stored data: caches are dropped and live views told.
-func (s *Server) DataChanged() { s.changed(context.Background()) }
-
 // intelService returns the server's intelligence service.
 func (s *Server) intelService() *intel.Service {
 	s.intelOnce.Do(func() {

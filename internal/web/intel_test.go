@@ -98,7 +98,7 @@ func TestIntelAPIAndPages(t *testing.T) {
 		t.Fatalf("set profile: %d %+v %v", resp.StatusCode, org, err)
 	}
 	resp.Body.Close()
-	entries, err := f.st.ListAudit(t.Context(), store.AuditFilter{Limit: 10})
+	entries, err := f.st.AuditEntries(t.Context(), store.AuditFilter{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/staffing"
@@ -52,6 +53,11 @@ type Config struct {
 	DashboardTTL time.Duration
 	// MaxIngestBytes limits an ingest request body (64 MiB when 0).
 	MaxIngestBytes int64
+	// KioskRotate is how long the wall screen (?kiosk=1) shows each of
+	// the overview, performance and SLA pages before turning to the next;
+	// 0 means DefaultKioskRotate, negative turns rotation off. A link's
+	// ?rotate=SECONDS overrides it (0: stay on the page).
+	KioskRotate time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// Staffing configures the staffing and budget plans (queues, shift
@@ -62,6 +68,9 @@ type Config struct {
 	// OIDC, when set, offers sign-in with an OpenID Connect provider at
 	// /auth/oidc/login (callback /auth/oidc/callback).
 	OIDC *auth.OIDC
+	// Crisis runs the major incidents (a service over Store with the
+	// default configuration when nil).
+	Crisis *crisis.Service
 }
 
 // Server serves the API and the dashboard. Create it with New.
@@ -124,9 +133,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxIngestBytes == 0 {
 		cfg.MaxIngestBytes = 64 << 20
 	}
+	if cfg.Crisis == nil {
+		cfg.Crisis = &crisis.Service{Store: cfg.Store, Now: cfg.Now}
+	}
+	if cfg.KioskRotate == 0 {
+		cfg.KioskRotate = DefaultKioskRotate
+	}
 	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1)}
 	s.matcher = &intel.Matcher{Store: cfg.Store, Log: cfg.Log, Now: s.now}
 	s.prom = newPromMetrics(s)
+	s.prom.reg.MustRegister(crisisCollector{s})
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -197,22 +213,35 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/intel/feeds", Perm: auth.ViewDashboard, API: true, handler: s.apiIntelFeeds},
 		{Method: "GET", Pattern: "/api/v1/settings/org", Perm: auth.ViewDashboard, API: true, handler: s.apiOrgProfile},
 		{Method: "PUT", Pattern: "/api/v1/settings/org", Perm: auth.PlanResources, API: true, Write: true, handler: s.apiSetOrgProfile},
+		{Method: "GET", Pattern: "/api/v1/runbooks", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbooks},
+		{Method: "GET", Pattern: "/api/v1/runbooks/{id}", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbook},
+		{Method: "GET", Pattern: "/api/v1/metrics/runbooks", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbookMetrics},
+		{Method: "GET", Pattern: "/api/v1/runbook-runs", Perm: auth.ViewRecords, API: true, handler: s.apiRunbookRuns},
+		{Method: "POST", Pattern: "/api/v1/runbook-runs", Perm: auth.IngestData, API: true, Write: true, handler: s.apiRecordRunbookRun},
+		{Method: "GET", Pattern: "/api/v1/training/assessment", Perm: auth.PlanResources, API: true, handler: s.apiTeamSkills},
 
 		{Method: "GET", Pattern: "/login", handler: s.loginPage},
 		{Method: "POST", Pattern: "/login", Write: true, handler: s.loginSubmit},
 		{Method: "POST", Pattern: "/logout", Perm: "", Write: true, handler: s.logout},
 		{Method: "GET", Pattern: "/{$}", Perm: auth.ViewDashboard, handler: s.overviewPage},
 		{Method: "GET", Pattern: "/performance", Perm: auth.ViewDashboard, handler: s.performancePage},
+		{Method: "GET", Pattern: "/sla", Perm: auth.ViewDashboard, handler: s.slaPage},
 		{Method: "GET", Pattern: "/rules", Perm: auth.ViewDashboard, handler: s.rulesPage},
 		{Method: "GET", Pattern: "/cases", Perm: auth.ViewRecords, handler: s.casesPage},
 		{Method: "GET", Pattern: "/cases/{source}/{id}", Perm: auth.ViewRecords, handler: s.casePage},
 		{Method: "GET", Pattern: "/staffing", Perm: auth.PlanResources, handler: s.staffingPage},
+		{Method: "GET", Pattern: "/staffing/skills", Perm: auth.PlanResources, handler: s.skillsPage},
+		{Method: "GET", Pattern: "/budget", Perm: auth.PlanResources, handler: s.budgetPage},
 		{Method: "GET", Pattern: "/audit", Perm: auth.Administer, handler: s.auditPage},
 		{Method: "GET", Pattern: "/intel", Perm: auth.ViewRecords, handler: s.intelPage},
 		{Method: "GET", Pattern: "/intel/profiles/{id}", Perm: auth.ViewDashboard, handler: s.intelProfilePage},
 		{Method: "GET", Pattern: "/settings", Perm: auth.ViewDashboard, handler: s.settingsPage},
 		{Method: "POST", Pattern: "/settings/org", Perm: auth.PlanResources, Write: true, handler: s.settingsOrgSubmit},
+		{Method: "GET", Pattern: "/runbooks", Perm: auth.ViewDashboard, handler: s.runbooksPage},
+		{Method: "GET", Pattern: "/runbooks/{id}", Perm: auth.ViewDashboard, handler: s.runbookPage},
+		{Method: "GET", Pattern: "/team", Perm: auth.PlanResources, handler: s.teamPage},
 	}
+	rts = append(rts, s.crisisRoutes()...)
 	if s.cfg.OIDC != nil {
 		rts = append(rts,
 			Route{Method: "GET", Pattern: "/auth/oidc/login", handler: s.oidcLogin},
