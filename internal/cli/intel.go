@@ -162,10 +162,7 @@ func (a *app) intelMatchesCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if q.Type != "" {
-				k, _ := observable.KindOf(q.Type)
-				q.Type = string(k)
-			}
+			q.Type = kindName(q.Type)
 			st, err := a.open(ctx)
 			if err != nil {
 				return err
@@ -201,6 +198,15 @@ func (a *app) intelMatchesCommand() *cobra.Command {
 	f.IntVar(&q.Offset, "offset", 0, "page: skip this many indicators")
 	a.addDemoFlag(cmd)
 	return cmd
+}
+
+// kindName reads a --type flag as an observable kind ("" stays "").
+func kindName(t string) string {
+	if t == "" {
+		return ""
+	}
+	k, _ := observable.KindOf(t)
+	return string(k)
 }
 
 func confidence(c int) string {
@@ -345,10 +351,7 @@ func (a *app) intelIndicatorsCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if q.Type != "" {
-				k, _ := observable.KindOf(q.Type)
-				q.Type = string(k)
-			}
+			q.Type = kindName(q.Type)
 			st, err := a.open(ctx)
 			if err != nil {
 				return err

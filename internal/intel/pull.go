@@ -224,12 +224,7 @@ func (p *Puller) fetch(ctx context.Context, loc string, auth Auth) (io.ReadClose
 		return nil, err
 	}
 	req.Header.Set("User-Agent", "watchfloor")
-	switch {
-	case auth.Token != "":
-		req.Header.Set("Authorization", "Bearer "+auth.Token)
-	case auth.Username != "":
-		req.SetBasicAuth(auth.Username, auth.Password)
-	}
+	taxii.SetAuth(req, auth.Username, auth.Password, auth.Token)
 	resp, err := p.client().Do(req)
 	if err != nil {
 		return nil, err

@@ -214,39 +214,12 @@ func (w *intelWriter) writeIndicators(list []model.Indicator) error {
 
 // storedIDs reports which of the batch's indicators are already stored.
 func (w *intelWriter) storedIDs(ps []prepared) (map[caseKey]bool, error) {
-	out := map[caseKey]bool{}
-	bySource := map[string][]string{}
-	for _, p := range ps {
-		bySource[p.in.Source] = append(bySource[p.in.Source], p.in.ExternalID)
+	ids, err := w.indicatorIDs(ps)
+	out := make(map[caseKey]bool, len(ids))
+	for k := range ids {
+		out[k] = true
 	}
-	for src, ids := range bySource {
-		for len(ids) > 0 {
-			n := min(len(ids), maxMatchIDsPerSQL)
-			args := make([]any, 0, n+1)
-			args = append(args, src)
-			for _, id := range ids[:n] {
-				args = append(args, id)
-			}
-			rows, err := w.a.query(`SELECT external_id FROM intel_indicators WHERE source = ? AND external_id IN (`+placeholders(n)+`)`, args...)
-			if err != nil {
-				return nil, fmt.Errorf("reading stored indicators: %w", err)
-			}
-			for rows.Next() {
-				var ext string
-				if err := rows.Scan(&ext); err != nil {
-					rows.Close()
-					return nil, fmt.Errorf("reading stored indicators: %w", err)
-				}
-				out[caseKey{src, ext}] = true
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return nil, fmt.Errorf("reading stored indicators: %w", err)
-			}
-			ids = ids[n:]
-		}
-	}
-	return out, nil
+	return out, err
 }
 
 // insertIndicators writes new indicators and their keys in multi-row
@@ -270,7 +243,7 @@ func (w *intelWriter) insertIndicators(ps []prepared) error {
 		if _, err := w.a.exec(q, args...); err != nil {
 			return fmt.Errorf("storing indicators: %w", err)
 		}
-		ids, err := w.newIDs(chunk)
+		ids, err := w.indicatorIDs(chunk)
 		if err != nil {
 			return err
 		}
@@ -296,31 +269,35 @@ func (w *intelWriter) insertIndicators(ps []prepared) error {
 	return nil
 }
 
-// newIDs reads the ids of indicators just inserted.
-func (w *intelWriter) newIDs(ps []prepared) (map[caseKey]int64, error) {
+// indicatorIDs reads the ids of the stored ones of some indicators.
+func (w *intelWriter) indicatorIDs(ps []prepared) (map[caseKey]int64, error) {
 	out := make(map[caseKey]int64, len(ps))
 	bySource := map[string][]any{}
 	for _, p := range ps {
 		bySource[p.in.Source] = append(bySource[p.in.Source], p.in.ExternalID)
 	}
 	for src, ids := range bySource {
-		rows, err := w.a.query(`SELECT id, external_id FROM intel_indicators WHERE source = ? AND external_id IN (`+placeholders(len(ids))+`)`,
-			append([]any{src}, ids...)...)
-		if err != nil {
-			return nil, fmt.Errorf("reading new indicators' ids: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var ext string
-			if err := rows.Scan(&id, &ext); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("reading new indicators' ids: %w", err)
+		for len(ids) > 0 {
+			n := min(len(ids), maxMatchIDsPerSQL)
+			rows, err := w.a.query(`SELECT id, external_id FROM intel_indicators WHERE source = ? AND external_id IN (`+placeholders(n)+`)`,
+				append([]any{src}, ids[:n]...)...)
+			if err != nil {
+				return nil, fmt.Errorf("reading indicator ids: %w", err)
 			}
-			out[caseKey{src, ext}] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("reading new indicators' ids: %w", err)
+			for rows.Next() {
+				var id int64
+				var ext string
+				if err := rows.Scan(&id, &ext); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("reading indicator ids: %w", err)
+				}
+				out[caseKey{src, ext}] = id
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("reading indicator ids: %w", err)
+			}
+			ids = ids[n:]
 		}
 	}
 	return out, nil

@@ -94,6 +94,17 @@ func (e *StatusError) Error() string {
 	return s
 }
 
+// SetAuth authenticates a request with a bearer token when one is given,
+// else with HTTP basic when a user is.
+func SetAuth(req *http.Request, username, password, token string) {
+	switch {
+	case token != "":
+		req.Header.Set("Authorization", "Bearer "+token)
+	case username != "":
+		req.SetBasicAuth(username, password)
+	}
+}
+
 func (c *Client) http() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
@@ -112,12 +123,7 @@ func (c *Client) get(ctx context.Context, u string, v any) (http.Header, error) 
 	if c.UserAgent != "" {
 		req.Header.Set("User-Agent", c.UserAgent)
 	}
-	switch {
-	case c.Token != "":
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	case c.Username != "":
-		req.SetBasicAuth(c.Username, c.Password)
-	}
+	SetAuth(req, c.Username, c.Password, c.Token)
 	resp, err := c.http().Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("TAXII request %s: %w", redact(u), err)
