@@ -121,7 +121,7 @@ func TestActivityScores(t *testing.T) {
 	// techniques run on Windows, 5 × 2/2 = 5. Total 30.5.
 	want := []intel.Reason{
 		{Factor: "indicators", Points: 18, Text: "1 of its indicators matched 3 alerts in the last 30 days (last 2026-03-01 11:00 UTC)"},
-		{Factor: "techniques", Points: 7.5, Text: "1 of its 2 techniques were seen in the organisation's alerts in the last 30 days: T1566"},
+		{Factor: "techniques", Points: 7.5, Text: "1 of its 2 techniques was seen in the organisation's alerts in the last 30 days: T1566"},
 		{Factor: "platforms", Points: 5, Text: "2 of its 2 techniques run on the organisation's platforms (Windows)"},
 	}
 	if pos != 1 || p.Score != 30.5 || !slices.Equal(p.Reasons, want) || p.MatchedAlerts != 3 || p.Seen[0].Alerts != 3 {

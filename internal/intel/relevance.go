@@ -211,6 +211,14 @@ func newScorer(ps *ProfileSet, org OrgProfile, act *Activity, cat *attack.Catalo
 
 func round1(f float64) float64 { return math.Round(f*10) / 10 }
 
+// count is "1 alert" or "n alerts".
+func count(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
 // score computes one profile's relevance and reasons.
 func (s *scorer) score(p *Profile) Ranked {
 	r := Ranked{Profile: p, Seen: []TechniqueSeen{}, Reasons: []Reason{}}
@@ -361,8 +369,8 @@ func (s *scorer) indicators(p *Profile, r *Ranked) (Reason, bool) {
 	}
 	r.MatchedIndicators, r.MatchedAlerts = len(inds), len(alerts)
 	pts := 15 + math.Min(10, float64(len(alerts)))
-	return Reason{"indicators", pts, fmt.Sprintf("%d of its indicators matched %d alerts in the last %d days (last %s)",
-		len(inds), len(alerts), s.days, r.LastMatch.UTC().Format("2006-01-02 15:04 UTC"))}, true
+	return Reason{"indicators", pts, fmt.Sprintf("%d of its indicators matched %s in the last %d days (last %s)",
+		len(inds), count(len(alerts), "alert"), s.days, r.LastMatch.UTC().Format("2006-01-02 15:04 UTC"))}, true
 }
 
 func (s *scorer) techniques(p *Profile, r *Ranked) (Reason, bool) {
@@ -400,8 +408,12 @@ func (s *scorer) techniques(p *Profile, r *Ranked) (Reason, bool) {
 		more = fmt.Sprintf(" and %d more", len(r.Seen)-5)
 	}
 	pts := WeightTechniques * float64(len(r.Seen)) / float64(len(bases))
-	return Reason{"techniques", round1(pts), fmt.Sprintf("%d of its %d techniques were seen in the organisation's alerts in the last %d days: %s%s",
-		len(r.Seen), len(bases), s.days, strings.Join(ids, ", "), more)}, true
+	verb := "were"
+	if len(r.Seen) == 1 {
+		verb = "was"
+	}
+	return Reason{"techniques", round1(pts), fmt.Sprintf("%d of its %d techniques %s seen in the organisation's alerts in the last %d days: %s%s",
+		len(r.Seen), len(bases), verb, s.days, strings.Join(ids, ", "), more)}, true
 }
 
 func (s *scorer) platforms(p *Profile) (Reason, bool) {

@@ -206,10 +206,13 @@ func (s *Server) apiSetOrgProfile(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, orgJSON(n))
 }
 
+// windowChoice is a window the intelligence page offers.
+type windowChoice struct{ Value, Label string }
+
 // intelPageData is what the intelligence page shows.
 type intelPageData struct {
 	Last    string
-	Lasts   []string
+	Lasts   []windowChoice
 	Matches intel.MatchPage
 	Ranking intel.Ranking
 	Sources []intel.SourceStatus
@@ -223,7 +226,7 @@ func (s *Server) intelPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	svc := s.intelService()
-	d := intelPageData{Last: last, Lasts: []string{"24h", "168h", "720h", "2160h"}}
+	d := intelPageData{Last: last, Lasts: []windowChoice{{"24h", "last 24 hours"}, {"168h", "7 days"}, {"720h", "30 days"}, {"2160h", "90 days"}}}
 	if d.Matches, err = svc.Matches(r.Context(), mq); err == nil {
 		if d.Ranking, err = svc.Rank(r.Context(), intel.RankQuery{Relevant: true, Limit: 10}); err == nil {
 			d.Sources, err = svc.Sources(r.Context())

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -174,4 +176,61 @@ func TestIntelAPIAndPages(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+}
+
+// TestBrowserIntel renders the intelligence pages in Chromium, in both
+// themes and on the wall screen: the feed's payloads stay text, nothing
+// runs, and the tables fit the window.
+func TestBrowserIntel(t *testing.T) {
+	ctx, incidents := browser(t)
+	f := newFixture(t)
+	dir := artifacts(t)
+	ingestBody(t, f, alertLine("A-old", 2*time.Hour, "c2.evil.example"))
+	ingestBody(t, f, intelBundle())
+	resp := f.do("PUT", "/api/v1/settings/org", auth.Manager, `{"sectors":["finance"],"regions":["Germany"]}`)
+	resp.Body.Close()
+	visit(t, ctx, f.ts.URL+"/login", "#name")
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#name"), "manager1"),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#main")),
+	); err != nil {
+		t.Fatalf("signing in: %v", err)
+	}
+	for _, page := range []struct{ path, shot string }{
+		{"/intel", "intel-dark.png"}, {"/intel?theme=light", "intel-light.png"}, {"/intel?kiosk=1", "intel-kiosk.png"},
+		{"/intel/profiles/" + url.PathEscape(profileID(t, f)), "intel-profile.png"}, {"/settings", "settings.png"},
+	} {
+		visit(t, ctx, f.ts.URL+page.path, "#main")
+		if n := eval[int](t, ctx, `document.querySelectorAll("main img, main script").length`); n != 0 {
+			t.Errorf("%s: %d img/script elements", page.path, n)
+		}
+		if x := eval[int](t, ctx, `window.__xss === undefined ? 0 : window.__xss`); x != 0 {
+			t.Errorf("%s: a payload ran (__xss=%d)", page.path, x)
+		}
+		if over := eval[bool](t, ctx, `document.documentElement.scrollWidth > document.documentElement.clientWidth + 1`); over {
+			t.Errorf("%s: the page is wider than the window", page.path)
+		}
+		screenshot(t, ctx, dir, page.shot)
+	}
+	visit(t, ctx, f.ts.URL+"/intel", "#main")
+	text := eval[string](t, ctx, `document.querySelector("main").textContent`)
+	if !strings.Contains(text, xssScript) || !strings.Contains(text, xssImg) || !strings.Contains(text, "retro-hunt") {
+		t.Errorf("the intel page does not show the feed's text as text:\n%s", text)
+	}
+	if n := incidents.Load(); n != 0 {
+		t.Errorf("%d dialogs or exceptions", n)
+	}
+}
+
+// profileID is the feed actor's profile id.
+func profileID(t *testing.T, f *fixture) string {
+	t.Helper()
+	var rank intel.Ranking
+	getJSON(t, f, "/api/v1/intel/profiles?relevant=true&limit=1", auth.Viewer, &rank)
+	if len(rank.Profiles) == 0 {
+		t.Fatal("no relevant profile")
+	}
+	return rank.Profiles[0].ID
 }
