@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -275,6 +276,34 @@ func TestPullMISPFeed(t *testing.T) {
 	res, err = p.PullMISPFeed(ctx, dir, "", intel.Auth{})
 	if err != nil || res.Pages != 1 || res.Inserted != 1 {
 		t.Fatalf("resumed pull: %+v, %v", res, err)
+	}
+}
+
+// TestPullMISPFeedOverHTTP pulls a MISP feed served over HTTP with a
+// bearer token, and reports a missing manifest with its URL.
+func TestPullMISPFeedOverHTTP(t *testing.T) {
+	dir := t.TempDir()
+	ev := `{"Event": {"uuid": "e1", "info": "over http", "Orgc": {"name": "acme"}, "Attribute": [{"uuid": "a1", "type": "domain", "value": "evil.example", "to_ids": true}]}}`
+	os.WriteFile(filepath.Join(dir, "e1.json"), []byte(ev), 0o600)
+	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"e1": {"info": "over http", "timestamp": "1700000000"}}`), 0o600)
+	files := http.FileServer(http.Dir(dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer k" {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	st := storetest.Open(t, storetest.SQLitePath(t))
+	p := &intel.Puller{Store: st}
+	res, err := p.PullMISPFeed(context.Background(), srv.URL+"/", "acme-misp", intel.Auth{Token: "k"})
+	if err != nil || res.Inserted != 1 || res.Source != "acme-misp" {
+		t.Fatalf("pull: %+v, %v", res, err)
+	}
+	if _, err := p.PullMISPFeed(context.Background(), srv.URL+"/nowhere/", "", intel.Auth{Token: "k"}); err == nil ||
+		!strings.Contains(err.Error(), srv.URL+"/nowhere/manifest.json: HTTP 404") {
+		t.Fatalf("missing manifest: %v", err)
 	}
 }
 
