@@ -34,7 +34,7 @@ func TestDetectIntelSamples(t *testing.T) {
 	}
 	for in, want := range map[string]string{
 		`{"type": "bundle", "id": "bundle--1", "objects": [{"type": "indicator", "id": "indicator--1", "pattern": "[ipv4-addr:value = '1.2.3.4']"}]}`: "stix",
-		"value,type,confidence\n198.51.100.1,ip,80\n": "iocsv",
+		"value,type,confidence\n198.51.100.1,ip,80\n":                                              "iocsv",
 		`{"record":"indicator","source":"x","external_id":"1","type":"ip","value":"198.51.100.1"}`: "native",
 	} {
 		f, err := ingest.Detect([]byte(in))
