@@ -254,7 +254,7 @@ func ageBucket(age time.Duration) int {
 // slaLists judges the open cases' clocks live, as of now.
 func (d *Dashboard) slaLists(ctx context.Context, st DashboardStore, cases []model.Case, logs map[int64][]model.CaseEvent, now time.Time) error {
 	pols, err := st.Policies(ctx)
-	if err != nil || pols == nil {
+	if err != nil || pols.Len() == 0 {
 		return err
 	}
 	ev := sla.Evaluator{Policies: pols}

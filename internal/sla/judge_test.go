@@ -134,8 +134,8 @@ func TestValidate(t *testing.T) {
 		{"negative and unit mistake", edit(func(p *model.SLAPolicy) {
 			p.Version = 99
 			p.Targets[model.P1] = model.SLATarget{Acknowledge: -1, Resolve: 60000000000}
-		}), "targets.P1.acknowledge: -1ns is not a positive duration"},
-		{"zero", edit(func(p *model.SLAPolicy) { p.Targets[model.P1] = model.SLATarget{Resolve: h} }), "targets.P1.acknowledge: 0s is not a positive duration"},
+		}), "targets.P1.acknowledge: -1ns is negative"},
+		{"neither", edit(func(p *model.SLAPolicy) { p.Targets[model.P1] = model.SLATarget{} }), "targets.P1: sets neither acknowledge nor resolve"},
 		{"seconds as nanoseconds", edit(func(p *model.SLAPolicy) { p.Targets[model.P1] = model.SLATarget{Acknowledge: 1800, Resolve: h} }),
 			"targets.P1.acknowledge: 1.8µs is shorter than 1m0s"},
 		{"absurdly long", edit(func(p *model.SLAPolicy) { p.Targets[model.P1] = model.SLATarget{Acknowledge: h, Resolve: 400 * 24 * h} }),

@@ -95,15 +95,16 @@ func NewPolicies(versions ...model.SLAPolicy) (*Policies, error) {
 
 // Load compiles stored policy versions into the timeline, leaving out each
 // version that fails Validate with a warning naming it and the reason, so
-// one bad version never stops a report. It returns nil when versions is
-// empty; a Policies whose every version was left out has no SLA (Len 0)
-// but keeps its warnings.
-func Load(versions []model.SLAPolicy) *Policies {
-	if len(versions) == 0 {
+// one bad version never stops a report. warnings are kept before Load's own
+// (the caller's problems reading versions). It returns nil when there are
+// neither versions nor warnings; a Policies whose every version was left
+// out has no SLA (Len 0) but keeps its warnings.
+func Load(versions []model.SLAPolicy, warnings ...string) *Policies {
+	if len(versions) == 0 && len(warnings) == 0 {
 		return nil
 	}
 	var ok []model.SLAPolicy
-	var warnings []string
+	warnings = slices.Clone(warnings)
 	type key struct {
 		name    string
 		version int
@@ -244,8 +245,10 @@ const (
 
 // Validate checks one policy version in full, as ingest does before storing
 // it: a name, a positive version, an effective_from, at least one target,
-// every target for one of P1 … P5 with acknowledge and resolve between
-// MinTarget and MaxTarget, no blank pause status, and a calendar that
+// every target for one of P1 … P5 with an acknowledge or a resolve target
+// or both (one left out, zero, means that clock has no target for the
+// priority), each between MinTarget and MaxTarget, no blank pause status,
+// and a calendar that
 // compiles (a known time zone, working days, HH:MM hours, YYYY-MM-DD
 // holidays). The error names the field ("targets.P1.acknowledge: …").
 func Validate(p model.SLAPolicy) error {
@@ -274,14 +277,20 @@ func Validate(p model.SLAPolicy) error {
 			bad("targets", "priority %d is not one of P1 … P5", int(pr))
 			continue
 		}
+		if t.Acknowledge == 0 && t.Resolve == 0 {
+			bad("targets."+pr.String(), "sets neither acknowledge nor resolve")
+			continue
+		}
 		for _, x := range []struct {
 			name string
 			d    time.Duration
 		}{{"acknowledge", t.Acknowledge}, {"resolve", t.Resolve}} {
 			field := "targets." + pr.String() + "." + x.name
 			switch {
-			case x.d <= 0:
-				bad(field, "%v is not a positive duration", x.d)
+			case x.d == 0:
+				// Left out: this clock has no target for the priority.
+			case x.d < 0:
+				bad(field, "%v is negative", x.d)
 			case x.d < MinTarget:
 				bad(field, "%v is shorter than %v (targets are nanoseconds: 30 minutes is 1800000000000)", x.d, MinTarget)
 			case x.d > MaxTarget:

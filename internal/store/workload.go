@@ -490,11 +490,11 @@ func unmarshalText(s string, v any) error {
 	return json.Unmarshal([]byte(s), v)
 }
 
-// WorkloadSLAPolicies returns every SLA policy version, by name and then
-// version.
+// WorkloadSLAPolicies returns every enabled SLA policy version, by name
+// and then version.
 func (s *Store) WorkloadSLAPolicies(ctx context.Context) ([]model.SLAPolicy, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT name, version, effective_from, targets, pause_statuses, calendar
-		FROM sla_policies ORDER BY name, version`)
+		FROM sla_policies WHERE disabled_at IS NULL ORDER BY name, version`)
 	if err != nil {
 		return nil, fmt.Errorf("reading SLA policies: %w", err)
 	}
