@@ -102,6 +102,9 @@ type Dashboard struct {
 	Inflow             Inflow        `json:"inflow"`
 	// Unassigned counts open cases without an assignee, by priority.
 	Unassigned map[string]int `json:"unassigned_by_priority"`
+	// Basis says how fresh the data is and which SLA policy versions
+	// judge the clocks (filled by the Service).
+	Basis
 }
 
 // BuildDashboard reads the live queue state as of now.

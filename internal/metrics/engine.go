@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/kpi"
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/sla"
+	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -23,6 +26,11 @@ type Store interface {
 	EachAlert(ctx context.Context, from, to time.Time, fn func(*store.AlertRow)) error
 	RefreshFacts(ctx context.Context) (int, error)
 	Shifts(ctx context.Context) ([]model.Shift, error)
+	Policies(ctx context.Context) (*sla.Policies, error)
+	// DayHandleTimes returns the handle time of each case created on a day
+	// and resolved after it was acknowledged (staffing's model: work
+	// sessions of events at most gap apart, outside pause statuses).
+	DayHandleTimes(ctx context.Context, day int64, pause []string, gap time.Duration) (map[int64]time.Duration, error)
 }
 
 // Engine computes KPI reports from a store. It keeps the days it has
@@ -104,7 +112,7 @@ func (e *Engine) caseDays(ctx context.Context, w Window, dims ...string) (map[in
 	if err != nil {
 		return nil, err
 	}
-	var shifts []model.Shift
+	var bc *buildContext
 	out := make(map[int64]CaseDay, len(rows))
 	for _, r := range rows {
 		cd, ok, err := e.storedCaseDay(ctx, r, dims)
@@ -112,18 +120,39 @@ func (e *Engine) caseDays(ctx context.Context, w Window, dims ...string) (map[in
 			return nil, err
 		}
 		if !ok {
-			if shifts == nil {
-				if shifts, err = e.Store.Shifts(ctx); err != nil {
+			if bc == nil {
+				if bc, err = e.newBuildContext(ctx, w.From.Location()); err != nil {
 					return nil, err
 				}
 			}
-			if cd, err = e.buildCaseDay(ctx, r, shifts, w.From.Location()); err != nil {
+			if cd, err = e.buildCaseDay(ctx, r, bc); err != nil {
 				return nil, err
 			}
 		}
 		out[r.Day] = cd
 	}
 	return out, nil
+}
+
+// buildContext is what rebuilding case days reads once per report: the
+// shifts, the SLA policies (for the pause statuses of handle times) and the
+// organisation's time zone.
+type buildContext struct {
+	shifts []model.Shift
+	pols   *sla.Policies
+	loc    *time.Location
+}
+
+func (e *Engine) newBuildContext(ctx context.Context, loc *time.Location) (*buildContext, error) {
+	bc := &buildContext{loc: loc}
+	var err error
+	if bc.shifts, err = e.Store.Shifts(ctx); err != nil {
+		return nil, err
+	}
+	if bc.pols, err = e.Store.Policies(ctx); err != nil {
+		return nil, err
+	}
+	return bc, nil
 }
 
 // storedCaseDay assembles a day's dimensions from the cache and the stored
@@ -154,12 +183,20 @@ func (e *Engine) storedCaseDay(ctx context.Context, r store.RollupDay, dims []st
 	return cd, true, nil
 }
 
-// buildCaseDay aggregates a day's case facts, stores it part by part, and
-// caches every part.
-func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, shifts []model.Shift, loc *time.Location) (CaseDay, error) {
+// buildCaseDay aggregates a day's case facts and their handle times,
+// stores it part by part, and caches every part.
+func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, bc *buildContext) (CaseDay, error) {
+	// Handle times leave out the time in the pause statuses of the policy
+	// version in force that day, with staffing's session gap.
+	pause := bc.pols.InForce(dayStart(r.Day, bc.loc)).PauseStatuses
+	worked, err := e.Store.DayHandleTimes(ctx, r.Day, pause, staffing.DefaultSessionGap)
+	if err != nil {
+		return nil, err
+	}
 	cd := CaseDay{}
-	err := e.Store.DayFacts(ctx, r.Day, func(f *kpi.Facts) {
-		cd.add(f, shiftAt(shifts, loc, f.Created))
+	err = e.Store.DayFacts(ctx, r.Day, func(f *kpi.Facts) {
+		w, ok := worked[f.CaseID]
+		cd.add(f, shiftAt(bc.shifts, bc.loc, f.Created), w, ok)
 	})
 	if err != nil {
 		return nil, err
@@ -201,23 +238,39 @@ func (e *Engine) cachePart(d int64, dim string, version int64, groups map[string
 
 // rollupFormat versions the stored day aggregates: a day stored in another
 // format is rebuilt, so a new dimension or KPI never reads old rows as empty.
-// Format 7 is the binary encoding of codec.go (6 was JSON).
-const rollupFormat = 7
+// Format 7 is the binary encoding of codec.go (6 was JSON); 8 adds running
+// SLA clocks, handle times and the rule of cases without alerts.
+const rollupFormat = 8
 
 // partRuleLoad is the stored part with each rule's case count and analyst
 // time, which the rule report reads without the rules' full KPI groups.
 const partRuleLoad = "rule_load"
 
-// RuleLoad is the case work a rule caused on a day.
+// RuleLoad is the case work a rule caused on a day: its cases, the
+// acknowledged → resolved wall-clock time of those handled (Handled,
+// HandledSeconds) and the time actively worked on those whose handle time
+// was measured (Worked, WorkedSeconds). Tests and drills are left out.
 type RuleLoad struct {
 	Cases          int64   `json:"cases"`
+	Handled        int64   `json:"handled"`
 	HandledSeconds float64 `json:"handled_seconds"`
+	Worked         int64   `json:"worked"`
+	WorkedSeconds  float64 `json:"worked_seconds"`
+}
+
+func (l *RuleLoad) add(o *RuleLoad) {
+	l.Cases += o.Cases
+	l.Handled += o.Handled
+	l.HandledSeconds += o.HandledSeconds
+	l.Worked += o.Worked
+	l.WorkedSeconds += o.WorkedSeconds
 }
 
 func ruleLoads(groups map[string]*Group) map[string]*RuleLoad {
 	out := make(map[string]*RuleLoad, len(groups))
 	for k, g := range groups {
-		out[k] = &RuleLoad{Cases: g.Real.Cases, HandledSeconds: g.Real.HandledSeconds}
+		out[k] = &RuleLoad{Cases: g.Real.Cases, Handled: g.Real.Handled, HandledSeconds: g.Real.HandledSeconds,
+			Worked: g.Real.Worked, WorkedSeconds: g.Real.WorkedSeconds}
 	}
 	return out
 }
@@ -239,12 +292,11 @@ func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, 
 				t = &RuleLoad{}
 				total[k] = t
 			}
-			t.Cases += l.Cases
-			t.HandledSeconds += l.HandledSeconds
+			t.add(l)
 		}
 	}
-	var shifts []model.Shift
-	for _, r := range rows {
+	var bc *buildContext
+	for _, r := range rows { // by day: the sums come out the same every time
 		if !r.Stale() {
 			version, data, ok, err := e.Store.RollupPart(ctx, store.RollupCases, r.Day, partRuleLoad)
 			if err != nil {
@@ -261,12 +313,12 @@ func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, 
 				}
 			}
 		}
-		if shifts == nil {
-			if shifts, err = e.Store.Shifts(ctx); err != nil {
+		if bc == nil {
+			if bc, err = e.newBuildContext(ctx, w.From.Location()); err != nil {
 				return nil, err
 			}
 		}
-		cd, err := e.buildCaseDay(ctx, r, shifts, w.From.Location())
+		cd, err := e.buildCaseDay(ctx, r, bc)
 		if err != nil {
 			return nil, err
 		}
@@ -300,15 +352,23 @@ type Request struct {
 	// Series, when set, adds one row per period of this timeframe across
 	// the window (trend analysis).
 	Series Timeframe
+	// Now is the instant running SLA clocks are judged at (the present
+	// when zero): a clock past its target by then counts as breached.
+	Now time.Time
 }
 
 // Report is a performance report for a window.
 type Report struct {
-	Window   string        `json:"window"`
-	From     string        `json:"from"`
-	To       string        `json:"to"` // last day included
-	TimeZone string        `json:"time_zone"`
-	Cohort   string        `json:"cohort"`
+	Window   string `json:"window"`
+	From     string `json:"from"`
+	To       string `json:"to"` // last day included
+	TimeZone string `json:"time_zone"`
+	Cohort   string `json:"cohort"`
+	// Now is the instant running SLA clocks were judged at.
+	Now time.Time `json:"now"`
+	// Basis says how fresh and how sound the data is, and which SLA
+	// policy versions judged it (filled by the Service).
+	Basis
 	GroupBy  string        `json:"group_by,omitempty"`
 	Groups   []GroupResult `json:"groups"`
 	Previous *Report       `json:"previous,omitempty"`
@@ -318,7 +378,10 @@ type Report struct {
 
 // Performance computes the report a request asks for.
 func (e *Engine) Performance(ctx context.Context, req Request) (*Report, error) {
-	if req.GroupBy != "" && !validGroupBy(req.GroupBy) {
+	if req.Now.IsZero() {
+		req.Now = time.Now()
+	}
+	if req.GroupBy != "" && !ValidGroupBy(req.GroupBy) {
 		return nil, fmt.Errorf("unknown group %q (want one of %v)", req.GroupBy, GroupBys)
 	}
 	dims := []string{ByAll}
@@ -345,15 +408,6 @@ func (e *Engine) Performance(ctx context.Context, req Request) (*Report, error) 
 	return rep, nil
 }
 
-func validGroupBy(g string) bool {
-	for _, v := range GroupBys {
-		if v == g {
-			return true
-		}
-	}
-	return false
-}
-
 func buildReport(req Request, days map[int64]CaseDay) *Report {
 	w := req.Window
 	dim := req.GroupBy
@@ -361,13 +415,14 @@ func buildReport(req Request, days map[int64]CaseDay) *Report {
 		dim = ByAll
 	}
 	// Only the asked dimension is merged: the others (hundreds of rules or
-	// analysts) would cost more than the report.
+	// analysts) would cost more than the report. Days are merged in order,
+	// so sums and means come out the same every time.
 	total := CaseDay{}
-	for _, d := range days {
-		total.merge(CaseDay{dim: d[dim]})
+	for _, d := range sortedDays(days) {
+		total.merge(CaseDay{dim: days[d][dim]})
 	}
 	rep := &Report{Window: w.String(), From: w.From.Format("2006-01-02"), To: w.To.AddDate(0, 0, -1).Format("2006-01-02"),
-		TimeZone: w.From.Location().String(), Cohort: Cohort, GroupBy: req.GroupBy}
+		TimeZone: w.From.Location().String(), Cohort: Cohort, Now: req.Now.UTC(), GroupBy: req.GroupBy}
 	names := make([]string, 0, len(total[dim]))
 	for v := range total[dim] {
 		names = append(names, v)
@@ -379,16 +434,33 @@ func buildReport(req Request, days map[int64]CaseDay) *Report {
 		return names[i] < names[j]
 	})
 	for _, v := range names {
-		label := v
-		if dim == ByAll {
-			label = "all"
-		} else if label == "" {
-			label = "(none)"
-		}
-		rep.Groups = append(rep.Groups, total[dim][v].result(label, req.IncludeTests))
+		rep.Groups = append(rep.Groups, total[dim][v].result(groupLabel(dim, v), req.IncludeTests, req.Now))
 	}
 	if len(rep.Groups) == 0 && dim == ByAll {
-		rep.Groups = append(rep.Groups, newGroup().result("all", req.IncludeTests))
+		rep.Groups = append(rep.Groups, newGroup().result("all", req.IncludeTests, req.Now))
 	}
 	return rep
+}
+
+// groupLabel names a group in reports.
+func groupLabel(dim, v string) string {
+	switch {
+	case dim == ByAll:
+		return "all"
+	case dim == ByRule && v == NoRule:
+		return "(no alert)"
+	case v == "":
+		return "(none)"
+	}
+	return v
+}
+
+// sortedDays returns the days of a window's aggregates in order.
+func sortedDays[V any](days map[int64]V) []int64 {
+	out := make([]int64, 0, len(days))
+	for d := range days {
+		out = append(out, d)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -167,19 +167,20 @@ func (a *Agg) freeze() {
 	}
 }
 
-// Summary is one KPI's result over a window and group.
+// Summary is one KPI's result over a window and group. Mean, Median and
+// P90 are null when Count is 0: no data, never 0.
 type Summary struct {
-	KPI        KPI     `json:"kpi"`
-	Definition string  `json:"definition"`
-	Count      int64   `json:"count"`
-	Mean       float64 `json:"mean_seconds"`
-	Median     float64 `json:"median_seconds"`
-	P90        float64 `json:"p90_seconds"`
-	Open       int64   `json:"open"`
-	Missing    int64   `json:"missing"`
-	Clamped    int64   `json:"clamped"`
-	Imputed    int64   `json:"imputed"`
-	Excluded   int64   `json:"excluded"`
+	KPI        KPI      `json:"kpi"`
+	Definition string   `json:"definition"`
+	Count      int64    `json:"count"`
+	Mean       *float64 `json:"mean_seconds"`
+	Median     *float64 `json:"median_seconds"`
+	P90        *float64 `json:"p90_seconds"`
+	Open       int64    `json:"open"`
+	Missing    int64    `json:"missing"`
+	Clamped    int64    `json:"clamped"`
+	Imputed    int64    `json:"imputed"`
+	Excluded   int64    `json:"excluded"`
 	// PercentileError is the relative error bound of Median and P90.
 	PercentileError float64 `json:"percentile_relative_error"`
 }
@@ -188,9 +189,18 @@ func (a *Agg) summary(k KPI, excluded int64) Summary {
 	s := Summary{KPI: k, Definition: Definitions[k], Count: a.N, Open: a.Open, Missing: a.Missing,
 		Clamped: a.Clamped, Imputed: a.Imputed, Excluded: excluded, PercentileError: Accuracy}
 	if a.N > 0 {
-		s.Mean = a.Sum / float64(a.N)
-		s.Median, _ = a.sketch().Quantile(0.5)
-		s.P90, _ = a.sketch().Quantile(0.9)
+		mean := a.Sum / float64(a.N)
+		med, _ := a.sketch().Quantile(0.5)
+		p90, _ := a.sketch().Quantile(0.9)
+		s.Mean, s.Median, s.P90 = &mean, &med, &p90
 	}
 	return s
+}
+
+// Value is a nullable number's value, and whether there is one.
+func Value(v *float64) (float64, bool) {
+	if v == nil {
+		return 0, false
+	}
+	return *v, true
 }

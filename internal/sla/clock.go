@@ -389,7 +389,9 @@ func (e Evaluator) clock(pts []point, prio []prioPoint, start, stop, now time.Ti
 
 	// riskAt is the business time at which the clock becomes at risk.
 	riskAt := time.Duration(math.Round(ratio * float64(c.Target)))
-	var crossAt, riskCross time.Time
+	// crossAt: elapsed reaches the target; overAt: it passes the target by
+	// a microsecond (the store's precision); riskCross: it reaches riskAt.
+	var crossAt, overAt, riskCross time.Time
 	for i, p := range pts {
 		a := p.at
 		if !a.Before(end) {
@@ -409,6 +411,9 @@ func (e Evaluator) clock(pts []point, prio []prioPoint, start, stop, now time.Ti
 		}
 		if c.Target > 0 && crossAt.IsZero() && c.Elapsed+w >= c.Target {
 			crossAt = cal.AddWorking(a, c.Target-c.Elapsed)
+		}
+		if c.Target > 0 && overAt.IsZero() && c.Elapsed+w >= c.Target+time.Microsecond {
+			overAt = cal.AddWorking(a, c.Target+time.Microsecond-c.Elapsed)
 		}
 		if c.Target > 0 && riskCross.IsZero() && c.Elapsed+w >= riskAt {
 			riskCross = cal.AddWorking(a, riskAt-c.Elapsed)
@@ -457,20 +462,18 @@ func (e Evaluator) clock(pts []point, prio []prioPoint, start, stop, now time.Ti
 	// target runs out (the store keeps microseconds): at a window's end
 	// the clock stays at its target until the next window opens.
 	switch {
+	case !overAt.IsZero():
+		c.OverdueFrom = ceilMicro(overAt)
 	case c.Overdue > 0:
 		c.OverdueFrom = end
-		if !crossAt.IsZero() {
-			c.OverdueFrom = crossAt
-		}
 	case !c.PausedNow:
 		c.OverdueFrom = ceilMicro(cal.AddWorking(end, c.Remaining+time.Microsecond))
 	}
 	switch {
+	case !riskCross.IsZero():
+		c.AtRiskFrom = ceilMicro(riskCross)
 	case c.Status != StatusOnTrack:
 		c.AtRiskFrom = end
-		if !riskCross.IsZero() {
-			c.AtRiskFrom = riskCross
-		}
 	case !c.PausedNow:
 		c.AtRiskFrom = ceilMicro(cal.AddWorking(end, riskAt-c.Elapsed))
 	}

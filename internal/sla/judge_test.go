@@ -62,6 +62,22 @@ func TestStatusAtMatchesEvaluate(t *testing.T) {
 						at = append(at, x.Add(-time.Microsecond), x, x.Add(time.Microsecond))
 					}
 				}
+				// Earlier instants after the last event: the turning instants
+				// alone (as reports keep them) tell the status there too.
+				last := created
+				if len(evs) > 0 && evs[len(evs)-1].At.After(last) {
+					last = evs[len(evs)-1].At
+				}
+				if running := c0.Status == StatusOnTrack || c0.Status == StatusAtRisk || c0.Status == StatusOverdue; running && t0.After(last) {
+					t1 := last.Add(time.Duration(r.Int64N(int64(t0.Sub(last))))).Truncate(time.Second)
+					if !t1.Before(last) {
+						want := c.pick(ev.Evaluate(created, evs, t1)).Status
+						if got := Judge(StatusOnTrack, c0.AtRiskFrom, c0.OverdueFrom, t1); got != want {
+							t.Fatalf("#%d %s %s: at %s (before the evaluation at %s) the instants say %s, Evaluate %s (at risk from %s, overdue from %s, log %v)",
+								i, name, c.clock, t1, t0, got, want, c0.AtRiskFrom, c0.OverdueFrom, evs)
+						}
+					}
+				}
 				for _, t1 := range at {
 					want := c.pick(ev.Evaluate(created, evs, t1)).Status
 					if got := c0.StatusAt(t1); got != want {

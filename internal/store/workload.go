@@ -247,22 +247,31 @@ type HandleTime struct {
 // counted. Cases resolved without first being assigned or triaged (closed
 // straight from new) are skipped.
 func (s *Store) WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]HandleTime, error) {
+	var out []HandleTime
+	err := s.handleTimes(ctx, `SELECT e.case_id, e.at, e.actor, e.kind, e.new FROM case_events e
+		JOIN cases c ON c.id = e.case_id
+		WHERE c.resolved_at >= ? AND c.resolved_at < ?
+		ORDER BY e.case_id, e.at, e.id`, []any{since.UnixMicro(), until.UnixMicro()}, pauseStatuses, gap,
+		func(ht HandleTime) { out = append(out, ht) })
+	return out, err
+}
+
+// handleTimes replays the case logs a query reads (case_id, at, actor,
+// kind, new, ordered by case, time and id) and calls fn with the handle
+// time of each case resolved after it was acknowledged.
+func (s *Store) handleTimes(ctx context.Context, query string, args []any, pauseStatuses []string, gap time.Duration, fn func(HandleTime)) error {
 	if gap <= 0 {
-		return nil, fmt.Errorf("reading case logs for handle times: session gap %v is not positive", gap)
+		return fmt.Errorf("reading case logs for handle times: session gap %v is not positive", gap)
 	}
 	pause := map[string]bool{}
 	for _, p := range pauseStatuses {
 		pause[strings.ToLower(strings.TrimSpace(p))] = true
 	}
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT e.case_id, e.at, e.actor, e.kind, e.new FROM case_events e
-		JOIN cases c ON c.id = e.case_id
-		WHERE c.resolved_at >= ? AND c.resolved_at < ?
-		ORDER BY e.case_id, e.at, e.id`), since.UnixMicro(), until.UnixMicro())
+	rows, err := s.r.QueryContext(ctx, s.rebind(query), args...)
 	if err != nil {
-		return nil, fmt.Errorf("reading case logs for handle times: %w", err)
+		return fmt.Errorf("reading case logs for handle times: %w", err)
 	}
 	defer rows.Close()
-	var out []HandleTime
 	var cur *caseReplay
 	flush := func() {
 		if cur != nil && !cur.ht.Start.IsZero() && cur.ht.End.After(cur.ht.Start) {
@@ -270,14 +279,14 @@ func (s *Store) WorkloadHandleTimes(ctx context.Context, since, until time.Time,
 				cur.ht.Created = cur.first
 			}
 			cur.finish(gap)
-			out = append(out, cur.ht)
+			fn(cur.ht)
 		}
 	}
 	for rows.Next() {
 		var id, at int64
 		var actor, kind, newVal string
 		if err := rows.Scan(&id, &at, &actor, &kind, &newVal); err != nil {
-			return nil, fmt.Errorf("reading case logs for handle times: %w", err)
+			return fmt.Errorf("reading case logs for handle times: %w", err)
 		}
 		if cur == nil || cur.ht.CaseID != id {
 			flush()
@@ -286,10 +295,10 @@ func (s *Store) WorkloadHandleTimes(ctx context.Context, since, until time.Time,
 		cur.apply(model.CaseEvent{At: time.UnixMicro(at).UTC(), Actor: actor, Kind: model.EventKind(kind), New: newVal})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading case logs for handle times: %w", err)
+		return fmt.Errorf("reading case logs for handle times: %w", err)
 	}
 	flush()
-	return out, nil
+	return nil
 }
 
 // workEvent is a person's event on a case: when it was logged, and when
