@@ -65,6 +65,9 @@ type Options struct {
 	// AnswerTokens is the approximate size budget of one paged answer, in
 	// tokens (UTF-8 bytes of its JSON ÷ 4); 0 means DefaultAnswerTokens.
 	AnswerTokens int
+	// Metrics is the process's report service (shared with the web server
+	// when both run); nil makes one on Store with Now.
+	Metrics *metrics.Service
 }
 
 // Instructions tell the client how to read the server's answers.
@@ -84,10 +87,11 @@ type server struct {
 	catOnce sync.Once
 	cat     *attack.Catalog
 	catErr  error
-	// eng keeps the decoded daily rollups between calls, work the open
-	// cases and their logs.
-	eng  *metrics.Engine
-	work metrics.OpenWork
+	// svc answers every KPI, SLA and dashboard question, as it does for
+	// the CLI, the web pages, the API and Prometheus; its engine keeps the
+	// decoded daily rollups between calls, and the open work.
+	svc *metrics.Service
+	eng *metrics.Engine
 }
 
 // NewServer returns an MCP server over the options' store.
@@ -110,7 +114,11 @@ func NewServer(opts Options) (*sdk.Server, error) {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
-	s := &server{opts: opts, st: opts.Store, eng: &metrics.Engine{Store: opts.Store}}
+	svc := opts.Metrics
+	if svc == nil {
+		svc = metrics.NewService(opts.Store, opts.Now)
+	}
+	s := &server{opts: opts, st: opts.Store, svc: svc, eng: svc.Engine()}
 	srv := sdk.NewServer(&sdk.Implementation{Name: "watchfloor", Title: "Watchfloor", Version: opts.Version},
 		&sdk.ServerOptions{Instructions: Instructions, Logger: opts.Logger})
 	s.addCaseTools(srv)

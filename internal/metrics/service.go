@@ -20,6 +20,8 @@ type ServiceStore interface {
 	NewestRecord(ctx context.Context, notAfter time.Time) (time.Time, error)
 	// FutureRecords counts the alerts and cases created after after.
 	FutureRecords(ctx context.Context, after time.Time) (store.FutureDated, error)
+	// SLAPolicies returns every stored SLA policy version.
+	SLAPolicies(ctx context.Context) ([]store.StoredPolicy, error)
 }
 
 // FutureSkew is how far ahead of the clock a record may be dated before it

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
@@ -143,20 +142,9 @@ func (s *Server) apiSLA(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, slaSummary(d))
 }
 
-// window reads the timeframe parameter into the window ending today.
-func (s *Server) window(ctx context.Context, q url.Values) (metrics.Window, metrics.Timeframe, error) {
-	tf := metrics.Weekly
-	if v := q.Get("timeframe"); v != "" {
-		var err error
-		if tf, err = metrics.ParseTimeframe(v); err != nil {
-			return metrics.Window{}, "", err
-		}
-	}
-	loc, err := s.st.TimeZone(ctx)
-	if err != nil {
-		return metrics.Window{}, "", err
-	}
-	return metrics.WindowEnding(s.now(), tf.Days(), loc), tf, nil
+// windowQuery reads the window parameters: a timeframe, or from and to.
+func windowQuery(q url.Values) metrics.WindowQuery {
+	return metrics.WindowQuery{Timeframe: q.Get("timeframe"), From: q.Get("from"), To: q.Get("to")}
 }
 
 func boolParam(q url.Values, name string) (bool, error) {
@@ -171,49 +159,25 @@ func boolParam(q url.Values, name string) (bool, error) {
 	return b, nil
 }
 
-// performance computes a report with a trend series of 8 periods.
+// performance computes a report, with the previous window when trend is
+// set and a trend series of 8 periods when series is.
 func (s *Server) performance(ctx context.Context, q url.Values) (*metrics.Report, error) {
-	w, tf, err := s.window(ctx, q)
-	if err != nil {
+	pq := metrics.PerformanceQuery{WindowQuery: windowQuery(q), GroupBy: q.Get("group_by")}
+	var err error
+	if pq.Trend, err = boolParam(q, "trend"); err != nil {
 		return nil, badRequest{err}
 	}
-	req := metrics.Request{Window: w, GroupBy: q.Get("group_by")}
-	if req.GroupBy != "" && !validGroupBy(req.GroupBy) {
-		return nil, badRequest{fmt.Errorf("group_by: want one of %s", strings.Join(metrics.GroupBys, ", "))}
-	}
-	if req.Trend, err = boolParam(q, "trend"); err != nil {
+	if pq.IncludeTests, err = boolParam(q, "include_tests"); err != nil {
 		return nil, badRequest{err}
 	}
-	if req.IncludeTests, err = boolParam(q, "include_tests"); err != nil {
+	if pq.Series, err = boolParam(q, "series"); err != nil {
 		return nil, badRequest{err}
 	}
-	series, err := boolParam(q, "series")
-	if err != nil {
+	rep, err := s.svc.Performance(ctx, pq)
+	if metrics.IsArgError(err) {
 		return nil, badRequest{err}
 	}
-	eng := &metrics.Engine{Store: s.st}
-	rep, err := eng.Performance(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	if series {
-		sw := metrics.WindowEnding(w.To.AddDate(0, 0, -1), 8*tf.Days(), w.From.Location())
-		sr, err := eng.Performance(ctx, metrics.Request{Window: sw, IncludeTests: req.IncludeTests, Series: tf})
-		if err != nil {
-			return nil, err
-		}
-		rep.Series = sr.Series
-	}
-	return rep, nil
-}
-
-func validGroupBy(g string) bool {
-	for _, v := range metrics.GroupBys {
-		if v == g {
-			return true
-		}
-	}
-	return false
+	return rep, err
 }
 
 // badRequest marks an error caused by the request's parameters.
@@ -237,22 +201,15 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rules(ctx context.Context, q url.Values) (*metrics.RuleReport, error) {
-	win, _, err := s.window(ctx, q)
-	if err != nil {
-		return nil, badRequest{err}
-	}
 	limit, err := intParam(q, "limit", 50, 1000)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := (&metrics.Engine{Store: s.st}).Rules(ctx, win)
-	if err != nil {
-		return nil, err
+	rep, err := s.svc.Rules(ctx, metrics.RulesQuery{WindowQuery: windowQuery(q), Limit: limit})
+	if metrics.IsArgError(err) {
+		return nil, badRequest{err}
 	}
-	if len(rep.Rules) > limit {
-		rep.Rules = rep.Rules[:limit]
-	}
-	return rep, nil
+	return rep, err
 }
 
 func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) {

@@ -189,15 +189,19 @@ func TestMetricsAndRules(t *testing.T) {
 	f := newFixture(t)
 	var rep metrics.Report
 	getJSON(t, f, "/api/v1/metrics?timeframe=weekly&series=true&group_by=priority", auth.Viewer, &rep)
-	// The series covers 8 weeks but only weeks with cases have a row: all
-	// three fixture cases were created in ISO week 48.
-	if rep.GroupBy != "priority" || len(rep.Series) != 1 || rep.Series[0].Period != "2026-W48" || rep.Series[0].Result.Cases != 3 ||
-		rep.From != "2026-11-20" || rep.To != "2026-11-26" {
+	// The series covers 8 ISO weeks, every one a row: all three fixture
+	// cases were created in week 48, the last (partial: the window ends on
+	// its Thursday); the weeks before have no data, so null figures.
+	if rep.GroupBy != "priority" || len(rep.Series) != 8 || rep.Series[7].Period != "2026-W48" || rep.Series[7].Result.Cases != 3 ||
+		!rep.Series[7].Partial || rep.Series[0].Period != "2026-W41" || rep.Series[0].Partial || rep.Series[0].Result.Cases != 0 ||
+		rep.Series[0].Result.SLAResolve.Adherence != nil || rep.From != "2026-11-20" || rep.To != "2026-11-26" {
 		t.Fatalf("report: group %q, series %+v, %s…%s", rep.GroupBy, rep.Series, rep.From, rep.To)
 	}
 	var rules metrics.RuleReport
 	getJSON(t, f, "/api/v1/rules?timeframe=weekly", auth.Viewer, &rules)
-	if rules.Alerts != 2 || len(rules.Rules) != 2 || rules.ConversionRate != 0.5 {
+	// Two rules, and the fixture cases without alerts (C2, C3) in a row of their own.
+	if rules.Alerts != 2 || len(rules.Rules) != 3 || !rules.Rules[2].WithoutAlerts || rules.Rules[2].Cases != 2 ||
+		rules.ConversionRate == nil || *rules.ConversionRate != 0.5 {
 		t.Fatalf("rules: %d alerts, %d rules, conversion %v", rules.Alerts, len(rules.Rules), rules.ConversionRate)
 	}
 	page := readBody(t, f.do("GET", "/performance", auth.Viewer, ""))

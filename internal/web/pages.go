@@ -21,9 +21,21 @@ import (
 type pageTemplate = template.Template
 
 var funcs = template.FuncMap{
-	"duration": humanDuration,
-	"pct":      func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
-	"hours":    func(sec float64) string { return fmt.Sprintf("%.1f h", sec/3600) },
+	// duration and pct take a number or a nullable one: null is no data,
+	// shown as "—", never as 0.
+	"duration": func(v any) string {
+		if f, ok := figure(v); ok {
+			return humanDuration(f)
+		}
+		return noData
+	},
+	"pct": func(v any) string {
+		if f, ok := figure(v); ok {
+			return fmt.Sprintf("%.1f%%", 100*f)
+		}
+		return noData
+	},
+	"hours": func(sec float64) string { return fmt.Sprintf("%.1f h", sec/3600) },
 	"time": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
@@ -32,6 +44,24 @@ var funcs = template.FuncMap{
 	},
 	"lower": strings.ToLower,
 	"list":  func(v ...string) []string { return v },
+}
+
+// noData is how a page shows a figure without data.
+const noData = "—"
+
+// figure reads a template value that is a number or a nullable number.
+func figure(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case *float64:
+		return metrics.Value(x)
+	case int64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	}
+	return 0, false
 }
 
 // humanDuration renders seconds as "3d 4h", "2h 05m" or "12m".
@@ -285,16 +315,16 @@ func TrendCharts(rep *metrics.Report) []template.HTML {
 	var labels []string
 	mtta, mttr, cases, ackSLA, resSLA := []float64{}, []float64{}, []float64{}, []float64{}, []float64{}
 	hoursOrGap := func(s metrics.Summary) float64 {
-		if s.Count == 0 {
-			return math.NaN()
+		if v, ok := metrics.Value(s.Median); ok {
+			return v / 3600
 		}
-		return s.Median / 3600
+		return math.NaN()
 	}
 	pctOrGap := func(r metrics.SLAResult) float64 {
-		if r.Met+r.Breached == 0 {
-			return math.NaN()
+		if v, ok := metrics.Value(r.Adherence); ok {
+			return 100 * v
 		}
-		return 100 * r.Adherence
+		return math.NaN()
 	}
 	for _, p := range rep.Series {
 		labels = append(labels, p.Period)

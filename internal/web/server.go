@@ -61,6 +61,9 @@ type Config struct {
 	// OIDC, when set, offers sign-in with an OpenID Connect provider at
 	// /auth/oidc/login (callback /auth/oidc/callback).
 	OIDC *auth.OIDC
+	// Metrics is the process's report service, shared with the MCP server
+	// mounted at /mcp; nil makes one on Store with the server's clock.
+	Metrics *metrics.Service
 }
 
 // Server serves the API and the dashboard. Create it with New.
@@ -75,14 +78,15 @@ type Server struct {
 	handler http.Handler
 	prom    *promMetrics
 
-	dash     dashCache
-	work     metrics.OpenWork // open cases and their logs, between dashboards
-	kick     chan struct{}    // wakes the live-update publisher
-	perfMu   sync.Mutex
-	perf     *metrics.Report
-	perfAt   time.Time
-	versionM sync.Mutex
-	version  string
+	dash        dashCache
+	svc         *metrics.Service // every report, page, API answer and gauge
+	kick        chan struct{}    // wakes the live-update publisher
+	perfMu      sync.Mutex
+	perf        *metrics.Report
+	perfAt      time.Time
+	perfVersion string
+	versionM    sync.Mutex
+	version     string
 }
 
 // Route is one endpoint of the server.
@@ -119,7 +123,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxIngestBytes == 0 {
 		cfg.MaxIngestBytes = 64 << 20
 	}
-	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1), svc: cfg.Metrics}
+	if s.svc == nil {
+		s.svc = metrics.NewService(cfg.Store, s.now)
+	}
 	s.prom = newPromMetrics(s)
 	pages, err := parsePages()
 	if err != nil {
