@@ -78,7 +78,7 @@ the hourly costs on the roster. Nothing is priced from built-in numbers.`,
 func (a *app) renderBudget(p *budget.Plan) error {
 	a.printf("SOC operations budget, %s a month\n", output.Terminal(p.Currency))
 	for _, s := range p.Sources {
-		a.println("  "+output.Terminal(s))
+		a.println("  " + output.Terminal(s))
 	}
 	cols := []string{"category", "line", "basis"}
 	for _, c := range p.Columns {
@@ -122,7 +122,7 @@ func (a *app) renderBudget(p *budget.Plan) error {
 	for _, c := range p.Columns[2:] {
 		a.printf("\nScenario %q: %s\n", output.Terminal(c.Name), output.Terminal(strings.Join(c.Changes, "; ")))
 		for _, n := range c.Notes {
-			a.println("  note: "+output.Terminal(n))
+			a.println("  note: " + output.Terminal(n))
 		}
 	}
 	if len(p.Assumptions) > 0 {
@@ -136,7 +136,7 @@ func (a *app) renderBudget(p *budget.Plan) error {
 		}
 	}
 	for _, n := range p.Notes {
-		a.println("\nNote: "+output.Terminal(n))
+		a.println("\nNote: " + output.Terminal(n))
 	}
 	return nil
 }

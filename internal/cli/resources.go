@@ -418,7 +418,7 @@ func (a *app) renderStaffing(p *staffing.Plan) error {
 		if err := a.render(gt); err != nil {
 			return err
 		}
-		a.println("Expected: Erlang on today's expected heads; simulated: today's roster through the simulation; "+
+		a.println("Expected: Erlang on today's expected heads; simulated: today's roster through the simulation; " +
 			"measured: cases resolved in the window acknowledged within the answer-within time of creation.")
 	}
 	if v := p.Validation; v != nil {
@@ -453,7 +453,7 @@ func (a *app) renderStaffing(p *staffing.Plan) error {
 		}
 	}
 	for _, n := range w.Notes {
-		a.println("\nNote: "+output.Terminal(n))
+		a.println("\nNote: " + output.Terminal(n))
 	}
 	return nil
 }
