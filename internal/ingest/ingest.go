@@ -49,6 +49,18 @@ type Options struct {
 	Rejects io.Writer
 	// OnReject, when set, is called for every rejected record.
 	OnReject func(loc string, err error)
+	// OnWarning, when set, is called for every record stored with a
+	// warning: text hygiene replaced characters in it, or it is dated more
+	// than model.FutureSkew ahead of the clock.
+	OnWarning func(loc, msg string)
+	// RestrictReference rejects the records that configure how work is
+	// judged and staffed (sla_policy, team, shift, analyst): set it for
+	// callers allowed to send data but not to change them (an ingest
+	// token; see internal/web).
+	RestrictReference bool
+	// Now is the clock future-dated records are measured against
+	// (time.Now when nil).
+	Now func() time.Time
 }
 
 // Summary is what an ingest run did.
@@ -56,6 +68,12 @@ type Summary struct {
 	Format   string
 	Records  int // records read, rejects included
 	Rejected int
+	// Repairs counts what text hygiene replaced (NULs, invalid UTF-8).
+	Repairs Repairs
+	// FutureDated counts the records stored although dated more than
+	// model.FutureSkew ahead of the clock (flagged: reports count them
+	// and keep them out of default windows).
+	FutureDated int
 	store.Result
 	Elapsed time.Duration
 }
@@ -76,8 +94,16 @@ func (s Summary) String() string {
 	if s.Elapsed > 0 {
 		rate = float64(s.Records) / s.Elapsed.Seconds()
 	}
-	return fmt.Sprintf("%s: %d records, %d new, %d updated, %d unchanged, %d events appended, %d rejected in %s (%.0f records/s)",
-		s.Format, s.Records, ins, upd, same, s.Events, s.Rejected, s.Elapsed.Round(time.Millisecond), rate)
+	line := fmt.Sprintf("%s: %d records, %d new, %d updated, %d unchanged, %d events appended, %d rejected",
+		s.Format, s.Records, ins, upd, same, s.Events, s.Rejected)
+	if s.Repairs.Records > 0 {
+		line += fmt.Sprintf(", %d repaired (%d NUL and %d invalid UTF-8 sequences replaced with U+FFFD)",
+			s.Repairs.Records, s.Repairs.NUL, s.Repairs.InvalidUTF8)
+	}
+	if s.FutureDated > 0 {
+		line += fmt.Sprintf(", %d dated in the future", s.FutureDated)
+	}
+	return line + fmt.Sprintf(" in %s (%.0f records/s)", s.Elapsed.Round(time.Millisecond), rate)
 }
 
 // ErrRejects is returned (wrapped) when a run stored what it could but some
@@ -102,6 +128,9 @@ func Run(ctx context.Context, w Writer, r io.Reader, name string, opt Options) (
 // not files (the demo simulation) come in this way too.
 func RunFormat(ctx context.Context, w Writer, f Format, r io.Reader, name string, opt Options) (Summary, error) {
 	start := time.Now()
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	sum := Summary{Format: f.Name, Result: store.Result{Inserted: map[store.Kind]int{}, Updated: map[store.Kind]int{}, Unchanged: map[store.Kind]int{}}}
 	br := r
 	size := opt.BatchSize
@@ -121,7 +150,7 @@ func RunFormat(ctx context.Context, w Writer, f Format, r io.Reader, name string
 		defer close(batches)
 		cur := <-free
 		err := f.Parser.Parse(pctx, br, name, func(rec record.Record) error {
-			cur.add(rec)
+			cur.add(screen(rec, opt, cur))
 			if cur.n >= size {
 				select {
 				case batches <- cur:
@@ -174,19 +203,27 @@ func RunFormat(ctx context.Context, w Writer, f Format, r io.Reader, name string
 }
 
 // pending is a batch being filled, with each record's location and text so
-// rejects from the store can be reported like parser rejects.
+// rejects from the store can be reported like parser rejects, and what
+// screening the records found.
 type pending struct {
-	b       store.Batch
-	n       int
-	locs    map[store.Kind][]string
-	raws    map[store.Kind][][]byte
-	parsed  []record.Record // parser rejects
-	records int
+	b        store.Batch
+	n        int
+	locs     map[store.Kind][]string
+	raws     map[store.Kind][][]byte
+	parsed   []record.Record // parser rejects
+	records  int
+	repairs  Repairs
+	future   int
+	warnings []warning
 }
+
+// warning is a note on a record stored anyway.
+type warning struct{ loc, msg string }
 
 func (p *pending) reset() {
 	p.b.Reset()
 	p.n, p.records, p.parsed = 0, 0, p.parsed[:0]
+	p.repairs, p.future, p.warnings = Repairs{}, 0, p.warnings[:0]
 	for k := range p.locs {
 		p.locs[k] = p.locs[k][:0]
 		p.raws[k] = p.raws[k][:0]
@@ -241,6 +278,13 @@ func (p *pending) add(rec record.Record) {
 
 func (s *Summary) write(ctx context.Context, w Writer, p *pending, opt Options) error {
 	s.Records += p.records
+	s.Repairs.Add(p.repairs)
+	s.FutureDated += p.future
+	if opt.OnWarning != nil {
+		for _, wn := range p.warnings {
+			opt.OnWarning(wn.loc, wn.msg)
+		}
+	}
 	for _, rec := range p.parsed {
 		if err := s.reject(rec.Loc, rec.Raw, rec.Err, opt); err != nil {
 			return err
@@ -251,20 +295,140 @@ func (s *Summary) write(ctx context.Context, w Writer, p *pending, opt Options) 
 	}
 	res, err := w.Apply(ctx, &p.b)
 	if err != nil {
-		return fmt.Errorf("storing records up to %s: %w", lastLoc(p), err)
-	}
-	for _, rj := range res.Rejects {
-		loc, raw := "", []byte(nil)
-		if locs := p.locs[rj.Kind]; rj.Index < len(locs) {
-			loc, raw = locs[rj.Index], p.raws[rj.Kind][rj.Index]
+		if ctx.Err() != nil || !store.IsRecordError(err) {
+			return fmt.Errorf("storing records up to %s: %w", lastLoc(p), err)
 		}
-		if err := s.reject(loc, raw, rj.Err, opt); err != nil {
+		// The database refused something in the batch: find the records
+		// at fault by storing the batch in halves, so each is rejected
+		// alone with its own location and the rest land.
+		return s.bisect(ctx, w, p, p.items(), opt)
+	}
+	return s.applied(p, res, nil, opt)
+}
+
+// applied records what storing (part of) a batch did; sub maps the
+// indexes of a part's rejects back to the batch's (nil for the whole
+// batch).
+func (s *Summary) applied(p *pending, res store.Result, sub map[store.Kind][]int, opt Options) error {
+	for _, rj := range res.Rejects {
+		idx := rj.Index
+		if sub != nil {
+			idx = sub[rj.Kind][idx]
+		}
+		if err := s.rejectItem(p, item{rj.Kind, idx}, rj.Err, opt); err != nil {
 			return err
 		}
 	}
 	res.Rejects = nil
 	s.Result.Add(res)
 	return nil
+}
+
+// rejectItem rejects one record of a batch with its location and text.
+func (s *Summary) rejectItem(p *pending, it item, err error, opt Options) error {
+	loc, raw := "", []byte(nil)
+	if locs := p.locs[it.kind]; it.idx < len(locs) {
+		loc, raw = locs[it.idx], p.raws[it.kind][it.idx]
+	}
+	return s.reject(loc, raw, err, opt)
+}
+
+// bisect stores items (records of p, in the order the store applies a
+// batch) in two halves, and each half that the database refuses in halves
+// again, down to single records, which are rejected. Order is kept, so a
+// case lands before its events.
+func (s *Summary) bisect(ctx context.Context, w Writer, p *pending, items []item, opt Options) error {
+	b, sub := p.part(items)
+	res, err := w.Apply(ctx, b)
+	switch {
+	case err == nil:
+		return s.applied(p, res, sub, opt)
+	case ctx.Err() != nil || !store.IsRecordError(err):
+		return fmt.Errorf("storing records up to %s: %w", lastLoc(p), err)
+	case len(items) == 1:
+		return s.rejectItem(p, items[0], fmt.Errorf("the database refused the record: %w", err), opt)
+	}
+	half := len(items) / 2
+	if err := s.bisect(ctx, w, p, items[:half], opt); err != nil {
+		return err
+	}
+	return s.bisect(ctx, w, p, items[half:], opt)
+}
+
+// item is one record of a pending batch: its kind and index.
+type item struct {
+	kind store.Kind
+	idx  int
+}
+
+// applyOrder is the order the store applies a batch's kinds in.
+var applyOrder = []store.Kind{store.KindTeam, store.KindShift, store.KindAnalyst, store.KindRule, store.KindSLA,
+	store.KindFinding, store.KindCase, store.KindAlert, store.KindEvent}
+
+// items lists the batch's records in the order the store applies them.
+func (p *pending) items() []item {
+	var out []item
+	for _, k := range applyOrder {
+		for i := range kindLen(&p.b, k) {
+			out = append(out, item{k, i})
+		}
+	}
+	return out
+}
+
+func kindLen(b *store.Batch, k store.Kind) int {
+	switch k {
+	case store.KindTeam:
+		return len(b.Teams)
+	case store.KindShift:
+		return len(b.Shifts)
+	case store.KindAnalyst:
+		return len(b.Analysts)
+	case store.KindRule:
+		return len(b.Rules)
+	case store.KindSLA:
+		return len(b.SLA)
+	case store.KindFinding:
+		return len(b.Findings)
+	case store.KindCase:
+		return len(b.Cases)
+	case store.KindAlert:
+		return len(b.Alerts)
+	case store.KindEvent:
+		return len(b.Events)
+	}
+	return 0
+}
+
+// part is a batch of some of p's records, with the map from each kind's
+// index in it to the index in p.
+func (p *pending) part(items []item) (*store.Batch, map[store.Kind][]int) {
+	b := &store.Batch{}
+	sub := map[store.Kind][]int{}
+	for _, it := range items {
+		sub[it.kind] = append(sub[it.kind], it.idx)
+		switch it.kind {
+		case store.KindTeam:
+			b.Teams = append(b.Teams, p.b.Teams[it.idx])
+		case store.KindShift:
+			b.Shifts = append(b.Shifts, p.b.Shifts[it.idx])
+		case store.KindAnalyst:
+			b.Analysts = append(b.Analysts, p.b.Analysts[it.idx])
+		case store.KindRule:
+			b.Rules = append(b.Rules, p.b.Rules[it.idx])
+		case store.KindSLA:
+			b.SLA = append(b.SLA, p.b.SLA[it.idx])
+		case store.KindFinding:
+			b.Findings = append(b.Findings, p.b.Findings[it.idx])
+		case store.KindCase:
+			b.Cases = append(b.Cases, p.b.Cases[it.idx])
+		case store.KindAlert:
+			b.Alerts = append(b.Alerts, p.b.Alerts[it.idx])
+		case store.KindEvent:
+			b.Events = append(b.Events, p.b.Events[it.idx])
+		}
+	}
+	return b, sub
 }
 
 func lastLoc(p *pending) string {

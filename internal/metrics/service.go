@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -27,7 +28,7 @@ type ServiceStore interface {
 // FutureSkew is how far ahead of the clock a record may be dated before it
 // counts as future-dated: such records are stored, flagged and counted, and
 // never move a default window.
-const FutureSkew = 5 * time.Minute
+const FutureSkew = model.FutureSkew
 
 // SeriesPeriods is how many periods a trend series shows.
 const SeriesPeriods = 8

@@ -89,7 +89,9 @@
 // # Rejects
 //
 // A row with the wrong number of fields, an empty number or incident_state,
-// a sys_mod_count that is not a number, or a missing or unparsable
+// a priority that is not one of ServiceNow's ("1 - Critical" … "5 -
+// Planning"; "?" means none), a sys_mod_count that is not a number, or a
+// missing or unparsable
 // sys_updated_at (or an unparsable opened_at, resolved_at or closed_at) is
 // rejected as "file:line" with the reason; the incident's other rows still
 // land. Parse returns an error only when the input cannot be read or its
@@ -108,6 +110,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/model"
 )
 
 // Source is the source name of the cases and events this package emits.
@@ -291,6 +294,9 @@ func (c *columns) row(rec csvRecord) (*row, error) {
 			return nil, fmt.Errorf("sys_mod_count %q is not a non-negative integer", rec.fields[c.mod])
 		}
 		r.mod = n
+	}
+	if v := r.value(c.priority); v != "" && model.PriorityFromServiceNow(v) == model.PriorityUnknown {
+		return nil, fmt.Errorf("priority %q is not a ServiceNow priority (1 - Critical … 5 - Planning)", v)
 	}
 	var err error
 	if r.updated, err = r.time(c.updatedAt, "sys_updated_at"); err != nil {
