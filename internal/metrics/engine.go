@@ -105,7 +105,7 @@ func WindowEnding(t time.Time, n int, loc *time.Location) Window {
 func (e *Engine) caseDays(ctx context.Context, w Window, dims ...string) (map[int64]CaseDay, error) {
 	// Facts of cases whose logs changed (say, an ingest that was killed
 	// before its end) are computed first, so no report is stale.
-	if _, err := e.Store.RefreshFacts(ctx); err != nil {
+	if err := e.refresh(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := e.Store.RollupVersions(ctx, store.RollupCases, day(w.From), day(w.To.AddDate(0, 0, -1)))
@@ -207,7 +207,7 @@ func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, bc *buildC
 		parts[dim] = encodeGroups(groups)
 	}
 	parts[partRuleLoad] = encodeRuleLoads(ruleLoads(cd[ByRule]))
-	if err := e.Store.SaveRollupParts(ctx, store.RollupCases, r.Day, r.Version, parts); err != nil {
+	if err := e.save(ctx, store.RollupCases, r.Day, r.Version, parts); err != nil {
 		return nil, err
 	}
 	for dim, groups := range cd {
@@ -277,7 +277,7 @@ func ruleLoads(groups map[string]*Group) map[string]*RuleLoad {
 
 // ruleLoad sums the case work per rule over a window.
 func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, error) {
-	if _, err := e.Store.RefreshFacts(ctx); err != nil {
+	if err := e.refresh(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := e.Store.RollupVersions(ctx, store.RollupCases, day(w.From), day(w.To.AddDate(0, 0, -1)))
@@ -325,6 +325,62 @@ func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, 
 		add(ruleLoads(cd[ByRule]))
 	}
 	return total, nil
+}
+
+// refresh computes the facts of cases whose logs changed. A report never
+// waits for another process's write lock (a long ingest on SQLite): the
+// facts that ingest changed are its to compute, and the report says they
+// are not in it yet.
+func (e *Engine) refresh(ctx context.Context) error {
+	_, err := e.Store.RefreshFacts(store.NoWait(ctx))
+	if store.IsBusy(err) {
+		note(ctx, "an ingest is writing: the cases it changed since it began may not be in this report yet")
+		return nil
+	}
+	return err
+}
+
+// save stores a rebuilt day's parts. They are a cache: when another
+// process holds the write lock the day is used unsaved (and saved by a
+// later report), never a reason to fail.
+func (e *Engine) save(ctx context.Context, kind string, d, version int64, parts map[string]string) error {
+	err := e.Store.SaveRollupParts(store.NoWait(ctx), kind, d, version, parts)
+	if store.IsBusy(err) {
+		return nil
+	}
+	return err
+}
+
+// notesKey carries a report's notes through the engine's calls.
+type notesKey struct{}
+
+// notes collects what a report should say about itself.
+type notes struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// withNotes returns a context that collects notes, and the collector.
+func withNotes(ctx context.Context) (context.Context, *notes) {
+	n := &notes{}
+	return context.WithValue(ctx, notesKey{}, n), n
+}
+
+// note adds a line to the context's notes, once.
+func note(ctx context.Context, line string) {
+	if n, ok := ctx.Value(notesKey{}).(*notes); ok {
+		n.mu.Lock()
+		if !slices.Contains(n.lines, line) {
+			n.lines = append(n.lines, line)
+		}
+		n.mu.Unlock()
+	}
+}
+
+func (n *notes) list() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.lines)
 }
 
 // shiftAt names the first shift on duty at t, or "".

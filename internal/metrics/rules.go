@@ -161,7 +161,7 @@ func (e *Engine) buildAlertDay(ctx context.Context, r store.RollupDay, loc *time
 		ra.MTTD.freeze()
 	}
 	parts := map[string]string{partRules: encodeAlertDay(ad), partTechniques: encodeTechniqueDay(td)}
-	if err := e.Store.SaveRollupParts(ctx, store.RollupAlerts, r.Day, r.Version, parts); err != nil {
+	if err := e.save(ctx, store.RollupAlerts, r.Day, r.Version, parts); err != nil {
 		return nil, nil, err
 	}
 	e.cacheTechniques(r.Day, r.Version, td)

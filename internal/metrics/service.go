@@ -243,6 +243,7 @@ func (s *Service) Performance(ctx context.Context, q PerformanceQuery) (*Report,
 	if err != nil {
 		return nil, err
 	}
+	ctx, n := withNotes(ctx)
 	now := s.Now()
 	rep, err := s.eng.Performance(ctx, Request{Window: res.Window, GroupBy: q.GroupBy, IncludeTests: q.IncludeTests, Trend: q.Trend, Now: now})
 	if err != nil {
@@ -257,6 +258,7 @@ func (s *Service) Performance(ctx context.Context, q PerformanceQuery) (*Report,
 		rep.Series = sr.Series
 	}
 	rep.Basis = res.Basis
+	rep.Warnings = append(rep.Warnings, n.list()...)
 	return rep, nil
 }
 
@@ -274,6 +276,7 @@ func (s *Service) Rules(ctx context.Context, q RulesQuery) (*RuleReport, error) 
 	if err != nil {
 		return nil, err
 	}
+	ctx, n := withNotes(ctx)
 	rep, err := s.eng.Rules(ctx, res.Window)
 	if err != nil {
 		return nil, err
@@ -282,6 +285,7 @@ func (s *Service) Rules(ctx context.Context, q RulesQuery) (*RuleReport, error) 
 		rep.Rules = rep.Rules[:q.Limit]
 	}
 	rep.Basis = res.Basis
+	rep.Warnings = append(rep.Warnings, n.list()...)
 	return rep, nil
 }
 

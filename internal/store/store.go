@@ -305,11 +305,13 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 }
 
 // writeSQLite runs fn inside an immediate transaction on the writer
-// connection, committing when fn succeeds.
+// connection, committing when fn succeeds. While another process holds
+// the database's write lock the write waits its turn (retrying past the
+// busy timeout until ctx ends), unless ctx was made with NoWait.
 func (s *Store) writeSQLite(ctx context.Context, fn func(dbConn) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if _, err := s.wconn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+	if err := s.beginSQLite(ctx); err != nil {
 		return fmt.Errorf("starting ingest transaction: %w", err)
 	}
 	if err := fn(cachedConn{s}); err != nil {
@@ -322,6 +324,45 @@ func (s *Store) writeSQLite(ctx context.Context, fn func(dbConn) error) error {
 	}
 	return nil
 }
+
+// beginSQLite starts the immediate transaction; the caller holds s.wmu.
+func (s *Store) beginSQLite(ctx context.Context) error {
+	if noWait(ctx) {
+		// A short busy timeout for this attempt only.
+		if _, err := s.wconn.ExecContext(ctx, `PRAGMA busy_timeout = 200`); err != nil {
+			return err
+		}
+		_, err := s.wconn.ExecContext(ctx, `BEGIN IMMEDIATE`)
+		if _, rerr := s.wconn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = 10000`); rerr != nil && err == nil {
+			err = rerr
+		}
+		return err
+	}
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		_, err := s.wconn.ExecContext(ctx, `BEGIN IMMEDIATE`)
+		if err == nil || !IsBusy(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// noWaitKey marks a context whose SQLite writes give up at once when
+// another process holds the write lock.
+type noWaitKey struct{}
+
+// NoWait returns a context whose writes do not wait for another process's
+// write lock on SQLite: they fail with an error IsBusy recognises after a
+// short timeout. Readers use it for what they write only as a cache (day
+// aggregates) or as a courtesy (facts a running ingest will compute), so
+// a long ingest never makes a report fail.
+func NoWait(ctx context.Context) context.Context { return context.WithValue(ctx, noWaitKey{}, true) }
+
+func noWait(ctx context.Context) bool { v, _ := ctx.Value(noWaitKey{}).(bool); return v }
 
 // cachedConn runs statements on the SQLite writer connection, preparing each
 // distinct statement once. The caller holds s.wmu.

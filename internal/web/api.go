@@ -32,12 +32,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
-	b, _ := assets.ReadFile("openapi.json")
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(b)
-}
-
 // meResponse describes the caller.
 type meResponse struct {
 	Name        string   `json:"name"`
@@ -396,6 +390,12 @@ type IngestResponse struct {
 	Events    int            `json:"events"`
 	// Rejects lists the first 100 rejected records' locations and reasons.
 	Rejects []IngestReject `json:"rejects"`
+	// Repairs counts what text hygiene replaced; FutureDated the records
+	// stored although dated ahead of the clock; Warnings lists the first
+	// 100 records stored with a warning.
+	Repairs     ingest.Repairs `json:"repairs"`
+	FutureDated int            `json:"future_dated"`
+	Warnings    []IngestReject `json:"warnings"`
 }
 
 // IngestReject is one rejected record.
@@ -423,14 +423,21 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxIngestBytes)
-	resp := IngestResponse{Rejects: []IngestReject{}}
-	opt := ingest.Options{Format: format, OnReject: func(loc string, err error) {
+	resp := IngestResponse{Rejects: []IngestReject{}, Warnings: []IngestReject{}}
+	// SLA policies, teams, shifts and analysts change how work is judged
+	// and staffed: only an admin may send them (an ingest token may not).
+	opt := ingest.Options{Format: format, RestrictReference: !p.Role.Can(auth.Administer), OnReject: func(loc string, err error) {
 		if len(resp.Rejects) < 100 {
 			resp.Rejects = append(resp.Rejects, IngestReject{Loc: loc, Reason: err.Error()})
+		}
+	}, OnWarning: func(loc, msg string) {
+		if len(resp.Warnings) < 100 {
+			resp.Warnings = append(resp.Warnings, IngestReject{Loc: loc, Reason: msg})
 		}
 	}}
 	sum, err := ingest.Run(r.Context(), s.st, body, "api:"+p.Name, opt)
 	resp.Format, resp.Records, resp.Rejected, resp.Events = sum.Format, sum.Records, sum.Rejected, sum.Events
+	resp.Repairs, resp.FutureDated = sum.Repairs, sum.FutureDated
 	resp.Inserted, resp.Updated, resp.Unchanged = kindCounts(sum.Inserted), kindCounts(sum.Updated), kindCounts(sum.Unchanged)
 	auditDetail(r, fmt.Sprintf("format=%s records=%d rejected=%d events=%d", sum.Format, sum.Records, sum.Rejected, sum.Events))
 	if sum.Records > 0 {

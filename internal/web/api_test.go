@@ -462,6 +462,26 @@ func TestPrometheus(t *testing.T) {
 			t.Errorf("%s%v = %v (present %v), want %v", c.name, c.labels, got, ok, c.want)
 		}
 	}
+	// The weekly report by priority: C1's acknowledge clock is a breach
+	// in flight (0 of 1), its resolve clock is open and within target (no
+	// data: no sample, never 0); C3 met both targets.
+	for _, c := range []struct {
+		name    string
+		labels  map[string]string
+		want    float64
+		present bool
+	}{
+		{"watchfloor_sla_adherence_ratio", map[string]string{"clock": "acknowledge", "priority": "P1"}, 0, true},
+		{"watchfloor_sla_adherence_ratio", map[string]string{"clock": "resolve", "priority": "P1"}, 0, false},
+		{"watchfloor_sla_adherence_ratio", map[string]string{"clock": "resolve", "priority": "P3"}, 1, true},
+		{"watchfloor_mttr_sample_size", map[string]string{"priority": "P1"}, 0, true},
+		{"watchfloor_mttr_seconds", map[string]string{"priority": "P1", "stat": "mean"}, 0, false},
+		{"watchfloor_mttr_seconds", map[string]string{"priority": "P3", "stat": "mean"}, 8 * 3600, true},
+	} {
+		if got, ok := value(c.name, c.labels); ok != c.present || got != c.want {
+			t.Errorf("%s%v = %v (present %v), want %v (present %v)", c.name, c.labels, got, ok, c.want, c.present)
+		}
+	}
 	for _, name := range []string{"watchfloor_mtta_seconds", "watchfloor_mttr_sample_size", "go_goroutines", "process_start_time_seconds",
 		"process_resident_memory_bytes"} {
 		if fams[name] == nil {

@@ -191,6 +191,9 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/audit", Perm: auth.Administer, API: true, handler: s.apiAudit},
 		{Method: "GET", Pattern: "/api/v1/staffing/plan", Perm: auth.PlanResources, API: true, handler: s.apiStaffingPlan},
 		{Method: "GET", Pattern: "/api/v1/budget/plan", Perm: auth.PlanResources, API: true, handler: s.apiBudgetPlan},
+		{Method: "GET", Pattern: "/api/v1/sla/policies", Perm: auth.PlanResources, API: true, handler: s.apiSLAPolicies},
+		{Method: "GET", Pattern: "/api/v1/sla/policies/{name}/{version}", Perm: auth.PlanResources, API: true, handler: s.apiSLAPolicy},
+		{Method: "POST", Pattern: "/api/v1/sla/policies/{name}/{version}/disable", Perm: auth.PlanResources, API: true, Write: true, handler: s.apiDisableSLAPolicy},
 
 		{Method: "GET", Pattern: "/login", handler: s.loginPage},
 		{Method: "POST", Pattern: "/login", Write: true, handler: s.loginSubmit},
