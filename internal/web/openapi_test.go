@@ -3,8 +3,8 @@ package web
 import (
 	"encoding/json"
 	"math"
-	"slices"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
