@@ -8,6 +8,7 @@
 package kpi
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -115,9 +116,14 @@ func Compute(c *model.Case, evs []model.CaseEvent, al Alerts, eval sla.Evaluator
 	if !al.Occurred.IsZero() && (f.Occurred.IsZero() || al.Occurred.Before(f.Occurred)) {
 		f.Occurred = al.Occurred
 	}
-	sorted := make([]model.CaseEvent, len(evs))
-	copy(sorted, evs)
-	sortEvents(sorted)
+	sorted := evs
+	if !slices.IsSortedFunc(evs, compareEvents) {
+		// Copied before sorting: evs is the caller's. A log read from the
+		// store is in order already, and may be long (an incident of
+		// 100,000 updates): not copied.
+		sorted = slices.Clone(evs)
+		sortEvents(sorted)
+	}
 	if f.Created.IsZero() {
 		for _, e := range sorted {
 			if e.Kind == model.EventCreated {
@@ -193,6 +199,17 @@ func sortEvents(evs []model.CaseEvent) {
 			evs[j], evs[j-1] = evs[j-1], evs[j]
 		}
 	}
+}
+
+// compareEvents orders events by time, then id, as sortEvents does.
+func compareEvents(a, b model.CaseEvent) int {
+	switch {
+	case before(a, b):
+		return -1
+	case before(b, a):
+		return 1
+	}
+	return 0
 }
 
 func before(a, b model.CaseEvent) bool {

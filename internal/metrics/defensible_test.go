@@ -390,3 +390,51 @@ func TestReportsAreDeterministic(t *testing.T) {
 		t.Fatal("rebuilt days give another report")
 	}
 }
+
+// TestReportDuringAnotherWriter: while another process holds SQLite's
+// write lock (a long ingest), a report still answers: the day aggregates
+// it builds are used unsaved, and the facts the writer is changing are
+// noted as not in it yet. It used to fail with SQLITE_BUSY after 10 s.
+func TestReportDuringAnotherWriter(t *testing.T) {
+	path := storetest.SQLitePath(t)
+	st := storetest.Open(t, path)
+	ss := inFlightScripts()
+	mustApply(t, st, &store.Batch{SLA: []model.SLAPolicy{inFlightPolicy()}, Cases: cases(ss), Events: events(ss)})
+	if _, err := st.RefreshFacts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// More work queued for facts, as an ingest leaves it between batches.
+	late := newScript("fx", "late", model.P2, "", "2026-03-02T12:00:00Z", "")
+	mustApply(t, st, &store.Batch{Cases: []model.Case{late.c}})
+
+	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), `ROLLBACK`)
+
+	now := ts("2026-03-03T10:30:00Z")
+	svc := service(st, &now)
+	rep := performance(t, svc, metrics.PerformanceQuery{WindowQuery: metrics.WindowQuery{From: "2026-03-02", To: "2026-03-02"}})
+	if rep.Groups[0].Cases != 4 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "an ingest is writing") {
+		t.Errorf("during the other write: %d cases, warnings %q", rep.Groups[0].Cases, rep.Warnings)
+	}
+	if _, err := svc.Rules(context.Background(), metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: "2026-03-02", To: "2026-03-02"}}); err != nil {
+		t.Errorf("rules during the other write: %v", err)
+	}
+	conn.ExecContext(context.Background(), `ROLLBACK`)
+	// Once the lock is free, the next report has everything.
+	rep = performance(t, svc, metrics.PerformanceQuery{WindowQuery: metrics.WindowQuery{From: "2026-03-02", To: "2026-03-02"}})
+	if rep.Groups[0].Cases != 5 || len(rep.Warnings) != 0 {
+		t.Errorf("after: %d cases, warnings %q", rep.Groups[0].Cases, rep.Warnings)
+	}
+}
