@@ -4,48 +4,49 @@ import (
 	"bufio"
 	"cmp"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
 )
 
-// stixObject is the union of the STIX fields Parse reads, named after
-// their JSON keys.
+// stixObject is the union of the STIX fields Parse reads.
 type stixObject struct {
-	Type               string              // type
-	ID                 string              // id
-	Name               string              // name
-	Description        string              // description
-	ExternalReferences []externalReference // external_references
-	KillChainPhases    []killChainPhase    // kill_chain_phases
-	Platforms          []string            // x_mitre_platforms
-	IsSubtechnique     bool                // x_mitre_is_subtechnique
-	ShortName          string              // x_mitre_shortname
-	Revoked            bool                // revoked
-	Deprecated         bool                // x_mitre_deprecated
-	Aliases            []string            // aliases
-	SoftwareAliases    []string            // x_mitre_aliases
-	FirstSeen          string              // first_seen
-	LastSeen           string              // last_seen
-	TacticRefs         []string            // tactic_refs (x-mitre-matrix)
-	RelationshipType   string              // relationship_type
-	SourceRef          string              // source_ref
-	TargetRef          string              // target_ref
+	Type               string              `json:"type"`
+	ID                 string              `json:"id"`
+	Name               string              `json:"name"`
+	Description        string              `json:"description"`
+	ExternalReferences []externalReference `json:"external_references"`
+	KillChainPhases    []killChainPhase    `json:"kill_chain_phases"`
+	Platforms          []string            `json:"x_mitre_platforms"`
+	IsSubtechnique     bool                `json:"x_mitre_is_subtechnique"`
+	ShortName          string              `json:"x_mitre_shortname"`
+	Revoked            bool                `json:"revoked"`
+	Deprecated         bool                `json:"x_mitre_deprecated"`
+	Aliases            []string            `json:"aliases"`
+	SoftwareAliases    []string            `json:"x_mitre_aliases"`
+	FirstSeen          string              `json:"first_seen"`
+	LastSeen           string              `json:"last_seen"`
+	TacticRefs         []string            `json:"tactic_refs"` // x-mitre-matrix
+	RelationshipType   string              `json:"relationship_type"`
+	SourceRef          string              `json:"source_ref"`
+	TargetRef          string              `json:"target_ref"`
 }
 
 // externalReference is an element of external_references.
 type externalReference struct {
-	SourceName string // source_name
-	ExternalID string // external_id
+	SourceName string `json:"source_name"`
+	ExternalID string `json:"external_id"`
 }
 
 // killChainPhase is an element of kill_chain_phases.
 type killChainPhase struct {
-	KillChainName string // kill_chain_name
-	PhaseName     string // phase_name
+	KillChainName string `json:"kill_chain_name"`
+	PhaseName     string `json:"phase_name"`
 }
 
 // relationship is a relationship between two objects, by STIX id.
@@ -94,98 +95,154 @@ func Parse(r io.Reader) (*Catalog, error) {
 }
 
 // read walks the bundle's top-level object and decodes its objects array
-// one element at a time.
+// one element at a time, with encoding/json.
 func (b *builder) read(r io.Reader) error {
-	s := newStream(r)
-	if err := s.expect('{', "the bundle object"); err != nil {
+	dec := json.NewDecoder(r)
+	if err := expectDelim(dec, '{', "the bundle object"); err != nil {
 		return err
 	}
 	var bundleType string
-	for first := true; ; first = false {
-		if c, err := s.peek(); err == nil && c == '}' {
-			s.pos++
-			break
-		}
-		if !first {
-			if err := s.expect(',', "',' or '}' in the bundle"); err != nil {
-				return err
-			}
-		}
-		raw, err := s.value()
+	for dec.More() {
+		tok, err := dec.Token()
 		if err != nil {
-			return fmt.Errorf("bundle key: %w", err)
+			return fmt.Errorf("bundle key: %w", jsonError(err))
 		}
-		if raw[0] != '"' {
-			return fmt.Errorf("bundle key at byte %d is %s, want a string", s.base+int64(s.pos-len(raw)), jsonType(raw[0]))
-		}
-		key := string(decodeString(raw))
-		if err := s.expect(':', "':' after bundle key"); err != nil {
-			return err
-		}
-		switch key {
+		switch key, _ := tok.(string); key {
 		case "type":
-			raw, err := s.value()
-			if err != nil {
-				return fmt.Errorf("bundle type: %w", err)
+			if err := dec.Decode(&bundleType); err != nil {
+				return fmt.Errorf("bundle type: %w", jsonError(err))
 			}
-			if raw[0] != '"' {
-				return fmt.Errorf("bundle type is %s, want a string", jsonType(raw[0]))
-			}
-			bundleType = string(decodeString(raw))
 		case "objects":
-			if err := b.readObjects(s); err != nil {
+			if err := b.readObjects(dec); err != nil {
 				return err
 			}
 		default:
-			if _, err := s.value(); err != nil {
-				return fmt.Errorf("bundle %s: %w", key, err)
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return fmt.Errorf("bundle %s: %w", key, jsonError(err))
 			}
 		}
+	}
+	if err := expectDelim(dec, '}', "',' or '}' in the bundle"); err != nil {
+		return err
 	}
 	if bundleType != "bundle" {
 		return fmt.Errorf("top-level type is %q, want \"bundle\"", bundleType)
 	}
 	// Reading to the end makes gzip verify its checksum.
-	if _, err := s.peek(); err != io.EOF {
+	if _, err := dec.Token(); err != io.EOF {
 		if err == nil {
-			return fmt.Errorf("data after the bundle at byte %d", s.base+int64(s.pos))
+			return fmt.Errorf("data after the bundle at byte %d", dec.InputOffset())
 		}
 		return fmt.Errorf("after the bundle: %w", err)
 	}
 	return nil
 }
 
+// expectDelim reads the next token, which must be the delimiter d.
+func expectDelim(dec *json.Decoder, d json.Delim, what string) error {
+	tok, err := dec.Token()
+	if err == io.EOF {
+		return fmt.Errorf("unexpected end of input looking for %s", what)
+	}
+	if err != nil {
+		return jsonError(err)
+	}
+	if tok != d {
+		return fmt.Errorf("invalid JSON: found %v looking for %s", tok, what)
+	}
+	return nil
+}
+
+// jsonError marks a syntax error as such, and calls a stream that ends
+// inside a value an unexpected end of input.
+func jsonError(err error) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON: %w", err)
+	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("unexpected end of input")
+	}
+	return err
+}
+
 // readObjects decodes the elements of the bundle's objects array.
-func (b *builder) readObjects(s *stream) error {
-	if err := s.expect('[', "the objects array"); err != nil {
+func (b *builder) readObjects(dec *json.Decoder) error {
+	if err := expectDelim(dec, '[', "the objects array"); err != nil {
 		return fmt.Errorf("objects: %w", err)
 	}
-	for i := 0; ; i++ {
-		if c, err := s.peek(); err == nil && c == ']' {
-			s.pos++
-			return nil
-		}
-		if i > 0 {
-			if err := s.expect(',', "',' or ']' in objects"); err != nil {
-				return fmt.Errorf("objects: %w", err)
-			}
-		}
-		raw, err := s.value()
-		if err != nil {
-			return fmt.Errorf("objects[%d]: %w", i, err)
-		}
-		if raw[0] != '{' {
-			return fmt.Errorf("objects[%d] is %s, want an object", i, jsonType(raw[0]))
-		}
+	for i := 0; dec.More(); i++ {
 		var o stixObject
-		if err := decodeObject(raw, &o, b.intern); err != nil && reads(&o) {
+		err := dec.Decode(&o)
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te) && te.Field == "":
+			return fmt.Errorf("objects[%d] is %s, want an object", i, jsonKind(te.Value))
+		case errors.As(err, &te):
 			// Types Parse ignores may use these keys for other things.
-			return fmt.Errorf("objects[%d] (%s %s): %w", i, o.Type, o.ID, err)
+			if reads(&o) {
+				return fmt.Errorf("objects[%d] (%s %s): %q is %s, want %s", i, o.Type, o.ID, te.Field, jsonKind(te.Value), goKind(te.Type))
+			}
+		case err != nil:
+			return fmt.Errorf("objects[%d]: %w", i, jsonError(err))
 		}
+		b.internObject(&o)
 		if err := b.add(&o); err != nil {
 			return fmt.Errorf("objects[%d] (%s %s): %w", i, o.Type, o.ID, err)
 		}
 	}
+	if err := expectDelim(dec, ']', "',' or ']' in objects"); err != nil {
+		return fmt.Errorf("objects: %w", err)
+	}
+	return nil
+}
+
+// jsonKind names a JSON value kind as encoding/json reports it ("string",
+// "number", "array", "object", "bool") with its article.
+func jsonKind(v string) string {
+	switch {
+	case v == "array" || v == "object":
+		return "an " + v
+	case strings.HasPrefix(v, "number"):
+		return "a number"
+	case v == "bool":
+		return "a boolean"
+	}
+	return "a " + v
+}
+
+// goKind names the JSON kind a Go field type takes.
+func goKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice:
+		return "an array"
+	case reflect.Struct:
+		return "an object"
+	case reflect.Bool:
+		return "a boolean"
+	}
+	return "a " + t.Kind().String()
+}
+
+// internObject shares the strings the catalog keeps many copies of (types,
+// platforms, kill-chain phases) with the builder's earlier objects.
+func (b *builder) internObject(o *stixObject) {
+	o.Type = b.internStr(o.Type)
+	for i, p := range o.Platforms {
+		o.Platforms[i] = b.internStr(p)
+	}
+	for i := range o.KillChainPhases {
+		o.KillChainPhases[i].PhaseName = b.internStr(o.KillChainPhases[i].PhaseName)
+	}
+}
+
+func (b *builder) internStr(s string) string {
+	if v, ok := b.intern[s]; ok {
+		return v
+	}
+	b.intern[s] = s
+	return s
 }
 
 // reads reports whether Parse uses objects of o's type.
@@ -495,6 +552,22 @@ func compareBool(a, b bool) int {
 	return 0
 }
 
+// compareRanked orders two keys by their rank, ranked keys first; ok is
+// false when neither is ranked.
+func compareRanked(rank map[string]int, a, b string) (c int, ok bool) {
+	ra, oka := rank[a]
+	rb, okb := rank[b]
+	switch {
+	case oka && okb:
+		return cmp.Compare(ra, rb), true
+	case oka:
+		return -1, true
+	case okb:
+		return 1, true
+	}
+	return 0, false
+}
+
 // sortedSet sorts s and removes repeats.
 func sortedSet(s []int) []int {
 	slices.Sort(s)
@@ -512,17 +585,8 @@ func (b *builder) orderTactics() []Tactic {
 		}
 	}
 	slices.SortStableFunc(tactics, func(a, b Tactic) int {
-		ra, oka := rank[a.STIXID]
-		rb, okb := rank[b.STIXID]
-		switch {
-		case oka && okb:
-			return cmp.Compare(ra, rb)
-		case oka:
-			return -1
-		case okb:
-			return 1
-		}
-		return 0
+		c, _ := compareRanked(rank, a.STIXID, b.STIXID)
+		return c
 	})
 	return tactics
 }
@@ -599,15 +663,8 @@ func (c *Catalog) orderTechniqueTactics() {
 	for i := range c.techniques {
 		t := &c.techniques[i]
 		slices.SortFunc(t.Tactics, func(a, b string) int {
-			ra, oka := rank[a]
-			rb, okb := rank[b]
-			switch {
-			case oka && okb:
-				return cmp.Compare(ra, rb)
-			case oka:
-				return -1
-			case okb:
-				return 1
+			if c, ok := compareRanked(rank, a, b); ok {
+				return c
 			}
 			return strings.Compare(a, b)
 		})

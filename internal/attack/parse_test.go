@@ -147,22 +147,22 @@ func TestParseErrors(t *testing.T) {
 		name, in, want string
 	}{
 		{"empty", "", "unexpected end of input"},
-		{"array", "[" + technique + "]", `invalid character '[' looking for the bundle object`},
+		{"array", "[" + technique + "]", "invalid JSON: found [ looking for the bundle object"},
 		{"not a bundle", `{"type": "report", "objects": [` + technique + `]}`, `top-level type is "report"`},
 		{"no type", `{"objects": [` + technique + `]}`, `top-level type is ""`},
 		{"no techniques", `{"type": "bundle", "objects": []}`, "holds no ATT&CK techniques"},
 		{"truncated", `{"type": "bundle", "objects": [` + technique, "unexpected end of input"},
-		{"truncated string", `{"type": "bundle", "objects": [{"type": "attack-pat`, "unexpected end of input in the value at byte 31"},
-		{"syntax", `{"type": "bundle", "objects": [{"type" "x"}]}`, `objects[0]: invalid JSON at byte 39: invalid character '"' looking for ':' after object key`},
+		{"truncated string", `{"type": "bundle", "objects": [{"type": "attack-pat`, "objects[0]: unexpected end of input"},
+		{"syntax", `{"type": "bundle", "objects": [{"type" "x"}]}`, `objects[0]: invalid JSON: invalid character '"' after object key`},
 		{"trailing data", `{"type": "bundle", "objects": [` + technique + `]} {}`, "data after the bundle"},
 		{"element not an object", `{"type": "bundle", "objects": [` + technique + `, "x"]}`, "objects[1] is a string, want an object"},
 		{"wrong field type", `{"type": "bundle", "objects": [` + technique + `, {"type": "intrusion-set", "id": "intrusion-set--1", "aliases": "APT1"}]}`, `objects[1] (intrusion-set intrusion-set--1): "aliases" is a string, want an array`},
 		{"bad date", `{"type": "bundle", "objects": [` + technique + `, {"type": "campaign", "id": "campaign--1", "first_seen": "yesterday", "external_references": [{"source_name": "mitre-attack", "external_id": "C1"}]}]}`, "objects[1] (campaign campaign--1): first_seen: parsing time"},
-		{"control character", "{\"type\": \"bun\x01dle\"}", "control character in string"},
-		{"bad escape", `{"type": "bun\xdle"}`, "escape character"},
+		{"control character", "{\"type\": \"bun\x01dle\"}", `invalid character '\x01' in string literal`},
+		{"bad escape", `{"type": "bun\xdle"}`, "in string escape code"},
 		{"bad literal", `{"type": "bundle", "objects": [` + technique + `, {"revoked": tru}]}`, "literal true"},
-		{"bad number", `{"type": "bundle", "x": 01}`, "',' or '}'"},
-		{"key not a string", `{"type": "bundle", 1: 2}`, "bundle key at byte 19 is a number, want a string"},
+		{"bad number", `{"type": "bundle", "x": 01}`, "invalid JSON: invalid character '1' after object key:value pair"},
+		{"key not a string", `{"type": "bundle", 1: 2}`, "bundle key: invalid JSON: invalid character '1' looking for beginning of object key string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

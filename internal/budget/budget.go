@@ -17,9 +17,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
-	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,12 +116,11 @@ type Config struct {
 
 // LoadConfig reads the "budget" key of a YAML file.
 func LoadConfig(path string) (Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("reading budget configuration: %w", err)
+	var cfg Config
+	if err := staffing.LoadSection(path, "budget", &cfg); err != nil {
+		return Config{}, err
 	}
-	defer f.Close()
-	return DecodeConfig(f, path)
+	return cfg, cfg.Validate()
 }
 
 // DecodeConfig reads the "budget" key of a YAML document; unknown keys are
@@ -327,14 +326,30 @@ func Build(ctx context.Context, h History, scfg staffing.Config, bcfg Config, na
 		}
 		inputs = append(inputs, ci)
 	}
-	// Cost lines.
+	vol := volumes{alertsWeekly: alertsWeekly, casesMonthly: casesMonthly, incidentsMonthly: incMonthly, endpoints: bcfg.Endpoints}
+	p.price(inputs, costs, contract, bcfg, vol)
+	return p, nil
+}
+
+// volumes are the work the unit costs divide by: alerts a week and cases
+// and incidents a month in the history window (before growth), and the
+// endpoints covered.
+type volumes struct {
+	alertsWeekly, casesMonthly, incidentsMonthly, endpoints float64
+}
+
+// price fills the plan's cost lines, column totals and unit costs from
+// what each column pays for: staff by tier at its loaded hourly cost for
+// the contract hours, tools by pricing model, services and training.
+// Column 1 (the staffing plan) is the baseline of the deltas.
+func (p *Plan) price(inputs []columnInput, costs map[string]float64, contract float64, bcfg Config, vol volumes) {
 	tiers := map[string]bool{}
 	for _, ci := range inputs {
 		for t := range ci.byTier {
 			tiers[t] = true
 		}
 	}
-	tierNames := sortedKeys(tiers)
+	tierNames := slices.Sorted(maps.Keys(tiers))
 	n := len(inputs)
 	for _, t := range tierNames {
 		l := Line{Category: "staff", Name: "analysts " + t, Monthly: make([]float64, n),
@@ -350,7 +365,7 @@ func Build(ctx context.Context, h History, scfg staffing.Config, bcfg Config, na
 			toolNames[t.Name] = true
 		}
 	}
-	for _, name := range sortedKeys(toolNames) {
+	for _, name := range slices.Sorted(maps.Keys(toolNames)) {
 		l := Line{Category: "tools", Name: name, Monthly: make([]float64, n)}
 		for i, ci := range inputs {
 			for _, t := range ci.tools {
@@ -435,13 +450,12 @@ func Build(ctx context.Context, h History, scfg staffing.Config, bcfg Config, na
 		}
 		p.Units = append(p.Units, u)
 	}
-	unit("per alert", func(ci columnInput) float64 { return alertsWeekly * weeksPerMonth * (1 + ci.growth) })
-	unit("per case", func(ci columnInput) float64 { return casesMonthly * (1 + ci.growth) })
-	unit("per incident (true-positive case)", func(ci columnInput) float64 { return incMonthly * (1 + ci.growth) })
-	if bcfg.Endpoints > 0 {
-		unit("per endpoint", func(columnInput) float64 { return bcfg.Endpoints })
+	unit("per alert", func(ci columnInput) float64 { return vol.alertsWeekly * weeksPerMonth * (1 + ci.growth) })
+	unit("per case", func(ci columnInput) float64 { return vol.casesMonthly * (1 + ci.growth) })
+	unit("per incident (true-positive case)", func(ci columnInput) float64 { return vol.incidentsMonthly * (1 + ci.growth) })
+	if vol.endpoints > 0 {
+		unit("per endpoint", func(columnInput) float64 { return vol.endpoints })
 	}
-	return p, nil
 }
 
 // columnInput is what one column pays for.
@@ -679,7 +693,7 @@ func tierCosts(ro store.Roster, c Config, contract float64) (map[string]float64,
 	for t := range c.Mix {
 		tiers[t] = true
 	}
-	for _, t := range sortedKeys(tiers) {
+	for _, t := range slices.Sorted(maps.Keys(tiers)) {
 		switch tc, ok := c.Tiers[t]; {
 		case ok && tc.Hourly > 0:
 			out[t] = tc.Hourly
@@ -724,15 +738,6 @@ func tierMix(ro store.Roster, c Config) (map[string]float64, string) {
 		mix[t] /= total
 	}
 	return mix, src
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func money(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }

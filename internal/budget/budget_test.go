@@ -3,6 +3,7 @@ package budget
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +16,22 @@ func TestParseScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sc.Automate) != 1 || sc.Automate[0] != (RuleShare{Rule: "R-002", Share: 0.3}) || sc.Tune[0] != (RuleShare{Rule: "R-001", Share: 1}) ||
-		*sc.Growth != 0.2 || time.Duration(*sc.TriageHandleTime) != 4*time.Minute || *sc.Shrinkage != 0.35 || *sc.TargetServiceLevel != 0.95 {
-		t.Errorf("scenario %+v", sc)
+	if !slices.Equal(sc.Automate, []RuleShare{{Rule: "R-002", Share: 0.3}}) {
+		t.Errorf("automate %+v, want R-002 at 0.3", sc.Automate)
+	}
+	if !slices.Equal(sc.Tune, []RuleShare{{Rule: "R-001", Share: 1}}) {
+		t.Errorf("tune %+v, want R-001 at 1", sc.Tune)
+	}
+	for _, c := range []struct {
+		part      string
+		got, want any
+	}{
+		{"growth", *sc.Growth, 0.2}, {"triage-time", time.Duration(*sc.TriageHandleTime), 4 * time.Minute},
+		{"shrinkage", *sc.Shrinkage, 0.35}, {"target-sl", *sc.TargetServiceLevel, 0.95},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.part, c.got, c.want)
+		}
 	}
 	for _, bad := range []string{"growth", "automate:R1", "automate:R1=1.5", "tune:=0.3", "growth:-1", "triage-time:0",
 		"shrinkage:1", "target-sl:abc", "teleport:R1"} {
@@ -61,8 +75,17 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Currency != "EUR" || len(b.Tools) != 4 || len(b.Scenarios) != 4 || b.Tiers["L1"].Annual != 78000 ||
-		time.Duration(*s.TriageHandleTime) != 4*time.Minute || len(s.Templates) != 4 || len(s.Skills) != 3 {
-		t.Errorf("example: budget %+v staffing %+v", b, s)
+	for _, c := range []struct {
+		field     string
+		got, want any
+	}{
+		{"budget.currency", b.Currency, "EUR"}, {"budget.tools", len(b.Tools), 4}, {"budget.scenarios", len(b.Scenarios), 4},
+		{"budget.tiers.L1.annual", b.Tiers["L1"].Annual, 78000.0},
+		{"staffing.triage_handle_time", time.Duration(*s.TriageHandleTime), 4 * time.Minute},
+		{"staffing.templates", len(s.Templates), 4}, {"staffing.skills", len(s.Skills), 3},
+	} {
+		if c.got != c.want {
+			t.Errorf("example %s = %v, want %v", c.field, c.got, c.want)
+		}
 	}
 }

@@ -78,7 +78,7 @@ func TestServeMCPTakesAccountTokens(t *testing.T) {
 		Arguments: map[string]string{"case_id": "7", "reason": "false_positive"}, Error: "writes are not enabled"}); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := st.ListAudit(ctx, store.AuditFilter{Limit: 10})
+	entries, err := st.AuditEntries(ctx, store.AuditFilter{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

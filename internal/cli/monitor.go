@@ -10,6 +10,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/sla"
 )
 
 func (a *app) monitorCommand() *cobra.Command {
@@ -140,7 +141,7 @@ func (a *app) showDashboard(cmd *cobra.Command, svc *metrics.Service, kpis bool)
 	if err := slaTable("sla-breached", fmt.Sprintf("SLA breached (%d)", len(d.Breached)), d.Breached); err != nil {
 		return err
 	}
-	if err := slaTable("sla-at-risk", fmt.Sprintf("SLA at risk, past 80 %% of target (%d)", len(d.AtRisk)), d.AtRisk); err != nil {
+	if err := slaTable("sla-at-risk", fmt.Sprintf("SLA at risk, past %.0f %% of target (%d)", sla.DefaultAtRisk*100, len(d.AtRisk)), d.AtRisk); err != nil {
 		return err
 	}
 	if err := items("oldest", "Oldest open work", d.Oldest); err != nil {

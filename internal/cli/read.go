@@ -66,7 +66,11 @@ func (a *app) statusCommand() *cobra.Command {
 				return err
 			}
 			a.println()
-			open := output.Table{Name: "open", Title: "Open cases by stage and priority", Columns: []string{"stage", "P1", "P2", "P3", "P4", "P5", "unset", "total"}}
+			open := output.Table{Name: "open", Title: "Open cases by stage and priority", Columns: []string{"stage"}}
+			for _, p := range model.Priorities {
+				open.Columns = append(open.Columns, p.String())
+			}
+			open.Columns = append(open.Columns, "unset", "total")
 			for _, stage := range model.Stages {
 				m, ok := o.OpenCases[stage]
 				if !ok {
@@ -74,11 +78,7 @@ func (a *app) statusCommand() *cobra.Command {
 				}
 				row := []string{string(stage)}
 				var total int64
-				for p := model.P1; p <= model.P5+1; p++ {
-					k := p
-					if p > model.P5 {
-						k = model.PriorityUnknown
-					}
+				for _, k := range append(model.Priorities, model.PriorityUnknown) {
 					row = append(row, strconv.FormatInt(m[k], 10))
 					total += m[k]
 				}
@@ -123,7 +123,7 @@ func (a *app) alertsCommand() *cobra.Command {
 				}
 				f.Since = o.LastAlert.Add(-since)
 			}
-			alerts, err := st.ListAlerts(cmd.Context(), f)
+			alerts, err := st.Alerts(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -177,7 +177,7 @@ func (a *app) casesCommand() *cobra.Command {
 			if ok, err := a.hasData(cmd.Context(), st); !ok || err != nil {
 				return err
 			}
-			cases, err := st.ListCases(cmd.Context(), f)
+			cases, err := st.Cases(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -216,7 +216,7 @@ func (a *app) casesCommand() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			c, err := st.GetCase(cmd.Context(), src, ext)
+			c, err := st.CaseByExternalID(cmd.Context(), src, ext)
 			if err != nil {
 				return err
 			}

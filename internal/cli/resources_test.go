@@ -315,28 +315,9 @@ budget:
 	if p.Currency != "EUR" || len(p.Columns) != 3 || p.Columns[0].Name != "today's roster" || p.Columns[2].Name != "automate R1" {
 		t.Fatalf("columns %+v", p.Columns)
 	}
-	line := map[string][]float64{}
-	for _, l := range p.Lines {
-		line[l.Name] = l.Monthly
-	}
-	week := 52.0 / 12
-	today, plan, auto := p.Columns[0], p.Columns[1], p.Columns[2]
-	// Today: four L1 at 50/h and two L2 at 80/h, 40 h a week.
-	if today.FTE != 6 || math.Abs(line["analysts L1"][0]-4*50*40*week) > 1e-6 || math.Abs(line["analysts L2"][0]-2*80*40*week) > 1e-6 {
-		t.Errorf("today's staff: FTE %v, L1 %v, L2 %v", today.FTE, line["analysts L1"][0], line["analysts L2"][0])
-	}
-	// Tools: SIEM 120 per GB/day a year × 50; EDR 3 × 1000 endpoints;
-	// SOAR 90 per seat (one per analyst, rounded up); TIP 24,000 a year,
-	// dropped in the scenario.
-	for i, c := range p.Columns {
-		if line["SIEM"][i] != 500 || line["EDR"][i] != 3000 || line["SOAR"][i] != 90*math.Ceil(c.FTE-1e-9) || line["IR retainer"][i] != 3000 ||
-			math.Abs(line["training per analyst"][i]-c.FTE*200) > 1e-9 {
-			t.Errorf("%s: tool and service lines %v %v %v %v %v", c.Name, line["SIEM"][i], line["EDR"][i], line["SOAR"][i], line["IR retainer"][i], line["training per analyst"][i])
-		}
-	}
-	if line["TIP"][1] != 2000 || line["TIP"][2] != 0 {
-		t.Errorf("TIP %v", line["TIP"])
-	}
+	// The cost model, scenarios and unit costs are checked by hand in
+	// internal/budget; here, that the JSON carries them whole.
+	plan := p.Columns[1]
 	for i, c := range p.Columns {
 		var sum float64
 		for _, l := range p.Lines {
@@ -346,21 +327,18 @@ budget:
 			t.Errorf("%s totals: lines %v monthly %v annual %v delta %v", c.Name, sum, c.Monthly, c.Annual, c.DeltaAnnual)
 		}
 	}
-	// Planned analysts follow today's tier mix (4:2), and automating half
-	// of R1's triage needs fewer of them.
-	if math.Abs(plan.FTEByTier["L1"]-2*plan.FTEByTier["L2"]) > 1e-9 || auto.FTE >= plan.FTE || auto.DeltaAnnual >= -24000 {
-		t.Errorf("plan %+v, scenario %+v", plan, auto)
+	if today := p.Columns[0]; today.FTE != 6 || today.FTEByTier["L1"] != 4 || today.FTEByTier["L2"] != 2 {
+		t.Errorf("today's roster %+v, want 4 L1 and 2 L2", today)
 	}
-	// Unit costs: 280 alerts, 35 cases a week; no incidents recorded.
-	units := map[string]int{}
-	for i, u := range p.Units {
-		units[u.Name] = i
+	var unitNames []string
+	for _, u := range p.Units {
+		unitNames = append(unitNames, u.Name)
+		if len(u.PerMonth) != 3 || len(u.Cost) != 3 {
+			t.Errorf("unit %s has %d and %d columns, want 3", u.Name, len(u.PerMonth), len(u.Cost))
+		}
 	}
-	pa := p.Units[units["per alert"]]
-	if math.Abs(pa.PerMonth[1]-280*week) > 1e-9 || math.Abs(pa.Cost[1]-plan.Monthly/(280*week)) > 1e-9 ||
-		math.Abs(p.Units[units["per case"]].PerMonth[0]-35*week) > 1e-9 || p.Units[units["per endpoint"]].Cost[0] != today.Monthly/1000 ||
-		p.Units[units["per incident (true-positive case)"]].Cost[0] != 0 {
-		t.Errorf("units %+v", p.Units)
+	if want := "per alert,per case,per incident (true-positive case),per endpoint"; strings.Join(unitNames, ",") != want {
+		t.Errorf("units %v, want %s", unitNames, want)
 	}
 
 	// Inline scenarios, table output.

@@ -97,7 +97,7 @@ func TestUsersCommands(t *testing.T) {
 	if !u.Disabled || !strings.HasPrefix(u.PasswordHash, "$2a$") {
 		t.Fatalf("alice %+v", u)
 	}
-	audit, _ := st.ListAudit(ctx, store.AuditFilter{})
+	audit, _ := st.AuditEntries(ctx, store.AuditFilter{})
 	var actions []string
 	for _, e := range audit {
 		actions = append(actions, e.Action+" "+e.Target)

@@ -180,7 +180,7 @@ func (a *app) usersListCommand() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			us, err := st.ListUsers(cmd.Context())
+			us, err := st.Users(cmd.Context())
 			if err != nil {
 				return err
 			}

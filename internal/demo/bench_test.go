@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/watchfloor/watchfloor/internal/cputime"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 )
 
@@ -13,7 +14,7 @@ import (
 func benchGenerate(b *testing.B, cfg Config) {
 	b.ReportAllocs()
 	var alerts int
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		alerts = 0
 		err := Generate(context.Background(), cfg, func(r record.Record) error {
@@ -26,7 +27,7 @@ func benchGenerate(b *testing.B, cfg Config) {
 			b.Fatal(err)
 		}
 	}
-	cpu := cpuTime() - cpu0
+	cpu := cputime.Used() - cpu0
 	b.ReportMetric(float64(alerts), "alerts/op")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(alerts), "ns/alert")
 	if cpu > 0 {

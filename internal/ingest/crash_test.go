@@ -1,13 +1,14 @@
 package ingest_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -15,14 +16,56 @@ import (
 
 const crashAlerts = 60000
 
+// crashAfter is how many batches the child commits before it says it is
+// about to write the next one.
+const crashAfter = 10
+
 // TestCrashChild is the ingest process that TestCrashSafety kills; it does
-// nothing unless started by that test.
+// nothing unless started by that test. Before it writes batch crashAfter+1
+// it tells the parent, over the pipe it inherits as file descriptor 3, how
+// many alerts are committed and how many there will be once that batch is,
+// then writes it: the parent's SIGKILL lands during that write or just
+// before or after it, and either count is then a consistent store.
 func TestCrashChild(t *testing.T) {
 	db, in := os.Getenv("WATCHFLOOR_CRASH_DB"), os.Getenv("WATCHFLOOR_CRASH_INPUT")
 	if db == "" || in == "" {
 		t.Skip("only runs as the child of TestCrashSafety")
 	}
-	ingestPath(t, db, in)
+	w := &signallingWriter{st: openStore(t, db), after: crashAfter, ready: os.NewFile(3, "ready")}
+	f, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := ingest.Run(context.Background(), w, f, filepath.Base(in), ingest.Options{BatchSize: 500}); err != nil {
+		t.Fatal(err)
+	}
+	t.Fatal("the ingest ended without being killed")
+}
+
+// signallingWriter stores batches and, before batch after+1, writes the
+// committed and the expected alert counts to ready.
+type signallingWriter struct {
+	st        *store.Store
+	after, n  int
+	committed int
+	ready     *os.File
+}
+
+func (w *signallingWriter) Apply(ctx context.Context, b *store.Batch) (store.Result, error) {
+	if w.n == w.after {
+		if _, err := fmt.Fprintf(w.ready, "%d %d\n", w.committed, w.committed+len(b.Alerts)); err != nil {
+			return store.Result{}, err
+		}
+	}
+	res, err := w.st.Apply(ctx, b)
+	w.n++
+	w.committed += res.Inserted[store.KindAlert]
+	return res, err
+}
+
+func (w *signallingWriter) RefreshFacts(ctx context.Context) (int, error) {
+	return w.st.RefreshFacts(ctx)
 }
 
 func ingestPath(t testing.TB, db, in string) ingest.Summary {
@@ -59,60 +102,51 @@ func TestCrashSafety(t *testing.T) {
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "WATCHFLOOR_CRASH_DB="+db, "WATCHFLOOR_CRASH_INPUT="+in)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.ExtraFiles = []*os.File{pw}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-
-	// Kill once some batches have committed and before the last one.
-	ctx := context.Background()
-	var seen int64
-	killed := false
-	for !killed {
-		select {
-		case err := <-done:
-			t.Fatalf("child finished before it could be killed (err %v, %d alerts seen); make the input larger", err, seen)
-		case <-time.After(5 * time.Millisecond):
-		}
-		if _, err := os.Stat(db); err != nil {
-			continue
-		}
-		st, err := store.OpenReadOnly(ctx, db)
-		if err != nil {
-			continue
-		}
-		c, err := st.Counts(ctx)
-		st.Close()
-		if err != nil {
-			continue
-		}
-		seen = c["alerts"]
-		if seen > 0 && seen < crashAlerts/2 {
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-		}
+	pw.Close() // the child holds the write end; its exit ends the read
+	// The child says when it is about to write its next batch; the kill
+	// follows at once. No polling, no timing.
+	var before, after int64
+	_, scanErr := fmt.Fscan(pr, &before, &after)
+	pr.Close()
+	if scanErr != nil {
+		cmd.Wait()
+		t.Fatalf("the child never said it was ready (%v):\n%s", scanErr, out.String())
 	}
-	<-done
-	t.Logf("killed the child after it had committed %d of %d alerts", seen, crashAlerts)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	t.Logf("killed the child while it wrote batch %d: %d alerts committed, %d once the batch is", crashAfter+1, before, after)
+	ctx := context.Background()
 
 	st := openStore(t, db)
 	if err := st.Check(ctx); err != nil {
 		t.Fatalf("store after crash: %v", err)
 	}
 	partial, _ := st.Counts(ctx)
-	if partial["alerts"] < seen || partial["alerts"] >= crashAlerts {
-		t.Fatalf("after the crash the store holds %d alerts; expected at least %d and fewer than %d", partial["alerts"], seen, crashAlerts)
+	if partial["alerts"] != before && partial["alerts"] != after {
+		t.Fatalf("after the crash the store holds %d alerts; want %d (batch %d lost whole) or %d (committed whole)",
+			partial["alerts"], before, crashAfter+1, after)
 	}
 	st.Close()
 
 	ingestPath(t, db, in)
 	st = openStore(t, db)
 	got, _ := st.Counts(ctx)
-	if got["alerts"] != crashAlerts || got["cases"] != crashAlerts/10 || got["case_events"] != crashAlerts/10*6 || got["alert_events"] != 0 {
-		t.Fatalf("after re-run: %v", got)
+	for table, want := range map[string]int64{"alerts": crashAlerts, "cases": crashAlerts / 10, "case_events": crashAlerts / 10 * 6, "alert_events": 0} {
+		if got[table] != want {
+			t.Errorf("after the re-run %s holds %d rows, want %d", table, got[table], want)
+		}
 	}
 	if err := st.Check(ctx); err != nil {
 		t.Fatal(err)

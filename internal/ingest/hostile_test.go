@@ -60,7 +60,7 @@ func TestNULInOneRecordLosesNothing(t *testing.T) {
 		if len(warnings) != 1 || !strings.HasPrefix(warnings[0], "nul.ndjson:7000: text repaired: 1 NUL") {
 			t.Errorf("warnings %q", warnings)
 		}
-		a, err := st.GetAlert(context.Background(), "edr", "a7000")
+		a, err := st.AlertByExternalID(context.Background(), "edr", "a7000")
 		if err != nil || a.Description != "before\uFFFDafter" {
 			t.Errorf("a7000: %q %v", a.Description, err)
 		}
@@ -82,7 +82,7 @@ func TestInvalidUTF8Repaired(t *testing.T) {
 		if sum.Rejected != 0 || sum.Repairs.InvalidUTF8 == 0 || sum.Repairs.NUL != 0 {
 			t.Fatalf("rejected %d, repairs %+v", sum.Rejected, sum.Repairs)
 		}
-		c, err := st.GetCase(context.Background(), "servicenow", "INC1")
+		c, err := st.CaseByExternalID(context.Background(), "servicenow", "INC1")
 		if err != nil || c.Title != "INC1 Caf\uFFFD \uFFFD net" {
 			t.Errorf("title %q %v", c.Title, err)
 		}
@@ -129,7 +129,7 @@ func TestRefusedRecordAloneIsRejected(t *testing.T) {
 	if sum.Inserted[store.KindAlert] != 299 || sum.Inserted[store.KindCase] != 1 || sum.Events == 0 {
 		t.Errorf("inserted %v, events %d", sum.Inserted, sum.Events)
 	}
-	c, err := st.GetCase(context.Background(), "edr", "c1")
+	c, err := st.CaseByExternalID(context.Background(), "edr", "c1")
 	if err != nil || c.Stage != model.StageTriage {
 		t.Errorf("case c1 stage %q %v, want triage (its event stored after it)", c.Stage, err)
 	}

@@ -7,11 +7,13 @@ package ingest
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
@@ -431,14 +433,50 @@ func (p *pending) part(items []item) (*store.Batch, map[store.Kind][]int) {
 	return b, sub
 }
 
+// lastLoc is the location of the batch's last record in the input: the
+// greatest of each kind's last location.
 func lastLoc(p *pending) string {
 	var last string
 	for _, l := range p.locs {
-		if len(l) > 0 && l[len(l)-1] > last {
+		if len(l) > 0 && compareLoc(l[len(l)-1], last) > 0 {
 			last = l[len(l)-1]
 		}
 	}
 	return last
+}
+
+// compareLoc orders locations ("file:line" or "file:$[3].cases[10]") by
+// input position: runs of digits compare as numbers, so line 999 comes
+// before line 1000; the rest compares byte by byte.
+func compareLoc(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digitRun(a), digitRun(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if c := cmp.Compare(len(na), len(nb)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// digitRun is the length of the run of ASCII digits s starts with.
+func digitRun(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }
 
 func (s *Summary) reject(loc string, raw []byte, err error, opt Options) error {

@@ -70,7 +70,7 @@ func TestRealSamplesEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Every incident ends in the stage of its last audit row.
-		cases, err := st.ListCases(ctx, store.CaseFilter{Source: "servicenow", Limit: 2000})
+		cases, err := st.Cases(ctx, store.CaseFilter{Source: "servicenow", Limit: 2000})
 		if err != nil || len(cases) != 890 {
 			t.Fatalf("%d cases, err %v", len(cases), err)
 		}

@@ -153,7 +153,7 @@ func (s *server) scanAlerts(ctx context.Context, f store.AlertFilter, first, lim
 		if f.Limit <= 0 {
 			return n, true, nil
 		}
-		page, err := s.st.ListAlerts(ctx, f)
+		page, err := s.st.Alerts(ctx, f)
 		if err != nil {
 			return n, false, err
 		}

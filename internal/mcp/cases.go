@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -242,19 +243,10 @@ func (s *server) caseQuery(in ListCasesIn) (store.CaseQuery, error) {
 		return q, err
 	}
 	q.OrderBy = in.OrderBy
-	if q.OrderBy != "" && !validOrder(q.OrderBy) {
+	if q.OrderBy != "" && !slices.Contains(store.CaseOrders, q.OrderBy) {
 		return q, argError("order_by %q: want one of %s", in.OrderBy, strings.Join(store.CaseOrders, ", "))
 	}
 	return q, nil
-}
-
-func validOrder(o string) bool {
-	for _, v := range store.CaseOrders {
-		if v == o {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *server) listCases(ctx context.Context, _ *sdk.CallToolRequest, in ListCasesIn) (*sdk.CallToolResult, ListCasesOut, error) {
@@ -353,7 +345,7 @@ func (s *server) findCase(ctx context.Context, id string) (model.Case, error) {
 	if n, perr := strconv.ParseInt(id, 10, 64); perr == nil {
 		c, err = s.st.CaseByID(ctx, n)
 	} else if src, ext, ok := strings.Cut(id, "/"); ok {
-		c, err = s.st.GetCase(ctx, src, ext)
+		c, err = s.st.CaseByExternalID(ctx, src, ext)
 	} else {
 		return c, argError("case_id %q: want a Watchfloor case id or source/external_id", id)
 	}

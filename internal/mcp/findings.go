@@ -113,7 +113,7 @@ func (s *server) findings(ctx context.Context, f store.FindingFilter, tok string
 	if err != nil {
 		return out, err
 	}
-	list, err := s.st.ListFindings(ctx, f)
+	list, err := s.st.Findings(ctx, f)
 	if err != nil {
 		return out, err
 	}
@@ -166,7 +166,7 @@ func (s *server) remediation(ctx context.Context, _ *sdk.CallToolRequest, in Rem
 		if err != nil {
 			return nil, out, argError("finding_id %q: want a Watchfloor finding id", in.FindingID)
 		}
-		f, err := s.st.GetFinding(ctx, id)
+		f, err := s.st.FindingByID(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, out, fmt.Errorf("finding %d not found", id)
 		}
@@ -180,7 +180,7 @@ func (s *server) remediation(ctx context.Context, _ *sdk.CallToolRequest, in Rem
 		if out.Total, err = s.st.CountFindings(ctx, f); err != nil {
 			return nil, out, err
 		}
-		if list, err = s.st.ListFindings(ctx, f); err != nil {
+		if list, err = s.st.Findings(ctx, f); err != nil {
 			return nil, out, err
 		}
 		if len(list) == 0 {

@@ -49,33 +49,23 @@ type SLAItem struct {
 	Policy           string  `json:"policy"`
 }
 
-// AnalystLoad is one analyst's open work.
-type AnalystLoad struct {
-	Analyst  string `json:"analyst"`
-	Name     string `json:"name"`
-	Tier     string `json:"tier"`
-	OnShift  bool   `json:"on_shift"`
-	Open     int    `json:"open"`
-	Critical int    `json:"critical" jsonschema:"open P1 and P2 cases"`
-}
-
 // DashboardOut is get_soc_dashboard's answer.
 type DashboardOut struct {
-	Now                  string         `json:"now"`
-	TimeZone             string         `json:"time_zone"`
-	Open                 int            `json:"open"`
-	Queue                []QueueCell    `json:"queue"`
-	UnassignedByPriority map[string]int `json:"unassigned_by_priority"`
-	UnassignedCritical   []QueueItem    `json:"unassigned_critical"`
-	UnassignedCritTotal  int            `json:"unassigned_critical_total"`
-	AtRisk               []SLAItem      `json:"sla_at_risk"`
-	AtRiskTotal          int            `json:"sla_at_risk_total"`
-	Breached             []SLAItem      `json:"sla_breached"`
-	BreachedTotal        int            `json:"sla_breached_total"`
-	Oldest               []QueueItem    `json:"oldest"`
-	Analysts             []AnalystLoad  `json:"analysts" jsonschema:"the max_items most loaded analysts"`
-	AnalystsTotal        int            `json:"analysts_total"`
-	Inflow               metrics.Inflow `json:"inflow"`
+	Now                  string                `json:"now"`
+	TimeZone             string                `json:"time_zone"`
+	Open                 int                   `json:"open"`
+	Queue                []QueueCell           `json:"queue"`
+	UnassignedByPriority map[string]int        `json:"unassigned_by_priority"`
+	UnassignedCritical   []QueueItem           `json:"unassigned_critical"`
+	UnassignedCritTotal  int                   `json:"unassigned_critical_total"`
+	AtRisk               []SLAItem             `json:"sla_at_risk"`
+	AtRiskTotal          int                   `json:"sla_at_risk_total"`
+	Breached             []SLAItem             `json:"sla_breached"`
+	BreachedTotal        int                   `json:"sla_breached_total"`
+	Oldest               []QueueItem           `json:"oldest"`
+	Analysts             []metrics.AnalystLoad `json:"analysts" jsonschema:"the max_items most loaded analysts"`
+	AnalystsTotal        int                   `json:"analysts_total"`
+	Inflow               metrics.Inflow        `json:"inflow"`
 	metrics.Basis
 }
 
@@ -134,15 +124,15 @@ type WorkloadIn struct {
 
 // WorkloadOut is get_analyst_workload's answer.
 type WorkloadOut struct {
-	Now                  string         `json:"now"`
-	Open                 int            `json:"open"`
-	Assigned             int            `json:"assigned"`
-	UnassignedByPriority map[string]int `json:"unassigned_by_priority"`
-	AnalystsOnShift      int            `json:"analysts_on_shift"`
-	Analysts             []AnalystLoad  `json:"analysts" jsonschema:"most loaded first; active roster members with no open work are included"`
-	AnalystsTotal        int            `json:"analysts_total"`
-	NextPageToken        string         `json:"next_page_token"`
-	Truncated            bool           `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
+	Now                  string                `json:"now"`
+	Open                 int                   `json:"open"`
+	Assigned             int                   `json:"assigned"`
+	UnassignedByPriority map[string]int        `json:"unassigned_by_priority"`
+	AnalystsOnShift      int                   `json:"analysts_on_shift"`
+	Analysts             []metrics.AnalystLoad `json:"analysts" jsonschema:"most loaded first; active roster members with no open work are included"`
+	AnalystsTotal        int                   `json:"analysts_total"`
+	NextPageToken        string                `json:"next_page_token"`
+	Truncated            bool                  `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
 }
 
 // NoisyRulesIn are get_noisy_rules's arguments.
@@ -207,14 +197,6 @@ func slaItems(in []metrics.SLAItem, n int) []SLAItem {
 	return out
 }
 
-func analystLoads(in []metrics.AnalystLoad) []AnalystLoad {
-	out := []AnalystLoad{}
-	for _, l := range in {
-		out = append(out, AnalystLoad(l))
-	}
-	return out
-}
-
 func (s *server) dashboard(ctx context.Context, _ *sdk.CallToolRequest, in DashboardIn) (*sdk.CallToolResult, DashboardOut, error) {
 	n := pageSize(in.MaxItems, 10, 50)
 	d, err := s.svc.Dashboard(ctx)
@@ -225,7 +207,7 @@ func (s *server) dashboard(ctx context.Context, _ *sdk.CallToolRequest, in Dashb
 		UnassignedByPriority: d.Unassigned, UnassignedCritical: queueItems(d.UnassignedCritical, n),
 		UnassignedCritTotal: len(d.UnassignedCritical), AtRisk: slaItems(d.AtRisk, n), AtRiskTotal: len(d.AtRisk),
 		Breached: slaItems(d.Breached, n), BreachedTotal: len(d.Breached), Oldest: queueItems(d.Oldest, n),
-		Analysts: analystLoads(d.Analysts[:min(n, len(d.Analysts))]), AnalystsTotal: len(d.Analysts), Inflow: d.Inflow,
+		Analysts: append([]metrics.AnalystLoad{}, d.Analysts[:min(n, len(d.Analysts))]...), AnalystsTotal: len(d.Analysts), Inflow: d.Inflow,
 		Basis: d.Basis}
 	if out.UnassignedByPriority == nil {
 		out.UnassignedByPriority = map[string]int{}
@@ -337,7 +319,7 @@ func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in Worklo
 		return nil, WorkloadOut{}, err
 	}
 	out := WorkloadOut{Now: ts(d.Now), Open: d.Open, UnassignedByPriority: d.Unassigned, AnalystsOnShift: d.Inflow.AnalystsOnShift,
-		Analysts: []AnalystLoad{}}
+		Analysts: []metrics.AnalystLoad{}}
 	if out.UnassignedByPriority == nil {
 		out.UnassignedByPriority = map[string]int{}
 	}
@@ -350,7 +332,7 @@ func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in Worklo
 	}
 	out.AnalystsTotal = len(list)
 	if off < len(list) {
-		rows := analystLoads(list[off:min(off+size, len(list))])
+		rows := list[off:min(off+size, len(list))]
 		if keep := fitBudget(s.answerTokens(), approxTokens(out), rows); keep < len(rows) {
 			rows, out.Truncated = rows[:keep], true
 		}

@@ -75,7 +75,7 @@ type AnalystLoad struct {
 	Tier     string `json:"tier"`
 	OnShift  bool   `json:"on_shift"`
 	Open     int    `json:"open"`
-	Critical int    `json:"critical"` // P1 and P2
+	Critical int    `json:"critical" jsonschema:"open P1 and P2 cases"`
 }
 
 // Inflow compares the last hour's alerts with the staff on shift.
@@ -310,9 +310,15 @@ func (d *Dashboard) staff(ctx context.Context, st DashboardStore, load map[strin
 			load[an.ExternalID] = l
 		}
 		l.Name, l.Tier = an.Name, string(an.Tier)
-		if sh, ok := byName[an.Shift]; ok && OnShift(sh, loc, now) {
-			l.OnShift = true
-			d.Inflow.AnalystsOnShift++
+		if sh, ok := byName[an.Shift]; ok {
+			on, err := sh.OnDuty(now, loc)
+			if err != nil {
+				return err
+			}
+			if on {
+				l.OnShift = true
+				d.Inflow.AnalystsOnShift++
+			}
 		}
 	}
 	for _, l := range load {
@@ -326,43 +332,4 @@ func (d *Dashboard) staff(ctx context.Context, st DashboardStore, load map[strin
 		return strings.Compare(a.Analyst, b.Analyst) < 0
 	})
 	return nil
-}
-
-// OnShift reports whether a shift covers t: it started on one of its days
-// (in its own time zone, else loc) no more than its duration before t.
-// Overnight shifts that started the day before count.
-func OnShift(sh model.Shift, loc *time.Location, t time.Time) bool {
-	if sh.TimeZone != "" {
-		if l, err := time.LoadLocation(sh.TimeZone); err == nil {
-			loc = l
-		}
-	}
-	start, err := time.Parse("15:04", sh.Start)
-	if err != nil {
-		return false
-	}
-	local := t.In(loc)
-	for back := 0; back <= int(sh.Duration/(24*time.Hour))+1; back++ {
-		y, m, dd := local.AddDate(0, 0, -back).Date()
-		s := time.Date(y, m, dd, start.Hour(), start.Minute(), 0, 0, loc)
-		if !startsOn(sh, s.Weekday()) {
-			continue
-		}
-		if !t.Before(s) && t.Before(s.Add(sh.Duration)) {
-			return true
-		}
-	}
-	return false
-}
-
-func startsOn(sh model.Shift, wd time.Weekday) bool {
-	if len(sh.Days) == 0 {
-		return true
-	}
-	for _, d := range sh.Days {
-		if d == wd {
-			return true
-		}
-	}
-	return false
 }

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -194,12 +195,20 @@ func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, bc *buildC
 		return nil, err
 	}
 	cd := CaseDay{}
+	var shiftErr error
 	err = e.Store.DayFacts(ctx, r.Day, func(f *kpi.Facts) {
+		sh, err := shiftAt(bc.shifts, bc.loc, f.Created)
+		shiftErr = cmp.Or(shiftErr, err)
 		w, ok := worked[f.CaseID]
-		cd.add(f, shiftAt(bc.shifts, bc.loc, f.Created), w, ok)
+		cd.add(f, sh, w, ok)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if shiftErr != nil {
+		// A stored shift that cannot say who is on duty leaves its cases
+		// without a shift; it never stops the report.
+		note(ctx, "cases are grouped by shift without the shift that cannot be read: "+shiftErr.Error())
 	}
 	cd.freeze()
 	parts := make(map[string]string, len(cd)+1)
@@ -384,16 +393,20 @@ func (n *notes) list() []string {
 }
 
 // shiftAt names the first shift on duty at t, or "".
-func shiftAt(shifts []model.Shift, loc *time.Location, t time.Time) string {
+func shiftAt(shifts []model.Shift, loc *time.Location, t time.Time) (string, error) {
 	if t.IsZero() {
-		return ""
+		return "", nil
 	}
 	for _, sh := range shifts {
-		if OnShift(sh, loc, t) {
-			return sh.Name
+		on, err := sh.OnDuty(t, loc)
+		if err != nil {
+			return "", err
+		}
+		if on {
+			return sh.Name, nil
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // Request asks for a performance report.

@@ -42,7 +42,7 @@ func TestLateStageBeforeStatus(t *testing.T) {
 		mustApply(t, st, &store.Batch{Events: []model.CaseEvent{o2.evs[1]}})
 
 		for _, ext := range []string{"O1", "O2"} {
-			c, err := st.GetCase(context.Background(), "fx", ext)
+			c, err := st.CaseByExternalID(context.Background(), "fx", ext)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -333,7 +333,7 @@ func TestServiceNowMadeSLA(t *testing.T) {
 		if sum, err := ingest.Run(context.Background(), st, f, "incident_event_log.csv", ingest.Options{}); err != nil {
 			t.Fatalf("ingest: %v (%s)", err, sum)
 		}
-		cs, err := st.ListCases(context.Background(), store.CaseFilter{Source: "servicenow", Limit: 10000})
+		cs, err := st.Cases(context.Background(), store.CaseFilter{Source: "servicenow", Limit: 10000})
 		if err != nil {
 			t.Fatal(err)
 		}

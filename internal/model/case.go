@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -132,4 +133,14 @@ type RunbookExecution struct {
 	Status     string    `json:"status"` // e.g. "completed", "failed"
 	StartedAt  time.Time `json:"started_at,omitzero"`
 	FinishedAt time.Time `json:"finished_at,omitzero"`
+}
+
+// ParseRunbookExecution reads the execution record a runbook event carries
+// in its New value.
+func ParseRunbookExecution(s string) (RunbookExecution, error) {
+	var rb RunbookExecution
+	if err := json.Unmarshal([]byte(s), &rb); err != nil {
+		return RunbookExecution{}, fmt.Errorf("runbook execution record: %w", err)
+	}
+	return rb, nil
 }

@@ -20,6 +20,9 @@ const (
 	P5
 )
 
+// Priorities lists the five priorities, most urgent first.
+var Priorities = []Priority{P1, P2, P3, P4, P5}
+
 // String returns "P1" … "P5", or "" when unknown.
 func (p Priority) String() string {
 	if p < P1 || p > P5 {

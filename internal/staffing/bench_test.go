@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/watchfloor/watchfloor/internal/cputime"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/staffing/schedule"
 )
@@ -46,14 +47,14 @@ func benchPlan(b *testing.B, templates []ShiftTemplate) {
 	w := benchWeek()
 	cfg := Config{Templates: templates}
 	var p *Plan
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		var err error
 		if p, err = Build(w, cfg, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := cputime.Used() - cpu0; cpu > 0 {
 		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	}
 	b.ReportMetric(p.FTE, "FTE")

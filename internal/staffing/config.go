@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/staffing/schedule"
@@ -254,12 +254,22 @@ var defaultAnswerWithin = map[model.Priority]time.Duration{
 // LoadConfig reads a YAML configuration. Unknown keys are errors, so a
 // misspelt setting does not silently fall back to a default.
 func LoadConfig(path string) (Config, error) {
+	var cfg Config
+	if err := LoadSection(path, "staffing", &cfg); err != nil {
+		return Config{}, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// LoadSection reads the top-level key of a YAML file into dst, as
+// DecodeSection does.
+func LoadSection(path, key string, dst any) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("reading staffing configuration: %w", err)
+		return fmt.Errorf("reading %s configuration: %w", key, err)
 	}
 	defer f.Close()
-	return DecodeConfig(f, path)
+	return DecodeSection(f, path, key, dst)
 }
 
 // DecodeConfig reads a YAML configuration from r; name appears in errors.
@@ -376,4 +386,16 @@ func (c Config) templates() ([]schedule.Template, bool) {
 		out = append(out, st)
 	}
 	return out, false
+}
+
+// queue returns the configuration given for a queue (the last one, when
+// several name its kind and priority), or nil.
+func (c Config) queue(k QueueKind, p model.Priority) *QueueConfig {
+	var qc *QueueConfig
+	for i := range c.Queues {
+		if c.Queues[i].Kind == k && c.Queues[i].Priority == p {
+			qc = &c.Queues[i]
+		}
+	}
+	return qc
 }

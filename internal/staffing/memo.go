@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -55,8 +56,8 @@ func (m *memo) WorkloadCaseArrivals(ctx context.Context, since, until time.Time)
 	})
 }
 
-func (m *memo) WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]store.HandleTime, error) {
-	return remember(m, window("handle", since, until, pauseStatuses, gap), func() ([]store.HandleTime, error) {
+func (m *memo) WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]handle.Time, error) {
+	return remember(m, window("handle", since, until, pauseStatuses, gap), func() ([]handle.Time, error) {
 		return m.h.WorkloadHandleTimes(ctx, since, until, pauseStatuses, gap)
 	})
 }

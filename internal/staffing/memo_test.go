@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -27,7 +28,7 @@ func (c *countingHistory) WorkloadCaseArrivals(context.Context, time.Time, time.
 	c.ask("cases")
 	return nil, nil
 }
-func (c *countingHistory) WorkloadHandleTimes(_ context.Context, _, _ time.Time, _ []string, gap time.Duration) ([]store.HandleTime, error) {
+func (c *countingHistory) WorkloadHandleTimes(_ context.Context, _, _ time.Time, _ []string, gap time.Duration) ([]handle.Time, error) {
 	c.ask("handle " + gap.String())
 	return nil, nil
 }

@@ -556,11 +556,7 @@ func compareRoster(p *Plan, w *Workload) (*RosterComparison, error) {
 // availability is the share of a shift's weekly hours a person with the
 // given contract hours works (a shift without days runs every day).
 func availability(s model.Shift, contractHours float64) float64 {
-	days := len(s.Days)
-	if days == 0 {
-		days = 7
-	}
-	return math.Min(1, contractHours/(s.Duration.Hours()*float64(days)))
+	return math.Min(1, contractHours/(s.Duration.Hours()*float64(len(s.Weekdays()))))
 }
 
 // rosterSL is each queue's service level in hour h with avail analysts
@@ -640,22 +636,11 @@ func interpolate(x float64, f func(int) ([]float64, error)) ([]float64, error) {
 // are converted at that week's offsets).
 func shiftCoverage(s model.Shift, loc *time.Location, ref time.Time) ([]float64, error) {
 	out := make([]float64, HoursPerWeek)
-	sloc := loc
-	if s.TimeZone != "" {
-		l, err := time.LoadLocation(s.TimeZone)
-		if err != nil {
-			return nil, fmt.Errorf("shift %s: time zone %q: %w", s.Name, s.TimeZone, err)
-		}
-		sloc = l
-	}
-	start, err := schedule.ParseClock(s.Start)
+	sloc, start, err := s.Clock(loc)
 	if err != nil {
-		return nil, fmt.Errorf("shift %s: %w", s.Name, err)
+		return nil, err
 	}
-	days := s.Days
-	if len(days) == 0 {
-		days = []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}
-	}
+	days := s.Weekdays()
 	// Monday 00:00 of the reference week, in the shift's zone.
 	r := ref.In(sloc)
 	monday := time.Date(r.Year(), r.Month(), r.Day(), 0, 0, 0, 0, sloc).AddDate(0, 0, -((int(r.Weekday()) + 6) % 7))

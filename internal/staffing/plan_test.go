@@ -9,6 +9,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/staffing/erlang"
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -169,7 +170,7 @@ func (emptyHistory) WorkloadAlertArrivals(context.Context, time.Time, time.Time)
 func (emptyHistory) WorkloadCaseArrivals(context.Context, time.Time, time.Time) ([]store.ArrivalBucket, error) {
 	return nil, nil
 }
-func (emptyHistory) WorkloadHandleTimes(context.Context, time.Time, time.Time, []string, time.Duration) ([]store.HandleTime, error) {
+func (emptyHistory) WorkloadHandleTimes(context.Context, time.Time, time.Time, []string, time.Duration) ([]handle.Time, error) {
 	return nil, nil
 }
 func (emptyHistory) WorkloadRuleVolumes(context.Context, time.Time, time.Time) ([]store.RuleVolume, error) {

@@ -173,7 +173,7 @@ func replayTimes(w *Workload, classes []sim.Class, seed uint64) (int, error) {
 				}
 				start := len(ts)
 				for j := 0; j < cnt; j++ {
-					ts = append(ts, (float64(k)+rng.Float64())*900)
+					ts = append(ts, (float64(k)+rng.Float64())*store.QuarterHour.Seconds())
 				}
 				sort.Float64s(ts[start:])
 			}

@@ -8,10 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/watchfloor/watchfloor/internal/kpi/sketch"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/sla"
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -23,7 +26,7 @@ const HoursPerWeek = 168
 type History interface {
 	WorkloadAlertArrivals(ctx context.Context, since, until time.Time) ([]store.ArrivalBucket, error)
 	WorkloadCaseArrivals(ctx context.Context, since, until time.Time) ([]store.ArrivalBucket, error)
-	WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]store.HandleTime, error)
+	WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]handle.Time, error)
 	WorkloadRuleVolumes(ctx context.Context, since, until time.Time) ([]store.RuleVolume, error)
 	WorkloadRoster(ctx context.Context) (store.Roster, error)
 	WorkloadSLAPolicies(ctx context.Context) ([]model.SLAPolicy, error)
@@ -226,7 +229,7 @@ func Model(ctx context.Context, h History, cfg Config) (*Workload, error) {
 		w.SLA = &p
 	}
 	var alertB, caseB []store.ArrivalBucket
-	var hts []store.HandleTime
+	var hts []handle.Time
 	if !last.IsZero() {
 		if alertB, err = h.WorkloadAlertArrivals(ctx, w.Since, w.Until); err != nil {
 			return nil, err
@@ -277,161 +280,39 @@ func (w *Workload) assume(input, value, note string) {
 	w.Assumptions = append(w.Assumptions, Assumption{Input: input, Value: value, Note: note})
 }
 
-// build turns arrival buckets and handle times into queues.
-func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []store.HandleTime) {
-	occ := w.occurrences()
+// queueKey identifies a queue.
+type queueKey struct {
+	k QueueKind
+	p model.Priority
+}
+
+// queueSet holds the queues being built.
+type queueSet map[queueKey]*Queue
+
+// build turns arrival buckets and handle times into queues, step by step:
+// the arrivals measured per queue, the handle times by priority, each
+// queue's inputs (from its configuration, the history, the SLA policy or
+// a stated assumption), the planning defaults, and the queues in order.
+func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []handle.Time) {
 	w.Growth = 0
 	if cfg.Growth != nil {
 		w.Growth = *cfg.Growth
 	}
-	target := DefaultTargetServiceLevel
-	if cfg.TargetServiceLevel != nil {
-		target = *cfg.TargetServiceLevel
-	}
-
-	type key struct {
-		k QueueKind
-		p model.Priority
-	}
-	queues := map[key]*Queue{}
-	get := func(k QueueKind, p model.Priority) *Queue {
-		q := queues[key{k, p}]
-		if q == nil {
-			q = &Queue{Name: string(k) + " " + p.String(), Kind: k, Priority: p, ArrivalsPerHour: make([]float64, HoursPerWeek),
-				Sources: map[string]Source{}, histScale: 1}
-			if !w.Since.IsZero() {
-				q.hist = make([]float64, int(w.Until.Sub(w.Since)/store.QuarterHour))
-			}
-			queues[key{k, p}] = q
-		}
-		return q
-	}
-	fill := func(k QueueKind, buckets []store.ArrivalBucket) {
-		for _, b := range buckets {
-			if !b.Priority.Valid() {
-				continue
-			}
-			q := get(k, b.Priority)
-			q.ArrivalsPerHour[hourOfWeek(b.Start, w.loc)] += float64(b.Count)
-			q.Sources["arrivals"] = FromHistory
-		}
-		for _, q := range queues {
-			if q.Kind != k {
-				continue
-			}
-			q.Dispersion = dispersion(buckets, q.Priority, w)
-			q.TrendPerWeek, q.TrendZ = trend(buckets, q.Priority, w)
-			for _, b := range buckets {
-				if i := int(b.Start.Sub(w.Since) / store.QuarterHour); b.Priority == q.Priority && i >= 0 && i < len(q.hist) {
-					q.hist[i] += float64(b.Count)
-				}
-			}
-			for i := range q.ArrivalsPerHour {
-				if occ[i] > 0 {
-					q.ArrivalsPerHour[i] /= occ[i]
-				}
-			}
-			if cfg.ArrivalProfile != ProfileHourOfWeek {
-				q.ArrivalsPerHour = smoothProfile(q.ArrivalsPerHour)
-			}
-		}
-	}
-	triage := cfg.TriageHandleTime != nil
+	queues := queueSet{}
+	occ := w.occurrences()
+	w.fillAlertQueues(queues, cfg, occ, alertB)
+	w.fill(queues, cfg, occ, Cases, caseB)
+	byPrio := workedByPriority(hts)
 	for _, c := range cfg.Queues {
-		triage = triage || c.Kind == Alerts && c.HandleTime > 0
+		w.queue(queues, c.Kind, c.Priority)
 	}
-	if triage {
-		fill(Alerts, alertB)
-		unknown := 0
-		for _, b := range alertB {
-			if !b.Priority.Valid() {
-				unknown += int(b.Count)
-			}
-		}
-		if unknown > 0 {
-			w.assume("alerts without severity", fmt.Sprint(unknown),
-				"alerts with no severity have no priority and are left out of the alert queues")
-		}
-	} else {
-		var n int64
-		for _, b := range alertB {
-			n += b.Count
-		}
-		if n > 0 {
-			w.Notes = append(w.Notes, fmt.Sprintf("Alert triage is not in this plan: the store records no alert handling times. "+
-				"%.0f alerts a week arrived; set staffing.triage_handle_time (and triage_share, the share a person looks at) to plan for them.",
-				float64(n)/w.Weeks))
-		}
-	}
-	fill(Cases, caseB)
-	// Only priorities with some work by people logged measure a handle
-	// time: a queue whose cases show none (a log of synthesised snapshot
-	// events) falls back like one without cases.
-	byPrio := map[model.Priority][]int{}
-	worked := map[model.Priority]bool{}
-	for i, ht := range hts {
-		if ht.Priority.Valid() {
-			byPrio[ht.Priority] = append(byPrio[ht.Priority], i)
-			worked[ht.Priority] = worked[ht.Priority] || ht.Active > 0
-		}
-	}
-	for p := range byPrio {
-		if !worked[p] {
-			delete(byPrio, p)
-		}
-	}
-	for _, c := range cfg.Queues {
-		get(c.Kind, c.Priority)
-	}
-
 	for k, q := range queues {
-		var qc *QueueConfig
-		for i := range cfg.Queues {
-			if cfg.Queues[i].Kind == k.k && cfg.Queues[i].Priority == k.p {
-				qc = &cfg.Queues[i]
-			}
-		}
+		qc := cfg.queue(k.k, k.p)
 		if qc != nil && qc.Disabled {
 			delete(queues, k)
 			continue
 		}
-		// Handle time and concurrency.
-		q.Concurrency = 1
-		switch {
-		case qc != nil && qc.HandleTime > 0:
-			q.HandleSeconds = qc.HandleTime.Seconds()
-			q.Sources["handle_time"] = FromConfig
-		case k.k == Cases:
-			idx := byPrio[k.p]
-			if len(idx) == 0 {
-				// No worked case of this priority was resolved in the
-				// window: use all priorities.
-				for _, v := range byPrio {
-					idx = append(idx, v...)
-				}
-				if len(idx) > 0 {
-					w.assume(q.Name+" handle_time", "all priorities",
-						"no worked case of this priority was resolved in the window; the figures over all priorities are used")
-				}
-			}
-			if len(idx) == 0 {
-				q.HandleSeconds = time.Hour.Seconds()
-				q.Sources["handle_time"] = FromAssumption
-				w.assume(q.Name+" handle_time", "1h", "no case resolved in the window has work by people in its log; set queues[].handle_time")
-				break
-			}
-			active := make([]float64, len(idx))
-			for i, j := range idx {
-				active[i] = hts[j].Active.Seconds()
-			}
-			q.Handle = handleStats(active)
-			q.HandleSeconds = q.Handle.MeanSeconds
-			q.effort = active
-			q.Sources["handle_time"] = FromHistory
-		case cfg.TriageHandleTime != nil:
-			q.HandleSeconds = cfg.TriageHandleTime.Seconds()
-			q.Sources["handle_time"] = FromConfig
-		}
+		w.setHandleTime(q, qc, cfg, byPrio, hts)
 		if q.HandleSeconds == 0 {
 			// An alert queue with no handle time of its own while triage
 			// is planned for other priorities only.
@@ -439,47 +320,8 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 			delete(queues, k)
 			continue
 		}
-		if qc != nil && qc.Concurrency > 0 {
-			q.Concurrency = qc.Concurrency
-			q.Sources["concurrency"] = FromConfig
-			q.effort = nil
-		}
-		q.EffortSeconds = q.HandleSeconds / q.Concurrency
-		if q.effort != nil {
-			var sum float64
-			for _, e := range q.effort {
-				sum += e
-			}
-			q.EffortSeconds = sum / float64(len(q.effort))
-		}
-		// Answer within.
-		switch {
-		case qc != nil && qc.AnswerWithin > 0:
-			q.AnswerWithinSeconds = qc.AnswerWithin.Seconds()
-			q.Sources["answer_within"] = FromConfig
-		case w.SLA != nil && w.SLA.Targets[k.p].Acknowledge > 0:
-			q.AnswerWithinSeconds = w.SLA.Targets[k.p].Acknowledge.Seconds()
-			q.Sources["answer_within"] = FromSLA
-		default:
-			q.AnswerWithinSeconds = defaultAnswerWithin[k.p].Seconds()
-			q.Sources["answer_within"] = FromAssumption
-			w.assume(k.p.String()+" answer_within", defaultAnswerWithin[k.p].String(),
-				"no SLA policy acknowledge target for this priority; example target used")
-		}
-		// Target service level.
-		switch {
-		case qc != nil && qc.TargetServiceLevel > 0:
-			q.TargetServiceLevel = qc.TargetServiceLevel
-			q.Sources["target_service_level"] = FromConfig
-		case cfg.TargetServiceLevel != nil:
-			q.TargetServiceLevel = target
-			q.Sources["target_service_level"] = FromConfig
-		default:
-			q.TargetServiceLevel = target
-			q.Sources["target_service_level"] = FromAssumption
-			w.assume("target_service_level", fmt.Sprint(target),
-				"share of items to acknowledge within the SLA target; SLA policies set the time, not the share")
-		}
+		w.setEffort(q, qc)
+		w.setServiceTarget(q, qc, cfg)
 		if k.k == Cases {
 			q.Measured = measured(hts, k.p, q.AnswerWithinSeconds)
 		}
@@ -487,45 +329,9 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 			q.PatienceSeconds = qc.Patience.Seconds()
 			q.Sources["patience"] = FromConfig
 		}
-		// Arrivals: flat override, growth, scale.
-		if qc != nil && qc.ArrivalsPerHour > 0 {
-			for i := range q.ArrivalsPerHour {
-				q.ArrivalsPerHour[i] = qc.ArrivalsPerHour
-			}
-			q.hist = nil
-			q.Sources["arrivals"] = FromConfig
-		}
-		scale := 1 + w.Growth
-		if qc != nil && qc.ArrivalScale > 0 {
-			scale *= qc.ArrivalScale
-		}
-		if k.k == Alerts {
-			share := 1.0
-			if cfg.TriageShare != nil {
-				share = *cfg.TriageShare
-			} else {
-				w.assume("triage_share", "1", "share of alerts a person triages (the rest closed by automation); all of them unless set")
-			}
-			scale *= share
-		}
-		q.scaleArrivals(scale)
-		q.baseScale = scale
-		if q.Sources["arrivals"] == "" {
-			q.Sources["arrivals"] = FromConfig
-		}
+		w.setArrivals(q, qc, cfg)
 	}
-	if cfg.Shrinkage == nil {
-		w.assume("shrinkage", fmt.Sprint(DefaultShrinkage), "share of paid time not available for queue work (breaks, meetings, training, leave)")
-	}
-	if cfg.MaxOccupancy == nil {
-		w.assume("max_occupancy", fmt.Sprint(DefaultMaxOccupancy), "cap on the share of available time spent handling work")
-	}
-	if cfg.ContractHours == nil {
-		w.assume("contract_hours", fmt.Sprint(DefaultContractHours), "paid hours per analyst per week, to turn scheduled hours into headcount")
-	}
-	if cfg.MinHeads == nil {
-		w.assume("min_heads", fmt.Sprint(DefaultMinHeads), "least number of people on duty at any hour")
-	}
+	w.assumeDefaults(cfg)
 	w.Queues = w.Queues[:0]
 	for _, q := range queues {
 		w.Queues = append(w.Queues, *q)
@@ -539,10 +345,257 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 	sort.Slice(w.Assumptions, func(i, j int) bool { return w.Assumptions[i].Input < w.Assumptions[j].Input })
 }
 
+// queue returns the queue of a kind and priority, making it when new.
+func (w *Workload) queue(queues queueSet, k QueueKind, p model.Priority) *Queue {
+	q := queues[queueKey{k, p}]
+	if q == nil {
+		q = &Queue{Name: string(k) + " " + p.String(), Kind: k, Priority: p, ArrivalsPerHour: make([]float64, HoursPerWeek),
+			Sources: map[string]Source{}, histScale: 1}
+		if !w.Since.IsZero() {
+			q.hist = make([]float64, int(w.Until.Sub(w.Since)/store.QuarterHour))
+		}
+		queues[queueKey{k, p}] = q
+	}
+	return q
+}
+
+// fill adds the measured arrivals of one kind to its queues: the hourly
+// profile (smoothed unless configured per hour of the week), the quarter
+// hours of the window for the simulation, and the Poisson and trend
+// checks. occ counts the window's hours on each hour of the week.
+func (w *Workload) fill(queues queueSet, cfg Config, occ []float64, k QueueKind, buckets []store.ArrivalBucket) {
+	for _, b := range buckets {
+		if !b.Priority.Valid() {
+			continue
+		}
+		q := w.queue(queues, k, b.Priority)
+		q.ArrivalsPerHour[hourOfWeek(b.Start, w.loc)] += float64(b.Count)
+		q.Sources["arrivals"] = FromHistory
+	}
+	for _, q := range queues {
+		if q.Kind != k {
+			continue
+		}
+		q.Dispersion = dispersion(buckets, q.Priority, w)
+		q.TrendPerWeek, q.TrendZ = trend(buckets, q.Priority, w)
+		for _, b := range buckets {
+			if i := int(b.Start.Sub(w.Since) / store.QuarterHour); b.Priority == q.Priority && i >= 0 && i < len(q.hist) {
+				q.hist[i] += float64(b.Count)
+			}
+		}
+		for i := range q.ArrivalsPerHour {
+			if occ[i] > 0 {
+				q.ArrivalsPerHour[i] /= occ[i]
+			}
+		}
+		if cfg.ArrivalProfile != ProfileHourOfWeek {
+			q.ArrivalsPerHour = smoothProfile(q.ArrivalsPerHour)
+		}
+	}
+}
+
+// fillAlertQueues adds the alert arrivals when alert triage is planned (a
+// triage handle time is set, for all alerts or one queue); otherwise it
+// notes the weekly alerts the plan leaves out.
+func (w *Workload) fillAlertQueues(queues queueSet, cfg Config, occ []float64, alertB []store.ArrivalBucket) {
+	triage := cfg.TriageHandleTime != nil
+	for _, c := range cfg.Queues {
+		triage = triage || c.Kind == Alerts && c.HandleTime > 0
+	}
+	if !triage {
+		var n int64
+		for _, b := range alertB {
+			n += b.Count
+		}
+		if n > 0 {
+			w.Notes = append(w.Notes, fmt.Sprintf("Alert triage is not in this plan: the store records no alert handling times. "+
+				"%.0f alerts a week arrived; set staffing.triage_handle_time (and triage_share, the share a person looks at) to plan for them.",
+				float64(n)/w.Weeks))
+		}
+		return
+	}
+	w.fill(queues, cfg, occ, Alerts, alertB)
+	unknown := 0
+	for _, b := range alertB {
+		if !b.Priority.Valid() {
+			unknown += int(b.Count)
+		}
+	}
+	if unknown > 0 {
+		w.assume("alerts without severity", fmt.Sprint(unknown),
+			"alerts with no severity have no priority and are left out of the alert queues")
+	}
+}
+
+// workedByPriority indexes the handle times by the priority in force at
+// resolution. Only priorities with some work by people logged measure a
+// handle time: a queue whose cases show none (a log of synthesised
+// snapshot events) falls back like one without cases.
+func workedByPriority(hts []handle.Time) map[model.Priority][]int {
+	byPrio := map[model.Priority][]int{}
+	worked := map[model.Priority]bool{}
+	for i, ht := range hts {
+		if ht.Priority.Valid() {
+			byPrio[ht.Priority] = append(byPrio[ht.Priority], i)
+			worked[ht.Priority] = worked[ht.Priority] || ht.Active > 0
+		}
+	}
+	for p := range byPrio {
+		if !worked[p] {
+			delete(byPrio, p)
+		}
+	}
+	return byPrio
+}
+
+// setHandleTime sets a queue's handle time: configured for the queue,
+// measured for a case queue (its priority's worked cases, else all
+// priorities', else an hour assumed), or the triage handle time for an
+// alert queue. It leaves 0 when none applies.
+func (w *Workload) setHandleTime(q *Queue, qc *QueueConfig, cfg Config, byPrio map[model.Priority][]int, hts []handle.Time) {
+	q.Concurrency = 1
+	switch {
+	case qc != nil && qc.HandleTime > 0:
+		q.HandleSeconds = qc.HandleTime.Seconds()
+		q.Sources["handle_time"] = FromConfig
+	case q.Kind == Cases:
+		idx := byPrio[q.Priority]
+		if len(idx) == 0 {
+			// No worked case of this priority was resolved in the
+			// window: use all priorities.
+			for _, v := range byPrio {
+				idx = append(idx, v...)
+			}
+			if len(idx) > 0 {
+				w.assume(q.Name+" handle_time", "all priorities",
+					"no worked case of this priority was resolved in the window; the figures over all priorities are used")
+			}
+		}
+		if len(idx) == 0 {
+			q.HandleSeconds = time.Hour.Seconds()
+			q.Sources["handle_time"] = FromAssumption
+			w.assume(q.Name+" handle_time", "1h", "no case resolved in the window has work by people in its log; set queues[].handle_time")
+			return
+		}
+		active := make([]float64, len(idx))
+		for i, j := range idx {
+			active[i] = hts[j].Active.Seconds()
+		}
+		q.Handle = handleStats(active)
+		q.HandleSeconds = q.Handle.MeanSeconds
+		q.effort = active
+		q.Sources["handle_time"] = FromHistory
+	case cfg.TriageHandleTime != nil:
+		q.HandleSeconds = cfg.TriageHandleTime.Seconds()
+		q.Sources["handle_time"] = FromConfig
+	}
+}
+
+// setEffort sets the analyst effort per item: the handle time divided by
+// the configured concurrency, or the mean of the measured efforts.
+func (w *Workload) setEffort(q *Queue, qc *QueueConfig) {
+	if qc != nil && qc.Concurrency > 0 {
+		q.Concurrency = qc.Concurrency
+		q.Sources["concurrency"] = FromConfig
+		q.effort = nil
+	}
+	q.EffortSeconds = q.HandleSeconds / q.Concurrency
+	if q.effort != nil {
+		var sum float64
+		for _, e := range q.effort {
+			sum += e
+		}
+		q.EffortSeconds = sum / float64(len(q.effort))
+	}
+}
+
+// setServiceTarget sets the answer-within time (configured, the SLA
+// policy's acknowledge target, or an example target) and the target
+// service level (configured for the queue or the plan, or the default).
+func (w *Workload) setServiceTarget(q *Queue, qc *QueueConfig, cfg Config) {
+	p := q.Priority
+	switch {
+	case qc != nil && qc.AnswerWithin > 0:
+		q.AnswerWithinSeconds = qc.AnswerWithin.Seconds()
+		q.Sources["answer_within"] = FromConfig
+	case w.SLA != nil && w.SLA.Targets[p].Acknowledge > 0:
+		q.AnswerWithinSeconds = w.SLA.Targets[p].Acknowledge.Seconds()
+		q.Sources["answer_within"] = FromSLA
+	default:
+		q.AnswerWithinSeconds = defaultAnswerWithin[p].Seconds()
+		q.Sources["answer_within"] = FromAssumption
+		w.assume(p.String()+" answer_within", defaultAnswerWithin[p].String(),
+			"no SLA policy acknowledge target for this priority; example target used")
+	}
+	target := DefaultTargetServiceLevel
+	if cfg.TargetServiceLevel != nil {
+		target = *cfg.TargetServiceLevel
+	}
+	switch {
+	case qc != nil && qc.TargetServiceLevel > 0:
+		q.TargetServiceLevel = qc.TargetServiceLevel
+		q.Sources["target_service_level"] = FromConfig
+	case cfg.TargetServiceLevel != nil:
+		q.TargetServiceLevel = target
+		q.Sources["target_service_level"] = FromConfig
+	default:
+		q.TargetServiceLevel = target
+		q.Sources["target_service_level"] = FromAssumption
+		w.assume("target_service_level", fmt.Sprint(target),
+			"share of items to acknowledge within the SLA target; SLA policies set the time, not the share")
+	}
+}
+
+// setArrivals applies a flat configured rate, growth, the queue's scale
+// and (alerts) the triage share to the queue's arrivals.
+func (w *Workload) setArrivals(q *Queue, qc *QueueConfig, cfg Config) {
+	if qc != nil && qc.ArrivalsPerHour > 0 {
+		for i := range q.ArrivalsPerHour {
+			q.ArrivalsPerHour[i] = qc.ArrivalsPerHour
+		}
+		q.hist = nil
+		q.Sources["arrivals"] = FromConfig
+	}
+	scale := 1 + w.Growth
+	if qc != nil && qc.ArrivalScale > 0 {
+		scale *= qc.ArrivalScale
+	}
+	if q.Kind == Alerts {
+		share := 1.0
+		if cfg.TriageShare != nil {
+			share = *cfg.TriageShare
+		} else {
+			w.assume("triage_share", "1", "share of alerts a person triages (the rest closed by automation); all of them unless set")
+		}
+		scale *= share
+	}
+	q.scaleArrivals(scale)
+	q.baseScale = scale
+	if q.Sources["arrivals"] == "" {
+		q.Sources["arrivals"] = FromConfig
+	}
+}
+
+// assumeDefaults states the planning settings left at their defaults.
+func (w *Workload) assumeDefaults(cfg Config) {
+	if cfg.Shrinkage == nil {
+		w.assume("shrinkage", fmt.Sprint(DefaultShrinkage), "share of paid time not available for queue work (breaks, meetings, training, leave)")
+	}
+	if cfg.MaxOccupancy == nil {
+		w.assume("max_occupancy", fmt.Sprint(DefaultMaxOccupancy), "cap on the share of available time spent handling work")
+	}
+	if cfg.ContractHours == nil {
+		w.assume("contract_hours", fmt.Sprint(DefaultContractHours), "paid hours per analyst per week, to turn scheduled hours into headcount")
+	}
+	if cfg.MinHeads == nil {
+		w.assume("min_heads", fmt.Sprint(DefaultMinHeads), "least number of people on duty at any hour")
+	}
+}
+
 // measured is the share of the cases that arrived with priority p
 // acknowledged within answerWithin seconds of creation (nil when there
 // are none).
-func measured(hts []store.HandleTime, p model.Priority, answerWithin float64) *MeasuredSL {
+func measured(hts []handle.Time, p model.Priority, answerWithin float64) *MeasuredSL {
 	var m MeasuredSL
 	for _, ht := range hts {
 		if ht.ArrivalPriority != p || ht.Created.IsZero() {
@@ -605,36 +658,19 @@ func (q *Queue) scaleArrivals(f float64) {
 	q.histScale *= f
 }
 
+// handleStats summarises measured handle times. The median and p90 are
+// the KPI engine's (sketch.ExactQuantile: the value of rank ⌈q·n⌉, so the
+// lower middle value for an even count).
 func handleStats(v []float64) *HandleStats {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
-	n := float64(len(s))
-	var sum, ss float64
-	for _, x := range s {
-		sum += x
-	}
-	mean := sum / n
-	for _, x := range s {
-		ss += (x - mean) * (x - mean)
-	}
-	hs := &HandleStats{N: len(s), MeanSeconds: mean, MedianSeconds: quantile(s, 0.5), P90Seconds: quantile(s, 0.9), Samples: s}
+	mean, sd := stat.MeanStdDev(s, nil)
+	hs := &HandleStats{N: len(s), MeanSeconds: mean, MedianSeconds: sketch.ExactQuantile(s, 0.5),
+		P90Seconds: sketch.ExactQuantile(s, 0.9), Samples: s}
 	if len(s) > 1 && mean > 0 {
-		hs.CV = math.Sqrt(ss/(n-1)) / mean
+		hs.CV = sd / mean
 	}
 	return hs
-}
-
-// quantile interpolates linearly between order statistics of sorted s.
-func quantile(s []float64, p float64) float64 {
-	if len(s) == 0 {
-		return 0
-	}
-	x := p * float64(len(s)-1)
-	i := int(x)
-	if i >= len(s)-1 {
-		return s[len(s)-1]
-	}
-	return s[i] + (x-float64(i))*(s[i+1]-s[i])
 }
 
 // dispersion tests the Poisson assumption for one queue at two scales:
@@ -734,21 +770,18 @@ func trend(buckets []store.ArrivalBucket, p model.Priority, w *Workload) (float6
 			tot[i] += float64(b.Count)
 		}
 	}
-	var sx, sy, sxx, sxy float64
-	n := float64(weeks)
-	for i, y := range tot {
-		x := float64(i)
-		sx += x
-		sy += y
-		sxx += x * x
-		sxy += x * y
+	xs := make([]float64, weeks)
+	for i := range xs {
+		xs[i] = float64(i)
 	}
-	mean := sy / n
+	mean := stat.Mean(tot, nil)
 	if mean == 0 {
 		return 0, 0
 	}
-	sxxc := sxx - sx*sx/n
-	slope := (sxy - sx*sy/n) / sxxc
+	_, slope := stat.LinearRegression(xs, tot, nil, false)
+	// The slope's standard error when each week's count has variance
+	// mean (Poisson): √(mean ÷ Σ(x − x̄)²).
+	sxxc := stat.Variance(xs, nil) * float64(weeks-1)
 	return slope / mean, slope / math.Sqrt(mean/sxxc)
 }
 

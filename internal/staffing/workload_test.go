@@ -116,8 +116,11 @@ func TestModelFromStore(t *testing.T) {
 		}
 		// Handle times: A 3600 s, B 7200 s, C 0 s active: mean 3600,
 		// median 3600. The effort is the handle time itself (concurrency 1).
-		if p2.Handle == nil || p2.Handle.N != 3 || p2.HandleSeconds != 3600 {
-			t.Fatalf("P2 handle %+v", p2.Handle)
+		if p2.Handle == nil {
+			t.Fatal("P2 has no measured handle times")
+		}
+		if p2.Handle.N != 3 || p2.HandleSeconds != 3600 {
+			t.Errorf("P2 handle times: %d cases, mean %v s; want 3 and 3600", p2.Handle.N, p2.HandleSeconds)
 		}
 		if p2.Handle.MedianSeconds != 3600 || p2.Concurrency != 1 || p2.EffortSeconds != 3600 {
 			t.Errorf("P2 median %v concurrency %v effort %v", p2.Handle.MedianSeconds, p2.Concurrency, p2.EffortSeconds)
@@ -131,9 +134,20 @@ func TestModelFromStore(t *testing.T) {
 			t.Errorf("P4 effort %v over %d", p4.EffortSeconds, p4.Handle.N)
 		}
 		// SLA targets from the policy; P4 has none.
-		if p2.AnswerWithinSeconds != 1800 || p2.Sources["answer_within"] != FromSLA || p4.AnswerWithinSeconds != 86400 ||
-			p4.Sources["answer_within"] != FromAssumption || p2.Sources["handle_time"] != FromHistory || p2.Sources["arrivals"] != FromHistory {
-			t.Errorf("P2 %v %v, P4 %v %v", p2.AnswerWithinSeconds, p2.Sources, p4.AnswerWithinSeconds, p4.Sources)
+		if p2.AnswerWithinSeconds != 1800 {
+			t.Errorf("P2 answer within %v s, want the SLA's 1800", p2.AnswerWithinSeconds)
+		}
+		if p4.AnswerWithinSeconds != 86400 {
+			t.Errorf("P4 answer within %v s, want the assumed 86400", p4.AnswerWithinSeconds)
+		}
+		for _, c := range []struct {
+			q     *Queue
+			input string
+			want  Source
+		}{{p2, "answer_within", FromSLA}, {p4, "answer_within", FromAssumption}, {p2, "handle_time", FromHistory}, {p2, "arrivals", FromHistory}} {
+			if got := c.q.Sources[c.input]; got != c.want {
+				t.Errorf("%s %s from %q, want %q", c.q.Name, c.input, got, c.want)
+			}
 		}
 		inputs := map[string]bool{}
 		for _, a := range w.Assumptions {
@@ -165,8 +179,17 @@ func TestModelFromStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		a2 := w.Queue(Alerts, model.P2)
-		if a2 == nil || a2.ArrivalsPerHour[2*24+14] != 1.5 || a2.EffortSeconds != 240 || a2.Sources["handle_time"] != FromConfig {
-			t.Fatalf("alert queue %+v", a2)
+		if a2 == nil {
+			t.Fatal("no P2 alert queue")
+		}
+		if got := a2.ArrivalsPerHour[2*24+14]; got != 1.5 {
+			t.Errorf("P2 alerts on Wednesday 14:00: %v an hour, want 1.5", got)
+		}
+		if a2.EffortSeconds != 240 {
+			t.Errorf("P2 alert effort %v s, want the configured 240", a2.EffortSeconds)
+		}
+		if got := a2.Sources["handle_time"]; got != FromConfig {
+			t.Errorf("P2 alert handle time from %q, want config", got)
 		}
 		// Automating half of rule R1 (four alerts in two weeks, half
 		// triaged) removes 0.5 a week of the 1.5.
@@ -191,8 +214,17 @@ func TestDispersionAndTrend(t *testing.T) {
 		}
 	}
 	d := dispersion(b, model.P3, w)
-	if len(d) != 1 || d[0].DF != 6 || d[0].Index != 2 || math.Abs(d[0].PValue-0.0619688044) > 1e-9 {
-		t.Errorf("dispersion %+v", d)
+	if len(d) != 1 {
+		t.Fatalf("%d dispersion checks, want the within-hour one: %+v", len(d), d)
+	}
+	if d[0].DF != 6 {
+		t.Errorf("degrees of freedom %d, want 6", d[0].DF)
+	}
+	if d[0].Index != 2 {
+		t.Errorf("index of dispersion %v, want 12 ÷ 6 = 2", d[0].Index)
+	}
+	if math.Abs(d[0].PValue-0.0619688044) > 1e-9 {
+		t.Errorf("p-value %v, want 0.0619688044 (χ² 12 on 6 df)", d[0].PValue)
 	}
 	// Weekly totals 10, 20, 30 over three weeks: slope 10 on a mean of 20.
 	w = &Workload{Since: ts("2026-03-02T00:00:00Z"), Until: ts("2026-03-23T00:00:00Z"), loc: time.UTC}
@@ -240,10 +272,21 @@ staffing:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.TimeZone != "Europe/Paris" || *cfg.Shrinkage != 0.35 || time.Duration(*cfg.TriageHandleTime) != 4*time.Minute ||
-		cfg.Queues[0].Priority != model.P1 || cfg.Queues[0].HandleTime.Seconds() != 5400 || cfg.Queues[0].Patience.Seconds() != 7200 ||
-		cfg.Templates[0].Days[2] != Weekday(time.Wednesday) {
-		t.Errorf("config %+v", cfg)
+	for _, c := range []struct {
+		field     string
+		got, want any
+	}{
+		{"time_zone", cfg.TimeZone, "Europe/Paris"},
+		{"shrinkage", *cfg.Shrinkage, 0.35},
+		{"triage_handle_time", time.Duration(*cfg.TriageHandleTime), 4 * time.Minute},
+		{"queues[0].priority", cfg.Queues[0].Priority, model.P1},
+		{"queues[0].handle_time", cfg.Queues[0].HandleTime.Seconds(), 5400.0},
+		{"queues[0].patience", cfg.Queues[0].Patience.Seconds(), 7200.0},
+		{"templates[0].days[2]", cfg.Templates[0].Days[2], Weekday(time.Wednesday)},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.field, c.got, c.want)
+		}
 	}
 	for _, bad := range []string{
 		"staffing:\n  shrinkage: 1.5\n",
@@ -277,5 +320,31 @@ func TestSmoothProfile(t *testing.T) {
 	}
 	if math.Abs(total-7) > 1e-12 {
 		t.Errorf("weekly total %v, want 7", total)
+	}
+}
+
+func TestHandleStats(t *testing.T) {
+	// 60, 120, 180, 600 s: mean 240; deviations −180, −120, −60, 360 give
+	// a sample variance of 180,000 ÷ 3 = 60,000, so CV = √60,000 ÷ 240.
+	// Median and p90 as the KPIs define them: the values of rank ⌈q·n⌉,
+	// 2 (the lower middle, 120) and 4 (600).
+	hs := handleStats([]float64{600, 60, 180, 120})
+	if hs.N != 4 {
+		t.Errorf("n %d, want 4", hs.N)
+	}
+	if hs.MeanSeconds != 240 {
+		t.Errorf("mean %v, want 240", hs.MeanSeconds)
+	}
+	if hs.MedianSeconds != 120 {
+		t.Errorf("median %v, want 120 (lower middle)", hs.MedianSeconds)
+	}
+	if hs.P90Seconds != 600 {
+		t.Errorf("p90 %v, want 600", hs.P90Seconds)
+	}
+	if want := math.Sqrt(60000) / 240; math.Abs(hs.CV-want) > 1e-12 {
+		t.Errorf("CV %v, want %v", hs.CV, want)
+	}
+	if one := handleStats([]float64{90}); one.CV != 0 || one.MedianSeconds != 90 || one.MeanSeconds != 90 {
+		t.Errorf("one sample: %+v, want mean and median 90, CV 0", one)
 	}
 }

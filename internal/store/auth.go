@@ -161,8 +161,8 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 	return s.userWhere(ctx, fmt.Sprint(id), "id = ?", id)
 }
 
-// ListUsers returns all users by name.
-func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
+// Users returns all users by name.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
@@ -315,8 +315,8 @@ type AuditFilter struct {
 	Limit   int   // default 100
 }
 
-// ListAudit returns audit entries, newest first.
-func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+// AuditEntries returns audit entries, newest first.
+func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
 	var w where
 	if f.Actor != "" {
 		w.add("actor = ?", f.Actor)

@@ -90,11 +90,11 @@ func TestAuthRecords(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		all, err := st.ListAudit(ctx, store.AuditFilter{})
+		all, err := st.AuditEntries(ctx, store.AuditFilter{})
 		if err != nil || len(all) != 3 || all[0].Action != "POST /logout" || !all[2].At.Equal(now) {
 			t.Fatalf("audit = %+v, %v", all, err)
 		}
-		page, _ := st.ListAudit(ctx, store.AuditFilter{AfterID: all[0].ID, Limit: 1})
+		page, _ := st.AuditEntries(ctx, store.AuditFilter{AfterID: all[0].ID, Limit: 1})
 		if len(page) != 1 || page[0].Action != "POST /api/v1/ingest" {
 			t.Fatalf("audit page = %+v", page)
 		}

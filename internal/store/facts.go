@@ -3,13 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/watchfloor/watchfloor/internal/kpi"
 	"github.com/watchfloor/watchfloor/internal/sla"
@@ -20,137 +17,6 @@ const (
 	RollupCases  = "cases"
 	RollupAlerts = "alerts"
 )
-
-// SettingTimeZone names the organisation's IANA time zone: KPI days and ISO
-// weeks are counted in it. UTC when unset.
-const SettingTimeZone = "timezone"
-
-// Setting returns a setting's value, or "" when unset.
-func (s *Store) Setting(ctx context.Context, name string) (string, error) {
-	var v string
-	err := s.r.QueryRowContext(ctx, s.rebind(`SELECT value FROM settings WHERE name = ?`), name).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading setting %s: %w", name, err)
-	}
-	return v, nil
-}
-
-// TimeZone is the organisation's time zone.
-func (s *Store) TimeZone(ctx context.Context) (*time.Location, error) {
-	v, err := s.Setting(ctx, SettingTimeZone)
-	if err != nil || v == "" {
-		return time.UTC, err
-	}
-	return time.LoadLocation(v)
-}
-
-// SetTimeZone changes the organisation's time zone and re-buckets every
-// case's KPI day accordingly; all rollups are rebuilt on their next read.
-func (s *Store) SetTimeZone(ctx context.Context, name string) error {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return fmt.Errorf("time zone %q: %w", name, err)
-	}
-	_, err = s.write(ctx, func(a *applier) error {
-		if _, err := a.exec(`INSERT INTO settings (name, value) VALUES (?, ?)
-			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, SettingTimeZone, loc.String()); err != nil {
-			return fmt.Errorf("saving time zone: %w", err)
-		}
-		a.tz = loc
-		rows, err := a.query(`SELECT case_id, created_at FROM case_facts WHERE created_at IS NOT NULL`)
-		if err != nil {
-			return fmt.Errorf("re-bucketing case facts: %w", err)
-		}
-		type upd struct{ id, day int64 }
-		var ups []upd
-		for rows.Next() {
-			var id, created int64
-			if err := rows.Scan(&id, &created); err != nil {
-				rows.Close()
-				return fmt.Errorf("re-bucketing case facts: %w", err)
-			}
-			ups = append(ups, upd{id, DayOf(time.UnixMicro(created), loc)})
-		}
-		rows.Close()
-		for _, u := range ups {
-			if _, err := a.exec(`UPDATE case_facts SET day = ? WHERE case_id = ?`, u.day, u.id); err != nil {
-				return fmt.Errorf("re-bucketing case facts: %w", err)
-			}
-		}
-		if _, err := a.exec(`DELETE FROM rollup_days`); err != nil {
-			return fmt.Errorf("clearing rollups: %w", err)
-		}
-		for _, kind := range []string{RollupCases, RollupAlerts} {
-			if err := a.markAllDays(kind); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return err
-}
-
-// DayOf is t's date in loc as YYYYMMDD.
-func DayOf(t time.Time, loc *time.Location) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	y, m, d := t.In(loc).Date()
-	return int64(y*10000 + int(m)*100 + d)
-}
-
-// write runs fn in a write transaction and returns what it counted. On
-// PostgreSQL, a transaction that another writer's locks made fail (deadlock
-// or serialization failure) is run again, up to five times: writers lock
-// cases in the order their batches name them, so two processes can meet
-// in opposite orders.
-func (s *Store) write(ctx context.Context, fn func(a *applier) error) (Result, error) {
-	for attempt := 1; ; attempt++ {
-		res := newResult()
-		a := &applier{s: s, ctx: ctx, now: time.Now().UTC(), res: &res, caseIDs: map[caseKey]int64{}}
-		if s.engine == SQLite {
-			return res, s.writeSQLite(ctx, func(c dbConn) error {
-				a.tx = c
-				return fn(a)
-			})
-		}
-		err := s.writePostgres(ctx, a, fn)
-		if err == nil || attempt == 5 || !retryable(err) {
-			return res, err
-		}
-		select {
-		case <-ctx.Done():
-			return res, err
-		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
-		}
-	}
-}
-
-func (s *Store) writePostgres(ctx context.Context, a *applier, fn func(a *applier) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("starting write transaction: %w", err)
-	}
-	a.tx = tx
-	if err := fn(a); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("committing: %w", err)
-	}
-	return nil
-}
-
-// retryable reports whether PostgreSQL aborted a transaction because of
-// another one: deadlock_detected or serialization_failure.
-func retryable(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
-}
 
 // markDays bumps the version of days whose data changed, so the metrics
 // engine rebuilds them.
@@ -383,7 +249,7 @@ func (a *applier) markAlertDays() error {
 	}
 	days := map[int64]bool{}
 	for q := range a.alertDays {
-		days[DayOf(time.Unix(q*900, 0), a.tz)] = true
+		days[DayOf(time.Unix(q*quarterSeconds, 0), a.tz)] = true
 	}
 	return a.markDays(RollupAlerts, days)
 }
@@ -396,13 +262,6 @@ func (a *applier) noteAlert(created time.Time) {
 		a.alertDays = map[int64]bool{}
 	}
 	if !created.IsZero() { // an undated alert belongs to no day
-		a.alertDays[created.Unix()/900] = true
+		a.alertDays[created.Unix()/quarterSeconds] = true
 	}
-}
-
-func decodeJSONText(s string, v any) error {
-	if s == "" {
-		return nil
-	}
-	return json.Unmarshal([]byte(s), v)
 }

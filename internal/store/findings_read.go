@@ -89,9 +89,9 @@ func scanFinding(sc interface{ Scan(...any) error }, f *model.Finding) error {
 	return nil
 }
 
-// ListFindings returns findings matching f, most severe first (then
+// Findings returns findings matching f, most severe first (then
 // highest CVSS, then newest id).
-func (s *Store) ListFindings(ctx context.Context, f FindingFilter) ([]model.Finding, error) {
+func (s *Store) Findings(ctx context.Context, f FindingFilter) ([]model.Finding, error) {
 	w := f.where()
 	limit := f.Limit
 	if limit <= 0 {
@@ -124,8 +124,8 @@ func (s *Store) CountFindings(ctx context.Context, f FindingFilter) (int64, erro
 	return n, nil
 }
 
-// GetFinding returns one finding by its store id.
-func (s *Store) GetFinding(ctx context.Context, id int64) (model.Finding, error) {
+// FindingByID returns one finding by its store id.
+func (s *Store) FindingByID(ctx context.Context, id int64) (model.Finding, error) {
 	var f model.Finding
 	err := scanFinding(s.r.QueryRowContext(ctx, s.rebind(`SELECT `+findingColumns+` FROM findings WHERE id = ?`), id), &f)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -48,7 +48,7 @@ func TestFindingsAndCaseSearch(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		fs, err := st.ListFindings(ctx, store.FindingFilter{Class: model.FindingVulnerability})
+		fs, err := st.Findings(ctx, store.FindingFilter{Class: model.FindingVulnerability})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func TestFindingsAndCaseSearch(t *testing.T) {
 			{"min severity", store.FindingFilter{MinSeverity: model.SeverityCritical}, []string{"f2"}},
 			{"offset", store.FindingFilter{Offset: 1, Limit: 1}, []string{"f1"}},
 		} {
-			got, err := st.ListFindings(ctx, tc.f)
+			got, err := st.Findings(ctx, tc.f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,12 +93,12 @@ func TestFindingsAndCaseSearch(t *testing.T) {
 				t.Fatalf("%s: count %d, want %d", tc.name, n, len(tc.want))
 			}
 		}
-		f, err := st.GetFinding(ctx, fs[0].ID)
+		f, err := st.FindingByID(ctx, fs[0].ID)
 		if err != nil || f.ExternalID != "f2" {
-			t.Fatalf("GetFinding = %+v, %v", f, err)
+			t.Fatalf("FindingByID = %+v, %v", f, err)
 		}
-		if _, err := st.GetFinding(ctx, 9999); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("GetFinding(9999) error = %v, want ErrNotFound", err)
+		if _, err := st.FindingByID(ctx, 9999); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("FindingByID(9999) error = %v, want ErrNotFound", err)
 		}
 
 		for _, tc := range []struct {
@@ -138,11 +138,11 @@ func TestFindingsAndCaseSearch(t *testing.T) {
 		if _, _, err := st.SearchCases(ctx, store.CaseQuery{OrderBy: "nope"}); err == nil {
 			t.Fatal("unknown order accepted")
 		}
-		c1, err := st.GetCase(ctx, "s", "C-1")
+		c1, err := st.CaseByExternalID(ctx, "s", "C-1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		c2, err := st.GetCase(ctx, "s", "C-2")
+		c2, err := st.CaseByExternalID(ctx, "s", "C-2")
 		if err != nil {
 			t.Fatal(err)
 		}

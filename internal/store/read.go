@@ -61,11 +61,11 @@ func scanAlert(sc interface{ Scan(...any) error }, al *model.Alert) error {
 	al.Severity, al.Disposition = model.Severity(sev), model.Disposition(disp)
 	al.CaseID = caseID.Int64
 	al.OccurredAt, al.CreatedAt, al.IngestedAt = fromMicros(occ), fromMicros(cre), time.UnixMicro(ing).UTC()
-	if ents != "" {
-		json.Unmarshal([]byte(ents), &al.Entities)
+	if err := decodeJSONText(ents, &al.Entities); err != nil {
+		return fmt.Errorf("alert %s/%s: entities: %w", al.Source, al.ExternalID, err)
 	}
-	if techs != "" {
-		json.Unmarshal([]byte(techs), &al.Techniques)
+	if err := decodeJSONText(techs, &al.Techniques); err != nil {
+		return fmt.Errorf("alert %s/%s: techniques: %w", al.Source, al.ExternalID, err)
 	}
 	if raw != "" {
 		al.Raw = json.RawMessage(raw)
@@ -90,9 +90,8 @@ func (w *where) String() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
-// ListAlerts returns alerts matching f, newest id first.
 // fewAlertsThreshold is the window size (in alerts) up to which
-// ListAlerts reads a window through the created_at index.
+// Alerts reads a window through the created_at index.
 const fewAlertsThreshold = 4096
 
 // fewAlerts reports whether fewer than fewAlertsThreshold alerts were
@@ -112,7 +111,8 @@ func (s *Store) fewAlerts(ctx context.Context, since, until time.Time) (bool, er
 	return n < fewAlertsThreshold, nil
 }
 
-func (s *Store) ListAlerts(ctx context.Context, f AlertFilter) ([]model.Alert, error) {
+// Alerts returns alerts matching f, newest id first.
+func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]model.Alert, error) {
 	var w where
 	if f.Source != "" {
 		w.add("source = ?", f.Source)
@@ -173,8 +173,8 @@ func (s *Store) ListAlerts(ctx context.Context, f AlertFilter) ([]model.Alert, e
 	return out, rows.Err()
 }
 
-// GetAlert returns one alert by source and external id.
-func (s *Store) GetAlert(ctx context.Context, source, externalID string) (model.Alert, error) {
+// AlertByExternalID returns one alert by source and external id.
+func (s *Store) AlertByExternalID(ctx context.Context, source, externalID string) (model.Alert, error) {
 	var al model.Alert
 	err := scanAlert(s.r.QueryRowContext(ctx, s.rebind(`SELECT `+alertColumns+` FROM alerts WHERE source = ? AND external_id = ?`),
 		source, externalID), &al)
@@ -220,8 +220,8 @@ type CaseFilter struct {
 	Limit    int // default 100
 }
 
-// ListCases returns cases matching f, newest id first.
-func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]model.Case, error) {
+// Cases returns cases matching f, newest id first.
+func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]model.Case, error) {
 	var w where
 	if f.Source != "" {
 		w.add("source = ?", f.Source)
@@ -268,8 +268,8 @@ func (s *Store) queryCases(ctx context.Context, what, q string, args ...any) ([]
 	return out, rows.Err()
 }
 
-// GetCase returns one case by source and external id.
-func (s *Store) GetCase(ctx context.Context, source, externalID string) (model.Case, error) {
+// CaseByExternalID returns one case by source and external id.
+func (s *Store) CaseByExternalID(ctx context.Context, source, externalID string) (model.Case, error) {
 	var c model.Case
 	err := scanCase(s.r.QueryRowContext(ctx, s.rebind(`SELECT `+caseColumns+` FROM cases WHERE source = ? AND external_id = ?`),
 		source, externalID), &c)

@@ -231,7 +231,31 @@ func (s *Store) Analysts(ctx context.Context) ([]model.Analyst, error) {
 		}
 		out = append(out, an)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading analysts: %w", err)
+	}
+	return out, nil
+}
+
+// Teams returns the teams, by name.
+func (s *Store) Teams(ctx context.Context) ([]model.Team, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name, lead FROM teams ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("reading teams: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Team
+	for rows.Next() {
+		var t model.Team
+		if err := rows.Scan(&t.Name, &t.Lead); err != nil {
+			return nil, fmt.Errorf("reading teams: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading teams: %w", err)
+	}
+	return out, nil
 }
 
 // Shifts returns the shift definitions.
@@ -255,7 +279,10 @@ func (s *Store) Shifts(ctx context.Context) ([]model.Shift, error) {
 		}
 		out = append(out, sh)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading shifts: %w", err)
+	}
+	return out, nil
 }
 
 // OpenCaseEvents returns, by case id, the open cases' events that decide

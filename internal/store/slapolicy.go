@@ -111,20 +111,6 @@ func (s *Store) SLAPolicies(ctx context.Context) ([]StoredPolicy, error) {
 	return readPolicies(ctx, s.r, s, false)
 }
 
-// SLAPolicy returns one stored version; ErrNotFound when there is none.
-func (s *Store) SLAPolicy(ctx context.Context, name string, version int) (StoredPolicy, error) {
-	all, err := s.SLAPolicies(ctx)
-	if err != nil {
-		return StoredPolicy{}, err
-	}
-	for _, p := range all {
-		if p.Name == name && p.Version == version {
-			return p, nil
-		}
-	}
-	return StoredPolicy{}, fmt.Errorf("SLA policy %q version %d: %w", name, version, ErrNotFound)
-}
-
 // ErrAlreadyDisabled is returned when disabling a version disabled before.
 var ErrAlreadyDisabled = errors.New("already disabled")
 

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +33,24 @@ func apply(t *testing.T, s *store.Store, b *store.Batch) store.Result {
 		t.Fatalf("apply: %v", err)
 	}
 	return res
+}
+
+// field is one checked value of a record: its name, what the test got and
+// what it wants.
+type field struct {
+	name      string
+	got, want any
+}
+
+// checkFields reports, by name, each field of a record that differs from
+// what the test wants.
+func checkFields(t *testing.T, what string, fields ...field) {
+	t.Helper()
+	for _, f := range fields {
+		if !reflect.DeepEqual(f.got, f.want) {
+			t.Errorf("%s: %s is %v, want %v", what, f.name, f.got, f.want)
+		}
+	}
 }
 
 func counts(t *testing.T, s *store.Store) map[string]int64 {
@@ -68,21 +87,26 @@ func TestAlertsIdempotentAndVersioned(t *testing.T) {
 		if res.Updated[store.KindAlert] != 1 {
 			t.Fatalf("update: %+v", res)
 		}
-		got, err := s.GetAlert(ctx, "edr", "a1")
+		got, err := s.AlertByExternalID(ctx, "edr", "a1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Disposition != model.DispositionFalsePositive || got.Status != "closed" || got.Entities[0].Value != "ws-1" ||
-			got.Techniques[0] != "T1003.001" || !got.OccurredAt.Equal(ts("2026-03-01T09:58:00Z")) {
-			t.Fatalf("stored alert %+v", got)
-		}
+		checkFields(t, "stored alert a1",
+			field{"disposition", got.Disposition, model.DispositionFalsePositive},
+			field{"status", got.Status, "closed"},
+			field{"entities", got.Entities, []model.Entity{{Type: "host", Value: "ws-1"}}},
+			field{"techniques", got.Techniques, []string{"T1003.001"}},
+			field{"occurred_at", got.OccurredAt, ts("2026-03-01T09:58:00Z")})
 		evs, err := s.AlertEvents(ctx, got.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(evs) != 2 || evs[0].Kind != model.EventStatus || evs[0].New != "closed" || evs[1].Kind != model.EventDisposition || evs[1].New != "false_positive" {
-			t.Fatalf("alert events %+v", evs)
+		if len(evs) != 2 {
+			t.Fatalf("%d alert events, want 2: %+v", len(evs), evs)
 		}
+		checkFields(t, "alert events",
+			field{"first kind", evs[0].Kind, model.EventStatus}, field{"first value", evs[0].New, "closed"},
+			field{"second kind", evs[1].Kind, model.EventDisposition}, field{"second value", evs[1].New, "false_positive"})
 		if c := counts(t, s); c["alerts"] != 2 || c["alert_events"] != 2 {
 			t.Fatalf("counts %v", c)
 		}
@@ -99,7 +123,7 @@ func TestDuplicateKeyInOneBatchIsAnUpdate(t *testing.T) {
 		if res.Inserted[store.KindAlert] != 1 || res.Updated[store.KindAlert] != 1 {
 			t.Fatalf("result %+v", res)
 		}
-		got, _ := s.GetAlert(context.Background(), "x", "1")
+		got, _ := s.AlertByExternalID(context.Background(), "x", "1")
 		if got.Status != "closed" {
 			t.Fatalf("status %q", got.Status)
 		}
@@ -114,7 +138,7 @@ func TestCaseSnapshotsBecomeEvents(t *testing.T) {
 			Status: "New", CreatedAt: ts("2026-03-02T08:00:00Z"), UpdatedAt: ts("2026-03-02T08:00:00Z")}
 		apply(t, s, &store.Batch{Cases: []model.Case{snap}})
 		apply(t, s, &store.Batch{Cases: []model.Case{snap}}) // idempotent
-		c, err := s.GetCase(ctx, "thehive", "c1")
+		c, err := s.CaseByExternalID(ctx, "thehive", "c1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,11 +164,13 @@ func TestCaseSnapshotsBecomeEvents(t *testing.T) {
 		if res.Unchanged[store.KindCase] != 1 {
 			t.Fatalf("stale: %+v", res)
 		}
-		c, _ = s.GetCase(ctx, "thehive", "c1")
-		if c.Stage != model.StageResolved || c.Assignee != "alice" || c.Disposition != model.DispositionTruePositive ||
-			!c.AcknowledgedAt.Equal(ts("2026-03-02T08:20:00Z")) || !c.ResolvedAt.Equal(ts("2026-03-02T12:00:00Z")) {
-			t.Fatalf("projection %+v", c)
-		}
+		c, _ = s.CaseByExternalID(ctx, "thehive", "c1")
+		checkFields(t, "projection of c1",
+			field{"stage", c.Stage, model.StageResolved},
+			field{"assignee", c.Assignee, "alice"},
+			field{"disposition", c.Disposition, model.DispositionTruePositive},
+			field{"acknowledged_at", c.AcknowledgedAt, ts("2026-03-02T08:20:00Z")},
+			field{"resolved_at", c.ResolvedAt, ts("2026-03-02T12:00:00Z")})
 		evs, _ = s.CaseEvents(ctx, c.ID)
 		if want := "created priority status status stage assignee status stage disposition"; kinds(evs) != want {
 			t.Fatalf("events %q, want %q", kinds(evs), want)
@@ -163,10 +189,12 @@ func TestFirstSightingDatesMilestones(t *testing.T) {
 			CreatedAt: ts("2026-01-01T00:00:00Z"), ResolvedAt: ts("2026-01-01T05:00:00Z"), ClosedAt: ts("2026-01-02T00:00:00Z"),
 			UpdatedAt: ts("2026-01-02T00:00:00Z")}
 		apply(t, s, &store.Batch{Cases: []model.Case{snap}})
-		c, _ := s.GetCase(ctx, "src", "c9")
-		if c.Stage != model.StageClosed || !c.ResolvedAt.Equal(snap.ResolvedAt) || !c.ClosedAt.Equal(snap.ClosedAt) || !c.AcknowledgedAt.Equal(snap.ResolvedAt) {
-			t.Fatalf("projection %+v", c)
-		}
+		c, _ := s.CaseByExternalID(ctx, "src", "c9")
+		checkFields(t, "projection of c9",
+			field{"stage", c.Stage, model.StageClosed},
+			field{"resolved_at", c.ResolvedAt, snap.ResolvedAt.UTC()},
+			field{"closed_at", c.ClosedAt, snap.ClosedAt.UTC()},
+			field{"acknowledged_at", c.AcknowledgedAt, snap.ResolvedAt.UTC()})
 	})
 }
 
@@ -207,11 +235,13 @@ func TestExplicitEventsDedupReplayAndReopen(t *testing.T) {
 		if res.Events != 1 {
 			t.Fatalf("late event appended %d", res.Events)
 		}
-		c, _ := s.GetCase(ctx, "sn", "INC1")
-		if c.Stage != model.StageClosed || c.Assignee != "bob" || !c.AcknowledgedAt.Equal(ts("2026-02-01T01:00:00Z")) ||
-			!c.ResolvedAt.Equal(ts("2026-02-01T05:00:00Z")) || !c.ClosedAt.Equal(ts("2026-02-01T09:00:00Z")) {
-			t.Fatalf("projection %+v", c)
-		}
+		c, _ := s.CaseByExternalID(ctx, "sn", "INC1")
+		checkFields(t, "projection of INC1",
+			field{"stage", c.Stage, model.StageClosed},
+			field{"assignee", c.Assignee, "bob"},
+			field{"acknowledged_at", c.AcknowledgedAt, ts("2026-02-01T01:00:00Z")},
+			field{"resolved_at", c.ResolvedAt, ts("2026-02-01T05:00:00Z")},
+			field{"closed_at", c.ClosedAt, ts("2026-02-01T09:00:00Z")})
 		if c.ReopenCount != 1 {
 			t.Fatalf("reopens %d, want 1", c.ReopenCount)
 		}
@@ -223,8 +253,17 @@ func TestExplicitEventsDedupReplayAndReopen(t *testing.T) {
 			{CaseSource: "sn", CaseExternalID: "NOPE", At: ts("2026-02-02T00:00:00Z"), Source: "sn", Kind: model.EventComment, New: "x"},
 			ev("6", "2026-02-02T00:00:00Z", "comment", "", "done"),
 		}})
-		if len(res.Rejects) != 1 || res.Rejects[0].Index != 0 || !strings.Contains(res.Rejects[0].Err.Error(), "unknown case sn/NOPE") || res.Events != 1 {
-			t.Fatalf("rejects %+v events %d", res.Rejects, res.Events)
+		if len(res.Rejects) != 1 {
+			t.Fatalf("%d rejects, want 1: %+v", len(res.Rejects), res.Rejects)
+		}
+		if res.Rejects[0].Index != 0 {
+			t.Errorf("reject of record %d, want 0", res.Rejects[0].Index)
+		}
+		if !strings.Contains(res.Rejects[0].Err.Error(), "unknown case sn/NOPE") {
+			t.Errorf("reject reason %q, want the unknown case named", res.Rejects[0].Err)
+		}
+		if res.Events != 1 {
+			t.Errorf("%d events appended, want the good one", res.Events)
 		}
 	})
 }
@@ -238,8 +277,8 @@ func TestAlertsLinkToCasesInEitherOrder(t *testing.T) {
 		apply(t, s, &store.Batch{Cases: []model.Case{{Source: "soar", ExternalID: "C1", Title: "c", CreatedAt: ts("2026-01-05T00:01:00Z")}}})
 		// Case first, alert later.
 		apply(t, s, &store.Batch{Alerts: []model.Alert{{Source: "soar", ExternalID: "al2", Title: "y", CaseExternalID: "C1", CreatedAt: ts("2026-01-05T00:02:00Z")}}})
-		c, _ := s.GetCase(ctx, "soar", "C1")
-		got, err := s.ListAlerts(ctx, store.AlertFilter{CaseID: c.ID})
+		c, _ := s.CaseByExternalID(ctx, "soar", "C1")
+		got, err := s.Alerts(ctx, store.AlertFilter{CaseID: c.ID})
 		if err != nil || len(got) != 2 {
 			t.Fatalf("linked alerts %d, err %v", len(got), err)
 		}
@@ -266,9 +305,10 @@ func TestReferenceData(t *testing.T) {
 			Findings: []model.Finding{{Source: "inspector", ExternalID: "f1", Class: model.FindingVulnerability, Title: "CVE-2023-1"}},
 		}
 		res := apply(t, s, b)
-		if len(res.Rejects) != 1 || res.Rejects[0].Kind != store.KindShift || res.Rejects[0].Index != 1 {
-			t.Fatalf("rejects %+v", res.Rejects)
+		if len(res.Rejects) != 1 {
+			t.Fatalf("%d rejects, want 1: %+v", len(res.Rejects), res.Rejects)
 		}
+		checkFields(t, "reject", field{"kind", res.Rejects[0].Kind, store.KindShift}, field{"index", res.Rejects[0].Index, 1})
 		res = apply(t, s, b)
 		if n := res.Inserted[store.KindAnalyst] + res.Inserted[store.KindRule] + res.Inserted[store.KindTeam] + res.Inserted[store.KindFinding]; n != 0 {
 			t.Fatalf("second apply changed %v", res.Inserted)
@@ -336,7 +376,7 @@ func TestSameExternalIDFromTwoSources(t *testing.T) {
 			t.Fatalf("re-apply %+v", res)
 		}
 		for src, want := range map[string]string{"edr": "from edr", "ids": "from ids"} {
-			a, err := s.GetAlert(context.Background(), src, "1")
+			a, err := s.AlertByExternalID(context.Background(), src, "1")
 			if err != nil || a.Title != want {
 				t.Fatalf("%s: %+v %v", src, a, err)
 			}
@@ -385,15 +425,68 @@ func TestListAlertsWindow(t *testing.T) {
 			{"dense window, paged", store.AlertFilter{Since: base, Limit: 3}, "late new2 new1"},
 			{"the late import is in its own window", store.AlertFilter{Since: base, Until: base.Add(time.Second), Limit: 5}, "late old0"},
 		} {
-			got, err := s.ListAlerts(ctx, c.f)
+			got, err := s.Alerts(ctx, c.f)
 			if err != nil || ids(got) != c.want {
 				t.Errorf("%s: %q, %v; want %q", c.name, ids(got), err, c.want)
 			}
 		}
-		first, _ := s.ListAlerts(ctx, store.AlertFilter{Since: ts("2026-01-20T00:00:00Z"), Limit: 2})
-		next, err := s.ListAlerts(ctx, store.AlertFilter{Since: ts("2026-01-20T00:00:00Z"), Limit: 2, AfterID: first[1].ID})
+		first, _ := s.Alerts(ctx, store.AlertFilter{Since: ts("2026-01-20T00:00:00Z"), Limit: 2})
+		next, err := s.Alerts(ctx, store.AlertFilter{Since: ts("2026-01-20T00:00:00Z"), Limit: 2, AfterID: first[1].ID})
 		if err != nil || ids(next) != "new0" {
 			t.Errorf("second page %q, %v", ids(next), err)
 		}
 	})
+}
+
+// A late event is merged with the stored log to derive stages; the stored
+// stage events must still count as there, whatever the merge does to the
+// order (it once sorted the stored slice in place, so the newest stored
+// stage event could fall out of view and be derived a second time).
+func TestLateEventKeepsStoredStageEvents(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		ctx := context.Background()
+		apply(t, s, &store.Batch{Cases: []model.Case{{Source: "sn", ExternalID: "INC2", Title: "t", Status: "New",
+			CreatedAt: ts("2026-02-01T00:00:00Z"), UpdatedAt: ts("2026-02-01T00:00:00Z")}}})
+		ev := func(id, at, kind, new string) model.CaseEvent {
+			return model.CaseEvent{CaseSource: "sn", CaseExternalID: "INC2", ExternalID: id, At: ts(at), Source: "sn",
+				Kind: model.EventKind(kind), New: new}
+		}
+		// Stored: created, status New, a comment, then a status change
+		// with its stage event given explicitly (5 events).
+		res := apply(t, s, &store.Batch{Events: []model.CaseEvent{
+			ev("c1", "2026-02-01T00:10:00Z", "comment", "look"),
+			ev("s1", "2026-02-01T01:00:00Z", "status", "Active"),
+			ev("g1", "2026-02-01T01:00:00Z", "stage", "investigating"),
+		}})
+		if res.Events != 3 {
+			t.Fatalf("events appended %d, want 3 (the given stage event stands for the status change)", res.Events)
+		}
+		res = apply(t, s, &store.Batch{Events: []model.CaseEvent{ev("c0", "2026-02-01T00:30:00Z", "comment", "late")}})
+		if res.Events != 1 {
+			t.Errorf("late comment appended %d events, want 1", res.Events)
+		}
+		evs, err := s.CaseEvents(ctx, mustCaseID(t, s, "sn", "INC2"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stages := 0
+		for _, e := range evs {
+			if e.Kind == model.EventStage {
+				stages++
+			}
+		}
+		if stages != 1 {
+			t.Errorf("stage events in the log: %d, want 1 (%s)", stages, kinds(evs))
+		}
+	})
+}
+
+func mustCaseID(t *testing.T, s *store.Store, source, ext string) int64 {
+	t.Helper()
+	c, err := s.CaseByExternalID(context.Background(), source, ext)
+	if err != nil {
+		t.Fatalf("reading case %s/%s: %v", source, ext, err)
+	}
+	return c.ID
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -155,15 +156,15 @@ func TestWorkloadQueries(t *testing.T) {
 			t.Fatalf("handle times for %d cases, want C1 and C2: %+v", len(hts), hts)
 		}
 		c1, c2 := hts[0], hts[1]
-		if !c1.Created.Equal(ts("2026-03-02T09:30:00Z")) || !c2.Created.Equal(ts("2026-03-02T10:10:00Z")) ||
-			c1.ArrivalPriority != model.P2 || c2.ArrivalPriority != model.P3 {
-			t.Errorf("arrival: C1 %v %v, C2 %v %v", c1.Created, c1.ArrivalPriority, c2.Created, c2.ArrivalPriority)
-		}
-		if c1.Priority != model.P1 || !c1.Start.Equal(ts("2026-03-02T09:40:00Z")) || !c1.End.Equal(ts("2026-03-02T15:00:00Z")) ||
-			c1.Active != 100*time.Minute || c1.Paused != 2*time.Hour {
-			t.Errorf("C1 handle time %+v", c1)
-		}
-		wantSegs := []store.WorkSegment{
+		checkFields(t, "C1 handle time",
+			field{"created", c1.Created, ts("2026-03-02T09:30:00Z")},
+			field{"arrival priority", c1.ArrivalPriority, model.P2},
+			field{"priority at resolution", c1.Priority, model.P1},
+			field{"start", c1.Start, ts("2026-03-02T09:40:00Z")},
+			field{"end", c1.End, ts("2026-03-02T15:00:00Z")},
+			field{"active", c1.Active, 100 * time.Minute},
+			field{"paused", c1.Paused, 2 * time.Hour})
+		wantSegs := []handle.Segment{
 			{From: ts("2026-03-02T09:40:00Z"), To: ts("2026-03-02T10:00:00Z")},
 			{From: ts("2026-03-02T13:00:00Z"), To: ts("2026-03-02T14:00:00Z")},
 			{From: ts("2026-03-02T14:40:00Z"), To: ts("2026-03-02T15:00:00Z")},
@@ -171,10 +172,13 @@ func TestWorkloadQueries(t *testing.T) {
 		if !reflect.DeepEqual(c1.Segments, wantSegs) {
 			t.Errorf("C1 segments\n got %+v\nwant %+v", c1.Segments, wantSegs)
 		}
-		if c2.Priority != model.P3 || c2.Active != 30*time.Minute || c2.Paused != 0 ||
-			!reflect.DeepEqual(c2.Segments, []store.WorkSegment{{From: ts("2026-03-02T10:20:00Z"), To: ts("2026-03-02T10:50:00Z")}}) {
-			t.Errorf("C2 handle time %+v", c2)
-		}
+		checkFields(t, "C2 handle time",
+			field{"created", c2.Created, ts("2026-03-02T10:10:00Z")},
+			field{"arrival priority", c2.ArrivalPriority, model.P3},
+			field{"priority at resolution", c2.Priority, model.P3},
+			field{"active", c2.Active, 30 * time.Minute},
+			field{"paused", c2.Paused, time.Duration(0)},
+			field{"segments", c2.Segments, []handle.Segment{{From: ts("2026-03-02T10:20:00Z"), To: ts("2026-03-02T10:50:00Z")}}})
 		// Without pause statuses the 11:00–11:20 session counts: 120m.
 		hts, err = s.WorkloadHandleTimes(ctx, since, until, nil, gap)
 		if err != nil {
@@ -190,14 +194,16 @@ func TestWorkloadQueries(t *testing.T) {
 		// 30m apart: two single-event sessions, 0 — so C2 is still listed
 		// with no active time.
 		hts, err = s.WorkloadHandleTimes(ctx, since, until, []string{"Awaiting User Info"}, 10*time.Minute)
-		if err != nil || len(hts) != 2 || hts[0].Active != 25*time.Minute || hts[1].Active != 0 {
-			t.Errorf("10-minute gap: %+v, %v", hts, err)
+		if err != nil || len(hts) != 2 {
+			t.Fatalf("10-minute gap: %d handle times, %v; want C1 and C2", len(hts), err)
 		}
+		checkFields(t, "10-minute gap", field{"C1 active", hts[0].Active, 25 * time.Minute}, field{"C2 active", hts[1].Active, time.Duration(0)})
 		// A window that ends before C1's resolution leaves only C2.
 		hts, err = s.WorkloadHandleTimes(ctx, since, ts("2026-03-02T14:00:00Z"), nil, gap)
-		if err != nil || len(hts) != 1 || hts[0].Active != 30*time.Minute {
-			t.Errorf("early window: %+v, %v", hts, err)
+		if err != nil || len(hts) != 1 {
+			t.Fatalf("early window: %d handle times, %v; want C2 only", len(hts), err)
 		}
+		checkFields(t, "early window", field{"case", hts[0].CaseID, c2.CaseID}, field{"active", hts[0].Active, 30 * time.Minute})
 		if _, err := s.WorkloadHandleTimes(ctx, since, until, nil, 0); err == nil {
 			t.Error("a zero session gap was accepted")
 		}
@@ -206,27 +212,33 @@ func TestWorkloadQueries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ro.Analysts) != 2 || ro.Analysts[0].ExternalID != "alice" || ro.Analysts[0].HourlyCost != 50.5 ||
-			ro.Analysts[1].Skills[0] != (model.Skill{Name: "malware analysis", Level: 4}) || ro.Analysts[1].Certifications[0] != "GIAC GREM" ||
-			ro.Analysts[1].Tier != model.TierL2 || !ro.Analysts[1].Active || ro.Analysts[0].Skills[0].Name != "alert triage" {
-			t.Errorf("analysts %+v", ro.Analysts)
+		if len(ro.Analysts) != 2 {
+			t.Fatalf("%d analysts, want alice and bob", len(ro.Analysts))
 		}
-		if len(ro.Shifts) != 1 || ro.Shifts[0].Duration != 8*time.Hour || ro.Shifts[0].TimeZone != "Europe/Paris" ||
-			!reflect.DeepEqual(ro.Shifts[0].Days, []time.Weekday{time.Monday, time.Tuesday}) {
-			t.Errorf("shifts %+v", ro.Shifts)
+		alice, bob := ro.Analysts[0], ro.Analysts[1]
+		checkFields(t, "alice", field{"external id", alice.ExternalID, "alice"}, field{"hourly cost", alice.HourlyCost, 50.5},
+			field{"skills", alice.Skills, []model.Skill{{Name: "alert triage", Level: 3}}})
+		checkFields(t, "bob", field{"tier", bob.Tier, model.TierL2}, field{"active", bob.Active, true},
+			field{"skills", bob.Skills, []model.Skill{{Name: "malware analysis", Level: 4}}},
+			field{"certifications", bob.Certifications, []string{"GIAC GREM"}})
+		if len(ro.Shifts) != 1 {
+			t.Fatalf("%d shifts, want Day", len(ro.Shifts))
 		}
-		if len(ro.Teams) != 1 || ro.Teams[0].Lead != "alice" {
-			t.Errorf("teams %+v", ro.Teams)
-		}
+		checkFields(t, "shift Day", field{"duration", ro.Shifts[0].Duration, 8 * time.Hour},
+			field{"time zone", ro.Shifts[0].TimeZone, "Europe/Paris"},
+			field{"days", ro.Shifts[0].Days, []time.Weekday{time.Monday, time.Tuesday}})
+		checkFields(t, "roster", field{"teams", ro.Teams, []model.Team{{Name: "Tier 1", Lead: "alice"}}})
 
 		pols, err := s.WorkloadSLAPolicies(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(pols) != 1 || pols[0].Targets[model.P1].Acknowledge != 15*time.Minute || pols[0].PauseStatuses[0] != "Awaiting User Info" ||
-			!pols[0].EffectiveFrom.Equal(ts("2026-01-01T00:00:00Z")) {
-			t.Errorf("SLA policies %+v", pols)
+		if len(pols) != 1 {
+			t.Fatalf("%d SLA policies, want std", len(pols))
 		}
+		checkFields(t, "SLA policy std", field{"P1 acknowledge", pols[0].Targets[model.P1].Acknowledge, 15 * time.Minute},
+			field{"pause statuses", pols[0].PauseStatuses, []string{"Awaiting User Info"}},
+			field{"effective from", pols[0].EffectiveFrom, ts("2026-01-01T00:00:00Z")})
 
 		cc, err := s.WorkloadCaseCounts(ctx, since, until)
 		if err != nil || cc != (store.CaseCounts{Cases: 4, Incidents: 1}) {

@@ -273,7 +273,7 @@ func (s *Server) listCases(ctx context.Context, q url.Values) (Page[model.Case],
 	if err != nil {
 		return Page[model.Case]{}, err
 	}
-	cs, err := s.st.ListCases(ctx, f)
+	cs, err := s.st.Cases(ctx, f)
 	if err != nil {
 		return Page[model.Case]{}, err
 	}
@@ -300,7 +300,7 @@ type CaseDetail struct {
 }
 
 func (s *Server) caseDetail(ctx context.Context, source, id string) (CaseDetail, error) {
-	c, err := s.st.GetCase(ctx, source, id)
+	c, err := s.st.CaseByExternalID(ctx, source, id)
 	if err != nil {
 		return CaseDetail{}, err
 	}
@@ -308,7 +308,7 @@ func (s *Server) caseDetail(ctx context.Context, source, id string) (CaseDetail,
 	if d.Events, err = s.st.CaseEvents(ctx, c.ID); err != nil {
 		return d, err
 	}
-	if d.Alerts, err = s.st.ListAlerts(ctx, store.AlertFilter{CaseID: c.ID, Limit: 200}); err != nil {
+	if d.Alerts, err = s.st.Alerts(ctx, store.AlertFilter{CaseID: c.ID, Limit: 200}); err != nil {
 		return d, err
 	}
 	for i := range d.Alerts {
@@ -356,7 +356,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, "", nil, err)
 		return
 	}
-	as, err := s.st.ListAlerts(r.Context(), f)
+	as, err := s.st.Alerts(r.Context(), f)
 	if err != nil {
 		s.fail(w, "listing alerts", err)
 		return
@@ -375,7 +375,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request) {
-	a, err := s.st.GetAlert(r.Context(), r.PathValue("source"), r.PathValue("id"))
+	a, err := s.st.AlertByExternalID(r.Context(), r.PathValue("source"), r.PathValue("id"))
 	s.answer(w, "reading the alert", a, err)
 }
 
@@ -455,7 +455,7 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
-	us, err := s.st.ListUsers(r.Context())
+	us, err := s.st.Users(r.Context())
 	if us == nil {
 		us = []store.User{}
 	}
@@ -551,7 +551,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, "", nil, err)
 		return
 	}
-	es, err := s.st.ListAudit(r.Context(), store.AuditFilter{Actor: q.Get("actor"), AfterID: int64(after), Limit: limit})
+	es, err := s.st.AuditEntries(r.Context(), store.AuditFilter{Actor: q.Get("actor"), AfterID: int64(after), Limit: limit})
 	if err != nil {
 		s.fail(w, "reading the audit log", err)
 		return

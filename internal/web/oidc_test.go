@@ -68,7 +68,7 @@ func TestOIDCSignInFlow(t *testing.T) {
 	if me.Name != "alice" || me.Role != "analyst" {
 		t.Fatalf("signed in as %+v", me)
 	}
-	entries, err := f.st.ListAudit(context.Background(), store.AuditFilter{})
+	entries, err := f.st.AuditEntries(context.Background(), store.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestOIDCSignInRefusals(t *testing.T) {
 	if resp := followOnce(t, b, start(b)); resp.StatusCode != 403 || hasSession(b) {
 		t.Errorf("unmapped user: %d, session %v", resp.StatusCode, hasSession(b))
 	}
-	entries, _ := f.st.ListAudit(context.Background(), store.AuditFilter{})
+	entries, _ := f.st.AuditEntries(context.Background(), store.AuditFilter{})
 	refused := false
 	for _, e := range entries {
 		refused = refused || e.Actor == "eve" && e.Status == 403 && strings.Contains(e.Detail, "no Watchfloor role")

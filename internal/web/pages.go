@@ -270,7 +270,8 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	od := overviewData{D: d, Summary: sum, Stages: stages, AgeLabels: metrics.AgeLabels}
-	for _, pr := range []string{"P1", "P2", "P3", "P4", "P5"} {
+	for _, p := range model.Priorities {
+		pr := p.String()
 		row := queueRow{Priority: pr, Cells: make([]int, len(stages))}
 		for _, c := range d.Queue {
 			if c.Priority != pr {
@@ -422,7 +423,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	const limit = 100
-	es, err := s.st.ListAudit(r.Context(), store.AuditFilter{AfterID: int64(after), Limit: limit})
+	es, err := s.st.AuditEntries(r.Context(), store.AuditFilter{AfterID: int64(after), Limit: limit})
 	if err != nil {
 		s.pageError(w, r, err)
 		return

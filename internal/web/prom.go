@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/model"
 )
 
 // promMetrics is what /metrics serves: the SOC KPIs, read from the same
@@ -155,7 +156,8 @@ func (c *socCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	sla := slaSummary(d)
 	for _, clock := range []string{"acknowledge", "resolve"} {
-		for _, pr := range []string{"P1", "P2", "P3", "P4", "P5"} {
+		for _, p := range model.Priorities {
+			pr := p.String()
 			gauge(descSLABreached, float64(sla.Counts["breached"][clock][pr]), clock, pr)
 			gauge(descSLAAtRisk, float64(sla.Counts["at_risk"][clock][pr]), clock, pr)
 		}

@@ -45,7 +45,7 @@ func TestSLAPolicyVersions(t *testing.T) {
 	if resp := f.do("POST", "/api/v1/sla/policies/default/1/disable", auth.Manager, `{"reason":"again"}`); resp.StatusCode != http.StatusConflict {
 		t.Errorf("disabling twice: %d", resp.StatusCode)
 	}
-	entries, _ := f.st.ListAudit(t.Context(), store.AuditFilter{})
+	entries, _ := f.st.AuditEntries(t.Context(), store.AuditFilter{})
 	found := false
 	for _, e := range entries {
 		found = found || (e.Action == "POST /api/v1/sla/policies/{name}/{version}/disable" && e.Target == "sla_policy:default/v1" &&

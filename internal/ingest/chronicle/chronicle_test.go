@@ -1,6 +1,7 @@
 package chronicle
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,64 +14,25 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 	"github.com/watchfloor/watchfloor/internal/model"
 )
 
 func parse(t *testing.T, name string, r io.Reader) []record.Record {
 	t.Helper()
-	var recs []record.Record
-	err := Parse(context.Background(), r, name, func(rec record.Record) error {
-		recs = append(recs, rec)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("Parse(%s): %v", name, err)
-	}
-	return recs
+	return recordtest.Collect(t, Parse, name, r)
 }
 
 func parseFile(t *testing.T, name string) []record.Record {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	return parse(t, name, f)
+	return recordtest.CollectFile(t, Parse, filepath.Join("testdata", name))
 }
 
-func ts(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-// checkRaw verifies that every parsed item carries its source record as
-// valid JSON, then clears it so the rest can be compared field by field.
-func checkRaw(t *testing.T, recs []record.Record) {
-	t.Helper()
-	for _, r := range recs {
-		var raw *json.RawMessage
-		switch {
-		case r.Case != nil:
-			raw = &r.Case.Raw
-		case r.Alert != nil:
-			raw = &r.Alert.Raw
-		default:
-			continue
-		}
-		if !json.Valid(*raw) {
-			t.Errorf("%s: Raw is not valid JSON: %s", r.Loc, *raw)
-		}
-		*raw = nil
-	}
-}
+var ts = recordtest.Time
 
 func TestParseListCases1P(t *testing.T) {
 	recs := parseFile(t, "list_cases_1p.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: "list_cases_1p.json:$.cases[0]", Case: &model.Case{
 			Source: "chronicle", ExternalID: "4211",
@@ -114,7 +76,7 @@ func TestParseListCases1P(t *testing.T) {
 		}},
 	}
 	if !reflect.DeepEqual(recs, want) {
-		t.Errorf("records:\n got %s\nwant %s", dump(recs), dump(want))
+		t.Errorf("records:\n got %s\nwant %s", recordtest.Dump(recs), recordtest.Dump(want))
 	}
 }
 
@@ -140,7 +102,7 @@ func TestParseLegacyKeysMatch1P(t *testing.T) {
 	}
 
 	c := legacy[1].Case
-	checkRaw(t, legacy[1:])
+	recordtest.CheckRaw(t, legacy[1:])
 	want := &model.Case{
 		Source: "chronicle", ExternalID: "4150", Title: "Scheduled vulnerability scan triggered IDS",
 		Priority: model.P5, Status: "Closed", Stage: model.StageClosed,
@@ -160,12 +122,12 @@ func TestParseLegacyKeysMatch1P(t *testing.T) {
 
 func TestParseFullDetails1P(t *testing.T) {
 	recs := parseFile(t, "full_details_1p.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	if len(recs) != 4 {
-		t.Fatalf("got %d records, want 4 (case, 2 alerts, 1 comment; the deleted comment skipped): %s", len(recs), dump(recs))
+		t.Fatalf("got %d records, want 4 (case, 2 alerts, 1 comment; the deleted comment skipped): %s", len(recs), recordtest.Dump(recs))
 	}
 	if c := recs[0].Case; recs[0].Loc != "full_details_1p.json:$.case_details" || c == nil || c.ExternalID != "4211" {
-		t.Errorf("record 0 = %s, want case 4211 at $.case_details", dump(recs[:1]))
+		t.Errorf("record 0 = %s, want case 4211 at $.case_details", recordtest.Dump(recs[:1]))
 	}
 	wantAlerts := []record.Record{
 		{Loc: "full_details_1p.json:$.case_alerts.caseAlerts[0]", Alert: &model.Alert{
@@ -197,7 +159,7 @@ func TestParseFullDetails1P(t *testing.T) {
 		}},
 	}
 	if !reflect.DeepEqual(recs[1:3], wantAlerts) {
-		t.Errorf("alerts:\n got %s\nwant %s", dump(recs[1:3]), dump(wantAlerts))
+		t.Errorf("alerts:\n got %s\nwant %s", recordtest.Dump(recs[1:3]), recordtest.Dump(wantAlerts))
 	}
 	wantComment := record.Record{Loc: "full_details_1p.json:$.case_comments.caseComments[0]", Event: &model.CaseEvent{
 		CaseSource: "chronicle", CaseExternalID: "4211", ExternalID: "77",
@@ -205,13 +167,13 @@ func TestParseFullDetails1P(t *testing.T) {
 		Kind: model.EventComment, New: "Isolated host via EDR; pulling the script from the proxy cache.",
 	}}
 	if !reflect.DeepEqual(recs[3], wantComment) {
-		t.Errorf("comment:\n got %s\nwant %s", dump(recs[3:]), dump([]record.Record{wantComment}))
+		t.Errorf("comment:\n got %s\nwant %s", recordtest.Dump(recs[3:]), recordtest.Dump([]record.Record{wantComment}))
 	}
 }
 
 func TestParseFullDetailsLegacy(t *testing.T) {
 	recs := parseFile(t, "full_details_legacy.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: `full_details_legacy.json:$["case_details:"]`, Case: &model.Case{
 			Source: "chronicle", ExternalID: "4305", Title: "Mailbox forwarding rule to external domain",
@@ -248,13 +210,13 @@ func TestParseFullDetailsLegacy(t *testing.T) {
 		}},
 	}
 	if !reflect.DeepEqual(recs, want) {
-		t.Errorf("records:\n got %s\nwant %s", dump(recs), dump(want))
+		t.Errorf("records:\n got %s\nwant %s", recordtest.Dump(recs), recordtest.Dump(want))
 	}
 }
 
 func TestParseCaseOverviewLegacy(t *testing.T) {
 	recs := parseFile(t, "case_overview_legacy.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	alertID := "SUSPICIOUS PHISHING EMAIL_49010AE4-29EB-4C4B-8568-C91478531A7C"
 	want := []record.Record{
 		{Loc: "case_overview_legacy.json:$", Case: &model.Case{
@@ -283,13 +245,13 @@ func TestParseCaseOverviewLegacy(t *testing.T) {
 		}},
 	}
 	if !reflect.DeepEqual(recs, want) {
-		t.Errorf("records:\n got %s\nwant %s", dump(recs), dump(want))
+		t.Errorf("records:\n got %s\nwant %s", recordtest.Dump(recs), recordtest.Dump(want))
 	}
 }
 
 func TestParseLegacyBatchGetCases(t *testing.T) {
 	recs := parseFile(t, "legacy_batch_get_cases.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{{Loc: "legacy_batch_get_cases.json:$.cases[0]", Case: &model.Case{
 		// The SOAR case number, not the SIEM case id.
 		Source: "chronicle", ExternalID: "4211",
@@ -298,13 +260,13 @@ func TestParseLegacyBatchGetCases(t *testing.T) {
 		Attributes: map[string]string{"stage": "Investigation"},
 	}}}
 	if !reflect.DeepEqual(recs, want) {
-		t.Errorf("records:\n got %s\nwant %s", dump(recs), dump(want))
+		t.Errorf("records:\n got %s\nwant %s", recordtest.Dump(recs), recordtest.Dump(want))
 	}
 }
 
 func TestParseNDJSON(t *testing.T) {
 	recs := parseFile(t, "case_alerts.ndjson")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	type row struct{ loc, id, caseID, err string }
 	var got []row
 	for _, r := range recs {
@@ -350,7 +312,7 @@ func TestParseRejects(t *testing.T) {
 		{"rejects.json:$[12]", "case: tags: want an array, got a string"},
 	}
 	if len(recs) != len(want) {
-		t.Fatalf("got %d records, want %d: %s", len(recs), len(want), dump(recs))
+		t.Fatalf("got %d records, want %d: %s", len(recs), len(want), recordtest.Dump(recs))
 	}
 	for i, w := range want {
 		r := recs[i]
@@ -359,7 +321,7 @@ func TestParseRejects(t *testing.T) {
 		}
 		if w.err == "" {
 			if r.Err != nil || r.Case == nil || r.Case.ExternalID != "4302" {
-				t.Errorf("record %d: got %s, want case 4302", i, dump(recs[i:i+1]))
+				t.Errorf("record %d: got %s, want case 4302", i, recordtest.Dump(recs[i:i+1]))
 			}
 			continue
 		}
@@ -592,27 +554,6 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-func dump(recs []record.Record) string {
-	var b strings.Builder
-	for _, r := range recs {
-		b.WriteString("\n  " + r.Loc + " ")
-		var v any
-		switch {
-		case r.Err != nil:
-			v = r.Err.Error()
-		case r.Case != nil:
-			v = r.Case
-		case r.Alert != nil:
-			v = r.Alert
-		case r.Event != nil:
-			v = r.Event
-		}
-		j, _ := json.Marshal(v)
-		b.Write(j)
-	}
-	return b.String()
-}
-
 func TestParseDeepNesting(t *testing.T) {
 	in := strings.Repeat("[", 100) + `{"id": 1, "title": "deep"}` + strings.Repeat("]", 100) + "\n"
 	in = "[\n" + in + ",\n{\"id\": 2, \"title\": \"shallow\"}\n]"
@@ -632,4 +573,47 @@ func TestParseDeepNesting(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		`{"cases":[{"name":"projects/p/locations/us/instances/i/cases/4211","displayName":"x","createTime":"2025-06-02T08:14:07.512Z","priority":"PRIORITY_HIGH","status":"OPENED","stage":"Investigation","tags":[{"displayName":"edr"}]}],"nextPageToken":"","totalSize":1}`,
+		`{"caseCards":[{"id":4150,"title":"scan","priority":-1,"status":2,"stage":"Assessment","assignedUserName":"@Tier1","creationTimeUnixTimeInMs":1748390400000,"caseCloseReason":2,"rootCause":"Scheduled scan"}],"totalCount":1}`,
+		"{\n\"case_details:\": {\"id\": 4305, \"title\": \"t\", \"status\": \"Opened\"},\n\"case_alerts\": {\"objectsList\": [{\"identifier\": \"A_1\", \"priority\": 80, \"entities\": [{\"identifier\": \"10.0.0.1\", \"entityType\": \"ADDRESS\"}]}]},\n\"case_comments\": {\"objectsList\": [{\"id\": 5, \"comment\": \"c\", \"creationTimeUnixTimeInMs\": 1749023400000}]}\n}",
+		`{"caseComments":[{"name":"projects/p/locations/us/instances/i/cases/1/caseComments/2","createTime":"1748853000123","comment":"c","isDeleted":false}]}`,
+		`{"id":7,"title":"t","alertCards":[{"identifier":"X","caseId":1,"startTime":1749099950000,"closureDetails":{"reason":"MALICIOUS"}}]}`,
+		"[{\"id\": 1, \"title\": \"a\"}, 42, {\"foo\": 1}, {\"error\": \"e\"}]",
+		"{\"id\": 1}\n{\"caseAlerts\": [{\"identifier\": \"Y\", \"caseId\": 2}]}\nnot json\n",
+		"{\n\"cases\": [{\"id\": 1, \"ti",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		err := Parse(context.Background(), bytes.NewReader(in), "fuzz", func(r record.Record) error {
+			if err := recordtest.Shape(r, "fuzz"); err != nil {
+				t.Error(err)
+			}
+			switch {
+			case r.Case != nil:
+				if r.Case.ExternalID == "" || r.Case.Source != Source {
+					t.Errorf("%s: case without id or source: %+v", r.Loc, r.Case)
+				}
+				if !r.Case.CreatedAt.IsZero() && r.Case.CreatedAt.Location().String() != "UTC" {
+					t.Errorf("%s: CreatedAt not UTC", r.Loc)
+				}
+			case r.Alert != nil:
+				if r.Alert.ExternalID == "" || r.Alert.Source != Source {
+					t.Errorf("%s: alert without id or source: %+v", r.Loc, r.Alert)
+				}
+			case r.Event != nil:
+				if r.Event.CaseExternalID == "" || r.Event.At.IsZero() || r.Event.Kind != "comment" {
+					t.Errorf("%s: comment without case or time: %+v", r.Loc, r.Event)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("Parse of an in-memory input returned %v", err)
+		}
+	})
 }

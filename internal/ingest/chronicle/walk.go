@@ -272,7 +272,7 @@ func (rr *readRecorder) Read(p []byte) (int, error) {
 func walkInput(ctx context.Context, r io.Reader, name string, emit record.Emit) error {
 	rr := &readRecorder{r: r}
 	br := bufio.NewReaderSize(rr, 1<<20)
-	first, err := skipSpace(br)
+	first, err := jsonstream.FirstByte(br)
 	if err == io.EOF {
 		return nil
 	}
@@ -280,7 +280,7 @@ func walkInput(ctx context.Context, r io.Reader, name string, emit record.Emit) 
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
 	if first != '[' {
-		line, err := peekLine(br)
+		line, _, err := jsonstream.PeekLine(br)
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", name, err)
 		}
@@ -358,43 +358,4 @@ func walkLines(ctx context.Context, br *bufio.Reader, rr *readRecorder, name str
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
 	return nil
-}
-
-// skipSpace skips whitespace and a byte order mark, and returns the first
-// byte after them without consuming it.
-func skipSpace(br *bufio.Reader) (byte, error) {
-	for {
-		p, err := br.Peek(1)
-		if err != nil {
-			return 0, err
-		}
-		switch p[0] {
-		case ' ', '\t', '\r', '\n':
-			br.Discard(1)
-			continue
-		case 0xEF:
-			if q, _ := br.Peek(3); bytes.Equal(q, []byte{0xEF, 0xBB, 0xBF}) {
-				br.Discard(3)
-				continue
-			}
-		}
-		return p[0], nil
-	}
-}
-
-// peekLine returns the first line without consuming it; a line longer than
-// the buffer comes back truncated, and so is judged not to be NDJSON.
-func peekLine(br *bufio.Reader) ([]byte, error) {
-	for n := 4096; ; n *= 2 {
-		p, err := br.Peek(n)
-		if i := bytes.IndexByte(p, '\n'); i >= 0 {
-			return p[:i], nil
-		}
-		if err != nil {
-			if err == io.EOF || errors.Is(err, bufio.ErrBufferFull) {
-				return p, nil
-			}
-			return nil, err
-		}
-	}
 }

@@ -44,7 +44,7 @@ func EachUnchecked(r io.Reader, name string, fn Func, bad BadValueFunc) error {
 
 func each(r io.Reader, name string, fn Func, bad BadValueFunc, validate bool) error {
 	br := bufio.NewReaderSize(r, 1<<20)
-	first, err := firstByte(br)
+	first, err := FirstByte(br)
 	if err == io.EOF {
 		return nil
 	}
@@ -55,7 +55,7 @@ func each(r io.Reader, name string, fn Func, bad BadValueFunc, validate bool) er
 		return eachInArray(br, name, fn, bad)
 	}
 	// Decide between NDJSON and pretty-printed documents from the first line.
-	line, whole, err := peekLine(br)
+	line, whole, err := PeekLine(br)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
@@ -67,7 +67,9 @@ func each(r io.Reader, name string, fn Func, bad BadValueFunc, validate bool) er
 	return eachDocument(br, name, fn, bad)
 }
 
-func firstByte(br *bufio.Reader) (byte, error) {
+// FirstByte skips whitespace and a UTF-8 byte order mark, and returns the
+// first byte after them without consuming it.
+func FirstByte(br *bufio.Reader) (byte, error) {
 	for {
 		p, err := br.Peek(1)
 		if err != nil {
@@ -87,9 +89,9 @@ func firstByte(br *bufio.Reader) (byte, error) {
 	}
 }
 
-// peekLine returns the first line without consuming it; whole is false when
+// PeekLine returns the first line without consuming it; whole is false when
 // the line is longer than the reader's buffer and so was cut.
-func peekLine(br *bufio.Reader) (line []byte, whole bool, err error) {
+func PeekLine(br *bufio.Reader) (line []byte, whole bool, err error) {
 	n := 4096
 	for {
 		p, err := br.Peek(n)

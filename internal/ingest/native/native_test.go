@@ -9,20 +9,13 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 	"github.com/watchfloor/watchfloor/internal/model"
 )
 
 func parseAll(t testing.TB, p Parser, in string) []record.Record {
 	t.Helper()
-	var out []record.Record
-	err := p.Parse(context.Background(), strings.NewReader(in), "in.ndjson", func(r record.Record) error {
-		out = append(out, r)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	return out
+	return recordtest.Collect(t, p.Parse, "in.ndjson", strings.NewReader(in))
 }
 
 func TestParseRecordsAndRejects(t *testing.T) {

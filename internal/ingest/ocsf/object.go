@@ -53,15 +53,22 @@ func (o object) text(key string) string {
 	return string(b)
 }
 
-// int returns the integer under key; numeric strings count.
-func (o object) int(key string) (int64, bool) {
-	var s string
+// numberText is the text of the number under key: a JSON number, or a
+// string (trimmed), since numeric strings count.
+func (o object) numberText(key string) (string, bool) {
 	switch v := o[key].(type) {
 	case json.Number:
-		s = v.String()
+		return v.String(), true
 	case string:
-		s = strings.TrimSpace(v)
-	default:
+		return strings.TrimSpace(v), true
+	}
+	return "", false
+}
+
+// int returns the integer under key; numeric strings count.
+func (o object) int(key string) (int64, bool) {
+	s, ok := o.numberText(key)
+	if !ok {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
@@ -70,13 +77,8 @@ func (o object) int(key string) (int64, bool) {
 
 // float returns the finite number under key; numeric strings count.
 func (o object) float(key string) (float64, bool) {
-	var s string
-	switch v := o[key].(type) {
-	case json.Number:
-		s = v.String()
-	case string:
-		s = strings.TrimSpace(v)
-	default:
+	s, ok := o.numberText(key)
+	if !ok {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(s, 64)

@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/shareddata"
 )
@@ -28,15 +28,7 @@ var samples = []string{
 
 func parseAll(t *testing.T, name string, data []byte) []record.Record {
 	t.Helper()
-	var recs []record.Record
-	err := Parse(context.Background(), bytes.NewReader(data), name, func(r record.Record) error {
-		recs = append(recs, r)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("Parse(%s): %v", name, err)
-	}
-	return recs
+	return recordtest.CollectBytes(t, Parse, name, data)
 }
 
 func readSample(t *testing.T, name string) []byte {
@@ -48,13 +40,7 @@ func readSample(t *testing.T, name string) []byte {
 	return data
 }
 
-func utc(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
+var utc = recordtest.Time
 
 // sameJSON compares two values by their indented JSON, which shows a
 // readable difference and treats equal instants as equal.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/shareddata"
 )
@@ -26,25 +27,12 @@ func samplePath(t testing.TB) string {
 
 func parseAll(t testing.TB, r io.Reader, name string) []record.Record {
 	t.Helper()
-	var out []record.Record
-	err := Parse(context.Background(), r, name, func(rec record.Record) error {
-		out = append(out, rec)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("Parse: %v", err)
-	}
-	return out
+	return recordtest.Collect(t, Parse, name, r)
 }
 
 func parseFile(t testing.TB, path string) []record.Record {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	return parseAll(t, f, sampleName)
+	return recordtest.CollectFile(t, Parse, path)
 }
 
 func utc(s string) time.Time {

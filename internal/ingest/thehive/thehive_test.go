@@ -1,8 +1,8 @@
 package thehive
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -10,67 +10,27 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 	"github.com/watchfloor/watchfloor/internal/model"
 )
 
 func parse(t *testing.T, name string, r io.Reader) []record.Record {
 	t.Helper()
-	var recs []record.Record
-	err := Parse(context.Background(), r, name, func(rec record.Record) error {
-		recs = append(recs, rec)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("Parse(%s): %v", name, err)
-	}
-	return recs
+	return recordtest.Collect(t, Parse, name, r)
 }
 
 func parseFile(t *testing.T, name string) []record.Record {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	return parse(t, name, f)
+	return recordtest.CollectFile(t, Parse, filepath.Join("testdata", name))
 }
 
-func ts(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-// checkRaw verifies that every parsed item carries its source object as
-// valid JSON, then clears it so the rest can be compared field by field.
-func checkRaw(t *testing.T, recs []record.Record) {
-	t.Helper()
-	for _, r := range recs {
-		var raw *json.RawMessage
-		switch {
-		case r.Case != nil:
-			raw = &r.Case.Raw
-		case r.Alert != nil:
-			raw = &r.Alert.Raw
-		default:
-			continue
-		}
-		if !json.Valid(*raw) || !strings.HasPrefix(string(*raw), "{") {
-			t.Errorf("%s: Raw is not the source object: %s", r.Loc, *raw)
-		}
-		*raw = nil
-	}
-}
+var ts = recordtest.Time
 
 func TestParseAlerts(t *testing.T) {
 	recs := parseFile(t, "alerts_v5.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: "alerts_v5.json:$[0]", Alert: &model.Alert{
 			Source: "thehive", ExternalID: "~41160",
@@ -119,13 +79,13 @@ func TestParseAlerts(t *testing.T) {
 		}},
 	}
 	if !reflect.DeepEqual(recs, want) {
-		t.Errorf("records:\n got %s\nwant %s", dump(recs), dump(want))
+		t.Errorf("records:\n got %s\nwant %s", recordtest.Dump(recs), recordtest.Dump(want))
 	}
 }
 
 func TestParseCases(t *testing.T) {
 	recs := parseFile(t, "cases_v5.json")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: "cases_v5.json:$[0]", Case: &model.Case{
 			Source: "thehive", ExternalID: "~82001",
@@ -196,13 +156,13 @@ func TestParseCases(t *testing.T) {
 		}},
 	}
 	if !reflect.DeepEqual(recs, want) {
-		t.Errorf("records:\n got %s\nwant %s", dump(recs), dump(want))
+		t.Errorf("records:\n got %s\nwant %s", recordtest.Dump(recs), recordtest.Dump(want))
 	}
 }
 
 func TestParseTheHive4(t *testing.T) {
 	recs := parseFile(t, "thehive4.ndjson")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: "thehive4.ndjson:1", Case: &model.Case{
 			Source: "thehive", ExternalID: "AYx1c9Hq4Z0pQ3kT2aBc", Title: "MISP event 2291: Emotet C2",
@@ -238,13 +198,13 @@ func TestParseTheHive4(t *testing.T) {
 		}},
 	}
 	if !reflect.DeepEqual(recs, want) {
-		t.Errorf("records:\n got %s\nwant %s", dump(recs), dump(want))
+		t.Errorf("records:\n got %s\nwant %s", recordtest.Dump(recs), recordtest.Dump(want))
 	}
 }
 
 func TestParseWebhooks(t *testing.T) {
 	recs := parseFile(t, "webhooks.ndjson")
-	checkRaw(t, recs)
+	recordtest.CheckRaw(t, recs)
 	want := []record.Record{
 		{Loc: "webhooks.ndjson:1", Case: &model.Case{
 			Source: "thehive", ExternalID: "~82001", Title: "Encoded PowerShell command on FIN-WS-0142",
@@ -267,17 +227,17 @@ func TestParseWebhooks(t *testing.T) {
 		{Loc: "webhooks.ndjson:4", Err: errors.New(`webhook objectType "Observable": want Alert or Case`)},
 	}
 	if len(recs) != len(want) {
-		t.Fatalf("got %d records, want %d: %s", len(recs), len(want), dump(recs))
+		t.Fatalf("got %d records, want %d: %s", len(recs), len(want), recordtest.Dump(recs))
 	}
 	for i := range want {
 		if want[i].Err != nil {
 			if recs[i].Loc != want[i].Loc || recs[i].Err == nil || recs[i].Err.Error() != want[i].Err.Error() {
-				t.Errorf("record %d: %s, want %s rejected: %v", i, dump(recs[i:i+1]), want[i].Loc, want[i].Err)
+				t.Errorf("record %d: %s, want %s rejected: %v", i, recordtest.Dump(recs[i:i+1]), want[i].Loc, want[i].Err)
 			}
 			continue
 		}
 		if !reflect.DeepEqual(recs[i], want[i]) {
-			t.Errorf("record %d:\n got %s\nwant %s", i, dump(recs[i:i+1]), dump(want[i:i+1]))
+			t.Errorf("record %d:\n got %s\nwant %s", i, recordtest.Dump(recs[i:i+1]), recordtest.Dump(want[i:i+1]))
 		}
 	}
 }
@@ -298,7 +258,7 @@ func TestParseRejects(t *testing.T) {
 		{"rejects.json:$[10]", "case: _createdAt: invalid timestamp: want epoch milliseconds, got a boolean; severity: want a whole number, got 2.5"},
 	}
 	if len(recs) != len(want) {
-		t.Fatalf("got %d records, want %d: %s", len(recs), len(want), dump(recs))
+		t.Fatalf("got %d records, want %d: %s", len(recs), len(want), recordtest.Dump(recs))
 	}
 	for i, w := range want {
 		r := recs[i]
@@ -307,7 +267,7 @@ func TestParseRejects(t *testing.T) {
 		}
 		if w.err == "" {
 			if r.Err != nil || r.Alert == nil || r.Alert.ExternalID != "~5" || r.Alert.Attributes["source_ref"] != "r-5" {
-				t.Errorf("record %d: got %s, want alert ~5", i, dump(recs[i:i+1]))
+				t.Errorf("record %d: got %s, want alert ~5", i, recordtest.Dump(recs[i:i+1]))
 			}
 			continue
 		}
@@ -328,7 +288,7 @@ func TestAlertIdentityStable(t *testing.T) {
 	a, b := listed[0].Alert, hooked[0].Alert
 	if a == nil || b == nil || a.Source != b.Source || a.ExternalID != b.ExternalID ||
 		a.Attributes["source_ref"] != b.Attributes["source_ref"] || b.Status != "Ignored" {
-		t.Errorf("listed %s\nhooked %s", dump(listed), dump(hooked))
+		t.Errorf("listed %s\nhooked %s", recordtest.Dump(listed), recordtest.Dump(hooked))
 	}
 }
 
@@ -433,21 +393,43 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-func dump(recs []record.Record) string {
-	var b strings.Builder
-	for _, r := range recs {
-		b.WriteString("\n  " + r.Loc + " ")
-		var v any
-		switch {
-		case r.Err != nil:
-			v = r.Err.Error()
-		case r.Case != nil:
-			v = r.Case
-		case r.Alert != nil:
-			v = r.Alert
-		}
-		j, _ := json.Marshal(v)
-		b.Write(j)
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		`[{"_id":"~41160","_type":"Alert","_createdAt":1748849400123,"sourceRef":"n-1","title":"t","severity":3,"date":1748849100000,"tags":["attack.t1059.001"],"caseId":"~82001","status":"Imported","observables":[{"dataType":"ip","data":"10.20.4.17"},{"dataType":"file","attachment":{"name":"p.ps1"}}]}]`,
+		`{"_id":"~81950","_type":"Case","_createdAt":1748400000000,"_updatedAt":1748600000000,"number":1377,"title":"t","severity":4,"startDate":1748399000000,"endDate":1748590000000,"status":"TruePositive","stage":"Closed","impactStatus":"WithImpact","inProgressDate":1748400600000}`,
+		"{\"_id\":\"AYx1\",\"_type\":\"case\",\"caseId\":57,\"severity\":2,\"resolutionStatus\":\"TruePositive\",\"status\":\"Resolved\",\"owner\":\"a\",\"createdAt\":1700000100000}\n{\"_id\":\"ce2c\",\"_type\":\"alert\",\"sourceRef\":\"2291\",\"case\":\"AYx1\",\"artifacts\":[{\"dataType\":\"domain\",\"data\":\"x.example\"}]}\n",
+		`{"operation":"update","objectId":"~82001","objectType":"Case","object":{"_type":"Case","severityLabel":"HIGH","status":"InProgress"}}`,
+		"[\"s\", 1, {\"title\": \"no type\"}, {\"_id\": \"~1\", \"_type\": \"Task\"}, {\"_id\": \"~2\", \"_type\": \"Case\", \"_createdAt\": \"x\"}]",
+		"{\n  \"_id\": \"~9\",\n  \"_type\": \"Alert\",\n  \"date\": ",
+	} {
+		f.Add([]byte(seed))
 	}
-	return b.String()
+	f.Fuzz(func(t *testing.T, in []byte) {
+		err := Parse(context.Background(), bytes.NewReader(in), "fuzz", func(r record.Record) error {
+			if err := recordtest.Shape(r, "fuzz"); err != nil {
+				t.Error(err)
+			}
+			if r.Event != nil {
+				t.Errorf("%s: TheHive input gave an event: %+v", r.Loc, r.Event)
+			}
+			switch {
+			case r.Case != nil:
+				c := r.Case
+				if c.ExternalID == "" || c.Source != Source || !c.Disposition.Valid() || (c.Stage != "" && !c.Stage.Valid()) {
+					t.Errorf("%s: bad case %+v", r.Loc, c)
+				}
+				if !c.ClosedAt.IsZero() && c.Stage != "closed" {
+					t.Errorf("%s: ClosedAt set on a case in stage %q", r.Loc, c.Stage)
+				}
+			case r.Alert != nil:
+				if r.Alert.ExternalID == "" || r.Alert.Source != Source || !r.Alert.Disposition.Valid() {
+					t.Errorf("%s: bad alert %+v", r.Loc, r.Alert)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("Parse of an in-memory input returned %v", err)
+		}
+	})
 }

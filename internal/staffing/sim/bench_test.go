@@ -3,6 +3,8 @@ package sim
 import (
 	"math"
 	"testing"
+
+	"github.com/watchfloor/watchfloor/internal/cputime"
 )
 
 // weekConfig is a SOC-like week: five queues (P1–P5) with a business-day
@@ -52,7 +54,7 @@ func weekConfig(reps int) Config {
 func BenchmarkMillionAlerts(b *testing.B) {
 	cfg := weekConfig(10)
 	var arrivals int64
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		res, err := Run(cfg)
 		if err != nil {
@@ -61,7 +63,7 @@ func BenchmarkMillionAlerts(b *testing.B) {
 		arrivals = res.Arrivals
 	}
 	b.ReportMetric(float64(arrivals), "alerts/op")
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := cputime.Used() - cpu0; cpu > 0 {
 		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -316,19 +317,12 @@ func ratio(a, b, empty float64) float64 {
 // at most 1.
 func estimate(v []float64, top float64) Stat {
 	n := float64(len(v))
-	var m float64
-	for _, x := range v {
-		m += x
-	}
-	m /= n
 	if len(v) < 2 {
+		m := stat.Mean(v, nil)
 		return Stat{Mean: m, Low: m, High: m}
 	}
-	var ss float64
-	for _, x := range v {
-		ss += (x - m) * (x - m)
-	}
-	se := math.Sqrt(ss / (n - 1) / n)
+	m, sd := stat.MeanStdDev(v, nil)
+	se := stat.StdErr(sd, n)
 	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(0.975)
 	return Stat{Mean: m, Low: math.Max(0, m-t*se), High: math.Min(top, m+t*se)}
 }

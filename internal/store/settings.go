@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SettingTimeZone names the organisation's IANA time zone: KPI days and ISO
+// weeks are counted in it. UTC when unset.
+const SettingTimeZone = "timezone"
+
+// Setting returns a setting's value, or "" when unset.
+func (s *Store) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, s.rebind(`SELECT value FROM settings WHERE name = ?`), name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading setting %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// TimeZone is the organisation's time zone.
+func (s *Store) TimeZone(ctx context.Context) (*time.Location, error) {
+	v, err := s.Setting(ctx, SettingTimeZone)
+	if err != nil || v == "" {
+		return time.UTC, err
+	}
+	return time.LoadLocation(v)
+}
+
+// SetTimeZone changes the organisation's time zone and re-buckets every
+// case's KPI day accordingly; all rollups are rebuilt on their next read.
+func (s *Store) SetTimeZone(ctx context.Context, name string) error {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return fmt.Errorf("time zone %q: %w", name, err)
+	}
+	_, err = s.write(ctx, func(a *applier) error {
+		if _, err := a.exec(`INSERT INTO settings (name, value) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, SettingTimeZone, loc.String()); err != nil {
+			return fmt.Errorf("saving time zone: %w", err)
+		}
+		a.tz = loc
+		rows, err := a.query(`SELECT case_id, created_at FROM case_facts WHERE created_at IS NOT NULL`)
+		if err != nil {
+			return fmt.Errorf("re-bucketing case facts: %w", err)
+		}
+		type upd struct{ id, day int64 }
+		var ups []upd
+		for rows.Next() {
+			var id, created int64
+			if err := rows.Scan(&id, &created); err != nil {
+				rows.Close()
+				return fmt.Errorf("re-bucketing case facts: %w", err)
+			}
+			ups = append(ups, upd{id, DayOf(time.UnixMicro(created), loc)})
+		}
+		rows.Close()
+		for _, u := range ups {
+			if _, err := a.exec(`UPDATE case_facts SET day = ? WHERE case_id = ?`, u.day, u.id); err != nil {
+				return fmt.Errorf("re-bucketing case facts: %w", err)
+			}
+		}
+		if _, err := a.exec(`DELETE FROM rollup_days`); err != nil {
+			return fmt.Errorf("clearing rollups: %w", err)
+		}
+		for _, kind := range []string{RollupCases, RollupAlerts} {
+			if err := a.markAllDays(kind); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// DayOf is t's date in loc as YYYYMMDD.
+func DayOf(t time.Time, loc *time.Location) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	y, m, d := t.In(loc).Date()
+	return int64(y*10000 + int(m)*100 + d)
+}
