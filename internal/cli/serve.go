@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
+	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/web"
 )
@@ -90,10 +91,13 @@ without which the budget plan is unavailable.`,
 				return err
 			}
 			cfg.Store, cfg.Auth, cfg.Log, cfg.Staffing, cfg.Budget = st, svc, a.log, plans.staffing, plans.budget
+			// One report service for the whole process: the pages, the API,
+			// Prometheus and the MCP tools read the same engine and cache.
+			cfg.Metrics = metrics.NewService(st, nil)
 			if cfg.OIDC, err = oidcFlags.provider(ctx); err != nil {
 				return err
 			}
-			if cfg.MCP, err = mcpHandler(st, svc, mcpWrites, a.log, plans); err != nil {
+			if cfg.MCP, err = mcpHandler(st, svc, mcpWrites, a.log, plans, cfg.Metrics); err != nil {
 				return err
 			}
 			srv, err := web.New(cfg)

@@ -438,3 +438,67 @@ func TestReportDuringAnotherWriter(t *testing.T) {
 		t.Errorf("after: %d cases, warnings %q", rep.Groups[0].Cases, rep.Warnings)
 	}
 }
+
+// TestDashboardBreachesAreReportBreaches: on the demo SOC, every clock the
+// live dashboard lists as breached is counted as breached (in flight) in
+// the report of the day its case was created, and every clock it lists at
+// risk is counted at risk: per day and clock, the counts are equal.
+func TestDashboardBreachesAreReportBreaches(t *testing.T) {
+	ctx := context.Background()
+	end := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	st := storetest.Open(t, storetest.SQLitePath(t))
+	cfg := demo.Config{Days: 45, AlertsPerDay: 1500, End: end}.WithDefaults()
+	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
+		return demo.Generate(ctx, cfg, emit)
+	})}
+	if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, now := range []time.Time{end, end.Add(6 * time.Hour), end.Add(72 * time.Hour)} {
+		svc := service(st, &now)
+		d, err := svc.Dashboard(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type key struct{ day, clock string }
+		breached, atRisk := map[key]int64{}, map[key]int64{}
+		created := map[int64]string{}
+		cs, err := st.OpenCases(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			created[c.ID] = c.CreatedAt.UTC().Format(time.DateOnly)
+		}
+		for _, it := range d.Breached {
+			breached[key{created[it.CaseID], it.Clock}]++
+		}
+		for _, it := range d.AtRisk {
+			atRisk[key{created[it.CaseID], it.Clock}]++
+		}
+		if len(d.Breached) == 0 {
+			t.Fatalf("at %s the dashboard lists no breach: the test proves nothing", now)
+		}
+		days := map[string]bool{}
+		for k := range breached {
+			days[k.day] = true
+		}
+		for k := range atRisk {
+			days[k.day] = true
+		}
+		for day := range days {
+			rep := performance(t, svc, metrics.PerformanceQuery{WindowQuery: metrics.WindowQuery{From: day, To: day}, IncludeTests: true})
+			g := rep.Groups[0]
+			for _, c := range []struct {
+				clock string
+				r     metrics.SLAResult
+			}{{"acknowledge", g.SLAAcknowledge}, {"resolve", g.SLAResolve}} {
+				k := key{day, c.clock}
+				if c.r.BreachedOpen != breached[k] || c.r.AtRisk != atRisk[k] {
+					t.Errorf("at %s, cases of %s, %s: dashboard %d breached and %d at risk, report %d in flight and %d at risk",
+						now.Format(time.RFC3339), day, c.clock, breached[k], atRisk[k], c.r.BreachedOpen, c.r.AtRisk)
+				}
+			}
+		}
+	}
+}

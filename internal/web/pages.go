@@ -35,7 +35,18 @@ var funcs = template.FuncMap{
 		}
 		return noData
 	},
-	"hours": func(sec float64) string { return fmt.Sprintf("%.1f h", sec/3600) },
+	// hours takes seconds, or nullable hours ("—" when null).
+	"hours": func(v any) string {
+		switch x := v.(type) {
+		case float64:
+			return fmt.Sprintf("%.1f h", x/3600)
+		case *float64:
+			if h, ok := metrics.Value(x); ok {
+				return fmt.Sprintf("%.1f h", h)
+			}
+		}
+		return noData
+	},
 	"time": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

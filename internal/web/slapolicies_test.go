@@ -91,3 +91,16 @@ func TestIngestTokenMayNotChangeReferenceData(t *testing.T) {
 		}
 	}
 }
+
+// TestPagesShowNoData: a figure without data is "—" on the pages, never
+// 0m or 0.0 %: the fixture's alerts carry no occurred_at, so MTTD has no
+// case to measure.
+func TestPagesShowNoData(t *testing.T) {
+	f := newFixture(t)
+	page := readBody(t, f.do("GET", "/performance", auth.Viewer, ""))
+	mttd := page[strings.Index(page, ">mttd<"):]
+	mttd = mttd[:strings.Index(mttd, "</tr>")]
+	if strings.Count(mttd, "<td>—</td>") != 3 || strings.Contains(mttd, "0m") {
+		t.Errorf("MTTD row: %s", mttd)
+	}
+}
