@@ -181,7 +181,7 @@ func (a *app) renderPerformance(rep *metrics.Report) error {
 	a.println()
 	groups := output.Table{Name: "groups", Title: "Cases",
 		Columns: []string{"group", "cases", "done", "tests excluded", "reopen rate", "escalation rate"}}
-	slaT := output.Table{Name: "sla", Title: "SLA adherence = met ÷ (met + breached); breached includes open cases past their target (in flight)",
+	slaT := output.Table{Name: "sla", Title: "SLA adherence = met ÷ (met + breached); breached includes open cases past their target (in flight); at risk: open past 80 % of the target",
 		Columns: []string{"group", "clock", "adherence", "met", "breached", "in flight", "open", "at risk", "no target"}}
 	kpis := output.Table{Name: "kpis", Title: "KPIs",
 		Columns: []string{"group", "kpi", "count", "median", "p90", "mean", "open", "missing", "clamped", "imputed", "prev median"}}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"reflect"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
@@ -50,6 +52,34 @@ func clean(rec *record.Record) Repairs {
 	return r
 }
 
+// textFields lists, per struct type, the fields that can hold text
+// (strings, byte slices, slices, maps, structs other than time.Time), so
+// a record's walk skips its numbers and times.
+var textFields sync.Map // reflect.Type → []int
+
+func fieldsOf(t reflect.Type) []int {
+	if f, ok := textFields.Load(t); ok {
+		return f.([]int)
+	}
+	var out []int
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue // unexported fields (time.Time's) hold no source text
+		}
+		switch f.Type.Kind() {
+		case reflect.String, reflect.Slice, reflect.Map, reflect.Pointer, reflect.Interface:
+			out = append(out, i)
+		case reflect.Struct:
+			if f.Type != reflect.TypeFor[time.Time]() {
+				out = append(out, i)
+			}
+		}
+	}
+	textFields.Store(t, out)
+	return out
+}
+
 // cleanValue walks a value, repairing its strings and byte slices.
 func cleanValue(v reflect.Value, r *Repairs) {
 	switch v.Kind() {
@@ -58,12 +88,8 @@ func cleanValue(v reflect.Value, r *Repairs) {
 			cleanValue(v.Elem(), r)
 		}
 	case reflect.Struct:
-		for i := range v.NumField() {
-			// Unexported fields (time.Time's, say) hold no text from a
-			// source.
-			if f := v.Field(i); f.CanSet() {
-				cleanValue(f, r)
-			}
+		for _, i := range fieldsOf(v.Type()) {
+			cleanValue(v.Field(i), r)
 		}
 	case reflect.String:
 		if s, ok := cleanString(v.String(), r); ok {
@@ -81,6 +107,10 @@ func cleanValue(v reflect.Value, r *Repairs) {
 		}
 	case reflect.Map:
 		if v.IsNil() {
+			return
+		}
+		if m, ok := v.Interface().(map[string]string); ok {
+			cleanStringMap(m, r)
 			return
 		}
 		type entry struct{ oldKey, key, val reflect.Value }
@@ -108,9 +138,42 @@ func cleanValue(v reflect.Value, r *Repairs) {
 	}
 }
 
+// cleanStringMap repairs a string map's keys and values in place.
+func cleanStringMap(m map[string]string, r *Repairs) {
+	var fixed map[string]string
+	for k, v := range m {
+		ck, kc := cleanString(k, r)
+		cv, vc := cleanString(v, r)
+		if kc || vc {
+			if fixed == nil {
+				fixed = map[string]string{}
+			}
+			delete(m, k)
+			fixed[ck] = cv
+		}
+	}
+	for k, v := range fixed {
+		m[k] = v
+	}
+}
+
+// plain reports whether s is printable ASCII-ish: no NUL and no byte of a
+// multi-byte sequence, so neither check below is needed.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == 0 || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // cleanString replaces NULs and invalid UTF-8 in s; ok is false when s was
 // already clean.
 func cleanString(s string, r *Repairs) (string, bool) {
+	if plain(s) {
+		return s, false
+	}
 	nul := strings.Count(s, "\x00")
 	valid := utf8.ValidString(s)
 	if nul == 0 && valid {

@@ -47,6 +47,13 @@ var Definitions = map[KPI]string{
 // as open and never enter its mean.
 const Cohort = "cases created in the window (organisation time zone); open items are counted apart and never enter means"
 
+// SLADefinition is how SLA adherence is computed, as reports state it.
+const SLADefinition = "SLA adherence per clock (acknowledge, resolve): met ÷ (met + breached), judged at the report's now; breached counts the clocks that stopped past their target and the open cases already past it (a breach in flight counts the moment the clock passes the target); open cases within target are shown apart and never enter the ratio; at risk = open past 80 % of the target; pause statuses and business calendars of the policy version in force apply"
+
+// NoDataDefinition is what reports show when a figure has nothing to
+// measure.
+const NoDataDefinition = "a mean, median, rate or adherence with nothing to measure (no case measured, no clock met or breached) is no data: null in JSON, — in tables and pages, no sample in Prometheus; never 0"
+
 // Accuracy is the relative error bound of medians and p90s.
 const Accuracy = sketch.RelativeAccuracy
 
