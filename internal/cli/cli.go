@@ -201,6 +201,15 @@ func (a *app) printf(format string, args ...any) {
 	}
 }
 
+// esc escapes text from the data (policy names, warnings quoting them) for
+// the report's format: Markdown in -o markdown, else the terminal.
+func (a *app) esc(s string) string {
+	if a.format == "markdown" {
+		return output.Markdown(s)
+	}
+	return output.Terminal(s)
+}
+
 // println is printf with fmt.Println's spacing.
 func (a *app) println(args ...any) {
 	if a.format != "csv" {

@@ -86,13 +86,13 @@ func (a *app) printBasis(now time.Time, b metrics.Basis) {
 	}
 	a.printf("As of %s; data through %s (newest alert or case)\n", now.UTC().Format("2006-01-02 15:04Z"), through)
 	if len(b.SLAPolicies) > 0 {
-		a.printf("SLA policy: %s\n", output.Terminal(strings.Join(b.SLAPolicies, "; ")))
+		a.printf("SLA policy: %s\n", a.esc(strings.Join(b.SLAPolicies, "; ")))
 	}
 	for _, l := range b.DataQuality {
-		a.printf("Data quality: %s\n", output.Terminal(l))
+		a.printf("Data quality: %s\n", a.esc(l))
 	}
 	for _, w := range b.Warnings {
-		a.printf("Warning: %s\n", output.Terminal(w))
+		a.printf("Warning: %s\n", a.esc(w))
 	}
 }
 
@@ -291,7 +291,7 @@ func (a *app) metricsRulesCommand() *cobra.Command {
 			}
 			a.printf("Alerts: %d, %s in cases\n", rep.Alerts, pctOf(rep.ConversionRate))
 			for _, l := range slices.Concat(rep.DataQuality, rep.Warnings) {
-				a.printf("Note: %s\n", output.Terminal(l))
+				a.printf("Note: %s\n", a.esc(l))
 			}
 			return a.renderRules(rep, "Rules")
 		},

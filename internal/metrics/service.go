@@ -129,8 +129,9 @@ func (s *Service) basis(ctx context.Context, now time.Time) (Basis, error) {
 	if b.FutureDated = fut.Alerts + fut.Cases; b.FutureDated > 0 {
 		b.FutureNewest = fut.Newest
 		b.DataQuality = append(b.DataQuality, fmt.Sprintf(
-			"%d records (%d alerts, %d cases) are dated more than %v ahead of the clock, the latest %s: stored and counted, left out of default windows",
-			b.FutureDated, fut.Alerts, fut.Cases, FutureSkew, fut.Newest.UTC().Format(time.RFC3339)))
+			"%s (%s, %s) dated more than %v ahead of the clock, the latest %s: stored and counted, left out of default windows",
+			plural(b.FutureDated, "record"), plural(fut.Alerts, "alert"), plural(fut.Cases, "case"), FutureSkew,
+			fut.Newest.UTC().Format(time.RFC3339)))
 	}
 	pols, err := s.st.Policies(ctx)
 	if err != nil {
@@ -144,6 +145,14 @@ func (s *Service) basis(ctx context.Context, now time.Time) (Basis, error) {
 		b.Warnings = append(b.Warnings, NoPolicyWarning)
 	}
 	return b, nil
+}
+
+// plural counts things: "1 alert", "2 alerts".
+func plural(n int64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // NoPolicyWarning is what a report says when no SLA policy judges it.
