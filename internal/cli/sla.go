@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -41,13 +42,7 @@ func (a *app) slaListCommand() *cobra.Command {
 		Short: "List every stored SLA policy version and what it judges now",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			st, err := a.openRead(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			vs, err := metrics.NewService(st, nil).SLAPolicies(ctx)
+			vs, err := a.policyVersions(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -76,6 +71,16 @@ func (a *app) slaListCommand() *cobra.Command {
 	}
 }
 
+// policyVersions reads every stored SLA policy version and its state.
+func (a *app) policyVersions(ctx context.Context) ([]metrics.PolicyVersion, error) {
+	st, err := a.openRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return metrics.NewService(st, nil).SLAPolicies(ctx)
+}
+
 func nonNilSlice[T any](v []T) []T {
 	if v == nil {
 		return []T{}
@@ -102,13 +107,7 @@ func (a *app) slaShowCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			st, err := a.openRead(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			vs, err := metrics.NewService(st, nil).SLAPolicies(ctx)
+			vs, err := a.policyVersions(cmd.Context())
 			if err != nil {
 				return err
 			}

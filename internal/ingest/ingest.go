@@ -317,7 +317,7 @@ func (s *Summary) applied(p *pending, res store.Result, sub map[store.Kind][]int
 		if sub != nil {
 			idx = sub[rj.Kind][idx]
 		}
-		if err := s.rejectItem(p, item{rj.Kind, idx}, rj.Err, opt); err != nil {
+		if err := s.rejectItem(p, rj.Kind, idx, rj.Err, opt); err != nil {
 			return err
 		}
 	}
@@ -327,10 +327,10 @@ func (s *Summary) applied(p *pending, res store.Result, sub map[store.Kind][]int
 }
 
 // rejectItem rejects one record of a batch with its location and text.
-func (s *Summary) rejectItem(p *pending, it item, err error, opt Options) error {
+func (s *Summary) rejectItem(p *pending, k store.Kind, idx int, err error, opt Options) error {
 	loc, raw := "", []byte(nil)
-	if locs := p.locs[it.kind]; it.idx < len(locs) {
-		loc, raw = locs[it.idx], p.raws[it.kind][it.idx]
+	if locs := p.locs[k]; idx < len(locs) {
+		loc, raw = locs[idx], p.raws[k][idx]
 	}
 	return s.reject(loc, raw, err, opt)
 }
@@ -348,7 +348,7 @@ func (s *Summary) bisect(ctx context.Context, w Writer, p *pending, items []item
 	case ctx.Err() != nil || !store.IsRecordError(err):
 		return fmt.Errorf("storing records up to %s: %w", lastLoc(p), err)
 	case len(items) == 1:
-		return s.rejectItem(p, items[0], fmt.Errorf("the database refused the record: %w", err), opt)
+		return s.rejectItem(p, batchKinds[items[0].kind].kind, items[0].idx, fmt.Errorf("the database refused the record: %w", err), opt)
 	}
 	half := len(items) / 2
 	if err := s.bisect(ctx, w, p, items[:half], opt); err != nil {
@@ -357,49 +357,40 @@ func (s *Summary) bisect(ctx context.Context, w Writer, p *pending, items []item
 	return s.bisect(ctx, w, p, items[half:], opt)
 }
 
-// item is one record of a pending batch: its kind and index.
+// item is one record of a pending batch: its kind (an index in
+// batchKinds) and its index among the records of that kind.
 type item struct {
-	kind store.Kind
+	kind int
 	idx  int
 }
 
-// applyOrder is the order the store applies a batch's kinds in.
-var applyOrder = []store.Kind{store.KindTeam, store.KindShift, store.KindAnalyst, store.KindRule, store.KindSLA,
-	store.KindFinding, store.KindCase, store.KindAlert, store.KindEvent}
+// batchKinds are the kinds of a batch in the order the store applies
+// them, each with how to count its records and copy one to another batch.
+var batchKinds = []struct {
+	kind store.Kind
+	n    func(b *store.Batch) int
+	copy func(dst, src *store.Batch, i int)
+}{
+	{store.KindTeam, func(b *store.Batch) int { return len(b.Teams) }, func(d, s *store.Batch, i int) { d.Teams = append(d.Teams, s.Teams[i]) }},
+	{store.KindShift, func(b *store.Batch) int { return len(b.Shifts) }, func(d, s *store.Batch, i int) { d.Shifts = append(d.Shifts, s.Shifts[i]) }},
+	{store.KindAnalyst, func(b *store.Batch) int { return len(b.Analysts) }, func(d, s *store.Batch, i int) { d.Analysts = append(d.Analysts, s.Analysts[i]) }},
+	{store.KindRule, func(b *store.Batch) int { return len(b.Rules) }, func(d, s *store.Batch, i int) { d.Rules = append(d.Rules, s.Rules[i]) }},
+	{store.KindSLA, func(b *store.Batch) int { return len(b.SLA) }, func(d, s *store.Batch, i int) { d.SLA = append(d.SLA, s.SLA[i]) }},
+	{store.KindFinding, func(b *store.Batch) int { return len(b.Findings) }, func(d, s *store.Batch, i int) { d.Findings = append(d.Findings, s.Findings[i]) }},
+	{store.KindCase, func(b *store.Batch) int { return len(b.Cases) }, func(d, s *store.Batch, i int) { d.Cases = append(d.Cases, s.Cases[i]) }},
+	{store.KindAlert, func(b *store.Batch) int { return len(b.Alerts) }, func(d, s *store.Batch, i int) { d.Alerts = append(d.Alerts, s.Alerts[i]) }},
+	{store.KindEvent, func(b *store.Batch) int { return len(b.Events) }, func(d, s *store.Batch, i int) { d.Events = append(d.Events, s.Events[i]) }},
+}
 
 // items lists the batch's records in the order the store applies them.
 func (p *pending) items() []item {
 	var out []item
-	for _, k := range applyOrder {
-		for i := range kindLen(&p.b, k) {
+	for k, bk := range batchKinds {
+		for i := range bk.n(&p.b) {
 			out = append(out, item{k, i})
 		}
 	}
 	return out
-}
-
-func kindLen(b *store.Batch, k store.Kind) int {
-	switch k {
-	case store.KindTeam:
-		return len(b.Teams)
-	case store.KindShift:
-		return len(b.Shifts)
-	case store.KindAnalyst:
-		return len(b.Analysts)
-	case store.KindRule:
-		return len(b.Rules)
-	case store.KindSLA:
-		return len(b.SLA)
-	case store.KindFinding:
-		return len(b.Findings)
-	case store.KindCase:
-		return len(b.Cases)
-	case store.KindAlert:
-		return len(b.Alerts)
-	case store.KindEvent:
-		return len(b.Events)
-	}
-	return 0
 }
 
 // part is a batch of some of p's records, with the map from each kind's
@@ -408,27 +399,9 @@ func (p *pending) part(items []item) (*store.Batch, map[store.Kind][]int) {
 	b := &store.Batch{}
 	sub := map[store.Kind][]int{}
 	for _, it := range items {
-		sub[it.kind] = append(sub[it.kind], it.idx)
-		switch it.kind {
-		case store.KindTeam:
-			b.Teams = append(b.Teams, p.b.Teams[it.idx])
-		case store.KindShift:
-			b.Shifts = append(b.Shifts, p.b.Shifts[it.idx])
-		case store.KindAnalyst:
-			b.Analysts = append(b.Analysts, p.b.Analysts[it.idx])
-		case store.KindRule:
-			b.Rules = append(b.Rules, p.b.Rules[it.idx])
-		case store.KindSLA:
-			b.SLA = append(b.SLA, p.b.SLA[it.idx])
-		case store.KindFinding:
-			b.Findings = append(b.Findings, p.b.Findings[it.idx])
-		case store.KindCase:
-			b.Cases = append(b.Cases, p.b.Cases[it.idx])
-		case store.KindAlert:
-			b.Alerts = append(b.Alerts, p.b.Alerts[it.idx])
-		case store.KindEvent:
-			b.Events = append(b.Events, p.b.Events[it.idx])
-		}
+		bk := batchKinds[it.kind]
+		sub[bk.kind] = append(sub[bk.kind], it.idx)
+		bk.copy(b, &p.b, it.idx)
 	}
 	return b, sub
 }

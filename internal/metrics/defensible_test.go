@@ -37,6 +37,20 @@ func engineDSNs(t *testing.T, test func(t *testing.T, st *store.Store, driver, d
 	})
 }
 
+// demoStore is a SQLite store holding the demo SOC of cfg.
+func demoStore(t *testing.T, cfg demo.Config) *store.Store {
+	t.Helper()
+	st := storetest.Open(t, storetest.SQLitePath(t))
+	cfg = cfg.WithDefaults()
+	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
+		return demo.Generate(ctx, cfg, emit)
+	})}
+	if _, err := ingest.RunFormat(context.Background(), st, f, nil, "demo", ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // service is a report service whose clock reads *now.
 func service(st *store.Store, now *time.Time) *metrics.Service {
 	return metrics.NewService(st, func() time.Time { return *now })
@@ -347,14 +361,7 @@ func TestRuleAttribution(t *testing.T) {
 func TestReportsAreDeterministic(t *testing.T) {
 	ctx := context.Background()
 	end := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	st := storetest.Open(t, storetest.SQLitePath(t))
-	cfg := demo.Config{Days: 30, AlertsPerDay: 400, End: end}.WithDefaults()
-	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-		return demo.Generate(ctx, cfg, emit)
-	})}
-	if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	st := demoStore(t, demo.Config{Days: 30, AlertsPerDay: 400, End: end})
 	now := end
 	report := func() []byte {
 		svc := service(st, &now)
@@ -446,14 +453,7 @@ func TestReportDuringAnotherWriter(t *testing.T) {
 func TestDashboardBreachesAreReportBreaches(t *testing.T) {
 	ctx := context.Background()
 	end := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	st := storetest.Open(t, storetest.SQLitePath(t))
-	cfg := demo.Config{Days: 45, AlertsPerDay: 1500, End: end}.WithDefaults()
-	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-		return demo.Generate(ctx, cfg, emit)
-	})}
-	if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	st := demoStore(t, demo.Config{Days: 45, AlertsPerDay: 1500, End: end})
 	for _, now := range []time.Time{end, end.Add(6 * time.Hour), end.Add(72 * time.Hour)} {
 		svc := service(st, &now)
 		d, err := svc.Dashboard(ctx)

@@ -487,7 +487,7 @@ func buildReport(req Request, days map[int64]CaseDay) *Report {
 	// analysts) would cost more than the report. Days are merged in order,
 	// so sums and means come out the same every time.
 	total := CaseDay{}
-	for _, d := range sortedDays(days) {
+	for _, d := range sortedKeys(days) {
 		total.merge(CaseDay{dim: days[d][dim]})
 	}
 	rep := &Report{Window: w.String(), From: w.From.Format("2006-01-02"), To: w.To.AddDate(0, 0, -1).Format("2006-01-02"),
@@ -522,14 +522,4 @@ func groupLabel(dim, v string) string {
 		return "(none)"
 	}
 	return v
-}
-
-// sortedDays returns the days of a window's aggregates in order.
-func sortedDays[V any](days map[int64]V) []int64 {
-	out := make([]int64, 0, len(days))
-	for d := range days {
-		out = append(out, d)
-	}
-	slices.Sort(out)
-	return out
 }

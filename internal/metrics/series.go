@@ -117,7 +117,7 @@ func series(req Request, days map[int64]CaseDay) []Period {
 		out[i].Days++
 	}
 	merged := make([]CaseDay, len(out))
-	for _, d := range sortedDays(days) {
+	for _, d := range sortedKeys(days) {
 		i, ok := byKey[req.Series.Key(dayStart(d, w.From.Location()))]
 		if !ok {
 			continue
