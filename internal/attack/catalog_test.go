@@ -227,9 +227,14 @@ func TestTechnique(t *testing.T) {
 		t.Errorf("T1055.011 tactics = %v", ewm.Tactics)
 	}
 	parent, _ := c.Technique("T1059")
-	if parent.IsSubtechnique || parent.Parent != "" || c.FullName(parent) != "Command and Scripting Interpreter" ||
-		!slices.Equal(parent.Platforms, []string{"ESXi", "IaaS", "Identity Provider", "Linux", "macOS", "Network Devices", "Office Suite", "Windows"}) {
-		t.Errorf("Technique(T1059) = %+v", parent)
+	if parent.IsSubtechnique || parent.Parent != "" {
+		t.Errorf("T1059 is a sub-technique (of %q)", parent.Parent)
+	}
+	if got := c.FullName(parent); got != "Command and Scripting Interpreter" {
+		t.Errorf("T1059 full name %q", got)
+	}
+	if want := []string{"ESXi", "IaaS", "Identity Provider", "Linux", "macOS", "Network Devices", "Office Suite", "Windows"}; !slices.Equal(parent.Platforms, want) {
+		t.Errorf("T1059 platforms %v, want %v", parent.Platforms, want)
 	}
 	if parent.URL() != "https://attack.mitre.org/techniques/T1059" {
 		t.Errorf("URL() = %s", parent.URL())
@@ -301,9 +306,17 @@ func TestGroup(t *testing.T) {
 	}
 	apt29, _ := c.Group("G0016")
 	wantAliases := []string{"IRON RITUAL", "IRON HEMLOCK", "NobleBaron", "Dark Halo", "NOBELIUM", "UNC2452", "YTTRIUM", "The Dukes", "Cozy Bear", "CozyDuke", "SolarStorm", "Blue Kitsune", "UNC3524", "Midnight Blizzard"}
-	if apt29.Name != "APT29" || !slices.Equal(apt29.Aliases, wantAliases) || apt29.Revoked || apt29.Deprecated ||
-		apt29.URL() != "https://attack.mitre.org/groups/G0016" {
-		t.Errorf("Group(G0016) = %+v", apt29)
+	if apt29.Name != "APT29" {
+		t.Errorf("G0016 name %q, want APT29", apt29.Name)
+	}
+	if !slices.Equal(apt29.Aliases, wantAliases) {
+		t.Errorf("G0016 aliases %v, want %v", apt29.Aliases, wantAliases)
+	}
+	if apt29.Revoked || apt29.Deprecated {
+		t.Errorf("G0016 revoked %v deprecated %v, want neither", apt29.Revoked, apt29.Deprecated)
+	}
+	if got := apt29.URL(); got != "https://attack.mitre.org/groups/G0016" {
+		t.Errorf("G0016 URL %s", got)
 	}
 	if got := PlainText(apt29.Description); got != "APT29 is threat group that has been attributed to Russia's Foreign Intelligence Service (SVR). They have operated since at least 2008, often targeting…" {
 		t.Errorf("PlainText(APT29 description) = %q", got)
@@ -397,9 +410,14 @@ func TestSoftware(t *testing.T) {
 		}
 	}
 	net, _ := c.Software("S0039")
-	if net.Name != "Net" || net.Type != Tool || !slices.Equal(net.Aliases, []string{"net.exe"}) ||
-		!slices.Equal(net.Platforms, []string{"Windows"}) || net.URL() != "https://attack.mitre.org/software/S0039" {
-		t.Errorf("Software(S0039) = %+v", net)
+	if net.Name != "Net" || net.Type != Tool {
+		t.Errorf("S0039 is %s %q, want tool Net", net.Type, net.Name)
+	}
+	if !slices.Equal(net.Aliases, []string{"net.exe"}) || !slices.Equal(net.Platforms, []string{"Windows"}) {
+		t.Errorf("S0039 aliases %v platforms %v, want [net.exe] and [Windows]", net.Aliases, net.Platforms)
+	}
+	if got := net.URL(); got != "https://attack.mitre.org/software/S0039" {
+		t.Errorf("S0039 URL %s", got)
 	}
 	if n := len(c.SoftwareTechniques("S0039")); n != 16 {
 		t.Errorf("SoftwareTechniques(S0039): %d, want 16", n)

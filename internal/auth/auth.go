@@ -136,8 +136,15 @@ type Service struct {
 	SessionTTL time.Duration
 	// BcryptCost is the hashing cost (bcrypt.DefaultCost when zero).
 	BcryptCost int
-	// Limiter throttles sign-in attempts (a default one when nil).
+	// Limiter throttles sign-in failures per account and address: after 5
+	// failures from one address for one account, each further attempt
+	// waits twice as long as the last, from 2 s up to 15 min (the default
+	// when nil). Other addresses can still sign in to that account.
 	Limiter *Limiter
+	// AddressLimiter throttles an address's failures over every account
+	// (password spraying): 20 free, then from 2 s up to 15 min (the
+	// default when nil).
+	AddressLimiter *Limiter
 	// TokenCacheTTL is how long a verified API token is trusted without
 	// asking the store again (5 seconds when zero; negative disables the
 	// cache). Revoking a token or disabling its user takes effect within
@@ -145,6 +152,7 @@ type Service struct {
 	// read per request.
 	TokenCacheTTL time.Duration
 
+	limitOnce  sync.Once
 	tokenMu    sync.Mutex
 	tokenCache map[string]cachedToken
 }
@@ -164,11 +172,17 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-func (s *Service) limiter() *Limiter {
-	if s.Limiter == nil {
-		s.Limiter = NewLimiter(5, 15*time.Minute)
-	}
-	return s.Limiter
+// limiters returns the sign-in throttles, making the defaults on first use.
+func (s *Service) limiters() (perAccount, perAddress *Limiter) {
+	s.limitOnce.Do(func() {
+		if s.Limiter == nil {
+			s.Limiter = NewLimiter(5, 2*time.Second, 15*time.Minute)
+		}
+		if s.AddressLimiter == nil {
+			s.AddressLimiter = NewLimiter(20, 2*time.Second, 15*time.Minute)
+		}
+	})
+	return s.Limiter, s.AddressLimiter
 }
 
 // HashSecret is the SHA-256 (hex) under which tokens and sessions are
@@ -225,7 +239,9 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 	return u, nil
 }
 
-// SetPassword changes a user's password.
+// SetPassword changes a user's password and ends the account's sessions:
+// whoever knew the old password is signed out everywhere. API tokens are
+// separate credentials and stay valid (revoke them with users revoke).
 func (s *Service) SetPassword(ctx context.Context, name, password string) error {
 	u, err := s.Store.UserByName(ctx, name)
 	if err != nil {
@@ -234,7 +250,34 @@ func (s *Service) SetPassword(ctx context.Context, name, password string) error 
 	if u.PasswordHash, err = s.hashPassword(password); err != nil {
 		return err
 	}
-	return s.Store.UpdateUser(ctx, u)
+	if err := s.Store.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	if _, err := s.Store.DeleteUserSessions(ctx, u.ID); err != nil {
+		return fmt.Errorf("ending the sessions of %s: %w", name, err)
+	}
+	return nil
+}
+
+// SetDisabled disables or re-enables an account. Disabling ends its
+// sessions (re-enabling does not bring them back) and stops its API tokens
+// in this process at once, in others within the token cache's TTL.
+func (s *Service) SetDisabled(ctx context.Context, name string, disabled bool) (store.User, error) {
+	u, err := s.Store.UserByName(ctx, name)
+	if err != nil {
+		return u, err
+	}
+	u.Disabled = disabled
+	if err := s.Store.UpdateUser(ctx, u); err != nil {
+		return u, err
+	}
+	if disabled {
+		if _, err := s.Store.DeleteUserSessions(ctx, u.ID); err != nil {
+			return u, fmt.Errorf("ending the sessions of %s: %w", name, err)
+		}
+		s.ForgetTokens()
+	}
+	return u, nil
 }
 
 func (s *Service) hashPassword(password string) (string, error) {
@@ -264,17 +307,21 @@ var equaliserHash = sync.OnceValue(func() []byte {
 	return h
 })
 
-// Login checks a name and password, throttled per remote address and per
-// name, and on success opens a session. It returns the cookie value (shown
-// once, stored only hashed) and the principal.
+// Login checks a name and password and on success opens a session. It
+// returns the cookie value (shown once, stored only hashed) and the
+// principal.
+//
+// Failures are throttled per account and address together, and per
+// address over all accounts, with backoff (see Limiter); a refused attempt
+// returns a *RateLimitError saying when to retry. Nothing is keyed by the
+// account alone, so failing on purpose from one address never locks the
+// account for anyone else.
 func (s *Service) Login(ctx context.Context, name, password, remote string) (string, Principal, error) {
-	lim := s.limiter()
+	perAccount, perAddress := s.limiters()
 	now := s.now()
-	keys := []string{"ip:" + remote, "user:" + strings.ToLower(name)}
-	for _, k := range keys {
-		if !lim.Allow(k, now) {
-			return "", Principal{}, ErrRateLimited
-		}
+	pair := strings.ToLower(name) + "\x00" + remote
+	if wait := max(perAccount.Wait(pair, now), perAddress.Wait(remote, now)); wait > 0 {
+		return "", Principal{}, &RateLimitError{RetryAfter: wait}
 	}
 	u, err := s.Store.UserByName(ctx, name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -286,14 +333,13 @@ func (s *Service) Login(ctx context.Context, name, password, remote string) (str
 	}
 	cmp := bcrypt.CompareHashAndPassword(hash, []byte(password))
 	if err != nil || u.PasswordHash == "" || cmp != nil || u.Disabled || Role(u.Role) == Ingest {
-		for _, k := range keys {
-			lim.Fail(k, now)
-		}
+		perAccount.Fail(pair, now)
+		perAddress.Fail(remote, now)
 		return "", Principal{}, ErrInvalid
 	}
-	for _, k := range keys {
-		lim.Reset(k)
-	}
+	// The address's count is kept: signing in to one's own account must not
+	// clear a spray against the others.
+	perAccount.Reset(pair)
 	return s.openSession(ctx, u, remote)
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,18 +19,6 @@ import (
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
-
-// demoFormat wraps the simulation as an ingest format, so the demo SOC is
-// stored by the same batched, idempotent path as any real input.
-func demoFormat(cfg demo.Config) ingest.Format {
-	return ingest.Format{
-		Name:        "demo",
-		Description: "the simulated demo SOC",
-		Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-			return demo.Generate(ctx, cfg, emit)
-		}),
-	}
-}
 
 // demoConfig completes a demo configuration with the catalog's techniques
 // and, when no end is given, the current hour.
@@ -54,23 +43,25 @@ func (a *app) runDemo(ctx context.Context, st *store.Store, cfg demo.Config) (in
 	}
 	a.log.Info("generating demo SOC", "days", cfg.Days, "alerts_per_day", cfg.AlertsPerDay,
 		"analysts", cfg.Analysts, "seed", cfg.Seed, "end", cfg.End.Format(time.RFC3339))
-	return ingest.RunFormat(ctx, st, demoFormat(cfg), nil, "demo", ingest.Options{BatchSize: 10000})
+	return ingest.RunFormat(ctx, st, demo.Format(cfg), nil, "demo", ingest.Options{BatchSize: 10000})
 }
 
-// ensureDemo fills an empty store with the default demo SOC.
+// ensureDemo fills an empty store with the default demo SOC, simulated up
+// to now as `serve --demo` keeps it running, and brings a store it filled
+// earlier up to now; a store with other data is left alone.
 func (a *app) ensureDemo(ctx context.Context, st *store.Store) error {
-	c, err := st.Counts(ctx)
+	cfg, err := demoConfig(demo.Config{})
 	if err != nil {
 		return err
 	}
-	if c["alerts"] > 0 || c["cases"] > 0 {
+	start := time.Now()
+	l := &demo.Live{Config: cfg, Store: st, Log: a.log, Until: time.Now().UTC()}
+	if err := l.Run(ctx, nil); errors.Is(err, demo.ErrNotLive) {
 		return nil
-	}
-	sum, err := a.runDemo(ctx, st, demo.Config{})
-	if err != nil {
+	} else if err != nil {
 		return fmt.Errorf("filling the store with the demo SOC: %w", err)
 	}
-	a.log.Info("demo SOC stored", "records", sum.Records, "elapsed", sum.Elapsed.Round(time.Millisecond))
+	a.log.Info("demo SOC stored up to now", "elapsed", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

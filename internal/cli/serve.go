@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
+	"github.com/watchfloor/watchfloor/internal/demo"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/web"
@@ -28,6 +30,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var mcpWrites bool
 	var planConfig string
 	var oidcFlags oidcOptions
+	var demoLive bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web dashboard and the HTTP API",
@@ -41,7 +44,15 @@ the first admin with:
   printf '%s\n' "$PASSWORD" | watchfloor users add admin --role admin
 
 With --demo and no accounts yet, an "admin" account with a random password
-is created and its password printed once.
+is created and its password printed once. With --demo the simulated SOC
+keeps running while the server runs (--demo-live, on by default): the same
+simulation, with the same seed, continues in real time, so alerts keep
+arriving and cases keep moving; a restarted server stores what it missed
+and carries on. It runs only in a store the demo filled itself.
+
+The wall screen (?kiosk=1 on the overview, performance or SLA page) turns
+to the next of the three every --kiosk-rotate (60 s; ?rotate=SECONDS on the
+link overrides it, 0 stays put).
 
 With PostgreSQL (--db postgres://...) several replicas can serve the same
 data; each polls for changes so live updates reach every client.
@@ -69,11 +80,33 @@ without which the budget plan is unavailable.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := a.open(ctx)
+			live := a.demo && demoLive
+			var st *store.Store
+			var err error
+			if live {
+				st, err = store.Open(ctx, a.db) // the live demo fills it
+			} else {
+				st, err = a.open(ctx)
+			}
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			// The live demo stops before the store closes.
+			liveCtx, stopLive := context.WithCancel(ctx)
+			liveDone := make(chan struct{})
+			defer func() {
+				stopLive()
+				<-liveDone
+			}()
+			onWrite := make(chan func(), 1)
+			if live {
+				if err := a.startLiveDemo(liveCtx, st, onWrite, liveDone); err != nil {
+					return err
+				}
+			} else {
+				close(liveDone)
+			}
 			if n, err := st.CountUsers(ctx); err != nil {
 				return err
 			} else if n == 0 && a.demo {
@@ -104,6 +137,7 @@ without which the budget plan is unavailable.`,
 			if err != nil {
 				return err
 			}
+			onWrite <- srv.Changed
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("listening on %s: %w", listen, err)
@@ -124,7 +158,59 @@ without which the budget plan is unavailable.`,
 	f.DurationVar(&cfg.PollInterval, "poll", 5*time.Second, "how often to look for writes by other processes (negative: never)")
 	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
 	f.BoolVar(&mcpWrites, "mcp-allow-writes", false, "enable the MCP write tools at /mcp (assign, priority, stage, comment, close; audited)")
+	f.BoolVar(&demoLive, "demo-live", true, "with --demo, keep the simulation running in real time while serving")
+	f.DurationVar(&cfg.KioskRotate, "kiosk-rotate", web.DefaultKioskRotate, "how long the wall screen shows each page of its rotation (negative: no rotation)")
 	return cmd
+}
+
+// startLiveDemo fills an empty store with the demo simulated up to now (or
+// brings a live demo stored earlier up to now) and keeps it running in the
+// background until ctx ends, then closes done. Once the server exists,
+// its change hook arrives on onWrite. A store with other data gets no live
+// demo, with a warning.
+func (a *app) startLiveDemo(ctx context.Context, st *store.Store, onWrite <-chan func(), done chan<- struct{}) error {
+	cfg, err := demoConfig(demo.Config{})
+	if err != nil {
+		close(done)
+		return err
+	}
+	var changed atomic.Pointer[func()]
+	l := &demo.Live{Config: cfg, Store: st, Log: a.log, OnWrite: func() {
+		if f := changed.Load(); f != nil {
+			(*f)()
+		}
+	}}
+	ready := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		defer close(done)
+		errc <- l.Run(ctx, func() { close(ready) })
+	}()
+	go func() {
+		select {
+		case f := <-onWrite:
+			changed.Store(&f)
+		case <-ctx.Done():
+		}
+	}()
+	select {
+	case <-ready:
+		go func() {
+			if err := <-errc; err != nil {
+				a.log.Error("the live demo stopped", "err", err)
+			}
+		}()
+		return nil
+	case err := <-errc:
+		if errors.Is(err, demo.ErrNotLive) {
+			a.log.Warn("no live demo: " + err.Error())
+			return nil
+		}
+		if err == nil {
+			return nil // the simulation ended before now
+		}
+		return err
+	}
 }
 
 // demoAdmin creates the admin account of a fresh demo with a random

@@ -197,7 +197,7 @@ func (a *app) usersListCommand() *cobra.Command {
 func (a *app) usersPasswdCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "passwd NAME",
-		Short: "Set an account's password (from standard input or $" + PasswordEnv + ")",
+		Short: "Set an account's password (from standard input or $" + PasswordEnv + "); its sessions end",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -228,7 +228,7 @@ func (a *app) usersDisableCommand() *cobra.Command {
 	var enable bool
 	cmd := &cobra.Command{
 		Use:   "disable NAME",
-		Short: "Disable an account: its sessions and tokens stop working (--enable reverses)",
+		Short: "Disable an account: its sessions end and its tokens stop working (--enable reverses)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -237,22 +237,19 @@ func (a *app) usersDisableCommand() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			u, err := st.UserByName(ctx, args[0])
+			svc := &auth.Service{Store: st}
+			u, err := svc.SetDisabled(ctx, args[0], !enable)
 			if errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("no account named %q", args[0])
 			}
 			if err != nil {
 				return err
 			}
-			u.Disabled = !enable
-			if err := st.UpdateUser(ctx, u); err != nil {
-				return err
-			}
 			action := "users disable"
 			if enable {
 				action = "users enable"
 			}
-			a.auditCLI(ctx, &auth.Service{Store: st}, action, "user:"+u.Name, "")
+			a.auditCLI(ctx, svc, action, "user:"+u.Name, "")
 			fmt.Fprintf(a.stdout, "%s %sd\n", output.Terminal(u.Name), strings.TrimPrefix(action, "users "))
 			return nil
 		},

@@ -3,9 +3,11 @@ package demo
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/watchfloor/watchfloor/internal/cputime"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
 
 // benchGenerate runs the simulation b.N times, discarding the records, and
@@ -54,4 +56,31 @@ func BenchmarkAlertThroughput(b *testing.B) {
 //	go test -run '^$' -bench Generate10M -benchtime 1x ./internal/demo
 func BenchmarkGenerate10MAlerts(b *testing.B) {
 	benchGenerate(b, Config{Days: 90, AlertsPerDay: 111_112, Analysts: 400, End: testEnd})
+}
+
+// BenchmarkLiveStart is `serve --demo` on an empty store: the live demo's
+// 90 days of history simulated and stored up to the start (alerts stored
+// in their state at the start), then a restart that finds it stored and
+// stores nothing new. Run it once:
+//
+//	go test -run '^$' -bench LiveStart -benchtime 1x ./internal/demo
+func BenchmarkLiveStart(b *testing.B) {
+	start := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		st := storetest.Open(b, storetest.SQLitePath(b))
+		for _, phase := range []string{"first start", "restart"} {
+			clock := &fakeClock{t: start}
+			l := &Live{Store: st, Now: clock.now, Sleep: clock.sleep, Until: start}
+			cpu0, t0 := cputime.Used(), time.Now()
+			if err := l.Run(context.Background(), nil); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%s: %s wall, %s CPU", phase, time.Since(t0).Round(time.Millisecond), (cputime.Used() - cpu0).Round(time.Millisecond))
+		}
+		counts, err := st.Counts(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(counts["alerts"]), "alerts")
+	}
 }

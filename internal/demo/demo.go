@@ -103,6 +103,14 @@ type Config struct {
 	// loaded catalog's. A rule whose built-in techniques are all missing
 	// from the list gets one drawn from it. Empty means the built-in ids.
 	Techniques []string
+	// Live emits each alert when it arrives, with its state then (new, or
+	// closed by automation), and again at every change of state: when an
+	// analyst starts triage, when triage closes or escalates it, and when
+	// its case is resolved. Without Live an alert is emitted once, with
+	// its state at End. Either way the simulation is the same; Live is for
+	// a consumer that releases records as the clock passes their time
+	// (see Live), so no record tells what has not happened yet.
+	Live bool
 }
 
 // WithDefaults returns c with zero fields set to their defaults.
@@ -147,6 +155,14 @@ func (c Config) validate() error {
 // low alerts are carved from shared blocks and the alerts of one rule share
 // one Techniques slice: treat emitted values as read-only.
 func Generate(ctx context.Context, cfg Config, emit record.Emit) error {
+	return generateTimed(ctx, cfg, func(_ int64, r record.Record) error { return emit(r) })
+}
+
+// timedEmit receives a record and the simulated time it happened, in Unix
+// milliseconds; records come in time order.
+type timedEmit func(at int64, r record.Record) error
+
+func generateTimed(ctx context.Context, cfg Config, emit timedEmit) error {
 	s, err := newSim(cfg)
 	if err != nil {
 		return err

@@ -47,7 +47,7 @@ func generate(t testing.TB, cfg Config) *output {
 	for _, r := range append(slices.Clip(s.rules), s.drill) {
 		o.rules[r.m.ExternalID] = r
 	}
-	err = s.run(context.Background(), func(r record.Record) error {
+	err = s.run(context.Background(), func(_ int64, r record.Record) error {
 		o.recs = append(o.recs, r)
 		switch {
 		case r.Alert != nil:

@@ -105,8 +105,18 @@ type sim struct {
 
 	alertBuf []model.Alert
 	ents     entityArena
-	emit     record.Emit
+	emit     timedEmit
 	stats    stats
+	// life records, in live mode, when the alert being routed changes
+	// state, so its later versions can be scheduled.
+	life alertLife
+}
+
+// alertLife is when an alert's state changes after it arrives: triage
+// starts and ends, it joins a case, its case is resolved. Zero: never
+// (before End).
+type alertLife struct {
+	start, finish, linked, closed int64
 }
 
 func newSim(cfg Config) (*sim, error) {
@@ -377,7 +387,7 @@ func (s *sim) addExtra(rng *rand.Rand, at int64, r *rule, disp model.Disposition
 }
 
 // run emits the setup records, then simulates the window.
-func (s *sim) run(ctx context.Context, emit record.Emit) error {
+func (s *sim) run(ctx context.Context, emit timedEmit) error {
 	s.emit = emit
 	if err := s.emitSetup(); err != nil {
 		return err
@@ -459,7 +469,7 @@ func (s *sim) emitSetup() error {
 		PauseStatuses: []string{statusAwaitingUser, statusAwaitingVendor},
 	}})
 	for _, r := range recs {
-		if err := s.emit(r); err != nil {
+		if err := s.emit(s.startMs, r); err != nil {
 			return err
 		}
 	}
@@ -679,8 +689,42 @@ func (s *sim) process(at, occurred int64, r *rule, disp model.Disposition, inc *
 		Entities:   ents,
 		Techniques: r.techniques,
 	}
+	s.life = alertLife{}
 	s.route(a, at, r, disp, inc, auto)
-	return a, s.emit(record.Record{Loc: loc, Alert: a})
+	if s.cfg.Live && !auto {
+		return a, s.emitLive(a, loc, at)
+	}
+	return a, s.emit(at, record.Record{Loc: loc, Alert: a})
+}
+
+// emitLive emits an alert as it is when it arrives (new) and schedules its
+// later states, each a full copy of the alert, so a consumer that stores
+// records as their time comes never sees a verdict before it is reached.
+// a holds the state at End, which the last version matches.
+func (s *sim) emitLive(a *model.Alert, loc string, at int64) error {
+	version := func(status string, disp model.Disposition, caseID string) *model.Alert {
+		v := *a
+		v.Status, v.Disposition, v.CaseExternalID = status, disp, caseID
+		return &v
+	}
+	l := s.life
+	later := func(t int64, v *model.Alert) {
+		s.seq++
+		s.pq.push(pending{at: t, seq: s.seq, alert: v, c: &simCase{loc: loc}})
+	}
+	if l.start > 0 {
+		later(l.start, version(alertInProgress, "", ""))
+	}
+	switch {
+	case l.linked > 0:
+		later(l.linked, version(alertEscalated, "", a.CaseExternalID))
+		if l.closed > 0 {
+			later(max(l.closed, l.linked), version(alertClosed, a.Disposition, a.CaseExternalID))
+		}
+	case l.finish > 0:
+		later(l.finish, version(a.Status, a.Disposition, a.CaseExternalID))
+	}
+	return s.emit(at, record.Record{Loc: loc, Alert: version(alertNew, "", "")})
 }
 
 // route decides what happens to an alert: automatic closure, the triage
@@ -714,6 +758,7 @@ func (s *sim) route(a *model.Alert, at int64, r *rule, disp model.Disposition, i
 	}
 	finish := start + s.handling(toCase, disp, a.Severity, s.ros.analysts[who].tier)
 	s.free[who] = finish
+	s.life.start = start
 	s.ros.analysts[who].handled++
 	if d := int((at - s.startMs) / day); d < len(s.stats.waitSum) {
 		s.stats.waitSum[d] += start - at
@@ -724,6 +769,7 @@ func (s *sim) route(a *model.Alert, at int64, r *rule, disp model.Disposition, i
 		a.Status = alertInProgress
 	case !toCase:
 		a.Status, a.Disposition = alertClosed, disp
+		s.life.finish = finish
 	default:
 		s.escalate(a, r, disp, inc, who, finish)
 	}
@@ -799,7 +845,7 @@ func (s *sim) escalate(a *model.Alert, r *rule, disp model.Disposition, inc *inc
 		tl := max(t, c.created+second)
 		if tl < s.endMs && (c.resolved == 0 || tl < c.resolved) {
 			s.pushEvent(c, tl, model.EventAlertLinked, "", a.ExternalID, s.login(who))
-			s.linkAlert(a, c, disp)
+			s.linkAlert(a, c, disp, tl)
 			return
 		}
 	}
@@ -807,10 +853,12 @@ func (s *sim) escalate(a *model.Alert, r *rule, disp model.Disposition, inc *inc
 	if inc != nil {
 		inc.c = c
 	}
-	s.linkAlert(a, c, disp)
+	s.linkAlert(a, c, disp, t)
 }
 
-func (s *sim) linkAlert(a *model.Alert, c *simCase, disp model.Disposition) {
+// linkAlert puts an alert into case c at time t.
+func (s *sim) linkAlert(a *model.Alert, c *simCase, disp model.Disposition, t int64) {
+	s.life.linked, s.life.closed = t, c.resolved
 	a.CaseExternalID = c.id
 	if c.done {
 		a.Status, a.Disposition = alertClosed, disp
@@ -835,20 +883,23 @@ func (s *sim) pushEvent(c *simCase, at int64, kind model.EventKind, old, new, ac
 	}})
 }
 
-// flush emits the pending case records due at or before t.
+// flush emits the pending records due at or before t.
 func (s *sim) flush(t int64) error {
 	for len(s.pq) > 0 && s.pq[0].at <= t {
 		p := s.pq.pop()
 		var rec record.Record
-		if p.snap != nil {
+		switch {
+		case p.alert != nil:
+			rec = record.Record{Loc: p.c.loc, Alert: p.alert}
+		case p.snap != nil:
 			rec = record.Record{Loc: p.c.loc, Case: p.snap}
-		} else {
+		default:
 			p.c.n++
 			loc := p.c.loc + "/" + strconv.Itoa(p.c.n)
 			p.ev.ExternalID = loc[len("demo:"):]
 			rec = record.Record{Loc: loc, Event: p.ev}
 		}
-		if err := s.emit(rec); err != nil {
+		if err := s.emit(p.at, rec); err != nil {
 			return err
 		}
 	}

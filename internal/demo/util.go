@@ -73,13 +73,15 @@ func (t *aliasTable) draw(rng *rand.Rand) int {
 	return int(t.alias[i])
 }
 
-// pending is a case snapshot or case event waiting for its time to come.
+// pending is a case snapshot, a case event or (in live mode) a new state
+// of an alert, waiting for its time to come.
 type pending struct {
-	at   int64
-	seq  uint64
-	c    *simCase
-	snap *model.Case
-	ev   *model.CaseEvent
+	at    int64
+	seq   uint64
+	c     *simCase
+	snap  *model.Case
+	ev    *model.CaseEvent
+	alert *model.Alert
 }
 
 // pendingQueue is a min-heap on (at, seq), so records with equal times come

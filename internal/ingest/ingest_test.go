@@ -85,8 +85,14 @@ func TestRunReportsRejectsAndStoresTheRest(t *testing.T) {
 	if !errors.Is(err, ingest.ErrRejects) {
 		t.Fatalf("err = %v, want ErrRejects", err)
 	}
-	if sum.Format != "native" || sum.Records != 4 || sum.Rejected != 2 || sum.Inserted[store.KindAlert] != 2 {
-		t.Fatalf("summary %+v", sum)
+	if sum.Format != "native" {
+		t.Errorf("format %q, want native", sum.Format)
+	}
+	if sum.Records != 4 || sum.Rejected != 2 {
+		t.Errorf("%d records, %d rejected; want 4 and 2", sum.Records, sum.Rejected)
+	}
+	if got := sum.Inserted[store.KindAlert]; got != 2 {
+		t.Errorf("%d alerts stored, want the 2 good ones", got)
 	}
 	want := []string{
 		"mixed.ndjson:2: alert has no external_id",
@@ -137,9 +143,14 @@ func TestReingestLeavesStoreIdentical(t *testing.T) {
 	if fp1 != fp2 {
 		t.Fatal("re-ingesting changed the store")
 	}
-	if first.Inserted[store.KindAlert] != 2000 || first.Inserted[store.KindCase] != 200 ||
-		second.Inserted[store.KindAlert] != 0 || second.Unchanged[store.KindAlert] != 2000 || second.Events != 0 {
-		t.Fatalf("first %+v\nsecond %+v", first.Result, second.Result)
+	if first.Inserted[store.KindAlert] != 2000 || first.Inserted[store.KindCase] != 200 {
+		t.Errorf("first run stored %d alerts and %d cases, want 2000 and 200", first.Inserted[store.KindAlert], first.Inserted[store.KindCase])
+	}
+	if second.Inserted[store.KindAlert] != 0 || second.Unchanged[store.KindAlert] != 2000 {
+		t.Errorf("second run: %d alerts new, %d unchanged; want 0 and 2000", second.Inserted[store.KindAlert], second.Unchanged[store.KindAlert])
+	}
+	if second.Events != 0 {
+		t.Errorf("second run appended %d events, want 0", second.Events)
 	}
 	c, _ := st.Counts(ctx)
 	// 200 cases × (created + priority + 3 given + 200 alert links / 200) events.

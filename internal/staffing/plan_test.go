@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,8 +57,11 @@ func TestSizeAndSchedule(t *testing.T) {
 		}
 	}
 	qp := p.Queues[0]
-	if qp.AgentHours != 14*168 || qp.PeakAgents != 14 || math.Abs(qp.PlannedServiceLevel-0.8883500192) > 1e-9 {
-		t.Errorf("queue plan %+v", qp)
+	if qp.AgentHours != 14*168 || qp.PeakAgents != 14 {
+		t.Errorf("queue plan: %v agent-hours, peak %d; want 14 × 168 and 14", qp.AgentHours, qp.PeakAgents)
+	}
+	if math.Abs(qp.PlannedServiceLevel-0.8883500192) > 1e-9 {
+		t.Errorf("planned service level %v, want 0.8883500192 (Erlang C, 14 agents)", qp.PlannedServiceLevel)
 	}
 	if p.HeadHours != 20*168 || p.Schedule.PaidHours != 3360 || p.FTE != 84 || !p.Schedule.Optimal || p.DefaultTemplates {
 		t.Errorf("head hours %v paid %v FTE %v optimal %v", p.HeadHours, p.Schedule.PaidHours, p.FTE, p.Schedule.Optimal)
@@ -66,8 +70,11 @@ func TestSizeAndSchedule(t *testing.T) {
 	// Today's roster: 28 on nights and 21 on days, each there 40 of the
 	// shift's 56 weekly hours: 20 and 15 heads expected, none 16:00–24:00.
 	rc := p.Current
-	if rc.Analysts != 50 || rc.OnShift != 49 || len(rc.Unscheduled) != 1 || rc.Unscheduled[0] != "floater" {
-		t.Fatalf("roster %+v", rc)
+	if rc.Analysts != 50 || rc.OnShift != 49 {
+		t.Errorf("roster: %d analysts, %d on a shift; want 50 and 49", rc.Analysts, rc.OnShift)
+	}
+	if !slices.Equal(rc.Unscheduled, []string{"floater"}) {
+		t.Fatalf("unscheduled %v, want [floater]", rc.Unscheduled)
 	}
 	if math.Abs(*p.Hours[3].Current-20) > 1e-9 || math.Abs(*p.Hours[10].Current-15) > 1e-9 || *p.Hours[20].Current != 0 {
 		t.Errorf("expected heads %v %v %v", *p.Hours[3].Current, *p.Hours[10].Current, *p.Hours[20].Current)
@@ -81,22 +88,39 @@ func TestSizeAndSchedule(t *testing.T) {
 	sl11, _ := erlang.Evaluate(q, 11, 20)
 	want := (56*0.8883500192 + 56*0.5*sl11.ServiceLevel) / 168
 	out := rc.Queues[0]
-	if math.Abs(out.ServiceLevel-want) > 1e-9 || out.HoursBelowTarget != 112 || out.WorstSL != 0 {
-		t.Errorf("outcome %+v, want SL %v", out, want)
+	if math.Abs(out.ServiceLevel-want) > 1e-9 {
+		t.Errorf("today's service level %v, want %v", out.ServiceLevel, want)
+	}
+	if out.HoursBelowTarget != 112 || out.WorstSL != 0 {
+		t.Errorf("%d hours below target, worst %v; want 112 and 0 (the empty evenings)", out.HoursBelowTarget, out.WorstSL)
 	}
 
 	// The simulation staffs floor(20 × 0.7) = 14 and meets the target.
 	v := p.Validation
-	if v == nil || v.Mode != "poisson" || v.Replications != 4 || v.Queues[0].Verdict != Met ||
-		!v.Queues[0].ServiceLevel.Contains(0.8883500192) {
-		t.Errorf("validation %+v", v)
+	if v == nil {
+		t.Fatal("no validation")
+	}
+	if v.Mode != "poisson" || v.Replications != 4 {
+		t.Errorf("validation %s with %d replications, want poisson with 4", v.Mode, v.Replications)
+	}
+	if v.Queues[0].Verdict != Met {
+		t.Errorf("verdict %v, want met", v.Queues[0].Verdict)
+	}
+	if sl := v.Queues[0].ServiceLevel; !sl.Contains(0.8883500192) {
+		t.Errorf("simulated service level %+v does not contain Erlang's 0.8883500192", sl)
 	}
 	if _, err := json.Marshal(p); err != nil {
 		t.Errorf("plan does not encode: %v", err)
 	}
 	g := p.Coverage()
-	if len(g.Cells) != 24 || g.Cells[20][0].Required != 20 || g.Cells[20][0].Scheduled != 20 || math.Abs(*g.Cells[3][0].Current-20) > 1e-9 {
-		t.Errorf("coverage grid %+v", g.Cells[20][0])
+	if len(g.Cells) != 24 {
+		t.Fatalf("coverage grid of %d hours, want 24", len(g.Cells))
+	}
+	if c := g.Cells[20][0]; c.Required != 20 || c.Scheduled != 20 {
+		t.Errorf("Monday 20:00: %v required, %v scheduled; want 20 and 20", c.Required, c.Scheduled)
+	}
+	if cur := *g.Cells[3][0].Current; math.Abs(cur-20) > 1e-9 {
+		t.Errorf("Monday 03:00: %v expected today, want 20", cur)
 	}
 }
 
@@ -130,8 +154,14 @@ func TestSkillMatrix(t *testing.T) {
 			gap = &m.Training[i]
 		}
 	}
-	if gap == nil || gap.Missing != 2 || len(gap.Candidates) != 2 || gap.Candidates[0] != "a1 (level 2)" {
-		t.Errorf("training for the night malware gap: %+v", gap)
+	if gap == nil {
+		t.Fatal("no training need for the night malware gap")
+	}
+	if gap.Missing != 2 {
+		t.Errorf("night malware gap: %d missing, want 2", gap.Missing)
+	}
+	if len(gap.Candidates) != 2 || gap.Candidates[0] != "a1 (level 2)" {
+		t.Errorf("night malware candidates %v, want two, a1 (level 2) first", gap.Candidates)
 	}
 	if len(m.SinglePoints) != 3 {
 		t.Errorf("single points %+v", m.SinglePoints)

@@ -26,8 +26,14 @@ func TestScanAlertsAndTechniqueSets(t *testing.T) {
 		var seen []string
 		n, truncated, err := st.ScanAlerts(ctx, t0.Add(time.Hour), t0.Add(10*time.Hour), 10, func(a *model.Alert) bool {
 			seen = append(seen, a.ExternalID)
-			if a.Entities[0].Value != "203.0.113.1" || a.Severity != model.SeverityHigh || a.ID == 0 {
-				t.Fatalf("scanned alert %+v", a)
+			if a.ID == 0 {
+				t.Errorf("scanned alert %s has no id", a.ExternalID)
+			}
+			if a.Severity != model.SeverityHigh {
+				t.Errorf("scanned alert %s severity %v, want high", a.ExternalID, a.Severity)
+			}
+			if len(a.Entities) == 0 || a.Entities[0].Value != "203.0.113.1" {
+				t.Errorf("scanned alert %s entities %v, want 203.0.113.1 first", a.ExternalID, a.Entities)
 			}
 			return true
 		})
@@ -48,9 +54,17 @@ func TestScanAlertsAndTechniqueSets(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Alerts a..d: a and d share a list, b has none, c has T1078.
-		if total != 4 || len(sets) != 2 || sets[0].Techniques[0] != "T1059" || sets[0].Alerts != 2 ||
-			sets[1].Techniques[0] != "T1078" || sets[1].Alerts != 1 {
-			t.Fatalf("technique sets = %+v (total %d)", sets, total)
+		if total != 4 {
+			t.Errorf("%d alerts in the window, want 4", total)
+		}
+		if len(sets) != 2 {
+			t.Fatalf("%d technique sets, want 2: %+v", len(sets), sets)
+		}
+		if len(sets[0].Techniques) == 0 || sets[0].Techniques[0] != "T1059" || sets[0].Alerts != 2 {
+			t.Errorf("first set %v on %d alerts, want T1059 first, on 2 alerts (a and d)", sets[0].Techniques, sets[0].Alerts)
+		}
+		if len(sets[1].Techniques) == 0 || sets[1].Techniques[0] != "T1078" || sets[1].Alerts != 1 {
+			t.Errorf("second set %v on %d alerts, want T1078 first, on 1 alert (c)", sets[1].Techniques, sets[1].Alerts)
 		}
 	})
 }

@@ -141,6 +141,13 @@ func windowQuery(q url.Values) metrics.WindowQuery {
 	return metrics.WindowQuery{Timeframe: q.Get("timeframe"), From: q.Get("from"), To: q.Get("to")}
 }
 
+// window resolves the request's window as every surface does (the report
+// service: ending today, or with the newest data when it is older).
+func (s *Server) window(ctx context.Context, q url.Values) (metrics.Window, metrics.Timeframe, error) {
+	res, err := s.svc.Resolve(ctx, windowQuery(q))
+	return res.Window, res.Timeframe, err
+}
+
 func boolParam(q url.Values, name string) (bool, error) {
 	v := q.Get(name)
 	if v == "" {
@@ -154,7 +161,8 @@ func boolParam(q url.Values, name string) (bool, error) {
 }
 
 // performance computes a report, with the previous window when trend is
-// set and a trend series of 8 periods when series is.
+// set and, when series is, the trend of the timeframe's last 8 periods
+// aligned to period starts (see metrics.SeriesWindow).
 func (s *Server) performance(ctx context.Context, q url.Values) (*metrics.Report, error) {
 	pq := metrics.PerformanceQuery{WindowQuery: windowQuery(q), GroupBy: q.Get("group_by")}
 	var err error
@@ -192,23 +200,6 @@ func (s *Server) answer(w http.ResponseWriter, what string, v any, err error) {
 func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request) {
 	rep, err := s.performance(r.Context(), r.URL.Query())
 	s.answer(w, "computing metrics", rep, err)
-}
-
-func (s *Server) rules(ctx context.Context, q url.Values) (*metrics.RuleReport, error) {
-	limit, err := intParam(q, "limit", 50, 1000)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := s.svc.Rules(ctx, metrics.RulesQuery{WindowQuery: windowQuery(q), Limit: limit})
-	if metrics.IsArgError(err) {
-		return nil, badRequest{err}
-	}
-	return rep, err
-}
-
-func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.rules(r.Context(), r.URL.Query())
-	s.answer(w, "computing rule quality", rep, err)
 }
 
 func intParam(q url.Values, name string, def, max int) (int, error) {
@@ -292,42 +283,6 @@ func (s *Server) apiCases(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, "listing cases", p, err)
 }
 
-// CaseDetail is a case with its event log (timeline) and linked alerts.
-type CaseDetail struct {
-	Case   model.Case        `json:"case"`
-	Events []model.CaseEvent `json:"events"`
-	Alerts []model.Alert     `json:"alerts"`
-}
-
-func (s *Server) caseDetail(ctx context.Context, source, id string) (CaseDetail, error) {
-	c, err := s.st.CaseByExternalID(ctx, source, id)
-	if err != nil {
-		return CaseDetail{}, err
-	}
-	d := CaseDetail{Case: c}
-	if d.Events, err = s.st.CaseEvents(ctx, c.ID); err != nil {
-		return d, err
-	}
-	if d.Alerts, err = s.st.Alerts(ctx, store.AlertFilter{CaseID: c.ID, Limit: 200}); err != nil {
-		return d, err
-	}
-	for i := range d.Alerts {
-		d.Alerts[i].Raw = nil
-	}
-	if d.Events == nil {
-		d.Events = []model.CaseEvent{}
-	}
-	if d.Alerts == nil {
-		d.Alerts = []model.Alert{}
-	}
-	return d, nil
-}
-
-func (s *Server) apiCase(w http.ResponseWriter, r *http.Request) {
-	d, err := s.caseDetail(r.Context(), r.PathValue("source"), r.PathValue("id"))
-	s.answer(w, "reading the case", d, err)
-}
-
 func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.AlertFilter{Source: q.Get("source"), RuleID: q.Get("rule_id")}
@@ -398,6 +353,13 @@ type IngestResponse struct {
 	Warnings    []IngestReject `json:"warnings"`
 }
 
+// IngestLimitResponse answers a streamed ingest body that ran over the
+// size limit: the error and what was stored before it.
+type IngestLimitResponse struct {
+	Error string `json:"error"`
+	IngestResponse
+}
+
 // IngestReject is one rejected record.
 type IngestReject struct {
 	Loc    string `json:"loc"`
@@ -421,6 +383,13 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 			httpError(w, http.StatusBadRequest, err.Error())
 			return
 		}
+	}
+	if r.ContentLength > s.cfg.MaxIngestBytes {
+		// Refused before a byte is read: nothing is stored.
+		auditDetail(r, fmt.Sprintf("refused: body of %d bytes over the %d-byte limit", r.ContentLength, s.cfg.MaxIngestBytes))
+		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body of %d bytes exceeds the limit of %d bytes; nothing was stored: split the input",
+			r.ContentLength, s.cfg.MaxIngestBytes))
+		return
 	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxIngestBytes)
 	resp := IngestResponse{Rejects: []IngestReject{}, Warnings: []IngestReject{}}
@@ -446,7 +415,14 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", s.cfg.MaxIngestBytes))
+		// A body without a length (chunked) ran over the limit while
+		// streaming: the batches written before it are stored, and the
+		// answer says how many records that was, so the client can resume
+		// after them (ingest is idempotent, so resending them is safe too).
+		writeJSON(w, http.StatusRequestEntityTooLarge, IngestLimitResponse{
+			Error: fmt.Sprintf("request body exceeds the limit of %d bytes; the records counted here were stored before the limit was reached: "+
+				"send the rest in another request", s.cfg.MaxIngestBytes),
+			IngestResponse: resp})
 	case err != nil && !errors.Is(err, ingest.ErrRejects):
 		httpError(w, http.StatusBadRequest, err.Error())
 	default:

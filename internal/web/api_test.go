@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/prometheus/common/expfmt"
-	promodel "github.com/prometheus/common/model"
+	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	promodel "github.com/prometheus/common/model"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
@@ -197,16 +199,46 @@ func TestMetricsAndRules(t *testing.T) {
 		rep.Series[0].Result.SLAResolve.Adherence != nil || rep.From != "2026-11-20" || rep.To != "2026-11-26" {
 		t.Fatalf("report: group %q, series %+v, %s…%s", rep.GroupBy, rep.Series, rep.From, rep.To)
 	}
-	var rules metrics.RuleReport
+	var rules RulesResponse
 	getJSON(t, f, "/api/v1/rules?timeframe=weekly", auth.Viewer, &rules)
 	// Two rules, and the fixture cases without alerts (C2, C3) in a row of their own.
 	if rules.Alerts != 2 || len(rules.Rules) != 3 || !rules.Rules[2].WithoutAlerts || rules.Rules[2].Cases != 2 ||
-		rules.ConversionRate == nil || *rules.ConversionRate != 0.5 {
-		t.Fatalf("rules: %d alerts, %d rules, conversion %v", rules.Alerts, len(rules.Rules), rules.ConversionRate)
+		rules.ConversionRate == nil || *rules.ConversionRate != 0.5 || rules.TotalRules != 3 || rules.Sort != "false_positives" {
+		t.Fatalf("rules: %d alerts, %d of %d rules, conversion %v", rules.Alerts, len(rules.Rules), rules.TotalRules, rules.ConversionRate)
+	}
+	// Paged and sorted by name: "(cases without alerts)", "Credential
+	// dumping", then R2 "Scan".
+	getJSON(t, f, "/api/v1/rules?timeframe=weekly&sort=rule&offset=2&limit=1", auth.Viewer, &rules)
+	if len(rules.Rules) != 1 || rules.Rules[0].RuleID != "R2" || rules.TotalRules != 3 || rules.Offset != 2 {
+		t.Errorf("page 3 by name: %+v (total %d)", rules.Rules, rules.TotalRules)
+	}
+	if resp := f.do("GET", "/api/v1/rules?sort=nonsense", auth.Viewer, ""); resp.StatusCode != 400 {
+		t.Errorf("unknown sort: %d", resp.StatusCode)
 	}
 	page := readBody(t, f.do("GET", "/performance", auth.Viewer, ""))
-	if strings.Count(page, "<svg") != 3 {
-		t.Errorf("performance page has %d charts, want 3", strings.Count(page, "<svg"))
+	for _, want := range []string{"Time to acknowledge (median, min)", "Time to resolve (median, h)", "SLA adherence (met ÷ met + breached)",
+		"Cases created", "Alert volume by severity", "Alert volume by source"} {
+		if !strings.Contains(page, `<title id="`) || !strings.Contains(page, ">"+want+"</title>") {
+			t.Errorf("performance page lacks the chart %q", want)
+		}
+	}
+	if n := strings.Count(page, "<svg"); n != 6 {
+		t.Errorf("performance page has %d charts, want 6", n)
+	}
+	if n := strings.Count(page, `<details class="table-fallback">`); n != 6 {
+		t.Errorf("%d table fallbacks, want one per chart", n)
+	}
+	// A group-by selector: by priority, a row and two charts per group.
+	byPrio := readBody(t, f.do("GET", "/performance?timeframe=weekly&group_by=priority", auth.Viewer, ""))
+	for _, want := range []string{`<h2 id="groups-h">By priority`, `<th scope="row" class="text">P1</th>`, `<th scope="row" class="text">P3</th>`,
+		"Time to resolve by priority (median,"} {
+		if !strings.Contains(byPrio, want) {
+			t.Errorf("group-by page lacks %q", want)
+		}
+	}
+	// The selector's links keep the timeframe.
+	if !strings.Contains(byPrio, `href="/performance?group_by=team&amp;timeframe=weekly"`) {
+		t.Error("the group-by links lose the timeframe")
 	}
 }
 
@@ -358,15 +390,15 @@ func TestSessionCSRFAndLogin(t *testing.T) {
 	if r := login("analyst1", testPassword, "Sec-Fetch-Site", "cross-site"); r.StatusCode != 403 {
 		t.Errorf("cross-site sign-in: %d", r.StatusCode)
 	}
-	// The token-only sign-in above was this address's first failure; four
-	// more make five, which locks the address.
-	for range 4 {
+	// Five failures for one account from this address make the sixth
+	// attempt wait (2 s), even with the right password.
+	for range 5 {
 		if r := login("viewer1", "wrong password!!"); r.StatusCode != 401 {
 			t.Fatalf("wrong password: %d", r.StatusCode)
 		}
 	}
-	if r := login("viewer1", testPassword); r.StatusCode != 429 {
-		t.Errorf("after 5 failures: %d, want 429", r.StatusCode)
+	if r := login("viewer1", testPassword); r.StatusCode != 429 || r.Header.Get("Retry-After") != "2" {
+		t.Errorf("after 5 failures: %d (Retry-After %q), want 429 after 2 s", r.StatusCode, r.Header.Get("Retry-After"))
 	}
 	var audit Page[store.AuditEntry]
 	getJSON(t, f, "/api/v1/audit?actor=admin1", auth.Admin, &audit)
@@ -587,4 +619,173 @@ func TestMCPMount(t *testing.T) {
 			t.Errorf("%q: %d %q, want %d", role, resp.StatusCode, body, want)
 		}
 	}
+}
+
+// TestSignInThrottlePerAddress: an attacker's address failing against the
+// admin is throttled with backoff while the admin signs in from another
+// address; a password change or disabling the account ends its sessions.
+func TestSignInThrottlePerAddress(t *testing.T) {
+	f := newFixtureWith(t, func(cfg *Config, _ string) { cfg.TrustProxy = true })
+	login := func(name, pw, from string) *http.Response {
+		form := url.Values{"name": {name}, "password": {pw}}
+		return f.do("POST", "/login", "", form.Encode(), "Content-Type", "application/x-www-form-urlencoded", "X-Forwarded-For", from)
+	}
+	const attacker, office = "203.0.113.9", "10.20.30.40"
+	for i := range 5 {
+		if r := login("admin1", "not the password", attacker); r.StatusCode != 401 {
+			t.Fatalf("attacker attempt %d: %d", i, r.StatusCode)
+		}
+	}
+	r := login("admin1", testPassword, attacker)
+	body := readBody(t, r)
+	if r.StatusCode != 429 || r.Header.Get("Retry-After") != "2" || !strings.Contains(body, "Try again in 2 s.") {
+		t.Errorf("attacker's sixth attempt: %d, Retry-After %q", r.StatusCode, r.Header.Get("Retry-After"))
+	}
+	r = login("admin1", testPassword, office)
+	if r.StatusCode != 303 {
+		t.Fatalf("the admin from the office while the attacker is throttled: %d", r.StatusCode)
+	}
+	var cookie *http.Cookie
+	for _, c := range r.Cookies() {
+		if c.Name == sessionCookie {
+			cookie = c
+		}
+	}
+	me := func() int {
+		req, _ := http.NewRequest("GET", f.ts.URL+"/api/v1/me", nil)
+		req.AddCookie(cookie)
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := me(); code != 200 {
+		t.Fatalf("session after sign-in: %d", code)
+	}
+	if err := f.srv.auth.SetPassword(context.Background(), "admin1", "a new long passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	if code := me(); code != 401 {
+		t.Errorf("session after the password change: %d, want 401", code)
+	}
+	r = login("viewer1", testPassword, office)
+	for _, c := range r.Cookies() {
+		if c.Name == sessionCookie {
+			cookie = c
+		}
+	}
+	if code := me(); code != 200 {
+		t.Fatalf("viewer's session: %d", code)
+	}
+	if _, err := f.srv.auth.SetDisabled(context.Background(), "viewer1", true); err != nil {
+		t.Fatal(err)
+	}
+	if code := me(); code != 401 {
+		t.Errorf("session after disabling the account: %d, want 401", code)
+	}
+}
+
+// httpSeries counts the request counter's and latency histogram's series.
+func httpSeries(t *testing.T, f *fixture) int {
+	t.Helper()
+	fams, err := f.srv.prom.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, fam := range fams {
+		if strings.HasPrefix(fam.GetName(), "watchfloor_http_") {
+			n += len(fam.GetMetric())
+		}
+	}
+	return n
+}
+
+// TestPrometheusMethodLabels: 10,000 requests with made-up methods, before
+// and after authentication, add no series once the first has made the
+// "other" ones.
+func TestPrometheusMethodLabels(t *testing.T) {
+	f := newFixture(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	method := func() string {
+		b := make([]byte, 4+rng.IntN(12))
+		for i := range b {
+			b[i] = byte('A' + rng.IntN(26))
+		}
+		return string(b)
+	}
+	paths := []string{"/", "/api/v1/dashboard", "/metrics", "/nowhere"}
+	send := func(n int) {
+		for i := range n {
+			role := auth.Role("")
+			if i%2 == 1 {
+				role = auth.Admin
+			}
+			f.do(method(), paths[i%len(paths)], role, "").Body.Close()
+		}
+	}
+	send(2 * len(paths)) // every path once anonymous and once signed in
+	before := httpSeries(t, f)
+	send(10000)
+	if after := httpSeries(t, f); after != before {
+		t.Errorf("10,000 requests with random methods grew the HTTP series from %d to %d", before, after)
+	}
+	fams, _ := f.srv.prom.reg.Gather()
+	for _, fam := range fams {
+		for _, m := range fam.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "method" && !knownMethods[l.GetValue()] && l.GetValue() != "other" {
+					t.Errorf("%s has method label %q", fam.GetName(), l.GetValue())
+				}
+			}
+		}
+	}
+}
+
+// TestIngestOverLimit: a body declared over the limit is refused before
+// anything is read or stored; a chunked body that runs over it answers 413
+// with the counts of what was stored, which match the store.
+func TestIngestOverLimit(t *testing.T) {
+	f := newFixtureWith(t, func(cfg *Config, _ string) { cfg.MaxIngestBytes = 1 << 20 })
+	ctx := context.Background()
+	count := func() int64 {
+		c, err := f.st.Counts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c["alerts"]
+	}
+	base := count()
+	var body strings.Builder
+	for i := 0; body.Len() < 5<<19; i++ {
+		fmt.Fprintf(&body, `{"record":"alert","source":"big","external_id":"B%05d","title":"bulk alert %d","severity":"low","created_at":"2026-11-26T11:00:00Z"}`+"\n", i, i)
+	}
+	// Declared length: refused at once.
+	resp := f.do("POST", "/api/v1/ingest?format=native", auth.Ingest, body.String())
+	msg := readBody(t, resp)
+	if resp.StatusCode != 413 || !strings.Contains(msg, "nothing was stored") || count() != base {
+		t.Fatalf("declared oversized body: %d %s, %d alerts stored", resp.StatusCode, msg, count()-base)
+	}
+	// Chunked (no length): what was stored before the limit is counted.
+	req, _ := http.NewRequest("POST", f.ts.URL+"/api/v1/ingest?format=native", io.MultiReader(strings.NewReader(body.String())))
+	req.Header.Set("Authorization", "Bearer "+f.tokens[auth.Ingest])
+	req.ContentLength = -1
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lim IngestLimitResponse
+	if err := json.Unmarshal([]byte(readBody(t, resp)), &lim); err != nil || resp.StatusCode != 413 || lim.Error == "" {
+		t.Fatalf("chunked oversized body: %d %+v %v", resp.StatusCode, lim, err)
+	}
+	stored := count() - base
+	if stored == 0 {
+		t.Error("nothing was stored before the limit (want the first batch of 5,000)")
+	}
+	if int64(lim.Inserted["alert"]) != stored || int64(lim.Records) != stored {
+		t.Errorf("the 413 answer says %d records, %d alerts inserted; the store gained %d", lim.Records, lim.Inserted["alert"], stored)
+	}
+	t.Logf("chunked body of %d bytes over a %d-byte limit: %d alerts stored and reported", body.Len(), 1<<20, stored)
 }

@@ -28,6 +28,12 @@ const chromiumEnv = "WATCHFLOOR_CHROMIUM"
 // that executes would show up there or in window.__xss.
 func browser(t *testing.T) (context.Context, *atomic.Int32) {
 	t.Helper()
+	return browserFor(t, 90*time.Second)
+}
+
+// browserFor is browser with a longer limit for long walks.
+func browserFor(t *testing.T, limit time.Duration) (context.Context, *atomic.Int32) {
+	t.Helper()
 	path := os.Getenv(chromiumEnv)
 	if path == "" {
 		path = "/usr/bin/chromium"
@@ -50,7 +56,7 @@ func browser(t *testing.T) (context.Context, *atomic.Int32) {
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
@@ -240,8 +246,8 @@ func TestBrowserDashboard(t *testing.T) {
 
 	// Charts, rule quality, the light theme and the wall-screen mode.
 	visit(t, ctx, f.ts.URL+"/performance", "svg.chart")
-	if n := eval[int](t, ctx, `document.querySelectorAll("svg.chart").length`); n != 3 {
-		t.Errorf("performance page has %d charts, want 3", n)
+	if n := eval[int](t, ctx, `document.querySelectorAll("svg.chart").length`); n != 6 {
+		t.Errorf("performance page has %d charts, want 6", n)
 	}
 	screenshot(t, ctx, dir, "performance.png")
 	visit(t, ctx, f.ts.URL+"/rules", "table.items")

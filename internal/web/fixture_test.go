@@ -53,7 +53,7 @@ func fixtureNDJSON() string {
 // fixture is a running server over the fixture data with one user and
 // token per role.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *Server
 	ts     *httptest.Server
 	st     *store.Store
@@ -69,7 +69,7 @@ func newFixture(t *testing.T) *fixture {
 
 // newFixtureWith lets configure change the server's configuration, given
 // the URL the server will have.
-func newFixtureWith(t *testing.T, configure func(cfg *Config, url string)) *fixture {
+func newFixtureWith(t testing.TB, configure func(cfg *Config, url string)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, storetest.SQLitePath(t))

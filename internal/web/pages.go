@@ -9,85 +9,71 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
-	"github.com/watchfloor/watchfloor/internal/metrics"
-	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
 type pageTemplate = template.Template
 
 var funcs = template.FuncMap{
-	// duration and pct take a number or a nullable one: null is no data,
-	// shown as "—", never as 0.
-	"duration": func(v any) string {
-		if f, ok := figure(v); ok {
-			return humanDuration(f)
-		}
-		return noData
-	},
-	"pct": func(v any) string {
-		if f, ok := figure(v); ok {
-			return fmt.Sprintf("%.1f%%", 100*f)
-		}
-		return noData
-	},
-	// hours takes seconds, or nullable hours ("—" when null).
-	"hours": func(v any) string {
-		switch x := v.(type) {
-		case float64:
-			return fmt.Sprintf("%.1f h", x/3600)
-		case *float64:
-			if h, ok := metrics.Value(x); ok {
-				return fmt.Sprintf("%.1f h", h)
-			}
-		}
-		return noData
-	},
+	"duration": humanDuration,
+	"pct":      pct,
+	"num":      num,
+	"dec":      decimal,
 	"time": func(t time.Time) string {
 		if t.IsZero() {
-			return "—"
+			return noData
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"lower": strings.ToLower,
-	"list":  func(v ...string) []string { return v },
+	"lower":   strings.ToLower,
+	"list":    func(v ...string) []string { return v },
+	"kpiName": kpiName,
+	"dict":    dict,
+	"plural":  plural,
+	// clock names an SLA clock where room is short.
+	"clock": func(c string) string {
+		if c == "acknowledge" {
+			return "ack"
+		}
+		return c
+	},
 }
 
-// noData is how a page shows a figure without data.
-const noData = "—"
-
-// figure reads a template value that is a number or a nullable number.
-func figure(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case *float64:
-		return metrics.Value(x)
-	case int64:
-		return float64(x), true
+// plural says a count with its noun: "1 clock", "1,204 clocks".
+func plural(n any, one, many string) string {
+	var v int64
+	switch x := n.(type) {
 	case int:
-		return float64(x), true
+		v = int64(x)
+	case int64:
+		v = x
 	}
-	return 0, false
+	if v == 1 {
+		return "1 " + one
+	}
+	return thousands(v) + " " + many
 }
 
-// humanDuration renders seconds as "3d 4h", "2h 05m" or "12m".
-func humanDuration(sec float64) string {
-	if sec <= 0 || math.IsNaN(sec) {
-		return "0m"
+// dict makes a map from name, value pairs, for passing several values to
+// a sub-template.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
 	}
-	d := time.Duration(sec * float64(time.Second))
-	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
 	}
-	return fmt.Sprintf("%dm", int(d.Minutes()))
+	return m, nil
 }
 
 // parsePages parses each page with the shared layout.
@@ -118,28 +104,40 @@ func parsePages() (map[string]*pageTemplate, error) {
 // view is what every page template receives.
 type view struct {
 	Title   string
-	Nav     string
+	Section string // the navigation entry this page belongs to
 	User    *auth.Principal
 	CSRF    string
 	Kiosk   bool
+	Rotate  int    // wall-screen rotation interval in seconds; 0: none
 	Theme   string // "dark" or "light"
-	Query   string // the page's query for theme/kiosk links
 	Path    string
 	Now     time.Time
 	Data    any
 	Message string
+	q       url.Values // the page's query without theme
 }
 
+// Can reports whether the viewer holds a permission.
 func (v view) Can(p string) bool { return v.User != nil && v.User.Role.Can(auth.Permission(p)) }
 
-// newView fills the common fields; ?theme= sets the theme cookie.
+// Current reports whether a navigation entry is this page's.
+func (v view) Current(key string) bool { return v.Section == key }
+
+// newView fills the common fields; ?theme= sets the theme cookie, ?kiosk=1
+// turns on the wall screen and ?rotate=N its rotation interval.
 func (s *Server) newView(w http.ResponseWriter, r *http.Request, nav, title string) view {
-	v := view{Title: title, Nav: nav, Now: s.now(), Path: r.URL.Path, Theme: "dark"}
+	v := view{Title: title, Section: nav, Now: s.now(), Path: r.URL.Path, Theme: "dark"}
 	if p, ok := principal(r); ok {
 		v.User, v.CSRF = &p, p.CSRF
 	}
 	q := r.URL.Query()
 	v.Kiosk = q.Get("kiosk") == "1"
+	if v.Kiosk {
+		v.Rotate = int(s.cfg.KioskRotate / time.Second)
+		if n, err := strconv.Atoi(q.Get("rotate")); err == nil && n >= 0 && n <= 24*3600 {
+			v.Rotate = n
+		}
+	}
 	if c, err := r.Cookie("wf_theme"); err == nil && (c.Value == "light" || c.Value == "dark") {
 		v.Theme = c.Value
 	}
@@ -149,7 +147,7 @@ func (s *Server) newView(w http.ResponseWriter, r *http.Request, nav, title stri
 			HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	}
 	q.Del("theme")
-	v.Query = q.Encode()
+	v.q = q
 	return v
 }
 
@@ -204,6 +202,14 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "login", v)
 }
 
+// humanWait says a wait of secs seconds as "45 s" or "3 min".
+func humanWait(secs int) string {
+	if secs < 90 {
+		return strconv.Itoa(secs) + " s"
+	}
+	return strconv.Itoa((secs+59)/60) + " min"
+}
+
 // safeNext keeps redirects after sign-in on this site.
 func safeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
@@ -221,8 +227,11 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status := http.StatusUnauthorized
 		msg := "Wrong name or password."
-		if errors.Is(err, auth.ErrRateLimited) {
-			status, msg = http.StatusTooManyRequests, "Too many failed attempts. Try again later."
+		var rl *auth.RateLimitError
+		if errors.As(err, &rl) {
+			secs := int(math.Ceil(rl.RetryAfter.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			status, msg = http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts from your address. Try again in %s.", humanWait(secs))
 		} else if !errors.Is(err, auth.ErrInvalid) {
 			s.log.Error("signing in", "err", err)
 			status, msg = http.StatusInternalServerError, "Sign-in failed; the error is logged."
@@ -250,180 +259,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// overviewData is the monitor view.
-type overviewData struct {
-	D         *metrics.Dashboard
-	Summary   LiveSummary
-	Stages    []string
-	Matrix    []queueRow
-	AgeLabels []string
-}
-
-type queueRow struct {
-	Priority string
-	Cells    []int
-	Total    int
-}
-
-var stages = []string{"new", "triage", "investigating", "contained"}
-
-func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
-	sum, err := s.summary(r.Context())
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	d, err := s.dashboard(r.Context())
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	od := overviewData{D: d, Summary: sum, Stages: stages, AgeLabels: metrics.AgeLabels}
-	for _, p := range model.Priorities {
-		pr := p.String()
-		row := queueRow{Priority: pr, Cells: make([]int, len(stages))}
-		for _, c := range d.Queue {
-			if c.Priority != pr {
-				continue
-			}
-			for i, st := range stages {
-				if c.Stage == st {
-					row.Cells[i] += c.Count
-				}
-			}
-			row.Total += c.Count
-		}
-		od.Matrix = append(od.Matrix, row)
-	}
-	v := s.newView(w, r, "overview", "SOC overview")
-	v.Data = od
-	s.render(w, http.StatusOK, "overview", v)
-}
-
-// performanceData is the metrics view.
-type performanceData struct {
-	Report    *metrics.Report
-	Timeframe string
-	Charts    []template.HTML
-}
-
-func kpiOf(g metrics.GroupResult, k metrics.KPI) metrics.Summary {
-	for _, s := range g.KPIs {
-		if s.KPI == k {
-			return s
-		}
-	}
-	return metrics.Summary{}
-}
-
-// TrendCharts draws a report's series: MTTA and MTTR medians, case volume,
-// and SLA adherence per period. Reports reuse it.
-func TrendCharts(rep *metrics.Report) []template.HTML {
-	if len(rep.Series) == 0 {
-		return nil
-	}
-	var labels []string
-	mtta, mttr, cases, ackSLA, resSLA := []float64{}, []float64{}, []float64{}, []float64{}, []float64{}
-	hoursOrGap := func(s metrics.Summary) float64 {
-		if v, ok := metrics.Value(s.Median); ok {
-			return v / 3600
-		}
-		return math.NaN()
-	}
-	pctOrGap := func(r metrics.SLAResult) float64 {
-		if v, ok := metrics.Value(r.Adherence); ok {
-			return 100 * v
-		}
-		return math.NaN()
-	}
-	for _, p := range rep.Series {
-		labels = append(labels, p.Period)
-		mtta = append(mtta, hoursOrGap(kpiOf(p.Result, metrics.MTTA)))
-		mttr = append(mttr, hoursOrGap(kpiOf(p.Result, metrics.MTTR)))
-		cases = append(cases, float64(p.Result.Cases))
-		ackSLA = append(ackSLA, pctOrGap(p.Result.SLAAcknowledge))
-		resSLA = append(resSLA, pctOrGap(p.Result.SLAResolve))
-	}
-	return []template.HTML{
-		LineChart(Chart{Title: "Median time to acknowledge and resolve", Unit: "h", Labels: labels,
-			Series: []ChartSeries{{Name: "MTTA median", Values: mtta}, {Name: "MTTR median", Values: mttr}}}),
-		BarChart(Chart{Title: "Cases created", Labels: labels, Series: []ChartSeries{{Name: "cases", Values: cases}}}),
-		LineChart(Chart{Title: "SLA adherence", Unit: "%", Labels: labels,
-			Series: []ChartSeries{{Name: "acknowledge", Values: ackSLA}, {Name: "resolve", Values: resSLA}}}),
-	}
-}
-
-func (s *Server) performancePage(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if q.Get("timeframe") == "" {
-		q.Set("timeframe", "weekly")
-	}
-	q.Set("series", "true")
-	rep, err := s.performance(r.Context(), q)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	v := s.newView(w, r, "performance", "SOC performance")
-	v.Data = performanceData{Report: rep, Timeframe: q.Get("timeframe"), Charts: TrendCharts(rep)}
-	s.render(w, http.StatusOK, "performance", v)
-}
-
-func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if q.Get("timeframe") == "" {
-		q.Set("timeframe", "monthly")
-	}
-	rep, err := s.rules(r.Context(), q)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	v := s.newView(w, r, "rules", "Rule quality")
-	v.Data = struct {
-		R         *metrics.RuleReport
-		Timeframe string
-	}{rep, q.Get("timeframe")}
-	s.render(w, http.StatusOK, "rules", v)
-}
-
-func (s *Server) casesPage(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if !q.Has("open") {
-		q.Set("open", "true")
-	}
-	p, err := s.listCases(r.Context(), q)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	v := s.newView(w, r, "cases", "Cases")
-	next := url.Values{}
-	for k, vals := range q {
-		next[k] = vals
-	}
-	if p.Next > 0 {
-		next.Set("after", fmt.Sprint(p.Next))
-	}
-	v.Data = struct {
-		Page   Page[model.Case]
-		Filter url.Values
-		Next   string
-	}{Page[model.Case]{Items: p.Items, Next: p.Next}, q, next.Encode()}
-	s.render(w, http.StatusOK, "cases", v)
-}
-
-func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
-	d, err := s.caseDetail(r.Context(), r.PathValue("source"), r.PathValue("id"))
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	v := s.newView(w, r, "cases", "Case "+d.Case.ExternalID)
-	v.Data = d
-	s.render(w, http.StatusOK, "case", v)
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {

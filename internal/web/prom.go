@@ -40,10 +40,29 @@ func newPromMetrics(s *Server) *promMetrics {
 	return m
 }
 
-// observe counts one request.
+// observe counts one request. Every label comes from a fixed set: the
+// method (see methodLabel), the route pattern that matched (or "other"),
+// and the status code the server answered.
 func (m *promMetrics) observe(method, route string, status int, d time.Duration) {
+	method = methodLabel(method)
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// knownMethods are the methods counted under their own name.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true,
+	http.MethodDelete: true, http.MethodOptions: true, http.MethodConnect: true, http.MethodTrace: true,
+}
+
+// methodLabel is the method's label: a standard method's name, else
+// "other". A client chooses the method before authenticating, so taking it
+// as it comes would let anyone add series (and memory) without bound.
+func methodLabel(m string) string {
+	if knownMethods[m] {
+		return m
+	}
+	return "other"
 }
 
 // slogAdapter lets promhttp report collection errors to the server's log.

@@ -51,6 +51,11 @@ type Config struct {
 	DashboardTTL time.Duration
 	// MaxIngestBytes limits an ingest request body (64 MiB when 0).
 	MaxIngestBytes int64
+	// KioskRotate is how long the wall screen (?kiosk=1) shows each of
+	// the overview, performance and SLA pages before turning to the next;
+	// 0 means DefaultKioskRotate, negative turns rotation off. A link's
+	// ?rotate=SECONDS overrides it (0: stay on the page).
+	KioskRotate time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// Staffing configures the staffing and budget plans (queues, shift
@@ -122,6 +127,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxIngestBytes == 0 {
 		cfg.MaxIngestBytes = 64 << 20
+	}
+	if cfg.KioskRotate == 0 {
+		cfg.KioskRotate = DefaultKioskRotate
 	}
 	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1), svc: cfg.Metrics}
 	if s.svc == nil {
@@ -200,10 +208,13 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/logout", Perm: "", Write: true, handler: s.logout},
 		{Method: "GET", Pattern: "/{$}", Perm: auth.ViewDashboard, handler: s.overviewPage},
 		{Method: "GET", Pattern: "/performance", Perm: auth.ViewDashboard, handler: s.performancePage},
+		{Method: "GET", Pattern: "/sla", Perm: auth.ViewDashboard, handler: s.slaPage},
 		{Method: "GET", Pattern: "/rules", Perm: auth.ViewDashboard, handler: s.rulesPage},
 		{Method: "GET", Pattern: "/cases", Perm: auth.ViewRecords, handler: s.casesPage},
 		{Method: "GET", Pattern: "/cases/{source}/{id}", Perm: auth.ViewRecords, handler: s.casePage},
 		{Method: "GET", Pattern: "/staffing", Perm: auth.PlanResources, handler: s.staffingPage},
+		{Method: "GET", Pattern: "/staffing/skills", Perm: auth.PlanResources, handler: s.skillsPage},
+		{Method: "GET", Pattern: "/budget", Perm: auth.PlanResources, handler: s.budgetPage},
 		{Method: "GET", Pattern: "/audit", Perm: auth.Administer, handler: s.auditPage},
 	}
 	if s.cfg.OIDC != nil {

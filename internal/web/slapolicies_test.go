@@ -98,9 +98,17 @@ func TestIngestTokenMayNotChangeReferenceData(t *testing.T) {
 func TestPagesShowNoData(t *testing.T) {
 	f := newFixture(t)
 	page := readBody(t, f.do("GET", "/performance", auth.Viewer, ""))
-	mttd := page[strings.Index(page, ">mttd<"):]
+	i := strings.Index(page, ">Time to detect (MTTD)<")
+	if i < 0 {
+		t.Fatalf("no MTTD row: %s", page)
+	}
+	mttd := page[i:]
 	mttd = mttd[:strings.Index(mttd, "</tr>")]
 	if strings.Count(mttd, "<td>—</td>") != 3 || strings.Contains(mttd, "0m") {
 		t.Errorf("MTTD row: %s", mttd)
+	}
+	// The page says what it stands on.
+	if !strings.Contains(page, "Judged at 2026-11-26 12:00 UTC") || !strings.Contains(page, "SLA policy default v1") {
+		t.Errorf("performance page lacks its basis")
 	}
 }

@@ -130,6 +130,11 @@ func (s *Server) changed(ctx context.Context) {
 	}
 }
 
+// Changed tells the server that data changed outside its own requests (a
+// live demo writing to the store), so caches refresh and open pages update
+// now rather than at the next poll.
+func (s *Server) Changed() { s.changed(context.Background()) }
+
 // publishEvery is the shortest gap between two pushes: under a steady
 // ingest the dashboard is recomputed and pushed once a second, not
 // once per ingest request.

@@ -2,9 +2,46 @@
 // Server-Sent Events after data changes; headline numbers marked
 // data-live are set as text, then the page's main content is re-fetched
 // and swapped in. No HTML from event data is ever inserted.
+//
+// On the wall screen (body.kiosk) every panel marked data-fit must fit its
+// grid cell: rows that do not fit are hidden from the end and the panel's
+// "+N more" line counts them with those the server already left out.
 (function () {
   "use strict";
   var body = document.body;
+
+  function fitPanels() {
+    if (!body.classList.contains("kiosk")) { return; }
+    var panels = document.querySelectorAll("main [data-fit]");
+    for (var p = 0; p < panels.length; p++) {
+      var panel = panels[p];
+      var rows = panel.querySelectorAll("table.fit tbody tr, ul.fit > li");
+      var more = panel.querySelector(".more");
+      var base = more ? Number(more.getAttribute("data-more") || "0") : 0;
+      var hidden = 0;
+      // Start from what the server sent: every row shown, its own count.
+      for (var r = 0; r < rows.length; r++) { rows[r].hidden = false; }
+      if (more) {
+        more.hidden = base === 0;
+        var m = more.querySelector(".more-n");
+        if (m) { m.textContent = base ? "+" + base + " more" : ""; }
+      }
+      for (var i = rows.length - 1; i > 0 && panel.scrollHeight > panel.clientHeight + 1; i--) {
+        rows[i].hidden = true;
+        hidden++;
+        if (more) {
+          more.hidden = false;
+          var n = more.querySelector(".more-n");
+          if (n) { n.textContent = "+" + (base + hidden) + " more"; }
+        }
+      }
+      panel.setAttribute("data-hidden-rows", String(hidden));
+    }
+    body.setAttribute("data-fitted", String(Date.now()));
+  }
+  fitPanels();
+  window.addEventListener("resize", fitPanels);
+
   var url = body.getAttribute("data-events");
   var status = document.getElementById("live-status");
   if (!url || !window.EventSource) {
@@ -17,7 +54,7 @@
     Object.keys(sum).forEach(function (key) {
       var els = document.querySelectorAll('[data-live="' + key + '"]');
       for (var i = 0; i < els.length; i++) {
-        var text = String(sum[key]);
+        var text = typeof sum[key] === "number" ? sum[key].toLocaleString("en-US") : String(sum[key]);
         if (key === "now") { text = new Date(sum[key]).toISOString().slice(0, 16).replace("T", " ") + " UTC"; }
         if (els[i].textContent !== text) {
           els[i].textContent = text;
@@ -41,6 +78,7 @@
         var main = document.getElementById("main");
         if (fresh && main) {
           main.replaceChildren.apply(main, Array.prototype.map.call(fresh.childNodes, function (n) { return document.importNode(n, true); }));
+          fitPanels();
         }
         body.setAttribute("data-refreshed", String(Date.now()));
       })
