@@ -211,19 +211,9 @@ func (s *Service) Resolve(ctx context.Context, q WindowQuery) (Resolved, error) 
 // periods of tf ending with the period that holds w's last day, up to w's
 // end (so the last period is partial unless w ends with it).
 func SeriesWindow(w Window, tf Timeframe) Window {
-	last, _ := tf.Bounds(w.To.AddDate(0, 0, -1))
-	from := last
+	from, _ := tf.Bounds(w.To.AddDate(0, 0, -1))
 	for range SeriesPeriods - 1 {
-		switch tf {
-		case Weekly:
-			from = from.AddDate(0, 0, -7)
-		case Monthly:
-			from = from.AddDate(0, -1, 0)
-		case Quarterly:
-			from = from.AddDate(0, -3, 0)
-		default:
-			from = from.AddDate(0, 0, -1)
-		}
+		from, _ = tf.Bounds(from.AddDate(0, 0, -1))
 	}
 	return Window{From: from, To: w.To}
 }

@@ -105,7 +105,7 @@ func TestTrendSpans(t *testing.T) {
 		{metrics.Quarterly, "2025-Q1", "2026-Q4", "2025-01-01"},
 		{metrics.Daily, "2026-11-26", "2026-12-03", "2026-11-26"},
 	} {
-		spans, w := trendSpans(today, tc.tf, 8)
+		spans, w := trendSpans(today, tc.tf)
 		if len(spans) != 8 || spans[0].Key != tc.first || spans[7].Key != tc.last || w.From.Format("2006-01-02") != tc.from || !w.To.Equal(today.To) {
 			t.Errorf("%s: %d spans %s…%s from %s", tc.tf, len(spans), spans[0].Key, spans[len(spans)-1].Key, w.From.Format("2006-01-02"))
 		}
