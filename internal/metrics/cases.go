@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -39,14 +40,7 @@ var GroupByInfo = map[string]string{
 }
 
 // ValidGroupBy reports whether g is one of GroupBys.
-func ValidGroupBy(g string) bool {
-	for _, v := range GroupBys {
-		if v == g {
-			return true
-		}
-	}
-	return false
-}
+func ValidGroupBy(g string) bool { return slices.Contains(GroupBys, g) }
 
 // OpenClock is a running SLA clock as its case's facts left it: the
 // instants (Unix microseconds, 0 for never) from which it is at risk and
