@@ -29,9 +29,10 @@ const readTools = [
   "list_cases", "get_case_full_details", "get_security_alerts", "get_ioc_matches", "list_threat_profiles",
   "top_vulnerability_findings", "get_finding_remediation", "search_findings",
   "get_soc_dashboard", "get_soc_metrics", "list_sla_breaches", "get_analyst_workload", "get_noisy_rules",
-  "plan_staffing", "plan_budget",
+  "plan_staffing", "plan_budget", "list_major_incidents", "get_major_incident_status",
 ];
-const writeTools = ["assign_case", "set_case_priority", "set_case_stage", "add_case_comment", "close_case"];
+const writeTools = ["assign_case", "set_case_priority", "set_case_stage", "add_case_comment", "close_case",
+  "declare_major_incident", "update_major_incident"];
 const prompts = [
   "security_monitor_operations", "security_metrics_soc", "security_report_executive", "security_resources_plan",
   "security_strategy_roadmap", "security_budget_plan", "security_crisis_manage",
@@ -99,6 +100,17 @@ async function exerciseReadTools(client) {
   assert.ok(full.case_alerts.length > 0 && full.case_alerts.every((a) => a.case_id === withAlerts.id));
   assert.ok(Array.isArray(full.case_comments) && Array.isArray(full.timeline));
   assert.ok(["acknowledge", "resolve", "resolve_last"].every((k) => typeof full.sla[k].status === "string"));
+
+  // The demo declares its newest major incident when its window holds one.
+  const incidents = await ok(client, "list_major_incidents", {});
+  assert.ok(Array.isArray(incidents.incidents));
+  for (const inc of incidents.incidents) {
+    assert.match(inc.incident_id, /^MI-\d+$/);
+    assert.ok(isUntrusted(inc.title) && isUntrusted(inc.commander));
+    const st = await ok(client, "get_major_incident_status", { incident_id: inc.incident_id });
+    assert.equal(st.incident_id, inc.incident_id);
+    assert.ok(st.clocks.every((c) => typeof c.state === "string" && "due_at" in c && "submitted_at" in c));
+  }
 
   const alerts = await ok(client, "get_security_alerts", { hours_back: 24 * 14, max_alerts: 10 });
   assert.equal(alerts.alerts.length, 10);

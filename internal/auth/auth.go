@@ -75,13 +75,20 @@ const (
 	IngestData Permission = "ingest"
 	// Administer covers creating users and tokens and reading the audit log.
 	Administer Permission = "administer"
+	// ManageIncidents covers declaring and running major incidents: roles,
+	// timeline, tasks, status updates, regulatory events, internal
+	// notifications, closing and the review.
+	ManageIncidents Permission = "manage_incidents"
+	// NotifyExternal covers messages to audiences outside the organisation
+	// (regulators, customers, media, partners).
+	NotifyExternal Permission = "notify_external"
 )
 
 var grants = map[Role][]Permission{
 	Viewer:  {ViewDashboard},
-	Analyst: {ViewDashboard, ViewRecords},
-	Manager: {ViewDashboard, ViewRecords, ViewUsers, PlanResources},
-	Admin:   {ViewDashboard, ViewRecords, ViewUsers, PlanResources, IngestData, Administer},
+	Analyst: {ViewDashboard, ViewRecords, ManageIncidents},
+	Manager: {ViewDashboard, ViewRecords, ViewUsers, PlanResources, ManageIncidents, NotifyExternal},
+	Admin:   {ViewDashboard, ViewRecords, ViewUsers, PlanResources, IngestData, Administer, ManageIncidents, NotifyExternal},
 	Ingest:  {IngestData},
 }
 

@@ -128,6 +128,7 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.usersCommand(),
 		a.mcpCommand(),
 		a.slaCommand(),
+		a.crisisCommand(),
 	)
 	return root
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/demo"
+	"github.com/watchfloor/watchfloor/internal/demo/incident"
 	"github.com/watchfloor/watchfloor/internal/ingest"
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
@@ -43,7 +44,18 @@ func (a *app) runDemo(ctx context.Context, st *store.Store, cfg demo.Config) (in
 	}
 	a.log.Info("generating demo SOC", "days", cfg.Days, "alerts_per_day", cfg.AlertsPerDay,
 		"analysts", cfg.Analysts, "seed", cfg.Seed, "end", cfg.End.Format(time.RFC3339))
-	return ingest.RunFormat(ctx, st, demo.Format(cfg), nil, "demo", ingest.Options{BatchSize: 10000})
+	sum, err := ingest.RunFormat(ctx, st, demo.Format(cfg), nil, "demo", ingest.Options{BatchSize: 10000})
+	if err != nil {
+		return sum, err
+	}
+	inc, err := incident.Declare(ctx, st, cfg.End)
+	if err != nil {
+		return sum, fmt.Errorf("declaring the demo's major incident: %w", err)
+	}
+	if inc != nil {
+		a.log.Info("demo major incident declared", "incident", inc.Ref, "title", inc.Title, "log_entries", inc.LastSeq)
+	}
+	return sum, nil
 }
 
 // ensureDemo fills an empty store with the default demo SOC, simulated up

@@ -18,7 +18,9 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/mcp"
+	"github.com/watchfloor/watchfloor/internal/notify"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 )
 
@@ -34,13 +36,16 @@ the names of Google's security MCP servers (list_cases, get_case_full_details,
 get_security_alerts, get_ioc_matches, list_threat_profiles,
 top_vulnerability_findings, get_finding_remediation, search_findings) plus
 manager tools (get_soc_dashboard, get_soc_metrics, list_sla_breaches,
-get_analyst_workload, get_noisy_rules, plan_staffing, plan_budget); the
-seven /security:* commands are prompts. plan_budget prices with the budget
+get_analyst_workload, get_noisy_rules, plan_staffing, plan_budget,
+list_major_incidents, get_major_incident_status); the seven /security:*
+commands are prompts. plan_budget prices with the budget
 section of --plan-config, which also configures the staffing plans.
 
 The server is read-only unless --allow-writes is given; write tools (assign,
-priority, stage, comment, close) then append case events with source
-"watchfloor" and the local user as actor, and each write is logged.
+priority, stage, comment, close; declare_major_incident,
+update_major_incident) then append case events with source "watchfloor"
+(or incident log entries) and the local user as actor, and each write is
+logged.
 
 With --listen it serves streamable HTTP instead (at /mcp); every request
 needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
@@ -65,7 +70,7 @@ needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
 				return err
 			}
 			srv, err := mcp.NewServer(mcp.Options{Store: st, AllowWrites: allowWrites, Actor: actor, Logger: a.log, Version: buildVersion(),
-				Staffing: plans.staffing, Budget: plans.budget})
+				Staffing: plans.staffing, Budget: plans.budget, Crisis: a.crisisService(st, plans)})
 			if err != nil {
 				return err
 			}
@@ -77,7 +82,7 @@ needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&allowWrites, "allow-writes", false, "enable the write tools (assign, priority, stage, comment, close)")
+	f.BoolVar(&allowWrites, "allow-writes", false, "enable the write tools (assign, priority, stage, comment, close, declare and update major incidents)")
 	f.StringVar(&planConfig, "plan-config", "", "YAML file with the staffing and budget settings for plan_staffing and plan_budget (see resources plan --config)")
 	f.StringVar(&listen, "listen", "", "serve streamable HTTP on this address (path /mcp) instead of stdio; needs "+mcp.TokenEnv)
 	a.addDemoFlag(cmd)
@@ -89,6 +94,8 @@ needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
 type planSettings struct {
 	staffing staffing.Config
 	budget   *budget.Config // nil: no budget section, so no budget plan
+	crisis   *crisis.Config // the crisis section (defaults when absent)
+	notify   *notify.Config // the notify section (nil when absent)
 }
 
 // loadPlanSettings reads the plan file ("" for none).
@@ -107,6 +114,9 @@ func loadPlanSettings(path string) (planSettings, error) {
 	}
 	if !reflect.ValueOf(bcfg).IsZero() {
 		ps.budget = &bcfg
+	}
+	if ps.crisis, ps.notify, err = loadCrisisSettings(path); err != nil {
+		return ps, err
 	}
 	return ps, nil
 }

@@ -47,8 +47,12 @@ func (a accountAudit) Audit(ctx context.Context, e mcp.AuditEntry) error {
 	if e.Error != "" {
 		status, detail = http.StatusForbidden, e.Error+"; "+detail
 	}
+	target := fmt.Sprintf("case:%d", e.CaseID)
+	if e.Target != "" {
+		target = e.Target
+	}
 	return a.svc.Audit(ctx, store.AuditEntry{At: e.At, Actor: e.Actor, Role: "mcp", Action: "mcp " + e.Tool,
-		Target: fmt.Sprintf("case:%d", e.CaseID), Remote: "mcp", Status: status, Detail: detail})
+		Target: target, Remote: "mcp", Status: status, Detail: detail})
 }
 
 // mcpHandler is the streamable HTTP MCP endpoint that serve mounts at /mcp:
@@ -56,7 +60,8 @@ func (a accountAudit) Audit(ctx context.Context, e mcp.AuditEntry) error {
 // go to the audit log. rep is the process's report service.
 func mcpHandler(st *store.Store, svc *auth.Service, allowWrites bool, log *slog.Logger, plans planSettings, rep *metrics.Service) (http.Handler, error) {
 	srv, err := mcp.NewServer(mcp.Options{Store: st, AllowWrites: allowWrites, Auditor: accountAudit{svc}, Logger: log,
-		Version: buildVersion(), Staffing: plans.staffing, Budget: plans.budget, Metrics: rep})
+		Version: buildVersion(), Staffing: plans.staffing, Budget: plans.budget, Metrics: rep,
+		Crisis: crisisFor(st, plans, log)})
 	if err != nil {
 		return nil, err
 	}

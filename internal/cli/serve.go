@@ -74,7 +74,10 @@ role at every sign-in. Local accounts keep signing in with passwords.
 Managers and admins see the staffing plan at /staffing and in the API
 (/api/v1/staffing/plan, /api/v1/budget/plan); --plan-config names the YAML
 file with the staffing and budget settings (see "resources plan --config"),
-without which the budget plan is unavailable.`,
+without which the budget plan is unavailable. Its crisis and notify sections
+configure major incidents (war room at /incidents, API under
+/api/v1/incidents); the server sends status-update and regulatory-clock
+reminders and retries failed deliveries every minute.`,
 		Example: `  watchfloor serve --demo
   watchfloor serve --listen 0.0.0.0:8080 --secure-cookies --trust-proxy`,
 		Args: cobra.NoArgs,
@@ -127,6 +130,8 @@ without which the budget plan is unavailable.`,
 			// One report service for the whole process: the pages, the API,
 			// Prometheus and the MCP tools read the same engine and cache.
 			cfg.Metrics = metrics.NewService(st, nil)
+			cfg.Crisis = a.crisisService(st, plans)
+			go cfg.Crisis.Watch(ctx, time.Minute, a.log) // status-update and clock reminders, delivery retries
 			if cfg.OIDC, err = oidcFlags.provider(ctx); err != nil {
 				return err
 			}
@@ -151,7 +156,7 @@ without which the budget plan is unavailable.`,
 	a.addDemoFlag(cmd)
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
-	f.StringVar(&planConfig, "plan-config", "", "YAML file with the staffing and budget settings for the plans (see resources plan --config)")
+	f.StringVar(&planConfig, "plan-config", "", "YAML file with the staffing and budget settings for the plans (see resources plan --config) and the crisis and notify settings of major incidents (see docs/crisis.md)")
 	f.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
 	oidcFlags.add(f)
 	f.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (behind a reverse proxy)")

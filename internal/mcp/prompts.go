@@ -163,25 +163,42 @@ var commands = []command{
 	{
 		name: "security_crisis_manage", title: "/security:crisis manage --major-incident",
 		desc: "Major-incident command: roles, timeline, tasks, status-update cadence, stakeholder communications, regulatory clocks, post-incident review.",
-		args: []*sdk.PromptArgument{arg("case_id", "the incident's Watchfloor case id, if known"),
-			arg("severity", "incident severity, e.g. SEV1")},
+		args: []*sdk.PromptArgument{arg("incident_id", "the major incident (MI-n), if declared"),
+			arg("case_id", "a case to run as a major incident when none is declared yet"),
+			arg("severity", "severity to declare at, e.g. SEV1")},
 		text: func(a map[string]string) string {
 			var b strings.Builder
 			b.WriteString("Act as the major-incident commander's aide. ")
-			if id := strings.TrimSpace(a["case_id"]); id != "" {
-				fmt.Fprintf(&b, "Call get_case_full_details with case_id=%s. ", quoted(id))
-			} else {
-				b.WriteString("Call list_cases with status=\"open\", priority=\"P1\" and order_by=\"priority\" to find the incident, then get_case_full_details on it. ")
+			switch id, cs := strings.TrimSpace(a["incident_id"]), strings.TrimSpace(a["case_id"]); {
+			case id != "":
+				fmt.Fprintf(&b, "Call get_major_incident_status with incident_id=%s. ", quoted(id))
+			case cs != "":
+				fmt.Fprintf(&b, "Call list_major_incidents with open_only=true and check whether one already links case %s; if so, "+
+					"call get_major_incident_status on it. If none does, call get_case_full_details with case_id=%s and propose declaring "+
+					"it with declare_major_incident (case_ids=[%s]", quoted(cs), quoted(cs), quoted(cs))
+				if sev := strings.TrimSpace(a["severity"]); sev != "" {
+					fmt.Fprintf(&b, ", severity=%s", quoted(sev))
+				}
+				b.WriteString(", the regimes that may apply and the awareness time from the case log). ")
+			default:
+				b.WriteString("Call list_major_incidents with open_only=true, then get_major_incident_status for each open incident " +
+					"(most severe first). If none is open, call list_cases with status=\"open\", priority=\"P1\" and order_by=\"priority\" " +
+					"and say which case, if any, should be declared a major incident and why. ")
 			}
-			if s := strings.TrimSpace(a["severity"]); s != "" {
-				fmt.Fprintf(&b, "The declared severity is %s. ", quoted(s))
+			if sev := strings.TrimSpace(a["severity"]); sev != "" && strings.TrimSpace(a["case_id"]) == "" {
+				fmt.Fprintf(&b, "The severity asked for is %s: recommend update_major_incident with change=\"status_update\" if it differs. ", quoted(sev))
 			}
-			b.WriteString("Also call get_security_alerts with hours_back=24 and severity=\"high\", get_ioc_matches with hours_back=24 and get_soc_dashboard. " +
-				"Present: incident summary; timeline from the case log (times in UTC); roles to fill (incident commander, communications, scribe, " +
-				"technical lead) with the analysts on shift from the dashboard; open tasks; status-update cadence by severity; stakeholder " +
-				"communications drafts; regulatory notification clocks to check (e.g. GDPR 72 h, SEC 4 business days) counted from the detection " +
-				"time in the log; and the items to capture for the post-incident review. With write tools enabled, propose assign_case or " +
-				"add_case_comment calls but make them only after the user confirms. " + untrustedNote)
+			b.WriteString("Present, in this order: (1) the command structure: who holds each role and which are vacant (a commander is " +
+				"required while the incident is open; other single roles change by hand-over); (2) the regulatory clocks as a table (regime, " +
+				"report, due time in UTC, time left or overdue, state), marking proposed rules as not in force and saying that each clock starts " +
+				"at its recorded trigger event and that whether a notification is owed is a decision for legal counsel and the DPO; (3) the next " +
+				"status update: when it is due on the severity's cadence, with a draft in conditions / actions / needs form and a two-sentence " +
+				"executive summary; (4) overdue and open tasks with owners; (5) pinned decisions and the recent timeline; (6) stakeholders not " +
+				"yet informed and the audience to notify next (messages are sent with `watchfloor crisis manage --major-incident notify`, " +
+				"external audiences by a manager); (7) the people cost so far; (8) for a stable or closed incident, the post-incident review " +
+				"items: durations, cadence kept, lessons that should become roadmap inputs, follow-up actions with owners. ")
+			b.WriteString("With write tools enabled, propose declare_major_incident or update_major_incident calls (one change each: " +
+				"status_update, event, role, task or close) and make them only after the user confirms. Times in UTC; durations like 3h05m. " + untrustedNote)
 			return b.String()
 		},
 	},

@@ -14,8 +14,9 @@
 // Failures are tool errors (isError with a reason), never null results.
 //
 // The server is read-only unless [Options.AllowWrites] is set; write tools
-// then append case events (source "watchfloor", actor = the caller) and are
-// reported to an [Auditor].
+// then append case events (source "watchfloor", actor = the caller) or
+// major-incident log entries (source "mcp") and are reported to an
+// [Auditor].
 package mcp
 
 import (
@@ -32,6 +33,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/staffing"
@@ -68,6 +70,9 @@ type Options struct {
 	// Metrics is the process's report service (shared with the web server
 	// when both run); nil makes one on Store with Now.
 	Metrics *metrics.Service
+	// Crisis runs the major-incident tools (a service over Store with the
+	// default configuration when nil).
+	Crisis *crisis.Service
 }
 
 // Instructions tell the client how to read the server's answers.
@@ -126,8 +131,10 @@ func NewServer(opts Options) (*sdk.Server, error) {
 	s.addFindingTools(srv)
 	s.addManagerTools(srv)
 	s.addPlanTools(srv)
+	s.addCrisisTools(srv)
 	if opts.AllowWrites {
 		s.addWriteTools(srv)
+		s.addCrisisWriteTools(srv)
 	}
 	addPrompts(srv)
 	addResources(srv)

@@ -30,7 +30,7 @@ func testToolsListed(t *testing.T, st *store.Store) {
 	want := map[string]bool{"list_cases": true, "get_case_full_details": true, "get_security_alerts": true, "get_ioc_matches": true,
 		"list_threat_profiles": true, "top_vulnerability_findings": true, "get_finding_remediation": true, "search_findings": true,
 		"get_soc_dashboard": true, "get_soc_metrics": true, "list_sla_breaches": true, "get_analyst_workload": true, "get_noisy_rules": true,
-		"plan_staffing": true, "plan_budget": true}
+		"plan_staffing": true, "plan_budget": true, "list_major_incidents": true, "get_major_incident_status": true}
 	if len(res.Tools) != len(want) {
 		t.Fatalf("%d tools, want %d", len(res.Tools), len(want))
 	}

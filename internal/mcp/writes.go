@@ -24,9 +24,13 @@ type AuditEntry struct {
 	Actor  string
 	Tool   string
 	CaseID int64 // 0 when the case was not found
+	// Target names what was written when it is not a case
+	// ("incident:MI-3").
+	Target string
 	// Arguments are the tool's arguments as received (untrusted).
 	Arguments map[string]string
-	// Events are the ids of the case events written; none when refused.
+	// Events are the ids of the case events (or incident log entries)
+	// written; none when refused.
 	Events []int64
 	// Error is why the write was refused or failed; "" on success.
 	Error string
@@ -49,7 +53,7 @@ func (a LogAuditor) Audit(ctx context.Context, e AuditEntry) error {
 	if e.Error != "" {
 		lvl = slog.LevelWarn
 	}
-	a.Logger.Log(ctx, lvl, "mcp write", "tool", e.Tool, "actor", e.Actor, "case_id", e.CaseID,
+	a.Logger.Log(ctx, lvl, "mcp write", "tool", e.Tool, "actor", e.Actor, "case_id", e.CaseID, "target", e.Target,
 		"arguments", e.Arguments, "events", e.Events, "error", e.Error)
 	return nil
 }

@@ -23,6 +23,7 @@ var navItems = []navItem{
 	{Key: "performance", Label: "Performance", Path: "/performance", Perm: auth.ViewDashboard},
 	{Key: "sla", Label: "SLA", Path: "/sla", Perm: auth.ViewDashboard},
 	{Key: "cases", Label: "Cases", Path: "/cases", Perm: auth.ViewRecords},
+	{Key: "incidents", Label: "Incidents", Path: "/incidents", Perm: auth.ViewRecords},
 	{Key: "rules", Label: "Rule quality", Path: "/rules", Perm: auth.ViewDashboard},
 	{Key: "staffing", Label: "Staffing", Path: "/staffing", Perm: auth.PlanResources},
 	{Key: "budget", Label: "Budget", Path: "/budget", Perm: auth.PlanResources},

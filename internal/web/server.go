@@ -21,6 +21,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -69,6 +70,9 @@ type Config struct {
 	// Metrics is the process's report service, shared with the MCP server
 	// mounted at /mcp; nil makes one on Store with the server's clock.
 	Metrics *metrics.Service
+	// Crisis runs the major incidents (a service over Store with the
+	// default configuration when nil).
+	Crisis *crisis.Service
 }
 
 // Server serves the API and the dashboard. Create it with New.
@@ -128,6 +132,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxIngestBytes == 0 {
 		cfg.MaxIngestBytes = 64 << 20
 	}
+	if cfg.Crisis == nil {
+		cfg.Crisis = &crisis.Service{Store: cfg.Store, Now: cfg.Now}
+	}
 	if cfg.KioskRotate == 0 {
 		cfg.KioskRotate = DefaultKioskRotate
 	}
@@ -136,6 +143,7 @@ func New(cfg Config) (*Server, error) {
 		s.svc = metrics.NewService(cfg.Store, s.now)
 	}
 	s.prom = newPromMetrics(s)
+	s.prom.reg.MustRegister(crisisCollector{s})
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -217,6 +225,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/budget", Perm: auth.PlanResources, handler: s.budgetPage},
 		{Method: "GET", Pattern: "/audit", Perm: auth.Administer, handler: s.auditPage},
 	}
+	rts = append(rts, s.crisisRoutes()...)
 	if s.cfg.OIDC != nil {
 		rts = append(rts,
 			Route{Method: "GET", Pattern: "/auth/oidc/login", handler: s.oidcLogin},
