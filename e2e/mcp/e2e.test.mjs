@@ -30,9 +30,10 @@ const readTools = [
   "top_vulnerability_findings", "get_finding_remediation", "search_findings",
   "get_soc_dashboard", "get_soc_metrics", "list_sla_breaches", "get_analyst_workload", "get_noisy_rules",
   "plan_staffing", "plan_budget", "list_major_incidents", "get_major_incident_status",
+  "list_runbooks", "get_runbook", "get_runbook_metrics", "assess_team_skills",
 ];
 const writeTools = ["assign_case", "set_case_priority", "set_case_stage", "add_case_comment", "close_case",
-  "declare_major_incident", "update_major_incident"];
+  "declare_major_incident", "update_major_incident", "record_runbook_run"];
 const prompts = [
   "security_monitor_operations", "security_metrics_soc", "security_report_executive", "security_resources_plan",
   "security_strategy_roadmap", "security_budget_plan", "security_crisis_manage",
@@ -160,6 +161,19 @@ async function exerciseReadTools(client) {
   assert.equal(budget.isError, true);
   assert.match(budget.content[0].text, /budget/i);
 
+  // The demo syncs its runbooks and runs them on its cases.
+  const runbooks = await ok(client, "list_runbooks", {});
+  assert.equal(runbooks.total, 13);
+  assert.ok(runbooks.runbooks.every((r) => isUntrusted(r.title) && r.id !== ""));
+  const irp = await ok(client, "get_runbook", { runbook_id: "irps/malware", include_body: true });
+  assert.equal(irp.versions.length, 2);
+  assert.ok(isUntrusted(irp.body) && irp.phases.length === 4 && irp.phases[0].steps[0].key === "1.1");
+  const effect = await ok(client, "get_runbook_metrics", { timeframe: "weekly", max_improvements: 5 });
+  assert.ok(effect.runs > 0 && effect.runbooks.length > 0 && effect.definitions.duration !== "");
+  assert.ok(effect.improvements.every((i) => isUntrusted(i.action) && isUntrusted(i.evidence)));
+  const team = await ok(client, "assess_team_skills", { certification_tracking: true });
+  assert.ok(team.program.analysts > 0 && team.requirements.length > 0 && team.shifts.length === 3);
+
   const bad = await client.callTool({ name: "list_cases", arguments: { priority: "P9" } });
   assert.equal(bad.isError, true);
   assert.match(bad.content[0].text, /priority/);
@@ -183,6 +197,10 @@ test("stdio: tools, prompts and resources against the demo", async () => {
     assert.equal(res.resources[0].uri, "watchfloor://kpi/definitions");
     const defs = JSON.parse((await client.readResource({ uri: "watchfloor://kpi/definitions" })).contents[0].text);
     assert.ok(defs.kpis.mttr && defs.cohort && defs.false_positive_rate);
+    const index = JSON.parse((await client.readResource({ uri: "watchfloor://runbooks" })).contents[0].text);
+    const ransomware = index.find((r) => r.id === "irps/ransomware");
+    const doc = JSON.parse((await client.readResource({ uri: ransomware.uri })).contents[0].text);
+    assert.ok(doc.id === "irps/ransomware" && isUntrusted(doc.body));
     await assert.rejects(client.callTool({ name: "close_case", arguments: { case_id: "1" } }), /unknown tool/i);
   } finally {
     await client.close();
@@ -203,6 +221,10 @@ test("stdio --allow-writes: write tools append audited case events", async () =>
     const last = full.case_comments[full.case_comments.length - 1];
     assert.equal(last.body.text, "e2e comment");
     assert.equal(last.source, "watchfloor");
+    const run = await ok(client, "record_runbook_run", { case_id: c.id, runbook: "triage/case-triage", run: "e2e", completed: ["1.1", "1.2"] });
+    assert.equal(run.changed, true);
+    assert.equal(run.event_ids.length, 2);
+    assert.equal(run.run.runbook, "triage/case-triage");
     const bad = await client.callTool({ name: "close_case", arguments: { case_id: c.id, disposition: "maybe", reason: "x" } });
     assert.equal(bad.isError, true);
     assert.match(bad.content[0].text, /disposition/);

@@ -129,6 +129,8 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.mcpCommand(),
 		a.slaCommand(),
 		a.crisisCommand(),
+		a.runbooksCommand(),
+		a.trainingCommand(),
 	)
 	return root
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/runbook"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -55,7 +56,38 @@ func (a *app) runDemo(ctx context.Context, st *store.Store, cfg demo.Config) (in
 	if inc != nil {
 		a.log.Info("demo major incident declared", "incident", inc.Ref, "title", inc.Title, "log_entries", inc.LastSeq)
 	}
-	return sum, nil
+	return sum, demoRunbooks(ctx, st, cfg)
+}
+
+// demoRunbooks syncs the demo's runbooks (their first edition at the start
+// of the simulation, the revision later, as the simulation records them)
+// unless the store has them, and dates the demo analysts' certifications.
+func demoRunbooks(ctx context.Context, st *store.Store, cfg demo.Config) error {
+	entries, err := st.RunbookEntries(ctx)
+	if err != nil {
+		return err
+	}
+	synced := false
+	for _, e := range entries {
+		synced = synced || e.Source == demo.RunbookSource
+	}
+	if !synced {
+		for _, s := range demo.Runbooks(cfg) {
+			if _, err := runbook.Sync(ctx, st, s.FS, "", demo.RunbookSource, s.At); err != nil {
+				return fmt.Errorf("syncing the demo runbooks: %w", err)
+			}
+		}
+	}
+	analysts, err := st.Analysts(ctx)
+	if err != nil {
+		return err
+	}
+	var certs []store.Certification
+	for _, c := range demo.Certifications(cfg, analysts) {
+		certs = append(certs, store.Certification{Analyst: c.Analyst, Name: c.Name, Issued: c.Issued, Expires: c.Expires, Source: demo.Source})
+	}
+	_, err = st.SaveCertifications(ctx, certs)
+	return err
 }
 
 // ensureDemo fills an empty store with the default demo SOC, simulated up
@@ -72,6 +104,13 @@ func (a *app) ensureDemo(ctx context.Context, st *store.Store) error {
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("filling the store with the demo SOC: %w", err)
+	}
+	sim, err := l.SimConfig(ctx)
+	if err != nil {
+		return err
+	}
+	if err := demoRunbooks(ctx, st, sim); err != nil {
+		return err
 	}
 	a.log.Info("demo SOC stored up to now", "elapsed", time.Since(start).Round(time.Millisecond))
 	return nil

@@ -82,7 +82,7 @@ needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&allowWrites, "allow-writes", false, "enable the write tools (assign, priority, stage, comment, close, declare and update major incidents)")
+	f.BoolVar(&allowWrites, "allow-writes", false, "enable the write tools (assign, priority, stage, comment, close, declare and update major incidents, record a runbook run)")
 	f.StringVar(&planConfig, "plan-config", "", "YAML file with the staffing and budget settings for plan_staffing and plan_budget (see resources plan --config)")
 	f.StringVar(&listen, "listen", "", "serve streamable HTTP on this address (path /mcp) instead of stdio; needs "+mcp.TokenEnv)
 	a.addDemoFlag(cmd)

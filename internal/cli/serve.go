@@ -162,7 +162,7 @@ reminders and retries failed deliveries every minute.`,
 	f.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (behind a reverse proxy)")
 	f.DurationVar(&cfg.PollInterval, "poll", 5*time.Second, "how often to look for writes by other processes (negative: never)")
 	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
-	f.BoolVar(&mcpWrites, "mcp-allow-writes", false, "enable the MCP write tools at /mcp (assign, priority, stage, comment, close; audited)")
+	f.BoolVar(&mcpWrites, "mcp-allow-writes", false, "enable the MCP write tools at /mcp (assign, priority, stage, comment, close, record a runbook run; audited)")
 	f.BoolVar(&demoLive, "demo-live", true, "with --demo, keep the simulation running in real time while serving")
 	f.DurationVar(&cfg.KioskRotate, "kiosk-rotate", web.DefaultKioskRotate, "how long the wall screen shows each page of its rotation (negative: no rotation)")
 	return cmd
@@ -200,6 +200,13 @@ func (a *app) startLiveDemo(ctx context.Context, st *store.Store, onWrite <-chan
 	}()
 	select {
 	case <-ready:
+		sim, err := l.SimConfig(ctx)
+		if err != nil {
+			return err
+		}
+		if err := demoRunbooks(ctx, st, sim); err != nil {
+			return err
+		}
 		go func() {
 			if err := <-errc; err != nil {
 				a.log.Error("the live demo stopped", "err", err)

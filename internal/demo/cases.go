@@ -2,7 +2,6 @@ package demo
 
 import (
 	"cmp"
-	"encoding/json"
 	"slices"
 	"strconv"
 
@@ -44,6 +43,7 @@ type planner struct {
 	acts []action
 	team string
 	who  int32
+	irp  *irpRun // the incident response plan followed, if any
 }
 
 func (p *planner) add(at int64, kind model.EventKind, val, actor string) {
@@ -69,9 +69,13 @@ func (p *planner) runbook(at int64, name, step string) {
 		status = "failed"
 	}
 	took := min(lognorm(rng, 40*float64(second), 0.7), at-p.s.startMs)
-	b, _ := json.Marshal(model.RunbookExecution{Runbook: name, Step: step, Status: status,
-		StartedAt: ms(at - took), FinishedAt: ms(at)})
-	p.add(at, model.EventRunbook, string(b), "")
+	rb := model.RunbookExecution{Runbook: name, Step: step, Status: status, StartedAt: ms(at - took), FinishedAt: ms(at)}
+	if x := p.irp; x != nil && x.actions[name] != "" {
+		// A step of the plan being followed.
+		rb.Runbook, rb.Version, rb.Run, rb.Step = x.doc.ID, x.version, x.run, x.actions[name]
+		x.steps[rb.Step] = true
+	}
+	p.add(at, model.EventRunbook, runbookValue(rb), "")
 	if status == "failed" {
 		p.runbook(at+lognorm(rng, 4*float64(minute), 0.5), name, step)
 	}
@@ -168,6 +172,8 @@ func (s *sim) planCase(p *planner, c *simCase, r *rule, prio model.Priority, fin
 	p.add(tt, model.EventStage, string(model.StageTriage), "")
 	ti := tt + lognorm(rng, triageMedian[prio], 0.7)
 	p.add(ti, model.EventStage, string(model.StageInvestigating), "")
+	s.planTriage(p, c, tt, ti)
+	s.startIRP(p, c, s.irpForRule(r), ti, false)
 	p.runbook(ti+lognorm(rng, 2*float64(minute), 0.5), "Enrich indicators", "threat-intelligence and asset lookup")
 
 	dur := float64(lognorm(rng, resolveMedian[prio], 0.8))
@@ -245,6 +251,11 @@ func (s *sim) planCase(p *planner, c *simCase, r *rule, prio model.Priority, fin
 		}
 		p.add(tc, model.EventStage, string(model.StageContained), "")
 	}
+	var tcIRP int64
+	if contain {
+		tcIRP = tc
+	}
+	s.finishIRP(p, prio, final == model.DispositionTruePositive, ti, tcIRP, tr, tr)
 	notes := notesClosing[final]
 	p.add(tr, model.EventComment, notes[rng.IntN(len(notes))], "")
 	p.add(tr, model.EventDisposition, string(final), "")
@@ -300,6 +311,7 @@ func (s *sim) planMajor(p *planner, c *simCase, inc *incident, prio model.Priori
 	}
 
 	tc := ti + lognorm(rng, 7*float64(hour), 0.5)
+	s.startIRP(p, c, irpFor[inc.scenario], ti, true)
 	window := func() int64 { return ti + int64(rng.Float64()*float64(tc-ti)) }
 	for i, h := range inc.hosts {
 		p.runbook(window(), "Isolate host", "EDR network containment of "+inv.hosts[h])
@@ -331,6 +343,7 @@ func (s *sim) planMajor(p *planner, c *simCase, inc *incident, prio model.Priori
 	p.add(tr, model.EventDisposition, string(model.DispositionTruePositive), "")
 	p.add(tr+second, model.EventStage, string(model.StageResolved), "")
 	tcl := tr + lognorm(rng, 2*float64(day), 0.4)
+	s.finishIRP(p, model.P1, true, ti, tc, tr, tcl)
 	p.add(tcl, model.EventComment, "Post-incident review held; lessons learned and follow-up actions recorded.", "")
 	p.add(tcl+second, model.EventStage, string(model.StageClosed), "")
 }

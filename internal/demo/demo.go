@@ -111,6 +111,9 @@ type Config struct {
 	// a consumer that releases records as the clock passes their time
 	// (see Live), so no record tells what has not happened yet.
 	Live bool
+	// RunbookRevision is when the demo's runbook folder is revised (see
+	// Runbooks); zero means the middle of the simulated period.
+	RunbookRevision time.Time
 }
 
 // WithDefaults returns c with zero fields set to their defaults.

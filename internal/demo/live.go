@@ -166,7 +166,28 @@ func (l *Live) simConfig(st liveState) (Config, error) {
 	cfg.End = st.Horizon
 	cfg.Days = st.HistoryDays + int(st.Horizon.Sub(st.Start)/(24*time.Hour))
 	cfg.Live = true
+	// The runbooks are revised in the middle of the history, not of the
+	// whole simulation, whose end is a horizon in the future.
+	cfg.RunbookRevision = st.Start.AddDate(0, 0, -st.HistoryDays/2)
 	return cfg.WithDefaults(), nil
+}
+
+// SimConfig is the simulation the live run in the store follows (its
+// history, horizon and runbook revision), for what is stored beside the
+// records, such as the demo's runbooks. It starts no run.
+func (l *Live) SimConfig(ctx context.Context) (Config, error) {
+	v, err := l.Store.Setting(ctx, SettingLive)
+	if err != nil {
+		return Config{}, err
+	}
+	if v == "" {
+		return Config{}, ErrNotLive
+	}
+	var st liveState
+	if err := json.Unmarshal([]byte(v), &st); err != nil {
+		return Config{}, fmt.Errorf("reading the live demo's state (setting %s): %w", SettingLive, err)
+	}
+	return l.simConfig(st)
 }
 
 // timed is a record and its simulated time.

@@ -15,6 +15,9 @@ import (
 // a quarter hour).
 const slotMs = 15 * 60 * 1000
 
+// analystDomain ends the simulated staff's e-mail addresses.
+const analystDomain = "@soc.example.org"
+
 // analyst is a member of the simulated staff.
 type analyst struct {
 	m       model.Analyst
@@ -82,7 +85,7 @@ func newRoster(rng *rand.Rand, n int, startMs, endMs int64, loc *time.Location) 
 			a.m = model.Analyst{
 				ExternalID:     login,
 				Name:           first + " " + last,
-				Email:          login + "@soc.example.org",
+				Email:          login + analystDomain,
 				Tier:           [3]model.Tier{model.TierL1, model.TierL2, model.TierL3}[tier],
 				Role:           roleByTier[tier],
 				Team:           teamNames[tier],

@@ -35,6 +35,7 @@ type incident struct {
 	c                  *simCase
 	major, drill       bool
 	title              string
+	scenario           string // a major incident's kind
 }
 
 // simCase is the simulation's view of a case it opened.
@@ -86,7 +87,12 @@ type sim struct {
 	startMs, endMs int64
 	expected       float64 // expected background alerts
 
-	rSetup, rRoster, rSched, rArr, rOps *rand.Rand
+	rSetup, rRoster, rSched, rArr, rOps, rRB *rand.Rand
+
+	// editions are the demo's runbooks (first and current); adherence is
+	// per analyst the chance of following a plan.
+	editions  [2]*edition
+	adherence []float64
 
 	inv     *inventory
 	rules   []*rule // background rules
@@ -125,21 +131,39 @@ func newSim(cfg Config) (*sim, error) {
 		return nil, err
 	}
 	s := &sim{cfg: cfg}
-	s.endMs = floorDiv(cfg.End.UnixNano(), 1e6)
-	s.startMs = -floorDiv(-cfg.End.Add(-time.Duration(cfg.Days)*24*time.Hour).UnixNano(), 1e6)
+	s.setPeriod()
 	seed := uint64(cfg.Seed)
 	stream := func(n uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15*n)) }
 	s.rSetup, s.rRoster, s.rSched, s.rArr, s.rOps = stream(1), stream(2), stream(3), stream(4), stream(5)
+	// Runbook detail has a stream of its own, so the floor's timings do not
+	// depend on it.
+	s.rRB = stream(6)
+	var err error
+	if s.editions, err = loadEditions(); err != nil {
+		return nil, err
+	}
 
 	s.inv = newInventory(s.rSetup)
 	s.buildRules()
 	s.ros = newRoster(s.rRoster, cfg.Analysts, s.startMs, s.endMs, cfg.TimeZone)
+	// How often each analyst follows the incident response plan that applies.
+	s.adherence = make([]float64, len(s.ros.analysts))
+	for i := range s.adherence {
+		s.adherence[i] = 0.5 + 0.45*s.rRB.Float64()
+	}
 	s.free = make([]int64, len(s.ros.analysts))
 	s.stats.waitSum = make([]int64, cfg.Days)
 	s.stats.waitN = make([]int, cfg.Days)
 	s.buildSegments()
 	s.scheduleExtras()
 	return s, nil
+}
+
+// setPeriod sets the simulated period [startMs, endMs) from the
+// configuration.
+func (s *sim) setPeriod() {
+	s.endMs = floorDiv(s.cfg.End.UnixNano(), 1e6)
+	s.startMs = -floorDiv(-s.cfg.End.Add(-time.Duration(s.cfg.Days)*24*time.Hour).UnixNano(), 1e6)
 }
 
 // floorDiv divides rounding towards minus infinity.
@@ -335,6 +359,7 @@ func (s *sim) scheduleExtras() {
 			inc.exts = append(inc.exts, int32(rng.IntN(len(s.inv.extIPs))))
 		}
 		inc.title = "Major incident: " + sc.title + " (" + s.inv.hosts[inc.hosts[0]] + ")"
+		inc.scenario = sc.title
 		count := 25 + rng.IntN(50)
 		span := float64(lognorm(rng, 5*float64(hour), 0.4))
 		offsets := make([]float64, count)

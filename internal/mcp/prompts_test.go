@@ -135,7 +135,7 @@ func testDefinitionsResource(t *testing.T, st *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Resources) != 1 || list.Resources[0].URI != DefinitionsURI {
+	if len(list.Resources) != 2 || list.Resources[0].URI != DefinitionsURI || list.Resources[1].URI != RunbooksURI {
 		t.Fatalf("resources = %+v", list.Resources)
 	}
 	res, err := cs.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: DefinitionsURI})

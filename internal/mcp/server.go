@@ -2,8 +2,9 @@
 // Protocol: the SOC Manager persona's tools under the names and parameter
 // names of Google's security MCP servers (list_cases, get_security_alerts,
 // top_vulnerability_findings …), manager tools (dashboard, KPIs, SLA
-// breaches, workload, noisy rules, staffing and budget plans), the seven /security:* commands as
-// prompts and the KPI definitions as a resource.
+// breaches, workload, noisy rules, staffing and budget plans, major
+// incidents, runbooks and their effectiveness, team skills), the seven /security:* commands as
+// prompts, and the KPI definitions and runbooks as resources.
 //
 // Answers are structured (every tool has an output schema), compact and
 // paged, and always carry ids. Text that a source system or an attacker
@@ -45,7 +46,8 @@ type Options struct {
 	// Store is where the data is read (and, with AllowWrites, written).
 	Store *store.Store
 	// AllowWrites registers the write tools (assign, priority, stage,
-	// comment, close). Without it the server is read-only.
+	// comment, close, declare and update major incidents, record a runbook
+	// run). Without it the server is read-only.
 	AllowWrites bool
 	// Auditor receives every write attempt; nil logs through Logger.
 	Auditor Auditor
@@ -132,9 +134,11 @@ func NewServer(opts Options) (*sdk.Server, error) {
 	s.addManagerTools(srv)
 	s.addPlanTools(srv)
 	s.addCrisisTools(srv)
+	s.addRunbookTools(srv)
 	if opts.AllowWrites {
 		s.addWriteTools(srv)
 		s.addCrisisWriteTools(srv)
+		s.addRunbookWriteTools(srv)
 	}
 	addPrompts(srv)
 	addResources(srv)

@@ -30,7 +30,8 @@ func testToolsListed(t *testing.T, st *store.Store) {
 	want := map[string]bool{"list_cases": true, "get_case_full_details": true, "get_security_alerts": true, "get_ioc_matches": true,
 		"list_threat_profiles": true, "top_vulnerability_findings": true, "get_finding_remediation": true, "search_findings": true,
 		"get_soc_dashboard": true, "get_soc_metrics": true, "list_sla_breaches": true, "get_analyst_workload": true, "get_noisy_rules": true,
-		"plan_staffing": true, "plan_budget": true, "list_major_incidents": true, "get_major_incident_status": true}
+		"plan_staffing": true, "plan_budget": true, "list_major_incidents": true, "get_major_incident_status": true,
+		"list_runbooks": true, "get_runbook": true, "get_runbook_metrics": true, "assess_team_skills": true}
 	if len(res.Tools) != len(want) {
 		t.Fatalf("%d tools, want %d", len(res.Tools), len(want))
 	}
@@ -476,7 +477,7 @@ func TestReadOnlyRefusesWrites(t *testing.T) { engines(t, testReadOnlyRefusesWri
 
 func testReadOnlyRefusesWrites(t *testing.T, st *store.Store) {
 	cs := connect(t, Options{Store: st})
-	for _, name := range []string{"assign_case", "set_case_priority", "set_case_stage", "add_case_comment", "close_case"} {
+	for _, name := range []string{"assign_case", "set_case_priority", "set_case_stage", "add_case_comment", "close_case", "record_runbook_run"} {
 		res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: name, Arguments: map[string]any{"case_id": "fx/C-1"}})
 		if err == nil && !res.IsError {
 			t.Errorf("%s ran on a read-only server", name)

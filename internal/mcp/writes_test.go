@@ -30,15 +30,15 @@ func testWriteTools(t *testing.T, st *store.Store) {
 		destructive, idempotent bool
 	}{
 		{"assign_case", false, true}, {"set_case_priority", false, true}, {"set_case_stage", false, true},
-		{"add_case_comment", false, false}, {"close_case", true, true},
+		{"add_case_comment", false, false}, {"close_case", true, true}, {"record_runbook_run", false, false},
 	} {
 		a := ann[tc.name]
 		if a == nil || a.ReadOnlyHint || a.DestructiveHint == nil || *a.DestructiveHint != tc.destructive || a.IdempotentHint != tc.idempotent {
 			t.Errorf("%s annotations = %+v", tc.name, a)
 		}
 	}
-	if len(tools.Tools) != 24 {
-		t.Fatalf("%d tools with writes, want 24", len(tools.Tools))
+	if len(tools.Tools) != 29 {
+		t.Fatalf("%d tools with writes, want 29", len(tools.Tools))
 	}
 
 	w := call[WriteOut](t, cs, "assign_case", map[string]any{"case_id": "fx/C-1", "assignee": "bob"})

@@ -126,11 +126,21 @@ type Comment struct {
 }
 
 // RunbookExecution is a playbook or runbook run against a case, stored in
-// the log as a runbook event whose New value is this record in JSON.
+// the log as a runbook event whose New value is this record in JSON. A
+// record either is a whole run (no Run) or one step of the run Run names:
+// the records of a case sharing a runbook and a Run are one execution
+// (see package runbook).
 type RunbookExecution struct {
-	Runbook    string    `json:"runbook"`
-	Step       string    `json:"step,omitempty"`
-	Status     string    `json:"status"` // e.g. "completed", "failed"
+	Runbook string `json:"runbook"`
+	// Version is the registry version run; 0 when not known.
+	Version int `json:"version,omitempty"`
+	// Run groups the step records of one execution on a case.
+	Run    string `json:"run,omitempty"`
+	Step   string `json:"step,omitempty"`
+	Status string `json:"status"` // e.g. "completed", "failed", "skipped"
+	// Outcome, on the record that ends a run: completed, failed, aborted
+	// or escalated.
+	Outcome    string    `json:"outcome,omitempty"`
 	StartedAt  time.Time `json:"started_at,omitzero"`
 	FinishedAt time.Time `json:"finished_at,omitzero"`
 }

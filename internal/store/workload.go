@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -304,22 +305,32 @@ func (s *Store) WorkloadSpan(ctx context.Context) (first, last time.Time, err er
 
 // WorkloadRunbooks counts the runbook runs logged on cases in [since,
 // until), by runbook name (from the runbook events' execution records).
+// The step records of one run (same case, runbook and run id) count once.
 func (s *Store) WorkloadRunbooks(ctx context.Context, since, until time.Time) (map[string]int, error) {
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT new FROM case_events WHERE kind = 'runbook' AND at >= ? AND at < ?`),
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT case_id, new FROM case_events WHERE kind = 'runbook' AND at >= ? AND at < ?`),
 		since.UnixMicro(), until.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("counting runbook runs: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
+	runs := map[[3]string]bool{}
 	for rows.Next() {
+		var caseID int64
 		var raw string
-		if err := rows.Scan(&raw); err != nil {
+		if err := rows.Scan(&caseID, &raw); err != nil {
 			return nil, fmt.Errorf("counting runbook runs: %w", err)
 		}
 		rb, err := model.ParseRunbookExecution(raw)
 		if err != nil || rb.Runbook == "" {
 			continue // a runbook event without an execution record names no runbook
+		}
+		if rb.Run != "" {
+			k := [3]string{strconv.FormatInt(caseID, 10), rb.Runbook, rb.Run}
+			if runs[k] {
+				continue
+			}
+			runs[k] = true
 		}
 		out[rb.Runbook]++
 	}

@@ -27,6 +27,8 @@ var navItems = []navItem{
 	{Key: "rules", Label: "Rule quality", Path: "/rules", Perm: auth.ViewDashboard},
 	{Key: "staffing", Label: "Staffing", Path: "/staffing", Perm: auth.PlanResources},
 	{Key: "budget", Label: "Budget", Path: "/budget", Perm: auth.PlanResources},
+	{Key: "runbooks", Label: "Runbooks", Path: "/runbooks", Perm: auth.ViewDashboard},
+	{Key: "team", Label: "Team skills", Path: "/team", Perm: auth.PlanResources},
 	{Key: "audit", Label: "Audit log", Path: "/audit", Perm: auth.Administer},
 }
 

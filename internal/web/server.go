@@ -210,6 +210,12 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/sla/policies", Perm: auth.PlanResources, API: true, handler: s.apiSLAPolicies},
 		{Method: "GET", Pattern: "/api/v1/sla/policies/{name}/{version}", Perm: auth.PlanResources, API: true, handler: s.apiSLAPolicy},
 		{Method: "POST", Pattern: "/api/v1/sla/policies/{name}/{version}/disable", Perm: auth.PlanResources, API: true, Write: true, handler: s.apiDisableSLAPolicy},
+		{Method: "GET", Pattern: "/api/v1/runbooks", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbooks},
+		{Method: "GET", Pattern: "/api/v1/runbooks/{id}", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbook},
+		{Method: "GET", Pattern: "/api/v1/metrics/runbooks", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbookMetrics},
+		{Method: "GET", Pattern: "/api/v1/runbook-runs", Perm: auth.ViewRecords, API: true, handler: s.apiRunbookRuns},
+		{Method: "POST", Pattern: "/api/v1/runbook-runs", Perm: auth.IngestData, API: true, Write: true, handler: s.apiRecordRunbookRun},
+		{Method: "GET", Pattern: "/api/v1/training/assessment", Perm: auth.PlanResources, API: true, handler: s.apiTeamSkills},
 
 		{Method: "GET", Pattern: "/login", handler: s.loginPage},
 		{Method: "POST", Pattern: "/login", Write: true, handler: s.loginSubmit},
@@ -224,6 +230,9 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/staffing/skills", Perm: auth.PlanResources, handler: s.skillsPage},
 		{Method: "GET", Pattern: "/budget", Perm: auth.PlanResources, handler: s.budgetPage},
 		{Method: "GET", Pattern: "/audit", Perm: auth.Administer, handler: s.auditPage},
+		{Method: "GET", Pattern: "/runbooks", Perm: auth.ViewDashboard, handler: s.runbooksPage},
+		{Method: "GET", Pattern: "/runbooks/{id}", Perm: auth.ViewDashboard, handler: s.runbookPage},
+		{Method: "GET", Pattern: "/team", Perm: auth.PlanResources, handler: s.teamPage},
 	}
 	rts = append(rts, s.crisisRoutes()...)
 	if s.cfg.OIDC != nil {
