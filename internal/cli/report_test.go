@@ -37,6 +37,9 @@ func TestMissingStoreIsAnError(t *testing.T) {
 	for _, args := range [][]string{
 		{"status"}, {"metrics", "soc", "--performance"}, {"metrics", "rules", "--noisy"}, {"monitor", "operations", "--soc-dashboard"},
 		{"alerts", "list"}, {"cases", "list"}, {"cases", "show", "edr/c1"}, {"sla", "list"}, {"settings", "show"},
+		{"runbooks", "list"}, {"runbooks", "show", "triage"}, {"runbooks", "metrics"}, {"runbooks", "runs"},
+		{"training", "assess", "--team-skills"},
+		{"crisis", "manage", "--major-incident", "list"}, {"crisis", "manage", "--major-incident", "status", "1"},
 	} {
 		code, out, errOut := run(t, db, "", args...)
 		want := "no store at " + db + " — create one with `watchfloor ingest` or `--demo`"

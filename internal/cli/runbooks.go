@@ -125,9 +125,14 @@ func lineText(n int) string {
 }
 
 // openRegistry opens the store (filling it with the demo when asked) and
-// reads the runbook registry.
-func (a *app) openRegistry(ctx context.Context) (*store.Store, *runbook.Registry, error) {
-	st, err := a.open(ctx)
+// reads the runbook registry. A reader (write false) refuses a missing store
+// instead of creating an empty one.
+func (a *app) openRegistry(ctx context.Context, write bool) (*store.Store, *runbook.Registry, error) {
+	open := a.openRead
+	if write {
+		open = a.open
+	}
+	st, err := open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -156,7 +161,7 @@ func (a *app) runbooksListCommand() *cobra.Command {
 		Short: "List the runbooks in the registry",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, reg, err := a.openRegistry(cmd.Context())
+			st, reg, err := a.openRegistry(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
@@ -197,7 +202,7 @@ func (a *app) runbooksShowCommand() *cobra.Command {
 		Short: "Show a runbook: its front matter, phases and steps, links and versions",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, reg, err := a.openRegistry(cmd.Context())
+			st, reg, err := a.openRegistry(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
@@ -317,7 +322,7 @@ sizes; rules and alert types no runbook applies to; runbooks overdue for
 review or never used; and a continuous-improvement list derived from these.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.open(cmd.Context())
+			st, err := a.openRead(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -571,7 +576,7 @@ func (a *app) runbooksRunsCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := a.open(ctx)
+			st, err := a.openRead(ctx)
 			if err != nil {
 				return err
 			}
@@ -676,7 +681,7 @@ recorded.`,
 				r = f
 			}
 			tasks, errs := runbook.ParseTheHiveTasks(r)
-			st, reg, err := a.openRegistry(ctx)
+			st, reg, err := a.openRegistry(ctx, true)
 			if err != nil {
 				return err
 			}
