@@ -52,7 +52,7 @@ the hourly costs on the roster. Nothing is priced from built-in numbers.`,
 					return err
 				}
 			}
-			st, err := a.open(cmd.Context())
+			st, err := a.openRead(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -76,15 +76,15 @@ the hourly costs on the roster. Nothing is priced from built-in numbers.`,
 }
 
 func (a *app) renderBudget(p *budget.Plan) error {
-	fmt.Fprintf(a.stdout, "SOC operations budget, %s a month\n", output.Terminal(p.Currency))
+	a.printf("SOC operations budget, %s a month\n", output.Terminal(p.Currency))
 	for _, s := range p.Sources {
-		fmt.Fprintln(a.stdout, "  "+output.Terminal(s))
+		a.println("  " + output.Terminal(s))
 	}
 	cols := []string{"category", "line", "basis"}
 	for _, c := range p.Columns {
 		cols = append(cols, c.Name)
 	}
-	fmt.Fprintln(a.stdout)
+	a.println()
 	t := output.Table{Title: "Monthly cost", Columns: cols}
 	for _, l := range p.Lines {
 		row := []string{l.Category, l.Name, l.Basis}
@@ -107,7 +107,7 @@ func (a *app) renderBudget(p *budget.Plan) error {
 	if err := a.render(t); err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stdout)
+	a.println()
 	ut := output.Table{Title: "Unit costs", Columns: append([]string{"unit"}, cols[3:]...)}
 	for _, u := range p.Units {
 		row := []string{u.Name}
@@ -120,13 +120,13 @@ func (a *app) renderBudget(p *budget.Plan) error {
 		return err
 	}
 	for _, c := range p.Columns[2:] {
-		fmt.Fprintf(a.stdout, "\nScenario %q: %s\n", output.Terminal(c.Name), output.Terminal(strings.Join(c.Changes, "; ")))
+		a.printf("\nScenario %q: %s\n", output.Terminal(c.Name), output.Terminal(strings.Join(c.Changes, "; ")))
 		for _, n := range c.Notes {
-			fmt.Fprintln(a.stdout, "  note: "+output.Terminal(n))
+			a.println("  note: " + output.Terminal(n))
 		}
 	}
 	if len(p.Assumptions) > 0 {
-		fmt.Fprintln(a.stdout)
+		a.println()
 		at := output.Table{Title: "Staffing assumptions (defaults, not your data)", Columns: []string{"input", "value", "note"}}
 		for _, as := range p.Assumptions {
 			at.Rows = append(at.Rows, []string{as.Input, as.Value, as.Note})
@@ -136,7 +136,7 @@ func (a *app) renderBudget(p *budget.Plan) error {
 		}
 	}
 	for _, n := range p.Notes {
-		fmt.Fprintln(a.stdout, "\nNote: "+output.Terminal(n))
+		a.println("\nNote: " + output.Terminal(n))
 	}
 	return nil
 }

@@ -101,7 +101,11 @@ func (c *crisisCmd) run(cmd *cobra.Command, write string, fn func(ctx context.Co
 	if err != nil {
 		return err
 	}
-	st, err := c.a.open(ctx)
+	open := c.a.openRead // reading a missing store is an error, not a new store
+	if write != "" {
+		open = c.a.open
+	}
+	st, err := open(ctx)
 	if err != nil {
 		return err
 	}

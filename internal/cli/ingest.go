@@ -32,7 +32,16 @@ appends events to the history instead of overwriting it.
 
 Each rejected record is reported with its location (file:line or JSON path)
 and the reason, and the rest still lands. The exit status is 2 when records
-were rejected; --reject-file writes them out for fixing and re-ingesting.`,
+were rejected; --reject-file writes them out for fixing and re-ingesting.
+A value that maps to nothing in its vocabulary ("priority": "banana") and
+an SLA policy that fails validation are rejected with the field named; a
+record the database refuses is rejected alone, never its batch.
+
+Text is repaired the same way on every engine: NUL characters and invalid
+UTF-8 become U+FFFD, and each repaired record is reported as a warning and
+counted. A record dated more than 5 minutes ahead of the clock is stored,
+flagged with a warning and counted; reports keep it out of their default
+windows.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -53,6 +62,12 @@ were rejected; --reject-file writes them out for fixing and re-ingesting.`,
 			opt.OnReject = func(loc string, err error) {
 				if shown++; shown <= 100 || !quiet {
 					fmt.Fprintf(a.stderr, "rejected %s: %s\n", output.Terminal(loc), output.Terminal(err.Error()))
+				}
+			}
+			warned := 0
+			opt.OnWarning = func(loc, msg string) {
+				if warned++; warned <= 100 || !quiet {
+					fmt.Fprintf(a.stderr, "warning %s: %s\n", output.Terminal(loc), output.Terminal(msg))
 				}
 			}
 			opt.Matcher = &intel.Matcher{Store: st, Log: a.log}
@@ -92,7 +107,7 @@ were rejected; --reject-file writes them out for fixing and re-ingesting.`,
 	f.StringVar(&opt.Format, "format", "", "input format (default: detect); see 'watchfloor formats'")
 	f.IntVar(&opt.BatchSize, "batch-size", 5000, "records per transaction")
 	f.StringVar(&rejectFile, "reject-file", "", "write rejected records here as JSON lines {loc, reason, record}")
-	f.BoolVarP(&quiet, "quiet", "q", false, "report only the first 100 rejects on standard error")
+	f.BoolVarP(&quiet, "quiet", "q", false, "report only the first 100 rejects and warnings on standard error")
 	return cmd
 }
 

@@ -163,7 +163,7 @@ func (a *app) intelMatchesCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			q.Type = kindName(q.Type)
-			st, err := a.open(ctx)
+			st, err := a.openRead(ctx)
 			if err != nil {
 				return err
 			}
@@ -255,7 +255,7 @@ func (a *app) intelProfilesCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := a.open(ctx)
+			st, err := a.openRead(ctx)
 			if err != nil {
 				return err
 			}
@@ -305,7 +305,7 @@ func (a *app) intelProfileCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := a.open(ctx)
+			st, err := a.openRead(ctx)
 			if err != nil {
 				return err
 			}
@@ -352,7 +352,7 @@ func (a *app) intelIndicatorsCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			q.Type = kindName(q.Type)
-			st, err := a.open(ctx)
+			st, err := a.openRead(ctx)
 			if err != nil {
 				return err
 			}
@@ -446,7 +446,7 @@ func (a *app) intelFeedsCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := a.open(ctx)
+			st, err := a.openRead(ctx)
 			if err != nil {
 				return err
 			}
@@ -577,7 +577,13 @@ codes) or regions such as Europe or Middle East; platforms are ATT&CK's.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := a.open(ctx)
+			fl := cmd.Flags()
+			change := clear || fl.Changed("sectors") || fl.Changed("regions") || fl.Changed("platforms")
+			open := a.openRead // showing the profile only reads
+			if change {
+				open = a.open
+			}
+			st, err := open(ctx)
 			if err != nil {
 				return err
 			}
@@ -587,8 +593,7 @@ codes) or regions such as Europe or Middle East; platforms are ATT&CK's.`,
 			if err != nil {
 				return err
 			}
-			fl := cmd.Flags()
-			if clear || fl.Changed("sectors") || fl.Changed("regions") || fl.Changed("platforms") {
+			if change {
 				next := cur
 				if clear {
 					next = intel.OrgProfile{}

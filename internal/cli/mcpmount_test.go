@@ -38,7 +38,7 @@ func TestServeMCPTakesAccountTokens(t *testing.T) {
 		return secret
 	}
 	analyst, viewer := token("ana", auth.Analyst), token("vic", auth.Viewer)
-	h, err := mcpHandler(st, svc, false, slog.New(slog.DiscardHandler), planSettings{})
+	h, err := mcpHandler(st, svc, false, slog.New(slog.DiscardHandler), planSettings{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
-	"github.com/watchfloor/watchfloor/internal/store"
 )
 
 // windowFlags are the flags that pick a report window.
@@ -23,48 +22,18 @@ type windowFlags struct {
 
 func (wf *windowFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&wf.timeframe, "timeframe", "weekly", "report period: daily, weekly, monthly (30 days) or quarterly (90 days)")
+	f.StringVar(&wf.timeframe, "timeframe", "weekly", "report period: "+strings.Join(metrics.TimeframeNames(), ", ")+
+		" (monthly is 30 days, quarterly 90), ending today, or with the day of the newest data when it is older")
 	f.StringVar(&wf.from, "from", "", "first day of an explicit window (YYYY-MM-DD, organisation time zone)")
 	f.StringVar(&wf.to, "to", "", "last day of an explicit window (YYYY-MM-DD, inclusive)")
 }
 
-// window resolves the flags: an explicit --from/--to, or the timeframe's
-// length ending with the day of the newest data.
-func (wf *windowFlags) window(ctx context.Context, st *store.Store) (metrics.Window, metrics.Timeframe, *time.Location, error) {
-	tf, err := metrics.ParseTimeframe(wf.timeframe)
-	if err != nil {
-		return metrics.Window{}, "", nil, err
-	}
-	loc, err := st.TimeZone(ctx)
-	if err != nil {
-		return metrics.Window{}, "", nil, err
-	}
-	if wf.from != "" || wf.to != "" {
-		if wf.from == "" || wf.to == "" {
-			return metrics.Window{}, "", nil, errors.New("--from and --to go together")
-		}
-		from, err := time.ParseInLocation("2006-01-02", wf.from, loc)
-		if err != nil {
-			return metrics.Window{}, "", nil, fmt.Errorf("--from: %w", err)
-		}
-		to, err := time.ParseInLocation("2006-01-02", wf.to, loc)
-		if err != nil {
-			return metrics.Window{}, "", nil, fmt.Errorf("--to: %w", err)
-		}
-		if to.Before(from) {
-			return metrics.Window{}, "", nil, errors.New("--to is before --from")
-		}
-		return metrics.Window{From: from, To: to.AddDate(0, 0, 1)}, tf, loc, nil
-	}
-	end, err := st.LatestActivity(ctx)
-	if err != nil {
-		return metrics.Window{}, "", nil, err
-	}
-	if end.IsZero() {
-		end = time.Now()
-	}
-	return metrics.WindowEnding(end, tf.Days(), loc), tf, loc, nil
+func (wf *windowFlags) query() metrics.WindowQuery {
+	return metrics.WindowQuery{Timeframe: wf.timeframe, From: wf.from, To: wf.to}
 }
+
+// noData is how tables show a figure without data: never 0.
+const noData = "—"
 
 // fmtDur prints a duration in seconds compactly: 45s, 12m, 3h05m, 2d04h.
 func fmtDur(sec float64) string {
@@ -80,12 +49,66 @@ func fmtDur(sec float64) string {
 	return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
 }
 
+// durOf prints a nullable duration in seconds, "—" for no data.
+func durOf(v *float64) string {
+	if x, ok := metrics.Value(v); ok {
+		return fmtDur(x)
+	}
+	return noData
+}
+
 func pct(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }
+
+// pctOf prints a nullable ratio as a percentage, "—" for no data.
+func pctOf(v *float64) string {
+	if x, ok := metrics.Value(v); ok {
+		return pct(x)
+	}
+	return noData
+}
+
+// hoursOf prints nullable hours, "—" for no data.
+func hoursOf(v *float64) string {
+	if x, ok := metrics.Value(v); ok {
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	return noData
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// printBasis prints what a report stands on: when it was judged, how fresh
+// the data is, the SLA policy versions, data-quality notes and warnings.
+func (a *app) printBasis(now time.Time, b metrics.Basis) {
+	through := "no data"
+	if !b.DataThrough.IsZero() {
+		through = b.DataThrough.UTC().Format("2006-01-02 15:04Z")
+	}
+	a.printf("As of %s; data through %s (newest alert or case)\n", now.UTC().Format("2006-01-02 15:04Z"), through)
+	if len(b.SLAPolicies) > 0 {
+		a.printf("SLA policy: %s\n", a.esc(strings.Join(b.SLAPolicies, "; ")))
+	}
+	for _, l := range b.DataQuality {
+		a.printf("Data quality: %s\n", a.esc(l))
+	}
+	for _, w := range b.Warnings {
+		a.printf("Warning: %s\n", a.esc(w))
+	}
+}
 
 func (a *app) metricsCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "metrics", Short: "SOC performance and rule quality KPIs"}
 	cmd.AddCommand(a.metricsSOCCommand(), a.metricsRulesCommand())
 	return cmd
+}
+
+// groupByHelp lists the groupings and what each groups by.
+func groupByHelp() string {
+	var parts []string
+	for _, g := range metrics.GroupBys {
+		parts = append(parts, g+" ("+metrics.GroupByInfo[g]+")")
+	}
+	return "group cases by " + strings.Join(parts, ", ")
 }
 
 func (a *app) metricsSOCCommand() *cobra.Command {
@@ -100,40 +123,35 @@ organisation's time zone; see 'watchfloor settings'). Each KPI gives its
 definition, how many cases it measured, median, p90 and mean, and how many
 cases were still open, missing a timestamp, clamped for clock skew, imputed
 from a skipped stage, or excluded as tests and drills. Medians and p90s are
-within 1 % relative error; counts and means are exact.`,
+within 1 % relative error; counts and means are exact. SLA adherence is
+met ÷ (met + breached), where breached counts the open cases already past
+their target (judged now). A figure without data is shown as "—" (null in
+JSON), never as 0.
+
+With -o csv pick one table with --table: groups, sla, kpis, trend (with
+--trend-analysis) or rules.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !performance {
 				return errors.New("say what to show: --performance")
 			}
 			ctx := cmd.Context()
-			st, err := a.open(ctx)
+			st, err := a.openRead(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			w, tf, loc, err := wf.window(ctx, st)
+			if ok, err := a.hasData(ctx, st); !ok || err != nil {
+				return err
+			}
+			svc := metrics.NewService(st, nil)
+			rep, err := svc.Performance(ctx, metrics.PerformanceQuery{WindowQuery: wf.query(), GroupBy: groupBy,
+				IncludeTests: includeTests, Trend: trend, Series: trend})
 			if err != nil {
 				return err
 			}
-			eng := &metrics.Engine{Store: st}
-			rep, err := eng.Performance(ctx, metrics.Request{Window: w, GroupBy: groupBy, IncludeTests: includeTests, Trend: trend})
-			if err != nil {
+			if rep.Rules, err = svc.Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: rep.From, To: rep.To}, Limit: 10}); err != nil {
 				return err
-			}
-			if trend {
-				sw := metrics.WindowEnding(w.To.AddDate(0, 0, -1), 8*tf.Days(), loc)
-				sr, err := eng.Performance(ctx, metrics.Request{Window: sw, IncludeTests: includeTests, Series: tf})
-				if err != nil {
-					return err
-				}
-				rep.Series = sr.Series
-			}
-			if rep.Rules, err = eng.Rules(ctx, w); err != nil {
-				return err
-			}
-			if len(rep.Rules.Rules) > 10 {
-				rep.Rules.Rules = rep.Rules.Rules[:10]
 			}
 			if a.format == "json" {
 				return a.render(output.Table{JSON: rep})
@@ -145,14 +163,28 @@ within 1 % relative error; counts and means are exact.`,
 	f := cmd.Flags()
 	f.BoolVar(&performance, "performance", false, "show performance KPIs")
 	f.BoolVar(&trend, "trend-analysis", false, "compare with the previous window and show the last 8 periods")
-	f.StringVar(&groupBy, "group-by", "", "group cases by "+strings.Join(metrics.GroupBys, ", "))
+	f.StringVar(&groupBy, "group-by", "", groupByHelp())
 	f.BoolVar(&includeTests, "include-tests", false, "count test and drill cases in the KPIs (excluded by default)")
 	a.addDemoFlag(cmd)
 	return cmd
 }
 
+// slaRow is one clock's adherence as a table row.
+func slaRow(group, clock string, r metrics.SLAResult) []string {
+	return []string{group, clock, pctOf(r.Adherence), itoa(r.Met), itoa(r.Breached), itoa(r.BreachedOpen), itoa(r.Open),
+		itoa(r.AtRisk), itoa(r.NoTarget)}
+}
+
 func (a *app) renderPerformance(rep *metrics.Report) error {
-	fmt.Fprintf(a.stdout, "SOC performance %s (%s)\nCohort: %s\n\n", rep.Window, rep.TimeZone, rep.Cohort)
+	a.printf("SOC performance %s (%s)\nCohort: %s\n", rep.Window, rep.TimeZone, rep.Cohort)
+	a.printBasis(rep.Now, rep.Basis)
+	a.println()
+	groups := output.Table{Name: "groups", Title: "Cases",
+		Columns: []string{"group", "cases", "done", "tests excluded", "reopen rate", "escalation rate"}}
+	slaT := output.Table{Name: "sla", Title: "SLA adherence = met ÷ (met + breached); breached includes open cases past their target (in flight); at risk: open past 80 % of the target",
+		Columns: []string{"group", "clock", "adherence", "met", "breached", "in flight", "open", "at risk", "no target"}}
+	kpis := output.Table{Name: "kpis", Title: "KPIs",
+		Columns: []string{"group", "kpi", "count", "median", "p90", "mean", "open", "missing", "clamped", "imputed", "prev median"}}
 	prev := map[string]metrics.GroupResult{}
 	if rep.Previous != nil {
 		for _, g := range rep.Previous.Groups {
@@ -160,79 +192,73 @@ func (a *app) renderPerformance(rep *metrics.Report) error {
 		}
 	}
 	for _, g := range rep.Groups {
-		t := output.Table{
-			Title: fmt.Sprintf("%s: %d cases, %d done, reopen rate %s, escalation rate %s, SLA acknowledge %s (%d met, %d breached, %d open), SLA resolve %s (%d met, %d breached, %d open), %d tests excluded",
-				g.Group, g.Cases, g.Done, pct(g.ReopenRate), pct(g.EscalationRate),
-				pct(g.SLAAcknowledge.Adherence), g.SLAAcknowledge.Met, g.SLAAcknowledge.Breached, g.SLAAcknowledge.Open,
-				pct(g.SLAResolve.Adherence), g.SLAResolve.Met, g.SLAResolve.Breached, g.SLAResolve.Open, g.Excluded),
-			Columns: []string{"kpi", "count", "median", "p90", "mean", "open", "missing", "clamped", "imputed", "prev median"},
-		}
+		groups.Rows = append(groups.Rows, []string{g.Group, itoa(g.Cases), itoa(g.Done), itoa(g.Excluded), pctOf(g.ReopenRate), pctOf(g.EscalationRate)})
+		slaT.Rows = append(slaT.Rows, slaRow(g.Group, "acknowledge", g.SLAAcknowledge), slaRow(g.Group, "resolve", g.SLAResolve))
 		if g.SourceSLA != nil {
-			t.Title += fmt.Sprintf(", source system's own SLA verdict %s (%d met, %d breached)",
-				pct(g.SourceSLA.Adherence), g.SourceSLA.Met, g.SourceSLA.Breached)
+			slaT.Rows = append(slaT.Rows, slaRow(g.Group, "source system's own verdict", *g.SourceSLA))
 		}
 		p, hasPrev := prev[g.Group]
 		for i, s := range g.KPIs {
 			pm := ""
-			if hasPrev && i < len(p.KPIs) && p.KPIs[i].Count > 0 {
-				pm = fmtDur(p.KPIs[i].Median)
+			if hasPrev && i < len(p.KPIs) {
+				pm = durOf(p.KPIs[i].Median)
 			}
-			row := []string{strings.ToUpper(string(s.KPI)), strconv.FormatInt(s.Count, 10), "", "", "",
-				strconv.FormatInt(s.Open, 10), strconv.FormatInt(s.Missing, 10), strconv.FormatInt(s.Clamped, 10),
-				strconv.FormatInt(s.Imputed, 10), pm}
-			if s.Count > 0 {
-				row[2], row[3], row[4] = fmtDur(s.Median), fmtDur(s.P90), fmtDur(s.Mean)
-			}
-			t.Rows = append(t.Rows, row)
+			kpis.Rows = append(kpis.Rows, []string{g.Group, strings.ToUpper(string(s.KPI)), itoa(s.Count), durOf(s.Median), durOf(s.P90),
+				durOf(s.Mean), itoa(s.Open), itoa(s.Missing), itoa(s.Clamped), itoa(s.Imputed), pm})
 		}
-		if err := a.render(t); err != nil {
-			return err
-		}
-		fmt.Fprintln(a.stdout)
 	}
+	if len(rep.SLAPolicies) == 0 {
+		slaT.Title += " — no SLA policy is stored, so Watchfloor's adherence is not measured"
+	}
+	tables := []output.Table{groups, slaT, kpis}
 	if len(rep.Series) > 0 {
-		t := output.Table{Title: "Trend", Columns: []string{"period", "cases", "MTTA median", "MTTR median", "MTTR mean", "SLA ack", "SLA resolve", "reopen rate"}}
+		t := output.Table{Name: "trend", Title: "Trend (a partial period covers only some of its days, or is still running)",
+			Columns: []string{"period", "days", "partial", "cases", "MTTA median", "MTTR median", "MTTR mean", "SLA ack", "SLA resolve", "reopen rate"}}
 		for _, p := range rep.Series {
 			r := p.Result
-			row := []string{p.Period, strconv.FormatInt(r.Cases, 10), "", "", "", pct(r.SLAAcknowledge.Adherence), pct(r.SLAResolve.Adherence), pct(r.ReopenRate)}
+			partial := ""
+			if p.Partial {
+				partial = "partial"
+			}
+			row := []string{p.Period, strconv.Itoa(p.Days), partial, itoa(r.Cases), noData, noData, noData,
+				pctOf(r.SLAAcknowledge.Adherence), pctOf(r.SLAResolve.Adherence), pctOf(r.ReopenRate)}
 			for _, s := range r.KPIs {
-				if s.Count == 0 {
-					continue
-				}
 				switch s.KPI {
 				case metrics.MTTA:
-					row[2] = fmtDur(s.Median)
+					row[4] = durOf(s.Median)
 				case metrics.MTTR:
-					row[3], row[4] = fmtDur(s.Median), fmtDur(s.Mean)
+					row[5], row[6] = durOf(s.Median), durOf(s.Mean)
 				}
 			}
 			t.Rows = append(t.Rows, row)
 		}
+		tables = append(tables, t)
+	}
+	for _, t := range tables {
 		if err := a.render(t); err != nil {
 			return err
 		}
-		fmt.Fprintln(a.stdout)
+		a.println()
 	}
 	if rep.Rules != nil {
-		fmt.Fprintf(a.stdout, "Alerts: %d, %s in cases\n", rep.Rules.Alerts, pct(rep.Rules.ConversionRate))
+		a.printf("Alerts: %d, %s in cases\n", rep.Rules.Alerts, pctOf(rep.Rules.ConversionRate))
 		return a.renderRules(rep.Rules, "Noisiest rules")
 	}
 	return nil
 }
 
 func (a *app) renderRules(r *metrics.RuleReport, title string) error {
-	t := output.Table{Title: title + " (" + r.Window + "); FP rate = " + r.Definition,
-		Columns: []string{"rule", "source", "alerts", "false pos.", "judged", "FP rate", "in cases", "cases", "analyst h", "MTTD median", "name"}}
+	t := output.Table{Name: "rules", Title: title + " (" + r.Window + "); FP rate = " + r.Definition,
+		Columns: []string{"rule", "source", "alerts", "false pos.", "judged", "FP rate", "in cases", "cases", "analyst h", "elapsed h", "MTTD median", "name"}}
 	for _, x := range r.Rules {
-		med := ""
-		if x.MTTD.Count > 0 {
-			med = fmtDur(x.MTTD.Median)
-		}
-		t.Rows = append(t.Rows, []string{x.RuleID, x.Source, strconv.FormatInt(x.Alerts, 10), strconv.FormatInt(x.FalsePositives, 10),
-			strconv.FormatInt(x.Judged, 10), pct(x.FalsePositiveRate), pct(x.ConversionRate), strconv.FormatInt(x.Cases, 10),
-			strconv.FormatFloat(x.AnalystHours, 'f', 1, 64), med, x.RuleName})
+		t.Rows = append(t.Rows, []string{x.RuleID, x.Source, itoa(x.Alerts), itoa(x.FalsePositives), itoa(x.Judged), pctOf(x.FalsePositiveRate),
+			pctOf(x.ConversionRate), itoa(x.Cases), hoursOf(x.AnalystHours), hoursOf(x.ElapsedHours), durOf(x.MTTD.Median), x.RuleName})
 	}
-	return a.render(t)
+	if err := a.render(t); err != nil {
+		return err
+	}
+	a.printf("Analyst h = %s.\nElapsed h = %s.\n", r.HoursDef, r.ElapsedDef)
+	return nil
 }
 
 func (a *app) metricsRulesCommand() *cobra.Command {
@@ -241,33 +267,32 @@ func (a *app) metricsRulesCommand() *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "rules --noisy",
-		Short: "Detection rules by false positives: volume, FP rate, conversion to cases",
+		Short: "Detection rules by false positives: volume, FP rate, conversion to cases, cases and the analyst hours they took",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !noisy {
 				return errors.New("say what to show: --noisy")
 			}
 			ctx := cmd.Context()
-			st, err := a.open(ctx)
+			st, err := a.openRead(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			w, _, _, err := wf.window(ctx, st)
-			if err != nil {
+			if ok, err := a.hasData(ctx, st); !ok || err != nil {
 				return err
 			}
-			rep, err := (&metrics.Engine{Store: st}).Rules(ctx, w)
+			rep, err := metrics.NewService(st, nil).Rules(ctx, metrics.RulesQuery{WindowQuery: wf.query(), Limit: limit})
 			if err != nil {
 				return err
-			}
-			if limit > 0 && len(rep.Rules) > limit {
-				rep.Rules = rep.Rules[:limit]
 			}
 			if a.format == "json" {
 				return a.render(output.Table{JSON: rep})
 			}
-			fmt.Fprintf(a.stdout, "Alerts: %d, %s in cases\n", rep.Alerts, pct(rep.ConversionRate))
+			a.printf("Alerts: %d, %s in cases\n", rep.Alerts, pctOf(rep.ConversionRate))
+			for _, l := range slices.Concat(rep.DataQuality, rep.Warnings) {
+				a.printf("Note: %s\n", a.esc(l))
+			}
 			return a.renderRules(rep, "Rules")
 		},
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/sla"
-	"github.com/watchfloor/watchfloor/internal/store"
 )
 
 func (a *app) monitorCommand() *cobra.Command {
@@ -31,18 +30,26 @@ func (a *app) monitorOperationsCommand() *cobra.Command {
 			if !dashboard {
 				return errors.New("say what to show: --soc-dashboard")
 			}
+			if watch && a.format == "csv" {
+				return errors.New("--watch does not go with -o csv (one table per invocation)")
+			}
 			ctx := cmd.Context()
-			st, err := a.open(ctx)
+			st, err := a.openRead(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			var work metrics.OpenWork // kept between --watch refreshes until the data changes
+			if ok, err := a.hasData(ctx, st); !ok || err != nil {
+				return err
+			}
+			// One service: the open work is kept between --watch refreshes
+			// until the data changes.
+			svc := metrics.NewService(st, nil)
 			for {
 				if watch && a.format == "table" {
 					fmt.Fprint(a.stdout, "\x1b[H\x1b[2J") // clear the screen between refreshes
 				}
-				if err := a.showDashboard(cmd, st, &work, kpis); err != nil {
+				if err := a.showDashboard(cmd, svc, kpis); err != nil {
 					return err
 				}
 				if !watch {
@@ -68,21 +75,15 @@ func (a *app) monitorOperationsCommand() *cobra.Command {
 
 func age(sec float64) string { return fmtDur(sec) }
 
-func (a *app) showDashboard(cmd *cobra.Command, st *store.Store, work *metrics.OpenWork, kpis bool) error {
+func (a *app) showDashboard(cmd *cobra.Command, svc *metrics.Service, kpis bool) error {
 	ctx := cmd.Context()
-	now := time.Now()
-	d, err := work.Dashboard(ctx, st, now)
+	d, err := svc.Dashboard(ctx)
 	if err != nil {
 		return err
 	}
 	var today *metrics.Report
 	if kpis {
-		loc, err := st.TimeZone(ctx)
-		if err != nil {
-			return err
-		}
-		today, err = (&metrics.Engine{Store: st}).Performance(ctx, metrics.Request{Window: metrics.WindowEnding(now, 1, loc)})
-		if err != nil {
+		if today, err = svc.Performance(ctx, metrics.PerformanceQuery{WindowQuery: metrics.WindowQuery{Timeframe: string(metrics.Daily)}}); err != nil {
 			return err
 		}
 	}
@@ -92,9 +93,11 @@ func (a *app) showDashboard(cmd *cobra.Command, st *store.Store, work *metrics.O
 			Today *metrics.Report `json:"today,omitempty"`
 		}{d, today}})
 	}
-	fmt.Fprintf(a.stdout, "SOC dashboard %s (%s): %d open cases; inflow %d alerts in the last hour (24 h average %.0f/h), %d analysts on shift, %.1f alerts per analyst\n\n",
+	a.printf("SOC dashboard %s (%s): %d open cases; inflow %d alerts in the last hour (24 h average %.0f/h), %d analysts on shift, %.1f alerts per analyst\n",
 		d.Now.Format("2006-01-02 15:04Z"), d.TimeZone, d.Open, d.Inflow.LastHour, d.Inflow.HourlyAvg24h, d.Inflow.AnalystsOnShift, d.Inflow.PerAnalyst)
-	q := output.Table{Title: "Queue by priority and stage (count by age)", Columns: append([]string{"priority", "stage", "open"}, append(metrics.AgeLabels, "oldest")...)}
+	a.printBasis(d.Now, d.Basis)
+	a.println()
+	q := output.Table{Name: "queue", Title: "Queue by priority and stage (count by age)", Columns: append([]string{"priority", "stage", "open"}, append(metrics.AgeLabels, "oldest")...)}
 	for _, c := range d.Queue {
 		row := []string{c.Priority, c.Stage, strconv.Itoa(c.Count)}
 		for _, n := range c.ByAge {
@@ -105,22 +108,22 @@ func (a *app) showDashboard(cmd *cobra.Command, st *store.Store, work *metrics.O
 	if err := a.render(q); err != nil {
 		return err
 	}
-	items := func(title string, list []metrics.Item) error {
-		fmt.Fprintln(a.stdout)
-		t := output.Table{Title: title, Columns: []string{"case", "priority", "stage", "assignee", "age", "title"}}
+	items := func(name, title string, list []metrics.Item) error {
+		a.println()
+		t := output.Table{Name: name, Title: title, Columns: []string{"case", "priority", "stage", "assignee", "age", "title"}}
 		for _, it := range list {
 			t.Rows = append(t.Rows, []string{it.Source + "/" + it.ExternalID, it.Priority, it.Stage, it.Assignee, age(it.Age), it.Title})
 		}
 		return a.render(t)
 	}
-	if err := items(fmt.Sprintf("Unassigned P1/P2 (%d)", len(d.UnassignedCritical)), d.UnassignedCritical); err != nil {
+	if err := items("unassigned-critical", fmt.Sprintf("Unassigned P1/P2 (%d)", len(d.UnassignedCritical)), d.UnassignedCritical); err != nil {
 		return err
 	}
-	slaTable := func(title string, list []metrics.SLAItem) error {
-		fmt.Fprintln(a.stdout)
-		t := output.Table{Title: title, Columns: []string{"case", "priority", "clock", "elapsed", "target", "remaining", "overdue", "assignee", "title"}}
+	slaTable := func(name, title string, list []metrics.SLAItem) error {
+		a.println()
+		t := output.Table{Name: name, Title: title, Columns: []string{"case", "priority", "clock", "elapsed", "target", "remaining", "overdue", "assignee", "title"}}
 		for i, s := range list {
-			if i == 15 {
+			if i == 15 && a.format != "csv" {
 				t.Rows = append(t.Rows, []string{fmt.Sprintf("… %d more", len(list)-15)})
 				break
 			}
@@ -135,17 +138,17 @@ func (a *app) showDashboard(cmd *cobra.Command, st *store.Store, work *metrics.O
 		}
 		return a.render(t)
 	}
-	if err := slaTable(fmt.Sprintf("SLA breached (%d)", len(d.Breached)), d.Breached); err != nil {
+	if err := slaTable("sla-breached", fmt.Sprintf("SLA breached (%d)", len(d.Breached)), d.Breached); err != nil {
 		return err
 	}
-	if err := slaTable(fmt.Sprintf("SLA at risk, past %.0f %% of target (%d)", sla.DefaultAtRisk*100, len(d.AtRisk)), d.AtRisk); err != nil {
+	if err := slaTable("sla-at-risk", fmt.Sprintf("SLA at risk, past %.0f %% of target (%d)", sla.DefaultAtRisk*100, len(d.AtRisk)), d.AtRisk); err != nil {
 		return err
 	}
-	if err := items("Oldest open work", d.Oldest); err != nil {
+	if err := items("oldest", "Oldest open work", d.Oldest); err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stdout)
-	l := output.Table{Title: "Analyst load", Columns: []string{"analyst", "name", "tier", "on shift", "open", "P1/P2"}}
+	a.println()
+	l := output.Table{Name: "analysts", Title: "Analyst load", Columns: []string{"analyst", "name", "tier", "on shift", "open", "P1/P2"}}
 	for _, x := range d.Analysts {
 		on := ""
 		if x.OnShift {
@@ -157,15 +160,12 @@ func (a *app) showDashboard(cmd *cobra.Command, st *store.Store, work *metrics.O
 		return err
 	}
 	if today != nil && len(today.Groups) > 0 {
-		fmt.Fprintln(a.stdout)
+		a.println()
 		g := today.Groups[0]
-		t := output.Table{Title: fmt.Sprintf("Today (%s): %d cases", today.Window, g.Cases), Columns: []string{"kpi", "count", "median", "p90", "mean", "open"}}
+		t := output.Table{Name: "today", Title: fmt.Sprintf("Today (%s): %d cases, SLA acknowledge %s, SLA resolve %s", today.Window, g.Cases,
+			pctOf(g.SLAAcknowledge.Adherence), pctOf(g.SLAResolve.Adherence)), Columns: []string{"kpi", "count", "median", "p90", "mean", "open"}}
 		for _, s := range g.KPIs {
-			row := []string{string(s.KPI), strconv.FormatInt(s.Count, 10), "", "", "", strconv.FormatInt(s.Open, 10)}
-			if s.Count > 0 {
-				row[2], row[3], row[4] = fmtDur(s.Median), fmtDur(s.P90), fmtDur(s.Mean)
-			}
-			t.Rows = append(t.Rows, row)
+			t.Rows = append(t.Rows, []string{string(s.KPI), itoa(s.Count), durOf(s.Median), durOf(s.P90), durOf(s.Mean), itoa(s.Open)})
 		}
 		return a.render(t)
 	}

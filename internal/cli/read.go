@@ -28,11 +28,14 @@ func (a *app) statusCommand() *cobra.Command {
 		Short: "Show what the store holds: record counts, alert sources, open cases by stage and priority",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.open(cmd.Context())
+			st, err := a.openRead(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			if ok, err := a.hasData(cmd.Context(), st); !ok || err != nil {
+				return err
+			}
 			o, err := st.Overview(cmd.Context())
 			if err != nil {
 				return err
@@ -40,7 +43,7 @@ func (a *app) statusCommand() *cobra.Command {
 			if a.format == "json" {
 				return a.render(output.Table{JSON: o})
 			}
-			t := output.Table{Title: "Store " + st.Engine().Describe(a.db), Columns: []string{"table", "rows"}}
+			t := output.Table{Name: "tables", Title: "Store " + st.Engine().Describe(a.db), Columns: []string{"table", "rows"}}
 			for _, name := range store.Tables {
 				t.Rows = append(t.Rows, []string{name, strconv.FormatInt(o.Counts[name], 10)})
 			}
@@ -48,9 +51,9 @@ func (a *app) statusCommand() *cobra.Command {
 				return err
 			}
 			if !o.FirstAlert.IsZero() {
-				fmt.Fprintf(a.stdout, "\nalerts created %s … %s\n\n", fmtTime(o.FirstAlert), fmtTime(o.LastAlert))
+				a.printf("\nalerts created %s … %s\n\n", fmtTime(o.FirstAlert), fmtTime(o.LastAlert))
 			}
-			src := output.Table{Title: "Alerts by source", Columns: []string{"source", "alerts"}}
+			src := output.Table{Name: "sources", Title: "Alerts by source", Columns: []string{"source", "alerts"}}
 			keys := make([]string, 0, len(o.AlertsBySource))
 			for k := range o.AlertsBySource {
 				keys = append(keys, k)
@@ -62,8 +65,8 @@ func (a *app) statusCommand() *cobra.Command {
 			if err := a.render(src); err != nil {
 				return err
 			}
-			fmt.Fprintln(a.stdout)
-			open := output.Table{Title: "Open cases by stage and priority", Columns: []string{"stage"}}
+			a.println()
+			open := output.Table{Name: "open", Title: "Open cases by stage and priority", Columns: []string{"stage"}}
 			for _, p := range model.Priorities {
 				open.Columns = append(open.Columns, p.String())
 			}
@@ -105,11 +108,14 @@ func (a *app) alertsCommand() *cobra.Command {
 			if f.Disposition, err = model.ParseDisposition(disp); err != nil {
 				return fmt.Errorf("--disposition: %w", err)
 			}
-			st, err := a.open(cmd.Context())
+			st, err := a.openRead(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			if ok, err := a.hasData(cmd.Context(), st); !ok || err != nil {
+				return err
+			}
 			if since > 0 {
 				o, err := st.Overview(cmd.Context())
 				if err != nil {
@@ -163,11 +169,14 @@ func (a *app) casesCommand() *cobra.Command {
 			if f.Priority, err = model.ParsePriority(prio); err != nil {
 				return fmt.Errorf("--priority: %w", err)
 			}
-			st, err := a.open(cmd.Context())
+			st, err := a.openRead(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			if ok, err := a.hasData(cmd.Context(), st); !ok || err != nil {
+				return err
+			}
 			cases, err := st.Cases(cmd.Context(), f)
 			if err != nil {
 				return err
@@ -202,7 +211,7 @@ func (a *app) casesCommand() *cobra.Command {
 			if !ok {
 				return errors.New("name the case as SOURCE/EXTERNAL_ID, e.g. servicenow/INC0000045")
 			}
-			st, err := a.open(cmd.Context())
+			st, err := a.openRead(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -221,7 +230,7 @@ func (a *app) casesCommand() *cobra.Command {
 					Events []model.CaseEvent `json:"events"`
 				}{c, evs}})
 			}
-			head := output.Table{Title: "Case " + c.Source + "/" + c.ExternalID, Columns: []string{"field", "value"}, Rows: [][]string{
+			head := output.Table{Name: "case", Title: "Case " + c.Source + "/" + c.ExternalID, Columns: []string{"field", "value"}, Rows: [][]string{
 				{"title", c.Title}, {"priority", c.Priority.String()}, {"stage", string(c.Stage)}, {"status", c.Status},
 				{"assignee", c.Assignee}, {"team", c.Team}, {"disposition", string(c.Disposition)},
 				{"created", fmtTime(c.CreatedAt)}, {"acknowledged", fmtTime(c.AcknowledgedAt)}, {"contained", fmtTime(c.ContainedAt)},
@@ -230,8 +239,8 @@ func (a *app) casesCommand() *cobra.Command {
 			if err := a.render(head); err != nil {
 				return err
 			}
-			fmt.Fprintln(a.stdout)
-			log := output.Table{Title: "Event log", Columns: []string{"id", "at", "kind", "old", "new", "actor", "source"}}
+			a.println()
+			log := output.Table{Name: "events", Title: "Event log", Columns: []string{"id", "at", "kind", "old", "new", "actor", "source"}}
 			for _, e := range evs {
 				log.Rows = append(log.Rows, []string{strconv.FormatInt(e.ID, 10), fmtTime(e.At), string(e.Kind), e.Old, e.New, e.Actor, e.Source})
 			}

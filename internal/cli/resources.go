@@ -288,7 +288,7 @@ Inputs not measured nor configured are listed as assumptions.`,
 			if err != nil {
 				return err
 			}
-			st, err := a.open(cmd.Context())
+			st, err := a.openRead(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -353,8 +353,8 @@ func planJSON(p *staffing.Plan, staffingView, coverage, skills bool) any {
 
 func (a *app) renderStaffing(p *staffing.Plan) error {
 	w := p.Workload
-	fmt.Fprintf(a.stdout, "Staffing plan from %s to %s (%s), %.1f weeks of history\n", fmtTime(w.Since), fmtTime(w.Until), p.TimeZone, w.Weeks)
-	fmt.Fprintf(a.stdout, "Service level: %s\n\n", p.ServiceLevelDefinition)
+	a.printf("Staffing plan from %s to %s (%s), %.1f weeks of history\n", fmtTime(w.Since), fmtTime(w.Until), p.TimeZone, w.Weeks)
+	a.printf("Service level: %s\n\n", p.ServiceLevelDefinition)
 	t := output.Table{Title: "Queues", Columns: []string{"queue", "per week", "handle", "concurrency", "effort",
 		"answer within", "target", "agent-h/wk", "peak", "planned SL"}}
 	if p.Current != nil {
@@ -379,14 +379,14 @@ func (a *app) renderStaffing(p *staffing.Plan) error {
 	if err := a.render(t); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "\nNeeded on the floor: %.0f analyst-hours a week; %.0f on duty with %.0f%% shrinkage (at least %d at any hour).\n",
+	a.printf("\nNeeded on the floor: %.0f analyst-hours a week; %.0f on duty with %.0f%% shrinkage (at least %d at any hour).\n",
 		p.AgentHours, p.HeadHours, 100*p.Shrinkage, p.MinHeads)
 	s := p.Schedule
 	status := "optimal"
 	if !s.Optimal {
 		status = fmt.Sprintf("within %.1f%% of the optimum", 100*(s.Cost-s.LowerBound)/math.Max(s.LowerBound, 1e-9))
 	}
-	fmt.Fprintf(a.stdout, "Proposed schedule: %d shifts a week, %.0f paid hours = %.1f FTE at %.0f h/week; cost %s (%s; lower bound %s).\n\n",
+	a.printf("Proposed schedule: %d shifts a week, %.0f paid hours = %.1f FTE at %.0f h/week; cost %s (%s; lower bound %s).\n\n",
 		s.Shifts, s.PaidHours, p.FTE, p.ContractHours, staffNum(s.Cost, 1), status, staffNum(s.LowerBound, 1))
 	rt := output.Table{Title: "Schedule (people per shift)", Columns: []string{"shift", "heads", "cost"}}
 	for _, as := range s.Roster {
@@ -396,10 +396,10 @@ func (a *app) renderStaffing(p *staffing.Plan) error {
 		return err
 	}
 	if c := p.Current; c != nil {
-		fmt.Fprintf(a.stdout, "\nToday's roster: %d active analysts (%d on a shift), %.1f FTE on duty; %.0f head-hours a week short of the requirement "+
+		a.printf("\nToday's roster: %d active analysts (%d on a shift), %.1f FTE on duty; %.0f head-hours a week short of the requirement "+
 			"in %d of 168 hours, %.0f over.\n", c.Analysts, c.OnShift, c.ExpectedFTE, c.ShortHours, c.HoursShort, c.SurplusHours)
 		if len(c.Unscheduled) > 0 {
-			fmt.Fprintf(a.stdout, "Not on any known shift: %s\n", output.Terminal(strings.Join(c.Unscheduled, ", ")))
+			a.printf("Not on any known shift: %s\n", output.Terminal(strings.Join(c.Unscheduled, ", ")))
 		}
 		gt := output.Table{Title: "SLA with today's roster", Columns: []string{"queue", "target", "expected SL", "simulated SL (95% CI)",
 			"measured SL", "hours below target", "worst hour", "worst SL"}}
@@ -414,15 +414,15 @@ func (a *app) renderStaffing(p *staffing.Plan) error {
 			gt.Rows = append(gt.Rows, []string{q.Queue, staffPct(q.TargetServiceLevel), staffPct(q.ServiceLevel), simulated, measured,
 				strconv.Itoa(q.HoursBelowTarget), q.WorstHour, staffPct(q.WorstSL)})
 		}
-		fmt.Fprintln(a.stdout)
+		a.println()
 		if err := a.render(gt); err != nil {
 			return err
 		}
-		fmt.Fprintln(a.stdout, "Expected: Erlang on today's expected heads; simulated: today's roster through the simulation; "+
+		a.println("Expected: Erlang on today's expected heads; simulated: today's roster through the simulation; " +
 			"measured: cases resolved in the window acknowledged within the answer-within time of creation.")
 	}
 	if v := p.Validation; v != nil {
-		fmt.Fprintf(a.stdout, "\nSimulation (%s, %d replications, %d items): occupancy %s [%s, %s], mean queue %.2f [%.2f, %.2f]; %s.\n",
+		a.printf("\nSimulation (%s, %d replications, %d items): occupancy %s [%s, %s], mean queue %.2f [%.2f, %.2f]; %s.\n",
 			v.Mode, v.Replications, v.Arrivals, staffPct(v.Occupancy.Mean), staffPct(v.Occupancy.Low), staffPct(v.Occupancy.High),
 			v.QueueLength.Mean, v.QueueLength.Low, v.QueueLength.High, v.Staffing)
 	}
@@ -435,25 +435,25 @@ func (a *app) renderStaffing(p *staffing.Plan) error {
 		}
 		ct.Rows = append(ct.Rows, []string{c.Queue, c.Assumption, c.Detail})
 	}
-	fmt.Fprintln(a.stdout)
+	a.println()
 	if len(ct.Rows) > 0 {
 		if err := a.render(ct); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(a.stdout, "%d of %d checks hold (-o json lists them all).\n", held, len(p.Checks))
+	a.printf("%d of %d checks hold (-o json lists them all).\n", held, len(p.Checks))
 	if len(p.Assumptions) > 0 {
 		at := output.Table{Title: "Assumptions (defaults, not your data: set them in --config)", Columns: []string{"input", "value", "note"}}
 		for _, as := range p.Assumptions {
 			at.Rows = append(at.Rows, []string{as.Input, as.Value, as.Note})
 		}
-		fmt.Fprintln(a.stdout)
+		a.println()
 		if err := a.render(at); err != nil {
 			return err
 		}
 	}
 	for _, n := range w.Notes {
-		fmt.Fprintln(a.stdout, "\nNote: "+output.Terminal(n))
+		a.println("\nNote: " + output.Terminal(n))
 	}
 	return nil
 }
@@ -464,7 +464,7 @@ func (a *app) renderCoverage(p *staffing.Plan) error {
 	if p.Current != nil {
 		title += " | today's expected heads (! = short)"
 	}
-	fmt.Fprintln(a.stdout)
+	a.println()
 	return a.render(output.Table{Title: title, Columns: cols, Rows: rows})
 }
 
@@ -487,7 +487,7 @@ func (a *app) renderSkills(m *staffing.SkillMatrix) error {
 		}
 		t.Rows = append(t.Rows, append(row, strings.Join(an.Certifications, ", ")))
 	}
-	fmt.Fprintln(a.stdout)
+	a.println()
 	if err := a.render(t); err != nil {
 		return err
 	}
@@ -500,7 +500,7 @@ func (a *app) renderSkills(m *staffing.SkillMatrix) error {
 		ct.Rows = append(ct.Rows, []string{c.Shift, c.Skill, strconv.Itoa(c.MinLevel), strconv.Itoa(c.Required),
 			strings.Join(c.Holders, ", "), c.Status})
 	}
-	fmt.Fprintln(a.stdout)
+	a.println()
 	if err := a.render(ct); err != nil {
 		return err
 	}
@@ -508,7 +508,7 @@ func (a *app) renderSkills(m *staffing.SkillMatrix) error {
 	for _, n := range m.Training {
 		tt.Rows = append(tt.Rows, []string{n.Shift, n.Skill, strconv.Itoa(n.MinLevel), strconv.Itoa(n.Missing), strings.Join(n.Candidates, ", "), n.Reason})
 	}
-	fmt.Fprintln(a.stdout)
+	a.println()
 	if err := a.render(tt); err != nil {
 		return err
 	}
@@ -523,7 +523,7 @@ func (a *app) renderSkills(m *staffing.SkillMatrix) error {
 			}
 			rb.Rows = append(rb.Rows, []string{r.Runbook, strconv.Itoa(r.Runs), need})
 		}
-		fmt.Fprintln(a.stdout)
+		a.println()
 		return a.render(rb)
 	}
 	return nil

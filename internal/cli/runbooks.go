@@ -125,9 +125,14 @@ func lineText(n int) string {
 }
 
 // openRegistry opens the store (filling it with the demo when asked) and
-// reads the runbook registry.
-func (a *app) openRegistry(ctx context.Context) (*store.Store, *runbook.Registry, error) {
-	st, err := a.open(ctx)
+// reads the runbook registry. A reader (write false) refuses a missing store
+// instead of creating an empty one.
+func (a *app) openRegistry(ctx context.Context, write bool) (*store.Store, *runbook.Registry, error) {
+	open := a.openRead
+	if write {
+		open = a.open
+	}
+	st, err := open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -156,7 +161,7 @@ func (a *app) runbooksListCommand() *cobra.Command {
 		Short: "List the runbooks in the registry",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, reg, err := a.openRegistry(cmd.Context())
+			st, reg, err := a.openRegistry(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
@@ -197,7 +202,7 @@ func (a *app) runbooksShowCommand() *cobra.Command {
 		Short: "Show a runbook: its front matter, phases and steps, links and versions",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, reg, err := a.openRegistry(cmd.Context())
+			st, reg, err := a.openRegistry(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
@@ -317,16 +322,18 @@ sizes; rules and alert types no runbook applies to; runbooks overdue for
 review or never used; and a continuous-improvement list derived from these.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.open(cmd.Context())
+			st, err := a.openRead(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			w, _, _, err := wf.window(cmd.Context(), st)
+			svc := metrics.NewService(st, nil)
+			res, err := svc.Resolve(cmd.Context(), wf.query())
 			if err != nil {
 				return err
 			}
-			rules, err := (&metrics.Engine{Store: st}).Rules(cmd.Context(), w)
+			w := res.Window
+			rules, err := svc.Engine().Rules(cmd.Context(), w)
 			if err != nil {
 				return err
 			}
@@ -569,7 +576,7 @@ func (a *app) runbooksRunsCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := a.open(ctx)
+			st, err := a.openRead(ctx)
 			if err != nil {
 				return err
 			}
@@ -593,10 +600,11 @@ func (a *app) runbooksRunsCommand() *cobra.Command {
 				execs = runbook.CaseRuns(reg, c, log)
 				title = "Runs on case " + c.Source + "/" + c.ExternalID
 			} else {
-				w, _, _, err := wf.window(ctx, st)
+				res, err := metrics.NewService(st, nil).Resolve(ctx, wf.query())
 				if err != nil {
 					return err
 				}
+				w := res.Window
 				if _, execs, _, err = runbook.Executions(ctx, st, w.From, w.To); err != nil {
 					return err
 				}
@@ -673,7 +681,7 @@ recorded.`,
 				r = f
 			}
 			tasks, errs := runbook.ParseTheHiveTasks(r)
-			st, reg, err := a.openRegistry(ctx)
+			st, reg, err := a.openRegistry(ctx, true)
 			if err != nil {
 				return err
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/demo"
 	"github.com/watchfloor/watchfloor/internal/intel"
+	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/web"
 )
@@ -133,12 +134,15 @@ success. With several replicas, each feed is pulled by one of them.`,
 				return err
 			}
 			cfg.Store, cfg.Auth, cfg.Log, cfg.Staffing, cfg.Budget = st, svc, a.log, plans.staffing, plans.budget
+			// One report service for the whole process: the pages, the API,
+			// Prometheus and the MCP tools read the same engine and cache.
+			cfg.Metrics = metrics.NewService(st, nil)
 			cfg.Crisis = a.crisisService(st, plans)
 			go cfg.Crisis.Watch(ctx, time.Minute, a.log) // status-update and clock reminders, delivery retries
 			if cfg.OIDC, err = oidcFlags.provider(ctx); err != nil {
 				return err
 			}
-			if cfg.MCP, err = mcpHandler(st, svc, mcpWrites, a.log, plans); err != nil {
+			if cfg.MCP, err = mcpHandler(st, svc, mcpWrites, a.log, plans, cfg.Metrics); err != nil {
 				return err
 			}
 			srv, err := web.New(cfg)

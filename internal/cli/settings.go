@@ -18,7 +18,7 @@ func (a *app) settingsCommand() *cobra.Command {
 		Short: "Show the settings",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.open(cmd.Context())
+			st, err := a.openRead(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -70,7 +70,7 @@ renewals that would otherwise open a gap.`,
 				}
 				opt.At = t
 			}
-			st, err := a.open(cmd.Context())
+			st, err := a.openRead(cmd.Context())
 			if err != nil {
 				return err
 			}

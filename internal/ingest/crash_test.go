@@ -44,7 +44,8 @@ func TestCrashChild(t *testing.T) {
 }
 
 // signallingWriter stores batches and, before batch after+1, writes the
-// committed and the expected alert counts to ready.
+// committed and the expected alert counts to ready; after that batch it
+// waits for the kill.
 type signallingWriter struct {
 	st        *store.Store
 	after, n  int
@@ -61,6 +62,11 @@ func (w *signallingWriter) Apply(ctx context.Context, b *store.Batch) (store.Res
 	res, err := w.st.Apply(ctx, b)
 	w.n++
 	w.committed += res.Inserted[store.KindAlert]
+	if w.n == w.after+1 {
+		// The kill is on its way: write nothing more, so that a parent
+		// slowed by a loaded machine still finds one of the two counts.
+		select {}
+	}
 	return res, err
 }
 

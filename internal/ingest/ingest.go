@@ -65,6 +65,18 @@ type Options struct {
 	Rejects io.Writer
 	// OnReject, when set, is called for every rejected record.
 	OnReject func(loc string, err error)
+	// OnWarning, when set, is called for every record stored with a
+	// warning: text hygiene replaced characters in it, or it is dated more
+	// than model.FutureSkew ahead of the clock.
+	OnWarning func(loc, msg string)
+	// RestrictReference rejects the records that configure how work is
+	// judged and staffed (sla_policy, team, shift, analyst): set it for
+	// callers allowed to send data but not to change them (an ingest
+	// token; see internal/web).
+	RestrictReference bool
+	// Now is the clock future-dated records are measured against
+	// (time.Now when nil).
+	Now func() time.Time
 	// Matcher, when set, matches each stored batch's alerts against the
 	// threat-intelligence indicators.
 	Matcher AlertMatcher
@@ -75,6 +87,12 @@ type Summary struct {
 	Format   string
 	Records  int // records read, rejects included
 	Rejected int
+	// Repairs counts what text hygiene replaced (NULs, invalid UTF-8).
+	Repairs Repairs
+	// FutureDated counts the records stored although dated more than
+	// model.FutureSkew ahead of the clock (flagged: reports count them
+	// and keep them out of default windows).
+	FutureDated int
 	store.Result
 	Elapsed time.Duration
 }
@@ -95,8 +113,16 @@ func (s Summary) String() string {
 	if s.Elapsed > 0 {
 		rate = float64(s.Records) / s.Elapsed.Seconds()
 	}
-	return fmt.Sprintf("%s: %d records, %d new, %d updated, %d unchanged, %d events appended, %d rejected in %s (%.0f records/s)",
-		s.Format, s.Records, ins, upd, same, s.Events, s.Rejected, s.Elapsed.Round(time.Millisecond), rate)
+	line := fmt.Sprintf("%s: %d records, %d new, %d updated, %d unchanged, %d events appended, %d rejected",
+		s.Format, s.Records, ins, upd, same, s.Events, s.Rejected)
+	if s.Repairs.Records > 0 {
+		line += fmt.Sprintf(", %d repaired (%d NUL and %d invalid UTF-8 sequences replaced with U+FFFD)",
+			s.Repairs.Records, s.Repairs.NUL, s.Repairs.InvalidUTF8)
+	}
+	if s.FutureDated > 0 {
+		line += fmt.Sprintf(", %d dated in the future", s.FutureDated)
+	}
+	return line + fmt.Sprintf(" in %s (%.0f records/s)", s.Elapsed.Round(time.Millisecond), rate)
 }
 
 // ErrRejects is returned (wrapped) when a run stored what it could but some
@@ -121,6 +147,9 @@ func Run(ctx context.Context, w Writer, r io.Reader, name string, opt Options) (
 // not files (the demo simulation) come in this way too.
 func RunFormat(ctx context.Context, w Writer, f Format, r io.Reader, name string, opt Options) (Summary, error) {
 	start := time.Now()
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	sum := Summary{Format: f.Name, Result: store.Result{Inserted: map[store.Kind]int{}, Updated: map[store.Kind]int{}, Unchanged: map[store.Kind]int{}}}
 	br := r
 	size := opt.BatchSize
@@ -140,7 +169,7 @@ func RunFormat(ctx context.Context, w Writer, f Format, r io.Reader, name string
 		defer close(batches)
 		cur := <-free
 		err := f.Parser.Parse(pctx, br, name, func(rec record.Record) error {
-			cur.add(rec)
+			cur.add(screen(rec, opt, cur))
 			if cur.n >= size {
 				select {
 				case batches <- cur:
@@ -193,21 +222,33 @@ func RunFormat(ctx context.Context, w Writer, f Format, r io.Reader, name string
 }
 
 // pending is a batch being filled, with each record's location and text so
-// rejects from the store can be reported like parser rejects.
+// rejects from the store can be reported like parser rejects, and what
+// screening the records found.
 type pending struct {
-	b       store.Batch
-	intel   store.IntelBatch
-	n       int
-	locs    map[store.Kind][]string
-	raws    map[store.Kind][][]byte
-	parsed  []record.Record // parser rejects
-	records int
+	b        store.Batch
+	intel    store.IntelBatch
+	n        int
+	locs     map[store.Kind][]string
+	raws     map[store.Kind][][]byte
+	parsed   []record.Record // parser rejects
+	records  int
+	repairs  Repairs
+	future   int
+	warnings []warning
+	// refused marks the alerts of b the store rejected: only the alerts
+	// stored are matched against the indicators.
+	refused map[int]bool
 }
+
+// warning is a note on a record stored anyway.
+type warning struct{ loc, msg string }
 
 func (p *pending) reset() {
 	p.b.Reset()
 	p.intel.Reset()
 	p.n, p.records, p.parsed = 0, 0, p.parsed[:0]
+	p.repairs, p.future, p.warnings = Repairs{}, 0, p.warnings[:0]
+	clear(p.refused)
 	for k := range p.locs {
 		p.locs[k] = p.locs[k][:0]
 		p.raws[k] = p.raws[k][:0]
@@ -271,6 +312,13 @@ func (p *pending) add(rec record.Record) {
 
 func (s *Summary) write(ctx context.Context, w Writer, p *pending, opt Options) error {
 	s.Records += p.records
+	s.Repairs.Add(p.repairs)
+	s.FutureDated += p.future
+	if opt.OnWarning != nil {
+		for _, wn := range p.warnings {
+			opt.OnWarning(wn.loc, wn.msg)
+		}
+	}
 	for _, rec := range p.parsed {
 		if err := s.reject(rec.Loc, rec.Raw, rec.Err, opt); err != nil {
 			return err
@@ -282,46 +330,181 @@ func (s *Summary) write(ctx context.Context, w Writer, p *pending, opt Options) 
 		if !ok {
 			return fmt.Errorf("storing records up to %s: this store takes no threat intelligence", lastLoc(p))
 		}
-		res, err := iw.ApplyIntel(ctx, &p.intel)
-		if err != nil {
-			return fmt.Errorf("storing records up to %s: %w", lastLoc(p), err)
-		}
-		if err := s.stored(res, p, opt); err != nil {
+		bw := batchWriter[store.IntelBatch]{s: s, p: p, all: &p.intel, kinds: intelKinds, apply: iw.ApplyIntel, opt: opt}
+		if err := bw.store(ctx); err != nil {
 			return err
 		}
 	}
 	if p.b.Len() == 0 {
 		return nil
 	}
-	res, err := w.Apply(ctx, &p.b)
-	if err != nil {
-		return fmt.Errorf("storing records up to %s: %w", lastLoc(p), err)
-	}
-	if err := s.stored(res, p, opt); err != nil {
+	bw := batchWriter[store.Batch]{s: s, p: p, all: &p.b, kinds: batchKinds, apply: w.Apply, opt: opt}
+	if err := bw.store(ctx); err != nil {
 		return err
 	}
-	if opt.Matcher != nil && len(p.b.Alerts) > 0 {
-		if err := opt.Matcher.MatchAlerts(ctx, p.b.Alerts); err != nil {
-			return fmt.Errorf("matching indicators in alerts up to %s: %w", lastLoc(p), err)
+	return p.match(ctx, opt)
+}
+
+// match shows the batch's stored alerts (those the store did not reject,
+// whether the batch landed whole or in parts) to the matcher.
+func (p *pending) match(ctx context.Context, opt Options) error {
+	if opt.Matcher == nil || len(p.b.Alerts) == len(p.refused) {
+		return nil
+	}
+	alerts := p.b.Alerts
+	if len(p.refused) > 0 {
+		alerts = make([]model.Alert, 0, len(p.b.Alerts)-len(p.refused))
+		for i := range p.b.Alerts {
+			if !p.refused[i] {
+				alerts = append(alerts, p.b.Alerts[i])
+			}
 		}
+	}
+	if err := opt.Matcher.MatchAlerts(ctx, alerts); err != nil {
+		return fmt.Errorf("matching indicators in alerts up to %s: %w", lastLoc(p), err)
 	}
 	return nil
 }
 
-// stored reports a write's rejects like parser rejects and counts the rest.
-func (s *Summary) stored(res store.Result, p *pending, opt Options) error {
+// applied records what storing (part of) a batch did; sub maps the
+// indexes of a part's rejects back to the batch's (nil for the whole
+// batch).
+func (s *Summary) applied(p *pending, res store.Result, sub map[store.Kind][]int, opt Options) error {
 	for _, rj := range res.Rejects {
-		loc, raw := "", []byte(nil)
-		if locs := p.locs[rj.Kind]; rj.Index < len(locs) {
-			loc, raw = locs[rj.Index], p.raws[rj.Kind][rj.Index]
+		idx := rj.Index
+		if sub != nil {
+			idx = sub[rj.Kind][idx]
 		}
-		if err := s.reject(loc, raw, rj.Err, opt); err != nil {
+		if err := s.rejectItem(p, rj.Kind, idx, rj.Err, opt); err != nil {
 			return err
 		}
 	}
 	res.Rejects = nil
 	s.Result.Add(res)
 	return nil
+}
+
+// rejectItem rejects one record of a batch with its location and text.
+func (s *Summary) rejectItem(p *pending, k store.Kind, idx int, err error, opt Options) error {
+	loc, raw := "", []byte(nil)
+	if locs := p.locs[k]; idx < len(locs) {
+		loc, raw = locs[idx], p.raws[k][idx]
+	}
+	if k == store.KindAlert {
+		if p.refused == nil {
+			p.refused = map[int]bool{}
+		}
+		p.refused[idx] = true
+	}
+	return s.reject(loc, raw, err, opt)
+}
+
+// batchWriter stores one of a pending batch's store batches (records or
+// threat intelligence, B) through apply.
+type batchWriter[B any] struct {
+	s     *Summary
+	p     *pending
+	all   *B
+	kinds []batchKind[B]
+	apply func(context.Context, *B) (store.Result, error)
+	opt   Options
+}
+
+// store writes the whole batch. When the database refuses something in
+// it, the records at fault are found by storing the batch in halves, so
+// each is rejected alone with its own location and the rest land.
+func (bw batchWriter[B]) store(ctx context.Context) error {
+	res, err := bw.apply(ctx, bw.all)
+	if err != nil {
+		if ctx.Err() != nil || !store.IsRecordError(err) {
+			return fmt.Errorf("storing records up to %s: %w", lastLoc(bw.p), err)
+		}
+		return bw.bisect(ctx, bw.items())
+	}
+	return bw.s.applied(bw.p, res, nil, bw.opt)
+}
+
+// bisect stores items (records of the batch, in the order the store
+// applies them) in two halves, and each half that the database refuses in
+// halves again, down to single records, which are rejected. Order is
+// kept, so a case lands before its events.
+func (bw batchWriter[B]) bisect(ctx context.Context, items []item) error {
+	b, sub := bw.part(items)
+	res, err := bw.apply(ctx, b)
+	switch {
+	case err == nil:
+		return bw.s.applied(bw.p, res, sub, bw.opt)
+	case ctx.Err() != nil || !store.IsRecordError(err):
+		return fmt.Errorf("storing records up to %s: %w", lastLoc(bw.p), err)
+	case len(items) == 1:
+		return bw.s.rejectItem(bw.p, bw.kinds[items[0].kind].kind, items[0].idx, fmt.Errorf("the database refused the record: %w", err), bw.opt)
+	}
+	half := len(items) / 2
+	if err := bw.bisect(ctx, items[:half]); err != nil {
+		return err
+	}
+	return bw.bisect(ctx, items[half:])
+}
+
+// item is one record of a pending batch: its kind (an index in the
+// batch's kinds) and its index among the records of that kind.
+type item struct {
+	kind int
+	idx  int
+}
+
+// batchKind is one kind of record a batch of type B holds: how to count
+// its records and copy one to another batch.
+type batchKind[B any] struct {
+	kind store.Kind
+	n    func(b *B) int
+	copy func(dst, src *B, i int)
+}
+
+// batchKinds are the kinds of a batch in the order the store applies
+// them.
+var batchKinds = []batchKind[store.Batch]{
+	{store.KindTeam, func(b *store.Batch) int { return len(b.Teams) }, func(d, s *store.Batch, i int) { d.Teams = append(d.Teams, s.Teams[i]) }},
+	{store.KindShift, func(b *store.Batch) int { return len(b.Shifts) }, func(d, s *store.Batch, i int) { d.Shifts = append(d.Shifts, s.Shifts[i]) }},
+	{store.KindAnalyst, func(b *store.Batch) int { return len(b.Analysts) }, func(d, s *store.Batch, i int) { d.Analysts = append(d.Analysts, s.Analysts[i]) }},
+	{store.KindRule, func(b *store.Batch) int { return len(b.Rules) }, func(d, s *store.Batch, i int) { d.Rules = append(d.Rules, s.Rules[i]) }},
+	{store.KindSLA, func(b *store.Batch) int { return len(b.SLA) }, func(d, s *store.Batch, i int) { d.SLA = append(d.SLA, s.SLA[i]) }},
+	{store.KindFinding, func(b *store.Batch) int { return len(b.Findings) }, func(d, s *store.Batch, i int) { d.Findings = append(d.Findings, s.Findings[i]) }},
+	{store.KindCase, func(b *store.Batch) int { return len(b.Cases) }, func(d, s *store.Batch, i int) { d.Cases = append(d.Cases, s.Cases[i]) }},
+	{store.KindAlert, func(b *store.Batch) int { return len(b.Alerts) }, func(d, s *store.Batch, i int) { d.Alerts = append(d.Alerts, s.Alerts[i]) }},
+	{store.KindEvent, func(b *store.Batch) int { return len(b.Events) }, func(d, s *store.Batch, i int) { d.Events = append(d.Events, s.Events[i]) }},
+}
+
+// intelKinds are the kinds of a threat-intelligence batch in the order the
+// store applies them.
+var intelKinds = []batchKind[store.IntelBatch]{
+	{store.KindThreat, func(b *store.IntelBatch) int { return len(b.Threats) }, func(d, s *store.IntelBatch, i int) { d.Threats = append(d.Threats, s.Threats[i]) }},
+	{store.KindIndicator, func(b *store.IntelBatch) int { return len(b.Indicators) }, func(d, s *store.IntelBatch, i int) { d.Indicators = append(d.Indicators, s.Indicators[i]) }},
+	{store.KindRelation, func(b *store.IntelBatch) int { return len(b.Relations) }, func(d, s *store.IntelBatch, i int) { d.Relations = append(d.Relations, s.Relations[i]) }},
+}
+
+// items lists the batch's records in the order the store applies them.
+func (bw batchWriter[B]) items() []item {
+	var out []item
+	for k, bk := range bw.kinds {
+		for i := range bk.n(bw.all) {
+			out = append(out, item{k, i})
+		}
+	}
+	return out
+}
+
+// part is a batch of some of the records, with the map from each kind's
+// index in it to the index in the whole batch.
+func (bw batchWriter[B]) part(items []item) (*B, map[store.Kind][]int) {
+	b := new(B)
+	sub := map[store.Kind][]int{}
+	for _, it := range items {
+		bk := bw.kinds[it.kind]
+		sub[bk.kind] = append(sub[bk.kind], it.idx)
+		bk.copy(b, bw.all, it.idx)
+	}
+	return b, sub
 }
 
 // lastLoc is the location of the batch's last record in the input: the

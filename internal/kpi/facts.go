@@ -8,6 +8,7 @@
 package kpi
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -18,11 +19,14 @@ import (
 // Facts are what one case contributes to the KPIs. Zero times mean the
 // milestone has not been reached (or is not known).
 type Facts struct {
-	CaseID      int64
-	Source      string
-	Team        string
-	Analyst     string // the current assignee
-	Rule        string // rule id of the case's earliest alert, "" if none
+	CaseID  int64
+	Source  string
+	Team    string
+	Analyst string // the current assignee
+	Rule    string // rule id of the case's earliest alert
+	// Alerted is set when the case has linked alerts; a case without any
+	// has no rule, which is not the same as an alert without a rule id.
+	Alerted     bool
 	Priority    model.Priority
 	Disposition model.Disposition
 	// Excluded cases (tests and drills) are left out of KPIs by default.
@@ -47,9 +51,13 @@ type Facts struct {
 	// created (for example from Tier 1 triage to Tier 2).
 	Escalated bool
 
-	// SLA outcomes of the acknowledge and resolve (first close) clocks;
-	// see package sla. Open clocks are judged again when shown.
-	SLAAck, SLAResolve sla.Status
+	// SLA outcomes of the acknowledge and resolve (first close) clocks as
+	// of when the facts were computed; see package sla. A running clock is
+	// judged again when shown (SLAAckAt, SLAResolveAt) from the instants
+	// it turns at risk and overdue.
+	SLAAck, SLAResolve                    sla.Status
+	AckAtRiskFrom, AckOverdueFrom         time.Time
+	ResolveAtRiskFrom, ResolveOverdueFrom time.Time
 	// SourceSLA is the source system's own SLA verdict where it gives one
 	// (ServiceNow's made_sla attribute): SourceSLAMet, SourceSLABreached or "".
 	SourceSLA string
@@ -74,22 +82,48 @@ func sourceSLA(attrs map[string]string) string {
 	return ""
 }
 
-// Compute derives a case's facts from its projection and its event log
-// (any order; sorted here by time, then id). occurred is the earliest
-// occurred_at of the case's linked alerts (zero if none), rule the rule of
-// its earliest alert; eval judges the SLA clocks as of now.
-func Compute(c *model.Case, evs []model.CaseEvent, occurred time.Time, rule string, eval sla.Evaluator, now time.Time) Facts {
+// SLAAckAt is the acknowledge clock's status at now (not before the facts
+// were computed): a running clock past its target is overdue, a breach in
+// flight (see sla.Judge).
+func (f *Facts) SLAAckAt(now time.Time) sla.Status {
+	return sla.Judge(f.SLAAck, f.AckAtRiskFrom, f.AckOverdueFrom, now)
+}
+
+// SLAResolveAt is the resolve clock's status at now, as SLAAckAt.
+func (f *Facts) SLAResolveAt(now time.Time) sla.Status {
+	return sla.Judge(f.SLAResolve, f.ResolveAtRiskFrom, f.ResolveOverdueFrom, now)
+}
+
+// Alerts is what a case's facts take from its linked alerts.
+type Alerts struct {
+	// Linked is set when the case has at least one linked alert.
+	Linked bool
+	// Rule is the rule id of the earliest alert (it may be empty).
+	Rule string
+	// Occurred is the earliest occurred_at of the alerts (zero if none).
+	Occurred time.Time
+}
+
+// Compute derives a case's facts from its projection, its event log (any
+// order; sorted here by time, then id) and its linked alerts; eval judges
+// the SLA clocks as of now.
+func Compute(c *model.Case, evs []model.CaseEvent, al Alerts, eval sla.Evaluator, now time.Time) Facts {
 	f := Facts{
 		CaseID: c.ID, Source: c.Source, Team: c.Team, Analyst: c.Assignee, Priority: c.Priority,
 		Disposition: c.Disposition, Excluded: c.Disposition.ExcludedByDefault(),
-		Created: c.CreatedAt, Occurred: c.OccurredAt, Rule: rule, SourceSLA: sourceSLA(c.Attributes),
+		Created: c.CreatedAt, Occurred: c.OccurredAt, Rule: al.Rule, Alerted: al.Linked, SourceSLA: sourceSLA(c.Attributes),
 	}
-	if !occurred.IsZero() && (f.Occurred.IsZero() || occurred.Before(f.Occurred)) {
-		f.Occurred = occurred
+	if !al.Occurred.IsZero() && (f.Occurred.IsZero() || al.Occurred.Before(f.Occurred)) {
+		f.Occurred = al.Occurred
 	}
-	sorted := make([]model.CaseEvent, len(evs))
-	copy(sorted, evs)
-	sortEvents(sorted)
+	sorted := evs
+	if !slices.IsSortedFunc(evs, compareEvents) {
+		// Copied before sorting: evs is the caller's. A log read from the
+		// store is in order already, and may be long (an incident of
+		// 100,000 updates): not copied.
+		sorted = slices.Clone(evs)
+		sortEvents(sorted)
+	}
 	if f.Created.IsZero() {
 		for _, e := range sorted {
 			if e.Kind == model.EventCreated {
@@ -149,9 +183,11 @@ func Compute(c *model.Case, evs []model.CaseEvent, occurred time.Time, rule stri
 	if !f.Done {
 		f.LastClose = time.Time{}
 	}
-	if eval.Policies != nil && !f.Created.IsZero() {
+	if eval.Policies.Len() > 0 && !f.Created.IsZero() {
 		r := eval.Evaluate(f.Created, sorted, now)
 		f.SLAAck, f.SLAResolve = r.Acknowledge.Status, r.Resolve.Status
+		f.AckAtRiskFrom, f.AckOverdueFrom = r.Acknowledge.AtRiskFrom, r.Acknowledge.OverdueFrom
+		f.ResolveAtRiskFrom, f.ResolveOverdueFrom = r.Resolve.AtRiskFrom, r.Resolve.OverdueFrom
 	}
 	return f
 }
@@ -163,6 +199,17 @@ func sortEvents(evs []model.CaseEvent) {
 			evs[j], evs[j-1] = evs[j-1], evs[j]
 		}
 	}
+}
+
+// compareEvents orders events by time, then id, as sortEvents does.
+func compareEvents(a, b model.CaseEvent) int {
+	switch {
+	case before(a, b):
+		return -1
+	case before(b, a):
+		return 1
+	}
+	return 0
 }
 
 func before(a, b model.CaseEvent) bool {

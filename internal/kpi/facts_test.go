@@ -35,7 +35,7 @@ func newCase() *model.Case {
 }
 
 func compute(c *model.Case, evs []model.CaseEvent, occurred time.Time) kpi.Facts {
-	return kpi.Compute(c, evs, occurred, "", sla.Evaluator{}, at(24*60))
+	return kpi.Compute(c, evs, kpi.Alerts{Occurred: occurred, Linked: !occurred.IsZero()}, sla.Evaluator{}, at(24*60))
 }
 
 const (
@@ -132,7 +132,7 @@ func TestComputeFields(t *testing.T) {
 	c := newCase()
 	c.Disposition = model.DispositionTest
 	c.OccurredAt = at(-60)
-	f := kpi.Compute(c, nil, at(-90), "rule-7", sla.Evaluator{}, at(60))
+	f := kpi.Compute(c, nil, kpi.Alerts{Linked: true, Occurred: at(-90), Rule: "rule-7"}, sla.Evaluator{}, at(60))
 	if f.CaseID != 1 || f.Source != "fx" || f.Team != "t1" || f.Analyst != "ann" || f.Priority != model.P2 ||
 		f.Rule != "rule-7" || !f.Excluded || f.Disposition != model.DispositionTest || !f.Created.Equal(created) {
 		t.Errorf("facts %+v", f)
@@ -193,7 +193,7 @@ func TestComputeSLA(t *testing.T) {
 		// resolve below 80 % of its hour.
 		{"open clocks judged at now", log(prio), 30, sla.StatusOverdue, sla.StatusOnTrack},
 	} {
-		f := kpi.Compute(newCase(), c.evs, time.Time{}, "", eval, at(c.now))
+		f := kpi.Compute(newCase(), c.evs, kpi.Alerts{}, eval, at(c.now))
 		if f.SLAAck != c.ack || f.SLAResolve != c.res {
 			t.Errorf("%s: SLA %s/%s, want %s/%s", c.name, f.SLAAck, f.SLAResolve, c.ack, c.res)
 		}
@@ -214,5 +214,39 @@ func TestComputeEscalationThroughNoTeam(t *testing.T) {
 	f := compute(newCase(), log(ev{0, team, "t1"}, ev{10, team, ""}, ev{20, team, "t2"}), time.Time{})
 	if !f.Escalated {
 		t.Error("t1 → (no team) → t2 is not counted as an escalation")
+	}
+}
+
+// TestFactsJudgedLater: facts computed while a case is open are judged
+// again at a later "now" without computing them again: the unacknowledged
+// P2 case, 10 minutes old when its facts were computed, is at risk from
+// minute 12 (80 % of 15) and a breach in flight from just past minute 15;
+// its resolve clock turns at risk at minute 48 and overdue past minute 60.
+func TestFactsJudgedLater(t *testing.T) {
+	pols, err := sla.NewPolicies(model.SLAPolicy{Name: "std", Version: 1, EffectiveFrom: at(-24 * 60),
+		Targets: map[model.Priority]model.SLATarget{model.P2: {Acknowledge: 15 * time.Minute, Resolve: time.Hour}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := kpi.Compute(newCase(), log(ev{0, model.EventPriority, "P2"}), kpi.Alerts{}, sla.Evaluator{Policies: pols}, at(10))
+	if f.SLAAck != sla.StatusOnTrack || f.SLAResolve != sla.StatusOnTrack {
+		t.Fatalf("at minute 10: %s/%s, want on_track/on_track", f.SLAAck, f.SLAResolve)
+	}
+	for _, c := range []struct {
+		min      float64
+		ack, res sla.Status
+	}{
+		{11, sla.StatusOnTrack, sla.StatusOnTrack},
+		{12, sla.StatusAtRisk, sla.StatusOnTrack},
+		{15, sla.StatusAtRisk, sla.StatusOnTrack},
+		{15.001, sla.StatusOverdue, sla.StatusOnTrack},
+		{48, sla.StatusOverdue, sla.StatusAtRisk},
+		{60, sla.StatusOverdue, sla.StatusAtRisk},
+		{61, sla.StatusOverdue, sla.StatusOverdue},
+	} {
+		now := created.Add(time.Duration(c.min * float64(time.Minute)))
+		if a, r := f.SLAAckAt(now), f.SLAResolveAt(now); a != c.ack || r != c.res {
+			t.Errorf("judged at minute %v: %s/%s, want %s/%s", c.min, a, r, c.ack, c.res)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/watchfloor/watchfloor/internal/metrics"
@@ -65,12 +66,15 @@ type DashboardOut struct {
 	Analysts             []metrics.AnalystLoad `json:"analysts" jsonschema:"the max_items most loaded analysts"`
 	AnalystsTotal        int                   `json:"analysts_total"`
 	Inflow               metrics.Inflow        `json:"inflow"`
+	metrics.Basis
 }
 
-// MetricsIn are get_soc_metrics's arguments.
+// MetricsIn are get_soc_metrics's arguments. The enums of timeframe and
+// group_by in the tool's schema come from package metrics (see
+// metricsInSchema).
 type MetricsIn struct {
-	Timeframe    string `json:"timeframe,omitempty" jsonschema:"daily, weekly (default), monthly (30 days) or quarterly (90 days), ending with the day of the newest data"`
-	GroupBy      string `json:"group_by,omitempty" jsonschema:"priority, source, team or analyst; empty for all cases"`
+	Timeframe    string `json:"timeframe,omitempty" jsonschema:"daily, weekly (default), monthly (30 days) or quarterly (90 days), ending today, or with the day of the newest data when it is older"`
+	GroupBy      string `json:"group_by,omitempty" jsonschema:"how to group the cases; empty for all cases"`
 	Trend        bool   `json:"trend,omitempty" jsonschema:"add the previous window and a series of the last 8 periods"`
 	IncludeTests bool   `json:"include_tests,omitempty" jsonschema:"count test and drill cases"`
 }
@@ -87,6 +91,10 @@ type MetricsOut struct {
 	PreviousWindow string                `json:"previous_window"`
 	Previous       []metrics.GroupResult `json:"previous_groups"`
 	Series         []metrics.Period      `json:"series"`
+	// Now is when running SLA clocks were judged; the basis says how
+	// fresh the data is and which SLA policy versions judged it.
+	Now time.Time `json:"now"`
+	metrics.Basis
 }
 
 // BreachesIn are list_sla_breaches's arguments.
@@ -129,7 +137,7 @@ type WorkloadOut struct {
 
 // NoisyRulesIn are get_noisy_rules's arguments.
 type NoisyRulesIn struct {
-	Timeframe string `json:"timeframe,omitempty" jsonschema:"daily, weekly (default), monthly or quarterly, ending with the day of the newest data"`
+	Timeframe string `json:"timeframe,omitempty" jsonschema:"daily, weekly (default), monthly or quarterly, ending today, or with the day of the newest data when it is older"`
 	MaxRules  int    `json:"max_rules,omitempty" jsonschema:"rules to return, default 10, at most 100"`
 }
 
@@ -137,18 +145,20 @@ type NoisyRulesIn struct {
 type NoisyRulesOut struct {
 	Window         string               `json:"window"`
 	Alerts         int64                `json:"alerts"`
-	ConversionRate float64              `json:"case_conversion_rate"`
+	ConversionRate *float64             `json:"case_conversion_rate" jsonschema:"alerts in a case ÷ alerts; null without alerts"`
 	Definition     string               `json:"false_positive_definition"`
+	HoursDef       string               `json:"analyst_hours_definition"`
 	RulesTotal     int                  `json:"rules_total"`
 	Rules          []metrics.RuleResult `json:"rules" jsonschema:"noisiest first: most false positives, then volume"`
+	metrics.Basis
 }
 
 func (s *server) addManagerTools(srv *sdk.Server) {
 	sdk.AddTool(srv, &sdk.Tool{Name: "get_soc_dashboard", Annotations: readOnly("SOC dashboard"),
 		Description: "Live queue state: open work by priority, stage and age; SLA at risk and breached; unassigned critical work; analyst load; alert inflow vs. staff on shift."},
 		s.dashboard)
-	sdk.AddTool(srv, &sdk.Tool{Name: "get_soc_metrics", Annotations: readOnly("SOC metrics"),
-		Description: "MTTD, MTTA, MTTC, MTTR, dwell time, SLA adherence, volumes, dispositions, reopen and escalation rates for the cases created in a window; optional grouping and trend."},
+	sdk.AddTool(srv, &sdk.Tool{Name: "get_soc_metrics", Annotations: readOnly("SOC metrics"), InputSchema: MetricsInSchema(),
+		Description: "MTTD, MTTA, MTTC, MTTR, dwell time, SLA adherence (breaches in flight counted), volumes, dispositions, reopen and escalation rates for the cases created in a window; optional grouping and trend. Figures without data are null."},
 		s.metrics)
 	sdk.AddTool(srv, &sdk.Tool{Name: "list_sla_breaches", Annotations: readOnly("SLA breaches"),
 		Description: "Open cases whose SLA clock (acknowledge or resolve) is overdue, optionally also those at risk; paged."},
@@ -189,7 +199,7 @@ func slaItems(in []metrics.SLAItem, n int) []SLAItem {
 
 func (s *server) dashboard(ctx context.Context, _ *sdk.CallToolRequest, in DashboardIn) (*sdk.CallToolResult, DashboardOut, error) {
 	n := pageSize(in.MaxItems, 10, 50)
-	d, err := s.work.Dashboard(ctx, s.st, s.opts.Now())
+	d, err := s.svc.Dashboard(ctx)
 	if err != nil {
 		return nil, DashboardOut{}, err
 	}
@@ -197,7 +207,8 @@ func (s *server) dashboard(ctx context.Context, _ *sdk.CallToolRequest, in Dashb
 		UnassignedByPriority: d.Unassigned, UnassignedCritical: queueItems(d.UnassignedCritical, n),
 		UnassignedCritTotal: len(d.UnassignedCritical), AtRisk: slaItems(d.AtRisk, n), AtRiskTotal: len(d.AtRisk),
 		Breached: slaItems(d.Breached, n), BreachedTotal: len(d.Breached), Oldest: queueItems(d.Oldest, n),
-		Analysts: append([]metrics.AnalystLoad{}, d.Analysts[:min(n, len(d.Analysts))]...), AnalystsTotal: len(d.Analysts), Inflow: d.Inflow}
+		Analysts: append([]metrics.AnalystLoad{}, d.Analysts[:min(n, len(d.Analysts))]...), AnalystsTotal: len(d.Analysts), Inflow: d.Inflow,
+		Basis: d.Basis}
 	if out.UnassignedByPriority == nil {
 		out.UnassignedByPriority = map[string]int{}
 	}
@@ -211,28 +222,21 @@ func (s *server) dashboard(ctx context.Context, _ *sdk.CallToolRequest, in Dashb
 	return nil, out, nil
 }
 
-// window is the timeframe's window ending with the day of the newest data,
-// as the CLI computes it.
-func (s *server) window(ctx context.Context, timeframe string) (metrics.Window, metrics.Timeframe, *time.Location, error) {
-	if timeframe == "" {
-		timeframe = string(metrics.Weekly)
-	}
-	tf, err := metrics.ParseTimeframe(timeframe)
+// MetricsInSchema is get_soc_metrics's input schema, with the enums of
+// timeframe and group_by taken from package metrics, as the OpenAPI
+// document's are.
+func MetricsInSchema() *jsonschema.Schema {
+	sch, err := jsonschema.For[MetricsIn](nil)
 	if err != nil {
-		return metrics.Window{}, "", nil, argError("timeframe: %v", err)
+		panic("mcp: schema of MetricsIn: " + err.Error())
 	}
-	loc, err := s.st.TimeZone(ctx)
-	if err != nil {
-		return metrics.Window{}, "", nil, err
+	for _, v := range metrics.TimeframeNames() {
+		sch.Properties["timeframe"].Enum = append(sch.Properties["timeframe"].Enum, v)
 	}
-	end, err := s.st.LatestActivity(ctx)
-	if err != nil {
-		return metrics.Window{}, "", nil, err
+	for _, v := range metrics.GroupBys {
+		sch.Properties["group_by"].Enum = append(sch.Properties["group_by"].Enum, v)
 	}
-	if end.IsZero() {
-		end = s.opts.Now()
-	}
-	return metrics.WindowEnding(end, tf.Days(), loc), tf, loc, nil
+	return sch
 }
 
 func nonNilGroups(gs []metrics.GroupResult) []metrics.GroupResult {
@@ -246,44 +250,31 @@ func nonNilGroups(gs []metrics.GroupResult) []metrics.GroupResult {
 	return out
 }
 
+// toolArgError turns the service's argument errors into tool argument
+// errors.
+func toolArgError(err error) error {
+	if metrics.IsArgError(err) {
+		return argError("%v", err)
+	}
+	return err
+}
+
 func (s *server) metrics(ctx context.Context, _ *sdk.CallToolRequest, in MetricsIn) (*sdk.CallToolResult, MetricsOut, error) {
 	var out MetricsOut
-	if in.GroupBy == metrics.ByAll {
-		in.GroupBy = ""
-	}
-	if in.GroupBy != "" {
-		ok := false
-		for _, g := range metrics.GroupBys {
-			ok = ok || g == in.GroupBy
-		}
-		if !ok {
-			return nil, out, argError("group_by %q: want priority, source, team or analyst", in.GroupBy)
-		}
-	}
-	w, tf, loc, err := s.window(ctx, in.Timeframe)
+	rep, err := s.svc.Performance(ctx, metrics.PerformanceQuery{WindowQuery: metrics.WindowQuery{Timeframe: in.Timeframe},
+		GroupBy: in.GroupBy, IncludeTests: in.IncludeTests, Trend: in.Trend, Series: in.Trend})
 	if err != nil {
-		return nil, out, err
-	}
-	eng := s.eng
-	rep, err := eng.Performance(ctx, metrics.Request{Window: w, GroupBy: in.GroupBy, IncludeTests: in.IncludeTests, Trend: in.Trend})
-	if err != nil {
-		return nil, out, err
+		return nil, out, toolArgError(err)
 	}
 	out = MetricsOut{Window: rep.Window, From: rep.From, To: rep.To, TimeZone: rep.TimeZone, Cohort: rep.Cohort,
-		GroupBy: rep.GroupBy, Groups: nonNilGroups(rep.Groups), Previous: []metrics.GroupResult{}, Series: []metrics.Period{}}
+		GroupBy: rep.GroupBy, Groups: nonNilGroups(rep.Groups), Previous: []metrics.GroupResult{}, Series: []metrics.Period{},
+		Now: rep.Now, Basis: rep.Basis}
 	if rep.Previous != nil {
 		out.PreviousWindow, out.Previous = rep.Previous.Window, nonNilGroups(rep.Previous.Groups)
 	}
-	if in.Trend {
-		sw := metrics.WindowEnding(w.To.AddDate(0, 0, -1), 8*tf.Days(), loc)
-		sr, err := eng.Performance(ctx, metrics.Request{Window: sw, IncludeTests: in.IncludeTests, Series: tf})
-		if err != nil {
-			return nil, out, err
-		}
-		for _, p := range sr.Series {
-			p.Result = nonNilGroups([]metrics.GroupResult{p.Result})[0]
-			out.Series = append(out.Series, p)
-		}
+	for _, p := range rep.Series {
+		p.Result = nonNilGroups([]metrics.GroupResult{p.Result})[0]
+		out.Series = append(out.Series, p)
 	}
 	return nil, out, nil
 }
@@ -295,7 +286,7 @@ func (s *server) breaches(ctx context.Context, _ *sdk.CallToolRequest, in Breach
 		return nil, out, err
 	}
 	size := pageSize(in.MaxResults, 20, 100)
-	d, err := s.work.Dashboard(ctx, s.st, s.opts.Now())
+	d, err := s.svc.Dashboard(ctx)
 	if err != nil {
 		return nil, out, err
 	}
@@ -323,7 +314,7 @@ func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in Worklo
 		return nil, WorkloadOut{}, err
 	}
 	size := pageSize(in.MaxAnalysts, 25, 200)
-	d, err := s.work.Dashboard(ctx, s.st, s.opts.Now())
+	d, err := s.svc.Dashboard(ctx)
 	if err != nil {
 		return nil, WorkloadOut{}, err
 	}
@@ -355,17 +346,13 @@ func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in Worklo
 
 func (s *server) noisyRules(ctx context.Context, _ *sdk.CallToolRequest, in NoisyRulesIn) (*sdk.CallToolResult, NoisyRulesOut, error) {
 	var out NoisyRulesOut
-	w, _, _, err := s.window(ctx, in.Timeframe)
+	rep, err := s.svc.Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{Timeframe: in.Timeframe}})
 	if err != nil {
-		return nil, out, err
-	}
-	rep, err := s.eng.Rules(ctx, w)
-	if err != nil {
-		return nil, out, err
+		return nil, out, toolArgError(err)
 	}
 	n := pageSize(in.MaxRules, 10, 100)
 	out = NoisyRulesOut{Window: rep.Window, Alerts: rep.Alerts, ConversionRate: rep.ConversionRate, Definition: rep.Definition,
-		RulesTotal: len(rep.Rules), Rules: nonNil(rep.Rules[:min(n, len(rep.Rules))])}
+		HoursDef: rep.HoursDef, RulesTotal: len(rep.Rules), Rules: nonNil(rep.Rules[:min(n, len(rep.Rules))]), Basis: rep.Basis}
 	for i := range out.Rules {
 		if out.Rules[i].Dispositions == nil {
 			out.Rules[i].Dispositions = map[string]int64{}

@@ -79,7 +79,7 @@ var commands = []command{
 		desc: "SOC performance KPIs over a timeframe: MTTD/MTTA/MTTC/MTTR, SLA adherence, volumes, FP rate per rule, escalation and reopen rates, productivity, trends.",
 		args: []*sdk.PromptArgument{arg("timeframe", "daily, weekly, monthly or quarterly (default weekly)"),
 			arg("trend_analysis", "true to compare with the previous window and show the series"),
-			arg("group_by", "priority, source, team or analyst")},
+			arg("group_by", strings.Join(metrics.GroupBys, ", "))},
 		text: func(a map[string]string) string {
 			tf := or(a["timeframe"], "weekly")
 			var b strings.Builder
@@ -240,6 +240,9 @@ type Definitions struct {
 	KPIs                    map[string]string `json:"kpis"`
 	Cohort                  string            `json:"cohort"`
 	FalsePositiveRate       string            `json:"false_positive_rate"`
+	SLAAdherence            string            `json:"sla_adherence"`
+	AnalystHours            string            `json:"analyst_hours"`
+	NoData                  string            `json:"no_data"`
 	PercentileRelativeError float64           `json:"percentile_relative_error"`
 	IoCMatches              string            `json:"ioc_matches"`
 	ObservablePrevalence    string            `json:"observable_prevalence"`
@@ -249,6 +252,7 @@ type Definitions struct {
 
 func definitions() Definitions {
 	d := Definitions{KPIs: map[string]string{}, Cohort: metrics.Cohort, FalsePositiveRate: metrics.FPDefinition,
+		SLAAdherence: metrics.SLADefinition, AnalystHours: metrics.HoursDefinition, NoData: metrics.NoDataDefinition,
 		PercentileRelativeError: metrics.Accuracy, IoCMatches: IoCDefinition, ObservablePrevalence: PrevalenceDefinition,
 		ThreatProfiles: ThreatProfileDefinition,
 		UntrustedText: "text from source systems or attackers is returned as {\"untrusted\": true, \"text\": …, \"truncated\"?: true}, " +

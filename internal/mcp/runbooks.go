@@ -323,10 +323,11 @@ func (s *server) runbookMetrics(ctx context.Context, _ *sdk.CallToolRequest, in 
 	if in.Timeframe == "" {
 		in.Timeframe = string(metrics.Quarterly)
 	}
-	w, _, _, err := s.window(ctx, in.Timeframe)
+	res, err := s.svc.Resolve(ctx, metrics.WindowQuery{Timeframe: in.Timeframe})
 	if err != nil {
-		return nil, out, err
+		return nil, out, toolArgError(err)
 	}
+	w := res.Window
 	rules, err := s.eng.Rules(ctx, w)
 	if err != nil {
 		return nil, out, err

@@ -70,6 +70,9 @@ type Options struct {
 	// AnswerTokens is the approximate size budget of one paged answer, in
 	// tokens (UTF-8 bytes of its JSON ÷ 4); 0 means DefaultAnswerTokens.
 	AnswerTokens int
+	// Metrics is the process's report service (shared with the web server
+	// when both run); nil makes one on Store with Now.
+	Metrics *metrics.Service
 	// Crisis runs the major-incident tools (a service over Store with the
 	// default configuration when nil).
 	Crisis *crisis.Service
@@ -92,11 +95,12 @@ type server struct {
 	catOnce sync.Once
 	cat     *attack.Catalog
 	catErr  error
-	// eng keeps the decoded daily rollups between calls, work the open
-	// cases and their logs.
-	eng  *metrics.Engine
-	work metrics.OpenWork
-	// intel answers the threat-intelligence tools.
+	// svc answers every KPI, SLA and dashboard question, as it does for
+	// the CLI, the web pages, the API and Prometheus; its engine keeps the
+	// decoded daily rollups between calls, and the open work.
+	svc *metrics.Service
+	eng *metrics.Engine
+	// intel answers the threat-intelligence tools, on svc's engine.
 	intel *intel.Service
 }
 
@@ -120,7 +124,11 @@ func NewServer(opts Options) (*sdk.Server, error) {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
-	s := &server{opts: opts, st: opts.Store, eng: &metrics.Engine{Store: opts.Store}}
+	svc := opts.Metrics
+	if svc == nil {
+		svc = metrics.NewService(opts.Store, opts.Now)
+	}
+	s := &server{opts: opts, st: opts.Store, svc: svc, eng: svc.Engine()}
 	s.intel = &intel.Service{Store: opts.Store, Engine: s.eng, Now: opts.Now}
 	srv := sdk.NewServer(&sdk.Implementation{Name: "watchfloor", Title: "Watchfloor", Version: opts.Version},
 		&sdk.ServerOptions{Instructions: Instructions, Logger: opts.Logger})

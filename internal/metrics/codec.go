@@ -1,10 +1,12 @@
 package metrics
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -74,6 +76,8 @@ func (e *encoder) countsOf(c *Counts) {
 	e.varint(c.Escalated)
 	e.varint(c.Handled)
 	e.float(c.HandledSeconds)
+	e.varint(c.Worked)
+	e.float(c.WorkedSeconds)
 	keys := make([]string, 0, len(c.KPIs))
 	for k := range c.KPIs {
 		keys = append(keys, string(k))
@@ -86,8 +90,19 @@ func (e *encoder) countsOf(c *Counts) {
 	}
 	e.counts(c.SLAAck)
 	e.counts(c.SLAResolve)
+	e.openClocks(c.OpenAck)
+	e.openClocks(c.OpenResolve)
 	e.counts(c.SourceSLA)
 	e.counts(c.Dispositions)
+}
+
+// openClocks writes running clocks' turning instants.
+func (e *encoder) openClocks(cs []OpenClock) {
+	e.uvarint(uint64(len(cs)))
+	for _, c := range cs {
+		e.varint(c.AtRisk)
+		e.varint(c.Overdue)
+	}
 }
 
 // decoder reads what encoder wrote; the first error sticks and every later
@@ -197,15 +212,29 @@ func (d *decoder) agg() *Agg {
 
 func (d *decoder) countsOf() *Counts {
 	c := &Counts{Cases: d.varint(), Done: d.varint(), Reopened: d.varint(), Escalated: d.varint(), Handled: d.varint(),
-		HandledSeconds: d.float()}
+		HandledSeconds: d.float(), Worked: d.varint(), WorkedSeconds: d.float()}
 	n := d.length()
 	c.KPIs = make(map[KPI]*Agg, n)
 	for range n {
 		k := KPI(d.str())
 		c.KPIs[k] = d.agg()
 	}
-	c.SLAAck, c.SLAResolve, c.SourceSLA, c.Dispositions = d.counts(), d.counts(), d.counts(), d.counts()
+	c.SLAAck, c.SLAResolve = d.counts(), d.counts()
+	c.OpenAck, c.OpenResolve = d.openClocks(), d.openClocks()
+	c.SourceSLA, c.Dispositions = d.counts(), d.counts()
 	return c
+}
+
+func (d *decoder) openClocks() []OpenClock {
+	n := d.length()
+	if n == 0 {
+		return nil
+	}
+	out := make([]OpenClock, n)
+	for i := range out {
+		out[i] = OpenClock{AtRisk: d.varint(), Overdue: d.varint()}
+	}
+	return out
 }
 
 // newDecoder checks the prefix and decodes the base64 payload.
@@ -274,9 +303,13 @@ func encodeRuleLoads(m map[string]*RuleLoad) string {
 	e := &encoder{}
 	e.uvarint(uint64(len(m)))
 	for _, k := range sortedKeys(m) {
+		l := m[k]
 		e.str(k)
-		e.varint(m[k].Cases)
-		e.float(m[k].HandledSeconds)
+		e.varint(l.Cases)
+		e.varint(l.Handled)
+		e.float(l.HandledSeconds)
+		e.varint(l.Worked)
+		e.float(l.WorkedSeconds)
 	}
 	return e.text()
 }
@@ -290,7 +323,7 @@ func decodeRuleLoads(data string) (map[string]*RuleLoad, error) {
 	out := make(map[string]*RuleLoad, n)
 	for range n {
 		k := d.str()
-		out[k] = &RuleLoad{Cases: d.varint(), HandledSeconds: d.float()}
+		out[k] = &RuleLoad{Cases: d.varint(), Handled: d.varint(), HandledSeconds: d.float(), Worked: d.varint(), WorkedSeconds: d.float()}
 	}
 	return out, d.done()
 }
@@ -354,11 +387,8 @@ func decodeTechniqueDay(data string) (*TechniqueDay, error) {
 	return td, d.done()
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+// sortedKeys returns a map's keys in order, so what is encoded or summed
+// from the map never depends on its iteration order.
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	return slices.Sorted(maps.Keys(m))
 }

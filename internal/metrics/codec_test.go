@@ -8,13 +8,14 @@ import (
 )
 
 func sampleGroups() map[string]*Group {
-	full := &Counts{Cases: 12, Done: 10, Reopened: 1, Escalated: 3, Handled: 9, HandledSeconds: 12345.5,
+	full := &Counts{Cases: 12, Done: 10, Reopened: 1, Escalated: 3, Handled: 9, HandledSeconds: 12345.5, Worked: 8, WorkedSeconds: 3600.25,
 		KPIs: map[KPI]*Agg{
 			MTTA: {N: 9, Sum: 5400.25, Open: 2, Missing: 1, Clamped: 1, Imputed: 0, Bins: [][2]int64{{-1, 1}, {40, 3}, {41, 2}, {977, 3}}},
 			MTTR: {N: 10, Sum: 86400, Bins: [][2]int64{{1200, 10}}},
 			MTTC: {Missing: 12},
 		},
 		SLAAck: map[string]int64{"met": 8, "breached": 1}, SLAResolve: map[string]int64{"met": 10},
+		OpenAck: []OpenClock{{AtRisk: 1772445600000000, Overdue: 1772446500000001}, {}}, OpenResolve: []OpenClock{{Overdue: -5}},
 		SourceSLA: map[string]int64{}, Dispositions: map[string]int64{"false_positive": 7, "none": 5}}
 	empty := &Counts{KPIs: map[KPI]*Agg{}, SLAAck: map[string]int64{}, SLAResolve: map[string]int64{}, SourceSLA: map[string]int64{},
 		Dispositions: map[string]int64{}}
@@ -39,7 +40,7 @@ func TestPartCodecRoundTrip(t *testing.T) {
 	if g, err := decodeGroups(encodeGroups(map[string]*Group{})); err != nil || len(g) != 0 {
 		t.Errorf("no groups: %v %v", g, err)
 	}
-	loads := map[string]*RuleLoad{"siem/R1": {Cases: 3, HandledSeconds: 7200.5}, "x": {}}
+	loads := map[string]*RuleLoad{"siem/R1": {Cases: 3, Handled: 2, HandledSeconds: 7200.5, Worked: 1, WorkedSeconds: 1800.25}, "x": {}}
 	if got, err := decodeRuleLoads(encodeRuleLoads(loads)); err != nil || !reflect.DeepEqual(got, loads) {
 		t.Errorf("rule loads: %v %+v", err, got)
 	}
@@ -61,7 +62,7 @@ func TestPartCodecRoundTrip(t *testing.T) {
 // rebuilt by the engine); damaged ones give an error, never a panic or a
 // silently wrong day.
 func TestPartCodecRejects(t *testing.T) {
-	for _, old := range []string{`{"format":6,"groups":{}}`, "", "wf6:AAAA"} {
+	for _, old := range []string{`{"format":6,"groups":{}}`, "", "wf6:AAAA", "wf7:AAAA"} {
 		if _, err := decodeGroups(old); !errors.Is(err, errPartFormat) {
 			t.Errorf("%q: %v, want errPartFormat", old, err)
 		}
@@ -84,7 +85,7 @@ func TestPartCodecRejects(t *testing.T) {
 			t.Fatalf("alert day truncated at %d: no error", cut)
 		}
 	}
-	if !strings.HasPrefix(text, "wf7:") {
+	if !strings.HasPrefix(text, "wf8:") {
 		t.Errorf("prefix %q", text[:8])
 	}
 }

@@ -102,6 +102,9 @@ type Dashboard struct {
 	Inflow             Inflow        `json:"inflow"`
 	// Unassigned counts open cases without an assignee, by priority.
 	Unassigned map[string]int `json:"unassigned_by_priority"`
+	// Basis says how fresh the data is and which SLA policy versions
+	// judge the clocks (filled by the Service).
+	Basis
 }
 
 // BuildDashboard reads the live queue state as of now.
@@ -254,7 +257,7 @@ func ageBucket(age time.Duration) int {
 // slaLists judges the open cases' clocks live, as of now.
 func (d *Dashboard) slaLists(ctx context.Context, st DashboardStore, cases []model.Case, logs map[int64][]model.CaseEvent, now time.Time) error {
 	pols, err := st.Policies(ctx)
-	if err != nil || pols == nil {
+	if err != nil || pols.Len() == 0 {
 		return err
 	}
 	ev := sla.Evaluator{Policies: pols}

@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/kpi"
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/sla"
+	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -24,6 +27,11 @@ type Store interface {
 	EachAlert(ctx context.Context, from, to time.Time, fn func(*store.AlertRow)) error
 	RefreshFacts(ctx context.Context) (int, error)
 	Shifts(ctx context.Context) ([]model.Shift, error)
+	Policies(ctx context.Context) (*sla.Policies, error)
+	// DayHandleTimes returns the handle time of each case created on a day
+	// and resolved after it was acknowledged (staffing's model: work
+	// sessions of events at most gap apart, outside pause statuses).
+	DayHandleTimes(ctx context.Context, day int64, pause []string, gap time.Duration) (map[int64]time.Duration, error)
 }
 
 // Engine computes KPI reports from a store. It keeps the days it has
@@ -98,14 +106,14 @@ func WindowEnding(t time.Time, n int, loc *time.Location) Window {
 func (e *Engine) caseDays(ctx context.Context, w Window, dims ...string) (map[int64]CaseDay, error) {
 	// Facts of cases whose logs changed (say, an ingest that was killed
 	// before its end) are computed first, so no report is stale.
-	if _, err := e.Store.RefreshFacts(ctx); err != nil {
+	if err := e.refresh(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := e.Store.RollupVersions(ctx, store.RollupCases, day(w.From), day(w.To.AddDate(0, 0, -1)))
 	if err != nil {
 		return nil, err
 	}
-	var shifts []model.Shift
+	var bc *buildContext
 	out := make(map[int64]CaseDay, len(rows))
 	for _, r := range rows {
 		cd, ok, err := e.storedCaseDay(ctx, r, dims)
@@ -113,18 +121,39 @@ func (e *Engine) caseDays(ctx context.Context, w Window, dims ...string) (map[in
 			return nil, err
 		}
 		if !ok {
-			if shifts == nil {
-				if shifts, err = e.Store.Shifts(ctx); err != nil {
+			if bc == nil {
+				if bc, err = e.newBuildContext(ctx, w.From.Location()); err != nil {
 					return nil, err
 				}
 			}
-			if cd, err = e.buildCaseDay(ctx, r, shifts, w.From.Location()); err != nil {
+			if cd, err = e.buildCaseDay(ctx, r, bc); err != nil {
 				return nil, err
 			}
 		}
 		out[r.Day] = cd
 	}
 	return out, nil
+}
+
+// buildContext is what rebuilding case days reads once per report: the
+// shifts, the SLA policies (for the pause statuses of handle times) and the
+// organisation's time zone.
+type buildContext struct {
+	shifts []model.Shift
+	pols   *sla.Policies
+	loc    *time.Location
+}
+
+func (e *Engine) newBuildContext(ctx context.Context, loc *time.Location) (*buildContext, error) {
+	bc := &buildContext{loc: loc}
+	var err error
+	if bc.shifts, err = e.Store.Shifts(ctx); err != nil {
+		return nil, err
+	}
+	if bc.pols, err = e.Store.Policies(ctx); err != nil {
+		return nil, err
+	}
+	return bc, nil
 }
 
 // storedCaseDay assembles a day's dimensions from the cache and the stored
@@ -155,18 +184,31 @@ func (e *Engine) storedCaseDay(ctx context.Context, r store.RollupDay, dims []st
 	return cd, true, nil
 }
 
-// buildCaseDay aggregates a day's case facts, stores it part by part, and
-// caches every part.
-func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, shifts []model.Shift, loc *time.Location) (CaseDay, error) {
+// buildCaseDay aggregates a day's case facts and their handle times,
+// stores it part by part, and caches every part.
+func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, bc *buildContext) (CaseDay, error) {
+	// Handle times leave out the time in the pause statuses of the policy
+	// version in force that day, with staffing's session gap.
+	pause := bc.pols.InForce(dayStart(r.Day, bc.loc)).PauseStatuses
+	worked, err := e.Store.DayHandleTimes(ctx, r.Day, pause, staffing.DefaultSessionGap)
+	if err != nil {
+		return nil, err
+	}
 	cd := CaseDay{}
 	var shiftErr error
-	err := e.Store.DayFacts(ctx, r.Day, func(f *kpi.Facts) {
-		sh, err := shiftAt(shifts, loc, f.Created)
+	err = e.Store.DayFacts(ctx, r.Day, func(f *kpi.Facts) {
+		sh, err := shiftAt(bc.shifts, bc.loc, f.Created)
 		shiftErr = cmp.Or(shiftErr, err)
-		cd.add(f, sh)
+		w, ok := worked[f.CaseID]
+		cd.add(f, sh, w, ok)
 	})
-	if err = cmp.Or(err, shiftErr); err != nil {
+	if err != nil {
 		return nil, err
+	}
+	if shiftErr != nil {
+		// A stored shift that cannot say who is on duty leaves its cases
+		// without a shift; it never stops the report.
+		note(ctx, "cases are grouped by shift without the shift that cannot be read: "+shiftErr.Error())
 	}
 	cd.freeze()
 	parts := make(map[string]string, len(cd)+1)
@@ -174,7 +216,7 @@ func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, shifts []m
 		parts[dim] = encodeGroups(groups)
 	}
 	parts[partRuleLoad] = encodeRuleLoads(ruleLoads(cd[ByRule]))
-	if err := e.Store.SaveRollupParts(ctx, store.RollupCases, r.Day, r.Version, parts); err != nil {
+	if err := e.save(ctx, store.RollupCases, r.Day, r.Version, parts); err != nil {
 		return nil, err
 	}
 	for dim, groups := range cd {
@@ -205,30 +247,46 @@ func (e *Engine) cachePart(d int64, dim string, version int64, groups map[string
 
 // rollupFormat versions the stored day aggregates: a day stored in another
 // format is rebuilt, so a new dimension or KPI never reads old rows as empty.
-// Format 7 is the binary encoding of codec.go (6 was JSON).
-const rollupFormat = 7
+// Format 7 is the binary encoding of codec.go (6 was JSON); 8 adds running
+// SLA clocks, handle times and the rule of cases without alerts.
+const rollupFormat = 8
 
 // partRuleLoad is the stored part with each rule's case count and analyst
 // time, which the rule report reads without the rules' full KPI groups.
 const partRuleLoad = "rule_load"
 
-// RuleLoad is the case work a rule caused on a day.
+// RuleLoad is the case work a rule caused on a day: its cases, the
+// acknowledged → resolved wall-clock time of those handled (Handled,
+// HandledSeconds) and the time actively worked on those whose handle time
+// was measured (Worked, WorkedSeconds). Tests and drills are left out.
 type RuleLoad struct {
 	Cases          int64   `json:"cases"`
+	Handled        int64   `json:"handled"`
 	HandledSeconds float64 `json:"handled_seconds"`
+	Worked         int64   `json:"worked"`
+	WorkedSeconds  float64 `json:"worked_seconds"`
+}
+
+func (l *RuleLoad) add(o *RuleLoad) {
+	l.Cases += o.Cases
+	l.Handled += o.Handled
+	l.HandledSeconds += o.HandledSeconds
+	l.Worked += o.Worked
+	l.WorkedSeconds += o.WorkedSeconds
 }
 
 func ruleLoads(groups map[string]*Group) map[string]*RuleLoad {
 	out := make(map[string]*RuleLoad, len(groups))
 	for k, g := range groups {
-		out[k] = &RuleLoad{Cases: g.Real.Cases, HandledSeconds: g.Real.HandledSeconds}
+		out[k] = &RuleLoad{Cases: g.Real.Cases, Handled: g.Real.Handled, HandledSeconds: g.Real.HandledSeconds,
+			Worked: g.Real.Worked, WorkedSeconds: g.Real.WorkedSeconds}
 	}
 	return out
 }
 
 // ruleLoad sums the case work per rule over a window.
 func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, error) {
-	if _, err := e.Store.RefreshFacts(ctx); err != nil {
+	if err := e.refresh(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := e.Store.RollupVersions(ctx, store.RollupCases, day(w.From), day(w.To.AddDate(0, 0, -1)))
@@ -243,12 +301,11 @@ func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, 
 				t = &RuleLoad{}
 				total[k] = t
 			}
-			t.Cases += l.Cases
-			t.HandledSeconds += l.HandledSeconds
+			t.add(l)
 		}
 	}
-	var shifts []model.Shift
-	for _, r := range rows {
+	var bc *buildContext
+	for _, r := range rows { // by day: the sums come out the same every time
 		if !r.Stale() {
 			version, data, ok, err := e.Store.RollupPart(ctx, store.RollupCases, r.Day, partRuleLoad)
 			if err != nil {
@@ -265,18 +322,74 @@ func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, 
 				}
 			}
 		}
-		if shifts == nil {
-			if shifts, err = e.Store.Shifts(ctx); err != nil {
+		if bc == nil {
+			if bc, err = e.newBuildContext(ctx, w.From.Location()); err != nil {
 				return nil, err
 			}
 		}
-		cd, err := e.buildCaseDay(ctx, r, shifts, w.From.Location())
+		cd, err := e.buildCaseDay(ctx, r, bc)
 		if err != nil {
 			return nil, err
 		}
 		add(ruleLoads(cd[ByRule]))
 	}
 	return total, nil
+}
+
+// refresh computes the facts of cases whose logs changed. A report never
+// waits for another process's write lock (a long ingest on SQLite): the
+// facts that ingest changed are its to compute, and the report says they
+// are not in it yet.
+func (e *Engine) refresh(ctx context.Context) error {
+	_, err := e.Store.RefreshFacts(store.NoWait(ctx))
+	if store.IsBusy(err) {
+		note(ctx, "an ingest is writing: the cases it changed since it began may not be in this report yet")
+		return nil
+	}
+	return err
+}
+
+// save stores a rebuilt day's parts. They are a cache: when another
+// process holds the write lock the day is used unsaved (and saved by a
+// later report), never a reason to fail.
+func (e *Engine) save(ctx context.Context, kind string, d, version int64, parts map[string]string) error {
+	err := e.Store.SaveRollupParts(store.NoWait(ctx), kind, d, version, parts)
+	if store.IsBusy(err) {
+		return nil
+	}
+	return err
+}
+
+// notesKey carries a report's notes through the engine's calls.
+type notesKey struct{}
+
+// notes collects what a report should say about itself.
+type notes struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// withNotes returns a context that collects notes, and the collector.
+func withNotes(ctx context.Context) (context.Context, *notes) {
+	n := &notes{}
+	return context.WithValue(ctx, notesKey{}, n), n
+}
+
+// note adds a line to the context's notes, once.
+func note(ctx context.Context, line string) {
+	if n, ok := ctx.Value(notesKey{}).(*notes); ok {
+		n.mu.Lock()
+		if !slices.Contains(n.lines, line) {
+			n.lines = append(n.lines, line)
+		}
+		n.mu.Unlock()
+	}
+}
+
+func (n *notes) list() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.lines)
 }
 
 // shiftAt names the first shift on duty at t, or "".
@@ -308,15 +421,23 @@ type Request struct {
 	// Series, when set, adds one row per period of this timeframe across
 	// the window (trend analysis).
 	Series Timeframe
+	// Now is the instant running SLA clocks are judged at (the present
+	// when zero): a clock past its target by then counts as breached.
+	Now time.Time
 }
 
 // Report is a performance report for a window.
 type Report struct {
-	Window   string        `json:"window"`
-	From     string        `json:"from"`
-	To       string        `json:"to"` // last day included
-	TimeZone string        `json:"time_zone"`
-	Cohort   string        `json:"cohort"`
+	Window   string `json:"window"`
+	From     string `json:"from"`
+	To       string `json:"to"` // last day included
+	TimeZone string `json:"time_zone"`
+	Cohort   string `json:"cohort"`
+	// Now is the instant running SLA clocks were judged at.
+	Now time.Time `json:"now"`
+	// Basis says how fresh and how sound the data is, and which SLA
+	// policy versions judged it (filled by the Service).
+	Basis
 	GroupBy  string        `json:"group_by,omitempty"`
 	Groups   []GroupResult `json:"groups"`
 	Previous *Report       `json:"previous,omitempty"`
@@ -326,7 +447,10 @@ type Report struct {
 
 // Performance computes the report a request asks for.
 func (e *Engine) Performance(ctx context.Context, req Request) (*Report, error) {
-	if req.GroupBy != "" && !validGroupBy(req.GroupBy) {
+	if req.Now.IsZero() {
+		req.Now = time.Now()
+	}
+	if req.GroupBy != "" && !ValidGroupBy(req.GroupBy) {
 		return nil, fmt.Errorf("unknown group %q (want one of %v)", req.GroupBy, GroupBys)
 	}
 	dims := []string{ByAll}
@@ -353,15 +477,6 @@ func (e *Engine) Performance(ctx context.Context, req Request) (*Report, error) 
 	return rep, nil
 }
 
-func validGroupBy(g string) bool {
-	for _, v := range GroupBys {
-		if v == g {
-			return true
-		}
-	}
-	return false
-}
-
 func buildReport(req Request, days map[int64]CaseDay) *Report {
 	w := req.Window
 	dim := req.GroupBy
@@ -369,13 +484,14 @@ func buildReport(req Request, days map[int64]CaseDay) *Report {
 		dim = ByAll
 	}
 	// Only the asked dimension is merged: the others (hundreds of rules or
-	// analysts) would cost more than the report.
+	// analysts) would cost more than the report. Days are merged in order,
+	// so sums and means come out the same every time.
 	total := CaseDay{}
-	for _, d := range days {
-		total.merge(CaseDay{dim: d[dim]})
+	for _, d := range sortedKeys(days) {
+		total.merge(CaseDay{dim: days[d][dim]})
 	}
 	rep := &Report{Window: w.String(), From: w.From.Format("2006-01-02"), To: w.To.AddDate(0, 0, -1).Format("2006-01-02"),
-		TimeZone: w.From.Location().String(), Cohort: Cohort, GroupBy: req.GroupBy}
+		TimeZone: w.From.Location().String(), Cohort: Cohort, Now: req.Now.UTC(), GroupBy: req.GroupBy}
 	names := make([]string, 0, len(total[dim]))
 	for v := range total[dim] {
 		names = append(names, v)
@@ -387,16 +503,23 @@ func buildReport(req Request, days map[int64]CaseDay) *Report {
 		return names[i] < names[j]
 	})
 	for _, v := range names {
-		label := v
-		if dim == ByAll {
-			label = "all"
-		} else if label == "" {
-			label = "(none)"
-		}
-		rep.Groups = append(rep.Groups, total[dim][v].result(label, req.IncludeTests))
+		rep.Groups = append(rep.Groups, total[dim][v].result(groupLabel(dim, v), req.IncludeTests, req.Now))
 	}
 	if len(rep.Groups) == 0 && dim == ByAll {
-		rep.Groups = append(rep.Groups, newGroup().result("all", req.IncludeTests))
+		rep.Groups = append(rep.Groups, newGroup().result("all", req.IncludeTests, req.Now))
 	}
 	return rep
+}
+
+// groupLabel names a group in reports.
+func groupLabel(dim, v string) string {
+	switch {
+	case dim == ByAll:
+		return "all"
+	case dim == ByRule && v == NoRule:
+		return "(no alert)"
+	case v == "":
+		return "(none)"
+	}
+	return v
 }

@@ -184,9 +184,9 @@ func checkFixture(t *testing.T, st *store.Store) {
 	})
 	// 8 cases created in the window (E included), 1 excluded; done: A B C F G;
 	// reopened: A → 1/5; escalated: F → 1/7 of the non-test cases.
-	if all.Cases != 8 || all.Excluded != 1 || all.Done != 5 || !approx(all.ReopenRate, 0.2) || !approx(all.EscalationRate, 1.0/7) {
+	if all.Cases != 8 || all.Excluded != 1 || all.Done != 5 || !approx(val(all.ReopenRate), 0.2) || !approx(val(all.EscalationRate), 1.0/7) {
 		t.Errorf("all: cases %d excluded %d done %d reopen rate %v escalation rate %v, want 8 1 5 0.2 1/7",
-			all.Cases, all.Excluded, all.Done, all.ReopenRate, all.EscalationRate)
+			all.Cases, all.Excluded, all.Done, val(all.ReopenRate), val(all.EscalationRate))
 	}
 	if d := all.Dispositions; len(d) != 2 || d["none"] != 6 || d["true_positive"] != 1 {
 		t.Errorf("all: dispositions %v, want none 6, true_positive 1", d)
@@ -256,8 +256,8 @@ func checkFixture(t *testing.T, st *store.Store) {
 		metrics.MTTRLast: {count: 2, mean: 10800, median: 7200, p90: 14400},
 		metrics.Dwell:    {count: 2, mean: 7800, median: 6600, p90: 9000},
 	})
-	if p2.Done != 2 || !approx(p2.ReopenRate, 0.5) {
-		t.Errorf("P2: done %d reopen rate %v, want 2 0.5", p2.Done, p2.ReopenRate)
+	if p2.Done != 2 || !approx(val(p2.ReopenRate), 0.5) {
+		t.Errorf("P2: done %d reopen rate %v, want 2 0.5", p2.Done, val(p2.ReopenRate))
 	}
 	p3 := group(t, byPrio, "P3") // B, F (E excluded)
 	checkKPIs(t, "P3", p3, map[metrics.KPI]want{
@@ -265,8 +265,8 @@ func checkFixture(t *testing.T, st *store.Store) {
 		metrics.MTTC: {count: 2, mean: 3150, median: 2700, p90: 3600, imputed: 1, excluded: 1},
 		metrics.MTTR: {count: 2, mean: 5850, median: 2700, p90: 9000, excluded: 1},
 	})
-	if p3.Cases != 3 || p3.Excluded != 1 || !approx(p3.EscalationRate, 0.5) {
-		t.Errorf("P3: cases %d excluded %d escalation %v, want 3 1 0.5", p3.Cases, p3.Excluded, p3.EscalationRate)
+	if p3.Cases != 3 || p3.Excluded != 1 || !approx(val(p3.EscalationRate), 0.5) {
+		t.Errorf("P3: cases %d excluded %d escalation %v, want 3 1 0.5", p3.Cases, p3.Excluded, val(p3.EscalationRate))
 	}
 	checkKPIs(t, "P4", group(t, byPrio, "P4"), map[metrics.KPI]want{
 		metrics.MTTD: {missing: 1}, metrics.MTTA: {open: 1}, metrics.MTTR: {open: 1}, metrics.Dwell: {missing: 1},
@@ -296,8 +296,8 @@ func checkFixture(t *testing.T, st *store.Store) {
 	checkKPIs(t, "t2", t2, map[metrics.KPI]want{
 		metrics.MTTR: {count: 3, mean: 7800, median: 7200, p90: 9000, open: 1},
 	})
-	if !approx(t2.EscalationRate, 0.25) || t1.EscalationRate != 0 {
-		t.Errorf("escalation t1 %v t2 %v, want 0 0.25", t1.EscalationRate, t2.EscalationRate)
+	if !approx(val(t2.EscalationRate), 0.25) || val(t1.EscalationRate) != 0 {
+		t.Errorf("escalation t1 %v t2 %v, want 0 0.25", val(t1.EscalationRate), val(t2.EscalationRate))
 	}
 
 	// By analyst (current assignee).
@@ -384,9 +384,9 @@ func TestIncludeTestsCoversEveryKPI(t *testing.T) {
 		g := perf(t, st, metrics.Request{Window: window("2026-03-02", "2026-03-08", time.UTC), IncludeTests: true}).Groups[0]
 		// Done: A B C F G + E = 6; reopened A → 1/6; escalated F of 8 cases;
 		// dispositions: none 6, true_positive 1, test 1.
-		if g.Done != 6 || !approx(g.ReopenRate, 1.0/6) || !approx(g.EscalationRate, 1.0/8) || g.Dispositions["test"] != 1 {
+		if g.Done != 6 || !approx(val(g.ReopenRate), 1.0/6) || !approx(val(g.EscalationRate), 1.0/8) || g.Dispositions["test"] != 1 {
 			t.Errorf("with tests: done %d reopen rate %v escalation rate %v dispositions %v; want 6, 1/6, 1/8, test 1",
-				g.Done, g.ReopenRate, g.EscalationRate, g.Dispositions)
+				g.Done, val(g.ReopenRate), val(g.EscalationRate), g.Dispositions)
 		}
 	})
 }

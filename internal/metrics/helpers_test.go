@@ -163,14 +163,21 @@ func checkKPI(t testing.TB, where string, got metrics.Summary, w want) {
 			got.Count, got.Open, got.Missing, got.Clamped, got.Imputed, got.Excluded,
 			w.count, w.open, w.missing, w.clamped, w.imputed, w.excluded)
 	}
-	if math.Abs(got.Mean-w.mean) > 1e-6 {
-		t.Errorf("%s %s: mean %.6f s, want %.6f s", where, got.KPI, got.Mean, w.mean)
-	}
-	if !within(got.Median, w.median) {
-		t.Errorf("%s %s: median %.3f s, want %.3f s ±%.0f%%", where, got.KPI, got.Median, w.median, metrics.Accuracy*100)
-	}
-	if !within(got.P90, w.p90) {
-		t.Errorf("%s %s: p90 %.3f s, want %.3f s ±%.0f%%", where, got.KPI, got.P90, w.p90, metrics.Accuracy*100)
+	if w.count == 0 {
+		// No data is null, never 0.
+		if got.Mean != nil || got.Median != nil || got.P90 != nil {
+			t.Errorf("%s %s: mean/median/p90 of no case = %v/%v/%v, want null", where, got.KPI, got.Mean, got.Median, got.P90)
+		}
+	} else {
+		if math.Abs(val(got.Mean)-w.mean) > 1e-6 {
+			t.Errorf("%s %s: mean %.6f s, want %.6f s", where, got.KPI, val(got.Mean), w.mean)
+		}
+		if !within(val(got.Median), w.median) {
+			t.Errorf("%s %s: median %.3f s, want %.3f s ±%.0f%%", where, got.KPI, val(got.Median), w.median, metrics.Accuracy*100)
+		}
+		if !within(val(got.P90), w.p90) {
+			t.Errorf("%s %s: p90 %.3f s, want %.3f s ±%.0f%%", where, got.KPI, val(got.P90), w.p90, metrics.Accuracy*100)
+		}
 	}
 	if got.PercentileError != metrics.Accuracy || got.Definition == "" {
 		t.Errorf("%s %s: percentile error %v, definition %q", where, got.KPI, got.PercentileError, got.Definition)
@@ -189,3 +196,24 @@ func checkKPIs(t testing.TB, where string, g metrics.GroupResult, ws map[metrics
 }
 
 func approx(a, b float64) bool { return math.Abs(a-b) <= 1e-12 }
+
+// val is a nullable figure's value; NaN for null, which approx never
+// matches.
+func val(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+// ptr is a figure to compare with a nullable one.
+func ptr(v float64) *float64 { return &v }
+
+// sameFigure reports whether two nullable figures agree: both null, or
+// both set and equal within 1e-12.
+func sameFigure(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return approx(*a, *b)
+}

@@ -47,6 +47,13 @@ var Definitions = map[KPI]string{
 // as open and never enter its mean.
 const Cohort = "cases created in the window (organisation time zone); open items are counted apart and never enter means"
 
+// SLADefinition is how SLA adherence is computed, as reports state it.
+const SLADefinition = "SLA adherence per clock (acknowledge, resolve): met ÷ (met + breached), judged at the report's now; breached counts the clocks that stopped past their target and the open cases already past it (a breach in flight counts the moment the clock passes the target); open cases within target are shown apart and never enter the ratio; at risk = open past 80 % of the target; pause statuses and business calendars of the policy version in force apply"
+
+// NoDataDefinition is what reports show when a figure has nothing to
+// measure.
+const NoDataDefinition = "a mean, median, rate or adherence with nothing to measure (no case measured, no clock met or breached) is no data: null in JSON, — in tables and pages, no sample in Prometheus; never 0"
+
 // Accuracy is the relative error bound of medians and p90s.
 const Accuracy = sketch.RelativeAccuracy
 
@@ -167,19 +174,20 @@ func (a *Agg) freeze() {
 	}
 }
 
-// Summary is one KPI's result over a window and group.
+// Summary is one KPI's result over a window and group. Mean, Median and
+// P90 are null when Count is 0: no data, never 0.
 type Summary struct {
-	KPI        KPI     `json:"kpi"`
-	Definition string  `json:"definition"`
-	Count      int64   `json:"count"`
-	Mean       float64 `json:"mean_seconds"`
-	Median     float64 `json:"median_seconds"`
-	P90        float64 `json:"p90_seconds"`
-	Open       int64   `json:"open"`
-	Missing    int64   `json:"missing"`
-	Clamped    int64   `json:"clamped"`
-	Imputed    int64   `json:"imputed"`
-	Excluded   int64   `json:"excluded"`
+	KPI        KPI      `json:"kpi"`
+	Definition string   `json:"definition"`
+	Count      int64    `json:"count"`
+	Mean       *float64 `json:"mean_seconds"`
+	Median     *float64 `json:"median_seconds"`
+	P90        *float64 `json:"p90_seconds"`
+	Open       int64    `json:"open"`
+	Missing    int64    `json:"missing"`
+	Clamped    int64    `json:"clamped"`
+	Imputed    int64    `json:"imputed"`
+	Excluded   int64    `json:"excluded"`
 	// PercentileError is the relative error bound of Median and P90.
 	PercentileError float64 `json:"percentile_relative_error"`
 }
@@ -188,9 +196,18 @@ func (a *Agg) summary(k KPI, excluded int64) Summary {
 	s := Summary{KPI: k, Definition: Definitions[k], Count: a.N, Open: a.Open, Missing: a.Missing,
 		Clamped: a.Clamped, Imputed: a.Imputed, Excluded: excluded, PercentileError: Accuracy}
 	if a.N > 0 {
-		s.Mean = a.Sum / float64(a.N)
-		s.Median, _ = a.sketch().Quantile(0.5)
-		s.P90, _ = a.sketch().Quantile(0.9)
+		mean := a.Sum / float64(a.N)
+		med, _ := a.sketch().Quantile(0.5)
+		p90, _ := a.sketch().Quantile(0.9)
+		s.Mean, s.Median, s.P90 = &mean, &med, &p90
 	}
 	return s
+}
+
+// Value is a nullable number's value, and whether there is one.
+func Value(v *float64) (float64, bool) {
+	if v == nil {
+		return 0, false
+	}
+	return *v, true
 }

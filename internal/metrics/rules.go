@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/kpi/sketch"
@@ -160,7 +161,7 @@ func (e *Engine) buildAlertDay(ctx context.Context, r store.RollupDay, loc *time
 		ra.MTTD.freeze()
 	}
 	parts := map[string]string{partRules: encodeAlertDay(ad), partTechniques: encodeTechniqueDay(td)}
-	if err := e.Store.SaveRollupParts(ctx, store.RollupAlerts, r.Day, r.Version, parts); err != nil {
+	if err := e.save(ctx, store.RollupAlerts, r.Day, r.Version, parts); err != nil {
 		return nil, nil, err
 	}
 	e.cacheTechniques(r.Day, r.Version, td)
@@ -185,41 +186,71 @@ type RuleResult struct {
 	Source   string `json:"source"`
 	RuleID   string `json:"rule_id"`
 	RuleName string `json:"rule_name"`
-	Alerts   int64  `json:"alerts"`
+	// WithoutAlerts marks the row of the window's cases that have no
+	// alert, so no rule: they are never credited to a rule.
+	WithoutAlerts bool  `json:"without_alerts,omitempty"`
+	Alerts        int64 `json:"alerts"`
 	// FalsePositiveRate = false positives ÷ (true positives + benign true
 	// positives + false positives); the other verdicts are counted beside.
-	FalsePositiveRate float64          `json:"false_positive_rate"`
+	// Null when no alert was judged.
+	FalsePositiveRate *float64         `json:"false_positive_rate"`
 	FalsePositives    int64            `json:"false_positives"`
 	Judged            int64            `json:"judged"` // TP + benign TP + FP
 	Dispositions      map[string]int64 `json:"dispositions"`
-	ConversionRate    float64          `json:"case_conversion_rate"` // alerts in a case ÷ alerts
-	MTTD              Summary          `json:"mttd"`
-	// Cases opened in the window whose earliest alert came from the rule,
-	// and the acknowledged → resolved hours of those resolved: the analyst
-	// time the rule's cases took (wall clock, an upper bound of hands-on time).
-	Cases        int64   `json:"cases"`
-	AnalystHours float64 `json:"analyst_hours"`
+	// ConversionRate is alerts in a case ÷ alerts; null without alerts.
+	ConversionRate *float64 `json:"case_conversion_rate"`
+	MTTD           Summary  `json:"mttd"`
+	// Cases opened in the window whose earliest alert came from the rule
+	// (tests and drills left out). AnalystHours is the time actively
+	// worked on those of them resolved, in the people's work sessions
+	// (Worked cases; see HoursDefinition); ElapsedHours their acknowledged
+	// → resolved wall-clock time (Handled cases). Null without such cases.
+	Cases        int64    `json:"cases"`
+	Worked       int64    `json:"worked_cases"`
+	AnalystHours *float64 `json:"analyst_hours"`
+	Handled      int64    `json:"handled_cases"`
+	ElapsedHours *float64 `json:"elapsed_hours"`
 }
 
 // RuleReport is alert volume and rule quality over a window.
 type RuleReport struct {
-	Window     string           `json:"window"`
+	Window string `json:"window"`
+	// Basis says how fresh and how sound the data is (filled by the
+	// Service).
+	Basis
 	Alerts     int64            `json:"alerts"`
 	BySource   map[string]int64 `json:"by_source"`
 	BySeverity map[string]int64 `json:"by_severity"`
-	// ConversionRate is the share of alerts that belong to a case.
-	ConversionRate float64 `json:"case_conversion_rate"`
-	Definition     string  `json:"false_positive_definition"`
-	HoursDef       string  `json:"analyst_hours_definition"`
+	// ConversionRate is the share of alerts that belong to a case (null
+	// without alerts).
+	ConversionRate *float64 `json:"case_conversion_rate"`
+	Definition     string   `json:"false_positive_definition"`
+	HoursDef       string   `json:"analyst_hours_definition"`
+	ElapsedDef     string   `json:"elapsed_hours_definition"`
 	// Rules are ordered noisiest first: most false positives, then volume.
 	Rules []RuleResult `json:"rules"`
 }
 
 // HoursDefinition is how analyst hours per rule are computed.
-const HoursDefinition = "analyst hours per rule: acknowledged → resolved wall-clock time of the window's cases whose earliest alert the rule raised (an upper bound of hands-on time; alerts closed at triage carry no times)"
+const HoursDefinition = "analyst hours per rule: time actively worked on the window's cases whose earliest alert the rule raised, resolved after they were acknowledged: the work sessions (events logged by people at most 30 minutes apart, runbook runs from their start) between acknowledgement and resolution, outside pause statuses — the handle-time model of the staffing plan"
+
+// ElapsedDefinition is how elapsed hours per rule are computed.
+const ElapsedDefinition = "elapsed hours per rule: acknowledged → resolved wall-clock time of the same cases (an upper bound of the time worked on them)"
 
 // FPDefinition is how rule false-positive rates are computed.
 const FPDefinition = "false positives ÷ (true positives + benign true positives + false positives) over the window's alerts with a verdict; duplicates, inconclusive, tests and alerts without a verdict are counted beside"
+
+// NoRuleName names the row of cases without alerts in rule reports.
+const NoRuleName = "(cases without alerts)"
+
+// hours is seconds in hours, null when no case was measured.
+func hours(sec float64, n int64) *float64 {
+	if n == 0 {
+		return nil
+	}
+	h := sec / 3600
+	return &h
+}
 
 // Rules computes alert volume and per-rule quality for a window.
 func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
@@ -231,8 +262,10 @@ func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &RuleReport{Window: w.String(), BySource: map[string]int64{}, BySeverity: map[string]int64{}, Definition: FPDefinition, HoursDef: HoursDefinition}
+	rep := &RuleReport{Window: w.String(), BySource: map[string]int64{}, BySeverity: map[string]int64{}, Definition: FPDefinition,
+		HoursDef: HoursDefinition, ElapsedDef: ElapsedDefinition, Rules: []RuleResult{}}
 	var linked int64
+	credited := map[string]bool{}
 	for _, r := range ad {
 		rep.Alerts += r.Alerts
 		linked += r.Linked
@@ -249,22 +282,31 @@ func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
 		fp := r.Dispositions[string(model.DispositionFalsePositive)]
 		judged := fp + r.Dispositions[string(model.DispositionTruePositive)] + r.Dispositions[string(model.DispositionBenignPositive)]
 		rr := RuleResult{Source: r.Source, RuleID: r.RuleID, RuleName: r.RuleName, Alerts: r.Alerts, FalsePositives: fp,
-			Judged: judged, Dispositions: r.Dispositions, MTTD: r.MTTD.summary(MTTD, 0)}
+			Judged: judged, Dispositions: r.Dispositions, MTTD: r.MTTD.summary(MTTD, 0),
+			FalsePositiveRate: Ratio(fp, judged), ConversionRate: Ratio(r.Linked, r.Alerts)}
 		rr.MTTD.Definition = "alert occurred_at → alert created_at"
-		if l := byRule[ruleKey(r.Source, r.RuleID)]; l != nil {
-			rr.Cases, rr.AnalystHours = l.Cases, l.HandledSeconds/3600
-		}
-		if judged > 0 {
-			rr.FalsePositiveRate = float64(fp) / float64(judged)
-		}
-		if r.Alerts > 0 {
-			rr.ConversionRate = float64(r.Linked) / float64(r.Alerts)
-		}
+		k := ruleKey(r.Source, r.RuleID)
+		rr.setLoad(byRule[k])
+		credited[k] = true
 		rep.Rules = append(rep.Rules, rr)
 	}
-	if rep.Alerts > 0 {
-		rep.ConversionRate = float64(linked) / float64(rep.Alerts)
+	// Cases whose rule raised no alert in the window (their alert came the
+	// day before, say), and those without alerts, get rows of their own.
+	for _, k := range sortedKeys(byRule) {
+		if credited[k] || byRule[k].Cases == 0 {
+			continue
+		}
+		rr := RuleResult{Dispositions: map[string]int64{}, MTTD: (&Agg{}).summary(MTTD, 0)}
+		rr.MTTD.Definition = "alert occurred_at → alert created_at"
+		if k == NoRule {
+			rr.RuleName, rr.WithoutAlerts = NoRuleName, true
+		} else {
+			rr.Source, rr.RuleID, _ = strings.Cut(k, "/")
+		}
+		rr.setLoad(byRule[k])
+		rep.Rules = append(rep.Rules, rr)
 	}
+	rep.ConversionRate = Ratio(linked, rep.Alerts)
 	sort.Slice(rep.Rules, func(i, j int) bool {
 		a, b := rep.Rules[i], rep.Rules[j]
 		if a.FalsePositives != b.FalsePositives {
@@ -273,7 +315,22 @@ func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
 		if a.Alerts != b.Alerts {
 			return a.Alerts > b.Alerts
 		}
-		return a.Source+a.RuleID < b.Source+b.RuleID
+		if a.Cases != b.Cases {
+			return a.Cases > b.Cases
+		}
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		return a.RuleID < b.RuleID
 	})
 	return rep, nil
+}
+
+// setLoad fills in the case work of the rule's cases.
+func (rr *RuleResult) setLoad(l *RuleLoad) {
+	if l == nil {
+		return
+	}
+	rr.Cases, rr.Worked, rr.Handled = l.Cases, l.Worked, l.Handled
+	rr.AnalystHours, rr.ElapsedHours = hours(l.WorkedSeconds, l.Worked), hours(l.HandledSeconds, l.Handled)
 }

@@ -72,8 +72,8 @@ func TestRules(t *testing.T) {
 		w := window("2026-03-10", "2026-03-10", time.UTC)
 		rep := rules(t, st, w)
 
-		if rep.Alerts != 16 || !approx(rep.ConversionRate, 3.0/16) || rep.Definition == "" {
-			t.Errorf("alerts %d conversion %v, want 16 3/16", rep.Alerts, rep.ConversionRate)
+		if rep.Alerts != 16 || !approx(val(rep.ConversionRate), 3.0/16) || rep.Definition == "" {
+			t.Errorf("alerts %d conversion %v, want 16 3/16", rep.Alerts, val(rep.ConversionRate))
 		}
 		if !maps.Equal(rep.BySource, map[string]int64{"edr": 9, "siem": 7}) {
 			t.Errorf("by source %v", rep.BySource)
@@ -101,9 +101,9 @@ func TestRules(t *testing.T) {
 			for i, w := range wants {
 				r := rep.Rules[i]
 				if r.RuleID != w.id || r.Alerts != w.alerts || r.FalsePositives != w.fp || r.Judged != w.jud ||
-					!approx(r.FalsePositiveRate, w.rate) || !approx(r.ConversionRate, w.conv) || !maps.Equal(r.Dispositions, w.disp) {
+					!approx(val(r.FalsePositiveRate), w.rate) || !approx(val(r.ConversionRate), w.conv) || !maps.Equal(r.Dispositions, w.disp) {
 					t.Errorf("rule #%d: %s alerts %d FP %d judged %d rate %v conversion %v dispositions %v; want %+v",
-						i+1, r.RuleID, r.Alerts, r.FalsePositives, r.Judged, r.FalsePositiveRate, r.ConversionRate, r.Dispositions, w)
+						i+1, r.RuleID, r.Alerts, r.FalsePositives, r.Judged, val(r.FalsePositiveRate), val(r.ConversionRate), r.Dispositions, w)
 				}
 			}
 		}

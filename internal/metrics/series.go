@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -62,35 +61,78 @@ func (t Timeframe) Key(d time.Time) string {
 	return d.Format("2006-01-02")
 }
 
-// Period is one row of a trend series.
-type Period struct {
-	Period string      `json:"period"`
-	Result GroupResult `json:"result"`
+// Bounds returns the period of this timeframe that local day d belongs to,
+// as its first day and the day after its last (in d's location).
+func (t Timeframe) Bounds(d time.Time) (from, to time.Time) {
+	y, m, dd := d.Date()
+	loc := d.Location()
+	switch t {
+	case Weekly:
+		// ISO weeks start on Monday.
+		back := (int(d.Weekday()) + 6) % 7
+		from = time.Date(y, m, dd-back, 0, 0, 0, 0, loc)
+		return from, from.AddDate(0, 0, 7)
+	case Monthly:
+		from = time.Date(y, m, 1, 0, 0, 0, 0, loc)
+		return from, from.AddDate(0, 1, 0)
+	case Quarterly:
+		from = time.Date(y, m-(m-1)%3, 1, 0, 0, 0, 0, loc)
+		return from, from.AddDate(0, 3, 0)
+	}
+	from = time.Date(y, m, dd, 0, 0, 0, 0, loc)
+	return from, from.AddDate(0, 0, 1)
 }
 
-// series buckets the window's days into periods of the request's timeframe.
+// Period is one row of a trend series. A period is Partial when the
+// series covers only some of its days (Days of them), or when it is still
+// running at the report's "now": its figures are not comparable with the
+// whole periods beside it.
+type Period struct {
+	Period  string      `json:"period"`
+	From    string      `json:"from"`
+	To      string      `json:"to"` // last day included
+	Days    int         `json:"days"`
+	Partial bool        `json:"partial"`
+	Result  GroupResult `json:"result"`
+}
+
+// series buckets the window's days into periods of the request's
+// timeframe: every period the window touches, in order, those without
+// data included (their figures are null).
 func series(req Request, days map[int64]CaseDay) []Period {
-	loc := req.Window.From.Location()
-	byKey := map[string]CaseDay{}
-	for d, cd := range days {
-		k := req.Series.Key(dayStart(d, loc))
-		if byKey[k] == nil {
-			byKey[k] = CaseDay{}
+	w := req.Window
+	var out []Period
+	byKey := map[string]int{}
+	for d := w.From; d.Before(w.To); d = d.AddDate(0, 0, 1) {
+		k := req.Series.Key(d)
+		i, ok := byKey[k]
+		if !ok {
+			from, to := req.Series.Bounds(d)
+			i = len(out)
+			byKey[k] = i
+			out = append(out, Period{Period: k, From: d.Format(time.DateOnly),
+				Partial: from.Before(w.From) || to.After(w.To) || to.After(req.Now)})
 		}
-		byKey[k].merge(CaseDay{ByAll: cd[ByAll]})
+		out[i].To = d.Format(time.DateOnly)
+		out[i].Days++
 	}
-	keys := make([]string, 0, len(byKey))
-	for k := range byKey {
-		keys = append(keys, k)
+	merged := make([]CaseDay, len(out))
+	for _, d := range sortedKeys(days) {
+		i, ok := byKey[req.Series.Key(dayStart(d, w.From.Location()))]
+		if !ok {
+			continue
+		}
+		if merged[i] == nil {
+			merged[i] = CaseDay{}
+		}
+		merged[i].merge(CaseDay{ByAll: days[d][ByAll]})
 	}
-	sort.Strings(keys)
-	out := make([]Period, 0, len(keys))
-	for _, k := range keys {
-		g := byKey[k][ByAll][""]
+	for i := range out {
+		g := merged[i][ByAll][""]
 		if g == nil {
 			g = newGroup()
 		}
-		out = append(out, Period{Period: k, Result: g.result("all", req.IncludeTests)})
+		out[i].Result = g.result("all", req.IncludeTests, req.Now)
 	}
 	return out
 }

@@ -5,7 +5,6 @@
 package output
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,12 +27,45 @@ func CheckFormat(f string) error {
 }
 
 // Table is data with named columns. JSON, when set, is what -o json prints
-// instead of the rows (a structured value with the same content).
+// instead of the rows (a structured value with the same content). Name
+// identifies the table among a command's tables (-o csv prints one, chosen
+// with --table NAME); Names derives one from the title when it is empty.
 type Table struct {
+	Name    string
 	Title   string
 	Columns []string
 	Rows    [][]string
 	JSON    any
+}
+
+// TableName is the table's Name, or a name made of its title: lower case,
+// words joined by hyphens, at most 40 characters ("Analyst load" →
+// "analyst-load").
+func (t Table) TableName() string {
+	if t.Name != "" {
+		return t.Name
+	}
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(t.Title) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
+		}
+		if b.Len() >= 40 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "table"
+	}
+	return b.String()
 }
 
 // Render writes t to w in format f.
@@ -110,8 +142,11 @@ func unsafeRune(r rune) bool {
 func renderText(w io.Writer, t Table) error {
 	cells := make([][]string, len(t.Rows))
 	widths := make([]int, len(t.Columns))
+	// Headers can come from data (skill names, say): escaped like cells.
+	header := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		widths[i] = utf8.RuneCountInString(c)
+		header[i] = Terminal(c)
+		widths[i] = utf8.RuneCountInString(header[i])
 	}
 	for i, r := range t.Rows {
 		cells[i] = make([]string, len(t.Columns))
@@ -140,7 +175,7 @@ func renderText(w io.Writer, t Table) error {
 		}
 		b.WriteString("\n")
 	}
-	line(t.Columns)
+	line(header)
 	for _, r := range cells {
 		line(r)
 	}
@@ -148,7 +183,9 @@ func renderText(w io.Writer, t Table) error {
 	return err
 }
 
-// Spreadsheet neutralises a cell that a spreadsheet would run as a formula.
+// Spreadsheet neutralises a cell that a spreadsheet would run as a formula
+// (OWASP's CSV injection guidance): one starting with = + - @, a tab or a
+// carriage return gets a leading single quote.
 func Spreadsheet(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
@@ -156,22 +193,40 @@ func Spreadsheet(s string) string {
 	return s
 }
 
+// CSVField makes a string one RFC 4180 field: control characters shown as
+// \x1b and so on (a CSV file is read in terminals too), neutralised for
+// spreadsheets, and quoted when it holds a separator (a comma, or the
+// semicolon some locales use), a quote, or leading or trailing spaces,
+// with its quotes doubled.
+func CSVField(s string) string {
+	s = Spreadsheet(Terminal(s))
+	if s == "" || (!strings.ContainsAny(s, ",;\"") && s[0] != ' ' && s[len(s)-1] != ' ') {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// renderCSV writes the table as RFC 4180 CSV: one header line, one line
+// per row, CRLF line ends, every field (headers too) through CSVField.
 func renderCSV(w io.Writer, t Table) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(t.Columns); err != nil {
-		return err
+	var b strings.Builder
+	line := func(vals []string) {
+		for i, v := range vals {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(CSVField(v))
+		}
+		b.WriteString("\r\n")
 	}
+	line(t.Columns)
 	for _, r := range t.Rows {
-		rec := make([]string, len(r))
-		for i, v := range r {
-			rec[i] = Spreadsheet(v)
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+		rec := make([]string, len(t.Columns))
+		copy(rec, r)
+		line(rec)
 	}
-	cw.Flush()
-	return cw.Error()
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // Markdown escapes text for a Markdown table cell: markup characters are

@@ -66,6 +66,12 @@ type Clock struct {
 	// paused clock has no deadline. For a stopped clock it is set only if
 	// the target ran out before or at Stop. Zero without a target.
 	Deadline time.Time
+	// AtRiskFrom and OverdueFrom are, for a running clock, the instants
+	// from which it is at risk and overdue if nothing changes in its log:
+	// in the past when it already is, zero while it is paused and not yet
+	// there, and zero without a target. StatusAt judges the clock at a
+	// later instant from them. Both are zero for a stopped clock.
+	AtRiskFrom, OverdueFrom time.Time
 	// PausedNow is set when the clock runs but is paused at "now".
 	PausedNow bool
 	// Imputed is set on an acknowledge clock stopped by a move past triage
@@ -83,6 +89,36 @@ func (c Clock) Open() bool {
 // has stopped.
 func (c Clock) Breached() bool {
 	return c.Status == StatusBreached || c.Status == StatusOverdue
+}
+
+// StatusAt judges the clock at t, an instant not before the one it was
+// evaluated at, assuming its case's log gained no event and no other policy
+// version took effect in between (see Judge).
+func (c Clock) StatusAt(t time.Time) Status {
+	return Judge(c.Status, c.AtRiskFrom, c.OverdueFrom, t)
+}
+
+// Judge is the status at t of a clock whose status was st when evaluated
+// and whose AtRiskFrom and OverdueFrom were atRiskFrom and overdueFrom: a
+// running clock is overdue from overdueFrom on and at risk from
+// atRiskFrom on (a zero instant is never reached); a stopped clock keeps
+// its status. t must not precede the evaluation, and nothing in the log
+// or the policy may have changed since, which is when facts are computed
+// again. So a breach in flight counts the moment its clock passes the
+// target, without evaluating the log again.
+func Judge(st Status, atRiskFrom, overdueFrom, t time.Time) Status {
+	switch st {
+	case StatusOnTrack, StatusAtRisk, StatusOverdue:
+	default:
+		return st
+	}
+	switch {
+	case st == StatusOverdue, !overdueFrom.IsZero() && !t.Before(overdueFrom):
+		return StatusOverdue
+	case st == StatusAtRisk, !atRiskFrom.IsZero() && !t.Before(atRiskFrom):
+		return StatusAtRisk
+	}
+	return StatusOnTrack
 }
 
 // Result holds a case's clocks and what was repaired in its log.
@@ -351,7 +387,11 @@ func (e Evaluator) clock(pts []point, prio []prioPoint, start, stop, now time.Ti
 		}
 	}
 
-	var crossAt time.Time
+	// riskAt is the business time at which the clock becomes at risk.
+	riskAt := time.Duration(math.Round(ratio * float64(c.Target)))
+	// crossAt: elapsed reaches the target; overAt: it passes the target by
+	// a microsecond (the store's precision); riskCross: it reaches riskAt.
+	var crossAt, overAt, riskCross time.Time
 	for i, p := range pts {
 		a := p.at
 		if !a.Before(end) {
@@ -371,6 +411,12 @@ func (e Evaluator) clock(pts []point, prio []prioPoint, start, stop, now time.Ti
 		}
 		if c.Target > 0 && crossAt.IsZero() && c.Elapsed+w >= c.Target {
 			crossAt = cal.AddWorking(a, c.Target-c.Elapsed)
+		}
+		if c.Target > 0 && overAt.IsZero() && c.Elapsed+w >= c.Target+time.Microsecond {
+			overAt = cal.AddWorking(a, c.Target+time.Microsecond-c.Elapsed)
+		}
+		if c.Target > 0 && riskCross.IsZero() && c.Elapsed+w >= riskAt {
+			riskCross = cal.AddWorking(a, riskAt-c.Elapsed)
 		}
 		c.Elapsed += w
 	}
@@ -406,10 +452,39 @@ func (e Evaluator) clock(pts []point, prio []prioPoint, start, stop, now time.Ti
 	switch {
 	case c.Overdue > 0:
 		c.Status = StatusOverdue
-	case c.Elapsed >= time.Duration(math.Round(ratio*float64(c.Target))):
+	case c.Elapsed >= riskAt:
 		c.Status = StatusAtRisk
 	default:
 		c.Status = StatusOnTrack
 	}
+	// The instants the clock turns at risk and overdue. Overdue means past
+	// the target, so it starts one microsecond of business time after the
+	// target runs out (the store keeps microseconds): at a window's end
+	// the clock stays at its target until the next window opens.
+	switch {
+	case !overAt.IsZero():
+		c.OverdueFrom = ceilMicro(overAt)
+	case c.Overdue > 0:
+		c.OverdueFrom = end
+	case !c.PausedNow:
+		c.OverdueFrom = ceilMicro(cal.AddWorking(end, c.Remaining+time.Microsecond))
+	}
+	switch {
+	case !riskCross.IsZero():
+		c.AtRiskFrom = ceilMicro(riskCross)
+	case c.Status != StatusOnTrack:
+		c.AtRiskFrom = end
+	case !c.PausedNow:
+		c.AtRiskFrom = ceilMicro(cal.AddWorking(end, riskAt-c.Elapsed))
+	}
 	return c
+}
+
+// ceilMicro rounds t up to a whole microsecond, so an instant kept at the
+// store's precision is never reached earlier than t.
+func ceilMicro(t time.Time) time.Time {
+	if r := t.Truncate(time.Microsecond); r.Before(t) {
+		return r.Add(time.Microsecond)
+	}
+	return t
 }

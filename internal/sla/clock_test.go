@@ -501,8 +501,8 @@ func TestEvaluate(t *testing.T) {
 				t.Errorf("reopens, clamped, duplicates = %d, %d, %d; want %d, %d, %d",
 					res.Reopens, res.Clamped, res.Duplicates, tt.reopens, tt.clamped, tt.dups)
 			}
-			if pol != nil && res.Resolve.Policy != pol.Name() {
-				t.Errorf("policy name %q, want %q", res.Resolve.Policy, pol.Name())
+			if pol != nil && res.Resolve.Policy != pol.Versions()[0].Name {
+				t.Errorf("policy name %q, want %q", res.Resolve.Policy, pol.Versions()[0].Name)
 			}
 		})
 	}

@@ -39,8 +39,8 @@ func TestInForce(t *testing.T) {
 	if len(order) != 4 || order[0] != 1 || order[1] != 2 || order[2] != 3 || order[3] != 4 {
 		t.Errorf("Versions order = %v, want [1 2 3 4]", order)
 	}
-	if p.Name() != "std" {
-		t.Errorf("Name = %q", p.Name())
+	if p.Len() != 4 {
+		t.Errorf("Len = %d, want 4", p.Len())
 	}
 	if c := p.Calendar(ts(t, "2026-01-02T00:00:00Z")); c != nil {
 		t.Errorf("v1 calendar = %v, want nil (24×7)", c)
@@ -55,7 +55,7 @@ func TestInForce(t *testing.T) {
 	}
 
 	var none *Policies
-	if none.InForce(jan1).Version != 0 || none.Name() != "" || none.Versions() != nil || none.Calendar(jan1) != nil {
+	if none.InForce(jan1).Version != 0 || none.Len() != 0 || none.Versions() != nil || none.Calendar(jan1) != nil {
 		t.Error("nil Policies is not empty")
 	}
 }
@@ -67,7 +67,6 @@ func TestNewPoliciesErrors(t *testing.T) {
 		versions []model.SLAPolicy
 	}{
 		{"none", nil},
-		{"two names", []model.SLAPolicy{{Name: "a", Version: 1, EffectiveFrom: at}, {Name: "b", Version: 2, EffectiveFrom: at}}},
 		{"version twice", []model.SLAPolicy{{Name: "a", Version: 1, EffectiveFrom: at}, {Name: "a", Version: 1, EffectiveFrom: at.Add(h)}}},
 		{"negative target", []model.SLAPolicy{{Name: "a", Version: 1, EffectiveFrom: at,
 			Targets: map[model.Priority]model.SLATarget{model.P1: {Resolve: -h}}}}},

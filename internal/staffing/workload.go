@@ -13,6 +13,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/kpi/sketch"
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/sla"
 	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
@@ -216,13 +217,16 @@ func Model(ctx context.Context, h History, cfg Config) (*Workload, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i := range pols {
-		p := pols[i]
-		if !p.EffectiveFrom.After(w.Until) || w.Until.IsZero() {
-			if w.SLA == nil || p.EffectiveFrom.After(w.SLA.EffectiveFrom) {
-				w.SLA = &p
-			}
+	// The version in force at the end of the history, by the one rule that
+	// picks a version everywhere (package sla); versions that cannot judge
+	// clocks are left out.
+	if tl := sla.Load(pols); tl.Len() > 0 {
+		at := w.Until
+		if at.IsZero() {
+			at = time.Now()
 		}
+		p := tl.InForce(at)
+		w.SLA = &p
 	}
 	var alertB, caseB []store.ArrivalBucket
 	var hts []handle.Time

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/kpi"
-	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/sla"
 )
 
@@ -93,57 +92,6 @@ func (a *applier) loadKPIContext() error {
 	return nil
 }
 
-// loadPolicies reads the SLA policy versions. With several policy names the
-// newest name by effective date is used; Watchfloor judges all work by one
-// policy.
-func loadPolicies(ctx context.Context, q querier, s *Store) (*sla.Policies, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name, version, effective_from, targets, pause_statuses, calendar
-		FROM sla_policies ORDER BY effective_from DESC, version DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("reading SLA policies: %w", err)
-	}
-	defer rows.Close()
-	var versions []model.SLAPolicy
-	var name string
-	for rows.Next() {
-		var p model.SLAPolicy
-		var eff int64
-		var targets, pauses, cal string
-		if err := rows.Scan(&p.Name, &p.Version, &eff, &targets, &pauses, &cal); err != nil {
-			return nil, fmt.Errorf("reading SLA policies: %w", err)
-		}
-		if name == "" {
-			name = p.Name
-		}
-		if p.Name != name {
-			continue
-		}
-		p.EffectiveFrom = time.UnixMicro(eff).UTC()
-		if err := decodeJSONText(targets, &p.Targets); err != nil {
-			return nil, fmt.Errorf("SLA policy %s v%d targets: %w", p.Name, p.Version, err)
-		}
-		if err := decodeJSONText(pauses, &p.PauseStatuses); err != nil {
-			return nil, fmt.Errorf("SLA policy %s v%d pause statuses: %w", p.Name, p.Version, err)
-		}
-		if cal != "" {
-			p.Calendar = &model.BusinessHours{}
-			if err := decodeJSONText(cal, p.Calendar); err != nil {
-				return nil, fmt.Errorf("SLA policy %s v%d calendar: %w", p.Name, p.Version, err)
-			}
-		}
-		versions = append(versions, p)
-	}
-	if err := rows.Err(); err != nil || len(versions) == 0 {
-		return nil, err
-	}
-	return sla.NewPolicies(versions...)
-}
-
-// Policies returns the SLA policy versions in force (nil when none stored).
-func (s *Store) Policies(ctx context.Context) (*sla.Policies, error) {
-	return loadPolicies(ctx, s.r, s)
-}
-
 // queueFacts records the cases a batch touched for RefreshFacts.
 func (a *applier) queueFacts() error {
 	ids := make([]int64, 0, len(a.touched))
@@ -173,6 +121,17 @@ const factsChunk = 500
 // leave and enter. It returns how many cases it computed. Several processes
 // may run it at once: on PostgreSQL each takes different cases.
 func (s *Store) RefreshFacts(ctx context.Context) (int, error) {
+	if err := s.recheckOpenClocks(ctx, time.Now().UTC()); err != nil {
+		return 0, err
+	}
+	// Read first: most calls find nothing to do, and need no write lock.
+	var pending int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT case_id FROM facts_pending LIMIT 1) p`).Scan(&pending); err != nil {
+		return 0, fmt.Errorf("reading pending case facts: %w", err)
+	}
+	if pending == 0 {
+		return 0, nil
+	}
 	total := 0
 	for {
 		n := 0
@@ -233,17 +192,18 @@ func (a *applier) computeFacts(ids []int64) error {
 			return err
 		}
 		var occ sql.NullInt64
-		if err := a.queryRow(`SELECT MIN(occurred_at) FROM alerts WHERE source = ? AND case_ext_id = ? AND case_ext_id <> ''`,
-			sc.c.Source, sc.c.ExternalID).Scan(&occ); err != nil {
+		var linked int64
+		if err := a.queryRow(`SELECT COUNT(*), MIN(occurred_at) FROM alerts WHERE source = ? AND case_ext_id = ? AND case_ext_id <> ''`,
+			sc.c.Source, sc.c.ExternalID).Scan(&linked, &occ); err != nil {
 			return fmt.Errorf("reading alert times of case %d: %w", id, err)
 		}
-		var rule string
+		al := kpi.Alerts{Linked: linked > 0, Occurred: fromMicros(occ)}
 		err = a.queryRow(`SELECT rule_id FROM alerts WHERE source = ? AND case_ext_id = ? AND case_ext_id <> ''
-			ORDER BY created_at, id LIMIT 1`, sc.c.Source, sc.c.ExternalID).Scan(&rule)
+			ORDER BY created_at, id LIMIT 1`, sc.c.Source, sc.c.ExternalID).Scan(&al.Rule)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("reading the first alert of case %d: %w", id, err)
 		}
-		f := kpi.Compute(&sc.c, evs, fromMicros(occ), rule, a.eval, a.now)
+		f := kpi.Compute(&sc.c, evs, al, a.eval, a.now)
 		day := DayOf(f.Created, a.tz)
 		var oldDay sql.NullInt64
 		if err := a.queryRow(`SELECT day FROM case_facts WHERE case_id = ?`, id).Scan(&oldDay); err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -255,8 +215,9 @@ func (a *applier) computeFacts(ids []int64) error {
 		days[day] = true
 		if _, err := a.exec(`INSERT INTO case_facts (case_id, day, source, team, analyst, rule, priority, disposition, excluded,
 				created_at, occurred_at, ack_at, contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done,
-				reopens, escalated, sla_ack, sla_resolve, clamped, source_sla)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				reopens, escalated, sla_ack, sla_resolve, clamped, source_sla, alerted, ack_risk_from, ack_overdue_from,
+				resolve_risk_from, resolve_overdue_from)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (case_id) DO UPDATE SET day = excluded.day, source = excluded.source, team = excluded.team,
 				analyst = excluded.analyst, rule = excluded.rule, priority = excluded.priority, disposition = excluded.disposition,
 				excluded = excluded.excluded, created_at = excluded.created_at, occurred_at = excluded.occurred_at,
@@ -264,11 +225,14 @@ func (a *applier) computeFacts(ids []int64) error {
 				last_close_at = excluded.last_close_at, ack_imputed = excluded.ack_imputed,
 				contain_imputed = excluded.contain_imputed, done = excluded.done, reopens = excluded.reopens,
 				escalated = excluded.escalated, sla_ack = excluded.sla_ack, sla_resolve = excluded.sla_resolve,
-				clamped = excluded.clamped, source_sla = excluded.source_sla`,
+				clamped = excluded.clamped, source_sla = excluded.source_sla, alerted = excluded.alerted,
+				ack_risk_from = excluded.ack_risk_from, ack_overdue_from = excluded.ack_overdue_from,
+				resolve_risk_from = excluded.resolve_risk_from, resolve_overdue_from = excluded.resolve_overdue_from`,
 			id, day, f.Source, f.Team, f.Analyst, f.Rule, int(f.Priority), string(f.Disposition), boolInt(f.Excluded),
 			micros(f.Created), micros(f.Occurred), micros(f.Ack), micros(f.Contain), micros(f.Resolve), micros(f.LastClose),
 			boolInt(f.AckImputed), boolInt(f.ContainImputed), boolInt(f.Done), f.Reopens, boolInt(f.Escalated),
-			string(f.SLAAck), string(f.SLAResolve), f.Clamped, f.SourceSLA); err != nil {
+			string(f.SLAAck), string(f.SLAResolve), f.Clamped, f.SourceSLA, boolInt(f.Alerted), micros(f.AckAtRiskFrom),
+			micros(f.AckOverdueFrom), micros(f.ResolveAtRiskFrom), micros(f.ResolveOverdueFrom)); err != nil {
 			return fmt.Errorf("storing facts of case %d: %w", id, err)
 		}
 	}

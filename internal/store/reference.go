@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/sla"
 )
 
 // Reference data and findings: each kind is upserted row by row, and a
@@ -116,8 +117,8 @@ func (a *applier) rules(b *Batch) error {
 
 func (a *applier) slaPolicies(b *Batch) error {
 	for i, p := range b.SLA {
-		if p.Name == "" || p.Version <= 0 || p.EffectiveFrom.IsZero() || len(p.Targets) == 0 {
-			a.reject(KindSLA, i, "SLA policy needs a name, a positive version, effective_from and targets")
+		if err := sla.Validate(p); err != nil {
+			a.reject(KindSLA, i, "SLA policy %q version %d: %v", p.Name, p.Version, err)
 			continue
 		}
 		var cal string
@@ -134,9 +135,8 @@ func (a *applier) slaPolicies(b *Batch) error {
 		a.count(KindSLA, r)
 		if n, _ := r.RowsAffected(); n > 0 {
 			// Every case's SLA outcome may change with a new version.
-			if _, err := a.exec(`INSERT INTO facts_pending (case_id) SELECT case_id FROM case_facts WHERE true
-				ON CONFLICT (case_id) DO NOTHING`); err != nil {
-				return fmt.Errorf("queueing SLA outcomes for recomputation: %w", err)
+			if err := a.queueAllFacts(); err != nil {
+				return err
 			}
 		}
 	}

@@ -98,17 +98,21 @@ func (s *Store) SaveRollupParts(ctx context.Context, kind string, day, version i
 
 const factColumns = `case_id, source, team, analyst, rule, priority, disposition, excluded, created_at, occurred_at, ack_at,
 	contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done, reopens, escalated, sla_ack, sla_resolve, clamped,
-	source_sla`
+	source_sla, alerted, ack_risk_from, ack_overdue_from, resolve_risk_from, resolve_overdue_from`
 
 func scanFacts(sc interface{ Scan(...any) error }, f *kpi.Facts) error {
 	var prio int
 	var disp, slaAck, slaRes string
-	var excl, ackImp, conImp, done, esc int
-	var cre, occ, ack, con, res, last sql.NullInt64
+	var excl, ackImp, conImp, done, esc, alerted int
+	var cre, occ, ack, con, res, last, ackRisk, ackOver, resRisk, resOver sql.NullInt64
 	if err := sc.Scan(&f.CaseID, &f.Source, &f.Team, &f.Analyst, &f.Rule, &prio, &disp, &excl, &cre, &occ, &ack, &con, &res, &last,
-		&ackImp, &conImp, &done, &f.Reopens, &esc, &slaAck, &slaRes, &f.Clamped, &f.SourceSLA); err != nil {
+		&ackImp, &conImp, &done, &f.Reopens, &esc, &slaAck, &slaRes, &f.Clamped, &f.SourceSLA, &alerted,
+		&ackRisk, &ackOver, &resRisk, &resOver); err != nil {
 		return err
 	}
+	f.Alerted = alerted != 0
+	f.AckAtRiskFrom, f.AckOverdueFrom = fromMicros(ackRisk), fromMicros(ackOver)
+	f.ResolveAtRiskFrom, f.ResolveOverdueFrom = fromMicros(resRisk), fromMicros(resOver)
 	f.Priority, f.Disposition, f.Excluded = model.Priority(prio), model.Disposition(disp), excl != 0
 	f.Created, f.Occurred, f.Ack, f.Contain = fromMicros(cre), fromMicros(occ), fromMicros(ack), fromMicros(con)
 	f.Resolve, f.LastClose = fromMicros(res), fromMicros(last)
@@ -118,9 +122,10 @@ func scanFacts(sc interface{ Scan(...any) error }, f *kpi.Facts) error {
 }
 
 // DayFacts calls fn with the facts of every case created on a day
-// (YYYYMMDD in the organisation's time zone).
+// (YYYYMMDD in the organisation's time zone), by case id, so sums over
+// them come out the same whenever the day is aggregated.
 func (s *Store) DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error {
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT `+factColumns+` FROM case_facts WHERE day = ?`), day)
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT `+factColumns+` FROM case_facts WHERE day = ? ORDER BY case_id`), day)
 	if err != nil {
 		return fmt.Errorf("reading case facts of %d: %w", day, err)
 	}
@@ -150,10 +155,11 @@ type AlertRow struct {
 	Techniques string
 }
 
-// EachAlert calls fn for every alert created in [from, to).
+// EachAlert calls fn for every alert created in [from, to), in creation
+// order (then id), so sums over them come out the same every time.
 func (s *Store) EachAlert(ctx context.Context, from, to time.Time, fn func(*AlertRow)) error {
 	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT source, rule_id, rule_name, severity, disposition, case_ext_id <> '',
-		occurred_at, created_at, techniques FROM alerts WHERE created_at >= ? AND created_at < ?`), from.UnixMicro(), to.UnixMicro())
+		occurred_at, created_at, techniques FROM alerts WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id`), from.UnixMicro(), to.UnixMicro())
 	if err != nil {
 		return fmt.Errorf("reading alerts: %w", err)
 	}

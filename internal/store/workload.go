@@ -210,14 +210,20 @@ func (s *Store) WorkloadRuleVolumes(ctx context.Context, since, until time.Time)
 // [since, until) and returns its actively worked time, as handle.Collector
 // defines it with the given pause statuses and session gap.
 func (s *Store) WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]handle.Time, error) {
+	return s.handleTimes(ctx, `SELECT e.case_id, e.at, e.actor, e.kind, e.new FROM case_events e
+		JOIN cases c ON c.id = e.case_id
+		WHERE c.resolved_at >= ? AND c.resolved_at < ?
+		ORDER BY e.case_id, e.at, e.id`, []any{since.UnixMicro(), until.UnixMicro()}, pauseStatuses, gap)
+}
+
+// handleTimes replays the case logs a query reads (case_id, at, actor,
+// kind, new; by case, time and id) through a handle.Collector.
+func (s *Store) handleTimes(ctx context.Context, query string, args []any, pauseStatuses []string, gap time.Duration) ([]handle.Time, error) {
 	c, err := handle.NewCollector(pauseStatuses, gap)
 	if err != nil {
 		return nil, fmt.Errorf("reading case logs for handle times: %w", err)
 	}
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT e.case_id, e.at, e.actor, e.kind, e.new FROM case_events e
-		JOIN cases c ON c.id = e.case_id
-		WHERE c.resolved_at >= ? AND c.resolved_at < ?
-		ORDER BY e.case_id, e.at, e.id`), since.UnixMicro(), until.UnixMicro())
+	rows, err := s.r.QueryContext(ctx, s.rebind(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading case logs for handle times: %w", err)
 	}
@@ -257,40 +263,19 @@ func (s *Store) WorkloadRoster(ctx context.Context) (Roster, error) {
 	return ro, err
 }
 
-// WorkloadSLAPolicies returns every SLA policy version, by name and then
-// version.
+// WorkloadSLAPolicies returns every enabled SLA policy version that
+// decodes, by name and then version; sla.Load leaves out those that fail
+// validation.
 func (s *Store) WorkloadSLAPolicies(ctx context.Context) ([]model.SLAPolicy, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT name, version, effective_from, targets, pause_statuses, calendar
-		FROM sla_policies ORDER BY name, version`)
+	stored, err := readPolicies(ctx, s.r, s, true)
 	if err != nil {
-		return nil, fmt.Errorf("reading SLA policies: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	var out []model.SLAPolicy
-	for rows.Next() {
-		var p model.SLAPolicy
-		var eff int64
-		var targets, pause, cal string
-		if err := rows.Scan(&p.Name, &p.Version, &eff, &targets, &pause, &cal); err != nil {
-			return nil, fmt.Errorf("reading SLA policies: %w", err)
+	for _, p := range stored {
+		if p.Problem == "" || p.Targets != nil {
+			out = append(out, p.SLAPolicy)
 		}
-		p.EffectiveFrom = time.UnixMicro(eff).UTC()
-		if err := decodeJSONText(targets, &p.Targets); err != nil {
-			return nil, fmt.Errorf("SLA policy %s v%d: targets: %w", p.Name, p.Version, err)
-		}
-		if err := decodeJSONText(pause, &p.PauseStatuses); err != nil {
-			return nil, fmt.Errorf("SLA policy %s v%d: pause statuses: %w", p.Name, p.Version, err)
-		}
-		if cal != "" {
-			p.Calendar = &model.BusinessHours{}
-			if err := decodeJSONText(cal, p.Calendar); err != nil {
-				return nil, fmt.Errorf("SLA policy %s v%d: calendar: %w", p.Name, p.Version, err)
-			}
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading SLA policies: %w", err)
 	}
 	return out, nil
 }

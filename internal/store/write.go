@@ -112,11 +112,12 @@ func retryable(err error) bool {
 }
 
 // writeSQLite runs fn inside an immediate transaction on the writer
-// connection, committing when fn succeeds.
+// connection, committing when fn succeeds; see beginSQLite for how it
+// waits for another process's lock.
 func (s *Store) writeSQLite(ctx context.Context, fn func(dbConn) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if _, err := s.wconn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+	if err := s.beginSQLite(ctx); err != nil {
 		return fmt.Errorf("starting ingest transaction: %w", err)
 	}
 	if err := fn(cachedConn{s}); err != nil {

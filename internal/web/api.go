@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
@@ -31,12 +30,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
-	b, _ := assets.ReadFile("openapi.json")
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(b)
 }
 
 // meResponse describes the caller.
@@ -143,20 +136,16 @@ func (s *Server) apiSLA(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, slaSummary(d))
 }
 
-// window reads the timeframe parameter into the window ending today.
+// windowQuery reads the window parameters: a timeframe, or from and to.
+func windowQuery(q url.Values) metrics.WindowQuery {
+	return metrics.WindowQuery{Timeframe: q.Get("timeframe"), From: q.Get("from"), To: q.Get("to")}
+}
+
+// window resolves the request's window as every surface does (the report
+// service: ending today, or with the newest data when it is older).
 func (s *Server) window(ctx context.Context, q url.Values) (metrics.Window, metrics.Timeframe, error) {
-	tf := metrics.Weekly
-	if v := q.Get("timeframe"); v != "" {
-		var err error
-		if tf, err = metrics.ParseTimeframe(v); err != nil {
-			return metrics.Window{}, "", err
-		}
-	}
-	loc, err := s.st.TimeZone(ctx)
-	if err != nil {
-		return metrics.Window{}, "", err
-	}
-	return metrics.WindowEnding(s.now(), tf.Days(), loc), tf, nil
+	res, err := s.svc.Resolve(ctx, windowQuery(q))
+	return res.Window, res.Timeframe, err
 }
 
 func boolParam(q url.Values, name string) (bool, error) {
@@ -171,51 +160,26 @@ func boolParam(q url.Values, name string) (bool, error) {
 	return b, nil
 }
 
-// performance computes a report; with series=true it adds the trend of the
-// timeframe's last 8 periods, aligned to period starts (the last one, the
-// current period, is cut short at today).
+// performance computes a report, with the previous window when trend is
+// set and, when series is, the trend of the timeframe's last 8 periods
+// aligned to period starts (see metrics.SeriesWindow).
 func (s *Server) performance(ctx context.Context, q url.Values) (*metrics.Report, error) {
-	w, tf, err := s.window(ctx, q)
-	if err != nil {
+	pq := metrics.PerformanceQuery{WindowQuery: windowQuery(q), GroupBy: q.Get("group_by")}
+	var err error
+	if pq.Trend, err = boolParam(q, "trend"); err != nil {
 		return nil, badRequest{err}
 	}
-	req := metrics.Request{Window: w, GroupBy: q.Get("group_by")}
-	if req.GroupBy != "" && !validGroupBy(req.GroupBy) {
-		return nil, badRequest{fmt.Errorf("group_by: want one of %s", strings.Join(metrics.GroupBys, ", "))}
-	}
-	if req.Trend, err = boolParam(q, "trend"); err != nil {
+	if pq.IncludeTests, err = boolParam(q, "include_tests"); err != nil {
 		return nil, badRequest{err}
 	}
-	if req.IncludeTests, err = boolParam(q, "include_tests"); err != nil {
+	if pq.Series, err = boolParam(q, "series"); err != nil {
 		return nil, badRequest{err}
 	}
-	series, err := boolParam(q, "series")
-	if err != nil {
+	rep, err := s.svc.Performance(ctx, pq)
+	if metrics.IsArgError(err) {
 		return nil, badRequest{err}
 	}
-	eng := s.engine()
-	rep, err := eng.Performance(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	if series {
-		_, sw := trendSpans(w, tf, trendPeriods)
-		sr, err := eng.Performance(ctx, metrics.Request{Window: sw, IncludeTests: req.IncludeTests, Series: tf})
-		if err != nil {
-			return nil, err
-		}
-		rep.Series = sr.Series
-	}
-	return rep, nil
-}
-
-func validGroupBy(g string) bool {
-	for _, v := range metrics.GroupBys {
-		if v == g {
-			return true
-		}
-	}
-	return false
+	return rep, err
 }
 
 // badRequest marks an error caused by the request's parameters.
@@ -381,6 +345,12 @@ type IngestResponse struct {
 	Events    int            `json:"events"`
 	// Rejects lists the first 100 rejected records' locations and reasons.
 	Rejects []IngestReject `json:"rejects"`
+	// Repairs counts what text hygiene replaced; FutureDated the records
+	// stored although dated ahead of the clock; Warnings lists the first
+	// 100 records stored with a warning.
+	Repairs     ingest.Repairs `json:"repairs"`
+	FutureDated int            `json:"future_dated"`
+	Warnings    []IngestReject `json:"warnings"`
 }
 
 // IngestLimitResponse answers a streamed ingest body that ran over the
@@ -422,10 +392,16 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxIngestBytes)
-	resp := IngestResponse{Rejects: []IngestReject{}}
-	opt := ingest.Options{Format: format, Matcher: s.matcher, OnReject: func(loc string, err error) {
+	resp := IngestResponse{Rejects: []IngestReject{}, Warnings: []IngestReject{}}
+	// SLA policies, teams, shifts and analysts change how work is judged
+	// and staffed: only an admin may send them (an ingest token may not).
+	opt := ingest.Options{Format: format, Matcher: s.matcher, RestrictReference: !p.Role.Can(auth.Administer), OnReject: func(loc string, err error) {
 		if len(resp.Rejects) < 100 {
 			resp.Rejects = append(resp.Rejects, IngestReject{Loc: loc, Reason: err.Error()})
+		}
+	}, OnWarning: func(loc, msg string) {
+		if len(resp.Warnings) < 100 {
+			resp.Warnings = append(resp.Warnings, IngestReject{Loc: loc, Reason: msg})
 		}
 	}}
 	sum, err := ingest.Run(r.Context(), s.st, body, "api:"+p.Name, opt)
@@ -433,6 +409,7 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
 		err = herr
 	}
 	resp.Format, resp.Records, resp.Rejected, resp.Events = sum.Format, sum.Records, sum.Rejected, sum.Events
+	resp.Repairs, resp.FutureDated = sum.Repairs, sum.FutureDated
 	resp.Inserted, resp.Updated, resp.Unchanged = kindCounts(sum.Inserted), kindCounts(sum.Updated), kindCounts(sum.Unchanged)
 	auditDetail(r, fmt.Sprintf("format=%s records=%d rejected=%d events=%d", sum.Format, sum.Records, sum.Rejected, sum.Events))
 	if sum.Records > 0 {

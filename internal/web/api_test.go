@@ -191,21 +191,26 @@ func TestMetricsAndRules(t *testing.T) {
 	f := newFixture(t)
 	var rep metrics.Report
 	getJSON(t, f, "/api/v1/metrics?timeframe=weekly&series=true&group_by=priority", auth.Viewer, &rep)
-	// The series covers 8 weeks but only weeks with cases have a row: all
-	// three fixture cases were created in ISO week 48.
-	if rep.GroupBy != "priority" || len(rep.Series) != 1 || rep.Series[0].Period != "2026-W48" || rep.Series[0].Result.Cases != 3 ||
-		rep.From != "2026-11-20" || rep.To != "2026-11-26" {
+	// The series covers 8 ISO weeks, every one a row: all three fixture
+	// cases were created in week 48, the last (partial: the window ends on
+	// its Thursday); the weeks before have no data, so null figures.
+	if rep.GroupBy != "priority" || len(rep.Series) != 8 || rep.Series[7].Period != "2026-W48" || rep.Series[7].Result.Cases != 3 ||
+		!rep.Series[7].Partial || rep.Series[0].Period != "2026-W41" || rep.Series[0].Partial || rep.Series[0].Result.Cases != 0 ||
+		rep.Series[0].Result.SLAResolve.Adherence != nil || rep.From != "2026-11-20" || rep.To != "2026-11-26" {
 		t.Fatalf("report: group %q, series %+v, %s…%s", rep.GroupBy, rep.Series, rep.From, rep.To)
 	}
 	var rules RulesResponse
 	getJSON(t, f, "/api/v1/rules?timeframe=weekly", auth.Viewer, &rules)
-	if rules.Alerts != 2 || len(rules.Rules) != 2 || rules.ConversionRate != 0.5 || rules.TotalRules != 2 || rules.Sort != "false_positives" {
+	// Two rules, and the fixture cases without alerts (C2, C3) in a row of their own.
+	if rules.Alerts != 2 || len(rules.Rules) != 3 || !rules.Rules[2].WithoutAlerts || rules.Rules[2].Cases != 2 ||
+		rules.ConversionRate == nil || *rules.ConversionRate != 0.5 || rules.TotalRules != 3 || rules.Sort != "false_positives" {
 		t.Fatalf("rules: %d alerts, %d of %d rules, conversion %v", rules.Alerts, len(rules.Rules), rules.TotalRules, rules.ConversionRate)
 	}
-	// Paged and sorted: the second rule by name is R2 "Scan".
-	getJSON(t, f, "/api/v1/rules?timeframe=weekly&sort=rule&offset=1&limit=1", auth.Viewer, &rules)
-	if len(rules.Rules) != 1 || rules.Rules[0].RuleID != "R2" || rules.TotalRules != 2 || rules.Offset != 1 {
-		t.Errorf("page 2 by name: %+v (total %d)", rules.Rules, rules.TotalRules)
+	// Paged and sorted by name: "(cases without alerts)", "Credential
+	// dumping", then R2 "Scan".
+	getJSON(t, f, "/api/v1/rules?timeframe=weekly&sort=rule&offset=2&limit=1", auth.Viewer, &rules)
+	if len(rules.Rules) != 1 || rules.Rules[0].RuleID != "R2" || rules.TotalRules != 3 || rules.Offset != 2 {
+		t.Errorf("page 3 by name: %+v (total %d)", rules.Rules, rules.TotalRules)
 	}
 	if resp := f.do("GET", "/api/v1/rules?sort=nonsense", auth.Viewer, ""); resp.StatusCode != 400 {
 		t.Errorf("unknown sort: %d", resp.StatusCode)
@@ -487,6 +492,26 @@ func TestPrometheus(t *testing.T) {
 	} {
 		if got, ok := value(c.name, c.labels); !ok || got != c.want {
 			t.Errorf("%s%v = %v (present %v), want %v", c.name, c.labels, got, ok, c.want)
+		}
+	}
+	// The weekly report by priority: C1's acknowledge clock is a breach
+	// in flight (0 of 1), its resolve clock is open and within target (no
+	// data: no sample, never 0); C3 met both targets.
+	for _, c := range []struct {
+		name    string
+		labels  map[string]string
+		want    float64
+		present bool
+	}{
+		{"watchfloor_sla_adherence_ratio", map[string]string{"clock": "acknowledge", "priority": "P1"}, 0, true},
+		{"watchfloor_sla_adherence_ratio", map[string]string{"clock": "resolve", "priority": "P1"}, 0, false},
+		{"watchfloor_sla_adherence_ratio", map[string]string{"clock": "resolve", "priority": "P3"}, 1, true},
+		{"watchfloor_mttr_sample_size", map[string]string{"priority": "P1"}, 0, true},
+		{"watchfloor_mttr_seconds", map[string]string{"priority": "P1", "stat": "mean"}, 0, false},
+		{"watchfloor_mttr_seconds", map[string]string{"priority": "P3", "stat": "mean"}, 8 * 3600, true},
+	} {
+		if got, ok := value(c.name, c.labels); ok != c.present || got != c.want {
+			t.Errorf("%s%v = %v (present %v), want %v (present %v)", c.name, c.labels, got, ok, c.want, c.present)
 		}
 	}
 	for _, name := range []string{"watchfloor_mtta_seconds", "watchfloor_mttr_sample_size", "go_goroutines", "process_start_time_seconds",

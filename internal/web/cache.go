@@ -84,7 +84,7 @@ func (s *Server) rebuildDashboard(ctx context.Context) (*dashEntry, error) {
 	c.mu.Unlock()
 
 	now := s.now()
-	d, err := s.work.Dashboard(ctx, s.st, now)
+	d, err := s.svc.Dashboard(ctx)
 	var buf bytes.Buffer
 	if err == nil {
 		err = json.NewEncoder(&buf).Encode(d)

@@ -105,7 +105,7 @@ func TestTrendSpans(t *testing.T) {
 		{metrics.Quarterly, "2025-Q1", "2026-Q4", "2025-01-01"},
 		{metrics.Daily, "2026-11-26", "2026-12-03", "2026-11-26"},
 	} {
-		spans, w := trendSpans(today, tc.tf, 8)
+		spans, w := trendSpans(today, tc.tf)
 		if len(spans) != 8 || spans[0].Key != tc.first || spans[7].Key != tc.last || w.From.Format("2006-01-02") != tc.from || !w.To.Equal(today.To) {
 			t.Errorf("%s: %d spans %s…%s from %s", tc.tf, len(spans), spans[0].Key, spans[len(spans)-1].Key, w.From.Format("2006-01-02"))
 		}
@@ -127,15 +127,16 @@ func TestDurationScale(t *testing.T) {
 }
 
 func TestFormatting(t *testing.T) {
+	hour, quarter := 3600.0, 0.25
 	for _, tc := range []struct{ got, want string }{
 		{thousands(28114), "28,114"}, {thousands(-1234567), "-1,234,567"}, {thousands(999), "999"}, {thousands(0), "0"},
 		{decimal(1234.56, 1), "1,234.6"}, {decimal(-0.04, 1), "0.0"}, {decimal(math.NaN(), 1), "—"},
 		{percent(0.934), "93.4 %"}, {percent(math.NaN()), "—"},
 		{humanDuration(40), "40s"}, {humanDuration(12 * 60), "12m"}, {humanDuration(24 * 3600), "24h"}, {humanDuration(2*3600 + 5*60), "2h 05m"},
 		{humanDuration(7 * 86400), "7d"}, {humanDuration(2*86400 + 12*3600), "2d 12h"}, {humanDuration(math.NaN()), "—"},
-		{kpiRow(metrics.Summary{KPI: metrics.MTTR}).Median, "—"}, {kpiRow(metrics.Summary{KPI: metrics.MTTR, Count: 2, Median: 3600}).Median, "1h"},
+		{kpiRow(metrics.Summary{KPI: metrics.MTTR}).Median, "—"}, {kpiRow(metrics.Summary{KPI: metrics.MTTR, Count: 2, Median: &hour}).Median, "1h"},
 		{kpiName(metrics.MTTRLast), "Time to resolve, last close"},
-		{slaRow(metrics.SLAResult{Open: 4}).Adherence, "—"}, {slaRow(metrics.SLAResult{Met: 1, Breached: 3, Adherence: 0.25}).Adherence, "25.0 %"},
+		{slaRow(metrics.SLAResult{Open: 4}).Adherence, "—"}, {slaRow(metrics.SLAResult{Met: 1, Breached: 3, Adherence: &quarter}).Adherence, "25.0 %"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)

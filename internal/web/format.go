@@ -63,6 +63,25 @@ func decimal(f float64, n int) string {
 	return out
 }
 
+// nan is a nullable figure's value, NaN (shown as "—") for null.
+func nan(v *float64) float64 {
+	if x, ok := metrics.Value(v); ok {
+		return x
+	}
+	return math.NaN()
+}
+
+// pct formats a share or a nullable share (the template function).
+func pct(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return percent(x)
+	case *float64:
+		return percent(nan(x))
+	}
+	return noData
+}
+
 // percent formats a share as "93.4 %".
 func percent(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -136,8 +155,8 @@ func kpiRow(s metrics.Summary) kpiView {
 		Median: noData, P90: noData, Mean: noData, median: math.NaN()}
 	if s.Count > 0 {
 		v.HasData = true
-		v.Median, v.P90, v.Mean = humanDuration(s.Median), humanDuration(s.P90), humanDuration(s.Mean)
-		v.median = s.Median
+		v.Median, v.P90, v.Mean = humanDuration(nan(s.Median)), humanDuration(nan(s.P90)), humanDuration(nan(s.Mean))
+		v.median = nan(s.Median)
 	}
 	return v
 }
@@ -154,22 +173,18 @@ func kpiMedian(g metrics.GroupResult, k metrics.KPI) float64 {
 
 // slaShare is an SLA result's adherence, NaN when no case met or breached
 // its target (no data, not 0 %).
-func slaShare(r metrics.SLAResult) float64 {
-	if r.Met+r.Breached == 0 {
-		return math.NaN()
-	}
-	return r.Adherence
-}
+func slaShare(r metrics.SLAResult) float64 { return nan(r.Adherence) }
 
-// slaView is an SLA result as a page shows it.
+// slaView is an SLA result as a page shows it: breached includes the open
+// cases already past their target (InFlight of them).
 type slaView struct {
-	Adherence           string
-	Met, Breached, Open string
-	HasData             bool
+	Adherence                             string
+	Met, Breached, InFlight, Open, AtRisk string
+	HasData                               bool
 }
 
 func slaRow(r metrics.SLAResult) slaView {
 	a := slaShare(r)
-	return slaView{Adherence: percent(a), Met: thousands(r.Met), Breached: thousands(r.Breached), Open: thousands(r.Open),
-		HasData: !math.IsNaN(a)}
+	return slaView{Adherence: percent(a), Met: thousands(r.Met), Breached: thousands(r.Breached), InFlight: thousands(r.BreachedOpen),
+		Open: thousands(r.Open), AtRisk: thousands(r.AtRisk), HasData: !math.IsNaN(a)}
 }

@@ -17,10 +17,11 @@ import (
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
-// intelService returns the server's intelligence service.
+// intelService returns the server's intelligence service, on the report
+// service's engine (its technique counts come from the same rollups).
 func (s *Server) intelService() *intel.Service {
 	s.intelOnce.Do(func() {
-		s.intelSvc = &intel.Service{Store: s.st, Now: s.now}
+		s.intelSvc = &intel.Service{Store: s.st, Engine: s.svc.Engine(), Now: s.now}
 	})
 	return s.intelSvc
 }

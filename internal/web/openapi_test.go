@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -75,7 +77,51 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if len(missing) > 0 || len(extra) > 0 {
 		t.Errorf("routes not documented: %v\ndocumented paths without a route: %v", missing, extra)
 	}
-	if len(routed) != 45 {
-		t.Errorf("%d API routes, want 45", len(routed))
+	if len(routed) != 48 {
+		t.Errorf("%d API routes, want 48", len(routed))
+	}
+}
+
+// TestOpenAPIEnums: the embedded document's group_by and timeframe enums
+// are the report service's lists (the served document is generated from
+// them; the file must say the same to a reader).
+func TestOpenAPIEnums(t *testing.T) {
+	b, err := assets.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string `json:"name"`
+				Schema struct {
+					Enum []string `json:"enum"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := ReportEnums()
+	seen := map[string]int{}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			for _, p := range op.Parameters {
+				if vals, ok := want[p.Name]; ok {
+					seen[p.Name]++
+					if !slices.Equal(p.Schema.Enum, vals) {
+						t.Errorf("%s %s %s: enum %v, the report service takes %v", method, path, p.Name, p.Schema.Enum, vals)
+					}
+				}
+			}
+		}
+	}
+	if seen["group_by"] != 1 || seen["timeframe"] < 2 {
+		t.Errorf("enum parameters found: %v", seen)
+	}
+	served, err := OpenAPIDocument()
+	if err != nil || !strings.Contains(string(served), `"rule"`) {
+		t.Errorf("served document: %v", err)
 	}
 }

@@ -21,7 +21,7 @@ type pageTemplate = template.Template
 
 var funcs = template.FuncMap{
 	"duration": humanDuration,
-	"pct":      percent,
+	"pct":      pct,
 	"num":      num,
 	"dec":      decimal,
 	"time": func(t time.Time) string {

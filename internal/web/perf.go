@@ -16,12 +16,9 @@ import (
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
-// trendPeriods is how many periods a trend covers, the current one
-// included.
-const trendPeriods = 8
-
-// engine is the metrics engine the pages and the API compute with.
-func (s *Server) engine() *metrics.Engine { return &metrics.Engine{Store: s.st} }
+// engine is the metrics engine the pages and the API compute with: the
+// process's report service's, whose day cache every request shares.
+func (s *Server) engine() *metrics.Engine { return s.svc.Engine() }
 
 // periodSpan is one period of a trend: its key (as metrics names it) and
 // its days.
@@ -30,49 +27,19 @@ type periodSpan struct {
 	From, To time.Time // To is the day after the last
 }
 
-// periodStart is the start of the period of tf that holds the local day d.
-func periodStart(tf metrics.Timeframe, d time.Time) time.Time {
-	y, m, day := d.Date()
-	loc := d.Location()
-	switch tf {
-	case metrics.Weekly:
-		wd := (int(d.Weekday()) + 6) % 7 // Monday = 0, as ISO weeks
-		return time.Date(y, m, day-wd, 0, 0, 0, 0, loc)
-	case metrics.Monthly:
-		return time.Date(y, m, 1, 0, 0, 0, 0, loc)
-	case metrics.Quarterly:
-		return time.Date(y, m-(m-1)%3, 1, 0, 0, 0, 0, loc)
-	}
-	return time.Date(y, m, day, 0, 0, 0, 0, loc)
-}
-
-// nextPeriod is the start of the period after the one starting at t.
-func nextPeriod(tf metrics.Timeframe, t time.Time) time.Time {
-	switch tf {
-	case metrics.Weekly:
-		return t.AddDate(0, 0, 7)
-	case metrics.Monthly:
-		return t.AddDate(0, 1, 0)
-	case metrics.Quarterly:
-		return t.AddDate(0, 3, 0)
-	}
-	return t.AddDate(0, 0, 1)
-}
-
-// trendSpans returns the n periods of tf ending with the one that holds
-// today (the window's last day), aligned to period starts so that only the
-// current period is cut short, and the trend's window.
-func trendSpans(today metrics.Window, tf metrics.Timeframe, n int) ([]periodSpan, metrics.Window) {
-	last := today.To.AddDate(0, 0, -1)
-	start := periodStart(tf, last)
-	for range n - 1 {
-		start = periodStart(tf, start.AddDate(0, 0, -1))
-	}
+// trendSpans returns the metrics.SeriesPeriods periods of tf ending with
+// the one that holds today (the window's last day), aligned to period
+// starts so that only the current period is cut short, and the trend's
+// window (metrics.SeriesWindow, as the report service resolves it).
+func trendSpans(today metrics.Window, tf metrics.Timeframe) ([]periodSpan, metrics.Window) {
+	tw := metrics.SeriesWindow(today, tf)
 	var spans []periodSpan
-	for t := start; t.Before(today.To); t = nextPeriod(tf, t) {
-		spans = append(spans, periodSpan{Key: tf.Key(t), From: t, To: nextPeriod(tf, t)})
+	for t := tw.From; t.Before(tw.To); {
+		from, to := tf.Bounds(t)
+		spans = append(spans, periodSpan{Key: tf.Key(from), From: from, To: to})
+		t = to
 	}
-	return spans, metrics.Window{From: start, To: today.To}
+	return spans, tw
 }
 
 // days counts the local days from a to b.
@@ -132,9 +99,9 @@ func (t *trend) Labels() []string {
 // data) and, when alerts is set, each period's alert volume. Periods
 // wholly before the first data are left out.
 func (s *Server) buildTrend(ctx context.Context, today metrics.Window, tf metrics.Timeframe, includeTests, alerts bool, now time.Time) (*trend, error) {
-	spans, tw := trendSpans(today, tf, trendPeriods)
+	spans, tw := trendSpans(today, tf)
 	eng := s.engine()
-	rep, err := eng.Performance(ctx, metrics.Request{Window: tw, IncludeTests: includeTests, Series: tf})
+	rep, err := eng.Performance(ctx, metrics.Request{Window: tw, IncludeTests: includeTests, Series: tf, Now: now})
 	if err != nil {
 		return nil, err
 	}
@@ -341,10 +308,10 @@ func groupRowOf(g metrics.GroupResult) groupRow {
 		mtta: kpiMedian(g, metrics.MTTA), mttr: kpiMedian(g, metrics.MTTR),
 		SLAAck: slaRow(g.SLAAcknowledge), SLAResolve: slaRow(g.SLAResolve), Reopen: noData, Escalation: noData}
 	if g.Done > 0 {
-		r.Reopen = percent(g.ReopenRate)
+		r.Reopen = percent(nan(g.ReopenRate))
 	}
 	if g.Cases-g.Excluded > 0 {
-		r.Escalation = percent(g.EscalationRate)
+		r.Escalation = percent(nan(g.EscalationRate))
 	}
 	return r
 }
@@ -407,11 +374,12 @@ func (s *Server) performanceView(ctx context.Context, q url.Values, kiosk bool) 
 		return nil, badRequest{err}
 	}
 	groupBy := q.Get("group_by")
-	if groupBy != "" && !validGroupBy(groupBy) {
+	if groupBy != "" && !metrics.ValidGroupBy(groupBy) {
 		return nil, badRequest{fmt.Errorf("group_by: want one of %s", strings.Join(metrics.GroupBys, ", "))}
 	}
-	eng := s.engine()
-	rep, err := eng.Performance(ctx, metrics.Request{Window: win, IncludeTests: tests})
+	// The report service resolves the same window as s.window, and adds
+	// what the report stands on (data freshness, policies, warnings).
+	rep, err := s.svc.Performance(ctx, metrics.PerformanceQuery{WindowQuery: windowQuery(q), IncludeTests: tests})
 	if err != nil {
 		return nil, err
 	}
@@ -425,10 +393,10 @@ func (s *Server) performanceView(ctx context.Context, q url.Values, kiosk bool) 
 	d.SLAAck, d.SLAResolve = slaRow(d.All.SLAAcknowledge), slaRow(d.All.SLAResolve)
 	d.Reopen, d.Escalation = noData, noData
 	if d.All.Done > 0 {
-		d.Reopen = percent(d.All.ReopenRate)
+		d.Reopen = percent(nan(d.All.ReopenRate))
 	}
 	if d.All.Cases-d.All.Excluded > 0 {
-		d.Escalation = percent(d.All.EscalationRate)
+		d.Escalation = percent(nan(d.All.EscalationRate))
 	}
 	font, cw, ch := 13.0, 560, 280
 	if kiosk {
@@ -450,7 +418,7 @@ func (s *Server) performanceView(ctx context.Context, q url.Values, kiosk bool) 
 		d.Figures[i].Wall = i != 5
 	}
 	if groupBy != "" && !kiosk {
-		grep, err := eng.Performance(ctx, metrics.Request{Window: win, IncludeTests: tests, GroupBy: groupBy})
+		grep, err := s.svc.Performance(ctx, metrics.PerformanceQuery{WindowQuery: windowQuery(q), IncludeTests: tests, GroupBy: groupBy})
 		if err != nil {
 			return nil, err
 		}

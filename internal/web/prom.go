@@ -85,24 +85,26 @@ func (s *Server) prometheus(w http.ResponseWriter, r *http.Request) {
 	s.prom.handler.ServeHTTP(w, r)
 }
 
-// kpiReport returns the last 7 days' report by priority, reused for a
-// minute (scrapes come every few seconds; the KPIs move slowly).
+// kpiReport returns the default (weekly) window's report by priority, the
+// one GET /api/v1/metrics?group_by=priority answers, reused for a minute
+// while the data version stays (scrapes come every few seconds; the KPIs
+// move slowly).
 func (s *Server) kpiReport(ctx context.Context) (*metrics.Report, error) {
+	v, err := s.st.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s.perfMu.Lock()
 	defer s.perfMu.Unlock()
 	now := s.now()
-	if s.perf != nil && now.Sub(s.perfAt) < time.Minute {
+	if s.perf != nil && s.perfVersion == v && now.Sub(s.perfAt) < time.Minute {
 		return s.perf, nil
 	}
-	loc, err := s.st.TimeZone(ctx)
+	rep, err := s.svc.Performance(ctx, metrics.PerformanceQuery{GroupBy: metrics.ByPriority})
 	if err != nil {
 		return nil, err
 	}
-	rep, err := (&metrics.Engine{Store: s.st}).Performance(ctx, metrics.Request{Window: metrics.WindowEnding(now, 7, loc), GroupBy: metrics.ByPriority})
-	if err != nil {
-		return nil, err
-	}
-	s.perf, s.perfAt = rep, now
+	s.perf, s.perfAt, s.perfVersion = rep, now, v
 	return rep, nil
 }
 
@@ -118,15 +120,18 @@ var (
 	descAlertsAvg   = prometheus.NewDesc("watchfloor_alerts_hourly_average_24h", "Average alerts per hour over the last 24 hours.", nil, nil)
 	descOnShift     = prometheus.NewDesc("watchfloor_analysts_on_shift", "Analysts on shift now.", nil, nil)
 	descStreams     = prometheus.NewDesc("watchfloor_live_streams", "Connected live-update streams.", nil, nil)
-	descKPI         = map[metrics.KPI][2]*prometheus.Desc{}
-	scrapedKPIs     = []metrics.KPI{metrics.MTTA, metrics.MTTR}
+	descAdherence   = prometheus.NewDesc("watchfloor_sla_adherence_ratio",
+		"SLA adherence (met ÷ (met + breached), breaches in flight counted) of the cases created in the default weekly window, by clock and priority; no sample when no clock has met or breached its target.",
+		[]string{"clock", "priority"}, nil)
+	descKPI     = map[metrics.KPI][2]*prometheus.Desc{}
+	scrapedKPIs = []metrics.KPI{metrics.MTTA, metrics.MTTR}
 )
 
 func init() {
 	for _, k := range scrapedKPIs {
 		name := "watchfloor_" + string(k) + "_seconds"
 		descKPI[k] = [2]*prometheus.Desc{
-			prometheus.NewDesc(name, metrics.Definitions[k]+"; cases created in the last 7 days, by priority and statistic.", []string{"priority", "stat"}, nil),
+			prometheus.NewDesc(name, metrics.Definitions[k]+"; cases created in the default weekly window, by priority and statistic; no sample without data.", []string{"priority", "stat"}, nil),
 			prometheus.NewDesc("watchfloor_"+string(k)+"_sample_size", "Cases behind "+name+", by priority.", []string{"priority"}, nil),
 		}
 	}
@@ -134,7 +139,7 @@ func init() {
 
 // Describe sends every descriptor the collector uses.
 func (c *socCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descOpenCases, descUnassigned, descSLABreached, descSLAAtRisk, descAlertsHour, descAlertsAvg, descOnShift, descStreams} {
+	for _, d := range []*prometheus.Desc{descOpenCases, descUnassigned, descSLABreached, descSLAAtRisk, descAlertsHour, descAlertsAvg, descOnShift, descStreams, descAdherence} {
 		ch <- d
 	}
 	for _, k := range scrapedKPIs {
@@ -186,19 +191,21 @@ func (c *socCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(descKPI[metrics.MTTA][0], err)
 		return
 	}
-	for _, k := range scrapedKPIs {
-		for _, g := range rep.Groups {
-			for _, sm := range g.KPIs {
-				if sm.KPI != k {
-					continue
-				}
-				gauge(descKPI[k][1], float64(sm.Count), g.Group)
-				if sm.Count == 0 {
-					continue
-				}
-				gauge(descKPI[k][0], sm.Mean, g.Group, "mean")
-				gauge(descKPI[k][0], sm.Median, g.Group, "median")
-				gauge(descKPI[k][0], sm.P90, g.Group, "p90")
+	// No data is no sample, never 0.
+	optional := func(d *prometheus.Desc, v *float64, labels ...string) {
+		if x, ok := metrics.Value(v); ok {
+			gauge(d, x, labels...)
+		}
+	}
+	for _, g := range rep.Groups {
+		optional(descAdherence, g.SLAAcknowledge.Adherence, "acknowledge", g.Group)
+		optional(descAdherence, g.SLAResolve.Adherence, "resolve", g.Group)
+		for _, sm := range g.KPIs {
+			if d, ok := descKPI[sm.KPI]; ok {
+				gauge(d[1], float64(sm.Count), g.Group)
+				optional(d[0], sm.Mean, g.Group, "mean")
+				optional(d[0], sm.Median, g.Group, "median")
+				optional(d[0], sm.P90, g.Group, "p90")
 			}
 		}
 	}

@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/watchfloor/watchfloor/internal/metrics"
 )
@@ -22,9 +22,10 @@ var ruleSorts = map[string]func(a, b *metrics.RuleResult) int{
 	"alerts":          func(a, b *metrics.RuleResult) int { return cmp.Compare(a.Alerts, b.Alerts) },
 	"fp_rate":         func(a, b *metrics.RuleResult) int { return cmp.Compare(judgedRate(a), judgedRate(b)) },
 	"judged":          func(a, b *metrics.RuleResult) int { return cmp.Compare(a.Judged, b.Judged) },
-	"conversion":      func(a, b *metrics.RuleResult) int { return cmp.Compare(a.ConversionRate, b.ConversionRate) },
+	"conversion":      func(a, b *metrics.RuleResult) int { return cmp.Compare(nan(a.ConversionRate), nan(b.ConversionRate)) },
 	"cases":           func(a, b *metrics.RuleResult) int { return cmp.Compare(a.Cases, b.Cases) },
-	"analyst_hours":   func(a, b *metrics.RuleResult) int { return cmp.Compare(a.AnalystHours, b.AnalystHours) },
+	"analyst_hours":   func(a, b *metrics.RuleResult) int { return cmp.Compare(nan(a.AnalystHours), nan(b.AnalystHours)) },
+	"elapsed_hours":   func(a, b *metrics.RuleResult) int { return cmp.Compare(nan(a.ElapsedHours), nan(b.ElapsedHours)) },
 	"mttd":            func(a, b *metrics.RuleResult) int { return cmp.Compare(ruleMTTD(a), ruleMTTD(b)) },
 	"rule":            func(a, b *metrics.RuleResult) int { return strings.Compare(ruleLabel(a), ruleLabel(b)) },
 }
@@ -41,20 +42,10 @@ func ruleSortNames() []string {
 }
 
 // judgedRate is the false-positive rate, NaN when no alert was judged.
-func judgedRate(r *metrics.RuleResult) float64 {
-	if r.Judged == 0 {
-		return math.NaN()
-	}
-	return r.FalsePositiveRate
-}
+func judgedRate(r *metrics.RuleResult) float64 { return nan(r.FalsePositiveRate) }
 
 // ruleMTTD is the rule's median time to detect, NaN without a sample.
-func ruleMTTD(r *metrics.RuleResult) float64 {
-	if r.MTTD.Count == 0 {
-		return math.NaN()
-	}
-	return r.MTTD.Median
-}
+func ruleMTTD(r *metrics.RuleResult) float64 { return nan(r.MTTD.Median) }
 
 func ruleLabel(r *metrics.RuleResult) string {
 	if r.RuleName != "" {
@@ -129,7 +120,8 @@ func (s *Server) rules(ctx context.Context, q url.Values, defLimit int) (*RulesR
 	if err != nil {
 		return nil, rq, err
 	}
-	rep, err := s.engine().Rules(ctx, win)
+	rep, err := s.svc.Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: win.From.Format(time.DateOnly),
+		To: win.To.AddDate(0, 0, -1).Format(time.DateOnly)}})
 	if err != nil {
 		return nil, rq, err
 	}
@@ -157,6 +149,7 @@ type ruleRow struct {
 	Rule, RuleID, Source                   string
 	Alerts, FalsePositives, FPRate, Judged string
 	Conversion, Cases, AnalystHours, MTTD  string
+	ElapsedHours                           string
 	Undecided                              string
 }
 
@@ -193,13 +186,13 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 		rr := &rep.Rules[i]
 		row := ruleRow{Rule: rr.RuleName, RuleID: rr.RuleID, Source: rr.Source, Alerts: thousands(rr.Alerts),
 			FalsePositives: thousands(rr.FalsePositives), FPRate: percent(judgedRate(rr)), Judged: thousands(rr.Judged),
-			Conversion: percent(rr.ConversionRate), Cases: thousands(rr.Cases), AnalystHours: decimal(rr.AnalystHours, 1),
-			MTTD: kpiRow(rr.MTTD).Median}
+			Conversion: percent(nan(rr.ConversionRate)), Cases: thousands(rr.Cases), AnalystHours: decimal(nan(rr.AnalystHours), 1),
+			ElapsedHours: decimal(nan(rr.ElapsedHours), 1), MTTD: kpiRow(rr.MTTD).Median}
 		if row.Rule == "" {
 			row.Rule = rr.RuleID
 		}
 		if row.Rule == "" {
-			row.Rule = "(no rule)"
+			row.Rule = "(alerts without a rule id)"
 		}
 		if rr.Alerts == 0 {
 			row.Conversion = noData
@@ -215,6 +208,7 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 		{Key: "conversion", Label: "Became a case", Num: true, Title: "alerts linked to a case ÷ alerts"},
 		{Key: "cases", Label: "Cases", Num: true},
 		{Key: "analyst_hours", Label: "Analyst-hours", Num: true, Title: rep.HoursDef},
+		{Key: "elapsed_hours", Label: "Elapsed hours", Num: true, Title: rep.ElapsedDef},
 		{Key: "mttd", Label: "Time to detect (median)", Num: true, Title: "alert occurred_at → created_at"},
 	}
 	for i := range cols {

@@ -68,6 +68,9 @@ type Config struct {
 	// OIDC, when set, offers sign-in with an OpenID Connect provider at
 	// /auth/oidc/login (callback /auth/oidc/callback).
 	OIDC *auth.OIDC
+	// Metrics is the process's report service, shared with the MCP server
+	// mounted at /mcp; nil makes one on Store with the server's clock.
+	Metrics *metrics.Service
 	// Crisis runs the major incidents (a service over Store with the
 	// default configuration when nil).
 	Crisis *crisis.Service
@@ -85,14 +88,15 @@ type Server struct {
 	handler http.Handler
 	prom    *promMetrics
 
-	dash     dashCache
-	work     metrics.OpenWork // open cases and their logs, between dashboards
-	kick     chan struct{}    // wakes the live-update publisher
-	perfMu   sync.Mutex
-	perf     *metrics.Report
-	perfAt   time.Time
-	versionM sync.Mutex
-	version  string
+	dash        dashCache
+	svc         *metrics.Service // every report, page, API answer and gauge
+	kick        chan struct{}    // wakes the live-update publisher
+	perfMu      sync.Mutex
+	perf        *metrics.Report
+	perfAt      time.Time
+	perfVersion string
+	versionM    sync.Mutex
+	version     string
 
 	intelOnce sync.Once
 	intelSvc  *intel.Service
@@ -139,7 +143,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.KioskRotate == 0 {
 		cfg.KioskRotate = DefaultKioskRotate
 	}
-	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1), svc: cfg.Metrics}
+	if s.svc == nil {
+		s.svc = metrics.NewService(cfg.Store, s.now)
+	}
 	s.matcher = &intel.Matcher{Store: cfg.Store, Log: cfg.Log, Now: s.now}
 	s.prom = newPromMetrics(s)
 	s.prom.reg.MustRegister(crisisCollector{s})
@@ -213,6 +220,9 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/intel/feeds", Perm: auth.ViewDashboard, API: true, handler: s.apiIntelFeeds},
 		{Method: "GET", Pattern: "/api/v1/settings/org", Perm: auth.ViewDashboard, API: true, handler: s.apiOrgProfile},
 		{Method: "PUT", Pattern: "/api/v1/settings/org", Perm: auth.PlanResources, API: true, Write: true, handler: s.apiSetOrgProfile},
+		{Method: "GET", Pattern: "/api/v1/sla/policies", Perm: auth.PlanResources, API: true, handler: s.apiSLAPolicies},
+		{Method: "GET", Pattern: "/api/v1/sla/policies/{name}/{version}", Perm: auth.PlanResources, API: true, handler: s.apiSLAPolicy},
+		{Method: "POST", Pattern: "/api/v1/sla/policies/{name}/{version}/disable", Perm: auth.PlanResources, API: true, Write: true, handler: s.apiDisableSLAPolicy},
 		{Method: "GET", Pattern: "/api/v1/runbooks", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbooks},
 		{Method: "GET", Pattern: "/api/v1/runbooks/{id}", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbook},
 		{Method: "GET", Pattern: "/api/v1/metrics/runbooks", Perm: auth.ViewDashboard, API: true, handler: s.apiRunbookMetrics},

@@ -479,12 +479,19 @@ func TestPriority(t *testing.T) {
 		{`"PRIORITY_LOW"`, model.P4}, {`"PriorityInfo"`, model.P5}, {`"Informative"`, model.P5},
 		{`100`, model.P1}, {`80`, model.P2}, {`60`, model.P3}, {`40`, model.P4}, {`-1`, model.P5},
 		{`0`, model.PriorityUnknown}, {`"PriorityUnspecified"`, model.PriorityUnknown},
-		{`"PRIORITY_UNSPECIFIED"`, model.PriorityUnknown}, {`"urgent"`, model.PriorityUnknown},
+		{`"PRIORITY_UNSPECIFIED"`, model.PriorityUnknown}, {`""`, model.PriorityUnknown},
 	}
 	for _, tt := range tests {
 		got, err := priority(json.RawMessage(tt.in))
 		if err != nil || got != tt.want {
 			t.Errorf("priority(%s) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	// Values the SOAR does not have are errors: the record is rejected
+	// with the field named, not stored without a priority.
+	for _, in := range []string{`"urgent"`, `"banana"`, `50`} {
+		if _, err := priority(json.RawMessage(in)); err == nil || !strings.Contains(err.Error(), "unknown priority") {
+			t.Errorf("priority(%s): %v, want an unknown-priority error", in, err)
 		}
 	}
 }

@@ -300,16 +300,28 @@ func segmentAfter(name, collection string) string {
 var legacyPriorities = map[int]model.Priority{-1: model.P5, 40: model.P4, 60: model.P3, 80: model.P2, 100: model.P1}
 
 // priority reads "PriorityHigh", "PRIORITY_HIGH", "High" or a legacy number.
-// Unspecified or unrecognised priorities are unknown, not errors.
+// An unspecified priority ("PRIORITY_UNSPECIFIED", "", 0) is unknown; one
+// the SOAR does not have ("urgent", 50) is an error, so the record is
+// rejected with the field named rather than stored without a priority.
 func priority(v json.RawMessage) (model.Priority, error) {
 	s, err := jsonfield.Text(v)
 	if err != nil {
 		return model.PriorityUnknown, err
 	}
 	if n, err := strconv.Atoi(s); err == nil {
-		return legacyPriorities[n], nil
+		if p, ok := legacyPriorities[n]; ok || n == 0 {
+			return p, nil
+		}
+		return model.PriorityUnknown, fmt.Errorf("unknown priority %d (want -1, 40, 60, 80 or 100)", n)
 	}
-	return model.PriorityFromChronicle(s), nil
+	if p := model.PriorityFromChronicle(s); p != model.PriorityUnknown {
+		return p, nil
+	}
+	switch t := strings.ToLower(strings.TrimSpace(s)); strings.TrimPrefix(strings.TrimPrefix(t, "priority_"), "priority") {
+	case "", "unspecified", "unknown":
+		return model.PriorityUnknown, nil
+	}
+	return model.PriorityUnknown, fmt.Errorf("unknown priority %q", s)
 }
 
 // severityOf gives an alert the severity matching its SOAR priority.

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/jsonstream"
@@ -134,7 +136,7 @@ func (p Parser) decode(loc string, v []byte) record.Record {
 		}{Case: &model.Case{}}
 		err, got = decodeStrict(v, &x), x.Record
 		if err == nil {
-			err = checkKey("case", x.Source, x.ExternalID)
+			err = checkCase(x.Case)
 			rec.Case = x.Case
 		}
 	case TypeCaseEvent:
@@ -153,8 +155,12 @@ func (p Parser) decode(loc string, v []byte) record.Record {
 			*model.Analyst
 		}{Analyst: &model.Analyst{Active: true}}
 		err, got = decodeStrict(v, &x), x.Record
-		if err == nil && x.ExternalID == "" {
+		switch {
+		case err != nil:
+		case x.ExternalID == "":
 			err = fmt.Errorf("analyst has no external_id")
+		case x.Tier != "" && x.Tier != model.TierL1 && x.Tier != model.TierL2 && x.Tier != model.TierL3:
+			err = fmt.Errorf("field \"tier\": unknown tier %q (want L1, L2 or L3)", x.Tier)
 		}
 		rec.Analyst = x.Analyst
 	case TypeRule:
@@ -246,9 +252,45 @@ func decodeStrict(v []byte, dst any) error {
 		if errors.As(err, &se) {
 			return fmt.Errorf("invalid JSON: %w", err)
 		}
-		return describe(err)
+		if err := describe(err); err != nil {
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) {
+				// A value its field's vocabulary does not know
+				// ("priority": "banana"): name the field.
+				if f := failingField(v, dst); f != "" {
+					return fmt.Errorf("field %q: %w", f, err)
+				}
+			}
+			return err
+		}
 	}
 	return nil
+}
+
+// failingField finds the top-level field of object v that dst's type
+// cannot decode, by decoding the fields one at a time ("" when none alone
+// fails).
+func failingField(v []byte, dst any) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(v, &fields) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	t := reflect.TypeOf(dst).Elem()
+	for _, k := range keys {
+		one, err := json.Marshal(map[string]json.RawMessage{k: fields[k]})
+		if err != nil {
+			continue
+		}
+		if json.Unmarshal(one, reflect.New(t).Interface()) != nil {
+			return k
+		}
+	}
+	return ""
 }
 
 // describe turns decoding errors into a message naming the field.
@@ -296,6 +338,23 @@ func checkIndicator(in *model.Indicator) error {
 	return nil
 }
 
+func checkCase(c *model.Case) error {
+	if err := checkKey("case", c.Source, c.ExternalID); err != nil {
+		return err
+	}
+	if c.Stage != "" {
+		st, err := model.ParseStage(string(c.Stage))
+		if err != nil {
+			return fmt.Errorf("field \"stage\": %w", err)
+		}
+		c.Stage = st
+	}
+	if !c.Disposition.Valid() {
+		return fmt.Errorf("field \"disposition\": unknown value %q", c.Disposition)
+	}
+	return nil
+}
+
 func checkAlert(a *model.Alert) error {
 	if err := checkKey("alert", a.Source, a.ExternalID); err != nil {
 		return err
@@ -316,6 +375,23 @@ func checkEvent(e *model.CaseEvent) error {
 		return fmt.Errorf("field \"at\": the event has no time")
 	case e.Source == "":
 		return fmt.Errorf("case event has no source")
+	}
+	// The new value of a stage, priority or disposition event is of that
+	// vocabulary.
+	var err error
+	switch e.Kind {
+	case model.EventStage:
+		_, err = model.ParseStage(e.New)
+	case model.EventPriority:
+		var p model.Priority
+		if p, err = model.ParsePriority(e.New); err == nil && !p.Valid() {
+			err = fmt.Errorf("empty priority")
+		}
+	case model.EventDisposition:
+		_, err = model.ParseDisposition(e.New)
+	}
+	if err != nil {
+		return fmt.Errorf("field \"new\": %w", err)
 	}
 	return nil
 }

@@ -163,3 +163,29 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestVocabularyRejectsNameTheField: a value that maps to nothing in its
+// field's vocabulary is rejected, the field named, never stored silently.
+func TestVocabularyRejectsNameTheField(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"record":"case","source":"x","external_id":"c1","priority":"banana"}`, `field "priority": unknown priority "banana"`},
+		{`{"record":"alert","source":"x","external_id":"a1","severity":"banana"}`, `field "severity": unknown severity "banana"`},
+		{`{"record":"case","source":"x","external_id":"c2","stage":"banana"}`, `field "stage": unknown stage "banana"`},
+		{`{"record":"case","source":"x","external_id":"c3","disposition":"banana"}`, `field "disposition": unknown value "banana"`},
+		{`{"record":"alert","source":"x","external_id":"a2","disposition":"banana"}`, `field "disposition": unknown value "banana"`},
+		{`{"record":"analyst","external_id":"ana","tier":"L9"}`, `field "tier": unknown tier "L9" (want L1, L2 or L3)`},
+		{`{"record":"case_event","case_external_id":"c1","source":"x","at":"2026-03-01T10:00:00Z","kind":"priority","new":"banana"}`, `field "new": unknown priority "banana"`},
+		{`{"record":"case_event","case_external_id":"c1","source":"x","at":"2026-03-01T10:00:00Z","kind":"stage","new":"banana"}`, `field "new": unknown stage "banana"`},
+		{`{"record":"sla_policy","name":"p","version":1,"effective_from":"2026-01-01T00:00:00Z","targets":{"P9":{"acknowledge":60000000000}}}`, `field "targets": unknown priority "P9"`},
+	}
+	for _, tt := range tests {
+		recs := parseAll(t, Parser{}, tt.in+"\n")
+		if len(recs) != 1 || recs[0].Err == nil || recs[0].Err.Error() != tt.want {
+			var got any = recs
+			if len(recs) == 1 {
+				got = recs[0].Err
+			}
+			t.Errorf("%s:\n got %v\nwant %s", tt.in, got, tt.want)
+		}
+	}
+}

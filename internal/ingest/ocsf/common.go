@@ -1,6 +1,7 @@
 package ocsf
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -261,4 +262,39 @@ func entitiesOf(o object) []model.Entity {
 		s.observable(ob)
 	}
 	return s.list
+}
+
+// vocabulary rejects captions that map to nothing when their id is absent
+// ("severity": "banana" with no severity_id): such a record would be
+// stored without the severity, priority or verdict its source meant.
+// "Other" and "Unknown" are OCSF's own captions for no value.
+func vocabulary(o object, class int64) error {
+	none := func(s string) bool {
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "", "other", "unknown":
+			return true
+		}
+		return false
+	}
+	if _, ok := o.int("severity_id"); !ok && !none(o.str("severity")) {
+		if _, err := model.ParseSeverity(o.str("severity")); err != nil {
+			return fmt.Errorf("severity: %w", err)
+		}
+	}
+	if class == classIncidentFinding {
+		if _, ok := o.int("priority_id"); !ok && !none(o.str("priority")) {
+			if _, err := model.ParsePriority(o.str("priority")); err != nil {
+				return fmt.Errorf("priority: %w", err)
+			}
+		}
+	}
+	if _, ok := o.int("verdict_id"); !ok && !none(o.str("verdict")) {
+		v := strings.ToLower(o.str("verdict"))
+		if _, ok := verdictIDs[v]; !ok {
+			if _, err := model.ParseDisposition(v); err != nil {
+				return fmt.Errorf("verdict: unknown verdict %q", o.str("verdict"))
+			}
+		}
+	}
+	return nil
 }

@@ -98,6 +98,9 @@ func parseRecord(loc string, value []byte) record.Record {
 		return record.Reject(loc, raw, "%v", err)
 	}
 	rec := record.Record{Loc: loc}
+	if err := vocabulary(o, class); err != nil {
+		return record.Reject(loc, raw, "class_uid %d: %v", class, err)
+	}
 	switch class {
 	case classSecurityFinding, classDetectionFinding:
 		rec.Alert, err = toAlert(o, class, raw)

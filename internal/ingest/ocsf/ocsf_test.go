@@ -493,6 +493,12 @@ func TestRejects(t *testing.T) {
 		`{"class_uid":2004,"finding_info":{"uid":"a3"},"time":true}`,
 		`{"type_uid":200401,"finding_info":{"uid":"a4"}}`,
 		`{"class_uid":2003,"finding_info":{"uid":"c1","last_seen_time_dt":"2024-02-30T00:00:00Z"}}`,
+		// Captions that map to nothing, without the id beside them.
+		`{"class_uid":2004,"finding_info":{"uid":"a5"},"severity":"banana"}`,
+		`{"class_uid":2004,"finding_info":{"uid":"a6"},"verdict":"banana"}`,
+		`{"class_uid":2005,"metadata":{"uid":"i1"},"priority":"banana"}`,
+		// OCSF's own "Other", and an id beside the caption, are fine.
+		`{"class_uid":2004,"finding_info":{"uid":"a7"},"severity":"Other","severity_id":99}`,
 	}
 	want := []string{
 		"",
@@ -508,6 +514,10 @@ func TestRejects(t *testing.T) {
 		"class_uid 2004: time: true is not a time",
 		"",
 		`class_uid 2003: finding_info.last_seen_time_dt: cannot read "2024-02-30T00:00:00Z" as a time`,
+		`class_uid 2004: severity: unknown severity "banana"`,
+		`class_uid 2004: verdict: unknown verdict "banana"`,
+		`class_uid 2005: priority: unknown priority "banana"`,
+		"",
 	}
 	recs := parseAll(t, "in.ndjson", []byte(strings.Join(lines, "\n")))
 	if len(recs) != len(lines) {

@@ -1,7 +1,6 @@
 package servicenow
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -22,31 +21,32 @@ type state struct {
 	title    string
 }
 
-func (c *columns) stateOf(r *row) state {
-	st, _ := model.DefaultStatusMap.Stage(r.state)
+func (c *columns) stateOf(f fields, number string) state {
+	status := f.value(c.state)
+	st, _ := model.DefaultStatusMap.Stage(status)
 	return state{
-		status:   r.state,
+		status:   status,
 		stage:    st,
-		priority: model.PriorityFromServiceNow(r.value(c.priority)),
-		assignee: r.value(c.assignedTo),
-		team:     r.value(c.group),
-		title:    c.title(r),
+		priority: model.PriorityFromServiceNow(f.value(c.priority)),
+		assignee: f.value(c.assignedTo),
+		team:     f.value(c.group),
+		title:    c.title(f, number),
 	}
 }
 
 // title names the incident and its category, e.g.
 // "INC0000045 Category 55 / Subcategory 170".
-func (c *columns) title(r *row) string {
+func (c *columns) title(f fields, number string) string {
 	var parts []string
 	for _, i := range []int{c.category, c.subcategory} {
-		if v := r.value(i); v != "" {
+		if v := f.value(i); v != "" {
 			parts = append(parts, v)
 		}
 	}
 	if len(parts) == 0 {
-		return r.number
+		return number
 	}
-	return r.number + " " + strings.Join(parts, " / ")
+	return number + " " + strings.Join(parts, " / ")
 }
 
 // flush emits the buffered incident and empties the buffer.
@@ -55,6 +55,7 @@ func (p *parser) flush() error {
 	defer func() {
 		clear(all) // let the flushed rows be collected
 		p.rows = all[:0]
+		p.latest, p.latestFields, p.strs = nil, nil, nil
 	}()
 	if len(all) == 0 {
 		return nil
@@ -65,6 +66,8 @@ func (p *parser) flush() error {
 		minMod = min(minMod, r.mod)
 	}
 	c := p.snapshot(rows[0], rows[len(rows)-1], minMod)
+	// Attributes and raw record come from the latest row, kept whole.
+	c.Attributes, c.Raw = p.cols.attributes(p.latestFields), p.cols.rawJSON(p.latestFields)
 	if err := p.emit(record.Record{Loc: p.loc(rows[0].line), Case: c}); err != nil {
 		return err
 	}
@@ -73,33 +76,19 @@ func (p *parser) flush() error {
 
 // order sorts an incident's rows by (sys_updated_at, sys_mod_count, line)
 // and drops revisions logged twice: rows with the sys_mod_count and the
-// values of an earlier row, apart from sys_updated_by and sys_updated_at.
-// Without sys_mod_count only exact duplicates are dropped. See the package
-// documentation for the rows of the sample this is about.
+// values of an earlier row, apart from sys_updated_by and sys_updated_at
+// (rows with the same revision key). Without sys_mod_count only exact
+// duplicates are dropped. See the package documentation for the rows of
+// the sample this is about.
 func (p *parser) order(rows []*row) []*row {
-	slices.SortStableFunc(rows, func(a, b *row) int {
-		if c := a.updated.Compare(b.updated); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.mod, b.mod)
-	})
-	seen := make(map[string]bool, len(rows))
+	slices.SortStableFunc(rows, compareRows)
+	seen := make(map[[16]byte]bool, len(rows))
 	kept := rows[:0]
-	var key strings.Builder
 	for _, r := range rows {
-		key.Reset()
-		key.WriteString(strconv.FormatInt(r.mod, 10))
-		for i, f := range r.fields {
-			if r.mod >= 0 && (i == p.cols.updatedAt || i == p.cols.updatedBy) {
-				continue
-			}
-			key.WriteByte(0)
-			key.WriteString(f)
-		}
-		if seen[key.String()] {
+		if seen[r.key] {
 			continue
 		}
-		seen[key.String()] = true
+		seen[r.key] = true
 		kept = append(kept, r)
 	}
 	return kept
@@ -114,13 +103,12 @@ func version(mod int64) int64 {
 }
 
 // snapshot builds the case as first seen: the state (status, priority,
-// assignee, team, title) of its first update, the opening time, and the
-// source fields (attributes, raw row) of its latest update. Only a case
-// with a single update carries resolved/closed milestones; otherwise the
-// replayed events date them.
+// assignee, team, title) of its first update and the opening time (flush
+// adds the source fields of the latest update). Only a case with a single
+// update carries resolved/closed milestones; otherwise the replayed events
+// date them.
 func (p *parser) snapshot(first, latest *row, mod int64) *model.Case {
-	c := p.cols
-	s := c.stateOf(first)
+	s := first.st
 	snap := &model.Case{
 		Source:     Source,
 		ExternalID: first.number,
@@ -130,29 +118,27 @@ func (p *parser) snapshot(first, latest *row, mod int64) *model.Case {
 		Stage:      s.stage,
 		Assignee:   s.assignee,
 		Team:       s.team,
-		CreatedAt:  first.opened,
-		UpdatedAt:  first.updated,
+		CreatedAt:  unix(first.opened),
+		UpdatedAt:  unix(first.updated),
 		Version:    version(mod),
-		Attributes: c.attributes(latest),
-		Raw:        c.rawJSON(latest),
 	}
 	if first == latest {
 		// A snapshot never claims a milestone its state contradicts.
 		if s.stage.Done() {
-			snap.ResolvedAt = first.resolved
+			snap.ResolvedAt = unix(first.resolved)
 		}
 		if s.stage == model.StageClosed {
-			snap.ClosedAt = first.closed
+			snap.ClosedAt = unix(first.closed)
 		}
 	}
 	return snap
 }
 
-// attributes returns the row's unmapped columns, without missing values.
-func (c *columns) attributes(r *row) map[string]string {
+// attributes returns a row's unmapped columns, without missing values.
+func (c *columns) attributes(f fields) map[string]string {
 	var m map[string]string
 	for _, i := range c.attrs {
-		if v := r.value(i); v != "" {
+		if v := f.value(i); v != "" {
 			if m == nil {
 				m = make(map[string]string)
 			}
@@ -165,10 +151,10 @@ func (c *columns) attributes(r *row) map[string]string {
 // replay emits the events that lead from each row's state to the next.
 func (p *parser) replay(rows []*row) error {
 	used := make(map[string]bool)
-	cur := p.cols.stateOf(rows[0])
+	cur := rows[0].st
 	for i := 1; i < len(rows); i++ {
 		r := rows[i]
-		next := p.cols.stateOf(r)
+		next := r.st
 		var evs []*model.CaseEvent
 		add := func(at time.Time, kind model.EventKind, old, new string) {
 			evs = append(evs, &model.CaseEvent{
@@ -176,14 +162,15 @@ func (p *parser) replay(rows []*row) error {
 				CaseExternalID: r.number,
 				ExternalID:     eventID(used, r, kind),
 				At:             at,
-				Actor:          r.value(p.cols.updatedBy),
+				Actor:          r.actor,
 				Source:         Source,
 				Kind:           kind,
 				Old:            old,
 				New:            new,
 			})
 		}
-		statusAt := r.updated
+		updated := unix(r.updated)
+		statusAt := updated
 		if next.stage == model.StageResolved && cur.stage != model.StageResolved {
 			statusAt = resolutionTime(rows, i)
 		}
@@ -197,19 +184,19 @@ func (p *parser) replay(rows []*row) error {
 		}
 		// A missing priority says nothing about a change.
 		if next.priority.Valid() && next.priority != cur.priority {
-			add(r.updated, model.EventPriority, cur.priority.String(), next.priority.String())
+			add(updated, model.EventPriority, cur.priority.String(), next.priority.String())
 			cur.priority = next.priority
 		}
 		if next.assignee != cur.assignee {
-			add(r.updated, model.EventAssignee, cur.assignee, next.assignee)
+			add(updated, model.EventAssignee, cur.assignee, next.assignee)
 			cur.assignee = next.assignee
 		}
 		if next.team != cur.team {
-			add(r.updated, model.EventTeam, cur.team, next.team)
+			add(updated, model.EventTeam, cur.team, next.team)
 			cur.team = next.team
 		}
 		if next.title != cur.title {
-			add(r.updated, model.EventTitle, cur.title, next.title)
+			add(updated, model.EventTitle, cur.title, next.title)
 			cur.title = next.title
 		}
 		for _, e := range evs {
@@ -217,6 +204,9 @@ func (p *parser) replay(rows []*row) error {
 				return err
 			}
 		}
+		// Rows behind the previous one are done with: let them go while
+		// the rest of a long incident is replayed.
+		rows[i-1] = nil
 	}
 	return nil
 }
@@ -226,14 +216,14 @@ func (p *parser) replay(rows []*row) error {
 // the update that ends the resolved spell, else its sys_updated_at.
 func resolutionTime(rows []*row, i int) time.Time {
 	r := rows[i]
-	at := r.resolved
-	if at.IsZero() || at.Before(rows[i-1].updated) {
-		return r.updated
+	at, updated := unix(r.resolved), unix(r.updated)
+	if at.IsZero() || at.Before(unix(rows[i-1].updated)) {
+		return updated
 	}
 	for _, later := range rows[i+1:] {
-		if st, _ := model.DefaultStatusMap.Stage(later.state); st != model.StageResolved {
-			if at.After(later.updated) {
-				return r.updated
+		if later.st.stage != model.StageResolved {
+			if at.After(unix(later.updated)) {
+				return updated
 			}
 			break
 		}
@@ -248,11 +238,11 @@ func resolutionTime(rows []*row, i int) time.Time {
 func eventID(used map[string]bool, r *row, kind model.EventKind) string {
 	rev := "mod/" + strconv.FormatInt(r.mod, 10)
 	if r.mod < 0 {
-		rev = "at/" + r.updated.Format("20060102T1504Z")
+		rev = "at/" + unix(r.updated).Format("20060102T1504Z")
 	}
 	id := r.number + "/" + rev + "/" + string(kind)
 	if used[id] && r.mod >= 0 {
-		id = r.number + "/" + rev + "@" + r.updated.Format("20060102T1504Z") + "/" + string(kind)
+		id = r.number + "/" + rev + "@" + unix(r.updated).Format("20060102T1504Z") + "/" + string(kind)
 	}
 	for n := 2; used[id]; n++ {
 		id = fmt.Sprintf("%s/%s/%s/%d", r.number, rev, kind, n)

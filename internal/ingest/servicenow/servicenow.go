@@ -19,7 +19,8 @@
 //     logs the creation and the initial state. Its Attributes (made_sla,
 //     reopen_count, reassignment_count, impact, urgency, category,
 //     closed_code and every other column not mapped onto a case field) and
-//     Raw are those of the latest update.
+//     Raw are those of the latest update (the last row in the order below,
+//     even when it logs an earlier revision again).
 //  2. Then one model.CaseEvent per change between consecutive updates:
 //     status (raw incident_state), stage (incident_state mapped with
 //     model.DefaultStatusMap, so Resolved → Active shows as a reopen),
@@ -63,7 +64,11 @@
 //
 // Rows are buffered per incident only: the incident is flushed when the
 // number changes, so memory is bounded by the longest incident history, not
-// the file. A rejected row is emitted at once, so it can come before the
+// the file. A buffered row keeps what the replay needs (its state, times,
+// actor and a 16-byte digest of its revision), about 250 bytes whatever the
+// export's width; only the incident's latest row keeps all its fields. A
+// 69 MB export of one incident of 213,000 updates ingests in under 200 MB
+// (docs/benchmarks.md). A rejected row is emitted at once, so it can come before the
 // records of its incident's earlier rows. The sample keeps an incident's
 // rows together. If an incident's rows reappear later in the input, they are
 // flushed again as a second group: its events carry their own ExternalIDs
@@ -89,7 +94,9 @@
 // # Rejects
 //
 // A row with the wrong number of fields, an empty number or incident_state,
-// a sys_mod_count that is not a number, or a missing or unparsable
+// a priority that is not one of ServiceNow's ("1 - Critical" … "5 -
+// Planning"; "?" means none), a sys_mod_count that is not a number, or a
+// missing or unparsable
 // sys_updated_at (or an unparsable opened_at, resolved_at or closed_at) is
 // rejected as "file:line" with the reason; the incident's other rows still
 // land. Parse returns an error only when the input cannot be read or its
@@ -98,9 +105,11 @@ package servicenow
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"slices"
 	"strconv"
@@ -108,6 +117,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/model"
 )
 
 // Source is the source name of the cases and events this package emits.
@@ -182,7 +192,7 @@ func Parse(ctx context.Context, r io.Reader, name string, emit record.Emit) erro
 				return err
 			}
 		}
-		p.rows = append(p.rows, row)
+		p.add(row, rec.fields)
 	}
 	return p.flush()
 }
@@ -244,26 +254,49 @@ func newColumns(header []string) (*columns, error) {
 	return c, nil
 }
 
-// row is one validated update of an incident.
+// row is one validated update of an incident. An incident's rows are
+// buffered until it ends, so a row keeps only what the replay needs: the
+// state it records, its times, the actor and a digest of its revision.
+// Its fields are dropped once it is buffered (the parser keeps those of
+// the incident's latest row, for the snapshot's attributes).
 type row struct {
-	line     int
-	fields   []string
-	number   string
-	state    string
-	mod      int64 // -1 when the export has no sys_mod_count column
-	updated  time.Time
-	opened   time.Time
-	resolved time.Time
-	closed   time.Time
+	line   int
+	number string
+	mod    int64 // -1 when the export has no sys_mod_count column
+	// The times are Unix seconds, 0 when missing (the export's times are
+	// whole minutes); updated is never missing.
+	updated, opened, resolved, closed int64
+	st                                state    // the incident's state as of this update
+	actor                             string   // sys_updated_by
+	key                               [16]byte // digest of the revision, see parser.order
+}
+
+// fields are a row's values, by column.
+type fields []string
+
+// unix turns a row's Unix seconds back into a time (zero for 0).
+func unix(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0).UTC()
+}
+
+// secs is a time as Unix seconds, 0 for the zero time.
+func secs(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
 
 // value returns the field in column i, or "" when the column is absent or
 // the value is missing ("?").
-func (r *row) value(i int) string {
+func (f fields) value(i int) string {
 	if i < 0 {
 		return ""
 	}
-	v := strings.TrimSpace(r.fields[i])
+	v := strings.TrimSpace(f[i])
 	if v == "?" {
 		return ""
 	}
@@ -277,38 +310,61 @@ func (c *columns) row(rec csvRecord) (*row, error) {
 	if len(rec.fields) != len(c.names) {
 		return nil, fmt.Errorf("row has %d fields, header has %d", len(rec.fields), len(c.names))
 	}
-	r := &row{line: rec.line, fields: rec.fields, mod: -1}
-	if r.number = r.value(c.number); r.number == "" {
+	f := fields(rec.fields)
+	r := &row{line: rec.line, mod: -1}
+	if r.number = f.value(c.number); r.number == "" {
 		return nil, fmt.Errorf("number is empty")
 	}
-	if r.state = r.value(c.state); r.state == "" {
+	if f.value(c.state) == "" {
 		return nil, fmt.Errorf("incident_state is empty")
 	}
 	if c.mod >= 0 {
-		v := r.value(c.mod)
+		v := f.value(c.mod)
 		n, err := strconv.ParseInt(v, 10, 32)
 		if err != nil || n < 0 {
 			return nil, fmt.Errorf("sys_mod_count %q is not a non-negative integer", rec.fields[c.mod])
 		}
 		r.mod = n
 	}
-	var err error
-	if r.updated, err = r.time(c.updatedAt, "sys_updated_at"); err != nil {
-		return nil, err
+	if v := f.value(c.priority); v != "" && model.PriorityFromServiceNow(v) == model.PriorityUnknown {
+		return nil, fmt.Errorf("priority %q is not a ServiceNow priority (1 - Critical … 5 - Planning)", v)
 	}
-	if r.updated.IsZero() {
+	for _, x := range []struct {
+		dst    *int64
+		col    int
+		column string
+	}{{&r.updated, c.updatedAt, "sys_updated_at"}, {&r.opened, c.openedAt, "opened_at"}, {&r.resolved, c.resolvedAt, "resolved_at"},
+		{&r.closed, c.closedAt, "closed_at"}} {
+		t, err := f.time(x.col, x.column)
+		if err != nil {
+			return nil, err
+		}
+		*x.dst = secs(t)
+	}
+	if r.updated == 0 {
 		return nil, fmt.Errorf("sys_updated_at is missing")
 	}
-	if r.opened, err = r.time(c.openedAt, "opened_at"); err != nil {
-		return nil, err
-	}
-	if r.resolved, err = r.time(c.resolvedAt, "resolved_at"); err != nil {
-		return nil, err
-	}
-	if r.closed, err = r.time(c.closedAt, "closed_at"); err != nil {
-		return nil, err
-	}
+	r.st, r.actor, r.key = c.stateOf(f, r.number), f.value(c.updatedBy), c.revisionKey(f, r.mod)
 	return r, nil
+}
+
+// revisionKey digests what makes a row the revision it is: its
+// sys_mod_count and every value but sys_updated_by and sys_updated_at (all
+// values when the export has no sys_mod_count, so only exact duplicates
+// match). Two rows with one key are one revision logged twice.
+func (c *columns) revisionKey(f fields, mod int64) [16]byte {
+	h := fnv.New128a()
+	h.Write([]byte(strconv.FormatInt(mod, 10)))
+	for i, v := range f {
+		if mod >= 0 && (i == c.updatedAt || i == c.updatedBy) {
+			continue
+		}
+		h.Write([]byte{0})
+		h.Write([]byte(v))
+	}
+	var k [16]byte
+	h.Sum(k[:0])
+	return k
 }
 
 // timeLayouts are the layouts accepted for times: the audit export's
@@ -319,8 +375,8 @@ var timeLayouts = []string{
 }
 
 // time parses the time in column i; a missing value is the zero time.
-func (r *row) time(i int, column string) (time.Time, error) {
-	v := r.value(i)
+func (f fields) time(i int, column string) (time.Time, error) {
+	v := f.value(i)
 	if v == "" {
 		return time.Time{}, nil
 	}
@@ -338,16 +394,51 @@ type parser struct {
 	cols *columns
 	emit record.Emit
 	rows []*row
+	// latest is the incident's latest row (by sys_updated_at, then
+	// sys_mod_count, then line) and latestFields its fields.
+	latest       *row
+	latestFields []string
+	// strs interns the incident's repeated values (states, people,
+	// groups, titles), so buffered rows share them.
+	strs map[string]string
+}
+
+// add buffers a row of the incident being read, keeping its fields only
+// while it is the incident's latest.
+func (p *parser) add(r *row, f []string) {
+	if p.latest == nil || compareRows(r, p.latest) >= 0 {
+		p.latest, p.latestFields = r, f
+	}
+	if p.strs == nil {
+		p.strs = map[string]string{}
+	}
+	for _, s := range []*string{&r.number, &r.st.status, &r.st.assignee, &r.st.team, &r.st.title, &r.actor} {
+		if v, ok := p.strs[*s]; ok {
+			*s = v
+		} else {
+			p.strs[*s] = *s
+		}
+	}
+	p.rows = append(p.rows, r)
+}
+
+// compareRows orders an incident's rows by sys_updated_at, then
+// sys_mod_count (rows compare equal otherwise: their line decides).
+func compareRows(a, b *row) int {
+	if c := cmp.Compare(a.updated, b.updated); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.mod, b.mod)
 }
 
 func (p *parser) loc(line int) string { return p.name + ":" + strconv.Itoa(line) }
 
-// rawJSON encodes a row as a JSON object keyed by column name.
-func (c *columns) rawJSON(r *row) json.RawMessage {
+// rawJSON encodes a row's fields as a JSON object keyed by column name.
+func (c *columns) rawJSON(fields fields) json.RawMessage {
 	m := make(map[string]string, len(c.names))
 	for i, n := range c.names {
 		if _, dup := m[n]; !dup && n != "" {
-			m[n] = r.fields[i]
+			m[n] = fields[i]
 		}
 	}
 	b, err := json.Marshal(m)

@@ -746,3 +746,21 @@ func TestEmitErrorAndCancel(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestPriorityVocabulary: a priority that is not one of ServiceNow's is
+// rejected with the column named; "?" is no priority.
+func TestPriorityVocabulary(t *testing.T) {
+	rows := strings.Split(strings.TrimSuffix(inc45, "\n"), "\n")
+	in := sampleHeader + strings.Replace(rows[0], "3 - Moderate", "banana", 1) + "\n" +
+		strings.Replace(rows[1], "3 - Moderate", "?", 1) + "\n"
+	recs := parseAll(t, strings.NewReader(in), "x.csv")
+	if len(recs) < 2 || !recs[0].Rejected() || recs[0].Loc != "x.csv:2" ||
+		recs[0].Err.Error() != `priority "banana" is not a ServiceNow priority (1 - Critical … 5 - Planning)` {
+		t.Fatalf("records %v", recs)
+	}
+	for _, r := range recs[1:] {
+		if r.Rejected() {
+			t.Errorf("a missing priority was rejected: %v", r.Err)
+		}
+	}
+}
