@@ -3,12 +3,14 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	promodel "github.com/prometheus/common/model"
@@ -31,6 +33,14 @@ func TestSurfacesAgree(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "wf.db")
 	if code, _, errOut := run(t, db, "", "demo", "--days", "45", "--alerts-per-day", "1500"); code != 0 {
 		t.Fatalf("demo: %s", errOut)
+	}
+	// Whether the simulated SOC has an overdue open case inside this week
+	// depends on the hour the demo is built, so add one the report must
+	// count in flight: a P1 opened two days ago, 24 h target, still open.
+	at := time.Now().UTC().Add(-48 * time.Hour).Format(time.RFC3339)
+	overdue := fmt.Sprintf(`{"record":"case","source":"siem","external_id":"OVERDUE-1","title":"Overdue P1","priority":"P1","status":"in_progress","created_at":%q,"updated_at":%q}`+"\n", at, at)
+	if code, _, errOut := run(t, db, overdue, "ingest", "-"); code != 0 {
+		t.Fatalf("ingest: %s", errOut)
 	}
 	code, out, errOut := run(t, db, "", "metrics", "soc", "--performance", "--group-by", "priority", "-o", "json")
 	if code != 0 {
