@@ -79,7 +79,7 @@ func TestDiagnose(t *testing.T) {
 			}
 			db := rawDB(t, dsn)
 			last := all[len(all)-1]
-			if _, err := db.Exec(`DELETE FROM schema_migrations WHERE version = `+itoa(last)); err != nil {
+			if _, err := db.Exec(`DELETE FROM schema_migrations WHERE version = ` + itoa(last)); err != nil {
 				t.Fatal(err)
 			}
 			d = diagnose()
