@@ -279,10 +279,10 @@ type Executive struct {
 	Now   time.Time     `json:"now"`
 	Basis metrics.Basis `json:"basis"`
 	// Empty is set when the window holds no case and no alert.
-	Empty     bool         `json:"empty"`
-	Headline  []Figure     `json:"headline"`
-	Trend     []TrendPoint `json:"trend"`
-	SLA       SLASection   `json:"sla"`
+	Empty     bool            `json:"empty"`
+	Headline  []Figure        `json:"headline"`
+	Trend     []TrendPoint    `json:"trend"`
+	SLA       SLASection      `json:"sla"`
 	Incidents IncidentSection `json:"major_incidents"`
 	Threats   ThreatSection   `json:"threat_landscape"`
 	Coverage  Section         `json:"detection_coverage"`

@@ -128,7 +128,7 @@ func TestConfig(t *testing.T) {
 		"report:\n  targets:\n    sla_adherence: 95\n": "report.targets.sla_adherence: 95 is not a share",
 		"report:\n  targets:\n    mtta: -5m\n":         "report.targets.mtta: -5m0s is not a positive duration",
 		"report:\n  targets:\n    mtta: soon\n":        "soon",
-		"report:\n  target:\n    mtta: 5m\n":          "field target not found",
+		"report:\n  target:\n    mtta: 5m\n":           "field target not found",
 	} {
 		if _, err := DecodeConfig(strings.NewReader(doc), "plan.yaml"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", doc, err, want)
@@ -147,8 +147,8 @@ func TestMarkdownEscapes(t *testing.T) {
 		Incidents:       IncidentSection{Incidents: []IncidentImpact{{Ref: "MI-1", Title: payload}}},
 		Threats:         ThreatSection{Profiles: []ThreatProfile{{Name: payload, Reasons: []string{payload}}}, Matches: []ThreatMatch{{Value: payload, Source: payload}}},
 		Coverage:        Section{Absent: CoverageAbsent}, Posture: Section{Absent: PostureAbsent},
-		Staffing:        StaffingSection{Section: Section{Absent: "No staffing data: none."}},
-		Budget:          BudgetSection{Section: Section{Absent: "No budget data: none."}},
+		Staffing: StaffingSection{Section: Section{Absent: "No staffing data: none."}},
+		Budget:   BudgetSection{Section: Section{Absent: "No budget data: none."}},
 	}
 	var b bytes.Buffer
 	if err := e.Render(&b, "md"); err != nil {
