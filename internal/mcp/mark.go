@@ -333,7 +333,6 @@ func asJSON(v any) (map[string]any, error) {
 	return m, nil
 }
 
-
 // DecodeAnswer decodes a tool's structured answer into the tool's Go
 // answer type (ListCasesOut …), undoing the marking where out holds a
 // plain string: an untrusted object becomes its text, a list of
