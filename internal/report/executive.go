@@ -258,6 +258,17 @@ type Unit struct {
 	Plan   float64 `json:"plan"`
 }
 
+// NoisyRule is a detection rule by false positives. Name is untrusted
+// text from the source.
+type NoisyRule struct {
+	Rule              string   `json:"rule"`
+	Alerts            int64    `json:"alerts"`
+	FalsePositives    int64    `json:"false_positives"`
+	FalsePositiveRate *float64 `json:"false_positive_rate"`
+	// Share is the rule's share of the window's false positives.
+	Share *float64 `json:"share_of_false_positives"`
+}
+
 // Recommendation is an action the data argues for, in business language,
 // with the numbers it rests on.
 type Recommendation struct {
@@ -279,16 +290,19 @@ type Executive struct {
 	Now   time.Time     `json:"now"`
 	Basis metrics.Basis `json:"basis"`
 	// Empty is set when the window holds no case and no alert.
-	Empty     bool            `json:"empty"`
-	Headline  []Figure        `json:"headline"`
-	Trend     []TrendPoint    `json:"trend"`
-	SLA       SLASection      `json:"sla"`
-	Incidents IncidentSection `json:"major_incidents"`
-	Threats   ThreatSection   `json:"threat_landscape"`
-	Coverage  Section         `json:"detection_coverage"`
-	Posture   Section         `json:"posture"`
-	Staffing  StaffingSection `json:"staffing"`
-	Budget    BudgetSection   `json:"budget"`
+	Empty    bool         `json:"empty"`
+	Headline []Figure     `json:"headline"`
+	Trend    []TrendPoint `json:"trend"`
+	SLA      SLASection   `json:"sla"`
+	// NoisyRules are the rules with the most false positives in the
+	// window (at most 5), as "metrics rules --noisy" ranks them.
+	NoisyRules []NoisyRule     `json:"noisy_rules"`
+	Incidents  IncidentSection `json:"major_incidents"`
+	Threats    ThreatSection   `json:"threat_landscape"`
+	Coverage   Section         `json:"detection_coverage"`
+	Posture    Section         `json:"posture"`
+	Staffing   StaffingSection `json:"staffing"`
+	Budget     BudgetSection   `json:"budget"`
 	// Recommendations are derived from the figures above.
 	Recommendations []Recommendation `json:"recommendations"`
 	Definitions     []string         `json:"definitions"`
@@ -353,6 +367,7 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 			}
 		}
 	}
+	e.NoisyRules = noisyRules(rules)
 	if err := s.trend(ctx, e, perf); err != nil {
 		return nil, err
 	}
@@ -740,4 +755,21 @@ func (s Sources) budget(ctx context.Context) (BudgetSection, error) {
 		sec.Absent = "No budget data: no staff, tool or service costs are configured or on the roster."
 	}
 	return sec, nil
+}
+
+// noisyRules are the window's rules with false positives, noisiest first.
+func noisyRules(r *metrics.RuleReport) []NoisyRule {
+	out := []NoisyRule{}
+	for _, rr := range r.Rules {
+		if len(out) == 5 || rr.FalsePositives == 0 {
+			break
+		}
+		name := rr.RuleName
+		if name == "" {
+			name = rr.Source + "/" + rr.RuleID
+		}
+		out = append(out, NoisyRule{Rule: name, Alerts: rr.Alerts, FalsePositives: rr.FalsePositives,
+			FalsePositiveRate: rr.FalsePositiveRate, Share: metrics.Ratio(rr.FalsePositives, r.FalsePositives)})
+	}
+	return out
 }

@@ -160,6 +160,12 @@ func (e *Executive) Markdown(w io.Writer) error {
 		mdTable(&b, TrendColumns, e.TrendRows())
 	}
 
+	b.WriteString("## Noisiest detection rules\n\n")
+	if len(e.NoisyRules) == 0 {
+		p("%s\n\n", md(NoNoisyRules))
+	} else {
+		mdTable(&b, NoisyColumns, e.NoisyRows())
+	}
 	b.WriteString("## SLA breaches and their causes\n\n")
 	e.mdSLA(&b)
 	b.WriteString("## Major incidents\n\n")
@@ -419,4 +425,19 @@ func (e *Executive) mdBudget(b *strings.Builder) {
 		b.WriteString("- Note: " + md(n) + "\n")
 	}
 	b.WriteString("\n")
+}
+
+// NoNoisyRules is said when no alert of the window was a false positive.
+const NoNoisyRules = "No false positives were recorded in this period."
+
+// NoisyColumns name the noisy-rules table's columns.
+var NoisyColumns = []string{"Rule", "Alerts", "False positives", "False-positive rate", "Share of all false positives"}
+
+// NoisyRows are the noisy-rules table's rows.
+func (e *Executive) NoisyRows() [][]string {
+	var rows [][]string
+	for _, r := range e.NoisyRules {
+		rows = append(rows, []string{r.Rule, thousands(r.Alerts), thousands(r.FalsePositives), Value(UnitRatio, r.FalsePositiveRate), Value(UnitRatio, r.Share)})
+	}
+	return rows
 }
