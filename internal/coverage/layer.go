@@ -133,7 +133,7 @@ func LayerOf(r *Report, name string) Layer {
 	t, f := true, false
 	l := Layer{Name: name, Versions: &LayerVersions{Attack: majorVersion(r.ATTACKVersion), Navigator: NavigatorVersion, Layer: LayerVersion},
 		Domain: Domain, Description: "Watchfloor detection coverage over " + r.Window + ". " + r.Definition,
-		Layout: &LayerLayout{Layout: "side", ShowName: true, ShowAggregateScores: true, AggregateFunction: "max", ExpandedSubtechniques: "annotated"},
+		Layout:                        &LayerLayout{Layout: "side", ShowName: true, ShowAggregateScores: true, AggregateFunction: "max", ExpandedSubtechniques: "annotated"},
 		Gradient:                      &LayerGradient{Colors: []string{scoreColors[0], scoreColors[2], scoreColors[3], scoreColors[5]}, MinValue: 0, MaxValue: 5},
 		SelectTechniquesAcrossTactics: &t, SelectSubtechniquesWithParent: &f, Techniques: []LayerTechnique{},
 		Metadata: []LayerMetadata{{Name: "window", Value: r.Window}, {Name: "rules", Value: strconv.Itoa(r.Rules)},

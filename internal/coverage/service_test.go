@@ -56,7 +56,7 @@ func TestService(t *testing.T) {
 			t.Fatalf("rule catalog %+v %v", rules, err)
 		}
 		fsys := fstest.MapFS{
-			"kerb.yml": {Data: []byte("title: Kerberoasting Activity\nid: 0aa1\nstatus: test\ntags: [attack.t1558.003]\ndetection: {a: 1}\n")},
+			"kerb.yml":  {Data: []byte("title: Kerberoasting Activity\nid: 0aa1\nstatus: test\ntags: [attack.t1558.003]\ndetection: {a: 1}\n")},
 			"quiet.yml": {Data: []byte("title: Quiet\nid: 0bb2\nstatus: stable\ntags: [attack.t1047]\ndetection: {a: 1}\n")},
 			"bad.yml":   {Data: []byte("title: Bad\ndetection: {a: 1}\n")},
 		}
