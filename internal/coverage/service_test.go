@@ -116,6 +116,12 @@ func TestService(t *testing.T) {
 			t.Errorf("fired %+v", fired)
 		}
 
+		firedIn, window, err := svc.FiredIn(ctx, metrics.WindowQuery{From: "2026-03-01", To: "2026-03-31"})
+		if err != nil || window != "2026-03-01 … 2026-03-31" || len(firedIn) != 2 || firedIn[0].Alerts != 2 || firedIn[1].Alerts != 0 ||
+			!slices.Equal(firedIn[0].AlertRules, []string{"siem/sig-x"}) {
+			t.Errorf("fired in %s: %+v %v", window, firedIn, err)
+		}
+
 		sn, err := svc.TakeSnapshot(ctx, coverage.Query{WindowQuery: metrics.WindowQuery{From: "2026-03-01", To: "2026-03-31"}}, ts("2026-03-31T12:00:00Z"))
 		if err != nil {
 			t.Fatal(err)
