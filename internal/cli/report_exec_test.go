@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/watchfloor/watchfloor/internal/coverage"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/report"
 )
@@ -140,8 +141,19 @@ func TestExecutiveReportAgreesWithMetrics(t *testing.T) {
 		e.Trend[len(e.Trend)-1].Cases != perf.Series[len(perf.Series)-1].Result.Cases {
 		t.Errorf("trend %+v, series ends %+v", e.Trend, perf.Series[len(perf.Series)-1])
 	}
-	if e.Coverage.Absent == "" || !strings.Contains(doc, e.Coverage.Absent) {
-		t.Errorf("detection coverage: %q", e.Coverage.Absent)
+	// Detection coverage is "coverage show"'s for the same window.
+	code, out, errOut = run(t, db, "", "coverage", "show", "--from", e.From, "--to", e.To, "-o", "json")
+	if code != 0 {
+		t.Fatalf("coverage show: %s", errOut)
+	}
+	var cov coverage.Report
+	if err := json.Unmarshal([]byte(out), &cov); err != nil {
+		t.Fatal(err)
+	}
+	sum := coverage.Summarize(&cov)
+	if c := e.Coverage; c.Absent != "" || c.Covered != sum.Covered || c.Techniques != sum.Techniques || !eq(c.Mean, sum.Mean) ||
+		c.Rules != cov.Rules || c.FiredRules != cov.FiredRules || c.PreviousCovered == nil {
+		t.Errorf("coverage %+v, coverage show: %d of %d, mean %v, rules %d fired %d", c, sum.Covered, sum.Techniques, show(sum.Mean), cov.Rules, cov.FiredRules)
 	}
 	// -o json prints the same data.
 	code, out, errOut = run(t, db, "", "report", "executive", "--summary", "--from", e.From, "--to", e.To, "-o", "json")

@@ -78,7 +78,7 @@ footer{margin-top:2em;color:#57606a;font-size:.85em}
 {{if .E.Threats.Matches}}{{template "table" (tbl .MatchColumns .E.MatchRows)}}{{end}}{{end}}
 
 <h2>Detection coverage</h2>
-<p class="absent">{{.E.Coverage.Absent}}</p>
+{{if .E.Coverage.Absent}}<p class="absent">{{.E.Coverage.Absent}}</p>{{else}}<p>{{.E.CoverageLine}}</p>{{template "table" (tbl .TacticColumns .E.TacticRows)}}{{end}}
 
 <h2>Posture</h2>
 <p class="absent">{{.E.Posture.Absent}}</p>
@@ -118,6 +118,6 @@ func (e *Executive) HTML(w io.Writer) error {
 		"E": e, "Charts": e.Charts(), "Status": status, "EmptyLine": EmptyLine, "NoRecommendation": NoRecommendation,
 		"HeadlineColumns": HeadlineColumns, "TrendColumns": TrendColumns, "BreachColumns": BreachColumns, "OverdueColumns": OverdueColumns,
 		"IncidentColumns": IncidentColumns, "ProfileColumns": ProfileColumns, "MatchColumns": MatchColumns, "QueueColumns": QueueColumns,
-		"BudgetColumns": BudgetColumns, "NoisyColumns": NoisyColumns, "NoNoisyRules": NoNoisyRules,
+		"BudgetColumns": BudgetColumns, "NoisyColumns": NoisyColumns, "NoNoisyRules": NoNoisyRules, "TacticColumns": TacticColumns,
 	})
 }

@@ -173,7 +173,12 @@ func (e *Executive) Markdown(w io.Writer) error {
 	b.WriteString("## Threat landscape\n\n")
 	e.mdThreats(&b)
 	b.WriteString("## Detection coverage\n\n")
-	p("%s\n\n", md(orDash(e.Coverage.Absent)))
+	if e.Coverage.Absent != "" {
+		p("%s\n\n", md(e.Coverage.Absent))
+	} else {
+		p("%s\n\n", md(e.CoverageLine()))
+		mdTable(&b, TacticColumns, e.TacticRows())
+	}
 	b.WriteString("## Posture\n\n")
 	p("%s\n\n", md(orDash(e.Posture.Absent)))
 	b.WriteString("## Staffing and capacity\n\n")
@@ -438,6 +443,36 @@ func (e *Executive) NoisyRows() [][]string {
 	var rows [][]string
 	for _, r := range e.NoisyRules {
 		rows = append(rows, []string{r.Rule, thousands(r.Alerts), thousands(r.FalsePositives), Value(UnitRatio, r.FalsePositiveRate), Value(UnitRatio, r.Share)})
+	}
+	return rows
+}
+
+// CoverageLine sums up detection coverage and its progress.
+func (e *Executive) CoverageLine() string {
+	c := e.Coverage
+	s := fmt.Sprintf("%s of %s ATT&CK techniques have at least one active detection rule (mean score %s of 5); %s of %s active rules fired in the period.",
+		thousands(int64(c.Covered)), thousands(int64(c.Techniques)), score(c.Mean), thousands(int64(c.FiredRules)), thousands(int64(c.Active)))
+	if c.PreviousCovered != nil {
+		s += fmt.Sprintf(" Previous period: %s techniques covered (mean score %s).", thousands(int64(*c.PreviousCovered)), score(c.PreviousMean))
+	}
+	return s
+}
+
+func score(v *float64) string {
+	if v == nil {
+		return NoData
+	}
+	return fmt.Sprintf("%.2f", *v)
+}
+
+// TacticColumns name the weakest tactics table's columns.
+var TacticColumns = []string{"Least covered tactic", "Techniques", "Covered", "Mean score"}
+
+// TacticRows are the weakest tactics' rows.
+func (e *Executive) TacticRows() [][]string {
+	var rows [][]string
+	for _, t := range e.Coverage.Weakest {
+		rows = append(rows, []string{t.Tactic, thousands(int64(t.Techniques)), thousands(int64(t.Covered)), score(t.Mean)})
 	}
 	return rows
 }

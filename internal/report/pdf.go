@@ -379,7 +379,12 @@ func (p *pdfWriter) body() {
 	}
 
 	p.heading("Detection coverage")
-	p.absent(e.Coverage.Absent)
+	if e.Coverage.Absent != "" {
+		p.absent(e.Coverage.Absent)
+	} else {
+		p.para(e.CoverageLine())
+		p.table(TacticColumns, []float64{4, 2, 2, 2}, e.TacticRows())
+	}
 	p.heading("Posture")
 	p.absent(e.Posture.Absent)
 
