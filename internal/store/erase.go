@@ -24,7 +24,7 @@ type Erasure struct {
 	// Token replaces each occurrence; the same everywhere, so the records
 	// that named the value still group together (an analyst's KPIs stay
 	// one analyst's). Made by the caller, it never contains the value.
-	Token string
+	Token  string
 	DryRun bool
 }
 
@@ -49,7 +49,7 @@ type ErasureReport struct {
 	// Rebuilt counts the days whose aggregates held the value: they are
 	// dropped and rebuilt from the redacted rows on the next report.
 	Rebuilt  int      `json:"aggregates_rebuilt"`
-	Warnings  []string `json:"warnings"`
+	Warnings []string `json:"warnings"`
 }
 
 // ValidateErasure checks a value against its type: an e-mail address has
