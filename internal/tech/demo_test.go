@@ -78,8 +78,8 @@ func (m *memStore) SourceRuleDays(_ context.Context, from, to int64) ([]store.So
 // SourceRules is what the store would have said at the time judged: the
 // service clips the newest alert to the instant judged.
 func (m *memStore) SourceRules(context.Context) ([]store.SourceRule, error) { return m.pairs, nil }
-func (m *memStore) RuleInfos(context.Context) ([]runbook.RuleInfo, error) { return m.infos, nil }
-func (m *memStore) TimeZone(context.Context) (*time.Location, error)      { return time.UTC, nil }
+func (m *memStore) RuleInfos(context.Context) ([]runbook.RuleInfo, error)   { return m.infos, nil }
+func (m *memStore) TimeZone(context.Context) (*time.Location, error)        { return time.UTC, nil }
 
 // TestDemoHasNoFalseAlarms judges the demo's steady source every 11 hours
 // (so every hour of the week comes round) from its fourth week, when the
