@@ -135,6 +135,10 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.crisisCommand(),
 		a.runbooksCommand(),
 		a.trainingCommand(),
+		a.backupCommand(),
+		a.restoreCommand(),
+		a.doctorCommand(),
+		a.retentionCommand(),
 		a.techCommand(),
 	)
 	return root

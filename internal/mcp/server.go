@@ -8,10 +8,19 @@
 //
 // Answers are structured (every tool has an output schema), compact and
 // paged, and always carry ids. Text that a source system or an attacker
-// controls — titles, descriptions, entity values, comments, remediation
-// advice — is never returned as a bare string: it is an object
-// {"untrusted": true, "text": "…"} (see [Text]), with control and bidi
-// characters made visible, so a model can tell data from instructions.
+// controls — titles, descriptions, entity values, rule and analyst names,
+// statuses, comments, remediation advice — is never returned as a bare
+// string: it is an object {"untrusted": true, "text": "…"} (see [Text]),
+// with control and bidi characters made visible, so a model can tell data
+// from instructions. One function marks every answer by type, deny by
+// default: only strings Watchfloor makes or validates (its ids, enums,
+// times, definitions) stay bare (see mark.go), and output schemas are
+// shown marked the same way.
+//
+// The caller's role (the bearer token's account over HTTP, Options.Role on
+// stdio) decides which tools and prompts are listed and callable, with the
+// REST API's permissions ([ToolAccess]).
+//
 // Failures are tool errors (isError with a reason), never null results.
 //
 // The server is read-only unless [Options.AllowWrites] is set; write tools
@@ -33,6 +42,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/watchfloor/watchfloor/internal/attack"
+	wfauth "github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/budget"
 	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/intel"
@@ -55,6 +65,10 @@ type Options struct {
 	// Actor names the caller in case events and audit entries when the
 	// transport does not (stdio: the local user). Default "mcp".
 	Actor string
+	// Role is the role of that local caller: which tools and prompts it is
+	// offered (see ToolAccess). Default auth.Admin, the local user who
+	// owns the store. Over HTTP the bearer token's account decides.
+	Role wfauth.Role
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 	// Logger receives server logs; nil discards them.
@@ -102,10 +116,16 @@ type server struct {
 	eng *metrics.Engine
 	// intel answers the threat-intelligence tools, on svc's engine.
 	intel *intel.Service
+	// mark marks the source text of every answer.
+	mark marker
 }
 
 // NewServer returns an MCP server over the options' store.
-func NewServer(opts Options) (*sdk.Server, error) {
+func NewServer(opts Options) (*sdk.Server, error) { return newServer(opts, true) }
+
+// newServer builds the server; without guard the caller's role is not
+// enforced (tests use it to see every registered tool).
+func newServer(opts Options, guard bool) (*sdk.Server, error) {
 	if opts.Store == nil {
 		return nil, errors.New("mcp: no store")
 	}
@@ -117,6 +137,9 @@ func NewServer(opts Options) (*sdk.Server, error) {
 	}
 	if opts.Actor == "" {
 		opts.Actor = "mcp"
+	}
+	if opts.Role == "" {
+		opts.Role = wfauth.Admin
 	}
 	if opts.Auditor == nil {
 		opts.Auditor = LogAuditor{Logger: opts.Logger}
@@ -145,8 +168,11 @@ func NewServer(opts Options) (*sdk.Server, error) {
 		s.addCrisisWriteTools(srv)
 		s.addRunbookWriteTools(srv)
 	}
-	addPrompts(srv)
+	s.addPrompts(srv)
 	addResources(srv)
+	if guard {
+		srv.AddReceivingMiddleware(s.guard)
+	}
 	return srv, nil
 }
 
@@ -156,13 +182,13 @@ func (s *server) catalog() (*attack.Catalog, error) {
 	return s.cat, s.catErr
 }
 
-// actor names the caller: the bearer token's user over HTTP, else the
-// configured local actor.
-func (s *server) actor(req *sdk.CallToolRequest) string {
-	if req != nil && req.Extra != nil && req.Extra.TokenInfo != nil && req.Extra.TokenInfo.UserID != "" {
-		return req.Extra.TokenInfo.UserID
+// actor names the caller of a tool: the bearer token's account over HTTP,
+// else the configured local actor.
+func (s *server) actor(req *sdk.CallToolRequest) Caller {
+	if req == nil {
+		return s.caller(nil)
 	}
-	return s.opts.Actor
+	return s.caller(req.Extra)
 }
 
 // Text is attacker-controlled text returned as data. Untrusted is always
