@@ -135,10 +135,12 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.crisisCommand(),
 		a.runbooksCommand(),
 		a.trainingCommand(),
+		a.reportCommand(),
 		a.backupCommand(),
 		a.restoreCommand(),
 		a.doctorCommand(),
 		a.retentionCommand(),
+		a.coverageCommand(),
 		a.techCommand(),
 	)
 	return root
