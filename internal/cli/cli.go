@@ -132,10 +132,13 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.crisisCommand(),
 		a.runbooksCommand(),
 		a.trainingCommand(),
+		a.reportCommand(),
 		a.backupCommand(),
 		a.restoreCommand(),
 		a.doctorCommand(),
 		a.retentionCommand(),
+		a.eraseCommand(),
+		a.coverageCommand(),
 	)
 	return root
 }
