@@ -179,7 +179,9 @@ func TestFit(t *testing.T) {
 // TestGivenOnce: KPI definitions nested in groups and periods move to one
 // map at the top, and the schema says so.
 func TestGivenOnce(t *testing.T) {
-	kpi := func(k string) map[string]any { return map[string]any{"kpi": k, "definition": "def of " + k, "count": 1} }
+	kpi := func(k string) map[string]any {
+		return map[string]any{"kpi": k, "definition": "def of " + k, "count": 1}
+	}
 	v := givenOnce(map[string]any{"groups": []any{
 		map[string]any{"group": "a", "kpis": []any{kpi("mttr"), kpi("mtta")}},
 		map[string]any{"group": "b", "kpis": []any{kpi("mttr")}},
