@@ -137,6 +137,7 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.restoreCommand(),
 		a.doctorCommand(),
 		a.retentionCommand(),
+		a.eraseCommand(),
 		a.coverageCommand(),
 		a.strategyCommand(),
 	)
