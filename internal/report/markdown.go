@@ -160,6 +160,12 @@ func (e *Executive) Markdown(w io.Writer) error {
 		mdTable(&b, TrendColumns, e.TrendRows())
 	}
 
+	b.WriteString("## Noisiest detection rules\n\n")
+	if len(e.NoisyRules) == 0 {
+		p("%s\n\n", md(NoNoisyRules))
+	} else {
+		mdTable(&b, NoisyColumns, e.NoisyRows())
+	}
 	b.WriteString("## SLA breaches and their causes\n\n")
 	e.mdSLA(&b)
 	b.WriteString("## Major incidents\n\n")
@@ -167,7 +173,12 @@ func (e *Executive) Markdown(w io.Writer) error {
 	b.WriteString("## Threat landscape\n\n")
 	e.mdThreats(&b)
 	b.WriteString("## Detection coverage\n\n")
-	p("%s\n\n", md(orDash(e.Coverage.Absent)))
+	if e.Coverage.Absent != "" {
+		p("%s\n\n", md(e.Coverage.Absent))
+	} else {
+		p("%s\n\n", md(e.CoverageLine()))
+		mdTable(&b, TacticColumns, e.TacticRows())
+	}
 	b.WriteString("## Posture\n\n")
 	p("%s\n\n", md(orDash(e.Posture.Absent)))
 	b.WriteString("## Staffing and capacity\n\n")
@@ -419,4 +430,49 @@ func (e *Executive) mdBudget(b *strings.Builder) {
 		b.WriteString("- Note: " + md(n) + "\n")
 	}
 	b.WriteString("\n")
+}
+
+// NoNoisyRules is said when no alert of the window was a false positive.
+const NoNoisyRules = "No false positives were recorded in this period."
+
+// NoisyColumns name the noisy-rules table's columns.
+var NoisyColumns = []string{"Rule", "Alerts", "False positives", "False-positive rate", "Share of all false positives"}
+
+// NoisyRows are the noisy-rules table's rows.
+func (e *Executive) NoisyRows() [][]string {
+	var rows [][]string
+	for _, r := range e.NoisyRules {
+		rows = append(rows, []string{r.Rule, thousands(r.Alerts), thousands(r.FalsePositives), Value(UnitRatio, r.FalsePositiveRate), Value(UnitRatio, r.Share)})
+	}
+	return rows
+}
+
+// CoverageLine sums up detection coverage and its progress.
+func (e *Executive) CoverageLine() string {
+	c := e.Coverage
+	s := fmt.Sprintf("%s of %s ATT&CK techniques have at least one active detection rule (mean score %s of 5); %s of %s active rules fired in the period.",
+		thousands(int64(c.Covered)), thousands(int64(c.Techniques)), score(c.Mean), thousands(int64(c.FiredRules)), thousands(int64(c.Active)))
+	if c.PreviousCovered != nil {
+		s += fmt.Sprintf(" Previous period: %s techniques covered (mean score %s).", thousands(int64(*c.PreviousCovered)), score(c.PreviousMean))
+	}
+	return s
+}
+
+func score(v *float64) string {
+	if v == nil {
+		return NoData
+	}
+	return fmt.Sprintf("%.2f", *v)
+}
+
+// TacticColumns name the weakest tactics table's columns.
+var TacticColumns = []string{"Least covered tactic", "Techniques", "Covered", "Mean score"}
+
+// TacticRows are the weakest tactics' rows.
+func (e *Executive) TacticRows() [][]string {
+	var rows [][]string
+	for _, t := range e.Coverage.Weakest {
+		rows = append(rows, []string{t.Tactic, thousands(int64(t.Techniques)), thousands(int64(t.Covered)), score(t.Mean)})
+	}
+	return rows
 }
