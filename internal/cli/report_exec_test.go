@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -140,6 +141,25 @@ func TestExecutiveReportAgreesWithMetrics(t *testing.T) {
 	if len(e.Trend) == 0 || e.Trend[len(e.Trend)-1].Period != perf.Series[len(perf.Series)-1].Period ||
 		e.Trend[len(e.Trend)-1].Cases != perf.Series[len(perf.Series)-1].Result.Cases {
 		t.Errorf("trend %+v, series ends %+v", e.Trend, perf.Series[len(perf.Series)-1])
+	}
+	// Industry context: our side of each published figure is the metrics
+	// engine's (dwell mean beside IBM, MTTD median beside Mandiant).
+	for _, r := range e.Industry.Rows {
+		var w *float64
+		for _, k := range all.KPIs {
+			if string(k.KPI) == r.Compare {
+				w = k.Median
+				if r.Statistic == "mean" {
+					w = k.Mean
+				}
+			}
+		}
+		if !eq(r.Ours, w) || r.Source == "" || r.Year == 0 || !strings.Contains(doc, r.Source+" "+strconv.Itoa(r.Year)) {
+			t.Errorf("industry %s %d: ours %v, metrics %v", r.Source, r.Year, show(r.Ours), show(w))
+		}
+	}
+	if len(e.Industry.Rows) != 2 {
+		t.Errorf("%d published figures, want the 2 defaults", len(e.Industry.Rows))
 	}
 	// Detection coverage is "coverage show"'s for the same window.
 	code, out, errOut = run(t, db, "", "coverage", "show", "--from", e.From, "--to", e.To, "-o", "json")

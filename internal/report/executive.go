@@ -242,6 +242,62 @@ type CoverageSection struct {
 	Source          string           `json:"source"`
 }
 
+// IndustryRow is a published figure beside the organisation's.
+type IndustryRow struct {
+	Benchmark
+	// KPI names the organisation's figure; Ours is its value in seconds
+	// (null without data), Sample what it stands on.
+	KPI    string   `json:"kpi"`
+	Ours   *float64 `json:"ours_seconds"`
+	Sample string   `json:"sample"`
+}
+
+// IndustrySection sets the organisation's MTTR and dwell time beside
+// published figures, each with its source and year.
+type IndustrySection struct {
+	Section
+	// MTTR and Dwell are the window's medians and means, in seconds.
+	MTTRMedian  *float64      `json:"mttr_median_seconds"`
+	MTTRMean    *float64      `json:"mttr_mean_seconds"`
+	DwellMedian *float64      `json:"dwell_median_seconds"`
+	DwellMean   *float64      `json:"dwell_mean_seconds"`
+	Rows        []IndustryRow `json:"benchmarks"`
+}
+
+// compareKPIs are the KPIs a benchmark may be compared with.
+var compareKPIs = map[string]metrics.KPI{"mttd": metrics.MTTD, "mtta": metrics.MTTA, "mttc": metrics.MTTC, "mttr": metrics.MTTR, "dwell": metrics.Dwell}
+
+// industry sets the window's figures beside the benchmarks.
+func industry(all *metrics.GroupResult, bs []Benchmark) IndustrySection {
+	sec := IndustrySection{Rows: []IndustryRow{}}
+	if len(bs) == 0 {
+		sec.Absent = "No industry context: none is configured (report.industry)."
+		return sec
+	}
+	if k := kpiOf(all, metrics.MTTR); k != nil {
+		sec.MTTRMedian, sec.MTTRMean = k.Median, k.Mean
+	}
+	if k := kpiOf(all, metrics.Dwell); k != nil {
+		sec.DwellMedian, sec.DwellMean = k.Median, k.Mean
+	}
+	for _, b := range bs {
+		row := IndustryRow{Benchmark: b, KPI: strings.ToUpper(b.Compare)}
+		if b.Compare == "dwell" {
+			row.KPI = "dwell time"
+		}
+		row.KPI += " (" + b.Statistic + ")"
+		if k := kpiOf(all, compareKPIs[b.Compare]); k != nil {
+			row.Ours = k.Median
+			if b.Statistic == "mean" {
+				row.Ours = k.Mean
+			}
+			row.Sample = count(k.Count, "case") + " measured"
+		}
+		sec.Rows = append(sec.Rows, row)
+	}
+	return sec
+}
+
 // QueueCapacity is a queue's service level with today's roster.
 type QueueCapacity struct {
 	Queue        string  `json:"queue"`
@@ -323,6 +379,8 @@ type Executive struct {
 	Headline []Figure     `json:"headline"`
 	Trend    []TrendPoint `json:"trend"`
 	SLA      SLASection   `json:"sla"`
+	// Industry sets the organisation's figures beside published ones.
+	Industry IndustrySection `json:"industry_context"`
 	// NoisyRules are the rules with the most false positives in the
 	// window (at most 5), as "metrics rules --noisy" ranks them.
 	NoisyRules []NoisyRule     `json:"noisy_rules"`
@@ -397,6 +455,7 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 		}
 	}
 	e.NoisyRules = noisyRules(rules)
+	e.Industry = industry(all, s.Config.Benchmarks())
 	if err := s.trend(ctx, e, perf); err != nil {
 		return nil, err
 	}

@@ -47,6 +47,10 @@ footer{margin-top:2em;color:#57606a;font-size:.85em}
 {{range $i, $r := .E.HeadlineRows}}<tr>{{range $j, $c := $r}}{{if eq $j 4}}<td class="{{index $.Status $i}}">{{$c}}</td>{{else if and (ge $j 1) (le $j 3)}}<td class="num">{{$c}}</td>{{else}}<td>{{$c}}</td>{{end}}{{end}}</tr>
 {{end}}</tbody></table>
 
+<h2>Industry context</h2>
+{{if .E.Industry.Absent}}<p class="absent">{{.E.Industry.Absent}}</p>{{else}}<p>{{.E.IndustryLine}}</p>{{template "table" (tbl .IndustryColumns .E.IndustryRows)}}
+<ul class="ev">{{range .E.IndustryNotes}}<li>{{.}}</li>{{end}}</ul>{{end}}
+
 <h2>Recommendations</h2>
 {{if .E.Recommendations}}<ol class="recs">{{range .E.Recommendations}}<li><strong>{{.Title}}.</strong> {{.Text}}<br><span class="ev">Evidence: {{range $i, $e := .Evidence}}{{if $i}}; {{end}}{{$e}}{{end}}.</span></li>
 {{end}}</ol>{{else}}<p class="absent">{{.NoRecommendation}}</p>{{end}}
@@ -118,6 +122,6 @@ func (e *Executive) HTML(w io.Writer) error {
 		"E": e, "Charts": e.Charts(), "Status": status, "EmptyLine": EmptyLine, "NoRecommendation": NoRecommendation,
 		"HeadlineColumns": HeadlineColumns, "TrendColumns": TrendColumns, "BreachColumns": BreachColumns, "OverdueColumns": OverdueColumns,
 		"IncidentColumns": IncidentColumns, "ProfileColumns": ProfileColumns, "MatchColumns": MatchColumns, "QueueColumns": QueueColumns,
-		"BudgetColumns": BudgetColumns, "NoisyColumns": NoisyColumns, "NoNoisyRules": NoNoisyRules, "TacticColumns": TacticColumns,
+		"BudgetColumns": BudgetColumns, "NoisyColumns": NoisyColumns, "NoNoisyRules": NoNoisyRules, "TacticColumns": TacticColumns, "IndustryColumns": IndustryColumns,
 	})
 }

@@ -143,6 +143,18 @@ func (e *Executive) Markdown(w io.Writer) error {
 	b.WriteString("## Headline figures\n\n")
 	mdTable(&b, HeadlineColumns, e.HeadlineRows())
 
+	b.WriteString("## Industry context\n\n")
+	if e.Industry.Absent != "" {
+		p("%s\n\n", md(e.Industry.Absent))
+	} else {
+		p("%s\n\n", md(e.IndustryLine()))
+		mdTable(&b, IndustryColumns, e.IndustryRows())
+		for _, n := range e.IndustryNotes() {
+			p("- %s\n", md(n))
+		}
+		b.WriteString("\n")
+	}
+
 	b.WriteString("## Recommendations\n\n")
 	if len(e.Recommendations) == 0 {
 		p("%s\n\n", md(NoRecommendation))
@@ -476,3 +488,43 @@ func (e *Executive) TacticRows() [][]string {
 	}
 	return rows
 }
+
+// IndustryLine states the organisation's MTTR and dwell time.
+func (e *Executive) IndustryLine() string {
+	i := e.Industry
+	return fmt.Sprintf("Our MTTR this period: median %s, mean %s. Our dwell time (first activity to resolution): median %s, mean %s.",
+		Value(UnitSeconds, i.MTTRMedian), Value(UnitSeconds, i.MTTRMean), Value(UnitSeconds, i.DwellMedian), Value(UnitSeconds, i.DwellMean))
+}
+
+// IndustryColumns name the industry table's columns.
+var IndustryColumns = []string{"Published figure", "Source", "What it measures", "Our comparable figure", "Ours"}
+
+// IndustryRows are the industry table's rows.
+func (e *Executive) IndustryRows() [][]string {
+	var rows [][]string
+	for _, r := range e.Industry.Rows {
+		v := time.Duration(r.Value).Seconds()
+		rows = append(rows, []string{Value(UnitSeconds, &v) + " (" + r.Statistic + ")", fmt.Sprintf("%s %d", r.Source, r.Year), r.Measures,
+			r.KPI, Value(UnitSeconds, r.Ours) + " (" + orDash(r.Sample) + ")"})
+	}
+	return rows
+}
+
+// IndustryNotes are the caveats and where each publication is.
+func (e *Executive) IndustryNotes() []string {
+	var out []string
+	for _, r := range e.Industry.Rows {
+		n := fmt.Sprintf("%s %d", r.Source, r.Year)
+		if r.URL != "" {
+			n += " (" + r.URL + ")"
+		}
+		if r.Note != "" {
+			n += ": " + r.Note
+		}
+		out = append(out, n+".")
+	}
+	return append(out, IndustryCaveat)
+}
+
+// IndustryCaveat says how to read published figures beside ours.
+const IndustryCaveat = "Published figures are quoted with their source and year; they measure other populations and definitions, so the comparison is indicative, not a ranking. Change or remove them in the report.industry section of the configuration."

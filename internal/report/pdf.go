@@ -295,6 +295,19 @@ func (p *pdfWriter) body() {
 	p.heading("Headline figures")
 	p.table(HeadlineColumns, []float64{3.2, 2, 2, 1.6, 2.6, 5.4}, e.HeadlineRows())
 
+	p.heading("Industry context")
+	if e.Industry.Absent != "" {
+		p.absent(e.Industry.Absent)
+	} else {
+		p.para(e.IndustryLine())
+		p.table(IndustryColumns, []float64{2, 3, 5, 2.4, 2.6}, e.IndustryRows())
+		f.SetTextColor(90, 96, 106)
+		for _, n := range e.IndustryNotes() {
+			p.para(n)
+		}
+		f.SetTextColor(27, 31, 36)
+	}
+
 	p.heading("Recommendations")
 	if len(e.Recommendations) == 0 {
 		p.absent(NoRecommendation)
