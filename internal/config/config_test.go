@@ -52,7 +52,7 @@ retention:
 
 	tests := []struct {
 		name, doc string
-		want     []string // "line: message part"
+		want      []string // "line: message part"
 	}{
 		{"unknown key", "listen: x\nlistn: y\n", []string{`2: unknown setting "listn" (did you mean "listen"?)`}},
 		{"unknown in a group", "oidc:\n  isuer: x\n", []string{`2: unknown setting "oidc.isuer" (did you mean "oidc.issuer"?)`}},
