@@ -126,5 +126,8 @@ func (a *applier) run(b *Batch) error {
 	if err := a.queueFacts(); err != nil {
 		return err
 	}
+	if err := a.flushAlertRollups(); err != nil {
+		return err
+	}
 	return a.markAlertDays()
 }
