@@ -285,3 +285,90 @@ test("streamable HTTP: bearer token required", async () => {
     proc.kill("SIGTERM");
   }
 });
+
+// Starts `watchfloor mcp --listen` with the given extra arguments and token
+// entries; returns the endpoint and the process.
+async function listen(entries, ...extra) {
+  const proc = spawn(bin, ["mcp", "--db", db, "--listen", "127.0.0.1:0", "--log-level", "info", ...extra], {
+    env: { ...process.env, WATCHFLOOR_MCP_TOKEN_SHA256: entries.join(",") },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const logs = [];
+  const url = await new Promise((resolve, reject) => {
+    let buf = "";
+    proc.stderr.on("data", (d) => {
+      buf += d;
+      logs.push(String(d));
+      const m = buf.match(/url=(http:\/\/\S+\/mcp)/);
+      if (m) resolve(new URL(m[1]));
+    });
+    proc.on("exit", (code) => reject(new Error(`server exited ${code}: ${buf}`)));
+  });
+  return { url, proc, logs };
+}
+
+async function httpClient(url, secret) {
+  const client = new Client({ name: "watchfloor-e2e", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${secret}` } } }));
+  return client;
+}
+
+test("streamable HTTP: the token's role decides the tools, prompts and audit identity", async () => {
+  const roles = ["viewer", "analyst", "manager", "admin"];
+  const secret = (r) => `${token}-${r}`;
+  const entries = roles.map((r) => `${r}-user:${r}:${createHash("sha256").update(secret(r)).digest("hex")}`);
+  const { url, proc, logs } = await listen(entries, "--allow-writes");
+  const viewerTools = ["get_analyst_workload", "get_noisy_rules", "get_runbook", "get_runbook_metrics", "get_soc_dashboard",
+    "get_soc_metrics", "get_threat_profile", "list_runbooks", "list_sla_breaches", "list_threat_profiles"];
+  const recordTools = ["get_case_full_details", "get_finding_remediation", "get_ioc_matches", "get_major_incident_status",
+    "get_observable_prevalence", "get_security_alerts", "list_cases", "list_major_incidents", "search_findings", "top_vulnerability_findings"];
+  const caseWrites = ["add_case_comment", "assign_case", "close_case", "declare_major_incident", "set_case_priority", "set_case_stage",
+    "update_major_incident"];
+  const planTools = ["assess_team_skills", "plan_budget", "plan_staffing"];
+  const want = {
+    viewer: [...viewerTools],
+    analyst: [...viewerTools, ...recordTools, ...caseWrites],
+    manager: [...viewerTools, ...recordTools, ...caseWrites, ...planTools],
+    admin: [...viewerTools, ...recordTools, ...caseWrites, ...planTools, "record_runbook_run"],
+  };
+  const wantPrompts = { viewer: prompts.length - 1, analyst: prompts.length, manager: prompts.length, admin: prompts.length };
+  try {
+    for (const role of roles) {
+      const client = await httpClient(url, secret(role));
+      try {
+        const names = (await client.listTools()).tools.map((t) => t.name).sort();
+        assert.deepEqual(names, [...want[role]].sort(), `${role} tools`);
+        const ps = (await client.listPrompts()).prompts.map((p) => p.name);
+        assert.equal(ps.length, wantPrompts[role], `${role} prompts`);
+        // Every tool a prompt names is one this caller has.
+        const pattern = /\b(?:get|list|top|plan|assess|search|set|add|close|declare|update|record|assign)_[a-z_]+/g;
+        for (const name of ps) {
+          const text = (await client.getPrompt({ name, arguments: {} })).messages[0].content.text;
+          for (const m of text.matchAll(pattern)) assert.ok(names.includes(m[0]), `${role}: prompt ${name} names ${m[0]}`);
+        }
+        // Tools outside the role are refused, the way the REST API answers 403.
+        for (const t of ["plan_staffing", "plan_budget", "list_cases", "record_runbook_run"]) {
+          if (want[role].includes(t)) continue;
+          const res = await client.callTool({ name: t, arguments: { case_id: "1" } });
+          assert.equal(res.isError, true, `${role} called ${t}`);
+          assert.match(res.content[0].text, new RegExp(`your role \\(${role}\\) may not use ${t}`));
+        }
+        if (role === "analyst") {
+          const plan = await client.callTool({ name: "plan_staffing", arguments: {} });
+          assert.equal(plan.isError, true);
+          const c = (await ok(client, "list_cases", { status: "open", page_size: 1 })).cases[0];
+          await ok(client, "add_case_comment", { case_id: c.id, comment: "by the analyst" });
+        }
+      } finally {
+        await client.close();
+      }
+    }
+  } finally {
+    proc.kill("SIGTERM");
+  }
+  await new Promise((r) => proc.on("exit", r));
+  const log = logs.join("");
+  assert.match(log, /msg="mcp write" tool=add_case_comment actor=analyst-user role=analyst/);
+  assert.match(log, /msg="mcp write" tool=record_runbook_run actor=manager-user role=manager .*may not use record_runbook_run/);
+  assert.doesNotMatch(log, /role=mcp/);
+});

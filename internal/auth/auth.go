@@ -82,13 +82,16 @@ const (
 	// NotifyExternal covers messages to audiences outside the organisation
 	// (regulators, customers, media, partners).
 	NotifyExternal Permission = "notify_external"
+	// WorkCases covers changing cases: assigning, reprioritising, moving
+	// through stages, commenting and closing (the MCP write tools).
+	WorkCases Permission = "work_cases"
 )
 
 var grants = map[Role][]Permission{
 	Viewer:  {ViewDashboard},
-	Analyst: {ViewDashboard, ViewRecords, ManageIncidents},
-	Manager: {ViewDashboard, ViewRecords, ViewUsers, PlanResources, ManageIncidents, NotifyExternal},
-	Admin:   {ViewDashboard, ViewRecords, ViewUsers, PlanResources, IngestData, Administer, ManageIncidents, NotifyExternal},
+	Analyst: {ViewDashboard, ViewRecords, ManageIncidents, WorkCases},
+	Manager: {ViewDashboard, ViewRecords, ViewUsers, PlanResources, ManageIncidents, NotifyExternal, WorkCases},
+	Admin:   {ViewDashboard, ViewRecords, ViewUsers, PlanResources, IngestData, Administer, ManageIncidents, NotifyExternal, WorkCases},
 	Ingest:  {IngestData},
 }
 

@@ -24,12 +24,12 @@ func newService(t *testing.T) (*Service, *time.Time) {
 func TestRolePermissions(t *testing.T) {
 	want := map[Role]string{
 		Viewer:  "view_dashboard",
-		Analyst: "view_dashboard view_records",
-		Manager: "view_dashboard view_records view_users plan_resources",
-		Admin:   "view_dashboard view_records view_users plan_resources ingest administer",
+		Analyst: "view_dashboard view_records manage_incidents work_cases",
+		Manager: "view_dashboard view_records view_users plan_resources manage_incidents notify_external work_cases",
+		Admin:   "view_dashboard view_records view_users plan_resources ingest administer manage_incidents notify_external work_cases",
 		Ingest:  "ingest",
 	}
-	all := []Permission{ViewDashboard, ViewRecords, ViewUsers, PlanResources, IngestData, Administer}
+	all := []Permission{ViewDashboard, ViewRecords, ViewUsers, PlanResources, IngestData, Administer, ManageIncidents, NotifyExternal, WorkCases}
 	for _, r := range Roles {
 		var got []string
 		for _, p := range all {

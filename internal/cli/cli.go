@@ -133,6 +133,9 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.runbooksCommand(),
 		a.trainingCommand(),
 		a.rollupsCommand(),
+		a.backupCommand(),
+		a.restoreCommand(),
+		a.doctorCommand(),
 	)
 	return root
 }

@@ -17,6 +17,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/budget"
 	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/mcp"
@@ -26,7 +27,7 @@ import (
 
 func (a *app) mcpCommand() *cobra.Command {
 	var allowWrites bool
-	var listen, planConfig string
+	var listen, planConfig, role string
 	cmd := &cobra.Command{
 		Use:   "mcp",
 		Short: "Serve the SOC manager's tools, prompts and KPI definitions to AI agents (Model Context Protocol)",
@@ -43,13 +44,19 @@ section of --plan-config, which also configures the staffing plans.
 
 The server is read-only unless --allow-writes is given; write tools (assign,
 priority, stage, comment, close; declare_major_incident,
-update_major_incident) then append case events with source "watchfloor"
-(or incident log entries) and the local user as actor, and each write is
-logged.
+update_major_incident, record_runbook_run) then append case events with
+source "watchfloor" (or incident log entries) and the local user as actor,
+and each write is logged with the actor and role.
+
+--role is the caller's role (viewer, analyst, manager or admin; default
+admin, the local user who owns the store): tools and prompts are offered as
+the REST API allows that role (analysts get no staffing or budget plan,
+viewers only aggregates, record_runbook_run needs admin).
 
 With --listen it serves streamable HTTP instead (at /mcp); every request
 needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
-("name:hexhash,..."; make one with: printf %s "$TOKEN" | sha256sum).`,
+("name:hexhash" or "name:role:hexhash", comma-separated; entries without a
+role have --role; make a hash with: printf %s "$TOKEN" | sha256sum).`,
 		Example: `  watchfloor mcp --demo
   claude mcp add watchfloor -- watchfloor mcp --db /var/lib/watchfloor/watchfloor.db
   ` + mcp.TokenEnv + `=ops:$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1) watchfloor mcp --listen 127.0.0.1:8765`,
@@ -69,7 +76,11 @@ needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
 			if err != nil {
 				return err
 			}
-			srv, err := mcp.NewServer(mcp.Options{Store: st, AllowWrites: allowWrites, Actor: actor, Logger: a.log, Version: buildVersion(),
+			r, err := auth.ParseRole(role)
+			if err != nil || r == auth.Ingest {
+				return fmt.Errorf("--role %q: want viewer, analyst, manager or admin", role)
+			}
+			srv, err := mcp.NewServer(mcp.Options{Store: st, AllowWrites: allowWrites, Actor: actor, Role: r, Logger: a.log, Version: buildVersion(),
 				Staffing: plans.staffing, Budget: plans.budget, Crisis: a.crisisService(st, plans)})
 			if err != nil {
 				return err
@@ -78,13 +89,14 @@ needs a bearer token whose SHA-256 is listed in ` + mcp.TokenEnv + `
 				a.log.Info("serving MCP on stdio", "allow_writes", allowWrites)
 				return serveStdio(ctx, srv, a.stdin, a.stdout)
 			}
-			return a.serveMCPHTTP(ctx, srv, listen, allowWrites)
+			return a.serveMCPHTTP(ctx, srv, listen, allowWrites, r)
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&allowWrites, "allow-writes", false, "enable the write tools (assign, priority, stage, comment, close, declare and update major incidents, record a runbook run)")
 	f.StringVar(&planConfig, "plan-config", "", "YAML file with the staffing and budget settings for plan_staffing and plan_budget (see resources plan --config)")
 	f.StringVar(&listen, "listen", "", "serve streamable HTTP on this address (path /mcp) instead of stdio; needs "+mcp.TokenEnv)
+	f.StringVar(&role, "role", string(auth.Admin), "the caller's role on stdio, and of tokens listed without one: viewer, analyst, manager or admin")
 	a.addDemoFlag(cmd)
 	return cmd
 }
@@ -148,12 +160,12 @@ type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
 
-func (a *app) serveMCPHTTP(ctx context.Context, srv *sdk.Server, addr string, allowWrites bool) error {
+func (a *app) serveMCPHTTP(ctx context.Context, srv *sdk.Server, addr string, allowWrites bool, role auth.Role) error {
 	spec := os.Getenv(mcp.TokenEnv)
 	if spec == "" {
 		return fmt.Errorf("--listen needs bearer token hashes in %s", mcp.TokenEnv)
 	}
-	tokens, err := mcp.ParseSHA256Tokens(spec)
+	tokens, err := mcp.ParseSHA256Tokens(spec, role)
 	if err != nil {
 		return fmt.Errorf("%s: %w", mcp.TokenEnv, err)
 	}

@@ -15,19 +15,20 @@ import (
 )
 
 // accountTokens verifies MCP bearer tokens against the API tokens of
-// Watchfloor's accounts (stored hashed), for accounts allowed to read
-// individual cases and alerts.
+// Watchfloor's accounts (stored hashed); the account's role decides which
+// tools it is offered, as on the REST API. Roles that may not even read the
+// dashboard (ingest) are refused.
 type accountTokens struct{ svc *auth.Service }
 
-func (v accountTokens) Verify(ctx context.Context, token string) (string, error) {
+func (v accountTokens) Verify(ctx context.Context, token string) (mcp.Caller, error) {
 	p, err := v.svc.Token(ctx, token)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", mcp.ErrUnknownToken, err)
+		return mcp.Caller{}, fmt.Errorf("%w: %v", mcp.ErrUnknownToken, err)
 	}
-	if !p.Role.Can(auth.ViewRecords) {
-		return "", fmt.Errorf("%w: role %s may not read records", mcp.ErrUnknownToken, p.Role)
+	if !p.Role.Can(auth.ViewDashboard) {
+		return mcp.Caller{}, fmt.Errorf("%w: role %s may not read", mcp.ErrUnknownToken, p.Role)
 	}
-	return p.Name, nil
+	return mcp.Caller{Name: p.Name, Role: p.Role}, nil
 }
 
 // accountAudit records MCP write attempts in the audit log that admins read.
@@ -51,7 +52,7 @@ func (a accountAudit) Audit(ctx context.Context, e mcp.AuditEntry) error {
 	if e.Target != "" {
 		target = e.Target
 	}
-	return a.svc.Audit(ctx, store.AuditEntry{At: e.At, Actor: e.Actor, Role: "mcp", Action: "mcp " + e.Tool,
+	return a.svc.Audit(ctx, store.AuditEntry{At: e.At, Actor: e.Actor, Role: e.Role, Action: "mcp " + e.Tool,
 		Target: target, Remote: "mcp", Status: status, Detail: detail})
 }
 

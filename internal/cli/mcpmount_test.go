@@ -17,8 +17,9 @@ import (
 )
 
 // TestServeMCPTakesAccountTokens checks the /mcp endpoint that serve mounts:
-// an analyst's API token opens a session, a viewer's or an unknown token is
-// refused, and a refused write is audited in the accounts' audit log.
+// an analyst's or a viewer's API token opens a session, an ingest or an
+// unknown token is refused, and a refused write is audited in the accounts'
+// audit log with the account's role.
 func TestServeMCPTakesAccountTokens(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "wf.db"))
@@ -37,7 +38,7 @@ func TestServeMCPTakesAccountTokens(t *testing.T) {
 		}
 		return secret
 	}
-	analyst, viewer := token("ana", auth.Analyst), token("vic", auth.Viewer)
+	analyst, viewer, pipeline := token("ana", auth.Analyst), token("vic", auth.Viewer), token("pipe", auth.Ingest)
 	h, err := mcpHandler(st, svc, false, slog.New(slog.DiscardHandler), planSettings{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +51,8 @@ func TestServeMCPTakesAccountTokens(t *testing.T) {
 		want        int
 	}{
 		{"analyst", analyst, http.StatusOK},
-		{"viewer", viewer, http.StatusUnauthorized},
+		{"viewer", viewer, http.StatusOK},
+		{"ingest", pipeline, http.StatusUnauthorized},
 		{"unknown", "wfat_nope", http.StatusUnauthorized},
 		{"none", "", http.StatusUnauthorized},
 	} {
@@ -74,7 +76,7 @@ func TestServeMCPTakesAccountTokens(t *testing.T) {
 		}
 	}
 	// A refused write lands in the audit log admins read.
-	if err := (accountAudit{svc}).Audit(ctx, mcp.AuditEntry{At: time.Now(), Actor: "ana", Tool: "close_case", CaseID: 7,
+	if err := (accountAudit{svc}).Audit(ctx, mcp.AuditEntry{At: time.Now(), Actor: "ana", Role: "analyst", Tool: "close_case", CaseID: 7,
 		Arguments: map[string]string{"case_id": "7", "reason": "false_positive"}, Error: "writes are not enabled"}); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func TestServeMCPTakesAccountTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) == 0 || entries[0].Action != "mcp close_case" || entries[0].Actor != "ana" || entries[0].Target != "case:7" ||
+	if len(entries) == 0 || entries[0].Action != "mcp close_case" || entries[0].Actor != "ana" || entries[0].Role != "analyst" || entries[0].Target != "case:7" ||
 		entries[0].Status != http.StatusForbidden || !strings.Contains(entries[0].Detail, "reason=false_positive") {
 		t.Fatalf("audit %+v", entries)
 	}

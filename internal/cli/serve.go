@@ -19,6 +19,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/demo"
 	"github.com/watchfloor/watchfloor/internal/intel"
+	"github.com/watchfloor/watchfloor/internal/maintain"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/web"
@@ -33,6 +34,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var oidcFlags oidcOptions
 	var feedCheck time.Duration
 	var demoLive bool
+	var backups maintain.Backups
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web dashboard and the HTTP API",
@@ -84,7 +86,13 @@ reminders and retries failed deliveries every minute.
 Threat-intelligence feeds added with "watchfloor intel feeds add" are pulled
 on their intervals (checked every --feed-check), backing off after failures;
 the threat intelligence page (/intel) and /metrics show each feed's last
-success. With several replicas, each feed is pulled by one of them.`,
+success. With several replicas, each feed is pulled by one of them.
+
+With --backup-dir (SQLite only) the server takes a verified backup every
+--backup-every (daily by default; the first when the newest in the folder is
+that old) named watchfloor-YYYYMMDDTHHMMSSZ.db, keeps the newest
+--backup-keep and removes older ones (other files in the folder are never
+touched); each backup is recorded in the audit log.`,
 		Example: `  watchfloor serve --demo
   watchfloor serve --listen 0.0.0.0:8080 --secure-cookies --trust-proxy`,
 		Args: cobra.NoArgs,
@@ -155,6 +163,16 @@ success. With several replicas, each feed is pulled by one of them.`,
 					Puller: &intel.Puller{Store: st, Log: a.log}}
 				go sched.Run(ctx)
 			}
+			if backups.Dir != "" {
+				if st.Engine() != store.SQLite {
+					return fmt.Errorf("--backup-dir: %w", store.ErrBackupEngine)
+				}
+				if backups.Every <= 0 {
+					return errors.New("--backup-every must be positive")
+				}
+				backups.Store, backups.Log, backups.Audit = st, a.log, svc
+				go backups.Run(ctx)
+			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("listening on %s: %w", listen, err)
@@ -178,6 +196,9 @@ success. With several replicas, each feed is pulled by one of them.`,
 	f.BoolVar(&demoLive, "demo-live", true, "with --demo, keep the simulation running in real time while serving")
 	f.DurationVar(&cfg.KioskRotate, "kiosk-rotate", web.DefaultKioskRotate, "how long the wall screen shows each page of its rotation (negative: no rotation)")
 	f.DurationVar(&feedCheck, "feed-check", 30*time.Second, "how often to look for threat-intelligence feeds due for a pull (intel feeds add; 0: never pull)")
+	f.StringVar(&backups.Dir, "backup-dir", "", "take scheduled backups of the SQLite store into this folder")
+	f.DurationVar(&backups.Every, "backup-every", 24*time.Hour, "with --backup-dir: time between backups")
+	f.IntVar(&backups.Keep, "backup-keep", 7, "with --backup-dir: how many scheduled backups to keep (0: all)")
 	return cmd
 }
 

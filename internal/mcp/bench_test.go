@@ -13,6 +13,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	wfauth "github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -124,7 +125,7 @@ func BenchmarkHTTPConcurrentClients(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, err := ParseSHA256Tokens(sha256hex("bench"))
+	v, err := ParseSHA256Tokens(sha256hex("bench"), wfauth.Admin)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -358,7 +358,8 @@ func (s *server) addCrisisWriteTools(srv *sdk.Server) {
 func (s *server) incidentWrite(ctx context.Context, req *sdk.CallToolRequest, tool string, args map[string]string,
 	run func(actor crisis.Actor) (*crisis.Incident, int64, error)) (*sdk.CallToolResult, IncidentStatusOut, error) {
 	var out IncidentStatusOut
-	entry := AuditEntry{At: s.opts.Now().UTC(), Actor: s.actor(req), Tool: tool, Arguments: args}
+	who := s.actor(req)
+	entry := AuditEntry{At: s.opts.Now().UTC(), Actor: who.Name, Role: string(who.Role), Tool: tool, Arguments: args}
 	inc, before, err := run(crisis.Actor{Name: entry.Actor, Source: "mcp"})
 	if inc != nil {
 		entry.Target = "incident:" + inc.Ref

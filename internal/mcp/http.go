@@ -13,13 +13,15 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	wfauth "github.com/watchfloor/watchfloor/internal/auth"
 )
 
 // TokenVerifier checks a bearer token and names who presented it.
 type TokenVerifier interface {
-	// Verify returns the identity the token belongs to, or an error when
-	// the token is unknown.
-	Verify(ctx context.Context, token string) (identity string, err error)
+	// Verify returns the account the token belongs to and its role, or an
+	// error when the token is unknown.
+	Verify(ctx context.Context, token string) (Caller, error)
 }
 
 // ErrUnknownToken is returned by verifiers for a token they do not know.
@@ -35,30 +37,46 @@ type SHA256Tokens struct {
 }
 
 type tokenHash struct {
-	name string
-	sum  [sha256.Size]byte
+	caller Caller
+	sum    [sha256.Size]byte
 }
 
 // ParseSHA256Tokens reads a token list: comma-separated entries, each the
 // hex SHA-256 of a token, optionally prefixed by the identity it stands for
-// and a colon ("alice:9f86d0…"). Entries without a name are "token-1",
-// "token-2" … in order. Create a hash with `printf %s "$TOKEN" | sha256sum`.
-func ParseSHA256Tokens(spec string) (*SHA256Tokens, error) {
+// and a colon ("alice:9f86d0…"), and by the identity and its role
+// ("alice:analyst:9f86d0…"). Entries without a name are "token-1",
+// "token-2" … in order; entries without a role have defaultRole. Create a
+// hash with `printf %s "$TOKEN" | sha256sum`.
+func ParseSHA256Tokens(spec string, defaultRole wfauth.Role) (*SHA256Tokens, error) {
 	t := &SHA256Tokens{}
+	if _, err := wfauth.ParseRole(string(defaultRole)); err != nil {
+		return nil, fmt.Errorf("default token role: %w", err)
+	}
 	for i, e := range strings.Split(spec, ",") {
 		e = strings.TrimSpace(e)
 		if e == "" {
 			continue
 		}
-		name, h, ok := strings.Cut(e, ":")
-		if !ok {
-			name, h = fmt.Sprintf("token-%d", i+1), e
+		parts := strings.Split(e, ":")
+		name, role, h := fmt.Sprintf("token-%d", i+1), defaultRole, parts[len(parts)-1]
+		switch len(parts) {
+		case 1:
+		case 2:
+			name = parts[0]
+		case 3:
+			r, err := wfauth.ParseRole(strings.TrimSpace(parts[1]))
+			if err != nil {
+				return nil, fmt.Errorf("token entry %d: %w", i+1, err)
+			}
+			name, role = parts[0], r
+		default:
+			return nil, fmt.Errorf("token entry %d: want [name[:role]:]hexhash", i+1)
 		}
 		b, err := hex.DecodeString(strings.TrimSpace(h))
 		if err != nil || len(b) != sha256.Size {
 			return nil, fmt.Errorf("token entry %d: want the 64 hex digits of a SHA-256 hash", i+1)
 		}
-		th := tokenHash{name: strings.TrimSpace(name)}
+		th := tokenHash{caller: Caller{Name: strings.TrimSpace(name), Role: role}}
 		copy(th.sum[:], b)
 		t.entries = append(t.entries, th)
 	}
@@ -70,33 +88,34 @@ func ParseSHA256Tokens(spec string) (*SHA256Tokens, error) {
 
 // Verify hashes the token and compares it with every stored hash in
 // constant time.
-func (t *SHA256Tokens) Verify(_ context.Context, token string) (string, error) {
+func (t *SHA256Tokens) Verify(_ context.Context, token string) (Caller, error) {
 	sum := sha256.Sum256([]byte(token))
-	found := ""
+	var found Caller
 	for _, e := range t.entries {
-		if subtle.ConstantTimeCompare(sum[:], e.sum[:]) == 1 && found == "" {
-			found = e.name
+		if subtle.ConstantTimeCompare(sum[:], e.sum[:]) == 1 && found.Name == "" {
+			found = e.caller
 		}
 	}
-	if found == "" {
-		return "", ErrUnknownToken
+	if found.Name == "" {
+		return Caller{}, ErrUnknownToken
 	}
 	return found, nil
 }
 
 // HTTPHandler serves the server over streamable HTTP (mount it at /mcp).
 // Every request needs "Authorization: Bearer <token>" accepted by v; the
-// token's identity is the actor of any write. A missing or wrong token is
-// answered 401.
+// token's account is the actor of any write and its role decides which
+// tools and prompts are listed and callable (see ToolAccess). A missing or
+// wrong token is answered 401.
 func HTTPHandler(srv *sdk.Server, v TokenVerifier, logger *slog.Logger) http.Handler {
 	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv },
 		&sdk.StreamableHTTPOptions{Logger: logger})
 	verify := func(ctx context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
-		id, err := v.Verify(ctx, token)
+		c, err := v.Verify(ctx, token)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", auth.ErrInvalidToken, err)
 		}
-		return &auth.TokenInfo{UserID: id}, nil
+		return tokenInfo(c), nil
 	}
 	return auth.RequireBearerToken(verify, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})(h)
 }

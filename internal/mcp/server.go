@@ -33,6 +33,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/watchfloor/watchfloor/internal/attack"
+	wfauth "github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/budget"
 	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/intel"
@@ -55,6 +56,10 @@ type Options struct {
 	// Actor names the caller in case events and audit entries when the
 	// transport does not (stdio: the local user). Default "mcp".
 	Actor string
+	// Role is the role of that local caller: which tools and prompts it is
+	// offered (see ToolAccess). Default auth.Admin, the local user who
+	// owns the store. Over HTTP the bearer token's account decides.
+	Role wfauth.Role
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 	// Logger receives server logs; nil discards them.
@@ -105,7 +110,11 @@ type server struct {
 }
 
 // NewServer returns an MCP server over the options' store.
-func NewServer(opts Options) (*sdk.Server, error) {
+func NewServer(opts Options) (*sdk.Server, error) { return newServer(opts, true) }
+
+// newServer builds the server; without guard the caller's role is not
+// enforced (tests use it to see every registered tool).
+func newServer(opts Options, guard bool) (*sdk.Server, error) {
 	if opts.Store == nil {
 		return nil, errors.New("mcp: no store")
 	}
@@ -117,6 +126,9 @@ func NewServer(opts Options) (*sdk.Server, error) {
 	}
 	if opts.Actor == "" {
 		opts.Actor = "mcp"
+	}
+	if opts.Role == "" {
+		opts.Role = wfauth.Admin
 	}
 	if opts.Auditor == nil {
 		opts.Auditor = LogAuditor{Logger: opts.Logger}
@@ -145,8 +157,11 @@ func NewServer(opts Options) (*sdk.Server, error) {
 		s.addCrisisWriteTools(srv)
 		s.addRunbookWriteTools(srv)
 	}
-	addPrompts(srv)
+	s.addPrompts(srv)
 	addResources(srv)
+	if guard {
+		srv.AddReceivingMiddleware(s.guard)
+	}
 	return srv, nil
 }
 
@@ -156,13 +171,13 @@ func (s *server) catalog() (*attack.Catalog, error) {
 	return s.cat, s.catErr
 }
 
-// actor names the caller: the bearer token's user over HTTP, else the
-// configured local actor.
-func (s *server) actor(req *sdk.CallToolRequest) string {
-	if req != nil && req.Extra != nil && req.Extra.TokenInfo != nil && req.Extra.TokenInfo.UserID != "" {
-		return req.Extra.TokenInfo.UserID
+// actor names the caller of a tool: the bearer token's account over HTTP,
+// else the configured local actor.
+func (s *server) actor(req *sdk.CallToolRequest) Caller {
+	if req == nil {
+		return s.caller(nil)
 	}
-	return s.opts.Actor
+	return s.caller(req.Extra)
 }
 
 // Text is attacker-controlled text returned as data. Untrusted is always

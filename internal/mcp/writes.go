@@ -20,8 +20,11 @@ const EventSource = "watchfloor"
 
 // AuditEntry records one write attempt through MCP.
 type AuditEntry struct {
-	At     time.Time
-	Actor  string
+	At    time.Time
+	Actor string
+	// Role is the caller's role (the account's over HTTP, the configured
+	// local role on stdio).
+	Role   string
 	Tool   string
 	CaseID int64 // 0 when the case was not found
 	// Target names what was written when it is not a case
@@ -53,7 +56,7 @@ func (a LogAuditor) Audit(ctx context.Context, e AuditEntry) error {
 	if e.Error != "" {
 		lvl = slog.LevelWarn
 	}
-	a.Logger.Log(ctx, lvl, "mcp write", "tool", e.Tool, "actor", e.Actor, "case_id", e.CaseID, "target", e.Target,
+	a.Logger.Log(ctx, lvl, "mcp write", "tool", e.Tool, "actor", e.Actor, "role", e.Role, "case_id", e.CaseID, "target", e.Target,
 		"arguments", e.Arguments, "events", e.Events, "error", e.Error)
 	return nil
 }
@@ -186,7 +189,8 @@ func (s *server) write(ctx context.Context, req *sdk.CallToolRequest, tool, case
 	plan func(*model.Case) ([]change, error)) (*sdk.CallToolResult, WriteOut, error) {
 	out := WriteOut{Events: []string{}}
 	args["case_id"] = caseID
-	entry := AuditEntry{At: s.opts.Now().UTC(), Actor: s.actor(req), Tool: tool, Arguments: args}
+	who := s.actor(req)
+	entry := AuditEntry{At: s.opts.Now().UTC(), Actor: who.Name, Role: string(who.Role), Tool: tool, Arguments: args}
 	fail := func(err error) (*sdk.CallToolResult, WriteOut, error) {
 		entry.Error = err.Error()
 		if aerr := s.opts.Auditor.Audit(ctx, entry); aerr != nil {

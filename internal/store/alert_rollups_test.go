@@ -109,8 +109,8 @@ func randomAlert(r *rand.Rand, k int) model.Alert {
 	created := ts("2026-03-01T00:00:00Z").Add(time.Duration(r.IntN(4*24*60)) * time.Minute)
 	al := model.Alert{Source: pick("siem", "edr"), ExternalID: fmt.Sprintf("a%d", k), Title: pick("t1", "t2"),
 		RuleID: pick("R1", "R2", "R3"), RuleName: pick("Brute force", "Brute-force", ""),
-		Severity:    model.Severity(r.IntN(6)),
-		Disposition: model.Disposition(pick("", "true_positive", "false_positive", "benign_positive")),
+		Severity:       model.Severity(r.IntN(6)),
+		Disposition:    model.Disposition(pick("", "true_positive", "false_positive", "benign_positive")),
 		CaseExternalID: pick("", "", "C1", "C2"), CreatedAt: created,
 		OccurredAt: created.Add(-time.Duration(r.IntN(7200)) * time.Second)}
 	if r.IntN(2) == 0 {

@@ -42,6 +42,7 @@ const (
 // Store is the data store. It is safe for concurrent use.
 type Store struct {
 	engine Engine
+	path   string // the SQLite file
 	// SQLite writes go through one connection held for the store's life,
 	// with its prepared statements cached: parsing a multi-row insert costs
 	// as much as running it.
@@ -98,7 +99,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetMaxIdleConns(1)
-	s := &Store{engine: SQLite, w: w, Statuses: model.DefaultStatusMap}
+	s := &Store{engine: SQLite, path: path, w: w, Statuses: model.DefaultStatusMap}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -309,7 +310,7 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
-	return &Store{engine: SQLite, w: r, r: r, Statuses: model.DefaultStatusMap}, nil
+	return &Store{engine: SQLite, path: path, w: r, r: r, Statuses: model.DefaultStatusMap}, nil
 }
 
 // chunkSizes splits n rows into multi-row statements of power-of-two sizes

@@ -163,7 +163,7 @@ func New(cfg Config) (*Server, error) {
 	static, _ := fs.Sub(assets, "static")
 	mux.Handle("GET /static/", s.public("/static/", http.StripPrefix("/static/", http.FileServerFS(static))))
 	if cfg.MCP != nil {
-		mux.Handle("/mcp", s.guard(Route{Method: "*", Pattern: "/mcp", Perm: auth.ViewRecords, handler: cfg.MCP.ServeHTTP}))
+		mux.Handle("/mcp", s.guard(Route{Method: "*", Pattern: "/mcp", Perm: auth.ViewDashboard, handler: cfg.MCP.ServeHTTP}))
 	}
 	s.handler = s.accessLog(securityHeaders(http.NewCrossOriginProtection().Handler(mux)))
 	go s.publisher()

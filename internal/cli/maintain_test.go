@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/store/storetest"
+)
+
+// TestBackupRestoreDoctorCLI runs the three commands end to end: a backup
+// of a store with data, a refused restore over it, a restore into a new
+// store, doctor on both, a refused corrupt backup; and finds each write in
+// the audit log.
+func TestBackupRestoreDoctorCLI(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "wf.db")
+	in := `{"record":"alert","source":"edr","external_id":"a1","title":"one","severity":"high","created_at":"2026-03-01T10:00:00Z"}
+{"record":"alert","source":"edr","external_id":"a2","title":"two","severity":"low","created_at":"2026-03-01T11:00:00Z"}
+`
+	if code, _, errOut := run(t, db, in, "ingest", "-"); code != 0 {
+		t.Fatalf("ingest: %s", errOut)
+	}
+	bk := filepath.Join(dir, "backups", "b1.db")
+	code, out, errOut := run(t, db, "", "backup", "--out", bk)
+	if code != 0 || !strings.Contains(out, "Backup written and verified") || !strings.Contains(out, "integrity check") {
+		t.Fatalf("backup (%d): %s %s", code, out, errOut)
+	}
+	code, out, _ = run(t, db, "", "backup", "--out", bk, "-o", "json")
+	if code == 0 {
+		t.Fatalf("a second backup onto the same file succeeded: %s", out)
+	}
+
+	// Restore over the store it came from: refused without --force.
+	code, _, errOut = run(t, db, "", "restore", bk)
+	if code != ExitError || !strings.Contains(errOut, "not empty") || !strings.Contains(errOut, "--force") {
+		t.Fatalf("restore over data (%d): %s", code, errOut)
+	}
+	fresh := filepath.Join(dir, "fresh.db")
+	code, out, errOut = run(t, fresh, "", "restore", bk, "-o", "json")
+	if code != 0 {
+		t.Fatalf("restore (%d): %s", code, errOut)
+	}
+	var info store.BackupInfo
+	if err := json.Unmarshal([]byte(out), &info); err != nil || info.Counts["alerts"] != 2 {
+		t.Fatalf("restore JSON %q: %v", out, err)
+	}
+
+	code, out, errOut = run(t, fresh, "", "doctor")
+	if code != 0 || !strings.Contains(out, "integrity") || !strings.Contains(out, "migrations applied") {
+		t.Fatalf("doctor (%d): %s %s", code, out, errOut)
+	}
+	st := storetest.Open(t, fresh)
+	entries, err := st.AuditEntries(t.Context(), store.AuditFilter{})
+	if err != nil || len(entries) == 0 || entries[0].Action != "restore" || entries[0].Target != bk {
+		t.Fatalf("restored store's audit log: %+v %v", entries, err)
+	}
+	st.Close()
+	src := storetest.Open(t, db)
+	entries, _ = src.AuditEntries(t.Context(), store.AuditFilter{})
+	if len(entries) != 1 || entries[0].Action != "backup" || !strings.Contains(entries[0].Detail, "integrity check ok") {
+		t.Fatalf("source's audit log: %+v", entries)
+	}
+	src.Close()
+
+	// A corrupt backup is refused; doctor fails on a corrupt store.
+	body, _ := os.ReadFile(bk)
+	for i := len(body) / 3; i < len(body)/3+4096 && i < len(body); i++ {
+		body[i] ^= 0x5a
+	}
+	bad := filepath.Join(dir, "bad.db")
+	os.WriteFile(bad, body, 0o600)
+	code, _, errOut = run(t, filepath.Join(dir, "other.db"), "", "restore", bad)
+	if code != ExitError || !strings.Contains(errOut, "refusing to restore") {
+		t.Fatalf("restore of a corrupt file (%d): %s", code, errOut)
+	}
+	code, out, _ = run(t, bad, "", "doctor")
+	if code != ExitError || !strings.Contains(out, "fail") {
+		t.Fatalf("doctor on a corrupt store (%d): %s", code, out)
+	}
+	code, _, errOut = run(t, filepath.Join(dir, "missing.db"), "", "doctor")
+	if code != ExitError || !strings.Contains(errOut, "no store at") {
+		t.Fatalf("doctor on a missing store (%d): %s", code, errOut)
+	}
+}
