@@ -136,6 +136,7 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.backupCommand(),
 		a.restoreCommand(),
 		a.doctorCommand(),
+		a.retentionCommand(),
 	)
 	return root
 }

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
+	"github.com/watchfloor/watchfloor/internal/maintain"
+	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
@@ -191,4 +195,106 @@ func (a *app) renderDiagnosis(d *store.Diagnosis) error {
 		}
 	}
 	return a.render(counts)
+}
+
+// retentionFlags are the retention settings of retention apply and serve.
+type retentionFlags struct{ raw, alerts string }
+
+func (r *retentionFlags) add(f *pflag.FlagSet, prefix string) {
+	f.StringVar(&r.raw, prefix+"raw-payloads", "", "keep the raw source record of alerts, cases and findings this long (90d, 2160h; empty or 0 keeps everything)")
+	f.StringVar(&r.alerts, prefix+"alerts", "", "keep alerts that belong to no case and matched no indicator this long (at least 90d; their daily aggregates stay; empty or 0 keeps everything)")
+}
+
+func (r *retentionFlags) policy() (maintain.Policy, error) {
+	var p maintain.Policy
+	var err error
+	if p.RawPayloads, err = maintain.ParseDays(r.raw); err != nil {
+		return p, fmt.Errorf("raw payload retention: %w", err)
+	}
+	if p.Alerts, err = maintain.ParseDays(r.alerts); err != nil {
+		return p, fmt.Errorf("alert retention: %w", err)
+	}
+	return p, p.Validate()
+}
+
+func (a *app) retentionCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "retention", Short: "Remove data older than the retention settings, keeping every report's answer"}
+	var flags retentionFlags
+	var dry bool
+	apply := &cobra.Command{
+		Use:   "apply [--dry-run] [--raw-payloads 90d] [--alerts 400d]",
+		Short: "Apply the retention settings once (serve applies them daily)",
+		Long: `Apply the retention settings to the store once. Defaults keep everything.
+
+--raw-payloads clears the raw source record (the JSON or CSV row as received)
+of alerts, cases and findings older than the period; every field Watchfloor
+models from it stays, so KPIs, reports and re-ingest are unchanged.
+
+--alerts removes alerts older than the period (counted from the start of the
+organisation's day) that belong to no case and matched no threat-intelligence
+indicator. The daily aggregates of those days are built first and kept
+frozen, so alert volumes, false-positive rates, rule quality and ATT&CK
+coverage over the removed days answer exactly as before; a report over a day
+that could not be aggregated first, or that changed after the removal, says
+so. At least 90 days: retro-hunts and the staffing model read alerts.
+
+--dry-run counts what would change and changes nothing. A real run is
+recorded in the audit log with what it changed. SQLite reuses the freed pages;
+to shrink the file, restore a backup (watchfloor backup compacts).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			p, err := flags.policy()
+			if err != nil {
+				return err
+			}
+			if p.Empty() {
+				return errors.New("no retention set: give --raw-payloads and/or --alerts (the default keeps everything)")
+			}
+			st, err := a.openRead(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			host, _ := os.Hostname()
+			r := &maintain.Retention{Store: st, Metrics: metrics.NewService(st, nil), Policy: p, Log: a.log,
+				Audit: &auth.Service{Store: st}, Actor: cliActor(), Role: "local", Remote: "local:" + host}
+			rep, err := r.Apply(ctx, dry)
+			if err != nil {
+				return err
+			}
+			return a.renderRetention(rep)
+		},
+	}
+	flags.add(apply.Flags(), "")
+	apply.Flags().BoolVar(&dry, "dry-run", false, "count what would change, change nothing")
+	cmd.AddCommand(apply)
+	return cmd
+}
+
+func (a *app) renderRetention(rep maintain.RetentionReport) error {
+	if a.format == "json" {
+		return a.render(output.Table{JSON: rep})
+	}
+	title := "Retention applied"
+	if rep.DryRun {
+		title = "Retention dry run (nothing changed)"
+	}
+	t := output.Table{Name: "retention", Title: title, Columns: []string{"what", "before", "rows", "bytes"}}
+	if r := rep.Raw; r != nil {
+		b := r.Before.Format(time.RFC3339)
+		t.Rows = append(t.Rows,
+			[]string{"raw payloads of alerts", b, strconv.FormatInt(r.Alerts.Rows, 10), strconv.FormatInt(r.Alerts.Bytes, 10)},
+			[]string{"raw payloads of cases", b, strconv.FormatInt(r.Cases.Rows, 10), strconv.FormatInt(r.Cases.Bytes, 10)},
+			[]string{"raw payloads of findings", b, strconv.FormatInt(r.Findings.Rows, 10), strconv.FormatInt(r.Findings.Bytes, 10)})
+	}
+	if al := rep.Alerts; al != nil {
+		b := al.Before.Format(time.RFC3339)
+		t.Rows = append(t.Rows,
+			[]string{"alerts removed", b, strconv.FormatInt(al.Alerts, 10), ""},
+			[]string{"alert change events removed", b, strconv.FormatInt(al.AlertEvents, 10), ""},
+			[]string{"alerts kept (of cases or matched)", b, strconv.FormatInt(al.Kept, 10), ""},
+			[]string{"daily aggregates built first", b, strconv.Itoa(rep.BuiltDays), ""})
+	}
+	return a.render(t)
 }

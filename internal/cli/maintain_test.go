@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/watchfloor/watchfloor/internal/shareddata"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
@@ -84,5 +86,60 @@ func TestBackupRestoreDoctorCLI(t *testing.T) {
 	code, _, errOut = run(t, filepath.Join(dir, "missing.db"), "", "doctor")
 	if code != ExitError || !strings.Contains(errOut, "no store at") {
 		t.Fatalf("doctor on a missing store (%d): %s", code, errOut)
+	}
+}
+
+// TestRetentionCLI clears the raw payloads of a real ServiceNow export's
+// cases: the dry run counts them and changes nothing, the run clears them
+// and is audited, and the KPI report is the same before and after.
+func TestRetentionCLI(t *testing.T) {
+	csv := shareddata.Path(t, "servicenow-incidents", "incident_event_log.csv")
+	db := filepath.Join(t.TempDir(), "wf.db")
+	if code, _, errOut := run(t, db, "", "ingest", csv); code != 0 {
+		t.Fatalf("ingest: %s", errOut)
+	}
+	report := func() string {
+		code, out, errOut := run(t, db, "", "metrics", "soc", "--performance", "--from", "2016-01-01", "--to", "2017-12-31", "-o", "json")
+		if code != 0 {
+			t.Fatalf("metrics: %s", errOut)
+		}
+		// The report's "now" is the clock's, not the data's.
+		return regexp.MustCompile(`"now": "[^"]*"`).ReplaceAllString(out, "")
+	}
+	before := report()
+	code, out, errOut := run(t, db, "", "retention", "apply", "--raw-payloads", "30d", "--dry-run", "-o", "json")
+	if code != 0 {
+		t.Fatalf("dry run (%d): %s", code, errOut)
+	}
+	var dry struct {
+		DryRun bool `json:"dry_run"`
+		Raw    struct {
+			Cases struct{ Rows, Bytes int64 } `json:"cases"`
+		} `json:"raw_payloads"`
+	}
+	if err := json.Unmarshal([]byte(out), &dry); err != nil || !dry.DryRun || dry.Raw.Cases.Rows != 890 || dry.Raw.Cases.Bytes == 0 {
+		t.Fatalf("dry run: %s (%v)", out, err)
+	}
+	code, out, errOut = run(t, db, "", "retention", "apply", "--raw-payloads", "30d")
+	if code != 0 || !strings.Contains(out, "raw payloads of cases") || !strings.Contains(out, "890") {
+		t.Fatalf("apply (%d): %s %s", code, out, errOut)
+	}
+	code, out, _ = run(t, db, "", "retention", "apply", "--raw-payloads", "30d", "--dry-run", "-o", "json")
+	dry.Raw.Cases.Rows = -1
+	if err := json.Unmarshal([]byte(out), &dry); code != 0 || err != nil || dry.Raw.Cases.Rows != 0 {
+		t.Fatalf("after apply, the dry run still finds payloads: %s", out)
+	}
+	if after := report(); after != before {
+		t.Errorf("the KPI report changed:\nbefore %s\nafter  %s", before, after)
+	}
+	st := storetest.Open(t, db)
+	entries, _ := st.AuditEntries(t.Context(), store.AuditFilter{})
+	if len(entries) != 1 || entries[0].Action != "retention apply" || !strings.Contains(entries[0].Detail, "890 cases") {
+		t.Fatalf("audit log: %+v", entries)
+	}
+	for _, args := range [][]string{{"retention", "apply"}, {"retention", "apply", "--alerts", "30d"}, {"retention", "apply", "--raw-payloads", "soon"}} {
+		if code, _, errOut := run(t, db, "", args...); code != ExitError {
+			t.Errorf("%v: exit %d %s", args, code, errOut)
+		}
 	}
 }

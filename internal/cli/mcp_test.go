@@ -72,7 +72,7 @@ func TestMCPStdio(t *testing.T) {
 	sc := res["structuredContent"].(map[string]any)
 	c := sc["cases"].([]any)[0].(map[string]any)
 	title := c["title"].(map[string]any)
-	if sc["total"] != 1.0 || c["external_id"] != "C-1" || title["untrusted"] != true || title["text"] != `Hello\x1b]0;pwned\x07` {
+	if sc["total"] != 1.0 || c["external_id"].(map[string]any)["text"] != "C-1" || title["untrusted"] != true || title["text"] != `Hello\x1b]0;pwned\x07` {
 		t.Fatalf("list_cases = %v", sc)
 	}
 	send(`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"close_case","arguments":{"case_id":"fx/C-1"}}}`)

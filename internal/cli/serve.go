@@ -35,6 +35,8 @@ func (a *app) serveCommand() *cobra.Command {
 	var feedCheck time.Duration
 	var demoLive bool
 	var backups maintain.Backups
+	var retention retentionFlags
+	var retentionEvery time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web dashboard and the HTTP API",
@@ -92,7 +94,12 @@ With --backup-dir (SQLite only) the server takes a verified backup every
 --backup-every (daily by default; the first when the newest in the folder is
 that old) named watchfloor-YYYYMMDDTHHMMSSZ.db, keeps the newest
 --backup-keep and removes older ones (other files in the folder are never
-touched); each backup is recorded in the audit log.`,
+touched); each backup is recorded in the audit log.
+
+With --retain-raw-payloads and/or --retain-alerts the server applies the
+retention settings every --retention-every (daily), as "watchfloor retention
+apply" does, each run audited. With several replicas on one PostgreSQL, set
+them on one replica.`,
 		Example: `  watchfloor serve --demo
   watchfloor serve --listen 0.0.0.0:8080 --secure-cookies --trust-proxy`,
 		Args: cobra.NoArgs,
@@ -173,6 +180,16 @@ touched); each backup is recorded in the audit log.`,
 				backups.Store, backups.Log, backups.Audit = st, a.log, svc
 				go backups.Run(ctx)
 			}
+			if pol, err := retention.policy(); err != nil {
+				return err
+			} else if !pol.Empty() {
+				if retentionEvery <= 0 {
+					return errors.New("--retention-every must be positive")
+				}
+				r := &maintain.Retention{Store: st, Metrics: cfg.Metrics, Policy: pol, Log: a.log, Audit: svc,
+					Actor: "watchfloor", Role: "system", Remote: "local"}
+				go r.Run(ctx, retentionEvery)
+			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("listening on %s: %w", listen, err)
@@ -199,6 +216,8 @@ touched); each backup is recorded in the audit log.`,
 	f.StringVar(&backups.Dir, "backup-dir", "", "take scheduled backups of the SQLite store into this folder")
 	f.DurationVar(&backups.Every, "backup-every", 24*time.Hour, "with --backup-dir: time between backups")
 	f.IntVar(&backups.Keep, "backup-keep", 7, "with --backup-dir: how many scheduled backups to keep (0: all)")
+	retention.add(f, "retain-")
+	f.DurationVar(&retentionEvery, "retention-every", 24*time.Hour, "with --retain-*: time between retention runs")
 	return cmd
 }
 

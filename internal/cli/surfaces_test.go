@@ -148,8 +148,7 @@ func TestSurfacesAgree(t *testing.T) {
 		t.Fatalf("get_soc_metrics: %v %v", err, res)
 	}
 	var mcpOut mcp.MetricsOut
-	b, _ := json.Marshal(res.StructuredContent)
-	if err := json.Unmarshal(b, &mcpOut); err != nil {
+	if err := mcp.DecodeAnswer(res.StructuredContent, &mcpOut); err != nil {
 		t.Fatal(err)
 	}
 	res, err = cs.CallTool(ctx, &sdk.CallToolParams{Name: "list_sla_breaches", Arguments: map[string]any{}})
@@ -157,8 +156,9 @@ func TestSurfacesAgree(t *testing.T) {
 		t.Fatalf("list_sla_breaches: %v %v", err, res)
 	}
 	var breaches mcp.BreachesOut
-	b, _ = json.Marshal(res.StructuredContent)
-	json.Unmarshal(b, &breaches)
+	if err := mcp.DecodeAnswer(res.StructuredContent, &breaches); err != nil {
+		t.Fatal(err)
+	}
 
 	// One window everywhere, ending with the demo's data (today).
 	if cli.From != api.From || cli.To != api.To || mcpOut.From != cli.From || mcpOut.To != cli.To {

@@ -168,7 +168,7 @@ func call[T any](t *testing.T, cs *sdk.ClientSession, name string, args map[stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &out); err != nil {
+	if err := DecodeAnswer(res.StructuredContent, &out); err != nil {
 		t.Fatalf("%s: decoding %s: %v", name, b, err)
 	}
 	// The text content mirrors the structured content for older clients.

@@ -107,7 +107,9 @@ func tokenInfo(c Caller) *auth.TokenInfo {
 
 // guard enforces the caller's role on every request: tools/list and
 // prompts/list show only what the role may use, tools/call and prompts/get
-// refuse the rest (a refused write tool is audited like any write).
+// refuse the rest (a refused write tool is audited like any write). It
+// also marks every answer's source text (see marker) and shows the output
+// schemas marked the same way.
 func (s *server) guard(next sdk.MethodHandler) sdk.MethodHandler {
 	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
 		switch r := req.(type) {
@@ -145,10 +147,29 @@ func (s *server) guard(next sdk.MethodHandler) sdk.MethodHandler {
 			return res, err
 		}
 		switch r := req.(type) {
+		case *sdk.CallToolRequest:
+			if cr, ok := res.(*sdk.CallToolResult); ok && !cr.IsError && cr.StructuredContent != nil {
+				if err := s.mark.load(ctx, next, r.Session); err != nil {
+					return nil, err
+				}
+				v, text, err := s.mark.answer(r.Params.Name, cr.StructuredContent)
+				if err != nil {
+					return nil, err
+				}
+				cr.StructuredContent, cr.Content = v, []sdk.Content{&sdk.TextContent{Text: string(text)}}
+			}
 		case *sdk.ListToolsRequest:
 			if lr, ok := res.(*sdk.ListToolsResult); ok {
 				role := s.caller(r.Extra).Role
-				lr.Tools = slices.DeleteFunc(slices.Clone(lr.Tools), func(t *sdk.Tool) bool { return !mayUse(role, t.Name) })
+				var tools []*sdk.Tool
+				for _, t := range lr.Tools {
+					if mayUse(role, t.Name) {
+						c := *t
+						c.OutputSchema = s.mark.toolSchema(t)
+						tools = append(tools, &c)
+					}
+				}
+				lr.Tools = nonNil(tools)
 			}
 		case *sdk.ListPromptsRequest:
 			if lr, ok := res.(*sdk.ListPromptsResult); ok {

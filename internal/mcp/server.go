@@ -8,10 +8,19 @@
 //
 // Answers are structured (every tool has an output schema), compact and
 // paged, and always carry ids. Text that a source system or an attacker
-// controls — titles, descriptions, entity values, comments, remediation
-// advice — is never returned as a bare string: it is an object
-// {"untrusted": true, "text": "…"} (see [Text]), with control and bidi
-// characters made visible, so a model can tell data from instructions.
+// controls — titles, descriptions, entity values, rule and analyst names,
+// statuses, comments, remediation advice — is never returned as a bare
+// string: it is an object {"untrusted": true, "text": "…"} (see [Text]),
+// with control and bidi characters made visible, so a model can tell data
+// from instructions. One function marks every answer by type, deny by
+// default: only strings Watchfloor makes or validates (its ids, enums,
+// times, definitions) stay bare (see mark.go), and output schemas are
+// shown marked the same way.
+//
+// The caller's role (the bearer token's account over HTTP, Options.Role on
+// stdio) decides which tools and prompts are listed and callable, with the
+// REST API's permissions ([ToolAccess]).
+//
 // Failures are tool errors (isError with a reason), never null results.
 //
 // The server is read-only unless [Options.AllowWrites] is set; write tools
@@ -107,6 +116,8 @@ type server struct {
 	eng *metrics.Engine
 	// intel answers the threat-intelligence tools, on svc's engine.
 	intel *intel.Service
+	// mark marks the source text of every answer.
+	mark marker
 }
 
 // NewServer returns an MCP server over the options' store.

@@ -41,6 +41,16 @@ func (s *Store) SetTimeZone(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("time zone %q: %w", name, err)
 	}
+	// Re-bucketing rebuilds every day's aggregates from the stored rows;
+	// once retention removed alerts, the days before its horizon cannot be.
+	if pruned, err := s.AlertsPrunedBefore(ctx); err != nil {
+		return err
+	} else if cur, err := s.TimeZone(ctx); err != nil {
+		return err
+	} else if !pruned.IsZero() && cur.String() != loc.String() {
+		return fmt.Errorf("time zone %q: retention removed alerts before %s, whose daily aggregates in %s cannot be rebuilt in another time zone",
+			name, pruned.Format(time.RFC3339), cur)
+	}
 	_, err = s.write(ctx, func(a *applier) error {
 		if _, err := a.exec(`INSERT INTO settings (name, value) VALUES (?, ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, SettingTimeZone, loc.String()); err != nil {

@@ -1,0 +1,281 @@
+package maintain
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/demo"
+	"github.com/watchfloor/watchfloor/internal/ingest"
+	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/store/storetest"
+)
+
+// retentionEnd is the end of the demo SOC the retention tests prune.
+var retentionEnd = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+
+// demoInto stores a 130-day demo SOC of 120 alerts a day in st.
+func demoInto(t *testing.T, st *store.Store) {
+	t.Helper()
+	cfg := demo.Config{Days: 130, AlertsPerDay: 120, Analysts: 8, End: retentionEnd}.WithDefaults()
+	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
+		return demo.Generate(ctx, cfg, emit)
+	})}
+	if _, err := ingest.RunFormat(context.Background(), st, f, nil, "demo", ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// The demo's native records carry no source payload; these do, as
+	// OCSF findings and SOAR cases would: alerts every 15 hours, one in ten
+	// in a case of its own.
+	var b store.Batch
+	for i := range 200 {
+		at := retentionEnd.Add(-time.Duration(i) * 15 * time.Hour)
+		id := fmt.Sprintf("f%03d", i)
+		al := model.Alert{Source: "ocsf", ExternalID: id, Title: "Detection " + id, Severity: model.SeverityMedium,
+			RuleID: "ocsf-rule", RuleName: "OCSF rule", CreatedAt: at, OccurredAt: at.Add(-time.Minute),
+			Raw: []byte(fmt.Sprintf(`{"class_uid":2004,"finding_info":{"uid":%q}}`, id))}
+		if i%10 == 0 {
+			al.CaseExternalID = "case-" + id
+			b.Cases = append(b.Cases, model.Case{Source: "ocsf", ExternalID: "case-" + id, Title: "Case " + id, Priority: model.P3,
+				Status: "new", CreatedAt: at, UpdatedAt: at, Raw: []byte(fmt.Sprintf(`{"case":%q}`, id))})
+		}
+		b.Alerts = append(b.Alerts, al)
+	}
+	if _, err := st.Apply(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RefreshFacts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// everyReport renders, as JSON, every report over the store's history: the
+// performance report of each timeframe with its trend and series, by each
+// grouping, rule quality of each timeframe, a window over the whole period
+// by explicit dates, and the ATT&CK technique sets of that window.
+func everyReport(t *testing.T, svc *metrics.Service) []byte {
+	t.Helper()
+	ctx := context.Background()
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	emit := func(v any) {
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	windows := []metrics.WindowQuery{{From: "2026-01-01", To: "2026-05-31"}, {From: "2026-01-20", To: "2026-02-28"}}
+	for _, tf := range metrics.Timeframes {
+		windows = append(windows, metrics.WindowQuery{Timeframe: string(tf)})
+	}
+	for _, wq := range windows {
+		for _, g := range append([]string{""}, metrics.GroupBys...) {
+			rep, err := svc.Performance(ctx, metrics.PerformanceQuery{WindowQuery: wq, GroupBy: g, Trend: true, Series: true})
+			if err != nil {
+				t.Fatalf("performance %+v %s: %v", wq, g, err)
+			}
+			emit(rep)
+		}
+		rules, err := svc.Rules(ctx, metrics.RulesQuery{WindowQuery: wq})
+		if err != nil {
+			t.Fatalf("rules %+v: %v", wq, err)
+		}
+		emit(rules)
+		res, err := svc.Resolve(ctx, wq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets, n, err := svc.Engine().TechniqueSets(ctx, res.Window)
+		if err != nil {
+			t.Fatal(err)
+		}
+		emit(sets)
+		emit(n)
+	}
+	return out.Bytes()
+}
+
+// TestRetentionKeepsEveryReport prunes raw payloads after 30 days and
+// alerts after 90 from a 130-day demo SOC, and compares every report over
+// the whole period, pruned days included, before and after, byte for byte
+// — with a fresh report service, so nothing comes from a cache in memory.
+func TestRetentionKeepsEveryReport(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, open func() *store.Store) {
+		ctx := context.Background()
+		now := retentionEnd
+		clock := func() time.Time { return now }
+		// The reports before pruning come from a twin store (the demo is
+		// deterministic), so the pruned store has no aggregate built
+		// before retention runs: retention builds them itself.
+		twin := storetest.Open(t, storetest.SQLitePath(t))
+		demoInto(t, twin)
+		before := everyReport(t, metrics.NewService(twin, clock))
+		st := open()
+		demoInto(t, st)
+		countsBefore, err := st.Counts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		var log auditLog
+		r := &Retention{Store: st, Metrics: metrics.NewService(st, clock), Policy: Policy{RawPayloads: 30 * 24 * time.Hour, Alerts: 90 * 24 * time.Hour},
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Audit: &log, Actor: "test", Now: clock}
+		dry, err := r.Apply(ctx, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(log) != 0 {
+			t.Errorf("a dry run wrote the audit log: %+v", log)
+		}
+		if c, _ := st.Counts(ctx); c["alerts"] != countsBefore["alerts"] {
+			t.Fatalf("a dry run removed alerts: %d of %d left", c["alerts"], countsBefore["alerts"])
+		}
+		rep, err := r.Apply(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Log(rep.Summary())
+		if rep.Alerts.Alerts == 0 || rep.Alerts.Kept == 0 || rep.Raw.Alerts.Rows == 0 || rep.Raw.Cases.Rows == 0 || rep.BuiltDays == 0 {
+			t.Fatalf("nothing pruned: %s", rep.Summary())
+		}
+		if rep.Alerts.Alerts != dry.Alerts.Alerts || rep.Raw.Alerts != dry.Raw.Alerts || rep.Raw.Cases != dry.Raw.Cases || rep.BuiltDays != dry.BuiltDays {
+			t.Errorf("the dry run counted %s\nthe run did %s", dry.Summary(), rep.Summary())
+		}
+		if want := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC); !rep.Alerts.Before.Equal(want) {
+			t.Errorf("alerts pruned before %s, want %s (the day 90 days before %s)", rep.Alerts.Before, want, now)
+		}
+		countsAfter, _ := st.Counts(ctx)
+		if got, want := countsAfter["alerts"], countsBefore["alerts"]-rep.Alerts.Alerts; got != want {
+			t.Errorf("%d alerts left, want %d", got, want)
+		}
+		if len(log) != 1 || log[0].Action != "retention apply" || !strings.Contains(log[0].Detail, "removed") {
+			t.Errorf("audit log %+v", log)
+		}
+
+		after := everyReport(t, metrics.NewService(st, clock))
+		if !bytes.Equal(before, after) {
+			t.Errorf("reports changed by retention:\n%s", firstDiff(before, after))
+		}
+		// A late alert on a pruned day: that day's aggregate stays as built
+		// (the alerts it was built from are gone), and rule quality says
+		// the change is not counted.
+		late := store.Batch{Alerts: []model.Alert{{Source: "ocsf", ExternalID: "late", Title: "late", RuleID: "ocsf-rule",
+			CreatedAt: time.Date(2026, 2, 10, 12, 0, 0, 0, time.UTC)}}}
+		if _, err := st.Apply(ctx, &late); err != nil {
+			t.Fatal(err)
+		}
+		svc := metrics.NewService(st, clock)
+		rules, err := svc.Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: "2026-01-01", To: "2026-05-31"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		twinRules, err := metrics.NewService(twin, clock).Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: "2026-01-01", To: "2026-05-31"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(rules.Rules)
+		want, _ := json.Marshal(twinRules.Rules)
+		if !bytes.Equal(got, want) {
+			t.Errorf("rule quality after a late alert on a pruned day:\n%s", firstDiff(want, got))
+		}
+		if !slices.ContainsFunc(rules.Warnings, func(w string) bool { return strings.Contains(w, "alerts of 2026-02-10 changed after retention") }) {
+			t.Errorf("no note of the late change: %q", rules.Warnings)
+		}
+		// A second run finds nothing more to do and changes nothing.
+		again, err := r.Apply(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Alerts.Alerts != 1 || again.Alerts.Kept != rep.Alerts.Kept {
+			t.Errorf("second run: %s; want the late alert removed and the same kept", again.Summary())
+		}
+		// The time zone cannot change under frozen aggregates.
+		if err := st.SetTimeZone(ctx, "Europe/Berlin"); err == nil || !strings.Contains(err.Error(), "retention") {
+			t.Errorf("time zone change after pruning: %v", err)
+		}
+	})
+}
+
+// TestRetentionNotesUnbuiltDays: alerts removed before their day's
+// aggregate was built cannot be recomputed, and rule quality says so.
+func TestRetentionNotesUnbuiltDays(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t, storetest.SQLitePath(t))
+	demoInto(t, st)
+	if _, err := st.PruneAlerts(ctx, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), false); err != nil {
+		t.Fatal(err)
+	}
+	svc := metrics.NewService(st, func() time.Time { return retentionEnd })
+	rep, err := svc.Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: "2026-02-20", To: "2026-03-10"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range rep.Warnings {
+		if strings.Contains(w, "retention removed alerts of 2026-02-2") && strings.Contains(w, "cannot be recomputed") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no note on the unbuilt pruned days: %q", rep.Warnings)
+	}
+	// A window after the horizon has no such note.
+	rep, err = svc.Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: "2026-04-01", To: "2026-04-10"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range rep.Warnings {
+		if strings.Contains(w, "retention") {
+			t.Errorf("note on a window after the horizon: %q", w)
+		}
+	}
+}
+
+func TestPolicyValidate(t *testing.T) {
+	day := 24 * time.Hour
+	tests := []struct {
+		p    Policy
+		want string
+	}{
+		{Policy{}, ""},
+		{Policy{RawPayloads: day, Alerts: 90 * day}, ""},
+		{Policy{RawPayloads: time.Hour}, "raw payload retention 1h0m0s"},
+		{Policy{Alerts: 30 * day}, "alert retention 30d: want 0 (keep) or at least 90d"},
+		{Policy{Alerts: -day}, "alert retention"},
+	}
+	for _, tc := range tests {
+		err := tc.p.Validate()
+		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%+v: %v, want %q", tc.p, err, tc.want)
+		}
+	}
+	for in, want := range map[string]time.Duration{"": 0, "0": 0, "90d": 90 * day, "36h": 36 * time.Hour} {
+		if got, err := ParseDays(in); err != nil || got != want {
+			t.Errorf("ParseDays(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"x", "-3d", "3 weeks", "-1h"} {
+		if _, err := ParseDays(in); err == nil {
+			t.Errorf("ParseDays(%q) accepted", in)
+		}
+	}
+}
+
+// firstDiff shows where two renderings first differ.
+func firstDiff(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo := max(0, i-300)
+	return "before: …" + string(a[lo:min(len(a), i+300)]) + "\nafter:  …" + string(b[lo:min(len(b), i+300)])
+}
