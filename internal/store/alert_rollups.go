@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -457,9 +458,11 @@ func scanAlertFields(ctx context.Context, q dbConn, s *Store, from, to int64, fn
 	return nil
 }
 
-// RebuildAlertRollups computes every kept alert rollup again from the alert
+// RebuildAlertRollups computes the kept alert rollups again from the alert
 // rows, replacing what was kept, and marks every alert day for the metrics
-// engine to rebuild its parts. It returns how many rollups it stored.
+// engine to rebuild its parts. Days before the retention horizon
+// (SettingAlertsPrunedBefore) keep theirs: their removed alerts are counted
+// nowhere else. It returns how many rollups it stored.
 func (s *Store) RebuildAlertRollups(ctx context.Context) (int, error) {
 	n := 0
 	_, err := s.write(ctx, func(a *applier) error {
@@ -474,10 +477,25 @@ func (a *applier) rebuildAlertRollups() (int, error) {
 	if err := a.loadKPIContext(); err != nil {
 		return 0, err
 	}
+	// Days before the retention horizon keep their rollups: their removed
+	// alerts are counted there and nowhere else (see PruneAlerts).
+	from, fromDay := int64(-1<<62), int64(0)
+	var horizon string
+	err := a.queryRow(`SELECT value FROM settings WHERE name = ?`, SettingAlertsPrunedBefore).Scan(&horizon)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return 0, fmt.Errorf("reading the retention horizon: %w", err)
+	default:
+		if from, err = strconv.ParseInt(horizon, 10, 64); err != nil {
+			return 0, fmt.Errorf("setting %s: %q is not a time", SettingAlertsPrunedBefore, horizon)
+		}
+		fromDay = DayOf(time.UnixMicro(from), a.tz)
+	}
 	set := AlertRollupSet{}
 	// Read whole before writing: PostgreSQL cannot write on a connection
 	// with a query still open.
-	err := scanAlertFields(a.ctx, a.tx, a.s, -1<<62, 1<<62, func(f *alertFields) {
+	err = scanAlertFields(a.ctx, a.tx, a.s, from, 1<<62, func(f *alertFields) {
 		if f.created.Valid {
 			set.addFields(DayOf(time.UnixMicro(f.created.Int64), a.tz), f, 1)
 		}
@@ -485,7 +503,7 @@ func (a *applier) rebuildAlertRollups() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := a.exec(`DELETE FROM alert_rollups`); err != nil {
+	if _, err := a.exec(`DELETE FROM alert_rollups WHERE day >= ?`, fromDay); err != nil {
 		return 0, fmt.Errorf("clearing alert rollups: %w", err)
 	}
 	for _, r := range set.Sorted() {

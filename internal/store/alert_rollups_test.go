@@ -21,8 +21,13 @@ var rollupDays = []int64{20260228, 20260301, 20260302, 20260303, 20260304, 20260
 // computed from the alert rows.
 func checkRollups(t *testing.T, s *store.Store, what string) {
 	t.Helper()
+	checkRollupDays(t, s, what, rollupDays...)
+}
+
+func checkRollupDays(t *testing.T, s *store.Store, what string, days ...int64) {
+	t.Helper()
 	ctx := context.Background()
-	for _, d := range rollupDays {
+	for _, d := range days {
 		kept, err := s.AlertRollups(ctx, d)
 		if err != nil {
 			t.Fatal(err)
@@ -194,5 +199,42 @@ func TestAlertRollupsKeptEqualRebuilt(t *testing.T) {
 			t.Fatalf("after reopening: pending %v, %v", pending, err)
 		}
 		checkRollups(t, s2, "built on open")
+	})
+}
+
+// TestAlertRollupsOutliveRetention: alerts removed by retention stay
+// counted in their day's kept rollup, and a rebuild from the rows leaves
+// the days before the retention horizon as they were.
+func TestAlertRollupsOutliveRetention(t *testing.T) {
+	engines(t, func(t *testing.T, open func() *store.Store) {
+		s := open()
+		ctx := context.Background()
+		b := &store.Batch{}
+		for i, at := range []string{"2026-03-01T08:00:00Z", "2026-03-01T09:00:00Z", "2026-03-03T08:00:00Z"} {
+			b.Alerts = append(b.Alerts, model.Alert{Source: "siem", ExternalID: fmt.Sprintf("a%d", i), RuleID: "R1",
+				Severity: model.SeverityHigh, OccurredAt: ts(at).Add(-time.Minute), CreatedAt: ts(at)})
+		}
+		apply(t, s, b)
+		before, err := s.AlertRollups(ctx, 20260301)
+		if err != nil || len(before) != 1 || before[0].Alerts != 2 {
+			t.Fatalf("before retention: %+v, %v", before, err)
+		}
+		if got, err := s.PruneAlerts(ctx, ts("2026-03-02T00:00:00Z"), false); err != nil || got.Alerts != 2 {
+			t.Fatalf("pruned %+v, %v", got, err)
+		}
+		for _, step := range []string{"after retention", "after a rebuild"} {
+			after, err := s.AlertRollups(ctx, 20260301)
+			if err != nil || !reflect.DeepEqual(after, before) {
+				t.Fatalf("%s: %+v, want %+v (%v)", step, after, before, err)
+			}
+			if _, err := s.RebuildAlertRollups(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rebuilt, err := s.ScanAlertRollups(ctx, 20260301)
+		if err != nil || len(rebuilt) != 0 {
+			t.Fatalf("rows of the pruned day: %+v, %v", rebuilt, err)
+		}
+		checkRollupDays(t, s, "later days", 20260303)
 	})
 }
