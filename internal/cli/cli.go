@@ -133,6 +133,7 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.runbooksCommand(),
 		a.trainingCommand(),
 		a.rollupsCommand(),
+		a.reportCommand(),
 		a.backupCommand(),
 		a.restoreCommand(),
 		a.doctorCommand(),

@@ -22,6 +22,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/mcp"
 	"github.com/watchfloor/watchfloor/internal/notify"
+	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 )
 
@@ -108,6 +109,7 @@ type planSettings struct {
 	budget   *budget.Config // nil: no budget section, so no budget plan
 	crisis   *crisis.Config // the crisis section (defaults when absent)
 	notify   *notify.Config // the notify section (nil when absent)
+	report   report.Config  // the report section (targets)
 }
 
 // loadPlanSettings reads the plan file ("" for none).
@@ -128,6 +130,9 @@ func loadPlanSettings(path string) (planSettings, error) {
 		ps.budget = &bcfg
 	}
 	if ps.crisis, ps.notify, err = loadCrisisSettings(path); err != nil {
+		return ps, err
+	}
+	if ps.report, err = report.LoadConfig(path); err != nil {
 		return ps, err
 	}
 	return ps, nil

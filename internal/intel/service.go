@@ -47,6 +47,7 @@ type sourceCache struct {
 
 type matchCache struct {
 	since   time.Time
+	until   time.Time
 	version int64
 	ok      bool
 	byInd   map[string][]int64
@@ -158,13 +159,15 @@ func (s *Service) Activity(ctx context.Context, days int) (*Activity, error) {
 			act.Techniques[b] += set.Alerts
 		}
 	}
-	act.Matches, act.LastSeen, err = s.windowMatches(ctx, w.From)
+	act.Matches, act.LastSeen, err = s.windowMatches(ctx, w.From, w.To)
 	return act, err
 }
 
-// windowMatches reads the indicator matches seen since a time, reusing
-// the last answer while the stored matches are unchanged.
-func (s *Service) windowMatches(ctx context.Context, since time.Time) (map[string][]int64, map[string]time.Time, error) {
+// windowMatches reads the indicator matches seen in [since, until),
+// reusing the last answer while the stored matches are unchanged. A window
+// that ends before the newest match (a past period's report) leaves the
+// later matches out.
+func (s *Service) windowMatches(ctx context.Context, since, until time.Time) (map[string][]int64, map[string]time.Time, error) {
 	v, err := s.Store.IntelVersions(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -172,15 +175,18 @@ func (s *Service) windowMatches(ctx context.Context, since time.Time) (map[strin
 	s.mu.Lock()
 	c := s.matches
 	s.mu.Unlock()
-	if c.ok && c.version == v.Matches && c.since.Equal(since) {
+	if c.ok && c.version == v.Matches && c.since.Equal(since) && c.until.Equal(until) {
 		return c.byInd, c.last, nil
 	}
 	pairs, err := s.Store.MatchPairs(ctx, since)
 	if err != nil {
 		return nil, nil, err
 	}
-	c = matchCache{since: since, version: v.Matches, ok: true, byInd: map[string][]int64{}, last: map[string]time.Time{}}
+	c = matchCache{since: since, until: until, version: v.Matches, ok: true, byInd: map[string][]int64{}, last: map[string]time.Time{}}
 	for _, p := range pairs {
+		if !until.IsZero() && !p.LastSeen.Before(until) {
+			continue
+		}
 		c.byInd[p.IndicatorExternalID] = append(c.byInd[p.IndicatorExternalID], p.AlertID)
 		if p.LastSeen.After(c.last[p.IndicatorExternalID]) {
 			c.last[p.IndicatorExternalID] = p.LastSeen

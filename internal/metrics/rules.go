@@ -240,9 +240,15 @@ type RuleReport struct {
 	// ConversionRate is the share of alerts that belong to a case (null
 	// without alerts).
 	ConversionRate *float64 `json:"case_conversion_rate"`
-	Definition     string   `json:"false_positive_definition"`
-	HoursDef       string   `json:"analyst_hours_definition"`
-	ElapsedDef     string   `json:"elapsed_hours_definition"`
+	// FalsePositiveRate is the window's false positives ÷ its judged
+	// alerts (true positives + benign true positives + false positives),
+	// every rule together; null when no alert was judged.
+	FalsePositiveRate *float64 `json:"false_positive_rate"`
+	FalsePositives    int64    `json:"false_positives"`
+	Judged            int64    `json:"judged"`
+	Definition        string   `json:"false_positive_definition"`
+	HoursDef          string   `json:"analyst_hours_definition"`
+	ElapsedDef        string   `json:"elapsed_hours_definition"`
 	// Rules are ordered noisiest first: most false positives, then volume.
 	Rules []RuleResult `json:"rules"`
 }
@@ -302,6 +308,8 @@ func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
 			FalsePositiveRate: Ratio(fp, judged), ConversionRate: Ratio(r.Linked, r.Alerts)}
 		rr.MTTD.Definition = "alert occurred_at → alert created_at"
 		k := ruleKey(r.Source, r.RuleID)
+		rep.FalsePositives += fp
+		rep.Judged += judged
 		rr.setLoad(byRule[k])
 		credited[k] = true
 		rep.Rules = append(rep.Rules, rr)
@@ -323,6 +331,7 @@ func (e *Engine) Rules(ctx context.Context, w Window) (*RuleReport, error) {
 		rep.Rules = append(rep.Rules, rr)
 	}
 	rep.ConversionRate = Ratio(linked, rep.Alerts)
+	rep.FalsePositiveRate = Ratio(rep.FalsePositives, rep.Judged)
 	sort.Slice(rep.Rules, func(i, j int) bool {
 		a, b := rep.Rules[i], rep.Rules[j]
 		if a.FalsePositives != b.FalsePositives {

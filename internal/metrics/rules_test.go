@@ -108,6 +108,10 @@ func TestRules(t *testing.T) {
 			}
 		}
 		checkRules(rep, wants)
+		// Every rule together: FP 3+3+1+0 = 7 of 5+3+2+2 = 12 judged.
+		if rep.FalsePositives != 7 || rep.Judged != 12 || !approx(val(rep.FalsePositiveRate), 7.0/12) {
+			t.Errorf("window FP %d judged %d rate %v, want 7 12 7/12", rep.FalsePositives, rep.Judged, val(rep.FalsePositiveRate))
+		}
 		good := rep.Rules[3]
 		if good.RuleName != "rule r-good" || good.Source != "edr" {
 			t.Errorf("r-good named %q from %q", good.RuleName, good.Source)
@@ -124,6 +128,9 @@ func TestRules(t *testing.T) {
 		wants[1].fp, wants[1].rate = 2, 0.4
 		wants[1].disp = map[string]int64{"false_positive": 2, "true_positive": 2, "benign_true_positive": 1, "duplicate": 1}
 		checkRules(rep, wants)
+		if rep.FalsePositives != 6 || rep.Judged != 12 || !approx(val(rep.FalsePositiveRate), 0.5) {
+			t.Errorf("window FP %d judged %d rate %v after the verdict changed, want 6 12 0.5", rep.FalsePositives, rep.Judged, val(rep.FalsePositiveRate))
+		}
 	})
 }
 

@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/report"
+)
+
+// TestExecutiveReportAgreesWithMetrics writes the executive report of the
+// demo SOC to a file and reads its JSON sidecar: every headline figure, this
+// period and the previous one, equals the figure "metrics soc
+// --performance", "metrics rules --noisy" and "monitor operations" give for
+// the same window, and the Markdown shows them.
+func TestExecutiveReportAgreesWithMetrics(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "wf.db")
+	if code, _, errOut := run(t, db, "", "demo", "--days", "45", "--alerts-per-day", "1500"); code != 0 {
+		t.Fatalf("demo: %s", errOut)
+	}
+	file := filepath.Join(dir, "exec.md")
+	if code, out, errOut := run(t, db, "", "report", "executive", "--summary", "--period", "month", "-o", file); code != 0 || !strings.Contains(out, "wrote "+file) {
+		t.Fatalf("report: %d %s %s", code, out, errOut)
+	}
+	side, err := os.ReadFile(file + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e report.Executive
+	if err := json.Unmarshal(side, &e); err != nil {
+		t.Fatal(err)
+	}
+	mdBytes, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(mdBytes)
+
+	code, out, errOut := run(t, db, "", "metrics", "soc", "--performance", "--trend-analysis", "--timeframe", "monthly", "--from", e.From, "--to", e.To, "-o", "json")
+	if code != 0 {
+		t.Fatalf("metrics soc: %s", errOut)
+	}
+	var perf metrics.Report
+	if err := json.Unmarshal([]byte(out), &perf); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, db, "", "metrics", "rules", "--noisy", "--limit", "0", "--from", e.From, "--to", e.To, "-o", "json")
+	if code != 0 {
+		t.Fatalf("metrics rules: %s", errOut)
+	}
+	var rules metrics.RuleReport
+	if err := json.Unmarshal([]byte(out), &rules); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, db, "", "metrics", "rules", "--noisy", "--limit", "0", "--from", perf.Previous.From, "--to", perf.Previous.To, "-o", "json")
+	if code != 0 {
+		t.Fatalf("metrics rules (previous): %s", errOut)
+	}
+	var prevRules metrics.RuleReport
+	if err := json.Unmarshal([]byte(out), &prevRules); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, db, "", "monitor", "operations", "--soc-dashboard", "-o", "json")
+	if code != 0 {
+		t.Fatalf("monitor: %s", errOut)
+	}
+	var dash metrics.Dashboard
+	if err := json.Unmarshal([]byte(out), &dash); err != nil {
+		t.Fatal(err)
+	}
+
+	all, prev := perf.Groups[0], perf.Previous.Groups[0]
+	if all.Group != "all" || all.Cases == 0 || rules.Alerts == 0 {
+		t.Fatalf("the demo's window %s–%s has no data: %+v", e.From, e.To, all)
+	}
+	med := func(g metrics.GroupResult, k metrics.KPI) *float64 {
+		for _, s := range g.KPIs {
+			if s.KPI == k {
+				return s.Median
+			}
+		}
+		t.Fatalf("no %s", k)
+		return nil
+	}
+	n := func(v int64) *float64 { f := float64(v); return &f }
+	want := map[string][2]*float64{
+		"mttd_median":            {med(all, metrics.MTTD), med(prev, metrics.MTTD)},
+		"mtta_median":            {med(all, metrics.MTTA), med(prev, metrics.MTTA)},
+		"mttc_median":            {med(all, metrics.MTTC), med(prev, metrics.MTTC)},
+		"mttr_median":            {med(all, metrics.MTTR), med(prev, metrics.MTTR)},
+		"sla_acknowledge":        {all.SLAAcknowledge.Adherence, prev.SLAAcknowledge.Adherence},
+		"sla_resolve":            {all.SLAResolve.Adherence, prev.SLAResolve.Adherence},
+		"sla_breaches_in_flight": {n(all.SLAAcknowledge.BreachedOpen + all.SLAResolve.BreachedOpen), n(prev.SLAAcknowledge.BreachedOpen + prev.SLAResolve.BreachedOpen)},
+		"cases":                  {n(all.Cases), n(prev.Cases)},
+		"backlog":                {n(int64(dash.Open)), nil},
+		"alerts":                 {n(rules.Alerts), n(prevRules.Alerts)},
+		"false_positive_rate":    {rules.FalsePositiveRate, prevRules.FalsePositiveRate},
+	}
+	eq := func(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	show := func(v *float64) any {
+		if v == nil {
+			return nil
+		}
+		return *v
+	}
+	if len(e.Headline) != len(want) {
+		t.Errorf("%d headline figures, want %d", len(e.Headline), len(want))
+	}
+	for _, f := range e.Headline {
+		w, ok := want[f.Key]
+		if !ok {
+			t.Errorf("unexpected figure %q", f.Key)
+			continue
+		}
+		if !eq(f.Value, w[0]) || !eq(f.Previous, w[1]) {
+			t.Errorf("%s: report %v (previous %v), metrics %v (previous %v)", f.Key, show(f.Value), show(f.Previous), show(w[0]), show(w[1]))
+		}
+		if f.Value == nil || f.Source == "" {
+			t.Errorf("%s: value %v source %q", f.Key, show(f.Value), f.Source)
+		}
+		// The Markdown shows each figure as the renderers print it.
+		if !strings.Contains(doc, report.Value(f.Unit, f.Value)) {
+			t.Errorf("%s: %s not in the Markdown", f.Key, report.Value(f.Unit, f.Value))
+		}
+	}
+	// The SLA section and the trend are the same numbers too.
+	sameSLA := func(a, b metrics.SLAResult) bool {
+		ad, bd := a.Adherence, b.Adherence
+		a.Adherence, b.Adherence = nil, nil
+		return a == b && eq(ad, bd)
+	}
+	if !sameSLA(e.SLA.Resolve, all.SLAResolve) || !sameSLA(e.SLA.Acknowledge, all.SLAAcknowledge) {
+		t.Errorf("SLA section %+v %+v, metrics %+v %+v", e.SLA.Acknowledge, e.SLA.Resolve, all.SLAAcknowledge, all.SLAResolve)
+	}
+	if len(e.Trend) == 0 || e.Trend[len(e.Trend)-1].Period != perf.Series[len(perf.Series)-1].Period ||
+		e.Trend[len(e.Trend)-1].Cases != perf.Series[len(perf.Series)-1].Result.Cases {
+		t.Errorf("trend %+v, series ends %+v", e.Trend, perf.Series[len(perf.Series)-1])
+	}
+	if e.Coverage.Absent == "" || !strings.Contains(doc, e.Coverage.Absent) {
+		t.Errorf("detection coverage: %q", e.Coverage.Absent)
+	}
+	// -o json prints the same data.
+	code, out, errOut = run(t, db, "", "report", "executive", "--summary", "--from", e.From, "--to", e.To, "-o", "json")
+	if code != 0 {
+		t.Fatalf("-o json: %s", errOut)
+	}
+	var again report.Executive
+	if err := json.Unmarshal([]byte(out), &again); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range again.Headline {
+		if f.Key != "backlog" && !eq(f.Value, e.Headline[i].Value) {
+			t.Errorf("-o json %s = %v, sidecar %v", f.Key, show(f.Value), show(e.Headline[i].Value))
+		}
+	}
+}
+
+// TestExecutiveReportWithoutData: a period without cases or alerts says
+// so, and shows no data, not zeros; a payload in a case title, an analyst
+// name and a rule name is escaped in the Markdown.
+func TestExecutiveReportWithoutData(t *testing.T) {
+	db := fixtureStore(t)
+	hostile := `{"record":"analyst","external_id":"evil","name":"<img src=x onerror=alert(1)>","tier":"L1"}
+{"record":"case","source":"edr","external_id":"c3","title":"<script>alert(1)</script> | [x](javascript:alert(1))","priority":"P1","status":"in_progress","assignee":"<img src=x onerror=alert(1)>","created_at":"2026-03-04T10:00:00Z","updated_at":"2026-03-04T10:00:00Z"}
+`
+	if code, _, errOut := run(t, db, hostile, "ingest", "-"); code != 0 {
+		t.Fatalf("ingest: %s", errOut)
+	}
+	code, out, errOut := run(t, db, "", "report", "executive", "--summary", "--from", "2020-01-01", "--to", "2020-01-31")
+	if code != 0 {
+		t.Fatalf("report: %d %s", code, errOut)
+	}
+	if !strings.Contains(out, report.EmptyLine) {
+		t.Errorf("no empty-period line:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		for _, key := range []string{"| MTT", "| SLA adherence", "| Cases opened", "| Alert volume", "| False-positive"} {
+			if strings.HasPrefix(line, key) && !strings.Contains(line, "| no data |") {
+				t.Errorf("figure without data shown as a number: %s", line)
+			}
+		}
+	}
+	for _, bad := range []string{"<script>", "<img", "](javascript"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("unescaped %q in the Markdown", bad)
+		}
+	}
+	if !strings.Contains(out, "&lt;script&gt;") || !strings.Contains(out, "&lt;img src=x onerror=alert\\(1\\)&gt;") {
+		t.Errorf("the hostile case and analyst are not shown escaped:\n%s", out)
+	}
+	// Flags that contradict each other are refused with the reason.
+	if code, _, errOut := run(t, db, "", "report", "executive", "--summary", "-o", "csv"); code == 0 || !strings.Contains(errOut, "no CSV form") {
+		t.Errorf("-o csv: %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, db, "", "report", "executive", "--summary", "--period", "fortnight"); code == 0 || !strings.Contains(errOut, "period") {
+		t.Errorf("--period fortnight: %d %s", code, errOut)
+	}
+}

@@ -1,0 +1,422 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/output"
+)
+
+// md escapes text for Markdown: markup characters backslash-escaped, HTML
+// as entities, control characters shown escaped.
+func md(s string) string { return output.Markdown(s) }
+
+// mdTable writes a Markdown table; every cell is escaped.
+func mdTable(b *strings.Builder, cols []string, rows [][]string) {
+	b.WriteString("|")
+	for _, c := range cols {
+		b.WriteString(" " + md(c) + " |")
+	}
+	b.WriteString("\n|")
+	for range cols {
+		b.WriteString(" --- |")
+	}
+	b.WriteString("\n")
+	for _, r := range rows {
+		b.WriteString("|")
+		for _, c := range r {
+			b.WriteString(" " + md(c) + " |")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+}
+
+// stamp prints an instant in UTC to the minute.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return NoData
+	}
+	return t.UTC().Format("2006-01-02 15:04Z")
+}
+
+// orDash is s, or "—" when empty.
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// WindowLine says what window the report covers.
+func (e *Executive) WindowLine() string {
+	s := fmt.Sprintf("%s to %s (%s, %s)", e.From, e.To, e.Period, e.TimeZone)
+	if e.Previous != "" {
+		s += "; compared with " + e.Previous
+	}
+	return s
+}
+
+// BasisLines are the lines on what the report stands on.
+func (e *Executive) BasisLines() []string {
+	out := []string{fmt.Sprintf("Generated %s; SLA clocks judged at %s; data through %s (newest alert or case).",
+		stamp(e.GeneratedAt), stamp(e.Now), stamp(e.Basis.DataThrough))}
+	if len(e.Basis.SLAPolicies) > 0 {
+		out = append(out, "SLA policy: "+strings.Join(e.Basis.SLAPolicies, "; "))
+	}
+	for _, l := range e.Basis.DataQuality {
+		out = append(out, "Data quality: "+l)
+	}
+	for _, w := range e.Basis.Warnings {
+		out = append(out, "Warning: "+w)
+	}
+	return out
+}
+
+// EmptyLine is what a report over a window without data says first.
+const EmptyLine = "No cases and no alerts were created in this period: the figures below have no data, and no recommendation is made from them."
+
+// HeadlineRows are the headline table's rows: measure, this period,
+// previous, change, target, sample.
+func (e *Executive) HeadlineRows() [][]string {
+	var rows [][]string
+	for _, f := range e.Headline {
+		target := "none set"
+		if f.Target != nil {
+			target = Value(f.Unit, f.Target)
+			if st := f.Status(); st != "" {
+				target += " (" + st + ")"
+			}
+		}
+		prev := "—"
+		if f.PointInTime {
+			prev = "not kept"
+		} else if e.Previous != "" {
+			prev = Value(f.Unit, f.Previous)
+		}
+		rows = append(rows, []string{f.Name, Value(f.Unit, f.Value), prev, orDash(f.Change()), target, f.Sample})
+	}
+	return rows
+}
+
+// HeadlineColumns name the headline table's columns.
+var HeadlineColumns = []string{"Measure", "This period", "Previous period", "Change", "Target", "Basis"}
+
+// TrendRows are the trend table's rows.
+func (e *Executive) TrendRows() [][]string {
+	var rows [][]string
+	for _, p := range e.Trend {
+		name := p.Period
+		if p.Partial {
+			name += " (partial)"
+		}
+		cases, alerts := NoData, NoData
+		if p.Cases > 0 || p.Alerts > 0 {
+			cases, alerts = thousands(p.Cases), thousands(p.Alerts)
+		}
+		rows = append(rows, []string{name, cases, alerts, Value(UnitSeconds, p.MTTA), Value(UnitSeconds, p.MTTR), Value(UnitRatio, p.SLAResolve)})
+	}
+	return rows
+}
+
+// TrendColumns name the trend table's columns.
+var TrendColumns = []string{"Period", "Cases", "Alerts", "MTTA median", "MTTR median", "Resolve SLA adherence"}
+
+// Markdown writes the report as Markdown. Every string from the data is
+// escaped.
+func (e *Executive) Markdown(w io.Writer) error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("# %s\n\n", md(e.Title))
+	p("**Period:** %s\n\n", md(e.WindowLine()))
+	for _, l := range e.BasisLines() {
+		p("- %s\n", md(l))
+	}
+	b.WriteString("\n")
+	if e.Empty {
+		p("> %s\n\n", md(EmptyLine))
+	}
+
+	b.WriteString("## Headline figures\n\n")
+	mdTable(&b, HeadlineColumns, e.HeadlineRows())
+
+	b.WriteString("## Recommendations\n\n")
+	if len(e.Recommendations) == 0 {
+		p("%s\n\n", md(NoRecommendation))
+	}
+	for i, r := range e.Recommendations {
+		p("%d. **%s** %s\n", i+1, md(r.Title), md(r.Text))
+		p("   Evidence: %s.\n", md(strings.Join(r.Evidence, "; ")))
+	}
+	b.WriteString("\n")
+
+	b.WriteString("## Trends\n\n")
+	if len(e.Trend) == 0 {
+		p("%s\n\n", md("No trend data."))
+	} else {
+		mdTable(&b, TrendColumns, e.TrendRows())
+	}
+
+	b.WriteString("## SLA breaches and their causes\n\n")
+	e.mdSLA(&b)
+	b.WriteString("## Major incidents\n\n")
+	e.mdIncidents(&b)
+	b.WriteString("## Threat landscape\n\n")
+	e.mdThreats(&b)
+	b.WriteString("## Detection coverage\n\n")
+	p("%s\n\n", md(orDash(e.Coverage.Absent)))
+	b.WriteString("## Posture\n\n")
+	p("%s\n\n", md(orDash(e.Posture.Absent)))
+	b.WriteString("## Staffing and capacity\n\n")
+	e.mdStaffing(&b)
+	b.WriteString("## Budget\n\n")
+	e.mdBudget(&b)
+	b.WriteString("## Definitions\n\n")
+	for _, d := range e.Definitions {
+		p("- %s\n", md(d))
+	}
+	b.WriteString("\nEvery figure is the one Watchfloor's metrics engine gives for the same window; each headline figure's source command is in the JSON sidecar.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// NoRecommendation is said when no figure calls for action.
+const NoRecommendation = "No recommendation: no figure misses its target or worsened beyond the thresholds against the previous period."
+
+// SLALines are the SLA section's sentences.
+func (e *Executive) SLALines() []string {
+	s := e.SLA
+	var out []string
+	out = append(out, fmt.Sprintf("Acknowledge clocks: %s adherence — %s met, %s breached, %s of them still open (in flight), %s at risk.",
+		Value(UnitRatio, s.Acknowledge.Adherence), thousands(s.Acknowledge.Met), thousands(s.Acknowledge.Breached), thousands(s.Acknowledge.BreachedOpen), thousands(s.Acknowledge.AtRisk)))
+	out = append(out, fmt.Sprintf("Resolve clocks: %s adherence — %s met, %s breached, %s of them still open (in flight), %s at risk.",
+		Value(UnitRatio, s.Resolve.Adherence), thousands(s.Resolve.Met), thousands(s.Resolve.Breached), thousands(s.Resolve.BreachedOpen), thousands(s.Resolve.AtRisk)))
+	now := fmt.Sprintf("Now, %s past a target (any creation date)", count(int64(s.NowBreached), "open clock"))
+	if s.NowBreached > 0 {
+		var stages []string
+		for _, k := range sortedKeys(s.NowByStage) {
+			stages = append(stages, fmt.Sprintf("%s in %s", thousands(int64(s.NowByStage[k])), k))
+		}
+		now += ": " + strings.Join(stages, ", ") + fmt.Sprintf("; %s without an owner", thousands(int64(s.NowUnassigned)))
+	}
+	return append(out, now+".")
+}
+
+func sortedKeys(m map[string]int) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// BreachRows are a breach breakdown's rows.
+func BreachRows(gs []BreachGroup) [][]string {
+	var rows [][]string
+	for _, g := range gs {
+		rows = append(rows, []string{g.Group, thousands(g.Breached), thousands(g.InFlight), Value(UnitRatio, g.Resolve)})
+	}
+	return rows
+}
+
+// BreachColumns name a breach breakdown's columns.
+var BreachColumns = []string{"Group", "Breached clocks", "In flight", "Resolve adherence"}
+
+// OverdueRows are the most overdue open cases.
+func (e *Executive) OverdueRows() [][]string {
+	var rows [][]string
+	for _, it := range e.SLA.MostOverdue {
+		rows = append(rows, []string{it.Case, it.Title, it.Priority, it.Stage, orDash(it.Assignee), it.Clock, Dur(it.Overdue)})
+	}
+	return rows
+}
+
+// OverdueColumns name the overdue table's columns.
+var OverdueColumns = []string{"Case", "Title", "Priority", "Stage", "Owner", "Clock", "Overdue by"}
+
+func (e *Executive) mdSLA(b *strings.Builder) {
+	if e.SLA.Absent != "" {
+		b.WriteString(md(e.SLA.Absent) + "\n\n")
+		return
+	}
+	for _, l := range e.SLALines() {
+		b.WriteString("- " + md(l) + "\n")
+	}
+	b.WriteString("\n")
+	if len(e.SLA.ByPriority) > 0 {
+		b.WriteString("Breaches by priority (cases created in the period):\n\n")
+		mdTable(b, BreachColumns, BreachRows(e.SLA.ByPriority))
+	}
+	if len(e.SLA.ByTeam) > 0 {
+		b.WriteString("Breaches by team:\n\n")
+		mdTable(b, BreachColumns, BreachRows(e.SLA.ByTeam))
+	}
+	if len(e.SLA.MostOverdue) > 0 {
+		b.WriteString("Most overdue open cases now:\n\n")
+		mdTable(b, OverdueColumns, e.OverdueRows())
+	}
+}
+
+// IncidentRows are the major incidents' rows.
+func (e *Executive) IncidentRows() [][]string {
+	var rows [][]string
+	for _, in := range e.Incidents.Incidents {
+		cost := NoData
+		if in.Cost > 0 {
+			cost = Money(in.Cost, in.Currency)
+		}
+		rows = append(rows, []string{in.Ref, in.Title, in.Severity, in.Status, stamp(in.DeclaredAt),
+			fmt.Sprintf("%.1f h", in.Hours), thousands(int64(in.Cases)), fmt.Sprintf("%.1f h", in.PeopleHours), cost,
+			fmt.Sprintf("%d overdue, %d at risk", in.ClocksOverdue, in.ClocksAtRisk)})
+	}
+	return rows
+}
+
+// IncidentColumns name the incidents table's columns.
+var IncidentColumns = []string{"Incident", "Title", "Severity", "Status", "Declared", "Duration", "Cases", "People time", "People cost", "Regulatory clocks"}
+
+// IncidentLine sums up the incidents.
+func (e *Executive) IncidentLine() string {
+	return fmt.Sprintf("%s active in the period (%s declared in it); %s open now.",
+		count(int64(len(e.Incidents.Incidents)), "major incident"), thousands(int64(e.Incidents.Declared)), thousands(int64(e.Incidents.Open)))
+}
+
+func (e *Executive) mdIncidents(b *strings.Builder) {
+	if e.Incidents.Absent != "" {
+		b.WriteString(md(e.Incidents.Absent) + "\n\n")
+		return
+	}
+	b.WriteString(md(e.IncidentLine()) + "\n\n")
+	mdTable(b, IncidentColumns, e.IncidentRows())
+}
+
+// ProfileRows are the relevant threat profiles' rows.
+func (e *Executive) ProfileRows() [][]string {
+	var rows [][]string
+	for _, p := range e.Threats.Profiles {
+		rows = append(rows, []string{p.Name, p.Kind, fmt.Sprintf("%.0f", p.Score), strings.Join(p.Reasons, "; "),
+			fmt.Sprintf("%d indicators, %d alerts", p.MatchedIndicators, p.MatchedAlerts)})
+	}
+	return rows
+}
+
+// ProfileColumns name the profiles table's columns.
+var ProfileColumns = []string{"Threat", "Kind", "Relevance", "Why", "Seen in our alerts"}
+
+// MatchRows are the intelligence matches' rows.
+func (e *Executive) MatchRows() [][]string {
+	var rows [][]string
+	for _, m := range e.Threats.Matches {
+		conf := "unknown"
+		if m.Confidence >= 0 {
+			conf = fmt.Sprint(m.Confidence)
+		}
+		rows = append(rows, []string{m.Type, m.Value, m.Source, conf, thousands(m.Alerts), stamp(m.LastSeen)})
+	}
+	return rows
+}
+
+// MatchColumns name the matches table's columns.
+var MatchColumns = []string{"Type", "Indicator", "Feed", "Confidence", "Alerts", "Last seen"}
+
+// ThreatLine sums up the threat landscape.
+func (e *Executive) ThreatLine() string {
+	return fmt.Sprintf("%s relevant to the organisation over the %d days; %s matched alerts in the period.",
+		count(int64(e.Threats.Relevant), "threat profile"), e.Threats.Days, count(e.Threats.MatchedIndicators, "intelligence indicator"))
+}
+
+func (e *Executive) mdThreats(b *strings.Builder) {
+	if e.Threats.Absent != "" {
+		b.WriteString(md(e.Threats.Absent) + "\n\n")
+		return
+	}
+	b.WriteString(md(e.ThreatLine()) + "\n\n")
+	if len(e.Threats.Profiles) > 0 {
+		mdTable(b, ProfileColumns, e.ProfileRows())
+	}
+	if len(e.Threats.Matches) > 0 {
+		mdTable(b, MatchColumns, e.MatchRows())
+	}
+}
+
+// StaffingLines are the staffing section's sentences.
+func (e *Executive) StaffingLines() []string {
+	s := e.Staffing
+	return []string{
+		fmt.Sprintf("Today's roster: %d active analysts, %.1f FTE on duty; the staffing plan needs %.1f FTE to meet the service levels (history %s to %s).",
+			s.Analysts, s.RosterFTE, s.PlanFTE, s.HistorySince.Format(time.DateOnly), s.HistoryUntil.Format(time.DateOnly)),
+		fmt.Sprintf("Under-staffed: %.0f head-hours a week, in %d hours of the week.", s.ShortHours, s.HoursShort),
+	}
+}
+
+// QueueRows are the capacity table's rows.
+func (e *Executive) QueueRows() [][]string {
+	var rows [][]string
+	for _, q := range e.Staffing.Queues {
+		rows = append(rows, []string{q.Queue, Percent(q.Target), Percent(q.ServiceLevel), fmt.Sprint(q.HoursBelow)})
+	}
+	return rows
+}
+
+// QueueColumns name the capacity table's columns.
+var QueueColumns = []string{"Queue", "Target service level", "With today's roster", "Hours below target a week"}
+
+func (e *Executive) mdStaffing(b *strings.Builder) {
+	if e.Staffing.Absent != "" {
+		b.WriteString(md(e.Staffing.Absent) + "\n\n")
+		return
+	}
+	for _, l := range e.StaffingLines() {
+		b.WriteString("- " + md(l) + "\n")
+	}
+	b.WriteString("\n")
+	mdTable(b, QueueColumns, e.QueueRows())
+}
+
+// BudgetRows are the budget table's rows.
+func (e *Executive) BudgetRows() [][]string {
+	bs := e.Budget
+	rows := [][]string{
+		{"Monthly cost", Money(bs.RosterMonthly, bs.Currency), Money(bs.PlanMonthly, bs.Currency)},
+		{"Annual cost", Money(bs.RosterAnnual, bs.Currency), Money(bs.PlanAnnual, bs.Currency)},
+	}
+	for _, u := range bs.Units {
+		rows = append(rows, []string{u.Name, fmt.Sprintf("%.2f", u.Roster), fmt.Sprintf("%.2f", u.Plan)})
+	}
+	return rows
+}
+
+// BudgetColumns name the budget table's columns.
+var BudgetColumns = []string{"", "Today's roster", "Staffing plan"}
+
+// BudgetLine sums up the budget against the plan.
+func (e *Executive) BudgetLine() string {
+	bs := e.Budget
+	switch {
+	case bs.DeltaAnnual < 0:
+		return fmt.Sprintf("The staffing plan costs %s a year more than today's roster.", Money(-bs.DeltaAnnual, bs.Currency))
+	case bs.DeltaAnnual > 0:
+		return fmt.Sprintf("Today's roster costs %s a year more than the staffing plan.", Money(bs.DeltaAnnual, bs.Currency))
+	}
+	return "Today's roster costs what the staffing plan does."
+}
+
+func (e *Executive) mdBudget(b *strings.Builder) {
+	if e.Budget.Absent != "" {
+		b.WriteString(md(e.Budget.Absent) + "\n\n")
+		return
+	}
+	b.WriteString(md(e.BudgetLine()) + "\n\n")
+	mdTable(b, BudgetColumns, e.BudgetRows())
+	for _, s := range e.Budget.Sources {
+		b.WriteString("- Source: " + md(s) + "\n")
+	}
+	for _, n := range e.Budget.Notes {
+		b.WriteString("- Note: " + md(n) + "\n")
+	}
+	b.WriteString("\n")
+}
