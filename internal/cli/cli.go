@@ -138,6 +138,7 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.restoreCommand(),
 		a.doctorCommand(),
 		a.retentionCommand(),
+		a.coverageCommand(),
 	)
 	return root
 }

@@ -97,16 +97,19 @@ func (a *applier) rules(b *Batch) error {
 			a.reject(KindRule, i, "rule needs a source and an external_id")
 			continue
 		}
-		r, err := a.exec(`INSERT INTO rules (source, external_id, name, description, severity, techniques, tactics, enabled, author)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		r, err := a.exec(`INSERT INTO rules (source, external_id, name, description, severity, techniques, tactics, enabled, author,
+				status, data_sources, platforms)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (source, external_id) DO UPDATE SET name = excluded.name, description = excluded.description,
 				severity = excluded.severity, techniques = excluded.techniques, tactics = excluded.tactics,
-				enabled = excluded.enabled, author = excluded.author
+				enabled = excluded.enabled, author = excluded.author, status = excluded.status,
+				data_sources = excluded.data_sources, platforms = excluded.platforms
 			WHERE rules.name <> excluded.name OR rules.description <> excluded.description OR rules.severity <> excluded.severity
 				OR rules.techniques <> excluded.techniques OR rules.tactics <> excluded.tactics
-				OR rules.enabled <> excluded.enabled OR rules.author <> excluded.author`,
+				OR rules.enabled <> excluded.enabled OR rules.author <> excluded.author OR rules.status <> excluded.status
+				OR rules.data_sources <> excluded.data_sources OR rules.platforms <> excluded.platforms`,
 			ru.Source, ru.ExternalID, ru.Name, ru.Description, int(ru.Severity), jsonText(ru.Techniques),
-			jsonText(ru.Tactics), boolInt(ru.Enabled), ru.Author)
+			jsonText(ru.Tactics), boolInt(ru.Enabled), ru.Author, ru.Status, jsonText(ru.DataSources), jsonText(ru.Platforms))
 		if err != nil {
 			return fmt.Errorf("storing rule %s/%s: %w", ru.Source, ru.ExternalID, err)
 		}

@@ -172,6 +172,12 @@ func (p Parser) decode(loc string, v []byte) record.Record {
 		if err == nil {
 			err = checkKey("rule", x.Source, x.ExternalID)
 		}
+		if err == nil {
+			var perr error
+			if x.Status, perr = model.ParseRuleStatus(x.Status); perr != nil {
+				err = fmt.Errorf("field \"status\": %w", perr)
+			}
+		}
 		rec.Rule = x.Rule
 	case TypeFinding:
 		x := struct {

@@ -116,6 +116,8 @@ func TestWriterRoundTrip(t *testing.T) {
 		{Shift: &model.Shift{Name: "night", Start: "22:00", Duration: 8 * time.Hour, Days: []time.Weekday{0, 1, 2}}},
 		{Analyst: &model.Analyst{ExternalID: "alice", Name: "Alice", Tier: model.TierL1, Active: true, Skills: []model.Skill{{Name: "phishing", Level: 3}}}},
 		{Rule: &model.Rule{Source: "demo", ExternalID: "R1", Name: "Rule", Techniques: []string{"T1566"}, Enabled: true}},
+		{Rule: &model.Rule{Source: "demo", ExternalID: "R2", Name: "Rule 2", Enabled: true, Status: model.RuleTest,
+			DataSources: []string{"windows/process_creation"}, Platforms: []string{"windows"}}},
 		{SLA: &model.SLAPolicy{Name: "std", Version: 2, EffectiveFrom: at, Targets: map[model.Priority]model.SLATarget{model.P1: {Acknowledge: time.Minute, Resolve: time.Hour}}}},
 		{Alert: &model.Alert{Source: "demo", ExternalID: "A1", Title: "<script>", Severity: model.SeverityCritical, CreatedAt: at, Disposition: model.DispositionFalsePositive}},
 		{Case: &model.Case{Source: "demo", ExternalID: "C1", Title: "c", Priority: model.P2, Stage: model.StageNew, CreatedAt: at, UpdatedAt: at}},
@@ -187,5 +189,20 @@ func TestVocabularyRejectsNameTheField(t *testing.T) {
 			}
 			t.Errorf("%s:\n got %v\nwant %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestRuleStatus checks a rule's status: Sigma's and Splunk's names read,
+// anything else refused with the field named.
+func TestRuleStatus(t *testing.T) {
+	for in, want := range map[string]string{`"Production"`: model.RuleStable, `"validation"`: model.RuleTest, `"deprecated"`: model.RuleDeprecated, `""`: ""} {
+		out := parseAll(t, Parser{}, `{"record":"rule","source":"s","external_id":"r","status":`+in+`}`)
+		if len(out) != 1 || out[0].Err != nil || out[0].Rule.Status != want {
+			t.Errorf("status %s: %+v", in, out)
+		}
+	}
+	out := parseAll(t, Parser{}, `{"record":"rule","source":"s","external_id":"r","status":"beta"}`)
+	if len(out) != 1 || out[0].Err == nil || !strings.Contains(out[0].Err.Error(), `field "status": unknown rule status "beta"`) {
+		t.Errorf("bad status: %+v", out)
 	}
 }

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/watchfloor/watchfloor/internal/coverage"
+	"github.com/watchfloor/watchfloor/internal/shareddata"
+)
+
+// TestCoverageCommands imports a folder with one bad file, ingests alerts
+// credited to an imported rule, shows coverage (table and JSON), exports
+// a layer, compares it with itself and takes two snapshots.
+func TestCoverageCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "wf.db")
+	content := filepath.Join(dir, "rules")
+	for name, text := range map[string]string{
+		"win/ps.yml":  "title: \"Encoded \\e[31mPowerShell\"\nid: sig-1\nstatus: stable\nlevel: high\ntags: [attack.t1059.001, attack.execution]\nlogsource: {product: windows}\ndetection: {a: 1}\n",
+		"win/bad.yml": "title: No id\ndetection: {a: 1}\n",
+	} {
+		p := filepath.Join(content, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := run(t, db, "", "coverage", "import", content)
+	if code != ExitRejects || !strings.Contains(out, "win/bad.yml") || !strings.Contains(out, "has no id") ||
+		!strings.Contains(errOut, "1 problems in 2 files") {
+		t.Fatalf("import (%d): %s\n%s", code, out, errOut)
+	}
+	alerts := `{"record":"alert","source":"siem","external_id":"a1","title":"t","rule_id":"sig-1","disposition":"true_positive","created_at":"2026-03-02T09:00:00Z"}
+{"record":"alert","source":"siem","external_id":"a2","title":"t","rule_id":"sig-1","disposition":"false_positive","created_at":"2026-03-03T09:00:00Z"}
+`
+	if code, _, errOut := run(t, db, alerts, "ingest", "-"); code != 0 {
+		t.Fatalf("ingest (%d): %s", code, errOut)
+	}
+	window := []string{"--from", "2026-03-01", "--to", "2026-03-31"}
+	code, out, _ = run(t, db, "", append([]string{"coverage", "show", "--technique", "T1059"}, window...)...)
+	if code != 0 || !strings.Contains(out, "T1059.001") || !strings.Contains(out, "4 very good") || strings.Contains(out, "\x1b") ||
+		!strings.Contains(out, `Encoded \x1b[31mPowerShell`) {
+		t.Fatalf("show technique (%d): %q", code, out)
+	}
+	var rep coverage.Report
+	_, out, _ = run(t, db, "", append([]string{"coverage", "show", "-o", "json"}, window...)...)
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Imported != 1 || rep.FiredRules != 1 || rep.Alerts != 2 {
+		t.Fatalf("show json: %v %+v", err, rep)
+	}
+	if code, out, _ = run(t, db, "", append([]string{"coverage", "show", "--tactic", "execution"}, window...)...); code != 0 || !strings.Contains(out, "T1059") {
+		t.Fatalf("show tactic (%d): %s", code, out)
+	}
+	layer := filepath.Join(dir, "layer.json")
+	if code, _, errOut = run(t, db, "", append([]string{"coverage", "layer", "--out", layer}, window...)...); code != 0 {
+		t.Fatalf("layer (%d): %s", code, errOut)
+	}
+	f, err := os.Open(layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := coverage.ReadLayer(f)
+	f.Close()
+	if err != nil || l.Versions.Layer != "4.5" {
+		t.Fatalf("layer: %v", err)
+	}
+	code, out, _ = run(t, db, "", append([]string{"coverage", "compare", layer, "-o", "json"}, window...)...)
+	var c coverage.Comparison
+	if err := json.Unmarshal([]byte(out), &c); code != 0 || err != nil || len(c.Techniques) != len(l.Techniques) {
+		t.Fatalf("compare (%d): %v %d", code, err, len(c.Techniques))
+	}
+	for range 2 {
+		if code, out, errOut = run(t, db, "", append([]string{"coverage", "snapshot"}, window...)...); code != 0 {
+			t.Fatalf("snapshot (%d): %s %s", code, out, errOut)
+		}
+	}
+	if code, out, _ = run(t, db, "", "coverage", "snapshots"); code != 0 || !strings.Contains(out, "Score changes from snapshot 1 to 2") {
+		t.Fatalf("snapshots (%d): %s", code, out)
+	}
+}
+
+// TestCoverageImportShared imports the real Sigma folder through the CLI.
+func TestCoverageImportShared(t *testing.T) {
+	dir := shareddata.Path(t, "sigma", "rules")
+	db := filepath.Join(t.TempDir(), "wf.db")
+	code, out, errOut := run(t, db, "", "coverage", "import", dir, "--format", "sigma", "-o", "json")
+	var res coverage.ImportResult
+	if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil || res.Rules < 3000 || res.Added != res.Rules || len(res.Problems) != 0 {
+		t.Fatalf("import (%d): %v %s", code, err, errOut)
+	}
+	_, out, _ = run(t, db, "", "coverage", "import", dir, "--format", "sigma", "-o", "json")
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Unchanged != res.Rules || res.Added != 0 {
+		t.Fatalf("second import: %v %+v", err, res.ImportCounts)
+	}
+}
