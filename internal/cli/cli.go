@@ -39,15 +39,18 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // app is the state shared by all commands of one invocation.
 type app struct {
-	db       string
-	format   string
-	table    string // --table: the table -o csv prints
-	demo     bool
-	logLevel string
-	stdin    io.Reader
-	stdout   io.Writer
-	stderr   io.Writer
-	log      *slog.Logger
+	db     string
+	format string
+	table  string // --table: the table -o csv prints
+	demo   bool
+	// demoSilence is serve's --demo-silence: a source (or SOURCE/RULE) the
+	// live demo stops delivering.
+	demoSilence string
+	logLevel    string
+	stdin       io.Reader
+	stdout      io.Writer
+	stderr      io.Writer
+	log         *slog.Logger
 	// tables are the tables a command rendered with -o csv, which prints
 	// one of them and nothing else when the command ends.
 	tables []output.Table
@@ -138,7 +141,9 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.restoreCommand(),
 		a.doctorCommand(),
 		a.retentionCommand(),
+		a.eraseCommand(),
 		a.coverageCommand(),
+		a.techCommand(),
 	)
 	return root
 }

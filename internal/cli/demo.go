@@ -137,7 +137,8 @@ func (a *app) ensureDemo(ctx context.Context, st *store.Store) error {
 
 func (a *app) demoCommand() *cobra.Command {
 	var cfg demo.Config
-	var end, ndjson string
+	var end, ndjson, silence string
+	var silenceFor time.Duration
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Store a simulated mid-size 24x7 SOC (deterministic for a seed)",
@@ -157,6 +158,16 @@ the demo's (finance; Germany, France; Windows, Linux, cloud) is.`,
 					return fmt.Errorf("--end: %w", err)
 				}
 				cfg.End = t.UTC()
+			}
+			if silence != "" {
+				if cfg.End.IsZero() {
+					cfg.End = time.Now().UTC().Truncate(time.Hour)
+				}
+				m, err := demo.ParseMute(silence, cfg.End.Add(-silenceFor))
+				if err != nil {
+					return fmt.Errorf("--silence: %w", err)
+				}
+				cfg.Mute = m
 			}
 			if ndjson != "" {
 				return a.writeDemo(cmd.Context(), cfg, ndjson)
@@ -180,6 +191,8 @@ the demo's (finance; Germany, France; Windows, Linux, cloud) is.`,
 	f.IntVar(&cfg.Analysts, "analysts", demo.DefaultAnalysts, "analysts on the roster")
 	f.Int64Var(&cfg.Seed, "seed", demo.DefaultSeed, "simulation seed")
 	f.StringVar(&end, "end", "", "end of the simulated period, RFC 3339 (default: the current hour)")
+	f.StringVar(&silence, "silence", "", `drop the alerts of a source ("demo") or of one of its rules ("demo/R-004") for the last --silence-for, as if its connector had stopped (watchfloor tech health shows it silent)`)
+	f.DurationVar(&silenceFor, "silence-for", 3*time.Hour, "how long before --end the --silence began")
 	f.StringVar(&ndjson, "ndjson", "", `write the simulation to this file ("-" for standard output) as native NDJSON instead of storing it`)
 	return cmd
 }

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -297,4 +300,99 @@ func (a *app) renderRetention(rep maintain.RetentionReport) error {
 			[]string{"daily aggregates built first", b, strconv.Itoa(rep.BuiltDays), ""})
 	}
 	return a.render(t)
+}
+
+func (a *app) eraseCommand() *cobra.Command {
+	var value, typ string
+	var dry bool
+	cmd := &cobra.Command{
+		Use:   "erase --entity VALUE --type email|user|host|ip [--dry-run]",
+		Short: "Redact a person's e-mail address, user name, host or IP address everywhere in the store",
+		Long: `Honour an erasure request: replace VALUE, wherever the store holds it, with a
+token such as "[erased user 3fa1c2d0]" — alert titles, descriptions, entities
+and raw payloads, cases and their log (comments, assignees, actors),
+analysts, accounts, the audit log and every other text column. Matching
+ignores case, finds the value also as it is escaped inside JSON, and never
+matches inside a longer word or address (10.0.0.1 leaves 10.0.0.10 alone).
+
+Records are kept and the same token replaces the value everywhere, so every
+KPI keeps its count and an analyst's figures stay one analyst's, under the
+token. The daily aggregates that held the value are rebuilt from the
+redacted rows. Then the store is compacted (SQLite: VACUUM and a truncated
+write-ahead log, so no freed page keeps a copy; PostgreSQL: VACUUM of the
+changed tables). Stop serve first on SQLite, or run erase again once it is
+stopped if the report says the log could not be truncated.
+
+The audit log records the erasure, its type, the token and what changed —
+never the value. Backups made before keep it: rotate them out. Re-ingesting
+the original source data brings it back: erase it at the source too.
+--entity - reads the value from standard input (kept out of shell history).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if value == "-" {
+				line, err := bufio.NewReader(a.stdin).ReadString('\n')
+				if err != nil && line == "" {
+					return fmt.Errorf("reading the value from standard input: %w", err)
+				}
+				value = strings.TrimRight(line, "\r\n")
+			}
+			if err := store.ValidateErasure(value, typ); err != nil {
+				return fmt.Errorf("--entity/--type: %w", err)
+			}
+			st, err := a.openRead(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			b := make([]byte, 4)
+			rand.Read(b)
+			token := fmt.Sprintf("[erased %s %x]", typ, b)
+			rep, err := st.Erase(ctx, store.Erasure{Value: value, Type: typ, Token: token, DryRun: dry})
+			if err != nil {
+				return err
+			}
+			if !dry {
+				var cols []string
+				for _, c := range rep.Columns {
+					cols = append(cols, fmt.Sprintf("%s.%s %d", c.Table, c.Column, c.Rows))
+				}
+				detail := fmt.Sprintf("replaced a %s with %s in %d rows (%s); %d daily aggregates rebuilt; compacted %v",
+					typ, token, rep.Rows, strings.Join(cols, ", "), rep.Rebuilt, rep.Compacted)
+				a.auditCLI(ctx, &auth.Service{Store: st}, "erase", "entity type "+typ, detail)
+			}
+			return a.renderErasure(rep)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&value, "entity", "", "the value to erase (- reads it from standard input)")
+	f.StringVar(&typ, "type", "", "what the value is: "+strings.Join(store.ErasureTypes, ", "))
+	f.BoolVar(&dry, "dry-run", false, "count what would change, change nothing")
+	cmd.MarkFlagRequired("entity")
+	cmd.MarkFlagRequired("type")
+	return cmd
+}
+
+func (a *app) renderErasure(rep *store.ErasureReport) error {
+	if a.format == "json" {
+		return a.render(output.Table{JSON: rep})
+	}
+	title := fmt.Sprintf("Erased: %d rows now read %s", rep.Rows, rep.Token)
+	if rep.DryRun {
+		title = fmt.Sprintf("Erasure dry run (nothing changed): %d rows hold the value", rep.Rows)
+	}
+	t := output.Table{Name: "erasure", Title: title, Columns: []string{"table", "column", "rows"}}
+	for _, c := range rep.Columns {
+		t.Rows = append(t.Rows, []string{c.Table, c.Column, strconv.FormatInt(c.Rows, 10)})
+	}
+	if err := a.render(t); err != nil {
+		return err
+	}
+	if !rep.DryRun && rep.Rows > 0 {
+		a.printf("\n%d daily aggregates rebuilt from the redacted rows; store compacted: %v\n", rep.Rebuilt, rep.Compacted)
+	}
+	for _, w := range rep.Warnings {
+		a.printf("warning: %s\n", a.esc(w))
+	}
+	return nil
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/watchfloor/watchfloor/internal/coverage"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/report"
 )
@@ -140,8 +142,38 @@ func TestExecutiveReportAgreesWithMetrics(t *testing.T) {
 		e.Trend[len(e.Trend)-1].Cases != perf.Series[len(perf.Series)-1].Result.Cases {
 		t.Errorf("trend %+v, series ends %+v", e.Trend, perf.Series[len(perf.Series)-1])
 	}
-	if e.Coverage.Absent == "" || !strings.Contains(doc, e.Coverage.Absent) {
-		t.Errorf("detection coverage: %q", e.Coverage.Absent)
+	// Industry context: our side of each published figure is the metrics
+	// engine's (dwell mean beside IBM, MTTD median beside Mandiant).
+	for _, r := range e.Industry.Rows {
+		var w *float64
+		for _, k := range all.KPIs {
+			if string(k.KPI) == r.Compare {
+				w = k.Median
+				if r.Statistic == "mean" {
+					w = k.Mean
+				}
+			}
+		}
+		if !eq(r.Ours, w) || r.Source == "" || r.Year == 0 || !strings.Contains(doc, r.Source+" "+strconv.Itoa(r.Year)) {
+			t.Errorf("industry %s %d: ours %v, metrics %v", r.Source, r.Year, show(r.Ours), show(w))
+		}
+	}
+	if len(e.Industry.Rows) != 2 {
+		t.Errorf("%d published figures, want the 2 defaults", len(e.Industry.Rows))
+	}
+	// Detection coverage is "coverage show"'s for the same window.
+	code, out, errOut = run(t, db, "", "coverage", "show", "--from", e.From, "--to", e.To, "-o", "json")
+	if code != 0 {
+		t.Fatalf("coverage show: %s", errOut)
+	}
+	var cov coverage.Report
+	if err := json.Unmarshal([]byte(out), &cov); err != nil {
+		t.Fatal(err)
+	}
+	sum := coverage.Summarize(&cov)
+	if c := e.Coverage; c.Absent != "" || c.Covered != sum.Covered || c.Techniques != sum.Techniques || !eq(c.Mean, sum.Mean) ||
+		c.Rules != cov.Rules || c.FiredRules != cov.FiredRules || c.PreviousCovered == nil {
+		t.Errorf("coverage %+v, coverage show: %d of %d, mean %v, rules %d fired %d", c, sum.Covered, sum.Techniques, show(sum.Mean), cov.Rules, cov.FiredRules)
 	}
 	// -o json prints the same data.
 	code, out, errOut = run(t, db, "", "report", "executive", "--summary", "--from", e.From, "--to", e.To, "-o", "json")
@@ -198,5 +230,62 @@ func TestExecutiveReportWithoutData(t *testing.T) {
 	}
 	if code, _, errOut := run(t, db, "", "report", "executive", "--summary", "--period", "fortnight"); code == 0 || !strings.Contains(errOut, "period") {
 		t.Errorf("--period fortnight: %d %s", code, errOut)
+	}
+}
+
+// TestExecutiveReportFormats writes the report in every format from a store
+// with a payload in a case title, an analyst name and a rule name: the
+// HTML has SVG charts and shows the payloads as text, the Markdown escapes
+// them, the PDF is a PDF, and each file has its JSON beside it.
+func TestExecutiveReportFormats(t *testing.T) {
+	db := fixtureStore(t)
+	payload := `<script>alert(1)</script>`
+	hostile := `{"record":"analyst","external_id":"evil","name":"` + payload + `","tier":"L1"}
+{"record":"case","source":"edr","external_id":"c3","title":"Case ` + payload + `","priority":"P1","status":"in_progress","assignee":"` + payload + `","created_at":"2026-03-04T10:00:00Z","updated_at":"2026-03-04T10:00:00Z"}
+{"record":"alert","source":"edr","external_id":"a2","title":"t","rule_id":"R9","rule_name":"Rule ` + payload + `","disposition":"false_positive","created_at":"2026-03-04T09:00:00Z"}
+{"record":"alert","source":"edr","external_id":"a3","title":"t","rule_id":"R9","rule_name":"Rule ` + payload + `","disposition":"false_positive","created_at":"2026-03-04T09:05:00Z"}
+`
+	if code, _, errOut := run(t, db, hostile, "ingest", "-"); code != 0 {
+		t.Fatalf("ingest: %s", errOut)
+	}
+	dir := t.TempDir()
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, name := range []string{"r.md", "r.html", "r.pdf"} {
+		if code, _, errOut := run(t, db, "", "report", "executive", "--summary", "--from", "2026-03-01", "--to", "2026-03-31", "-o", filepath.Join(dir, name)); code != 0 {
+			t.Fatalf("%s: %s", name, errOut)
+		}
+		var e report.Executive
+		if err := json.Unmarshal([]byte(read(name+".json")), &e); err != nil || e.From != "2026-03-01" || len(e.NoisyRules) != 1 {
+			t.Fatalf("%s.json: %v %+v", name, err, e.NoisyRules)
+		}
+	}
+	html := read("r.html")
+	if !strings.Contains(html, "<svg ") || strings.Contains(html, "<script>") {
+		t.Errorf("HTML: SVG %v, raw script %v", strings.Contains(html, "<svg "), strings.Contains(html, "<script>"))
+	}
+	for _, want := range []string{"Case &lt;script&gt;", "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>", "Rule &lt;script&gt;"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML does not show %q", want)
+		}
+	}
+	md := read("r.md")
+	if strings.Contains(md, "<script>") || !strings.Contains(md, `Rule &lt;script&gt;alert\(1\)&lt;/script&gt;`) {
+		t.Errorf("Markdown: the rule name is not escaped")
+	}
+	if pdf := read("r.pdf"); !strings.HasPrefix(pdf, "%PDF-") || !strings.Contains(pdf, "%%EOF") {
+		t.Errorf("not a PDF: %.20q", pdf)
+	}
+	// --format beats the extension; an unknown one is refused.
+	if code, out, _ := run(t, db, "", "report", "executive", "--summary", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "html"); code != 0 || !strings.HasPrefix(out, "<!DOCTYPE html>") {
+		t.Errorf("--format html to standard output: %d %.40q", code, out)
+	}
+	if code, _, errOut := run(t, db, "", "report", "executive", "--summary", "--format", "docx"); code == 0 || !strings.Contains(errOut, `--format "docx"`) {
+		t.Errorf("--format docx: %d %s", code, errOut)
 	}
 }

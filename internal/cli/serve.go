@@ -211,6 +211,7 @@ them on one replica.`,
 	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
 	f.BoolVar(&mcpWrites, "mcp-allow-writes", false, "enable the MCP write tools at /mcp (assign, priority, stage, comment, close, record a runbook run; audited)")
 	f.BoolVar(&demoLive, "demo-live", true, "with --demo, keep the simulation running in real time while serving")
+	f.StringVar(&a.demoSilence, "demo-silence", "", `with --demo, stop delivering a source's alerts ("demo") or one rule's ("demo/R-004") from the start, as if its connector had failed: the technology page shows it go silent`)
 	f.DurationVar(&cfg.KioskRotate, "kiosk-rotate", web.DefaultKioskRotate, "how long the wall screen shows each page of its rotation (negative: no rotation)")
 	f.DurationVar(&feedCheck, "feed-check", 30*time.Second, "how often to look for threat-intelligence feeds due for a pull (intel feeds add; 0: never pull)")
 	f.StringVar(&backups.Dir, "backup-dir", "", "take scheduled backups of the SQLite store into this folder")
@@ -231,6 +232,12 @@ func (a *app) startLiveDemo(ctx context.Context, st *store.Store, onWrite <-chan
 	if err != nil {
 		close(done)
 		return err
+	}
+	if a.demoSilence != "" {
+		if cfg.Mute, err = demo.ParseMute(a.demoSilence, time.Now()); err != nil {
+			close(done)
+			return fmt.Errorf("--demo-silence: %w", err)
+		}
 	}
 	var changed atomic.Pointer[func()]
 	l := &demo.Live{Config: cfg, Store: st, Log: a.log, Matcher: &intel.Matcher{Store: st, Log: a.log}, OnWrite: func() {

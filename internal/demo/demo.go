@@ -61,6 +61,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
@@ -114,6 +116,41 @@ type Config struct {
 	// RunbookRevision is when the demo's runbook folder is revised (see
 	// Runbooks); zero means the middle of the simulated period.
 	RunbookRevision time.Time
+	// Mute, when set, drops the alerts of a source (or of one of its
+	// rules) created from a time on, as if its connector had stopped
+	// sending: the simulation is unchanged, only those alerts are not
+	// emitted, so source health shows the source silent.
+	Mute *Mute
+}
+
+// Mute names the alerts a muted connector no longer delivers.
+type Mute struct {
+	Source string    // the alerts' source (Source for the simulation's)
+	Rule   string    // one rule's external id; empty: every rule
+	From   time.Time // alerts created at or after this are dropped
+}
+
+// ParseMute reads "SOURCE" or "SOURCE/RULE" as a mute from a time on.
+func ParseMute(v string, from time.Time) (*Mute, error) {
+	src, rule, _ := strings.Cut(v, "/")
+	if src == "" {
+		return nil, fmt.Errorf("silence %q: name a source, or a source and a rule as SOURCE/RULE", v)
+	}
+	return &Mute{Source: src, Rule: rule, From: from.UTC()}, nil
+}
+
+// drops reports whether an alert of source and rule created at t is muted.
+func (m *Mute) drops(source, rule string, t time.Time) bool {
+	return m != nil && source == m.Source && (m.Rule == "" || rule == m.Rule) && !t.Before(m.From)
+}
+
+// PipelineLag is the simulated delay between an alert's creation and its
+// ingestion, 20 to 80 seconds, fixed for an alert id (a hash, so the
+// simulation's random streams are untouched).
+func PipelineLag(externalID string) time.Duration {
+	h := fnv.New32a()
+	h.Write([]byte(externalID))
+	return 20*time.Second + time.Duration(h.Sum32()%61)*time.Second
 }
 
 // WithDefaults returns c with zero fields set to their defaults.

@@ -271,6 +271,11 @@ func (l *Live) Run(ctx context.Context, ready func()) error {
 	go func() {
 		defer close(recs)
 		genErr <- generateTimed(gctx, cfg, func(at int64, r record.Record) error {
+			if a := r.Alert; a != nil && a.CreatedAt.Before(st.Start) {
+				// The history is stored as if Watchfloor had been running
+				// then: ingested a pipeline's lag after creation.
+				a.IngestedAt = a.CreatedAt.Add(PipelineLag(a.ExternalID))
+			}
 			select {
 			case recs <- timed{at: ms(at), rec: r}:
 				return nil

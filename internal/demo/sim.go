@@ -716,6 +716,14 @@ func (s *sim) process(at, occurred int64, r *rule, disp model.Disposition, inc *
 	}
 	s.life = alertLife{}
 	s.route(a, at, r, disp, inc, auto)
+	if s.cfg.Mute.drops(a.Source, a.RuleID, a.CreatedAt) {
+		return a, nil // simulated, never delivered
+	}
+	if !s.cfg.Live {
+		// Stored as if Watchfloor had been running: ingested a pipeline's
+		// lag after creation.
+		a.IngestedAt = a.CreatedAt.Add(PipelineLag(a.ExternalID))
+	}
 	if s.cfg.Live && !auto {
 		return a, s.emitLive(a, loc, at)
 	}

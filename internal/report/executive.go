@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/budget"
+	"github.com/watchfloor/watchfloor/internal/coverage"
 	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/metrics"
@@ -213,6 +214,90 @@ type ThreatSection struct {
 	Definition        string          `json:"definition,omitempty"`
 }
 
+// TacticCoverage is one ATT&CK tactic's coverage.
+type TacticCoverage struct {
+	Tactic     string   `json:"tactic"`
+	Techniques int      `json:"techniques"`
+	Covered    int      `json:"covered"`
+	Mean       *float64 `json:"mean_score"`
+}
+
+// CoverageSection is detection coverage of the ATT&CK techniques over the
+// window, beside the previous window's (package coverage).
+type CoverageSection struct {
+	Section
+	Window     string `json:"window"`
+	Rules      int    `json:"rules"`
+	Active     int    `json:"active_rules"`
+	FiredRules int    `json:"fired_rules"`
+	Techniques int    `json:"techniques"`
+	// Covered counts the techniques with at least one active rule; Mean is
+	// the mean score (0–5) over every technique.
+	Covered         int              `json:"covered"`
+	Mean            *float64         `json:"mean_score"`
+	PreviousCovered *int             `json:"previous_covered"`
+	PreviousMean    *float64         `json:"previous_mean_score"`
+	Weakest         []TacticCoverage `json:"weakest_tactics"`
+	Definition      string           `json:"score_definition,omitempty"`
+	Source          string           `json:"source"`
+}
+
+// IndustryRow is a published figure beside the organisation's.
+type IndustryRow struct {
+	Benchmark
+	// KPI names the organisation's figure; Ours is its value in seconds
+	// (null without data), Sample what it stands on.
+	KPI    string   `json:"kpi"`
+	Ours   *float64 `json:"ours_seconds"`
+	Sample string   `json:"sample"`
+}
+
+// IndustrySection sets the organisation's MTTR and dwell time beside
+// published figures, each with its source and year.
+type IndustrySection struct {
+	Section
+	// MTTR and Dwell are the window's medians and means, in seconds.
+	MTTRMedian  *float64      `json:"mttr_median_seconds"`
+	MTTRMean    *float64      `json:"mttr_mean_seconds"`
+	DwellMedian *float64      `json:"dwell_median_seconds"`
+	DwellMean   *float64      `json:"dwell_mean_seconds"`
+	Rows        []IndustryRow `json:"benchmarks"`
+}
+
+// compareKPIs are the KPIs a benchmark may be compared with.
+var compareKPIs = map[string]metrics.KPI{"mttd": metrics.MTTD, "mtta": metrics.MTTA, "mttc": metrics.MTTC, "mttr": metrics.MTTR, "dwell": metrics.Dwell}
+
+// industry sets the window's figures beside the benchmarks.
+func industry(all *metrics.GroupResult, bs []Benchmark) IndustrySection {
+	sec := IndustrySection{Rows: []IndustryRow{}}
+	if len(bs) == 0 {
+		sec.Absent = "No industry context: none is configured (report.industry)."
+		return sec
+	}
+	if k := kpiOf(all, metrics.MTTR); k != nil {
+		sec.MTTRMedian, sec.MTTRMean = k.Median, k.Mean
+	}
+	if k := kpiOf(all, metrics.Dwell); k != nil {
+		sec.DwellMedian, sec.DwellMean = k.Median, k.Mean
+	}
+	for _, b := range bs {
+		row := IndustryRow{Benchmark: b, KPI: strings.ToUpper(b.Compare)}
+		if b.Compare == "dwell" {
+			row.KPI = "dwell time"
+		}
+		row.KPI += " (" + b.Statistic + ")"
+		if k := kpiOf(all, compareKPIs[b.Compare]); k != nil {
+			row.Ours = k.Median
+			if b.Statistic == "mean" {
+				row.Ours = k.Mean
+			}
+			row.Sample = count(k.Count, "case") + " measured"
+		}
+		sec.Rows = append(sec.Rows, row)
+	}
+	return sec
+}
+
 // QueueCapacity is a queue's service level with today's roster.
 type QueueCapacity struct {
 	Queue        string  `json:"queue"`
@@ -258,6 +343,17 @@ type Unit struct {
 	Plan   float64 `json:"plan"`
 }
 
+// NoisyRule is a detection rule by false positives. Name is untrusted
+// text from the source.
+type NoisyRule struct {
+	Rule              string   `json:"rule"`
+	Alerts            int64    `json:"alerts"`
+	FalsePositives    int64    `json:"false_positives"`
+	FalsePositiveRate *float64 `json:"false_positive_rate"`
+	// Share is the rule's share of the window's false positives.
+	Share *float64 `json:"share_of_false_positives"`
+}
+
 // Recommendation is an action the data argues for, in business language,
 // with the numbers it rests on.
 type Recommendation struct {
@@ -279,25 +375,30 @@ type Executive struct {
 	Now   time.Time     `json:"now"`
 	Basis metrics.Basis `json:"basis"`
 	// Empty is set when the window holds no case and no alert.
-	Empty     bool            `json:"empty"`
-	Headline  []Figure        `json:"headline"`
-	Trend     []TrendPoint    `json:"trend"`
-	SLA       SLASection      `json:"sla"`
-	Incidents IncidentSection `json:"major_incidents"`
-	Threats   ThreatSection   `json:"threat_landscape"`
-	Coverage  Section         `json:"detection_coverage"`
-	Posture   Section         `json:"posture"`
-	Staffing  StaffingSection `json:"staffing"`
-	Budget    BudgetSection   `json:"budget"`
+	Empty    bool         `json:"empty"`
+	Headline []Figure     `json:"headline"`
+	Trend    []TrendPoint `json:"trend"`
+	SLA      SLASection   `json:"sla"`
+	// Industry sets the organisation's figures beside published ones.
+	Industry IndustrySection `json:"industry_context"`
+	// NoisyRules are the rules with the most false positives in the
+	// window (at most 5), as "metrics rules --noisy" ranks them.
+	NoisyRules []NoisyRule     `json:"noisy_rules"`
+	Incidents  IncidentSection `json:"major_incidents"`
+	Threats    ThreatSection   `json:"threat_landscape"`
+	Coverage   CoverageSection `json:"detection_coverage"`
+	Posture    Section         `json:"posture"`
+	Staffing   StaffingSection `json:"staffing"`
+	Budget     BudgetSection   `json:"budget"`
 	// Recommendations are derived from the figures above.
 	Recommendations []Recommendation `json:"recommendations"`
 	Definitions     []string         `json:"definitions"`
 }
 
-// CoverageAbsent and PostureAbsent are the lines shown while Watchfloor
-// keeps no detection-coverage or posture data.
+// CoverageAbsent is the line shown when no detection rule is known;
+// PostureAbsent while Watchfloor keeps no posture data.
 const (
-	CoverageAbsent = "No detection-coverage data: this Watchfloor does not measure detection coverage yet."
+	CoverageAbsent = "No detection-coverage data: no detection rules are stored or imported (see watchfloor coverage import)."
 	PostureAbsent  = "No posture data: this Watchfloor does not track security posture yet."
 )
 
@@ -353,6 +454,8 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 			}
 		}
 	}
+	e.NoisyRules = noisyRules(rules)
+	e.Industry = industry(all, s.Config.Benchmarks())
 	if err := s.trend(ctx, e, perf); err != nil {
 		return nil, err
 	}
@@ -365,7 +468,9 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 	if e.Threats, err = s.threats(ctx, perf); err != nil {
 		return nil, err
 	}
-	e.Coverage = Section{Absent: CoverageAbsent}
+	if e.Coverage, err = s.coverage(ctx, perf); err != nil {
+		return nil, err
+	}
 	e.Posture = Section{Absent: PostureAbsent}
 	if e.Staffing, err = s.staffing(ctx); err != nil {
 		return nil, err
@@ -738,6 +843,61 @@ func (s Sources) budget(ctx context.Context) (BudgetSection, error) {
 	}
 	if r.Annual == 0 && pl.Annual == 0 {
 		sec.Absent = "No budget data: no staff, tool or service costs are configured or on the roster."
+	}
+	return sec, nil
+}
+
+// noisyRules are the window's rules with false positives, noisiest first.
+func noisyRules(r *metrics.RuleReport) []NoisyRule {
+	out := []NoisyRule{}
+	for _, rr := range r.Rules {
+		if len(out) == 5 || rr.FalsePositives == 0 {
+			break
+		}
+		name := rr.RuleName
+		if name == "" {
+			name = rr.Source + "/" + rr.RuleID
+		}
+		out = append(out, NoisyRule{Rule: name, Alerts: rr.Alerts, FalsePositives: rr.FalsePositives,
+			FalsePositiveRate: rr.FalsePositiveRate, Share: metrics.Ratio(rr.FalsePositives, r.FalsePositives)})
+	}
+	return out
+}
+
+// coverage scores the ATT&CK techniques over the window and the previous
+// one, as "watchfloor coverage show" does.
+func (s Sources) coverage(ctx context.Context, perf *metrics.Report) (CoverageSection, error) {
+	sec := CoverageSection{Weakest: []TacticCoverage{}, Source: "watchfloor coverage show --from FROM --to TO -o json"}
+	svc := coverage.NewService(s.Store, s.Metrics)
+	r, err := svc.Report(ctx, coverage.Query{WindowQuery: metrics.WindowQuery{From: perf.From, To: perf.To}})
+	if err != nil {
+		return sec, fmt.Errorf("executive report: detection coverage: %w", err)
+	}
+	if r.Rules == 0 {
+		sec.Absent = CoverageAbsent
+		return sec, nil
+	}
+	sum := coverage.Summarize(r)
+	sec.Window, sec.Rules, sec.Active, sec.FiredRules, sec.Definition = r.Window, r.Rules, r.Active, r.FiredRules, r.Definition
+	sec.Techniques, sec.Covered, sec.Mean = sum.Techniques, sum.Covered, sum.Mean
+	if perf.Previous != nil {
+		pr, err := svc.Report(ctx, coverage.Query{WindowQuery: metrics.WindowQuery{From: perf.Previous.From, To: perf.Previous.To}})
+		if err != nil {
+			return sec, fmt.Errorf("executive report: previous detection coverage: %w", err)
+		}
+		ps := coverage.Summarize(pr)
+		sec.PreviousCovered, sec.PreviousMean = &ps.Covered, ps.Mean
+	}
+	tactics := append([]coverage.Tactic(nil), r.Tactics...)
+	share := func(t coverage.Tactic) float64 {
+		if t.Techniques == 0 {
+			return 1
+		}
+		return float64(t.Covered) / float64(t.Techniques)
+	}
+	sort.SliceStable(tactics, func(i, j int) bool { return share(tactics[i]) < share(tactics[j]) })
+	for _, t := range tactics[:min(3, len(tactics))] {
+		sec.Weakest = append(sec.Weakest, TacticCoverage{Tactic: t.Name, Techniques: t.Techniques, Covered: t.Covered, Mean: t.Mean})
 	}
 	return sec, nil
 }

@@ -143,6 +143,18 @@ func (e *Executive) Markdown(w io.Writer) error {
 	b.WriteString("## Headline figures\n\n")
 	mdTable(&b, HeadlineColumns, e.HeadlineRows())
 
+	b.WriteString("## Industry context\n\n")
+	if e.Industry.Absent != "" {
+		p("%s\n\n", md(e.Industry.Absent))
+	} else {
+		p("%s\n\n", md(e.IndustryLine()))
+		mdTable(&b, IndustryColumns, e.IndustryRows())
+		for _, n := range e.IndustryNotes() {
+			p("- %s\n", md(n))
+		}
+		b.WriteString("\n")
+	}
+
 	b.WriteString("## Recommendations\n\n")
 	if len(e.Recommendations) == 0 {
 		p("%s\n\n", md(NoRecommendation))
@@ -160,6 +172,12 @@ func (e *Executive) Markdown(w io.Writer) error {
 		mdTable(&b, TrendColumns, e.TrendRows())
 	}
 
+	b.WriteString("## Noisiest detection rules\n\n")
+	if len(e.NoisyRules) == 0 {
+		p("%s\n\n", md(NoNoisyRules))
+	} else {
+		mdTable(&b, NoisyColumns, e.NoisyRows())
+	}
 	b.WriteString("## SLA breaches and their causes\n\n")
 	e.mdSLA(&b)
 	b.WriteString("## Major incidents\n\n")
@@ -167,7 +185,12 @@ func (e *Executive) Markdown(w io.Writer) error {
 	b.WriteString("## Threat landscape\n\n")
 	e.mdThreats(&b)
 	b.WriteString("## Detection coverage\n\n")
-	p("%s\n\n", md(orDash(e.Coverage.Absent)))
+	if e.Coverage.Absent != "" {
+		p("%s\n\n", md(e.Coverage.Absent))
+	} else {
+		p("%s\n\n", md(e.CoverageLine()))
+		mdTable(&b, TacticColumns, e.TacticRows())
+	}
 	b.WriteString("## Posture\n\n")
 	p("%s\n\n", md(orDash(e.Posture.Absent)))
 	b.WriteString("## Staffing and capacity\n\n")
@@ -420,3 +443,88 @@ func (e *Executive) mdBudget(b *strings.Builder) {
 	}
 	b.WriteString("\n")
 }
+
+// NoNoisyRules is said when no alert of the window was a false positive.
+const NoNoisyRules = "No false positives were recorded in this period."
+
+// NoisyColumns name the noisy-rules table's columns.
+var NoisyColumns = []string{"Rule", "Alerts", "False positives", "False-positive rate", "Share of all false positives"}
+
+// NoisyRows are the noisy-rules table's rows.
+func (e *Executive) NoisyRows() [][]string {
+	var rows [][]string
+	for _, r := range e.NoisyRules {
+		rows = append(rows, []string{r.Rule, thousands(r.Alerts), thousands(r.FalsePositives), Value(UnitRatio, r.FalsePositiveRate), Value(UnitRatio, r.Share)})
+	}
+	return rows
+}
+
+// CoverageLine sums up detection coverage and its progress.
+func (e *Executive) CoverageLine() string {
+	c := e.Coverage
+	s := fmt.Sprintf("%s of %s ATT&CK techniques have at least one active detection rule (mean score %s of 5); %s of %s active rules fired in the period.",
+		thousands(int64(c.Covered)), thousands(int64(c.Techniques)), score(c.Mean), thousands(int64(c.FiredRules)), thousands(int64(c.Active)))
+	if c.PreviousCovered != nil {
+		s += fmt.Sprintf(" Previous period: %s techniques covered (mean score %s).", thousands(int64(*c.PreviousCovered)), score(c.PreviousMean))
+	}
+	return s
+}
+
+func score(v *float64) string {
+	if v == nil {
+		return NoData
+	}
+	return fmt.Sprintf("%.2f", *v)
+}
+
+// TacticColumns name the weakest tactics table's columns.
+var TacticColumns = []string{"Least covered tactic", "Techniques", "Covered", "Mean score"}
+
+// TacticRows are the weakest tactics' rows.
+func (e *Executive) TacticRows() [][]string {
+	var rows [][]string
+	for _, t := range e.Coverage.Weakest {
+		rows = append(rows, []string{t.Tactic, thousands(int64(t.Techniques)), thousands(int64(t.Covered)), score(t.Mean)})
+	}
+	return rows
+}
+
+// IndustryLine states the organisation's MTTR and dwell time.
+func (e *Executive) IndustryLine() string {
+	i := e.Industry
+	return fmt.Sprintf("Our MTTR this period: median %s, mean %s. Our dwell time (first activity to resolution): median %s, mean %s.",
+		Value(UnitSeconds, i.MTTRMedian), Value(UnitSeconds, i.MTTRMean), Value(UnitSeconds, i.DwellMedian), Value(UnitSeconds, i.DwellMean))
+}
+
+// IndustryColumns name the industry table's columns.
+var IndustryColumns = []string{"Published figure", "Source", "What it measures", "Our comparable figure", "Ours"}
+
+// IndustryRows are the industry table's rows.
+func (e *Executive) IndustryRows() [][]string {
+	var rows [][]string
+	for _, r := range e.Industry.Rows {
+		v := time.Duration(r.Value).Seconds()
+		rows = append(rows, []string{Value(UnitSeconds, &v) + " (" + r.Statistic + ")", fmt.Sprintf("%s %d", r.Source, r.Year), r.Measures,
+			r.KPI, Value(UnitSeconds, r.Ours) + " (" + orDash(r.Sample) + ")"})
+	}
+	return rows
+}
+
+// IndustryNotes are the caveats and where each publication is.
+func (e *Executive) IndustryNotes() []string {
+	var out []string
+	for _, r := range e.Industry.Rows {
+		n := fmt.Sprintf("%s %d", r.Source, r.Year)
+		if r.URL != "" {
+			n += " (" + r.URL + ")"
+		}
+		if r.Note != "" {
+			n += ": " + r.Note
+		}
+		out = append(out, n+".")
+	}
+	return append(out, IndustryCaveat)
+}
+
+// IndustryCaveat says how to read published figures beside ours.
+const IndustryCaveat = "Published figures are quoted with their source and year; they measure other populations and definitions, so the comparison is indicative, not a ranking. Change or remove them in the report.industry section of the configuration."

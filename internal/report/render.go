@@ -9,7 +9,7 @@ import (
 )
 
 // Formats are the formats a report renders to.
-var Formats = []string{"md", "json"}
+var Formats = []string{"md", "html", "pdf", "json"}
 
 // FormatOf is the format a file name's extension implies ("" when none).
 func FormatOf(path string) string {
@@ -18,6 +18,10 @@ func FormatOf(path string) string {
 		return "md"
 	case ".json":
 		return "json"
+	case ".html", ".htm":
+		return "html"
+	case ".pdf":
+		return "pdf"
 	}
 	return ""
 }
@@ -29,6 +33,10 @@ func ContentType(format string) string {
 		return "text/markdown; charset=utf-8"
 	case "json":
 		return "application/json"
+	case "html":
+		return "text/html; charset=utf-8"
+	case "pdf":
+		return "application/pdf"
 	}
 	return "application/octet-stream"
 }
@@ -39,6 +47,10 @@ func (e *Executive) Render(w io.Writer, format string) error {
 	switch format {
 	case "md", "markdown":
 		return e.Markdown(w)
+	case "html":
+		return e.HTML(w)
+	case "pdf":
+		return e.PDF(w)
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

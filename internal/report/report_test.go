@@ -124,11 +124,34 @@ func TestConfig(t *testing.T) {
 	if err != nil || c.Targets.MTTR == nil || *c.Targets.MTTR.seconds() != 86400 || *c.Targets.SLAAdherence != 0.95 || c.Targets.MTTD != nil {
 		t.Fatalf("%+v %v", c, err)
 	}
+	if len(c.Benchmarks()) != 2 || c.Benchmarks()[0].Year != 2025 {
+		t.Errorf("default benchmarks %+v", c.Benchmarks())
+	}
+	c, err = DecodeConfig(strings.NewReader("report:\n  industry: []\n"), "plan.yaml")
+	if err != nil || c.Benchmarks() == nil || len(c.Benchmarks()) != 0 {
+		t.Errorf("industry: [] keeps %v (%v), want none", c.Benchmarks(), err)
+	}
+	if s := industry(&metrics.GroupResult{}, c.Benchmarks()); s.Absent == "" {
+		t.Errorf("no benchmarks configured, no absent line")
+	}
+	c, err = DecodeConfig(strings.NewReader("report:\n  industry:\n    - {source: Acme SOC survey, year: 2024, measures: time to resolve, statistic: median, value: 36h, compare: mttr}\n"), "plan.yaml")
+	if err != nil || len(c.Benchmarks()) != 1 {
+		t.Fatalf("%+v %v", c, err)
+	}
+	sec := industry(&metrics.GroupResult{KPIs: []metrics.Summary{{KPI: metrics.MTTR, Count: 3, Median: f64(7200), Mean: f64(9000)}}}, c.Benchmarks())
+	if len(sec.Rows) != 1 || sec.Rows[0].KPI != "MTTR (median)" || *sec.Rows[0].Ours != 7200 || sec.Rows[0].Sample != "3 cases measured" || *sec.MTTRMean != 9000 {
+		t.Errorf("industry rows %+v", sec.Rows)
+	}
 	for doc, want := range map[string]string{
-		"report:\n  targets:\n    sla_adherence: 95\n": "report.targets.sla_adherence: 95 is not a share",
-		"report:\n  targets:\n    mtta: -5m\n":         "report.targets.mtta: -5m0s is not a positive duration",
-		"report:\n  targets:\n    mtta: soon\n":        "soon",
-		"report:\n  target:\n    mtta: 5m\n":           "field target not found",
+		"report:\n  industry:\n    - {year: 2024, measures: x, statistic: median, value: 1h, compare: mttr}\n":             "source is required",
+		"report:\n  industry:\n    - {source: S, year: 24, measures: x, statistic: median, value: 1h, compare: mttr}\n":    "year 24",
+		"report:\n  industry:\n    - {source: S, year: 2024, measures: x, statistic: p90, value: 1h, compare: mttr}\n":     `statistic "p90"`,
+		"report:\n  industry:\n    - {source: S, year: 2024, measures: x, statistic: mean, value: 1h, compare: backlog}\n": `compare "backlog"`,
+		"report:\n  industry:\n    - {source: S, year: 2024, statistic: mean, value: 1h, compare: mttr}\n":                 "measures is required",
+		"report:\n  targets:\n    sla_adherence: 95\n":                                                                     "report.targets.sla_adherence: 95 is not a share",
+		"report:\n  targets:\n    mtta: -5m\n":                                                                             "report.targets.mtta: -5m0s is not a positive duration",
+		"report:\n  targets:\n    mtta: soon\n":                                                                            "soon",
+		"report:\n  target:\n    mtta: 5m\n":                                                                               "field target not found",
 	} {
 		if _, err := DecodeConfig(strings.NewReader(doc), "plan.yaml"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", doc, err, want)
@@ -146,7 +169,7 @@ func TestMarkdownEscapes(t *testing.T) {
 		SLA:             SLASection{NowBreached: 1, NowByStage: map[string]int{"triage": 1}, MostOverdue: []BreachItem{{Case: "edr/1", Title: payload, Assignee: payload}}},
 		Incidents:       IncidentSection{Incidents: []IncidentImpact{{Ref: "MI-1", Title: payload}}},
 		Threats:         ThreatSection{Profiles: []ThreatProfile{{Name: payload, Reasons: []string{payload}}}, Matches: []ThreatMatch{{Value: payload, Source: payload}}},
-		Coverage:        Section{Absent: CoverageAbsent}, Posture: Section{Absent: PostureAbsent},
+		Coverage:        CoverageSection{Section: Section{Absent: CoverageAbsent}}, Posture: Section{Absent: PostureAbsent},
 		Staffing: StaffingSection{Section: Section{Absent: "No staffing data: none."}},
 		Budget:   BudgetSection{Section: Section{Absent: "No budget data: none."}},
 	}

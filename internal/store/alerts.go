@@ -108,8 +108,10 @@ func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, er
 	inserted := make(map[int]bool, len(got))
 	for _, g := range got {
 		inserted[g.i] = true
-		a.noteAlert(all[g.i].CreatedAt)
-		if err := a.noteRollup(fieldsOfAlert(&all[g.i]), 1); err != nil {
+		al := &all[g.i]
+		a.noteAlert(al.CreatedAt)
+		a.countAlert(al.Source, al.RuleID, micros0(al.CreatedAt), a.ingestedAt(al.IngestedAt), al.Disposition, 1)
+		if err := a.noteRollup(fieldsOfAlert(al), 1); err != nil {
 			return nil, err
 		}
 	}
@@ -189,10 +191,11 @@ func (a *applier) updateAlert(al *model.Alert) error {
 	var title, status, disp, ruleID, ruleName, caseExt, techs string
 	var sev int
 	var caseID, occ, cre sql.NullInt64
+	var ingested int64
 	err := a.queryRow(`SELECT id, title, severity, status, disposition, rule_id, rule_name, case_ext_id, case_id, occurred_at,
-			created_at, techniques
+			created_at, ingested_at, techniques
 		FROM alerts WHERE source = ? AND external_id = ?`, al.Source, al.ExternalID).
-		Scan(&id, &title, &sev, &status, &disp, &ruleID, &ruleName, &caseExt, &caseID, &occ, &cre, &techs)
+		Scan(&id, &title, &sev, &status, &disp, &ruleID, &ruleName, &caseExt, &caseID, &occ, &cre, &ingested, &techs)
 	if err != nil {
 		return fmt.Errorf("reading alert %s/%s: %w", al.Source, al.ExternalID, err)
 	}
@@ -229,7 +232,15 @@ func (a *applier) updateAlert(al *model.Alert) error {
 	}
 	if len(changes) == 0 {
 		a.res.Unchanged[KindAlert]++
+		a.countResent(al.Source, cre.Int64)
 		return nil
+	}
+	// The health rollups move the alert when its hour, rule or duplicate
+	// verdict changed.
+	if newCre := micros0(al.CreatedAt); newCre != cre.Int64 || al.RuleID != ruleID ||
+		(disp == string(model.DispositionDuplicate)) != (al.Disposition == model.DispositionDuplicate) {
+		a.countAlert(al.Source, ruleID, cre.Int64, ingested, model.Disposition(disp), -1)
+		a.countAlert(al.Source, al.RuleID, newCre, ingested, al.Disposition, 1)
 	}
 	at := a.now
 	for _, c := range changes {
@@ -329,6 +340,14 @@ func (a *applier) insertAlertsArrays(all []model.Alert, chunk []int) ([]inserted
 		got = append(got, ia)
 	}
 	return got, rows.Err()
+}
+
+// micros0 is a time in Unix microseconds, 0 when unknown.
+func micros0(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
 }
 
 func microsPtr(t time.Time) *int64 {

@@ -129,5 +129,8 @@ func (a *applier) run(b *Batch) error {
 	if err := a.flushAlertRollups(); err != nil {
 		return err
 	}
+	if err := a.flushHealth(); err != nil {
+		return err
+	}
 	return a.markAlertDays()
 }

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/tech"
+)
+
+// spanFlag is a pflag value holding a span in days ("7d") or Go syntax.
+type spanFlag struct{ d time.Duration }
+
+func (f *spanFlag) String() string {
+	if f.d == 0 {
+		return ""
+	}
+	if f.d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(f.d/(24*time.Hour))) + "d"
+	}
+	return f.d.String()
+}
+
+func (f *spanFlag) Set(s string) error {
+	d, err := parseSpan(s)
+	if err != nil {
+		return err
+	}
+	f.d = d
+	return nil
+}
+
+func (f *spanFlag) Type() string { return "span" }
+
+// parseSpan reads "7d", "36h" or "90m": a positive span.
+func parseSpan(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 || days > 3660 {
+			return 0, fmt.Errorf("span %q: want a whole number of days such as 7d", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("span %q: want days (7d) or Go syntax (36h)", s)
+	}
+	return d, nil
+}
+
+func (a *app) techCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tech",
+		Short: "Technology oversight: the health of the sources that send alerts",
+		Long: `Tech oversees the SOC's technology. "tech health" judges every source that sends
+alerts, and every source's rule, against what it usually sends at the same hour
+of the week, and says which are silent, quiet, noisy, late or duplicate-heavy,
+with the evidence (expected against seen, since when).`,
+	}
+	cmd.AddCommand(a.techHealthCommand())
+	return cmd
+}
+
+func (a *app) techHealthCommand() *cobra.Command {
+	var last spanFlag
+	var at string
+	var allRules bool
+	cmd := &cobra.Command{
+		Use:   "health",
+		Short: "Source health: silent, quiet, noisy, late and duplicate-heavy sources and rules, with evidence",
+		Long: tech.Definition + `
+
+Sources and rules whose newest alert is older than --last (8 weeks by default)
+are counted as retired and not judged. --at judges an instant in the past
+(with the rollups up to the end of its hour).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			q := tech.HealthQuery{Active: last.d}
+			if at != "" {
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return fmt.Errorf("--at: %w", err)
+				}
+				q.At = t
+			}
+			st, err := a.openRead(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if ok, err := a.hasData(ctx, st); err != nil || !ok {
+				return err
+			}
+			rep, err := (&tech.Service{Store: st}).Health(ctx, q)
+			if err != nil {
+				return err
+			}
+			if a.format == "json" {
+				return a.render(output.Table{JSON: rep})
+			}
+			a.printf("Judged at %s (%s). %s\n", fmtTime(rep.JudgedAt), rep.TimeZone, stateCounts(rep.SourceStates, "source"))
+			src := output.Table{Name: "sources", Title: "Sources",
+				Columns: []string{"source", "state", "expected", "seen", "since", "last alert", "usual lag", "lag now", "evidence"}}
+			for _, s := range rep.Sources {
+				src.Rows = append(src.Rows, []string{s.Source, string(s.State), fmt.Sprintf("%.1f", s.Expected),
+					strconv.FormatInt(s.Seen, 10), sinceText(s.Since), fmtTime(s.Last), lagText(s.UsualLag), lagText(s.WindowLag), evidence(s.Health)})
+			}
+			if err := a.render(src); err != nil {
+				return err
+			}
+			rules := output.Table{Name: "rules", Title: "Rules " + stateCounts(rep.RuleStates, "rule"),
+				Columns: []string{"source", "rule", "name", "state", "expected", "seen", "since", "last alert", "evidence"}}
+			for _, r := range rep.Rules {
+				if !allRules && (r.State == tech.Healthy || r.State == tech.Learning) {
+					continue
+				}
+				rules.Rows = append(rules.Rows, []string{r.Source, r.Rule, r.RuleName, string(r.State), fmt.Sprintf("%.1f", r.Expected),
+					strconv.FormatInt(r.Seen, 10), sinceText(r.Since), fmtTime(r.Last), evidence(r.Health)})
+			}
+			if !allRules {
+				rules.Title += " (not healthy; --all-rules lists every rule)"
+			}
+			if err := a.render(rules); err != nil {
+				return err
+			}
+			if rep.RetiredSources+rep.RetiredRules > 0 {
+				a.printf("Not judged: %d sources and %d rules with no alert in the last %s.\n", rep.RetiredSources, rep.RetiredRules, (&spanFlag{rep.Active}).String())
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.Var(&last, "last", "judge the sources and rules with an alert in this span before now (e.g. 7d; default 8 weeks)")
+	f.StringVar(&at, "at", "", "judge at this instant (RFC 3339) instead of now")
+	f.BoolVar(&allRules, "all-rules", false, "list every rule, not only those that are not healthy")
+	a.addDemoFlag(cmd)
+	return cmd
+}
+
+// stateCounts says how many keys are in each state, worst first.
+func stateCounts(m map[tech.State]int, noun string) string {
+	var parts []string
+	total := 0
+	for _, s := range tech.States {
+		if n := m[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+			total += n
+		}
+	}
+	if total == 0 {
+		return "no " + noun + "s judged"
+	}
+	return fmt.Sprintf("%d %s%s: %s", total, noun, plural(total), strings.Join(parts, ", "))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func sinceText(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return fmtTime(*t)
+}
+
+func lagText(d time.Duration) string {
+	if d == 0 {
+		return "—"
+	}
+	return tech.Round(d).String()
+}
+
+// evidence is the reasons of the conditions that hold, worst first.
+func evidence(h tech.Health) string {
+	var out []string
+	for _, c := range h.Conditions {
+		out = append(out, string(c.State)+": "+c.Reason)
+	}
+	return strings.Join(out, "; ")
+}

@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTechHealthSilencedDemo stores a demo whose source stopped for its
+// last two hours and reads its health in JSON and as a table.
+func TestTechHealthSilencedDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stores a demo")
+	}
+	db := filepath.Join(t.TempDir(), "wf.db")
+	end := "2026-03-10T11:00:00Z"
+	if code, _, errOut := run(t, db, "", "demo", "--days", "28", "--alerts-per-day", "1500", "--end", end,
+		"--silence", "demo", "--silence-for", "2h", "--log-level", "warn"); code != 0 {
+		t.Fatalf("demo: %d %s", code, errOut)
+	}
+	code, out, errOut := run(t, db, "", "tech", "health", "--at", end, "-o", "json")
+	if code != 0 {
+		t.Fatalf("tech health: %d %s", code, errOut)
+	}
+	var rep struct {
+		Sources []struct {
+			Source   string     `json:"source"`
+			State    string     `json:"state"`
+			Expected float64    `json:"expected"`
+			Seen     int64      `json:"seen"`
+			Since    *time.Time `json:"since"`
+		} `json:"sources"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(rep.Sources) != 1 {
+		t.Fatalf("sources %+v", rep.Sources)
+	}
+	s := rep.Sources[0]
+	stop := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+	if s.Source != "demo" || s.State != "silent" || s.Seen != 0 || s.Expected < 50 || s.Since == nil ||
+		!s.Since.Before(stop) || s.Since.Before(stop.Add(-10*time.Minute)) {
+		t.Errorf("silenced source %+v", s)
+	}
+	code, out, _ = run(t, db, "", "tech", "health", "--at", end)
+	if code != 0 || !strings.Contains(out, "demo    silent") || !strings.Contains(out, "1 source: 1 silent") {
+		t.Errorf("table:\n%s", out)
+	}
+	// Bad flags are errors that say why.
+	if code, _, errOut := run(t, db, "", "tech", "health", "--last", "7x"); code == 0 || !strings.Contains(errOut, "span") {
+		t.Errorf("--last 7x: %d %s", code, errOut)
+	}
+}
