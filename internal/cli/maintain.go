@@ -137,6 +137,7 @@ log.`,
 }
 
 func (a *app) doctorCommand() *cobra.Command {
+	var sample int
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check a store: integrity, migrations, counts, clocks; exit 1 on a problem",
@@ -145,12 +146,14 @@ foreign key checks, the migrations applied against this build's (pending
 ones are applied by the next command that writes; unknown ones mean a newer
 release wrote the store), row counts, records dated ahead of this machine's
 clock and, on PostgreSQL, the skew between the database's clock and this
-machine's. It exits with status 1 when a check fails, so it can gate a
-restore or an upgrade.`,
+machine's; then it recomputes the newest --sample-days days' aggregates
+(KPIs by every grouping, rule quality) from the raw rows and compares them
+with the stored ones. It exits with status 1 when a check fails, so it can
+gate a restore or an upgrade.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			d, err := a.diagnose(ctx)
+			d, err := a.diagnose(ctx, sample)
 			if err != nil {
 				return err
 			}
@@ -163,17 +166,27 @@ restore or an upgrade.`,
 			return nil
 		},
 	}
+	cmd.Flags().IntVar(&sample, "sample-days", 7, "compare the stored aggregates of this many of the newest days with their raw rows (0: skip)")
 	return cmd
 }
 
-// diagnose inspects the store named by --db without migrating it.
-func (a *app) diagnose(ctx context.Context) (*store.Diagnosis, error) {
+// diagnose inspects the store named by --db without migrating it or
+// writing to it, and compares the newest sample days' stored aggregates
+// with their raw rows.
+func (a *app) diagnose(ctx context.Context, sample int) (*store.Diagnosis, error) {
 	st, err := store.OpenInspect(ctx, a.db)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	return st.Diagnose(ctx, time.Now())
+	d, err := st.Diagnose(ctx, time.Now())
+	if err != nil || !d.OK() {
+		return d, err
+	}
+	if sample > 0 {
+		maintain.AddRollupCheck(ctx, st, d, sample)
+	}
+	return d, nil
 }
 
 func (a *app) renderDiagnosis(d *store.Diagnosis) error {

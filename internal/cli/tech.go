@@ -62,7 +62,7 @@ alerts, and every source's rule, against what it usually sends at the same hour
 of the week, and says which are silent, quiet, noisy, late or duplicate-heavy,
 with the evidence (expected against seen, since when).`,
 	}
-	cmd.AddCommand(a.techHealthCommand())
+	cmd.AddCommand(a.techHealthCommand(), a.techPipelineCommand())
 	return cmd
 }
 
@@ -187,4 +187,73 @@ func evidence(h tech.Health) string {
 		out = append(out, string(c.State)+": "+c.Reason)
 	}
 	return strings.Join(out, "; ")
+}
+
+func (a *app) techPipelineCommand() *cobra.Command {
+	var last spanFlag
+	var at string
+	cmd := &cobra.Command{
+		Use:   "pipeline",
+		Short: "Detection pipeline health: rules that stopped firing or jumped, imported rules that never fired, feeds that are failing",
+		Long:  tech.PipelineDefinition,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			q := tech.HealthQuery{Active: last.d}
+			if at != "" {
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return fmt.Errorf("--at: %w", err)
+				}
+				q.At = t
+			}
+			st, err := a.openRead(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rep, err := (&tech.Service{Store: st}).Pipeline(ctx, q)
+			if err != nil {
+				return err
+			}
+			if a.format == "json" {
+				return a.render(output.Table{JSON: rep})
+			}
+			a.printf("Judged at %s.\n", fmtTime(rep.JudgedAt))
+			rules := func(name, title string, ks []tech.KeyHealth) error {
+				t := output.Table{Name: name, Title: fmt.Sprintf("%s (%d)", title, len(ks)),
+					Columns: []string{"source", "rule", "name", "state", "last alert", "alerts (8 weeks)", "evidence"}}
+				for _, r := range ks {
+					t.Rows = append(t.Rows, []string{r.Source, r.Rule, r.RuleName, string(r.State), fmtTime(r.Last), strconv.FormatInt(r.Alerts, 10), evidence(r.Health)})
+				}
+				return a.render(t)
+			}
+			if err := rules("stopped", "Rules that stopped firing", rep.Stopped); err != nil {
+				return err
+			}
+			if err := rules("jumped", "Rules whose volume jumped", rep.Jumped); err != nil {
+				return err
+			}
+			nf := output.Table{Name: "never-fired", Title: fmt.Sprintf("Imported rules that never fired (%d of %d imported)", len(rep.NeverFired), rep.ImportedRules),
+				Columns: []string{"format", "id", "title", "status", "path"}}
+			for _, r := range rep.NeverFired {
+				nf.Rows = append(nf.Rows, []string{r.Format, r.ID, r.Title, r.Status, r.Path})
+			}
+			if err := a.render(nf); err != nil {
+				return err
+			}
+			feeds := output.Table{Name: "feeds", Title: "Intelligence feeds",
+				Columns: []string{"feed", "kind", "state", "interval", "last success", "last attempt", "failures", "since", "evidence"}}
+			for _, f := range rep.Feeds {
+				feeds.Rows = append(feeds.Rows, []string{f.Name, f.Kind, f.State, f.Interval.String(), sinceText(f.LastSuccess), sinceText(f.LastAttempt),
+					strconv.Itoa(f.Failures), sinceText(f.Since), f.Reason})
+			}
+			return a.render(feeds)
+		},
+	}
+	f := cmd.Flags()
+	f.Var(&last, "last", "judge the rules with an alert in this span before now (e.g. 7d; default 8 weeks)")
+	f.StringVar(&at, "at", "", "judge at this instant (RFC 3339) instead of now")
+	a.addDemoFlag(cmd)
+	return cmd
 }

@@ -49,6 +49,25 @@ func TestTechHealthSilencedDemo(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "demo    silent") || !strings.Contains(out, "1 source: 1 silent") {
 		t.Errorf("table:\n%s", out)
 	}
+	// The pipeline: the silenced source's busy rules are silent.
+	code, out, errOut = run(t, db, "", "tech", "pipeline", "--at", end, "-o", "json")
+	if code != 0 {
+		t.Fatalf("tech pipeline: %d %s", code, errOut)
+	}
+	var pipe struct {
+		Stopped []struct {
+			Rule  string `json:"rule"`
+			State string `json:"state"`
+		} `json:"stopped_rules"`
+		NeverFired []any `json:"never_fired"`
+		Feeds      []any `json:"feeds"`
+	}
+	if err := json.Unmarshal([]byte(out), &pipe); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(pipe.Stopped) == 0 || pipe.Stopped[0].State != "silent" || pipe.NeverFired == nil || pipe.Feeds == nil {
+		t.Errorf("pipeline %s", out)
+	}
 	// Bad flags are errors that say why.
 	if code, _, errOut := run(t, db, "", "tech", "health", "--last", "7x"); code == 0 || !strings.Contains(errOut, "span") {
 		t.Errorf("--last 7x: %d %s", code, errOut)

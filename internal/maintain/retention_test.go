@@ -3,6 +3,7 @@ package maintain
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -278,4 +279,43 @@ func firstDiff(a, b []byte) string {
 	}
 	lo := max(0, i-300)
 	return "before: …" + string(a[lo:min(len(a), i+300)]) + "\nafter:  …" + string(b[lo:min(len(b), i+300)])
+}
+
+// TestCheckRollups: the stored aggregates of a demo store equal their
+// recomputation from raw rows; a stored part swapped for another day's is
+// found.
+func TestCheckRollups(t *testing.T) {
+	ctx := context.Background()
+	path := storetest.SQLitePath(t)
+	st := storetest.Open(t, path)
+	demoInto(t, st)
+	everyReport(t, metrics.NewService(st, func() time.Time { return retentionEnd })) // stores the aggregates
+	rc, err := CheckRollups(ctx, st, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.CaseDays != 5 || rc.AlertDays != 5 || len(rc.Mismatches) != 0 {
+		t.Fatalf("sound store: %+v", rc)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// The newest case day's "all" part becomes the day before's.
+	var day int64
+	if err := db.QueryRow(`SELECT MAX(day) FROM rollup_days WHERE kind = 'cases' AND built_version = version`).Scan(&day); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE rollup_parts SET data = (SELECT p.data FROM rollup_parts p WHERE p.kind = 'cases' AND p.part = 'all' AND p.day < ? ORDER BY p.day DESC LIMIT 1)
+		WHERE kind = 'cases' AND part = 'all' AND day = ?`, day, day); err != nil {
+		t.Fatal(err)
+	}
+	rc, err = CheckRollups(ctx, st, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("cases %d", day); !slices.Equal(rc.Mismatches, []string{want}) {
+		t.Errorf("mismatches %v, want [%s]", rc.Mismatches, want)
+	}
 }

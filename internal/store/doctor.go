@@ -164,7 +164,7 @@ func (s *Store) Diagnose(ctx context.Context, now time.Time) (*Diagnosis, error)
 	case len(d.Unknown) > 0:
 		d.Add("migrations", CheckFail, fmt.Sprintf("applied migrations this build does not have: %s — a newer release wrote this store; run that release (downgrades are not supported)", versionList(d.Unknown)))
 	case len(d.Pending) > 0:
-		d.Add("migrations", CheckWarn, fmt.Sprintf("%d of %d migrations pending (%s): the next command that writes (serve, ingest) applies them", len(d.Pending), len(have), versionList(d.Pending)))
+		d.Add("migrations", CheckWarn, fmt.Sprintf("%d of %d migrations pending (%s): any other command of this build applies them when it opens the store", len(d.Pending), len(have), versionList(d.Pending)))
 	default:
 		d.Add("migrations", CheckOK, fmt.Sprintf("all %d migrations applied (schema version %04d)", len(have), d.SchemaVersion))
 	}

@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // MarkAlertRollupsPending puts s in the state of a store migrated from before
 // alert rollups were kept: none kept, their build from the rows pending.
@@ -13,4 +16,23 @@ func MarkAlertRollupsPending(ctx context.Context, s *Store) error {
 		return err
 	})
 	return err
+}
+
+// MigrateTo creates the schema of an older release on dsn: the embedded
+// migrations up to version, and no further.
+func MigrateTo(ctx context.Context, dsn string, version int) error {
+	driver := "sqlite"
+	if IsPostgres(dsn) {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s := &Store{engine: SQLite, w: db, r: db, migrateTo: version}
+	if IsPostgres(dsn) {
+		s.engine = Postgres
+	}
+	return s.migrate(ctx)
 }

@@ -138,3 +138,8 @@ func TestDemoSilencedSource(t *testing.T) {
 		t.Errorf("states %v", rep.SourceStates)
 	}
 }
+
+func (m *memStore) Feeds(context.Context) ([]store.IntelFeed, error) { return nil, nil }
+func (m *memStore) ImportedRules(context.Context) ([]store.ImportedRule, error) {
+	return nil, nil
+}

@@ -12,6 +12,7 @@ type State string
 // The states, worst first.
 const (
 	Silent         State = "silent"          // nothing for longer than the baseline allows
+	Stopped        State = "stopped"         // a rule that fired on most days and has not for days
 	Late           State = "late"            // ingest lag above its usual range
 	Quiet          State = "quiet"           // far below the expected volume
 	Noisy          State = "noisy"           // far above the expected volume
@@ -20,30 +21,32 @@ const (
 	Healthy        State = "healthy"
 )
 
-// Rank orders states worst first (Silent 0 … Healthy 6).
+// Rank orders states worst first (Silent 0 … Healthy 7).
 func (s State) Rank() int {
 	switch s {
 	case Silent:
 		return 0
-	case Late:
+	case Stopped:
 		return 1
-	case Quiet:
+	case Late:
 		return 2
-	case Noisy:
+	case Quiet:
 		return 3
-	case DuplicateHeavy:
+	case Noisy:
 		return 4
-	case Learning:
+	case DuplicateHeavy:
 		return 5
+	case Learning:
+		return 6
 	}
-	return 6
+	return 7
 }
 
 // Alarm reports whether the state calls for attention.
 func (s State) Alarm() bool { return s.Rank() < Learning.Rank() }
 
 // States lists every state, worst first.
-var States = []State{Silent, Late, Quiet, Noisy, DuplicateHeavy, Learning, Healthy}
+var States = []State{Silent, Stopped, Late, Quiet, Noisy, DuplicateHeavy, Learning, Healthy}
 
 // Units of a condition's figures.
 const (

@@ -21,6 +21,10 @@ type Store interface {
 	SourceRules(ctx context.Context) ([]store.SourceRule, error)
 	RuleInfos(ctx context.Context) ([]runbook.RuleInfo, error)
 	TimeZone(ctx context.Context) (*time.Location, error)
+	// For the detection pipeline: the scheduled intelligence feeds and
+	// the imported detection content.
+	Feeds(ctx context.Context) ([]store.IntelFeed, error)
+	ImportedRules(ctx context.Context) ([]store.ImportedRule, error)
 }
 
 // Service judges source health from the store's rollups. It keeps the
@@ -68,7 +72,20 @@ type KeyHealth struct {
 	RuleName string    `json:"rule_name,omitempty"`
 	First    time.Time `json:"first_alert"`
 	Last     time.Time `json:"last_alert"`
+	// Alerts are those created in the learned weeks up to now.
+	Alerts int64 `json:"alerts_in_span"`
 	Health
+}
+
+// sum is the alerts of the hours up to now's.
+func sum(h *Hours, nowHour int64) int64 {
+	var n int64
+	for i, c := range h.Alerts {
+		if h.Start+int64(i) <= nowHour {
+			n += c
+		}
+	}
+	return n
 }
 
 // HealthReport is the health of every active source and source × rule.
@@ -219,7 +236,7 @@ func (s *Service) Health(ctx context.Context, q HealthQuery) (*HealthReport, err
 		}
 		hh := Judge(x, sp.first, last, now, cal, p, lagBounds, 0)
 		usual[src] = hh.UsualLag
-		rep.Sources = append(rep.Sources, KeyHealth{Source: src, First: sp.first, Last: last, Health: hh})
+		rep.Sources = append(rep.Sources, KeyHealth{Source: src, First: sp.first, Last: last, Alerts: sum(x, floorHour(now)), Health: hh})
 		rep.SourceStates[hh.State]++
 	}
 
@@ -265,8 +282,9 @@ func (s *Service) Health(ctx context.Context, q HealthQuery) (*HealthReport, err
 				}
 			}
 		}
-		hh := Judge(x, r.First, last, now, cal, p, lagBounds, usual[r.Source])
-		rep.Rules = append(rep.Rules, KeyHealth{Source: r.Source, Rule: r.RuleID, RuleName: names[r.RuleID], First: r.First, Last: last, Health: hh})
+		hh := Daily(Judge(x, r.First, last, now, cal, p, lagBounds, usual[r.Source]), x, r.First, last, now)
+		rep.Rules = append(rep.Rules, KeyHealth{Source: r.Source, Rule: r.RuleID, RuleName: names[r.RuleID], First: r.First, Last: last,
+			Alerts: sum(x, floorHour(now)), Health: hh})
 		rep.RuleStates[hh.State]++
 	}
 	sortKeys(rep.Sources)

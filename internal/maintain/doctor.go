@@ -1,0 +1,136 @@
+package maintain
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/store"
+)
+
+// readOnly is a store the report engine can read without writing: facts
+// are not refreshed and rebuilt days are not saved. With rebuild, every
+// day not frozen by retention reads as unbuilt, so the engine recomputes
+// it from the raw rows.
+type readOnly struct {
+	*store.Store
+	rebuild bool
+}
+
+func (r readOnly) RefreshFacts(context.Context) (int, error) { return 0, nil }
+
+func (r readOnly) SaveRollupParts(context.Context, string, int64, int64, map[string]string) error {
+	return nil
+}
+
+func (r readOnly) RollupVersions(ctx context.Context, kind string, from, to int64) ([]store.RollupDay, error) {
+	days, err := r.Store.RollupVersions(ctx, kind, from, to)
+	if r.rebuild {
+		for i := range days {
+			if !days[i].Pruned {
+				days[i].BuiltVersion, days[i].Data = -1, ""
+			}
+		}
+	}
+	return days, err
+}
+
+// RollupCheck is what CheckRollups compared.
+type RollupCheck struct {
+	CaseDays   int      `json:"case_days"`
+	AlertDays  int      `json:"alert_days"`
+	Mismatches []string `json:"mismatches"`
+}
+
+// CheckRollups recomputes the stored day aggregates of the newest sample
+// built days of each kind from the raw rows (case facts and their logs,
+// alerts) and compares every report of each day — KPIs by each grouping,
+// rule quality — with the one the stored aggregates give. It writes
+// nothing. Days frozen by retention are left out: their rows are gone.
+func CheckRollups(ctx context.Context, st *store.Store, sample int) (RollupCheck, error) {
+	rc := RollupCheck{Mismatches: []string{}}
+	loc, err := st.TimeZone(ctx)
+	if err != nil {
+		return rc, err
+	}
+	stored := &metrics.Engine{Store: readOnly{Store: st}}
+	fresh := &metrics.Engine{Store: readOnly{Store: st, rebuild: true}}
+	now := time.Now()
+	for _, kind := range []string{store.RollupCases, store.RollupAlerts} {
+		days, err := st.RollupVersions(ctx, kind, 0, 99991231)
+		if err != nil {
+			return rc, err
+		}
+		days = slices.DeleteFunc(days, func(d store.RollupDay) bool { return d.Stale() || d.Pruned })
+		if len(days) > sample {
+			days = days[len(days)-sample:]
+		}
+		for _, d := range days {
+			from := time.Date(int(d.Day/10000), time.Month(d.Day/100%100), int(d.Day%100), 0, 0, 0, 0, loc)
+			w := metrics.Window{From: from, To: from.AddDate(0, 0, 1)}
+			render := func(e *metrics.Engine) ([]byte, error) {
+				var b bytes.Buffer
+				enc := json.NewEncoder(&b)
+				if kind == store.RollupAlerts {
+					rep, err := e.Rules(ctx, w)
+					if err != nil {
+						return nil, err
+					}
+					return b.Bytes(), enc.Encode(rep)
+				}
+				for _, g := range append([]string{""}, metrics.GroupBys...) {
+					rep, err := e.Performance(ctx, metrics.Request{Window: w, GroupBy: g, Now: now})
+					if err != nil {
+						return nil, err
+					}
+					if err := enc.Encode(rep); err != nil {
+						return nil, err
+					}
+				}
+				return b.Bytes(), nil
+			}
+			a, err := render(stored)
+			if err != nil {
+				return rc, fmt.Errorf("reading the stored %s aggregate of %d: %w", kind, d.Day, err)
+			}
+			b, err := render(fresh)
+			if err != nil {
+				return rc, fmt.Errorf("recomputing the %s aggregate of %d: %w", kind, d.Day, err)
+			}
+			if !bytes.Equal(a, b) {
+				rc.Mismatches = append(rc.Mismatches, fmt.Sprintf("%s %d", kind, d.Day))
+			}
+			if kind == store.RollupCases {
+				rc.CaseDays++
+			} else {
+				rc.AlertDays++
+			}
+		}
+	}
+	return rc, nil
+}
+
+// AddRollupCheck runs CheckRollups and records its finding in d.
+func AddRollupCheck(ctx context.Context, st *store.Store, d *store.Diagnosis, sample int) {
+	if len(d.Pending) > 0 {
+		d.Add("rollups", store.CheckWarn, "not compared: migrations are pending")
+		return
+	}
+	rc, err := CheckRollups(ctx, st, sample)
+	switch {
+	case err != nil:
+		d.Add("rollups", store.CheckFail, err.Error())
+	case len(rc.Mismatches) > 0:
+		d.Add("rollups", store.CheckFail, fmt.Sprintf("stored day aggregates differ from their raw rows: %s — they are rebuilt when the days change; report the store to the developers",
+			strings.Join(rc.Mismatches, ", ")))
+	case rc.CaseDays+rc.AlertDays == 0:
+		d.Add("rollups", store.CheckOK, "no stored day aggregate to compare yet")
+	default:
+		d.Add("rollups", store.CheckOK, fmt.Sprintf("the newest %d case days and %d alert days recomputed from their raw rows equal the stored aggregates", rc.CaseDays, rc.AlertDays))
+	}
+}
