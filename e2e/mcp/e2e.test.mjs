@@ -442,3 +442,47 @@ test("stdio: source text is marked untrusted in every answer", async () => {
   }
   assert.deepEqual(leaks, []);
 });
+
+// Every tool with its largest arguments (sizes at their "at most", the
+// longest window, every include_* part) answers within the 24 KB budget;
+// an answer that had to be cut says what was cut.
+test("stdio: every answer within the size budget", async () => {
+  const client = await stdioClient("--plan-config", path.join(root, "docs", "staffing-example.yaml"));
+  try {
+    const tools = (await client.listTools()).tools;
+    const firstId = async (tool, list, key) => (await ok(client, tool, {}))[list][0]?.[key];
+    const ids = {
+      case_id: await firstId("list_cases", "cases", "id"),
+      profile_id: await firstId("list_threat_profiles", "profiles", "id"),
+      runbook_id: "irps/malware",
+      incident_id: await firstId("list_major_incidents", "incidents", "incident_id"),
+    };
+    const sizes = [];
+    for (const t of tools) {
+      const args = {};
+      for (const [name, p] of Object.entries(t.inputSchema.properties ?? {})) {
+        const most = /at most (\d+)/.exec(p.description ?? "");
+        if (p.type === "integer" && most) args[name] = Number(most[1]);
+        if (name === "hours_back") args[name] = 90 * 24;
+        if (name === "days_back") args[name] = 365;
+        if (p.type === "boolean" && name !== "simulate") args[name] = true;
+        if (name === "timeframe") args[name] = "quarterly";
+        if (name in ids && (t.inputSchema.required ?? []).includes(name)) args[name] = ids[name];
+      }
+      if ((t.inputSchema.required ?? []).some((r) => args[r] === undefined)) continue;
+      if (t.name === "get_finding_remediation") continue; // the demo holds no findings to show
+      const res = await client.callTool({ name: t.name, arguments: args });
+      assert.ok(!res.isError, `${t.name} ${JSON.stringify(args)}: ${JSON.stringify(res.content)}`);
+      const bytes = Buffer.byteLength(res.content[0].text);
+      sizes.push([bytes, t.name]);
+      assert.ok(bytes <= 24000, `${t.name} ${JSON.stringify(args)}: ${bytes} bytes`);
+      const note = res.structuredContent.answer_budget;
+      if (note) assert.ok(note.cut.length > 0 && note.cut.every((c) => c.returned < c.total) && note.bytes === bytes, JSON.stringify(note));
+    }
+    assert.ok(sizes.length >= 22, `only ${sizes.length} tools called`);
+    const list = Buffer.byteLength(JSON.stringify(await client.listTools()));
+    console.log(`largest answers: ${sizes.sort((a, b) => b[0] - a[0]).slice(0, 3).map(([b, n]) => `${n} ${b}`).join(", ")}; tools/list ${list} bytes`);
+  } finally {
+    await client.close();
+  }
+});

@@ -115,7 +115,7 @@ func testAlertAndIoCBudget(t *testing.T, st *store.Store) {
 }
 
 func TestFitBudget(t *testing.T) {
-	items := []string{"aaaaaa", "bbbbbb", "cccccc"} // 8 bytes of JSON each: 2 tokens, 3 with the comma
+	items := []int{12345678, 23456789, 34567890} // 8 bytes of JSON each: 2 tokens, 3 with the comma
 	for _, tc := range []struct{ budget, base, want int }{
 		{100, 0, 3}, {9, 0, 3}, {8, 0, 2}, {6, 0, 2}, {5, 0, 1}, {1, 0, 1}, {10, 4, 2}, {0, 50, 1},
 	} {
@@ -123,7 +123,81 @@ func TestFitBudget(t *testing.T) {
 			t.Errorf("fitBudget(%d, %d) = %d, want %d", tc.budget, tc.base, got, tc.want)
 		}
 	}
+	// A string is counted as it will be marked: "ab" is 4 bytes, 30 more
+	// as {"text":"ab","untrusted":true}: 8 tokens.
+	if got := approxTokens("ab"); got != 8 {
+		t.Errorf("approxTokens(\"ab\") = %d, want 8", got)
+	}
+	if got := approxTokens(Text{Untrusted: true, Text: "ab"}); got != 8 {
+		t.Errorf("approxTokens(marked \"ab\") = %d, want 8", got)
+	}
 	if got := fitBudget(10, 0, []string{}); got != 0 {
 		t.Errorf("empty list keeps %d", got)
+	}
+}
+
+// TestFit: an answer over the limit loses rows from the end of its largest
+// list first, then of the next, keeps at least one row of each, and says
+// what it cut; an answer within the limit is left alone.
+func TestFit(t *testing.T) {
+	row := func(n int) map[string]any { return map[string]any{"v": strings.Repeat("x", n)} } // {"v":"xx…"}: n+8 bytes
+	list := func(k, n int) []any {
+		var l []any
+		for range k {
+			l = append(l, row(n))
+		}
+		return l
+	}
+	small := map[string]any{"a": list(3, 2)}
+	v, b, err := fit(small, 100)
+	if err != nil || string(b) != `{"a":[{"v":"xx"},{"v":"xx"},{"v":"xx"}]}` || v.(map[string]any)["answer_budget"] != nil {
+		t.Fatalf("within the limit: %s %v", b, err)
+	}
+	// big: 10 rows of 100 bytes (1,000 bytes with commas) beside 4 of 20.
+	ans := map[string]any{"big": list(10, 92), "small": list(4, 12), "n": 7}
+	v, b, err = fit(ans, 700)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > 700 {
+		t.Fatalf("%d bytes, over 700: %s", len(b), b)
+	}
+	out := v.(map[string]any)
+	note := out["answer_budget"].(*BudgetNote)
+	if len(out["big"].([]any)) >= 10 || len(out["small"].([]any)) != 4 || out["n"] != 7 ||
+		len(note.Cut) != 1 || note.Cut[0] != (CutList{List: "big", Returned: len(out["big"].([]any)), Total: 10}) ||
+		note.Bytes != len(b) || note.LimitBytes != 700 || !strings.Contains(note.How, "next_page_token") {
+		t.Fatalf("cut answer %s", b)
+	}
+	// Nothing fits: every list keeps one row, and the note says so.
+	v, b, _ = fit(map[string]any{"big": list(3, 500)}, 100)
+	if got := len(v.(map[string]any)["big"].([]any)); got != 1 || !strings.Contains(string(b), `"returned":1,"total":3`) {
+		t.Fatalf("one row kept: %s", b)
+	}
+}
+
+// TestGivenOnce: KPI definitions nested in groups and periods move to one
+// map at the top, and the schema says so.
+func TestGivenOnce(t *testing.T) {
+	kpi := func(k string) map[string]any {
+		return map[string]any{"kpi": k, "definition": "def of " + k, "count": 1}
+	}
+	v := givenOnce(map[string]any{"groups": []any{
+		map[string]any{"group": "a", "kpis": []any{kpi("mttr"), kpi("mtta")}},
+		map[string]any{"group": "b", "kpis": []any{kpi("mttr")}},
+	}})
+	b, _ := json.Marshal(v)
+	want := `{"definitions_given_once":{"mtta":"def of mtta","mttr":"def of mttr"},"groups":[{"group":"a","kpis":[{"count":1,"kpi":"mttr"},` +
+		`{"count":1,"kpi":"mtta"}]},{"group":"b","kpis":[{"count":1,"kpi":"mttr"}]}]}`
+	if string(b) != want {
+		t.Fatalf("givenOnce = %s\nwant %s", b, want)
+	}
+	s := givenOnceSchema(map[string]any{"type": "object", "properties": map[string]any{"groups": map[string]any{"type": "array",
+		"items": map[string]any{"type": "object", "properties": map[string]any{"kpis": map[string]any{"type": "array",
+			"items": map[string]any{"type": "object", "required": []any{"kpi", "definition"},
+				"properties": map[string]any{"kpi": map[string]any{"type": "string"}, "definition": map[string]any{"type": "string"}}}}}}}}})
+	b, _ = json.Marshal(s)
+	if strings.Contains(string(b), `"definition"`) || !strings.Contains(string(b), `"definitions_given_once"`) {
+		t.Fatalf("schema = %s", b)
 	}
 }

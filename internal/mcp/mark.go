@@ -69,13 +69,41 @@ var sourceKeys = map[string]bool{"analysts.id": true}
 // are Watchfloor's own.
 func trusted(parent, key string) bool { return trustedKeys[key] && !sourceKeys[parent+"."+key] }
 
-// textSchema is the output schema of a marked string.
-func textSchema(nullable bool) map[string]any {
+// textDef is the output schema of a marked string, defined once per tool
+// schema (under $defs) and referred to wherever one appears.
+func textDef(nullable bool) map[string]any {
 	s := map[string]any{"type": "object", "required": []any{"untrusted", "text"},
-		"properties": map[string]any{"untrusted": map[string]any{"type": "boolean"}, "text": map[string]any{"type": "string"},
+		"properties": map[string]any{"untrusted": map[string]any{"const": true}, "text": map[string]any{"type": "string"},
 			"truncated": map[string]any{"type": "boolean"}}}
 	if nullable {
 		s["type"] = []any{"null", "object"}
+	}
+	return s
+}
+
+// textSchema refers to textDef.
+func textSchema(nullable bool) map[string]any {
+	if nullable {
+		return map[string]any{"$ref": "#/$defs/untrusted_or_null"}
+	}
+	return map[string]any{"$ref": "#/$defs/untrusted"}
+}
+
+// withTextDefs adds the definitions textSchema refers to, those it does.
+func withTextDefs(s map[string]any) map[string]any {
+	b, _ := json.Marshal(s)
+	defs, _ := s["$defs"].(map[string]any)
+	if defs == nil {
+		defs = map[string]any{}
+	}
+	if strings.Contains(string(b), `"#/$defs/untrusted"`) {
+		defs["untrusted"] = textDef(false)
+	}
+	if strings.Contains(string(b), `"#/$defs/untrusted_or_null"`) {
+		defs["untrusted_or_null"] = textDef(true)
+	}
+	if len(defs) > 0 {
+		s["$defs"] = defs
 	}
 	return s
 }
@@ -127,11 +155,7 @@ func markSchema(s map[string]any, parent, key string) map[string]any {
 		if trusted(parent, key) {
 			return out
 		}
-		t := textSchema(hasType(s, "null"))
-		if d, ok := s["description"]; ok {
-			t["description"] = d
-		}
-		return t
+		return textSchema(hasType(s, "null"))
 	case hasType(s, "array"):
 		if it, ok := s["items"].(map[string]any); ok {
 			out["items"] = markSchema(it, parent, key)
@@ -254,7 +278,7 @@ func (m *marker) learn(tools []*sdk.Tool) {
 			continue
 		}
 		m.orig[t.Name] = js
-		m.marked[t.Name] = markSchema(js, "", "")
+		m.marked[t.Name] = withTextDefs(trimSchema(budgetSchema(givenOnceSchema(markSchema(js, "", ""))), 0))
 	}
 }
 
@@ -437,4 +461,49 @@ func unmarkFields(t reflect.Type, m, out map[string]any) {
 			out[name] = unmark(f.Type, e)
 		}
 	}
+}
+
+// schemaDepth is how deep output schemas are shown: properties below it
+// are given by type only (the answers themselves are complete).
+var schemaDepth = 2
+
+// trimSchema drops the descriptions below an output schema's top-level
+// properties, so tools/list stays small; the tool's description and the
+// top-level properties keep theirs.
+func trimSchema(s map[string]any, depth int) map[string]any {
+	if s == nil {
+		return nil
+	}
+	if depth > schemaDepth {
+		out := map[string]any{}
+		for _, k := range []string{"type", "$ref"} {
+			if v, ok := s[k]; ok {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	if depth > 1 {
+		delete(s, "description")
+	}
+	if depth > 0 {
+		delete(s, "required")
+		if s["additionalProperties"] == false {
+			delete(s, "additionalProperties")
+		}
+	}
+	if it, ok := s["items"].(map[string]any); ok {
+		s["items"] = trimSchema(it, depth+1)
+	}
+	if ap, ok := s["additionalProperties"].(map[string]any); ok {
+		s["additionalProperties"] = trimSchema(ap, depth+1)
+	}
+	if props, ok := s["properties"].(map[string]any); ok {
+		for k, p := range props {
+			if pm, ok := p.(map[string]any); ok {
+				props[k] = trimSchema(pm, depth+1)
+			}
+		}
+	}
+	return s
 }

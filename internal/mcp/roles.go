@@ -152,7 +152,11 @@ func (s *server) guard(next sdk.MethodHandler) sdk.MethodHandler {
 				if err := s.mark.load(ctx, next, r.Session); err != nil {
 					return nil, err
 				}
-				v, text, err := s.mark.answer(r.Params.Name, cr.StructuredContent)
+				v, _, err := s.mark.answer(r.Params.Name, cr.StructuredContent)
+				if err != nil {
+					return nil, err
+				}
+				v, text, err := fit(givenOnce(v), s.answerBytes())
 				if err != nil {
 					return nil, err
 				}
