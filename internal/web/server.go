@@ -24,6 +24,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
@@ -74,6 +75,9 @@ type Config struct {
 	// Crisis runs the major incidents (a service over Store with the
 	// default configuration when nil).
 	Crisis *crisis.Service
+	// Reports generates, keeps and schedules reports (one over Store,
+	// Metrics, Crisis, Staffing and Budget when nil).
+	Reports *report.Schedules
 }
 
 // Server serves the API and the dashboard. Create it with New.
@@ -252,6 +256,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/team", Perm: auth.PlanResources, handler: s.teamPage},
 	}
 	rts = append(rts, s.crisisRoutes()...)
+	rts = append(rts, s.reportRoutes()...)
 	if s.cfg.OIDC != nil {
 		rts = append(rts,
 			Route{Method: "GET", Pattern: "/auth/oidc/login", handler: s.oidcLogin},
