@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -113,7 +114,7 @@ func itoa64(n int64) string { b, _ := json.Marshal(n); return string(b) }
 // is wider than the window, the download links are there, and generating
 // from the form lands on the page with the new report.
 func TestBrowserReportsPage(t *testing.T) {
-	ctx, _ := browser(t)
+	ctx, _ := browserFor(t, 4*time.Minute)
 	f := newFixture(t)
 	if resp := f.do("POST", "/api/v1/reports/executive", auth.Manager, `{"period":"month"}`); resp.StatusCode != 201 {
 		t.Fatalf("generating: %d", resp.StatusCode)
