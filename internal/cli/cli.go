@@ -54,6 +54,8 @@ type app struct {
 	// tables are the tables a command rendered with -o csv, which prints
 	// one of them and nothing else when the command ends.
 	tables []output.Table
+	// serveRetention are serve's retention flags (config check reads them).
+	serveRetention retentionFlags
 }
 
 // Main runs the command line and returns the process exit status.
@@ -135,13 +137,17 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.crisisCommand(),
 		a.runbooksCommand(),
 		a.trainingCommand(),
+		a.rollupsCommand(),
 		a.reportCommand(),
 		a.backupCommand(),
 		a.restoreCommand(),
 		a.doctorCommand(),
 		a.retentionCommand(),
 		a.eraseCommand(),
+		a.configCommand(),
+		a.versionCommand(),
 		a.coverageCommand(),
+		a.strategyCommand(),
 		a.techCommand(),
 	)
 	return root

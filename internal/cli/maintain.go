@@ -138,6 +138,7 @@ log.`,
 
 func (a *app) doctorCommand() *cobra.Command {
 	var sample int
+	var configPath string
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check a store: integrity, migrations, counts, clocks; exit 1 on a problem",
@@ -148,14 +149,30 @@ release wrote the store), row counts, records dated ahead of this machine's
 clock and, on PostgreSQL, the skew between the database's clock and this
 machine's; then it recomputes the newest --sample-days days' aggregates
 (KPIs by every grouping, rule quality) from the raw rows and compares them
-with the stored ones. It exits with status 1 when a check fails, so it can
-gate a restore or an upgrade.`,
+with the stored ones. With --config (or WATCHFLOOR_CONFIG) it checks serve's
+configuration file too, as config check does. It exits with status 1 when a
+check fails, so it can gate a restore or an upgrade.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			d, err := a.diagnose(ctx, sample)
 			if err != nil {
 				return err
+			}
+			if configPath == "" {
+				configPath = os.Getenv(ConfigEnv)
+			}
+			if configPath != "" {
+				switch n, errs := checkConfig(configPath); {
+				case len(errs) > 0:
+					var msgs []string
+					for _, e := range errs {
+						msgs = append(msgs, e.Error())
+					}
+					d.Add("configuration", store.CheckFail, strings.Join(msgs, "; "))
+				default:
+					d.Add("configuration", store.CheckOK, fmt.Sprintf("%s: %d settings, all valid", configPath, n))
+				}
 			}
 			if err := a.renderDiagnosis(d); err != nil {
 				return err
@@ -166,6 +183,7 @@ gate a restore or an upgrade.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&configPath, "config", "", "also check serve's configuration file (env "+ConfigEnv+")")
 	cmd.Flags().IntVar(&sample, "sample-days", 7, "compare the stored aggregates of this many of the newest days with their raw rows (0: skip)")
 	return cmd
 }

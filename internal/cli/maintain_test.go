@@ -2,11 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"github.com/watchfloor/watchfloor/internal/shareddata"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -183,5 +186,92 @@ func TestEraseCLI(t *testing.T) {
 	}
 	if code, _, errOut := run(t, db, "", "erase", "--entity", "carol", "--type", "email"); code != ExitError || !strings.Contains(errOut, "not an e-mail address") {
 		t.Errorf("bad value: %d %s", code, errOut)
+	}
+}
+
+// TestConfigPrecedence: a flag beats the environment, which beats the
+// file, which beats the default; a secret comes from a file; a bad value
+// names the file's line.
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "oidc-secret")
+	os.WriteFile(secret, []byte("s3cret\n"), 0o600)
+	dbFile := filepath.Join(dir, "db-url")
+	os.WriteFile(dbFile, []byte(filepath.Join(dir, "from-secret-file.db")+"\n"), 0o600)
+	cfg := filepath.Join(dir, "watchfloor.yaml")
+	os.WriteFile(cfg, []byte(`listen: 127.0.0.1:9000
+database_file: `+dbFile+`
+poll: 7s
+log_level: warn
+oidc:
+  client_secret_file: `+secret+`
+  roles:
+    soc-admins: admin
+backups:
+  dir: `+filepath.Join(dir, "bk")+`
+  keep: 3
+retention:
+  raw_payloads: 90d
+`), 0o600)
+	serve := func(env map[string]string, args ...string) (*app, *cobra.Command) {
+		t.Helper()
+		for k, v := range env {
+			t.Setenv(k, v)
+		}
+		a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+		root := a.rootCommand()
+		cmd, rest, err := root.Find(append([]string{"serve"}, args...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.ParseFlags(rest); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.applyConfig(cmd, cfg); err != nil {
+			t.Fatal(err)
+		}
+		return a, cmd
+	}
+	flag := func(cmd *cobra.Command, name string) string { return cmd.Flags().Lookup(name).Value.String() }
+
+	t.Setenv("WATCHFLOOR_DB", "")
+	a, cmd := serve(nil)
+	if a.db != filepath.Join(dir, "from-secret-file.db") || flag(cmd, "listen") != "127.0.0.1:9000" || flag(cmd, "poll") != "7s" ||
+		a.logLevel != "warn" || flag(cmd, "backup-keep") != "3" || a.serveRetention.raw != "90d" ||
+		flag(cmd, "oidc-role") != "[soc-admins=admin]" || flag(cmd, "oidc-client-secret-file") != secret {
+		t.Errorf("from the file: db %s listen %s poll %s level %s keep %s raw %s roles %s", a.db, flag(cmd, "listen"), flag(cmd, "poll"),
+			a.logLevel, flag(cmd, "backup-keep"), a.serveRetention.raw, flag(cmd, "oidc-role"))
+	}
+	if flag(cmd, "kiosk-rotate") != "1m0s" {
+		t.Errorf("a default the file leaves alone: kiosk-rotate %s", flag(cmd, "kiosk-rotate"))
+	}
+	a, cmd = serve(map[string]string{"WATCHFLOOR_LISTEN": "127.0.0.1:9100", "WATCHFLOOR_DB": filepath.Join(dir, "env.db"), "WATCHFLOOR_BACKUP_KEEP": "5"})
+	if flag(cmd, "listen") != "127.0.0.1:9100" || a.db != filepath.Join(dir, "env.db") || flag(cmd, "backup-keep") != "5" || flag(cmd, "poll") != "7s" {
+		t.Errorf("the environment over the file: listen %s db %s keep %s poll %s", flag(cmd, "listen"), a.db, flag(cmd, "backup-keep"), flag(cmd, "poll"))
+	}
+	a, cmd = serve(map[string]string{"WATCHFLOOR_LISTEN": "127.0.0.1:9100"}, "--listen", "127.0.0.1:9200", "--db", filepath.Join(dir, "flag.db"))
+	if flag(cmd, "listen") != "127.0.0.1:9200" || a.db != filepath.Join(dir, "flag.db") {
+		t.Errorf("the flag over both: listen %s db %s", flag(cmd, "listen"), a.db)
+	}
+
+	os.WriteFile(cfg, []byte("listen: 127.0.0.1:1\nbackups:\n  keep: many\n"), 0o600)
+	a = &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	root := a.rootCommand()
+	cmd, _, _ = root.Find([]string{"serve"})
+	cmd.ParseFlags(nil)
+	t.Setenv("WATCHFLOOR_BACKUP_KEEP", "")
+	if err := a.applyConfig(cmd, cfg); err == nil || !strings.Contains(err.Error(), "watchfloor.yaml:3: backups.keep") {
+		t.Errorf("a bad value: %v", err)
+	}
+	code, out, _ := run(t, filepath.Join(dir, "x.db"), "", "config", "check", cfg)
+	if code != ExitError || !strings.Contains(out, "watchfloor.yaml:3: backups.keep") {
+		t.Errorf("config check (%d): %s", code, out)
+	}
+	os.WriteFile(cfg, []byte("listen: 127.0.0.1:1\nbackups:\n  keep: 2\n"), 0o600)
+	if code, out, _ := run(t, filepath.Join(dir, "x.db"), "", "config", "check", cfg); code != 0 || !strings.Contains(out, "ok, 2 settings") {
+		t.Errorf("config check of a good file (%d): %s", code, out)
+	}
+	if code, out, _ := run(t, filepath.Join(dir, "x.db"), "", "version"); code != 0 || !strings.Contains(out, "go1.") {
+		t.Errorf("version (%d): %s", code, out)
 	}
 }

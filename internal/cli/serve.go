@@ -21,6 +21,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/maintain"
 	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/web"
 )
@@ -35,8 +36,8 @@ func (a *app) serveCommand() *cobra.Command {
 	var feedCheck time.Duration
 	var demoLive bool
 	var backups maintain.Backups
-	var retention retentionFlags
 	var retentionEvery time.Duration
+	var configPath string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web dashboard and the HTTP API",
@@ -104,6 +105,9 @@ them on one replica.`,
   watchfloor serve --listen 0.0.0.0:8080 --secure-cookies --trust-proxy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.applyConfig(cmd, configPath); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			live := a.demo && demoLive
 			var st *store.Store
@@ -154,6 +158,12 @@ them on one replica.`,
 			cfg.Metrics = metrics.NewService(st, nil)
 			cfg.Crisis = a.crisisService(st, plans)
 			go cfg.Crisis.Watch(ctx, time.Minute, a.log) // status-update and clock reminders, delivery retries
+			// Scheduled reports: generated, kept in the history and sent
+			// through the crisis service's channels (whose retries the
+			// watch above runs); each occurrence claimed by one replica.
+			reports := &report.Schedules{Sources: report.Sources{Store: st, Metrics: cfg.Metrics, Crisis: cfg.Crisis, Staffing: plans.staffing,
+				Budget: plans.budget, Config: plans.report}, Notifier: cfg.Crisis.Notifier, Log: a.log}
+			go reports.Run(ctx, time.Minute)
 			if cfg.OIDC, err = oidcFlags.provider(ctx); err != nil {
 				return err
 			}
@@ -180,7 +190,7 @@ them on one replica.`,
 				backups.Store, backups.Log, backups.Audit = st, a.log, svc
 				go backups.Run(ctx)
 			}
-			if pol, err := retention.policy(); err != nil {
+			if pol, err := a.serveRetention.policy(); err != nil {
 				return err
 			} else if !pol.Empty() {
 				if retentionEvery <= 0 {
@@ -217,7 +227,8 @@ them on one replica.`,
 	f.StringVar(&backups.Dir, "backup-dir", "", "take scheduled backups of the SQLite store into this folder")
 	f.DurationVar(&backups.Every, "backup-every", 24*time.Hour, "with --backup-dir: time between backups")
 	f.IntVar(&backups.Keep, "backup-keep", 7, "with --backup-dir: how many scheduled backups to keep (0: all)")
-	retention.add(f, "retain-")
+	a.serveRetention.add(f, "retain-")
+	f.StringVar(&configPath, "config", "", "YAML configuration file with serve's settings (env "+ConfigEnv+"; environment variables override it, flags override both; see config check --help)")
 	f.DurationVar(&retentionEvery, "retention-every", 24*time.Hour, "with --retain-*: time between retention runs")
 	return cmd
 }
