@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -337,7 +338,7 @@ func (a *app) eraseCommand() *cobra.Command {
 	var value, typ string
 	var dry bool
 	cmd := &cobra.Command{
-		Use:   "erase --entity VALUE --type email|user|host|ip [--dry-run]",
+		Use:   "erase --entity VALUE [--type email|user|host|ip] [--dry-run]",
 		Short: "Redact a person's e-mail address, user name, host or IP address everywhere in the store",
 		Long: `Honour an erasure request: replace VALUE, wherever the store holds it, with a
 token such as "[erased user 3fa1c2d0]" — alert titles, descriptions, entities
@@ -368,6 +369,9 @@ the original source data brings it back: erase it at the source too.
 				}
 				value = strings.TrimRight(line, "\r\n")
 			}
+			if typ == "" {
+				typ = inferErasureType(value)
+			}
 			if err := store.ValidateErasure(value, typ); err != nil {
 				return fmt.Errorf("--entity/--type: %w", err)
 			}
@@ -397,11 +401,21 @@ the original source data brings it back: erase it at the source too.
 	}
 	f := cmd.Flags()
 	f.StringVar(&value, "entity", "", "the value to erase (- reads it from standard input)")
-	f.StringVar(&typ, "type", "", "what the value is: "+strings.Join(store.ErasureTypes, ", "))
+	f.StringVar(&typ, "type", "", "what the value is: "+strings.Join(store.ErasureTypes, ", ")+" (default: email with an @, ip when it parses as one, else user)")
 	f.BoolVar(&dry, "dry-run", false, "count what would change, change nothing")
 	cmd.MarkFlagRequired("entity")
-	cmd.MarkFlagRequired("type")
 	return cmd
+}
+
+// inferErasureType names the type of a value given without --type.
+func inferErasureType(v string) string {
+	if strings.Contains(v, "@") {
+		return "email"
+	}
+	if _, err := netip.ParseAddr(v); err == nil {
+		return "ip"
+	}
+	return "user"
 }
 
 func (a *app) renderErasure(rep *store.ErasureReport) error {

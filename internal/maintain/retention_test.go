@@ -18,6 +18,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
@@ -120,6 +121,7 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 		twin := storetest.Open(t, storetest.SQLitePath(t))
 		demoInto(t, twin)
 		before := everyReport(t, metrics.NewService(twin, clock))
+		staffingBefore := staffingHistory(t, twin)
 		st := open()
 		demoInto(t, st)
 		countsBefore, err := st.Counts(ctx)
@@ -165,6 +167,9 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 		after := everyReport(t, metrics.NewService(st, clock))
 		if !bytes.Equal(before, after) {
 			t.Errorf("reports changed by retention:\n%s", firstDiff(before, after))
+		}
+		if got := staffingHistory(t, st); !bytes.Equal(got, staffingBefore) {
+			t.Errorf("the staffing model's history changed by retention:\n%s", firstDiff(staffingBefore, got))
 		}
 		// A late alert on a pruned day: that day's aggregate stays as built
 		// (the alerts it was built from are gone), and rule quality says
@@ -318,4 +323,19 @@ func TestCheckRollups(t *testing.T) {
 	if want := fmt.Sprintf("cases %d", day); !slices.Equal(rc.Mismatches, []string{want}) {
 		t.Errorf("mismatches %v, want [%s]", rc.Mismatches, want)
 	}
+}
+
+// staffingHistory renders the staffing model built from a store's history
+// (arrivals, handle times, rule volumes of the default 28 days).
+func staffingHistory(t *testing.T, st *store.Store) []byte {
+	t.Helper()
+	w, err := staffing.Model(context.Background(), st, staffing.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
