@@ -114,7 +114,7 @@ func BenchmarkBackup(b *testing.B) {
 	}
 	b.ReportMetric(float64(bytes)/(1<<20), "MiB")
 	b.ReportMetric(float64(bytes)/(1<<20)/(b.Elapsed().Seconds()/float64(i)), "MiB/s")
-	b.ReportMetric((cputime.Used() - cpu).Seconds()/float64(i), "cpu-s/op")
+	b.ReportMetric((cputime.Used()-cpu).Seconds()/float64(i), "cpu-s/op")
 }
 
 // BenchmarkRetention applies retention (raw payloads after 30 days,
