@@ -146,6 +146,7 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.configCommand(),
 		a.versionCommand(),
 		a.coverageCommand(),
+		a.strategyCommand(),
 		a.techCommand(),
 	)
 	return root
