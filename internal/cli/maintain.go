@@ -17,7 +17,6 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/maintain"
-	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
@@ -267,11 +266,10 @@ models from it stays, so KPIs, reports and re-ingest are unchanged.
 
 --alerts removes alerts older than the period (counted from the start of the
 organisation's day) that belong to no case and matched no threat-intelligence
-indicator. The daily aggregates of those days are built first and kept
-frozen, so alert volumes, false-positive rates, rule quality and ATT&CK
-coverage over the removed days answer exactly as before; a report over a day
-that could not be aggregated first, or that changed after the removal, says
-so. At least 90 days: retro-hunts and the staffing model read alerts.
+indicator. The alert rollups kept at ingest still count them, so alert
+volumes, false-positive rates, rule quality and ATT&CK coverage over the
+removed days answer exactly as before. At least 90 days: retro-hunts and the
+staffing model read alerts.
 
 --dry-run counts what would change and changes nothing. A real run is
 recorded in the audit log with what it changed. SQLite reuses the freed pages;
@@ -292,7 +290,7 @@ to shrink the file, restore a backup (watchfloor backup compacts).`,
 			}
 			defer st.Close()
 			host, _ := os.Hostname()
-			r := &maintain.Retention{Store: st, Metrics: metrics.NewService(st, nil), Policy: p, Log: a.log,
+			r := &maintain.Retention{Store: st, Policy: p, Log: a.log,
 				Audit: &auth.Service{Store: st}, Actor: cliActor(), Role: "local", Remote: "local:" + host}
 			rep, err := r.Apply(ctx, dry)
 			if err != nil {
@@ -328,8 +326,7 @@ func (a *app) renderRetention(rep maintain.RetentionReport) error {
 		t.Rows = append(t.Rows,
 			[]string{"alerts removed", b, strconv.FormatInt(al.Alerts, 10), ""},
 			[]string{"alert change events removed", b, strconv.FormatInt(al.AlertEvents, 10), ""},
-			[]string{"alerts kept (of cases or matched)", b, strconv.FormatInt(al.Kept, 10), ""},
-			[]string{"daily aggregates built first", b, strconv.Itoa(rep.BuiltDays), ""})
+			[]string{"alerts kept (of cases or matched)", b, strconv.FormatInt(al.Kept, 10), ""})
 	}
 	return a.render(t)
 }

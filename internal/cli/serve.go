@@ -200,7 +200,7 @@ them on one replica.`,
 				if retentionEvery <= 0 {
 					return errors.New("--retention-every must be positive")
 				}
-				r := &maintain.Retention{Store: st, Metrics: cfg.Metrics, Policy: pol, Log: a.log, Audit: svc,
+				r := &maintain.Retention{Store: st, Policy: pol, Log: a.log, Audit: svc,
 					Actor: "watchfloor", Role: "system", Remote: "local"}
 				go r.Run(ctx, retentionEvery)
 			}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/cputime"
-	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
@@ -119,7 +118,7 @@ func BenchmarkBackup(b *testing.B) {
 
 // BenchmarkRetention applies retention (raw payloads after 30 days,
 // alerts after 90) once to a store of WATCHFLOOR_BENCH_ALERTS alerts
-// (default 100,000) over 400 days, building their day aggregates first.
+// (default 100,000) over 400 days.
 //
 //	WATCHFLOOR_BENCH_ALERTS=10000000 go test -run '^$' -bench Retention -benchtime 1x -timeout 3h ./internal/maintain
 func BenchmarkRetention(b *testing.B) {
@@ -132,7 +131,7 @@ func BenchmarkRetention(b *testing.B) {
 		fillAlerts(b, st, n, end)
 		b.Logf("filled %d alerts in %s", n, time.Since(start).Round(time.Second))
 		clock := func() time.Time { return end }
-		r := &Retention{Store: st, Metrics: metrics.NewService(st, clock), Now: clock,
+		r := &Retention{Store: st, Now: clock,
 			Policy: Policy{RawPayloads: 30 * 24 * time.Hour, Alerts: 90 * 24 * time.Hour}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		cpu := cputime.Used()
 		b.StartTimer()
