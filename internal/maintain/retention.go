@@ -100,10 +100,10 @@ func FormatDays(d time.Duration) string {
 
 // Retention applies a Policy to a store.
 type Retention struct {
-	Store   *store.Store
-	Policy  Policy
-	Log     *slog.Logger
-	Audit   Auditor
+	Store  *store.Store
+	Policy Policy
+	Log    *slog.Logger
+	Audit  Auditor
 	// Actor, Role and Remote name who applies it in the audit log.
 	Actor, Role, Remote string
 	Now                 func() time.Time // the clock; time.Now when nil
@@ -112,9 +112,9 @@ type Retention struct {
 // RetentionReport is what one application of the policy changed (or, in
 // a dry run, would change).
 type RetentionReport struct {
-	DryRun    bool                `json:"dry_run"`
-	At        time.Time           `json:"at"`
-	Policy    Policy              `json:"policy"`
+	DryRun bool                `json:"dry_run"`
+	At     time.Time           `json:"at"`
+	Policy Policy              `json:"policy"`
 	Raw    *store.RawPruned    `json:"raw_payloads,omitempty"`
 	Alerts *store.AlertsPruned `json:"alerts,omitempty"`
 }
