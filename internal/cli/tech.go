@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
@@ -62,7 +66,7 @@ alerts, and every source's rule, against what it usually sends at the same hour
 of the week, and says which are silent, quiet, noisy, late or duplicate-heavy,
 with the evidence (expected against seen, since when).`,
 	}
-	cmd.AddCommand(a.techHealthCommand(), a.techPipelineCommand())
+	cmd.AddCommand(a.techHealthCommand(), a.techPipelineCommand(), a.techInventoryCommand())
 	return cmd
 }
 
@@ -256,4 +260,212 @@ func (a *app) techPipelineCommand() *cobra.Command {
 	f.StringVar(&at, "at", "", "judge at this instant (RFC 3339) instead of now")
 	a.addDemoFlag(cmd)
 	return cmd
+}
+
+func (a *app) techInventoryCommand() *cobra.Command {
+	var within int
+	cmd := &cobra.Command{
+		Use:   "inventory",
+		Short: "The platforms the SOC runs: owner, version, cost, contract renewal, linked sources and their health",
+		Long: `Inventory lists the platforms the SOC runs (SIEM, SOAR, EDR, threat intelligence,
+e-mail security, cloud posture …) with vendor, version, owner, licence metric and
+cost, the contract's renewal and notice dates, the renewals due within --within
+days, and the health of the alert sources that belong to each. Load it from a
+YAML file with "tech inventory import" (see docs/inventory-example.yaml) or edit
+it with "tech inventory add" and "tech inventory remove".`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := a.openRead(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rep, err := (&tech.Service{Store: st}).Inventory(ctx, tech.HealthQuery{}, within)
+			if err != nil {
+				return err
+			}
+			if a.format == "json" {
+				return a.render(output.Table{JSON: rep})
+			}
+			if len(rep.Platforms) == 0 {
+				a.printf("No platforms in the inventory: add them with `watchfloor tech inventory import FILE.yaml` or `tech inventory add`.\n")
+			}
+			t := output.Table{Name: "platforms", Title: fmt.Sprintf("Platforms (%s)", rep.Day),
+				Columns: []string{"platform", "category", "vendor", "version", "owner", "licence", "annual cost", "renewal", "in days", "notice by", "sources"}}
+			for _, p := range rep.Platforms {
+				cost := "—"
+				if p.AnnualCost != nil {
+					cost = fmt.Sprintf("%.0f", *p.AnnualCost)
+				}
+				days := "—"
+				if p.RenewalInDays != nil {
+					days = strconv.Itoa(*p.RenewalInDays)
+					if p.RenewalDue {
+						days += " (due)"
+					}
+				}
+				notice := ""
+				if p.NoticeBy != nil {
+					notice = p.NoticeBy.String()
+				}
+				var srcs []string
+				for _, s := range p.SourceStates {
+					srcs = append(srcs, s.Source+": "+s.State)
+				}
+				t.Rows = append(t.Rows, []string{p.Name, p.Category, p.Vendor, p.Version, p.Owner, p.Licence, cost, p.Renewal.String(), days, notice, strings.Join(srcs, ", ")})
+			}
+			if err := a.render(t); err != nil {
+				return err
+			}
+			a.printf("Renewals due within %d days: %s. Annual cost of the priced platforms: %.0f (%d priced by the budget's volumes or not priced).\n",
+				rep.Window, orNone(rep.RenewalsDue), rep.AnnualCost, rep.Unpriced)
+			if len(rep.Unlinked) > 0 {
+				a.printf("Alert sources no platform claims: %s.\n", strings.Join(rep.Unlinked, ", "))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&within, "within", tech.RenewalWindow, "renewals due within this many days")
+	a.addDemoFlag(cmd)
+	cmd.AddCommand(a.techInventoryImportCommand(), a.techInventoryAddCommand(), a.techInventoryRemoveCommand())
+	return cmd
+}
+
+func orNone(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	return strings.Join(xs, ", ")
+}
+
+// saveInventory stores the inventory and audits the change.
+func (a *app) saveInventory(ctx context.Context, st *store.Store, inv tech.Inventory, action, target string) error {
+	if err := tech.SaveInventory(ctx, st, inv); err != nil {
+		return err
+	}
+	a.auditCLI(ctx, &auth.Service{Store: st}, action, target, fmt.Sprintf("%d platforms", len(inv.Platforms)))
+	return nil
+}
+
+func (a *app) techInventoryImportCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "import FILE.yaml",
+		Short: "Replace the inventory with a YAML file's platforms (see docs/inventory-example.yaml)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			inv, err := tech.ParseInventory(f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			st, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := a.saveInventory(ctx, st, inv, "tech inventory import", "inventory"); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "stored %d platforms\n", len(inv.Platforms))
+			return nil
+		},
+	}
+}
+
+func (a *app) techInventoryAddCommand() *cobra.Command {
+	var p tech.Platform
+	var cost tech.Cost
+	var start, renewal string
+	cmd := &cobra.Command{
+		Use:   "add NAME --category siem|soar|edr|xdr|ndr|ti|email|cloud|identity|vulnerability|other",
+		Short: "Add a platform to the inventory, or replace the one of the same name",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			p.Name = args[0]
+			var err error
+			if start != "" {
+				if p.ContractStart, err = tech.ParseDate(start); err != nil {
+					return fmt.Errorf("--contract-start: %w", err)
+				}
+			}
+			if renewal != "" {
+				if p.Renewal, err = tech.ParseDate(renewal); err != nil {
+					return fmt.Errorf("--renewal: %w", err)
+				}
+			}
+			if cost.Pricing != "" {
+				p.Cost = &cost
+			}
+			if err := p.Validate(); err != nil {
+				return err
+			}
+			st, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			inv, err := tech.LoadInventory(ctx, st)
+			if err != nil {
+				return err
+			}
+			inv.Put(p)
+			if err := a.saveInventory(ctx, st, inv, "tech inventory add", "platform:"+p.Name); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "stored %s (%d platforms)\n", output.Terminal(p.Name), len(inv.Platforms))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&p.Category, "category", "", "siem, soar, edr, xdr, ndr, ti, email, cloud, identity, vulnerability or other")
+	f.StringVar(&p.Vendor, "vendor", "", "vendor")
+	f.StringVar(&p.Product, "product", "", "product")
+	f.StringVar(&p.Version, "version", "", "version in use")
+	f.StringVar(&p.Owner, "owner", "", "who owns the platform")
+	f.StringVar(&p.Licence, "licence", "", "licence metric (endpoints, GB/day, seats …)")
+	f.StringVar(&cost.Pricing, "pricing", "", "per_gb_day, per_endpoint, per_seat or flat")
+	f.Float64Var(&cost.Price, "price", 0, "price per unit per --period")
+	f.StringVar(&cost.Period, "period", "", "month (default) or year")
+	f.Float64Var(&cost.Quantity, "quantity", 0, "units (GB a day, endpoints, seats) when fixed")
+	f.StringVar(&start, "contract-start", "", "contract start (YYYY-MM-DD)")
+	f.StringVar(&renewal, "renewal", "", "contract renewal (YYYY-MM-DD)")
+	f.IntVar(&p.NoticeDays, "notice-days", 0, "notice period before the renewal, in days")
+	f.StringSliceVar(&p.Sources, "sources", nil, "alert sources in Watchfloor that come from the platform")
+	f.StringVar(&p.Notes, "notes", "", "notes")
+	return cmd
+}
+
+func (a *app) techInventoryRemoveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Remove a platform from the inventory",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := a.openRead(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			inv, err := tech.LoadInventory(ctx, st)
+			if err != nil {
+				return err
+			}
+			if !inv.Remove(args[0]) {
+				return fmt.Errorf("no platform %q in the inventory", args[0])
+			}
+			if err := a.saveInventory(ctx, st, inv, "tech inventory remove", "platform:"+args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "removed %s (%d platforms)\n", output.Terminal(args[0]), len(inv.Platforms))
+			return nil
+		},
+	}
 }

@@ -2,10 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
 
 // TestTechHealthSilencedDemo stores a demo whose source stopped for its
@@ -71,5 +75,53 @@ func TestTechHealthSilencedDemo(t *testing.T) {
 	// Bad flags are errors that say why.
 	if code, _, errOut := run(t, db, "", "tech", "health", "--last", "7x"); code == 0 || !strings.Contains(errOut, "span") {
 		t.Errorf("--last 7x: %d %s", code, errOut)
+	}
+}
+
+// TestTechInventoryCLI imports the example inventory, edits it, and checks
+// the audit log and the errors.
+func TestTechInventoryCLI(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "wf.db")
+	if code, out, errOut := run(t, db, "", "tech", "inventory", "import", "../../docs/inventory-example.yaml"); code != 0 || !strings.Contains(out, "stored 3 platforms") {
+		t.Fatalf("import: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, db, "", "tech", "inventory", "add", "Mail gateway", "--category", "email", "--vendor", "Example Mail",
+		"--pricing", "flat", "--price", "1000", "--renewal", "2099-01-01", "--sources", "mailgw"); code != 0 || !strings.Contains(out, "4 platforms") {
+		t.Fatalf("add: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, db, "", "tech", "inventory", "add", "X", "--category", "firewall"); code == 0 || !strings.Contains(errOut, `category "firewall"`) {
+		t.Errorf("bad category: %d %s", code, errOut)
+	}
+	if code, out, errOut := run(t, db, "", "tech", "inventory", "remove", "endpoint protection"); code != 0 || !strings.Contains(out, "3 platforms") {
+		t.Fatalf("remove: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut := run(t, db, "", "tech", "inventory", "-o", "json")
+	if code != 0 {
+		t.Fatalf("list: %d %s", code, errOut)
+	}
+	var rep struct {
+		Platforms []struct {
+			Name       string   `json:"name"`
+			Renewal    string   `json:"renewal"`
+			AnnualCost *float64 `json:"annual_cost"`
+		} `json:"platforms"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(rep.Platforms) != 3 || rep.Platforms[1].Name != "Mail gateway" || rep.Platforms[1].Renewal != "2099-01-01" || *rep.Platforms[1].AnnualCost != 12000 {
+		t.Errorf("%s", out)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("platforms:\n  - {name: A, category: siem, renewal: 31/12/2026}\n"), 0o600)
+	if code, _, errOut := run(t, db, "", "tech", "inventory", "import", bad); code == 0 || !strings.Contains(errOut, "platforms[0]") && !strings.Contains(errOut, "31/12/2026") {
+		t.Errorf("bad file: %d %s", code, errOut)
+	}
+	st := storetest.Open(t, db)
+	defer st.Close()
+	entries, err := st.AuditEntries(t.Context(), store.AuditFilter{})
+	if err != nil || len(entries) != 3 || entries[0].Action != "tech inventory remove" || entries[2].Action != "tech inventory import" {
+		t.Errorf("audit %+v %v", entries, err)
 	}
 }

@@ -23,13 +23,6 @@ type TechniqueDay struct {
 	Sets   map[string]int64 `json:"sets"`
 }
 
-func (d *TechniqueDay) add(a *store.AlertRow) {
-	d.Alerts++
-	if a.Techniques != "" {
-		d.Sets[a.Techniques]++
-	}
-}
-
 type cachedTechniqueDay struct {
 	version int64
 	day     *TechniqueDay

@@ -143,3 +143,5 @@ func (m *memStore) Feeds(context.Context) ([]store.IntelFeed, error) { return ni
 func (m *memStore) ImportedRules(context.Context) ([]store.ImportedRule, error) {
 	return nil, nil
 }
+
+func (m *memStore) Setting(context.Context, string) (string, error) { return "", nil }

@@ -25,6 +25,8 @@ type Store interface {
 	// the imported detection content.
 	Feeds(ctx context.Context) ([]store.IntelFeed, error)
 	ImportedRules(ctx context.Context) ([]store.ImportedRule, error)
+	// The inventory is a setting (SettingInventory).
+	Setting(ctx context.Context, name string) (string, error)
 }
 
 // Service judges source health from the store's rollups. It keeps the
