@@ -21,6 +21,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/maintain"
 	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/web"
 )
@@ -157,6 +158,12 @@ them on one replica.`,
 			cfg.Metrics = metrics.NewService(st, nil)
 			cfg.Crisis = a.crisisService(st, plans)
 			go cfg.Crisis.Watch(ctx, time.Minute, a.log) // status-update and clock reminders, delivery retries
+			// Scheduled reports: generated, kept in the history and sent
+			// through the crisis service's channels (whose retries the
+			// watch above runs); each occurrence claimed by one replica.
+			reports := &report.Schedules{Sources: report.Sources{Store: st, Metrics: cfg.Metrics, Crisis: cfg.Crisis, Staffing: plans.staffing,
+				Budget: plans.budget, Config: plans.report}, Notifier: cfg.Crisis.Notifier, Log: a.log}
+			go reports.Run(ctx, time.Minute)
 			if cfg.OIDC, err = oidcFlags.provider(ctx); err != nil {
 				return err
 			}
