@@ -193,10 +193,14 @@ them on one replica.`,
 			if pol, err := a.serveRetention.policy(); err != nil {
 				return err
 			} else if !pol.Empty() {
+				if h := time.Duration(plans.staffing.HistoryDays) * 24 * time.Hour; pol.Alerts > 0 && h > pol.Alerts {
+					return fmt.Errorf("alert retention %s is shorter than the staffing model's history_days (%d): the staffing plan reads those alerts",
+						maintain.FormatDays(pol.Alerts), plans.staffing.HistoryDays)
+				}
 				if retentionEvery <= 0 {
 					return errors.New("--retention-every must be positive")
 				}
-				r := &maintain.Retention{Store: st, Metrics: cfg.Metrics, Policy: pol, Log: a.log, Audit: svc,
+				r := &maintain.Retention{Store: st, Policy: pol, Log: a.log, Audit: svc,
 					Actor: "watchfloor", Role: "system", Remote: "local"}
 				go r.Run(ctx, retentionEvery)
 			}

@@ -126,7 +126,6 @@ func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
 	total := AlertDay{}
 	mttd := map[string]*sketch.Dense{}
 	for _, r := range rows {
-		notePruned(ctx, r)
 		ad, err := e.alertDay(ctx, r, loc)
 		if err != nil {
 			return nil, err

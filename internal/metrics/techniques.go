@@ -41,7 +41,6 @@ func (e *Engine) TechniqueSets(ctx context.Context, w Window) ([]store.Technique
 	var total int64
 	sets := map[string]int64{}
 	for _, r := range rows {
-		notePruned(ctx, r)
 		td, err := e.techniqueDay(ctx, r, loc)
 		if err != nil {
 			return nil, 0, err
