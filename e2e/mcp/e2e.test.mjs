@@ -486,3 +486,38 @@ test("stdio: every answer within the size budget", async () => {
     await client.close();
   }
 });
+
+// Walks the open cases a page at a time while one listed case is closed
+// and a new case is ingested: every other open case is listed once.
+test("stdio: paging holds while the queue moves", async () => {
+  const client = await stdioClient("--allow-writes");
+  try {
+    const walk = async (between) => {
+      const ids = [];
+      let tok = "";
+      for (let page = 0; page < 500; page++) {
+        const out = await ok(client, "list_cases", { status: "open", page_size: 7, next_page_token: tok });
+        ids.push(...out.cases.map((c) => c.id));
+        if (!(tok = out.next_page_token)) return ids;
+        if (between) await between(page, ids);
+      }
+      throw new Error("walk did not end");
+    };
+    const before = await walk();
+    assert.equal(new Set(before).size, before.length, "a case listed twice");
+    let closed;
+    const file = path.join(dir, "late.ndjson");
+    writeFileSync(file, JSON.stringify({ record: "case", source: "e2e", external_id: "late-1", title: "late", priority: "P3",
+      created_at: new Date().toISOString(), updated_at: new Date().toISOString() }) + "\n");
+    const during = await walk(async (page, ids) => {
+      if (page !== 0) return;
+      closed = ids[0];
+      await ok(client, "close_case", { case_id: closed, disposition: "benign_true_positive", reason: "e2e paging" });
+      execFileSync(bin, ["ingest", "--db", db, file, "--log-level", "warn"], { stdio: "inherit" });
+    });
+    assert.equal(new Set(during).size, during.length, "a case listed twice");
+    assert.deepEqual(during, before, "a case was skipped or repeated");
+  } finally {
+    await client.close();
+  }
+});
