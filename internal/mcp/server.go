@@ -169,6 +169,7 @@ func newServer(opts Options, guard bool) (*sdk.Server, error) {
 	s.addPlanTools(srv)
 	s.addCrisisTools(srv)
 	s.addRunbookTools(srv)
+	s.addStrategyTools(srv)
 	if opts.AllowWrites {
 		s.addWriteTools(srv)
 		s.addCrisisWriteTools(srv)
