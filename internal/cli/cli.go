@@ -137,6 +137,7 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.crisisCommand(),
 		a.runbooksCommand(),
 		a.trainingCommand(),
+		a.rollupsCommand(),
 		a.reportCommand(),
 		a.backupCommand(),
 		a.restoreCommand(),

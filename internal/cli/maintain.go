@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/maintain"
-	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
@@ -266,11 +266,10 @@ models from it stays, so KPIs, reports and re-ingest are unchanged.
 
 --alerts removes alerts older than the period (counted from the start of the
 organisation's day) that belong to no case and matched no threat-intelligence
-indicator. The daily aggregates of those days are built first and kept
-frozen, so alert volumes, false-positive rates, rule quality and ATT&CK
-coverage over the removed days answer exactly as before; a report over a day
-that could not be aggregated first, or that changed after the removal, says
-so. At least 90 days: retro-hunts and the staffing model read alerts.
+indicator. The alert rollups kept at ingest still count them, so alert
+volumes, false-positive rates, rule quality and ATT&CK coverage over the
+removed days answer exactly as before. At least 90 days: retro-hunts and the
+staffing model read alerts.
 
 --dry-run counts what would change and changes nothing. A real run is
 recorded in the audit log with what it changed. SQLite reuses the freed pages;
@@ -291,7 +290,7 @@ to shrink the file, restore a backup (watchfloor backup compacts).`,
 			}
 			defer st.Close()
 			host, _ := os.Hostname()
-			r := &maintain.Retention{Store: st, Metrics: metrics.NewService(st, nil), Policy: p, Log: a.log,
+			r := &maintain.Retention{Store: st, Policy: p, Log: a.log,
 				Audit: &auth.Service{Store: st}, Actor: cliActor(), Role: "local", Remote: "local:" + host}
 			rep, err := r.Apply(ctx, dry)
 			if err != nil {
@@ -327,8 +326,7 @@ func (a *app) renderRetention(rep maintain.RetentionReport) error {
 		t.Rows = append(t.Rows,
 			[]string{"alerts removed", b, strconv.FormatInt(al.Alerts, 10), ""},
 			[]string{"alert change events removed", b, strconv.FormatInt(al.AlertEvents, 10), ""},
-			[]string{"alerts kept (of cases or matched)", b, strconv.FormatInt(al.Kept, 10), ""},
-			[]string{"daily aggregates built first", b, strconv.Itoa(rep.BuiltDays), ""})
+			[]string{"alerts kept (of cases or matched)", b, strconv.FormatInt(al.Kept, 10), ""})
 	}
 	return a.render(t)
 }
@@ -337,7 +335,7 @@ func (a *app) eraseCommand() *cobra.Command {
 	var value, typ string
 	var dry bool
 	cmd := &cobra.Command{
-		Use:   "erase --entity VALUE --type email|user|host|ip [--dry-run]",
+		Use:   "erase --entity VALUE [--type email|user|host|ip] [--dry-run]",
 		Short: "Redact a person's e-mail address, user name, host or IP address everywhere in the store",
 		Long: `Honour an erasure request: replace VALUE, wherever the store holds it, with a
 token such as "[erased user 3fa1c2d0]" — alert titles, descriptions, entities
@@ -368,6 +366,9 @@ the original source data brings it back: erase it at the source too.
 				}
 				value = strings.TrimRight(line, "\r\n")
 			}
+			if typ == "" {
+				typ = inferErasureType(value)
+			}
 			if err := store.ValidateErasure(value, typ); err != nil {
 				return fmt.Errorf("--entity/--type: %w", err)
 			}
@@ -397,11 +398,21 @@ the original source data brings it back: erase it at the source too.
 	}
 	f := cmd.Flags()
 	f.StringVar(&value, "entity", "", "the value to erase (- reads it from standard input)")
-	f.StringVar(&typ, "type", "", "what the value is: "+strings.Join(store.ErasureTypes, ", "))
+	f.StringVar(&typ, "type", "", "what the value is: "+strings.Join(store.ErasureTypes, ", ")+" (default: email with an @, ip when it parses as one, else user)")
 	f.BoolVar(&dry, "dry-run", false, "count what would change, change nothing")
 	cmd.MarkFlagRequired("entity")
-	cmd.MarkFlagRequired("type")
 	return cmd
+}
+
+// inferErasureType names the type of a value given without --type.
+func inferErasureType(v string) string {
+	if strings.Contains(v, "@") {
+		return "email"
+	}
+	if _, err := netip.ParseAddr(v); err == nil {
+		return "ip"
+	}
+	return "user"
 }
 
 func (a *app) renderErasure(rep *store.ErasureReport) error {

@@ -164,7 +164,7 @@ func TestEraseCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "dry run") || !strings.Contains(out, "alerts") {
 		t.Fatalf("dry run (%d): %s %s", code, out, errOut)
 	}
-	code, out, errOut = run(t, db, "carol.diaz@example.org\n", "erase", "--entity", "-", "--type", "email", "-o", "json")
+	code, out, errOut = run(t, db, "carol.diaz@example.org\n", "erase", "--entity", "-", "-o", "json") // an e-mail address by its @
 	if code != 0 {
 		t.Fatalf("erase (%d): %s", code, errOut)
 	}

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/coverage"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/report"
+	"github.com/watchfloor/watchfloor/internal/store"
 )
 
 // TestExecutiveReportAgreesWithMetrics writes the executive report of the
@@ -280,6 +283,56 @@ func TestExecutiveReportFormats(t *testing.T) {
 	}
 	if pdf := read("r.pdf"); !strings.HasPrefix(pdf, "%PDF-") || !strings.Contains(pdf, "%%EOF") {
 		t.Errorf("not a PDF: %.20q", pdf)
+	}
+	// Kept in the history, listed, and rendered again from it.
+	code, _, errOut := run(t, db, "", "report", "executive", "--summary", "--from", "2026-03-01", "--to", "2026-03-31", "--save", "-o", filepath.Join(dir, "saved.md"))
+	if code != 0 || !strings.Contains(errOut, "saved as report 1") {
+		t.Fatalf("--save: %d %s", code, errOut)
+	}
+	code, out, _ := run(t, db, "", "report", "list", "-o", "json")
+	if code != 0 || !strings.Contains(out, `"total": 1`) || !strings.Contains(out, `"from": "2026-03-01"`) {
+		t.Errorf("report list: %d %s", code, out)
+	}
+	code, out, _ = run(t, db, "", "report", "show", "1", "--format", "md")
+	if code != 0 || out != read("saved.md") {
+		t.Errorf("report show 1 differs from the report saved (%d)", code)
+	}
+	if code, _, errOut := run(t, db, "", "report", "show", "7"); code == 0 || !strings.Contains(errOut, "report 7: not found") {
+		t.Errorf("report show 7: %d %s", code, errOut)
+	}
+	// Schedules: checked, listed, removed; every change audited.
+	if code, _, errOut := run(t, db, "", "report", "schedule", "add", "bad", "--spec", "0 25 * * *"); code == 0 || !strings.Contains(errOut, `hour "25"`) {
+		t.Errorf("schedule with hour 25: %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, db, "", "report", "schedule", "add", "mail", "--spec", "@weekly", "--channel", "ciso"); code == 0 || !strings.Contains(errOut, "no notification channels are configured") {
+		t.Errorf("schedule to an unconfigured channel: %d %s", code, errOut)
+	}
+	if code, out, errOut := run(t, db, "", "report", "schedule", "add", "weekly board", "--spec", "0 7 * * mon", "--period", "week"); code != 0 || !strings.Contains(out, `scheduled "weekly board": week report, 0 7 * * mon, next run`) {
+		t.Fatalf("schedule add: %d %s %s", code, out, errOut)
+	}
+	if code, out, _ := run(t, db, "", "report", "schedule", "list"); code != 0 || !strings.Contains(out, "weekly board") {
+		t.Errorf("schedule list: %s", out)
+	}
+	if code, out, _ := run(t, db, "", "report", "schedule", "remove", "weekly board"); code != 0 || !strings.Contains(out, "removed") {
+		t.Errorf("schedule remove: %s", out)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	audit, err := st.AuditEntries(context.Background(), store.AuditFilter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range audit {
+		actions = append(actions, e.Action)
+	}
+	for _, want := range []string{"report executive --save", "report schedule add", "report schedule remove"} {
+		if !slices.Contains(actions, want) {
+			t.Errorf("audit log %v lacks %q", actions, want)
+		}
 	}
 	// --format beats the extension; an unknown one is refused.
 	if code, out, _ := run(t, db, "", "report", "executive", "--summary", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "html"); code != 0 || !strings.HasPrefix(out, "<!DOCTYPE html>") {

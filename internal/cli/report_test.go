@@ -41,6 +41,7 @@ func TestMissingStoreIsAnError(t *testing.T) {
 		{"training", "assess", "--team-skills"},
 		{"intel", "matches"}, {"intel", "profiles"}, {"intel", "profile", "APT28"}, {"intel", "indicators"}, {"intel", "feeds"},
 		{"settings", "org"},
+		{"report", "executive", "--summary"}, {"report", "list"}, {"report", "show", "1"}, {"report", "schedule", "list"},
 		{"crisis", "manage", "--major-incident", "list"}, {"crisis", "manage", "--major-incident", "status", "1"},
 	} {
 		code, out, errOut := run(t, db, "", args...)

@@ -22,6 +22,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/maintain"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/notify"
+	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/tech"
 	"github.com/watchfloor/watchfloor/internal/web"
@@ -159,6 +160,12 @@ them on one replica.`,
 			cfg.Metrics = metrics.NewService(st, nil)
 			cfg.Crisis = a.crisisService(st, plans)
 			go cfg.Crisis.Watch(ctx, time.Minute, a.log) // status-update and clock reminders, delivery retries
+			// Scheduled reports: generated, kept in the history and sent
+			// through the crisis service's channels (whose retries the
+			// watch above runs); each occurrence claimed by one replica.
+			reports := &report.Schedules{Sources: report.Sources{Store: st, Metrics: cfg.Metrics, Crisis: cfg.Crisis, Staffing: plans.staffing,
+				Budget: plans.budget, Config: plans.report}, Notifier: cfg.Crisis.Notifier, Log: a.log}
+			go reports.Run(ctx, time.Minute)
 			if cfg.OIDC, err = oidcFlags.provider(ctx); err != nil {
 				return err
 			}
@@ -196,10 +203,14 @@ them on one replica.`,
 			if pol, err := a.serveRetention.policy(); err != nil {
 				return err
 			} else if !pol.Empty() {
+				if h := time.Duration(plans.staffing.HistoryDays) * 24 * time.Hour; pol.Alerts > 0 && h > pol.Alerts {
+					return fmt.Errorf("alert retention %s is shorter than the staffing model's history_days (%d): the staffing plan reads those alerts",
+						maintain.FormatDays(pol.Alerts), plans.staffing.HistoryDays)
+				}
 				if retentionEvery <= 0 {
 					return errors.New("--retention-every must be positive")
 				}
-				r := &maintain.Retention{Store: st, Metrics: cfg.Metrics, Policy: pol, Log: a.log, Audit: svc,
+				r := &maintain.Retention{Store: st, Policy: pol, Log: a.log, Audit: svc,
 					Actor: "watchfloor", Role: "system", Remote: "local"}
 				go r.Run(ctx, retentionEvery)
 			}

@@ -15,8 +15,8 @@ import (
 
 // readOnly is a store the report engine can read without writing: facts
 // are not refreshed and rebuilt days are not saved. With rebuild, every
-// day not frozen by retention reads as unbuilt, so the engine recomputes
-// it from the raw rows.
+// day reads as unbuilt, so the engine recomputes
+// it from the rows it is made of.
 type readOnly struct {
 	*store.Store
 	rebuild bool
@@ -32,9 +32,7 @@ func (r readOnly) RollupVersions(ctx context.Context, kind string, from, to int6
 	days, err := r.Store.RollupVersions(ctx, kind, from, to)
 	if r.rebuild {
 		for i := range days {
-			if !days[i].Pruned {
-				days[i].BuiltVersion, days[i].Data = -1, ""
-			}
+			days[i].BuiltVersion, days[i].Data = -1, ""
 		}
 	}
 	return days, err
@@ -48,10 +46,10 @@ type RollupCheck struct {
 }
 
 // CheckRollups recomputes the stored day aggregates of the newest sample
-// built days of each kind from the raw rows (case facts and their logs,
-// alerts) and compares every report of each day — KPIs by each grouping,
-// rule quality — with the one the stored aggregates give. It writes
-// nothing. Days frozen by retention are left out: their rows are gone.
+// built days of each kind from what they are made of (case facts and
+// their logs; the alert rollups kept at ingest) and compares every report
+// of each day — KPIs by each grouping, rule quality — with the one the
+// stored aggregates give. It writes nothing.
 func CheckRollups(ctx context.Context, st *store.Store, sample int) (RollupCheck, error) {
 	rc := RollupCheck{Mismatches: []string{}}
 	loc, err := st.TimeZone(ctx)
@@ -66,7 +64,7 @@ func CheckRollups(ctx context.Context, st *store.Store, sample int) (RollupCheck
 		if err != nil {
 			return rc, err
 		}
-		days = slices.DeleteFunc(days, func(d store.RollupDay) bool { return d.Stale() || d.Pruned })
+		days = slices.DeleteFunc(days, func(d store.RollupDay) bool { return d.Stale() })
 		if len(days) > sample {
 			days = days[len(days)-sample:]
 		}

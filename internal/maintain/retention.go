@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -32,8 +31,8 @@ type Policy struct {
 	// Watchfloor models from it stay.
 	RawPayloads time.Duration
 	// Alerts is how long alerts that belong to no case and matched no
-	// indicator are kept; their per-day aggregates stay, so every report
-	// over the removed days answers as before.
+	// indicator are kept; the alert rollups kept at ingest still count
+	// them, so every report over the removed days answers as before.
 	Alerts time.Duration
 }
 
@@ -101,11 +100,10 @@ func FormatDays(d time.Duration) string {
 
 // Retention applies a Policy to a store.
 type Retention struct {
-	Store   *store.Store
-	Metrics *metrics.Service // builds the alert aggregates before alerts go
-	Policy  Policy
-	Log     *slog.Logger
-	Audit   Auditor
+	Store  *store.Store
+	Policy Policy
+	Log    *slog.Logger
+	Audit  Auditor
 	// Actor, Role and Remote name who applies it in the audit log.
 	Actor, Role, Remote string
 	Now                 func() time.Time // the clock; time.Now when nil
@@ -114,12 +112,11 @@ type Retention struct {
 // RetentionReport is what one application of the policy changed (or, in
 // a dry run, would change).
 type RetentionReport struct {
-	DryRun    bool                `json:"dry_run"`
-	At        time.Time           `json:"at"`
-	Policy    Policy              `json:"policy"`
-	Raw       *store.RawPruned    `json:"raw_payloads,omitempty"`
-	Alerts    *store.AlertsPruned `json:"alerts,omitempty"`
-	BuiltDays int                 `json:"aggregates_built"`
+	DryRun bool                `json:"dry_run"`
+	At     time.Time           `json:"at"`
+	Policy Policy              `json:"policy"`
+	Raw    *store.RawPruned    `json:"raw_payloads,omitempty"`
+	Alerts *store.AlertsPruned `json:"alerts,omitempty"`
 }
 
 // Summary is the report in one line, for logs and the audit log.
@@ -131,8 +128,8 @@ func (r RetentionReport) Summary() string {
 			r.Raw.Alerts.Bytes+r.Raw.Cases.Bytes+r.Raw.Findings.Bytes))
 	}
 	if r.Alerts != nil {
-		parts = append(parts, fmt.Sprintf("alerts before %s: %d removed with %d change events, %d kept (of cases or matched), %d daily aggregates built first",
-			r.Alerts.Before.Format(time.RFC3339), r.Alerts.Alerts, r.Alerts.AlertEvents, r.Alerts.Kept, r.BuiltDays))
+		parts = append(parts, fmt.Sprintf("alerts before %s: %d removed with %d change events, %d kept (of cases or matched)",
+			r.Alerts.Before.Format(time.RFC3339), r.Alerts.Alerts, r.Alerts.AlertEvents, r.Alerts.Kept))
 	}
 	if len(parts) == 0 {
 		return "nothing to do: the policy keeps everything"
@@ -148,9 +145,10 @@ func (r *Retention) now() time.Time {
 }
 
 // Apply applies the policy once: raw payloads older than RawPayloads are
-// cleared; for alerts, the aggregates of every day before the horizon (the
-// start of the organisation day Alerts ago) are built, then the alerts of
-// those days that belong to no case and matched no indicator are removed.
+// cleared; alerts created before the horizon (the start of the
+// organisation day Alerts ago) that belong to no case and matched no
+// indicator are removed — the alert rollups kept at ingest still count
+// them, so every report over those days is unchanged.
 // A dry run counts and changes nothing. A real run is audited.
 func (r *Retention) Apply(ctx context.Context, dry bool) (RetentionReport, error) {
 	if err := r.Policy.Validate(); err != nil {
@@ -172,20 +170,9 @@ func (r *Retention) Apply(ctx context.Context, dry bool) (RetentionReport, error
 		}
 		y, m, d := now.Add(-r.Policy.Alerts).In(loc).Date()
 		before := time.Date(y, m, d, 0, 0, 0, 0, loc)
-		if !dry {
-			// Every day before the horizon gets its aggregate first; the
-			// store then freezes them as the alerts go.
-			w := metrics.Window{From: time.Date(1970, 1, 1, 0, 0, 0, 0, loc), To: before}
-			if rep.BuiltDays, err = r.Metrics.Engine().BuildAlertDays(ctx, w); err != nil {
-				return rep, fmt.Errorf("building the alert aggregates before removing alerts: %w", err)
-			}
-		}
 		al, err := r.Store.PruneAlerts(ctx, before.UTC(), dry)
 		if err != nil {
 			return rep, err
-		}
-		if dry {
-			rep.BuiltDays = int(al.Unbuilt)
 		}
 		rep.Alerts = &al
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
@@ -115,11 +116,13 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 		now := retentionEnd
 		clock := func() time.Time { return now }
 		// The reports before pruning come from a twin store (the demo is
-		// deterministic), so the pruned store has no aggregate built
-		// before retention runs: retention builds them itself.
+		// deterministic), so the pruned store has no day aggregate built
+		// before retention removes alerts: the reports after are built
+		// from the alert rollups kept at ingest alone.
 		twin := storetest.Open(t, storetest.SQLitePath(t))
 		demoInto(t, twin)
 		before := everyReport(t, metrics.NewService(twin, clock))
+		staffingBefore := staffingHistory(t, twin)
 		st := open()
 		demoInto(t, st)
 		countsBefore, err := st.Counts(ctx)
@@ -128,7 +131,7 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 		}
 
 		var log auditLog
-		r := &Retention{Store: st, Metrics: metrics.NewService(st, clock), Policy: Policy{RawPayloads: 30 * 24 * time.Hour, Alerts: 90 * 24 * time.Hour},
+		r := &Retention{Store: st, Policy: Policy{RawPayloads: 30 * 24 * time.Hour, Alerts: 90 * 24 * time.Hour},
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Audit: &log, Actor: "test", Now: clock}
 		dry, err := r.Apply(ctx, true)
 		if err != nil {
@@ -145,10 +148,10 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Log(rep.Summary())
-		if rep.Alerts.Alerts == 0 || rep.Alerts.Kept == 0 || rep.Raw.Alerts.Rows == 0 || rep.Raw.Cases.Rows == 0 || rep.BuiltDays == 0 {
+		if rep.Alerts.Alerts == 0 || rep.Alerts.Kept == 0 || rep.Raw.Alerts.Rows == 0 || rep.Raw.Cases.Rows == 0 {
 			t.Fatalf("nothing pruned: %s", rep.Summary())
 		}
-		if rep.Alerts.Alerts != dry.Alerts.Alerts || rep.Raw.Alerts != dry.Raw.Alerts || rep.Raw.Cases != dry.Raw.Cases || rep.BuiltDays != dry.BuiltDays {
+		if rep.Alerts.Alerts != dry.Alerts.Alerts || rep.Raw.Alerts != dry.Raw.Alerts || rep.Raw.Cases != dry.Raw.Cases {
 			t.Errorf("the dry run counted %s\nthe run did %s", dry.Summary(), rep.Summary())
 		}
 		if want := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC); !rep.Alerts.Before.Equal(want) {
@@ -166,31 +169,33 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 		if !bytes.Equal(before, after) {
 			t.Errorf("reports changed by retention:\n%s", firstDiff(before, after))
 		}
-		// A late alert on a pruned day: that day's aggregate stays as built
-		// (the alerts it was built from are gone), and rule quality says
-		// the change is not counted.
+		if got := staffingHistory(t, st); !bytes.Equal(got, staffingBefore) {
+			t.Errorf("the staffing model's history changed by retention:\n%s", firstDiff(staffingBefore, got))
+		}
+		// A late alert on a day before the horizon is counted like any
+		// other: its rollup was kept at ingest.
 		late := store.Batch{Alerts: []model.Alert{{Source: "ocsf", ExternalID: "late", Title: "late", RuleID: "ocsf-rule",
 			CreatedAt: time.Date(2026, 2, 10, 12, 0, 0, 0, time.UTC)}}}
-		if _, err := st.Apply(ctx, &late); err != nil {
-			t.Fatal(err)
+		for _, s := range []*store.Store{st, twin} {
+			if _, err := s.Apply(ctx, &late); err != nil {
+				t.Fatal(err)
+			}
 		}
-		svc := metrics.NewService(st, clock)
-		rules, err := svc.Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: "2026-01-01", To: "2026-05-31"}})
+		q := metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: "2026-01-01", To: "2026-05-31"}}
+		rules, err := metrics.NewService(st, clock).Rules(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		twinRules, err := metrics.NewService(twin, clock).Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: "2026-01-01", To: "2026-05-31"}})
+		twinRules, err := metrics.NewService(twin, clock).Rules(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _ := json.Marshal(rules.Rules)
-		want, _ := json.Marshal(twinRules.Rules)
+		got, _ := json.Marshal(rules)
+		want, _ := json.Marshal(twinRules)
 		if !bytes.Equal(got, want) {
 			t.Errorf("rule quality after a late alert on a pruned day:\n%s", firstDiff(want, got))
 		}
-		if !slices.ContainsFunc(rules.Warnings, func(w string) bool { return strings.Contains(w, "alerts of 2026-02-10 changed after retention") }) {
-			t.Errorf("no note of the late change: %q", rules.Warnings)
-		}
+
 		// A second run finds nothing more to do and changes nothing.
 		again, err := r.Apply(ctx, false)
 		if err != nil {
@@ -206,38 +211,35 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 	})
 }
 
-// TestRetentionNotesUnbuiltDays: alerts removed before their day's
-// aggregate was built cannot be recomputed, and rule quality says so.
-func TestRetentionNotesUnbuiltDays(t *testing.T) {
+// TestRetentionNeverRebuildsPrunedDays: alerts removed before any report
+// built their days still count, and a rebuild of the alert rollups from the
+// rows left keeps the days before the horizon.
+func TestRetentionNeverRebuildsPrunedDays(t *testing.T) {
 	ctx := context.Background()
+	clock := func() time.Time { return retentionEnd }
+	twin := storetest.Open(t, storetest.SQLitePath(t))
+	demoInto(t, twin)
+	q := metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: "2026-02-20", To: "2026-03-10"}}
+	want, err := metrics.NewService(twin, clock).Rules(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := storetest.Open(t, storetest.SQLitePath(t))
 	demoInto(t, st)
 	if _, err := st.PruneAlerts(ctx, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), false); err != nil {
 		t.Fatal(err)
 	}
-	svc := metrics.NewService(st, func() time.Time { return retentionEnd })
-	rep, err := svc.Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: "2026-02-20", To: "2026-03-10"}})
+	if _, err := st.RebuildAlertRollups(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := metrics.NewService(st, clock).Rules(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := false
-	for _, w := range rep.Warnings {
-		if strings.Contains(w, "retention removed alerts of 2026-02-2") && strings.Contains(w, "cannot be recomputed") {
-			found = true
-		}
-	}
-	if !found {
-		t.Errorf("no note on the unbuilt pruned days: %q", rep.Warnings)
-	}
-	// A window after the horizon has no such note.
-	rep, err = svc.Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{From: "2026-04-01", To: "2026-04-10"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range rep.Warnings {
-		if strings.Contains(w, "retention") {
-			t.Errorf("note on a window after the horizon: %q", w)
-		}
+	a, _ := json.Marshal(want)
+	b, _ := json.Marshal(got)
+	if !bytes.Equal(a, b) {
+		t.Errorf("rule quality over pruned days:\n%s", firstDiff(a, b))
 	}
 }
 
@@ -318,4 +320,19 @@ func TestCheckRollups(t *testing.T) {
 	if want := fmt.Sprintf("cases %d", day); !slices.Equal(rc.Mismatches, []string{want}) {
 		t.Errorf("mismatches %v, want [%s]", rc.Mismatches, want)
 	}
+}
+
+// staffingHistory renders the staffing model built from a store's history
+// (arrivals, handle times, rule volumes of the default 28 days).
+func staffingHistory(t *testing.T, st *store.Store) []byte {
+	t.Helper()
+	w, err := staffing.Model(context.Background(), st, staffing.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -85,7 +85,7 @@ func TestPartCodecRejects(t *testing.T) {
 			t.Fatalf("alert day truncated at %d: no error", cut)
 		}
 	}
-	if !strings.HasPrefix(text, "wf8:") {
+	if !strings.HasPrefix(text, "wf9:") {
 		t.Errorf("prefix %q", text[:8])
 	}
 }

@@ -24,7 +24,8 @@ type Store interface {
 	RollupPart(ctx context.Context, kind string, day int64, part string) (version int64, data string, ok bool, err error)
 	SaveRollupParts(ctx context.Context, kind string, day, version int64, parts map[string]string) error
 	DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error
-	EachAlert(ctx context.Context, from, to time.Time, fn func(*store.AlertRow)) error
+	// AlertRollups returns a local day's alert rollups, kept at ingest.
+	AlertRollups(ctx context.Context, day int64) ([]store.AlertRollup, error)
 	RefreshFacts(ctx context.Context) (int, error)
 	Shifts(ctx context.Context) ([]model.Shift, error)
 	Policies(ctx context.Context) (*sla.Policies, error)
@@ -248,8 +249,10 @@ func (e *Engine) cachePart(d int64, dim string, version int64, groups map[string
 // rollupFormat versions the stored day aggregates: a day stored in another
 // format is rebuilt, so a new dimension or KPI never reads old rows as empty.
 // Format 7 is the binary encoding of codec.go (6 was JSON); 8 adds running
-// SLA clocks, handle times and the rule of cases without alerts.
-const rollupFormat = 8
+// SLA clocks, handle times and the rule of cases without alerts; 9 builds
+// alert days from the rollups kept at ingest (exact MTTD sums, greatest rule
+// name).
+const rollupFormat = 9
 
 // partRuleLoad is the stored part with each rule's case count and analyst
 // time, which the rule report reads without the rules' full KPI groups.

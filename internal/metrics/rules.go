@@ -28,38 +28,56 @@ type RuleAgg struct {
 // AlertDay is one day's alert aggregates by "source\x00rule_id".
 type AlertDay map[string]*RuleAgg
 
-func (d AlertDay) add(a *store.AlertRow) {
-	k := a.Source + "\x00" + a.RuleID
-	r := d[k]
-	if r == nil {
-		r = &RuleAgg{Source: a.Source, RuleID: a.RuleID, RuleName: a.RuleName, Dispositions: map[string]int64{}, MTTD: &Agg{}}
-		d[k] = r
-	}
-	r.Alerts++
-	if a.Linked {
-		r.Linked++
-	}
-	if a.Severity >= 0 && int(a.Severity) < len(r.Severity) {
-		r.Severity[a.Severity]++
-	}
-	disp := string(a.Disposition)
-	if disp == "" {
-		disp = "none"
-	}
-	r.Dispositions[disp]++
-	switch {
-	case a.OccurredAt.IsZero() || a.CreatedAt.IsZero():
-		r.MTTD.Missing++
-	default:
-		d := a.CreatedAt.Sub(a.OccurredAt).Seconds()
-		if d < 0 {
-			r.MTTD.Clamped++
-			d = 0
+// AlertDayOf assembles a day's rule aggregates and technique counts from
+// its alert rollups (store.AlertRollups). A rule's name is the greatest
+// name its alerts carry (as in the staffing model's rule volumes); severities
+// outside critical … informational and alerts without a disposition are
+// counted as the report shows them. Mean MTTD comes from the exact sum in
+// microseconds, so it does not depend on the order alerts arrived in.
+func AlertDayOf(rs []store.AlertRollup) (AlertDay, *TechniqueDay) {
+	ad, td := AlertDay{}, &TechniqueDay{Sets: map[string]int64{}}
+	micros := map[string]int64{}
+	for i := range rs {
+		x := &rs[i]
+		k := x.Source + "\x00" + x.RuleID
+		r := ad[k]
+		if r == nil {
+			r = &RuleAgg{Source: x.Source, RuleID: x.RuleID, RuleName: x.RuleName, Dispositions: map[string]int64{}, MTTD: &Agg{}}
+			ad[k] = r
 		}
-		r.MTTD.N++
-		r.MTTD.Sum += d
-		r.MTTD.sketch().Add(d)
+		if x.RuleName > r.RuleName {
+			r.RuleName = x.RuleName
+		}
+		r.Alerts += x.Alerts
+		r.Linked += x.Linked
+		for sev, n := range x.Severity {
+			if sev >= 0 && sev < int64(len(r.Severity)) {
+				r.Severity[sev] += n
+			}
+		}
+		for disp, n := range x.Dispositions {
+			if disp == "" {
+				disp = "none"
+			}
+			r.Dispositions[disp] += n
+		}
+		r.MTTD.N += x.MTTDN
+		r.MTTD.Missing += x.MTTDMissing
+		r.MTTD.Clamped += x.MTTDClamped
+		micros[k] += x.MTTDMicros
+		for b, n := range x.MTTDBins {
+			r.MTTD.sketch().AddBin(int(b), n)
+		}
+		td.Alerts += x.Alerts
+		for t, n := range x.Techniques {
+			td.Sets[t] += n
+		}
 	}
+	for k, r := range ad {
+		r.MTTD.Sum = float64(micros[k]) / 1e6
+		r.MTTD.freeze()
+	}
+	return ad, td
 }
 
 // merge adds o's rule aggregates to d; their MTTD sketches go to the
@@ -71,6 +89,9 @@ func (d AlertDay) merge(o AlertDay, mttd map[string]*sketch.Dense) {
 		if m == nil {
 			m = &RuleAgg{Source: r.Source, RuleID: r.RuleID, RuleName: r.RuleName, Dispositions: map[string]int64{}, MTTD: &Agg{}}
 			d[k] = m
+		}
+		if r.RuleName > m.RuleName {
+			m.RuleName = r.RuleName
 		}
 		m.Alerts += r.Alerts
 		m.Linked += r.Linked
@@ -105,7 +126,6 @@ func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
 	total := AlertDay{}
 	mttd := map[string]*sketch.Dense{}
 	for _, r := range rows {
-		notePruned(ctx, r)
 		ad, err := e.alertDay(ctx, r, loc)
 		if err != nil {
 			return nil, err
@@ -146,21 +166,15 @@ func (e *Engine) alertDay(ctx context.Context, r store.RollupDay, loc *time.Loca
 	return ad, err
 }
 
-// buildAlertDay aggregates a day's alerts in one pass into its rule
-// aggregates and its technique counts, stores both parts, and caches them.
+// buildAlertDay assembles a day's rule aggregates and technique counts
+// from the alert rollups the store keeps at ingest, stores both parts, and
+// caches them.
 func (e *Engine) buildAlertDay(ctx context.Context, r store.RollupDay, loc *time.Location) (AlertDay, *TechniqueDay, error) {
-	ad, td := AlertDay{}, &TechniqueDay{Sets: map[string]int64{}}
-	from := dayStart(r.Day, loc)
-	err := e.Store.EachAlert(ctx, from, from.AddDate(0, 0, 1), func(a *store.AlertRow) {
-		ad.add(a)
-		td.add(a)
-	})
+	rs, err := e.Store.AlertRollups(ctx, r.Day)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, ra := range ad {
-		ra.MTTD.freeze()
-	}
+	ad, td := AlertDayOf(rs)
 	parts := map[string]string{partRules: encodeAlertDay(ad), partTechniques: encodeTechniqueDay(td)}
 	if err := e.save(ctx, store.RollupAlerts, r.Day, r.Version, parts); err != nil {
 		return nil, nil, err

@@ -23,13 +23,6 @@ type TechniqueDay struct {
 	Sets   map[string]int64 `json:"sets"`
 }
 
-func (d *TechniqueDay) add(a *store.AlertRow) {
-	d.Alerts++
-	if a.Techniques != "" {
-		d.Sets[a.Techniques]++
-	}
-}
-
 type cachedTechniqueDay struct {
 	version int64
 	day     *TechniqueDay
@@ -48,7 +41,6 @@ func (e *Engine) TechniqueSets(ctx context.Context, w Window) ([]store.Technique
 	var total int64
 	sets := map[string]int64{}
 	for _, r := range rows {
-		notePruned(ctx, r)
 		td, err := e.techniqueDay(ctx, r, loc)
 		if err != nil {
 			return nil, 0, err

@@ -428,7 +428,7 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 	if err != nil {
 		return nil, fmt.Errorf("executive report: backlog: %w", err)
 	}
-	period := map[string]string{string(metrics.Weekly): "week", string(metrics.Monthly): "month", string(metrics.Quarterly): "quarter"}[tf]
+	period := periodOf[tf]
 	if q.From != "" {
 		period = "custom"
 	}

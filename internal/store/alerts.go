@@ -111,6 +111,9 @@ func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, er
 		al := &all[g.i]
 		a.noteAlert(al.CreatedAt)
 		a.countAlert(al.Source, al.RuleID, micros0(al.CreatedAt), a.ingestedAt(al.IngestedAt), al.Disposition, 1)
+		if err := a.noteRollup(fieldsOfAlert(al), 1); err != nil {
+			return nil, err
+		}
 	}
 	a.res.Inserted[KindAlert] += len(got)
 	for _, g := range got {
@@ -185,13 +188,14 @@ func (a *applier) insertAlertsSQLite(all []model.Alert, chunk []int) ([]inserted
 // differ, records each tracked change as an alert event before updating.
 func (a *applier) updateAlert(al *model.Alert) error {
 	var id int64
-	var title, status, disp, ruleID, caseExt string
+	var title, status, disp, ruleID, ruleName, caseExt, techs string
 	var sev int
 	var caseID, occ, cre sql.NullInt64
 	var ingested int64
-	err := a.queryRow(`SELECT id, title, severity, status, disposition, rule_id, case_ext_id, case_id, occurred_at, created_at, ingested_at
+	err := a.queryRow(`SELECT id, title, severity, status, disposition, rule_id, rule_name, case_ext_id, case_id, occurred_at,
+			created_at, ingested_at, techniques
 		FROM alerts WHERE source = ? AND external_id = ?`, al.Source, al.ExternalID).
-		Scan(&id, &title, &sev, &status, &disp, &ruleID, &caseExt, &caseID, &occ, &cre, &ingested)
+		Scan(&id, &title, &sev, &status, &disp, &ruleID, &ruleName, &caseExt, &caseID, &occ, &cre, &ingested, &techs)
 	if err != nil {
 		return fmt.Errorf("reading alert %s/%s: %w", al.Source, al.ExternalID, err)
 	}
@@ -259,6 +263,15 @@ func (a *applier) updateAlert(al *model.Alert) error {
 	}
 	a.res.Updated[KindAlert]++
 	a.noteAlert(al.CreatedAt)
+	// The stored row changed whole: its old contribution out, the new in.
+	old := alertFields{source: al.Source, ruleID: ruleID, ruleName: ruleName, severity: int64(sev), disposition: disp,
+		linked: caseExt != "", occurred: occ, created: cre, techniques: techs}
+	if err := a.noteRollup(old, -1); err != nil {
+		return err
+	}
+	if err := a.noteRollup(fieldsOfAlert(al), 1); err != nil {
+		return err
+	}
 	if cid, ok := newCaseID.(int64); ok && (!caseID.Valid || caseID.Int64 != cid) {
 		return a.appendAndProject(cid, []model.CaseEvent{linkEvent(al.Source, al.ExternalID, al.CreatedAt, a.now)})
 	}

@@ -126,6 +126,9 @@ func (a *applier) run(b *Batch) error {
 	if err := a.queueFacts(); err != nil {
 		return err
 	}
+	if err := a.flushAlertRollups(); err != nil {
+		return err
+	}
 	if err := a.flushHealth(); err != nil {
 		return err
 	}

@@ -203,8 +203,7 @@ func (a *applier) upsertCase(c *model.Case) error {
 // the case lists, logging an alert_linked event for each new link.
 func (a *applier) linkCaseAlerts(id int64, c *model.Case) error {
 	for _, ext := range c.AlertExternalIDs {
-		if _, err := a.exec(`UPDATE alerts SET case_ext_id = ? WHERE source = ? AND external_id = ? AND case_ext_id = ''`,
-			c.ExternalID, c.Source, ext); err != nil {
+		if err := a.linkAlert(c, ext); err != nil {
 			return fmt.Errorf("linking alert %s to case %s: %w", ext, c.ExternalID, err)
 		}
 	}
@@ -234,4 +233,28 @@ func linkEvent(source, alertExt string, created, now time.Time) model.CaseEvent 
 		created = now
 	}
 	return model.CaseEvent{ExternalID: "alert:" + alertExt, At: created, Source: source, Kind: model.EventAlertLinked, New: alertExt}
+}
+
+// linkAlert names case c in a stored alert that names no case yet, moving
+// the alert to the linked count of its rollup.
+func (a *applier) linkAlert(c *model.Case, ext string) error {
+	var f alertFields
+	err := a.queryRow(`UPDATE alerts SET case_ext_id = ? WHERE source = ? AND external_id = ? AND case_ext_id = ''
+		RETURNING rule_id, rule_name, severity, disposition, occurred_at, created_at, techniques`, c.ExternalID, c.Source, ext).
+		Scan(&f.ruleID, &f.ruleName, &f.severity, &f.disposition, &f.occurred, &f.created, &f.techniques)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f.source = c.Source
+	if f.created.Valid {
+		a.noteAlert(time.UnixMicro(f.created.Int64))
+	}
+	if err := a.noteRollup(f, -1); err != nil {
+		return err
+	}
+	f.linked = true
+	return a.noteRollup(f, 1)
 }

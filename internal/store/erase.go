@@ -119,10 +119,6 @@ func (s *Store) Erase(ctx context.Context, e Erasure) (*ErasureReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	pruned, err := s.AlertsPrunedBefore(ctx)
-	if err != nil {
-		return nil, err
-	}
 	stale := &erasedDays{}
 	run := func(c dbConn) error {
 		// From scratch: PostgreSQL may run the transaction again.
@@ -190,10 +186,6 @@ func (s *Store) Erase(ctx context.Context, e Erasure) (*ErasureReport, error) {
 			// The day's aggregates (stored encoded, so no text search
 			// reaches them) are dropped and rebuilt from the redacted rows
 			// on the next read.
-			if d.kind == RollupAlerts && !pruned.IsZero() && d.day < DayOf(pruned, loc) {
-				rep.Warnings = append(rep.Warnings, fmt.Sprintf("the alert aggregate of %d is frozen by retention and cannot be rebuilt: a rule or source name there may still hold the value", d.day))
-				continue
-			}
 			if _, err := c.ExecContext(ctx, s.rebind(`DELETE FROM rollup_parts WHERE kind = ? AND day = ?`), d.kind, d.day); err != nil {
 				return fmt.Errorf("dropping rollup %s %d: %w", d.kind, d.day, err)
 			}

@@ -10,7 +10,8 @@ import (
 
 // SettingAlertsPrunedBefore records, as Unix microseconds, the start of the
 // first organisation day whose alerts retention kept in full: the alert
-// rollups of earlier days are frozen (never rebuilt from the rows left).
+// rollups of earlier days are never rebuilt from the rows left (see
+// RebuildAlertRollups), as they still count the removed alerts.
 const SettingAlertsPrunedBefore = "retention.alerts_pruned_before"
 
 // pruneChunk is how many ids one pruning transaction covers, so a writer
@@ -98,10 +99,6 @@ type AlertsPruned struct {
 	// Kept are older alerts retention keeps: linked to a case (a case's
 	// KPIs and log refer to them) or matched by threat intelligence.
 	Kept int64 `json:"kept"`
-	// Unbuilt counts the days before Before whose alert rollup was not
-	// built when the alerts were removed: reports cannot recompute them
-	// and say so.
-	Unbuilt int64 `json:"unbuilt_days"`
 }
 
 // prunableAlerts selects the alerts retention may remove: created before
@@ -111,12 +108,11 @@ const prunableAlerts = `created_at < ? AND case_id IS NULL AND case_ext_id = ''
 
 // PruneAlerts removes alerts created before before (the start of an
 // organisation day) that belong to no case and matched no indicator,
-// with their change history. Their per-day rollups must be built first
-// (the metrics engine does, see maintain.Retention): the store records
-// before as SettingAlertsPrunedBefore, and from then on the alert rollups
-// of earlier days are frozen — read as built, never rebuilt from the rows
-// left — so every alert volume, rule quality and technique figure of those
-// days stays as it was. With dry set it only counts.
+// with their change history. The alert rollups kept at ingest are not
+// touched (a delete does not subtract), so alert volumes, rule quality and
+// technique counts of those days are unchanged; the store records before
+// as SettingAlertsPrunedBefore, so a rebuild of the rollups from the rows
+// leaves the earlier days alone. With dry set it only counts.
 func (s *Store) PruneAlerts(ctx context.Context, before time.Time, dry bool) (AlertsPruned, error) {
 	out := AlertsPruned{Before: before}
 	b := before.UnixMicro()
@@ -131,14 +127,6 @@ func (s *Store) PruneAlerts(ctx context.Context, before time.Time, dry bool) (Al
 		return out, fmt.Errorf("counting old alerts: %w", err)
 	}
 	out.Kept = older - out.Alerts
-	loc, err := s.TimeZone(ctx)
-	if err != nil {
-		return out, err
-	}
-	if err := s.r.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM rollup_days WHERE kind = ? AND day < ? AND built_version < 0`),
-		RollupAlerts, DayOf(before, loc)).Scan(&out.Unbuilt); err != nil {
-		return out, fmt.Errorf("counting unbuilt alert days: %w", err)
-	}
 	if dry || out.Alerts == 0 {
 		return out, nil
 	}

@@ -20,14 +20,6 @@ type RollupDay struct {
 	Version      int64
 	BuiltVersion int64
 	Data         string
-	// Pruned is set on the days before the retention horizon of the
-	// kind's rows (SettingAlertsPrunedBefore): a built one is frozen
-	// (Version is its BuiltVersion, so it is read as built), an unbuilt one
-	// cannot be recomputed from the rows left.
-	Pruned bool
-	// Late is set on a frozen day whose rows changed after retention (a
-	// late or corrected alert): the change is not in its aggregate.
-	Late bool
 }
 
 // Stale reports whether the day must be rebuilt before use.
@@ -55,40 +47,7 @@ func (s *Store) RollupVersions(ctx context.Context, kind string, from, to int64)
 		}
 		out = append(out, d)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading %s rollup versions: %w", kind, err)
-	}
-	return out, s.freezePruned(ctx, kind, out)
-}
-
-// freezePruned marks the days before the retention horizon of a kind's
-// rows: their built rollups are read as built (a late change to such a day
-// is not counted: its rows are gone), unbuilt ones are flagged.
-func (s *Store) freezePruned(ctx context.Context, kind string, days []RollupDay) error {
-	if kind != RollupAlerts || len(days) == 0 {
-		return nil
-	}
-	before, err := s.AlertsPrunedBefore(ctx)
-	if err != nil || before.IsZero() {
-		return err
-	}
-	loc, err := s.TimeZone(ctx)
-	if err != nil {
-		return err
-	}
-	horizon := DayOf(before, loc)
-	for i := range days {
-		d := &days[i]
-		if d.Day >= horizon {
-			break
-		}
-		d.Pruned = true
-		if d.BuiltVersion >= 0 {
-			d.Late = d.Version != d.BuiltVersion
-			d.Version = d.BuiltVersion
-		}
-	}
-	return nil
+	return out, rows.Err()
 }
 
 // RollupPart returns one part of a built day and the day version it was
@@ -108,16 +67,6 @@ func (s *Store) RollupPart(ctx context.Context, kind string, day int64, part str
 // SaveRollupParts stores a rebuilt day in parts, unless ingest changed the
 // day again since version was read (the next read rebuilds it then).
 func (s *Store) SaveRollupParts(ctx context.Context, kind string, day, version int64, parts map[string]string) error {
-	// A day before the retention horizon that was not built before its
-	// rows were removed is never stored as built: each report rebuilds it
-	// from the rows kept and says so.
-	pruned := []RollupDay{{Day: day, BuiltVersion: -1}}
-	if err := s.freezePruned(ctx, kind, pruned); err != nil {
-		return err
-	}
-	if pruned[0].Pruned {
-		return nil
-	}
 	_, err := s.write(ctx, func(a *applier) error {
 		var current int64
 		if err := a.queryRow(`SELECT version FROM rollup_days WHERE kind = ? AND day = ?`, kind, day).Scan(&current); err != nil {

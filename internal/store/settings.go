@@ -85,7 +85,10 @@ func (s *Store) SetTimeZone(ctx context.Context, name string) error {
 				return err
 			}
 		}
-		return nil
+		// Alerts fall on other local days now: their kept rollups are
+		// counted again from the rows.
+		_, err = a.rebuildAlertRollups()
+		return err
 	})
 	return err
 }

@@ -119,6 +119,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	s.r = r
+	if err := s.buildPendingAlertRollups(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -135,6 +139,10 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	}
 	s := &Store{engine: Postgres, w: db, r: db, Statuses: model.DefaultStatusMap}
 	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.buildPendingAlertRollups(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

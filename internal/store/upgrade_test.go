@@ -21,8 +21,9 @@ import (
 // oldStoreSQL fills a store at schema version v with what a release of
 // that version wrote, in the columns that version had: a case with its
 // log and an alert, and from the versions that had them the time zone
-// setting, a day rollup in the old JSON encoding (0002), an account and
-// an audit entry (0004), and a day part in JSON (0007).
+// setting, a day rollup in the old JSON encoding (0002), the case queued
+// for its facts (0003), an account and an audit entry (0004), and a day
+// part in JSON (0007).
 func oldStoreSQL(v int) []string {
 	t := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC).UnixMicro()
 	min := int64(time.Minute / time.Microsecond)
@@ -40,6 +41,12 @@ func oldStoreSQL(v int) []string {
 	if v >= 2 {
 		q = append(q, `INSERT INTO settings (name, value) VALUES ('timezone', 'Europe/Berlin')`,
 			`INSERT INTO rollup_days (kind, day, version, built_version, data) VALUES ('cases', 20261102, 3, 3, '{"format":1,"groups":{}}')`)
+	}
+	if v >= 3 {
+		// From 0003 on, ingest queued the cases it touched for their facts
+		// (a release at the newest schema has no later migration that
+		// queues cases without facts, as 0018 does for older stores).
+		q = append(q, `INSERT INTO facts_pending (case_id) VALUES (1)`)
 	}
 	if v >= 4 {
 		q = append(q, fmt.Sprintf(`INSERT INTO users (name, role, password_hash, created_at) VALUES ('ada', 'admin', '$2a$10$abcdefghijklmnopqrstuu', %d)`, t),

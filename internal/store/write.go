@@ -39,6 +39,8 @@ type applier struct {
 	// of alerts written, whose days' rollups are now stale.
 	touched   map[int64]bool
 	alertDays map[int64]bool
+	// rollups is the batch's change to the kept alert rollups.
+	rollups AlertRollupSet
 	// what the batch adds to the source health rollups
 	health *healthDelta
 	// KPI context, loaded on first need: time zone and SLA policies.

@@ -1,0 +1,544 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/watchfloor/watchfloor/internal/kpi/sketch"
+	"github.com/watchfloor/watchfloor/internal/model"
+)
+
+// Alert rollups kept at ingest. Every write that adds, changes or links an
+// alert adds its change to the rollup of the alert's local day, rule and rule
+// name in the same transaction (the alert's old contribution out, its new one
+// in), so the rule report, the technique view and anything else that needs
+// per-day alert counts reads a few rows per day and rule instead of every
+// alert. RebuildAlertRollups computes them again from the rows: the repair
+// path, and the oracle the kept rollups are tested against.
+
+// AlertRollupKey names one kept rollup: a local day (YYYYMMDD) and the
+// source, rule id and rule name its alerts carry.
+type AlertRollupKey struct {
+	Day      int64
+	Source   string
+	RuleID   string
+	RuleName string
+}
+
+// AlertRollup is what the alerts of one key add up to.
+type AlertRollup struct {
+	AlertRollupKey
+	Alerts int64
+	// Linked counts alerts that name a case (case_ext_id set).
+	Linked int64
+	// Severity counts alerts by stored severity; Dispositions by stored
+	// disposition ("" for none).
+	Severity     map[int64]int64
+	Dispositions map[string]int64
+	// MTTD: alerts with both times (N), their created − occurred durations
+	// in microseconds after clamping negatives to 0 (Micros, exact), the
+	// clamped ones, the ones missing a time, and the sketch bins of the
+	// durations in seconds (kpi/sketch.Bin).
+	MTTDN, MTTDMicros, MTTDMissing, MTTDClamped int64
+	MTTDBins                                    map[int64]int64
+	// Techniques counts alerts by their stored technique list (JSON text);
+	// alerts without techniques are not counted here.
+	Techniques map[string]int64
+}
+
+// alertFields is the part of a stored alert its rollup reads.
+type alertFields struct {
+	source, ruleID, ruleName string
+	severity                 int64
+	disposition              string
+	linked                   bool
+	occurred, created        sql.NullInt64
+	techniques               string
+}
+
+func fieldsOfAlert(al *model.Alert) alertFields {
+	return alertFields{source: al.Source, ruleID: al.RuleID, ruleName: al.RuleName, severity: int64(al.Severity),
+		disposition: string(al.Disposition), linked: al.CaseExternalID != "", occurred: nullMicros(al.OccurredAt),
+		created: nullMicros(al.CreatedAt), techniques: jsonText(al.Techniques)}
+}
+
+func nullMicros(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMicro(), Valid: true}
+}
+
+func newAlertRollup(k AlertRollupKey) *AlertRollup {
+	return &AlertRollup{AlertRollupKey: k, Severity: map[int64]int64{}, Dispositions: map[string]int64{},
+		MTTDBins: map[int64]int64{}, Techniques: map[string]int64{}}
+}
+
+// add counts one alert, or uncounts it when sign is -1.
+func (r *AlertRollup) add(f *alertFields, sign int64) {
+	r.Alerts += sign
+	if f.linked {
+		r.Linked += sign
+	}
+	r.Severity[f.severity] += sign
+	r.Dispositions[f.disposition] += sign
+	if f.techniques != "" {
+		r.Techniques[f.techniques] += sign
+	}
+	if !f.occurred.Valid || !f.created.Valid {
+		r.MTTDMissing += sign
+		return
+	}
+	d := time.UnixMicro(f.created.Int64).Sub(time.UnixMicro(f.occurred.Int64))
+	if d < 0 {
+		r.MTTDClamped += sign
+		d = 0
+	}
+	r.MTTDN += sign
+	r.MTTDMicros += sign * d.Microseconds()
+	r.MTTDBins[int64(sketch.Bin(d.Seconds()))] += sign
+}
+
+// merge adds o's counts to r.
+func (r *AlertRollup) merge(o *AlertRollup) {
+	r.Alerts += o.Alerts
+	r.Linked += o.Linked
+	r.MTTDN += o.MTTDN
+	r.MTTDMicros += o.MTTDMicros
+	r.MTTDMissing += o.MTTDMissing
+	r.MTTDClamped += o.MTTDClamped
+	for k, n := range o.Severity {
+		r.Severity[k] += n
+	}
+	for k, n := range o.Dispositions {
+		r.Dispositions[k] += n
+	}
+	for k, n := range o.MTTDBins {
+		r.MTTDBins[k] += n
+	}
+	for k, n := range o.Techniques {
+		r.Techniques[k] += n
+	}
+}
+
+// zero reports whether r counts nothing: a delta that changes nothing, or
+// a rollup whose alerts all left.
+func (r *AlertRollup) zero() bool {
+	if r.Alerts != 0 || r.Linked != 0 || r.MTTDN != 0 || r.MTTDMicros != 0 || r.MTTDMissing != 0 || r.MTTDClamped != 0 {
+		return false
+	}
+	for _, m := range []map[int64]int64{r.Severity, r.MTTDBins} {
+		for _, n := range m {
+			if n != 0 {
+				return false
+			}
+		}
+	}
+	for _, m := range []map[string]int64{r.Dispositions, r.Techniques} {
+		for _, n := range m {
+			if n != 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// alertRollupFormat is the first byte of an encoded rollup.
+const alertRollupFormat = 1
+
+// encode writes r's counts as varints (maps in key order, zero counts
+// left out), so equal rollups encode to equal bytes.
+func (r *AlertRollup) encode() []byte {
+	b := []byte{alertRollupFormat}
+	for _, n := range []int64{r.Alerts, r.Linked, r.MTTDN, r.MTTDMicros, r.MTTDMissing, r.MTTDClamped} {
+		b = binary.AppendVarint(b, n)
+	}
+	for _, m := range []map[int64]int64{r.Severity, r.MTTDBins} {
+		keys := nonZeroKeys(m)
+		b = binary.AppendUvarint(b, uint64(len(keys)))
+		for _, k := range keys {
+			b = binary.AppendVarint(b, k)
+			b = binary.AppendVarint(b, m[k])
+		}
+	}
+	for _, m := range []map[string]int64{r.Dispositions, r.Techniques} {
+		keys := nonZeroKeys(m)
+		b = binary.AppendUvarint(b, uint64(len(keys)))
+		for _, k := range keys {
+			b = binary.AppendUvarint(b, uint64(len(k)))
+			b = append(b, k...)
+			b = binary.AppendVarint(b, m[k])
+		}
+	}
+	return b
+}
+
+func nonZeroKeys[K int64 | string](m map[K]int64) []K {
+	keys := make([]K, 0, len(m))
+	for k, n := range m {
+		if n != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+var errRollupData = errors.New("malformed alert rollup")
+
+// decodeAlertRollup reads what encode wrote into a rollup of key k.
+func decodeAlertRollup(k AlertRollupKey, b []byte) (*AlertRollup, error) {
+	if len(b) == 0 || b[0] != alertRollupFormat {
+		return nil, errRollupData
+	}
+	b = b[1:]
+	bad := false
+	varint := func() int64 {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			bad, b = true, nil
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	length := func() int {
+		v, n := binary.Uvarint(b)
+		if n <= 0 || v > uint64(len(b)) {
+			bad, b = true, nil
+			return 0
+		}
+		b = b[n:]
+		return int(v)
+	}
+	r := newAlertRollup(k)
+	for _, p := range []*int64{&r.Alerts, &r.Linked, &r.MTTDN, &r.MTTDMicros, &r.MTTDMissing, &r.MTTDClamped} {
+		*p = varint()
+	}
+	for _, m := range []map[int64]int64{r.Severity, r.MTTDBins} {
+		for range length() {
+			key := varint()
+			m[key] = varint()
+		}
+	}
+	for _, m := range []map[string]int64{r.Dispositions, r.Techniques} {
+		for range length() {
+			n := length()
+			key := string(b[:n])
+			b = b[n:]
+			m[key] = varint()
+		}
+	}
+	if bad || len(b) != 0 {
+		return nil, fmt.Errorf("%w of %d %s/%s", errRollupData, k.Day, k.Source, k.RuleID)
+	}
+	return r, nil
+}
+
+// AlertRollupSet gathers alert rollups by key.
+type AlertRollupSet map[AlertRollupKey]*AlertRollup
+
+func (s AlertRollupSet) addFields(day int64, f *alertFields, sign int64) {
+	k := AlertRollupKey{Day: day, Source: f.source, RuleID: f.ruleID, RuleName: f.ruleName}
+	r := s[k]
+	if r == nil {
+		r = newAlertRollup(k)
+		s[k] = r
+	}
+	r.add(f, sign)
+}
+
+// Sorted returns the set's rollups ordered by key.
+func (s AlertRollupSet) Sorted() []AlertRollup {
+	out := make([]AlertRollup, 0, len(s))
+	for _, r := range s {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b AlertRollup) int { return compareRollupKeys(a.AlertRollupKey, b.AlertRollupKey) })
+	return out
+}
+
+func compareRollupKeys(a, b AlertRollupKey) int {
+	if a.Day != b.Day {
+		if a.Day < b.Day {
+			return -1
+		}
+		return 1
+	}
+	if c := strings.Compare(a.Source, b.Source); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.RuleID, b.RuleID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.RuleName, b.RuleName)
+}
+
+// noteRollup records an alert's contribution (sign +1) or its removal (−1)
+// for flushAlertRollups. The day is the alert's local day; an undated alert
+// belongs to no day and is in no rollup.
+func (a *applier) noteRollup(f alertFields, sign int64) error {
+	if !f.created.Valid {
+		return nil
+	}
+	if err := a.loadKPIContext(); err != nil {
+		return err
+	}
+	if a.rollups == nil {
+		a.rollups = AlertRollupSet{}
+	}
+	a.rollups.addFields(DayOf(time.UnixMicro(f.created.Int64), a.tz), &f, sign)
+	return nil
+}
+
+// flushAlertRollups adds the batch's alert changes to the kept rollups, key
+// by key in order (so concurrent writers on PostgreSQL lock rows in one
+// order), deleting a rollup whose alerts all left.
+func (a *applier) flushAlertRollups() error {
+	if len(a.rollups) == 0 {
+		return nil
+	}
+	pending, err := a.alertRollupsPending()
+	if err != nil || pending {
+		// The rebuild from the rows will count these alerts.
+		return err
+	}
+	for _, d := range a.rollups.Sorted() {
+		if d.zero() {
+			continue
+		}
+		if err := a.addAlertRollup(&d); err != nil {
+			return fmt.Errorf("updating the alert rollup of %d %s/%s: %w", d.Day, d.Source, d.RuleID, err)
+		}
+	}
+	a.rollups = nil
+	return nil
+}
+
+func (a *applier) addAlertRollup(d *AlertRollup) error {
+	lock := ""
+	if a.s.engine == Postgres {
+		lock = " FOR UPDATE"
+	}
+	sel := `SELECT data FROM alert_rollups WHERE day = ? AND source = ? AND rule_id = ? AND rule_name = ?` + lock
+	var data []byte
+	err := a.queryRow(sel, d.Day, d.Source, d.RuleID, d.RuleName).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		res, err := a.exec(`INSERT INTO alert_rollups (day, source, rule_id, rule_name, data) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (day, source, rule_id, rule_name) DO NOTHING`, d.Day, d.Source, d.RuleID, d.RuleName, d.encode())
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		// Another writer inserted it meanwhile (PostgreSQL): add to theirs.
+		err = a.queryRow(sel, d.Day, d.Source, d.RuleID, d.RuleName).Scan(&data)
+	}
+	if err != nil {
+		return err
+	}
+	cur, err := decodeAlertRollup(d.AlertRollupKey, data)
+	if err != nil {
+		return err
+	}
+	cur.merge(d)
+	if cur.zero() {
+		_, err = a.exec(`DELETE FROM alert_rollups WHERE day = ? AND source = ? AND rule_id = ? AND rule_name = ?`,
+			d.Day, d.Source, d.RuleID, d.RuleName)
+		return err
+	}
+	_, err = a.exec(`UPDATE alert_rollups SET data = ? WHERE day = ? AND source = ? AND rule_id = ? AND rule_name = ?`,
+		cur.encode(), d.Day, d.Source, d.RuleID, d.RuleName)
+	return err
+}
+
+func (a *applier) alertRollupsPending() (bool, error) {
+	var n int
+	if err := a.queryRow(`SELECT COUNT(*) FROM alert_rollups_rebuild`).Scan(&n); err != nil {
+		return false, fmt.Errorf("reading the alert rollup state: %w", err)
+	}
+	return n > 0, nil
+}
+
+// AlertRollupsPending reports whether the kept alert rollups still wait
+// for their first build from the rows (a store migrated from before they
+// were kept): until then AlertRollups computes each day from the rows.
+func (s *Store) AlertRollupsPending(ctx context.Context) (bool, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM alert_rollups_rebuild`).Scan(&n); err != nil {
+		return false, fmt.Errorf("reading the alert rollup state: %w", err)
+	}
+	return n > 0, nil
+}
+
+// AlertRollups returns the kept rollups of a local day (YYYYMMDD), ordered
+// by key. Before the first build of a migrated store it computes them from
+// the day's alerts instead (ScanAlertRollups).
+func (s *Store) AlertRollups(ctx context.Context, day int64) ([]AlertRollup, error) {
+	pending, err := s.AlertRollupsPending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if pending {
+		return s.ScanAlertRollups(ctx, day)
+	}
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT source, rule_id, rule_name, data FROM alert_rollups WHERE day = ?
+		ORDER BY source, rule_id, rule_name`), day)
+	if err != nil {
+		return nil, fmt.Errorf("reading alert rollups of %d: %w", day, err)
+	}
+	defer rows.Close()
+	var out []AlertRollup
+	for rows.Next() {
+		k := AlertRollupKey{Day: day}
+		var data []byte
+		if err := rows.Scan(&k.Source, &k.RuleID, &k.RuleName, &data); err != nil {
+			return nil, fmt.Errorf("reading alert rollups of %d: %w", day, err)
+		}
+		r, err := decodeAlertRollup(k, data)
+		if err != nil {
+			return nil, fmt.Errorf("reading alert rollups: %w", err)
+		}
+		out = append(out, *r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading alert rollups of %d: %w", day, err)
+	}
+	return out, nil
+}
+
+// ScanAlertRollups computes a local day's alert rollups from its alert rows,
+// as the kept ones must be: the fallback before the first build, and the
+// oracle of the tests.
+func (s *Store) ScanAlertRollups(ctx context.Context, day int64) ([]AlertRollup, error) {
+	loc, err := s.TimeZone(ctx)
+	if err != nil {
+		return nil, err
+	}
+	from := time.Date(int(day/10000), time.Month(day/100%100), int(day%100), 0, 0, 0, 0, loc)
+	set := AlertRollupSet{}
+	if err := scanAlertFields(ctx, s.r, s, from.UnixMicro(), from.AddDate(0, 0, 1).UnixMicro(), func(f *alertFields) {
+		set.addFields(day, f, 1)
+	}); err != nil {
+		return nil, err
+	}
+	return set.Sorted(), nil
+}
+
+// scanAlertFields calls fn with the rollup fields of every alert created in
+// [from, to) (Unix microseconds).
+func scanAlertFields(ctx context.Context, q dbConn, s *Store, from, to int64, fn func(*alertFields)) error {
+	rows, err := q.QueryContext(ctx, s.rebind(`SELECT source, rule_id, rule_name, severity, disposition, case_ext_id <> '',
+		occurred_at, created_at, techniques FROM alerts WHERE created_at >= ? AND created_at < ?`), from, to)
+	if err != nil {
+		return fmt.Errorf("reading alerts: %w", err)
+	}
+	defer rows.Close()
+	var f alertFields
+	for rows.Next() {
+		if err := rows.Scan(&f.source, &f.ruleID, &f.ruleName, &f.severity, &f.disposition, &f.linked, &f.occurred,
+			&f.created, &f.techniques); err != nil {
+			return fmt.Errorf("reading alerts: %w", err)
+		}
+		fn(&f)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading alerts: %w", err)
+	}
+	return nil
+}
+
+// RebuildAlertRollups computes the kept alert rollups again from the alert
+// rows, replacing what was kept, and marks every alert day for the metrics
+// engine to rebuild its parts. Days before the retention horizon
+// (SettingAlertsPrunedBefore) keep theirs: their removed alerts are counted
+// nowhere else. It returns how many rollups it stored.
+func (s *Store) RebuildAlertRollups(ctx context.Context) (int, error) {
+	n := 0
+	_, err := s.write(ctx, func(a *applier) error {
+		var err error
+		n, err = a.rebuildAlertRollups()
+		return err
+	})
+	return n, err
+}
+
+func (a *applier) rebuildAlertRollups() (int, error) {
+	if err := a.loadKPIContext(); err != nil {
+		return 0, err
+	}
+	// Days before the retention horizon keep their rollups: their removed
+	// alerts are counted there and nowhere else (see PruneAlerts).
+	from, fromDay := int64(-1<<62), int64(0)
+	var horizon string
+	err := a.queryRow(`SELECT value FROM settings WHERE name = ?`, SettingAlertsPrunedBefore).Scan(&horizon)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return 0, fmt.Errorf("reading the retention horizon: %w", err)
+	default:
+		if from, err = strconv.ParseInt(horizon, 10, 64); err != nil {
+			return 0, fmt.Errorf("setting %s: %q is not a time", SettingAlertsPrunedBefore, horizon)
+		}
+		fromDay = DayOf(time.UnixMicro(from), a.tz)
+	}
+	set := AlertRollupSet{}
+	// Read whole before writing: PostgreSQL cannot write on a connection
+	// with a query still open.
+	err = scanAlertFields(a.ctx, a.tx, a.s, from, 1<<62, func(f *alertFields) {
+		if f.created.Valid {
+			set.addFields(DayOf(time.UnixMicro(f.created.Int64), a.tz), f, 1)
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := a.exec(`DELETE FROM alert_rollups WHERE day >= ?`, fromDay); err != nil {
+		return 0, fmt.Errorf("clearing alert rollups: %w", err)
+	}
+	for _, r := range set.Sorted() {
+		if _, err := a.exec(`INSERT INTO alert_rollups (day, source, rule_id, rule_name, data) VALUES (?, ?, ?, ?, ?)`,
+			r.Day, r.Source, r.RuleID, r.RuleName, r.encode()); err != nil {
+			return 0, fmt.Errorf("storing the alert rollup of %d %s/%s: %w", r.Day, r.Source, r.RuleID, err)
+		}
+	}
+	if _, err := a.exec(`DELETE FROM alert_rollups_rebuild`); err != nil {
+		return 0, fmt.Errorf("clearing the alert rollup state: %w", err)
+	}
+	a.rollups = nil
+	return len(set), a.markAllDays(RollupAlerts)
+}
+
+// buildPendingAlertRollups builds the alert rollups of a store migrated from
+// before they were kept, once; it is a no-op when there is nothing pending.
+func (s *Store) buildPendingAlertRollups(ctx context.Context) error {
+	pending, err := s.AlertRollupsPending(ctx)
+	if err != nil || !pending {
+		return err
+	}
+	start := time.Now()
+	var n int
+	_, err = s.write(ctx, func(a *applier) error {
+		pending, err := a.alertRollupsPending()
+		if err != nil || !pending {
+			return err
+		}
+		n, err = a.rebuildAlertRollups()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("building alert rollups: %w", err)
+	}
+	slog.Info("built the alert rollups once from the stored alerts", "rollups", n, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
