@@ -48,10 +48,12 @@ var ToolAccess = []Access{
 	{"get_runbook", wfauth.ViewDashboard, "GET /api/v1/runbooks/{id}"},
 	{"get_runbook_metrics", wfauth.ViewDashboard, "GET /api/v1/metrics/runbooks"},
 	{"get_technology_health", wfauth.ViewDashboard, "GET /api/v1/tech/health"},
+	{"get_detection_coverage", wfauth.ViewDashboard, "GET /api/v1/coverage"},
 	// The roster's gaps, skills and costs.
 	{"plan_staffing", wfauth.PlanResources, "GET /api/v1/staffing/plan"},
 	{"plan_budget", wfauth.PlanResources, "GET /api/v1/budget/plan"},
 	{"assess_team_skills", wfauth.PlanResources, "GET /api/v1/training/assessment"},
+	{"develop_soc_roadmap", wfauth.PlanResources, "GET /api/v1/roadmap"},
 	// Writes (registered only with Options.AllowWrites).
 	{"assign_case", wfauth.WorkCases, ""},
 	{"set_case_priority", wfauth.WorkCases, ""},

@@ -31,6 +31,7 @@ var navItems = []navItem{
 	{Key: "budget", Label: "Budget", Path: "/budget", Perm: auth.PlanResources},
 	{Key: "runbooks", Label: "Runbooks", Path: "/runbooks", Perm: auth.ViewDashboard},
 	{Key: "team", Label: "Team skills", Path: "/team", Perm: auth.PlanResources},
+	{Key: "strategy", Label: "Strategy", Path: "/strategy", Perm: auth.PlanResources},
 	{Key: "audit", Label: "Audit log", Path: "/audit", Perm: auth.Administer},
 	{Key: "settings", Label: "Settings", Path: "/settings", Perm: auth.ViewDashboard},
 }

@@ -239,6 +239,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/runbook-runs", Perm: auth.ViewRecords, API: true, handler: s.apiRunbookRuns},
 		{Method: "POST", Pattern: "/api/v1/runbook-runs", Perm: auth.IngestData, API: true, Write: true, handler: s.apiRecordRunbookRun},
 		{Method: "GET", Pattern: "/api/v1/training/assessment", Perm: auth.PlanResources, API: true, handler: s.apiTeamSkills},
+		{Method: "GET", Pattern: "/api/v1/coverage", Perm: auth.ViewDashboard, API: true, handler: s.apiCoverage},
+		{Method: "GET", Pattern: "/api/v1/coverage/layer", Perm: auth.ViewDashboard, API: true, handler: s.apiCoverageLayer},
+		{Method: "GET", Pattern: "/api/v1/roadmap", Perm: auth.PlanResources, API: true, handler: s.apiRoadmap},
+		{Method: "POST", Pattern: "/api/v1/roadmap", Perm: auth.PlanResources, API: true, Write: true, handler: s.apiSaveRoadmap},
 
 		{Method: "GET", Pattern: "/login", handler: s.loginPage},
 		{Method: "POST", Pattern: "/login", Write: true, handler: s.loginSubmit},
@@ -260,6 +264,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/runbooks", Perm: auth.ViewDashboard, handler: s.runbooksPage},
 		{Method: "GET", Pattern: "/runbooks/{id}", Perm: auth.ViewDashboard, handler: s.runbookPage},
 		{Method: "GET", Pattern: "/team", Perm: auth.PlanResources, handler: s.teamPage},
+		{Method: "GET", Pattern: "/strategy", Perm: auth.PlanResources, handler: s.strategyPage},
 	}
 	rts = append(rts, s.crisisRoutes()...)
 	rts = append(rts, s.techRoutes()...)
