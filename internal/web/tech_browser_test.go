@@ -22,11 +22,6 @@ func TestBrowserTechnology(t *testing.T) {
 	dir := artifacts(t)
 	keep := os.Getenv("ARTIFACTS_DIR") != ""
 	signIn(t, ctx, f.ts.URL, "admin1")
-	// The sign-in lands on the overview: wait for it, so the next
-	// navigation does not cancel it.
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#kpi-open"))); err != nil {
-		t.Fatal(err)
-	}
 	for _, size := range screenSizes {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(size.w, size.h)); err != nil {
 			t.Fatal(err)
