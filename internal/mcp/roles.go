@@ -139,6 +139,12 @@ func (s *server) guard(next sdk.MethodHandler) sdk.MethodHandler {
 				// answers for a tool that does not exist.
 				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", name)}
 			}
+			if err := s.mark.load(ctx, next, r.Session); err != nil {
+				return nil, err
+			}
+			if msg := s.mark.checkInts(name, r.Params.Arguments); msg != "" {
+				return &sdk.CallToolResult{IsError: true, Content: []sdk.Content{&sdk.TextContent{Text: msg}}}, nil
+			}
 		case *sdk.GetPromptRequest:
 			c := s.caller(r.Extra)
 			if r.Params != nil && !promptAllowed(c.Role, r.Params.Name) {
