@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -78,6 +79,38 @@ type MetricsIn struct {
 	GroupBy      string `json:"group_by,omitempty" jsonschema:"how to group the cases; empty for all cases"`
 	Trend        bool   `json:"trend,omitempty" jsonschema:"add the previous window and a series of the last 8 periods"`
 	IncludeTests bool   `json:"include_tests,omitempty" jsonschema:"count test and drill cases"`
+	From         string `json:"from,omitempty" jsonschema:"first day of the window (YYYY-MM-DD in the organisation's time zone, or an RFC 3339 time: its UTC date), with to; overrides timeframe"`
+	To           string `json:"to,omitempty" jsonschema:"last day of the window, included (YYYY-MM-DD or RFC 3339), with from"`
+}
+
+// windowQuery turns a tool's timeframe and optional from/to into the
+// report service's window query.
+func windowQuery(timeframe, from, to string) (metrics.WindowQuery, error) {
+	q := metrics.WindowQuery{Timeframe: timeframe}
+	day := func(name, v string) (string, error) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return "", nil
+		}
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return t.UTC().Format("2006-01-02"), nil
+		}
+		if _, err := time.Parse("2006-01-02", v); err == nil {
+			return v, nil
+		}
+		return "", argError("%s %q: want YYYY-MM-DD or an RFC 3339 time", name, v)
+	}
+	var err error
+	if q.From, err = day("from", from); err != nil {
+		return q, err
+	}
+	if q.To, err = day("to", to); err != nil {
+		return q, err
+	}
+	if (q.From == "") != (q.To == "") {
+		return q, argError("from and to go together: give both, or neither for the timeframe")
+	}
+	return q, nil
 }
 
 // MetricsOut is get_soc_metrics's answer.
@@ -140,6 +173,8 @@ type WorkloadOut struct {
 type NoisyRulesIn struct {
 	Timeframe string `json:"timeframe,omitempty" jsonschema:"daily, weekly (default), monthly or quarterly, ending today, or with the day of the newest data when it is older"`
 	MaxRules  int    `json:"max_rules,omitempty" jsonschema:"rules to return, default 10, at most 100"`
+	From      string `json:"from,omitempty" jsonschema:"first day of the window (YYYY-MM-DD or RFC 3339), with to; overrides timeframe"`
+	To        string `json:"to,omitempty" jsonschema:"last day of the window, included (YYYY-MM-DD or RFC 3339), with from"`
 }
 
 // NoisyRulesOut is get_noisy_rules's answer.
@@ -262,7 +297,11 @@ func toolArgError(err error) error {
 
 func (s *server) metrics(ctx context.Context, _ *sdk.CallToolRequest, in MetricsIn) (*sdk.CallToolResult, MetricsOut, error) {
 	var out MetricsOut
-	rep, err := s.svc.Performance(ctx, metrics.PerformanceQuery{WindowQuery: metrics.WindowQuery{Timeframe: in.Timeframe},
+	wq, err := windowQuery(in.Timeframe, in.From, in.To)
+	if err != nil {
+		return nil, out, err
+	}
+	rep, err := s.svc.Performance(ctx, metrics.PerformanceQuery{WindowQuery: wq,
 		GroupBy: in.GroupBy, IncludeTests: in.IncludeTests, Trend: in.Trend, Series: in.Trend})
 	if err != nil {
 		return nil, out, toolArgError(err)
@@ -449,7 +488,11 @@ func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in Worklo
 
 func (s *server) noisyRules(ctx context.Context, _ *sdk.CallToolRequest, in NoisyRulesIn) (*sdk.CallToolResult, NoisyRulesOut, error) {
 	var out NoisyRulesOut
-	rep, err := s.svc.Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{Timeframe: in.Timeframe}})
+	wq, err := windowQuery(in.Timeframe, in.From, in.To)
+	if err != nil {
+		return nil, out, err
+	}
+	rep, err := s.svc.Rules(ctx, metrics.RulesQuery{WindowQuery: wq})
 	if err != nil {
 		return nil, out, toolArgError(err)
 	}
