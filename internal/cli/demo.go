@@ -21,6 +21,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/runbook"
 	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 // demoConfig completes a demo configuration with the catalog's techniques
@@ -60,6 +61,9 @@ func (a *app) runDemo(ctx context.Context, st *store.Store, cfg demo.Config) (in
 	if err := demoOrg(ctx, st); err != nil {
 		return sum, err
 	}
+	if err := demoInventory(ctx, st, cfg.End); err != nil {
+		return sum, err
+	}
 	return sum, demoRunbooks(ctx, st, cfg)
 }
 
@@ -73,6 +77,16 @@ func demoOrg(ctx context.Context, st *store.Store) error {
 	}
 	_, err = svc.SetOrgProfile(ctx, intel.OrgProfile{Sectors: demo.OrgSectors, Regions: demo.OrgRegions, Platforms: demo.OrgPlatforms})
 	return err
+}
+
+// demoInventory stores the demo's tool inventory (contracts dated from
+// end) when no inventory is stored.
+func demoInventory(ctx context.Context, st *store.Store, end time.Time) error {
+	inv, err := tech.LoadInventory(ctx, st)
+	if err != nil || len(inv.Platforms) > 0 {
+		return err
+	}
+	return tech.SaveInventory(ctx, st, demo.Platforms(end))
 }
 
 // demoRunbooks syncs the demo's runbooks (their first edition at the start
@@ -129,6 +143,9 @@ func (a *app) ensureDemo(ctx context.Context, st *store.Store) error {
 		return err
 	}
 	if err := demoOrg(ctx, st); err != nil {
+		return err
+	}
+	if err := demoInventory(ctx, st, time.Now()); err != nil {
 		return err
 	}
 	a.log.Info("demo SOC stored up to now", "elapsed", time.Since(start).Round(time.Millisecond))
