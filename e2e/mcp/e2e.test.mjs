@@ -31,7 +31,8 @@ const readTools = [
   "top_vulnerability_findings", "get_finding_remediation", "search_findings",
   "get_soc_dashboard", "get_soc_metrics", "list_sla_breaches", "get_analyst_workload", "get_noisy_rules",
   "plan_staffing", "plan_budget", "list_major_incidents", "get_major_incident_status",
-  "list_runbooks", "get_runbook", "get_runbook_metrics", "assess_team_skills",
+  "list_runbooks", "get_runbook", "get_runbook_metrics", "assess_team_skills", "get_technology_health",
+  "get_detection_coverage", "develop_soc_roadmap",
 ];
 const writeTools = ["assign_case", "set_case_priority", "set_case_stage", "add_case_comment", "close_case",
   "declare_major_incident", "update_major_incident", "record_runbook_run"];
@@ -193,6 +194,12 @@ async function exerciseReadTools(client) {
   assert.ok(effect.improvements.every((i) => isUntrusted(i.action) && isUntrusted(i.evidence)));
   const team = await ok(client, "assess_team_skills", { certification_tracking: true });
   assert.ok(team.program.analysts > 0 && team.requirements.length > 0 && team.shifts.length === 3);
+  const coverage = await ok(client, "get_detection_coverage", { timeframe: "monthly", tactic: "execution" });
+  assert.ok(coverage.rules > 0 && coverage.tactics.length === 14 && coverage.techniques.length > 0);
+  assert.ok(coverage.techniques.every((x) => x.score >= 0 && x.score <= 5 && x.reasons.every(isUntrusted)));
+  const roadmap = await ok(client, "develop_soc_roadmap", { horizon: "2q" });
+  assert.ok(roadmap.items.length > 0 && roadmap.inputs.length === 7 && roadmap.quarters.length === 2);
+  assert.ok(roadmap.items.every((i) => i.evidence.length > 0 && isUntrusted(i.title)));
 
   const bad = await client.callTool({ name: "list_cases", arguments: { priority: "P9" } });
   assert.equal(bad.isError, true);
@@ -323,13 +330,13 @@ test("streamable HTTP: the token's role decides the tools, prompts and audit ide
   const secret = (r) => `${token}-${r}`;
   const entries = roles.map((r) => `${r}-user:${r}:${createHash("sha256").update(secret(r)).digest("hex")}`);
   const { url, proc, logs } = await listen(entries, "--allow-writes");
-  const viewerTools = ["get_analyst_workload", "get_noisy_rules", "get_runbook", "get_runbook_metrics", "get_soc_dashboard",
-    "get_soc_metrics", "get_threat_profile", "list_runbooks", "list_sla_breaches", "list_threat_profiles"];
+  const viewerTools = ["get_analyst_workload", "get_detection_coverage", "get_noisy_rules", "get_runbook", "get_runbook_metrics", "get_soc_dashboard",
+    "get_soc_metrics", "get_technology_health", "get_threat_profile", "list_runbooks", "list_sla_breaches", "list_threat_profiles"];
   const recordTools = ["get_case_full_details", "get_finding_remediation", "get_ioc_matches", "get_major_incident_status",
     "get_observable_prevalence", "get_security_alerts", "list_cases", "list_major_incidents", "search_findings", "top_vulnerability_findings"];
   const caseWrites = ["add_case_comment", "assign_case", "close_case", "declare_major_incident", "set_case_priority", "set_case_stage",
     "update_major_incident"];
-  const planTools = ["assess_team_skills", "plan_budget", "plan_staffing"];
+  const planTools = ["assess_team_skills", "develop_soc_roadmap", "plan_budget", "plan_staffing"];
   const want = {
     viewer: [...viewerTools],
     analyst: [...viewerTools, ...recordTools, ...caseWrites],
@@ -482,6 +489,41 @@ test("stdio: every answer within the size budget", async () => {
     assert.ok(sizes.length >= 22, `only ${sizes.length} tools called`);
     const list = Buffer.byteLength(JSON.stringify(await client.listTools()));
     console.log(`largest answers: ${sizes.sort((a, b) => b[0] - a[0]).slice(0, 3).map(([b, n]) => `${n} ${b}`).join(", ")}; tools/list ${list} bytes`);
+  } finally {
+    await client.close();
+  }
+});
+
+// Walks the open cases a page at a time while one listed case is closed
+// and a new case is ingested: every other open case is listed once.
+test("stdio: paging holds while the queue moves", async () => {
+  const client = await stdioClient("--allow-writes");
+  try {
+    const walk = async (between) => {
+      const ids = [];
+      let tok = "";
+      for (let page = 0; page < 500; page++) {
+        const out = await ok(client, "list_cases", { status: "open", page_size: 7, next_page_token: tok });
+        ids.push(...out.cases.map((c) => c.id));
+        if (!(tok = out.next_page_token)) return ids;
+        if (between) await between(page, ids);
+      }
+      throw new Error("walk did not end");
+    };
+    const before = await walk();
+    assert.equal(new Set(before).size, before.length, "a case listed twice");
+    let closed;
+    const file = path.join(dir, "late.ndjson");
+    writeFileSync(file, JSON.stringify({ record: "case", source: "e2e", external_id: "late-1", title: "late", priority: "P3",
+      created_at: new Date().toISOString(), updated_at: new Date().toISOString() }) + "\n");
+    const during = await walk(async (page, ids) => {
+      if (page !== 0) return;
+      closed = ids[0];
+      await ok(client, "close_case", { case_id: closed, disposition: "benign_true_positive", reason: "e2e paging" });
+      execFileSync(bin, ["ingest", "--db", db, file, "--log-level", "warn"], { stdio: "inherit" });
+    });
+    assert.equal(new Set(during).size, during.length, "a case listed twice");
+    assert.deepEqual(during, before, "a case was skipped or repeated");
   } finally {
     await client.close();
   }

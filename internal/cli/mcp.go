@@ -24,11 +24,13 @@ import (
 	"github.com/watchfloor/watchfloor/internal/notify"
 	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/staffing"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 func (a *app) mcpCommand() *cobra.Command {
 	var allowWrites bool
 	var listen, planConfig, role string
+	var idle time.Duration
 	cmd := &cobra.Command{
 		Use:   "mcp",
 		Short: "Serve the SOC manager's tools, prompts and KPI definitions to AI agents (Model Context Protocol)",
@@ -90,13 +92,14 @@ role have --role; make a hash with: printf %s "$TOKEN" | sha256sum).`,
 				a.log.Info("serving MCP on stdio", "allow_writes", allowWrites)
 				return serveStdio(ctx, srv, a.stdin, a.stdout)
 			}
-			return a.serveMCPHTTP(ctx, srv, listen, allowWrites, r)
+			return a.serveMCPHTTP(ctx, srv, listen, allowWrites, r, idle)
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&allowWrites, "allow-writes", false, "enable the write tools (assign, priority, stage, comment, close, declare and update major incidents, record a runbook run)")
 	f.StringVar(&planConfig, "plan-config", "", "YAML file with the staffing and budget settings for plan_staffing and plan_budget (see resources plan --config)")
 	f.StringVar(&listen, "listen", "", "serve streamable HTTP on this address (path /mcp) instead of stdio; needs "+mcp.TokenEnv)
+	f.DurationVar(&idle, "session-idle", mcp.DefaultSessionIdle, "with --listen: close HTTP sessions idle this long (0: never)")
 	f.StringVar(&role, "role", string(auth.Admin), "the caller's role on stdio, and of tokens listed without one: viewer, analyst, manager or admin")
 	a.addDemoFlag(cmd)
 	return cmd
@@ -106,10 +109,11 @@ role have --role; make a hash with: printf %s "$TOKEN" | sha256sum).`,
 // with.
 type planSettings struct {
 	staffing staffing.Config
-	budget   *budget.Config // nil: no budget section, so no budget plan
-	crisis   *crisis.Config // the crisis section (defaults when absent)
-	notify   *notify.Config // the notify section (nil when absent)
-	report   report.Config  // the report section (targets)
+	budget   *budget.Config    // nil: no budget section, so no budget plan
+	crisis   *crisis.Config    // the crisis section (defaults when absent)
+	notify   *notify.Config    // the notify section (nil when absent)
+	report   report.Config     // the report section (targets)
+	tech     tech.NotifyConfig // the tech section (source health notifications)
 }
 
 // loadPlanSettings reads the plan file ("" for none).
@@ -135,6 +139,9 @@ func loadPlanSettings(path string) (planSettings, error) {
 	if ps.report, err = report.LoadConfig(path); err != nil {
 		return ps, err
 	}
+	if ps.tech, err = tech.LoadNotifyConfig(path, ps.notify); err != nil {
+		return ps, err
+	}
 	return ps, nil
 }
 
@@ -154,7 +161,7 @@ func serveStdio(ctx context.Context, srv *sdk.Server, in io.Reader, out io.Write
 	if !ok {
 		rc = io.NopCloser(in)
 	}
-	err := srv.Run(ctx, &sdk.IOTransport{Reader: rc, Writer: nopWriteCloser{out}})
+	err := srv.Run(ctx, mcp.StdioTransport(rc, nopWriteCloser{out}))
 	if err != nil && (errors.Is(err, io.EOF) || ctx.Err() != nil) {
 		return nil
 	}
@@ -165,7 +172,7 @@ type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
 
-func (a *app) serveMCPHTTP(ctx context.Context, srv *sdk.Server, addr string, allowWrites bool, role auth.Role) error {
+func (a *app) serveMCPHTTP(ctx context.Context, srv *sdk.Server, addr string, allowWrites bool, role auth.Role, idle time.Duration) error {
 	spec := os.Getenv(mcp.TokenEnv)
 	if spec == "" {
 		return fmt.Errorf("--listen needs bearer token hashes in %s", mcp.TokenEnv)
@@ -175,7 +182,7 @@ func (a *app) serveMCPHTTP(ctx context.Context, srv *sdk.Server, addr string, al
 		return fmt.Errorf("%s: %w", mcp.TokenEnv, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", mcp.HTTPHandler(srv, tokens, a.log))
+	mux.Handle("/mcp", mcp.HTTPHandlerIdle(srv, tokens, a.log, idle))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)

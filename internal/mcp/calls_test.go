@@ -3,7 +3,6 @@ package mcp
 import (
 	"context"
 	"maps"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,8 +17,6 @@ type toolCall struct {
 	tool string
 	args map[string]any
 }
-
-var atMost = regexp.MustCompile(`at most (\d+)`)
 
 // largestArgs builds a tool's largest arguments from its input schema:
 // every size at the most its description allows, every window at its

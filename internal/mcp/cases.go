@@ -255,14 +255,24 @@ func (s *server) listCases(ctx context.Context, _ *sdk.CallToolRequest, in ListC
 	if err != nil {
 		return nil, out, err
 	}
-	if q.Offset, err = parsePageToken("cases", in.NextPageToken); err != nil {
+	query := in
+	query.NextPageToken, query.PageSize = "", 0
+	var after store.CaseCursor
+	ok, err := parseKeysetToken("cases", query, in.NextPageToken, &after.Key, &after.Created, &after.ID)
+	if err != nil {
 		return nil, out, err
 	}
-	q.Limit = pageSize(in.PageSize, defaultCases, maxCasesOnPage)
+	if ok {
+		q.After = &after
+	}
+	size := pageSize(in.PageSize, defaultCases, maxCasesOnPage)
+	q.Limit = size + 1 // one more, to know whether a next page exists
 	cases, total, err := s.st.SearchCases(ctx, q)
 	if err != nil {
 		return nil, out, err
 	}
+	more := len(cases) > size
+	cases = cases[:min(len(cases), size)]
 	rows, err := s.caseRows(ctx, cases)
 	if err != nil {
 		return nil, out, err
@@ -272,8 +282,9 @@ func (s *server) listCases(ctx context.Context, _ *sdk.CallToolRequest, in ListC
 		rows, out.Truncated = rows[:keep], true
 	}
 	out.Cases = rows
-	if next := q.Offset + len(rows); int64(next) < total && len(rows) > 0 {
-		out.NextPageToken = pageToken("cases", next)
+	if len(rows) > 0 && (out.Truncated || more) {
+		c := store.CursorOf(q.OrderBy, cases[len(rows)-1])
+		out.NextPageToken = keysetToken("cases", query, c.Key, c.Created, c.ID)
 	}
 	return nil, out, nil
 }

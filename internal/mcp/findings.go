@@ -16,6 +16,8 @@ import (
 // TopFindingsIn are top_vulnerability_findings's arguments (scc-mcp names).
 type TopFindingsIn struct {
 	MaxFindings   int    `json:"max_findings,omitempty" jsonschema:"findings per page, default 20, at most 100"`
+	Severity      string `json:"severity,omitempty" jsonschema:"minimum severity: informational, low, medium, high (default) or critical"`
+	State         string `json:"state,omitempty" jsonschema:"active (default: not resolved, suppressed, archived, deleted, closed or fixed), inactive, all, or a source status such as New"`
 	NextPageToken string `json:"next_page_token,omitempty"`
 	ProjectID     string `json:"project_id,omitempty" jsonschema:"accepted for compatibility with Google's scc-mcp; Watchfloor answers from its own store"`
 }
@@ -25,7 +27,7 @@ type SearchFindingsIn struct {
 	Query         string `json:"query,omitempty" jsonschema:"substring of the title, category, resource name or a CVE id"`
 	Class         string `json:"finding_class,omitempty" jsonschema:"vulnerability or compliance"`
 	Severity      string `json:"severity,omitempty" jsonschema:"minimum severity: informational, low, medium, high, critical"`
-	State         string `json:"state,omitempty" jsonschema:"finding status as the source reports it, e.g. New or Resolved"`
+	State         string `json:"state,omitempty" jsonschema:"active (default: not resolved, suppressed, archived, deleted, closed or fixed), inactive, all, or a source status such as New or Resolved"`
 	Category      string `json:"category,omitempty" jsonschema:"control id or CVE, exact"`
 	ResourceName  string `json:"resource_name,omitempty" jsonschema:"exact resource name"`
 	ResourceType  string `json:"resource_type,omitempty"`
@@ -84,7 +86,7 @@ type RemediationOut struct {
 
 func (s *server) addFindingTools(srv *sdk.Server) {
 	sdk.AddTool(srv, &sdk.Tool{Name: "top_vulnerability_findings", Annotations: readOnly("Top vulnerabilities"),
-		Description: "Vulnerability findings, most severe first (severity, then CVSS), with resource, CVEs and state; paged."},
+		Description: "Active high and critical vulnerability findings (state and severity adjustable), most severe first (severity, then CVSS, then the oldest), with resource, CVEs and state; paged."},
 		s.topFindings)
 	sdk.AddTool(srv, &sdk.Tool{Name: "search_findings", Annotations: readOnly("Search findings"),
 		Description: "Searches posture findings (vulnerabilities and compliance) by text, class, severity, state, category and resource; paged."},
@@ -101,22 +103,46 @@ func findingRow(f *model.Finding) FindingRow {
 		FirstSeen: ts(f.FirstSeenAt), LastSeen: ts(f.LastSeenAt)}
 }
 
-// findings runs a paged finding query.
-func (s *server) findings(ctx context.Context, f store.FindingFilter, tok string, size int) (FindingsOut, error) {
+// findingState applies a state argument to a filter.
+func findingState(f *store.FindingFilter, state string) error {
+	switch st := strings.ToLower(strings.TrimSpace(state)); st {
+	case "", store.FindingsActive:
+		f.State = store.FindingsActive
+	case store.FindingsInactive:
+		f.State = store.FindingsInactive
+	case "all":
+	default:
+		if strings.ContainsAny(state, "\x00\n") || len(state) > 64 {
+			return argError("state %q: want active, inactive, all or a source status", state)
+		}
+		f.Status = state
+	}
+	return nil
+}
+
+// findings runs a paged finding query, most severe first, then highest
+// CVSS, then oldest; the token is the last row's place in that order.
+func (s *server) findings(ctx context.Context, kind string, query any, f store.FindingFilter, tok string, size int) (FindingsOut, error) {
 	out := FindingsOut{Findings: []FindingRow{}}
-	off, err := parsePageToken("findings", tok)
+	var after store.FindingCursor
+	ok, err := parseKeysetToken(kind, query, tok, &after.Severity, &after.CVSS, &after.FirstSeen, &after.ID)
 	if err != nil {
 		return out, err
 	}
-	f.Offset, f.Limit = off, size
+	if ok {
+		f.After = &after
+	}
 	total, err := s.st.CountFindings(ctx, f)
 	if err != nil {
 		return out, err
 	}
+	f.Limit = size + 1 // one more, to know whether a next page exists
 	list, err := s.st.Findings(ctx, f)
 	if err != nil {
 		return out, err
 	}
+	more := len(list) > size
+	list = list[:min(len(list), size)]
 	rows := make([]FindingRow, 0, len(list))
 	for i := range list {
 		rows = append(rows, findingRow(&list[i]))
@@ -126,20 +152,36 @@ func (s *server) findings(ctx context.Context, f store.FindingFilter, tok string
 		rows, out.Truncated = rows[:keep], true
 	}
 	out.Findings = rows
-	if next := off + len(rows); int64(next) < total && len(rows) > 0 {
-		out.NextPageToken = pageToken("findings", next)
+	if len(rows) > 0 && (out.Truncated || more) {
+		c := store.FindingCursorOf(list[len(rows)-1])
+		out.NextPageToken = keysetToken(kind, query, c.Severity, c.CVSS, c.FirstSeen, c.ID)
 	}
 	return out, nil
 }
 
 func (s *server) topFindings(ctx context.Context, _ *sdk.CallToolRequest, in TopFindingsIn) (*sdk.CallToolResult, FindingsOut, error) {
-	out, err := s.findings(ctx, store.FindingFilter{Class: model.FindingVulnerability}, in.NextPageToken, pageSize(in.MaxFindings, 20, 100))
+	f := store.FindingFilter{Class: model.FindingVulnerability, MinSeverity: model.SeverityHigh}
+	if in.Severity != "" {
+		v, err := model.ParseSeverity(in.Severity)
+		if err != nil {
+			return nil, FindingsOut{}, argError("severity: %v", err)
+		}
+		f.MinSeverity = v
+	}
+	if err := findingState(&f, in.State); err != nil {
+		return nil, FindingsOut{}, err
+	}
+	if in.MaxFindings < 0 {
+		return nil, FindingsOut{}, argError("max_findings %d: want 1 to 100", in.MaxFindings)
+	}
+	query := in
+	query.NextPageToken, query.MaxFindings, query.ProjectID = "", 0, ""
+	out, err := s.findings(ctx, "top_findings", query, f, in.NextPageToken, pageSize(in.MaxFindings, 20, 100))
 	return nil, out, err
 }
 
 func (s *server) searchFindings(ctx context.Context, _ *sdk.CallToolRequest, in SearchFindingsIn) (*sdk.CallToolResult, FindingsOut, error) {
-	f := store.FindingFilter{Status: in.State, Category: in.Category, ResourceName: in.ResourceName,
-		ResourceType: in.ResourceType, Query: in.Query}
+	f := store.FindingFilter{Category: in.Category, ResourceName: in.ResourceName, ResourceType: in.ResourceType, Query: in.Query}
 	switch c := model.FindingClass(strings.ToLower(in.Class)); c {
 	case "", model.FindingVulnerability, model.FindingCompliance:
 		f.Class = c
@@ -153,7 +195,15 @@ func (s *server) searchFindings(ctx context.Context, _ *sdk.CallToolRequest, in 
 		}
 		f.MinSeverity = v
 	}
-	out, err := s.findings(ctx, f, in.NextPageToken, pageSize(in.PageSize, 20, 100))
+	if err := findingState(&f, in.State); err != nil {
+		return nil, FindingsOut{}, err
+	}
+	if in.PageSize < 0 {
+		return nil, FindingsOut{}, argError("page_size %d: want 1 to 100", in.PageSize)
+	}
+	query := in
+	query.NextPageToken, query.PageSize, query.ProjectID = "", 0, ""
+	out, err := s.findings(ctx, "findings", query, f, in.NextPageToken, pageSize(in.PageSize, 20, 100))
 	return nil, out, err
 }
 

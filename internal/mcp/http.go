@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -107,9 +108,21 @@ func (t *SHA256Tokens) Verify(_ context.Context, token string) (Caller, error) {
 // token's account is the actor of any write and its role decides which
 // tools and prompts are listed and callable (see ToolAccess). A missing or
 // wrong token is answered 401.
+// Sessions idle for DefaultSessionIdle are closed (see HTTPHandlerIdle).
 func HTTPHandler(srv *sdk.Server, v TokenVerifier, logger *slog.Logger) http.Handler {
+	return HTTPHandlerIdle(srv, v, logger, DefaultSessionIdle)
+}
+
+// DefaultSessionIdle is how long an HTTP session may go without a request
+// before it is closed and its memory freed; the client then starts a new
+// one.
+const DefaultSessionIdle = 30 * time.Minute
+
+// HTTPHandlerIdle is HTTPHandler with sessions closed after idle without
+// a request (0: never, which lets abandoned sessions pile up).
+func HTTPHandlerIdle(srv *sdk.Server, v TokenVerifier, logger *slog.Logger, idle time.Duration) http.Handler {
 	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv },
-		&sdk.StreamableHTTPOptions{Logger: logger})
+		&sdk.StreamableHTTPOptions{Logger: logger, SessionTimeout: idle})
 	verify := func(ctx context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
 		c, err := v.Verify(ctx, token)
 		if err != nil {

@@ -2,7 +2,9 @@ package mcp
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -77,6 +79,38 @@ type MetricsIn struct {
 	GroupBy      string `json:"group_by,omitempty" jsonschema:"how to group the cases; empty for all cases"`
 	Trend        bool   `json:"trend,omitempty" jsonschema:"add the previous window and a series of the last 8 periods"`
 	IncludeTests bool   `json:"include_tests,omitempty" jsonschema:"count test and drill cases"`
+	From         string `json:"from,omitempty" jsonschema:"first day of the window (YYYY-MM-DD in the organisation's time zone, or an RFC 3339 time: its UTC date), with to; overrides timeframe"`
+	To           string `json:"to,omitempty" jsonschema:"last day of the window, included (YYYY-MM-DD or RFC 3339), with from"`
+}
+
+// windowQuery turns a tool's timeframe and optional from/to into the
+// report service's window query.
+func windowQuery(timeframe, from, to string) (metrics.WindowQuery, error) {
+	q := metrics.WindowQuery{Timeframe: timeframe}
+	day := func(name, v string) (string, error) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return "", nil
+		}
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return t.UTC().Format("2006-01-02"), nil
+		}
+		if _, err := time.Parse("2006-01-02", v); err == nil {
+			return v, nil
+		}
+		return "", argError("%s %q: want YYYY-MM-DD or an RFC 3339 time", name, v)
+	}
+	var err error
+	if q.From, err = day("from", from); err != nil {
+		return q, err
+	}
+	if q.To, err = day("to", to); err != nil {
+		return q, err
+	}
+	if (q.From == "") != (q.To == "") {
+		return q, argError("from and to go together: give both, or neither for the timeframe")
+	}
+	return q, nil
 }
 
 // MetricsOut is get_soc_metrics's answer.
@@ -139,6 +173,8 @@ type WorkloadOut struct {
 type NoisyRulesIn struct {
 	Timeframe string `json:"timeframe,omitempty" jsonschema:"daily, weekly (default), monthly or quarterly, ending today, or with the day of the newest data when it is older"`
 	MaxRules  int    `json:"max_rules,omitempty" jsonschema:"rules to return, default 10, at most 100"`
+	From      string `json:"from,omitempty" jsonschema:"first day of the window (YYYY-MM-DD or RFC 3339), with to; overrides timeframe"`
+	To        string `json:"to,omitempty" jsonschema:"last day of the window, included (YYYY-MM-DD or RFC 3339), with from"`
 }
 
 // NoisyRulesOut is get_noisy_rules's answer.
@@ -261,7 +297,11 @@ func toolArgError(err error) error {
 
 func (s *server) metrics(ctx context.Context, _ *sdk.CallToolRequest, in MetricsIn) (*sdk.CallToolResult, MetricsOut, error) {
 	var out MetricsOut
-	rep, err := s.svc.Performance(ctx, metrics.PerformanceQuery{WindowQuery: metrics.WindowQuery{Timeframe: in.Timeframe},
+	wq, err := windowQuery(in.Timeframe, in.From, in.To)
+	if err != nil {
+		return nil, out, err
+	}
+	rep, err := s.svc.Performance(ctx, metrics.PerformanceQuery{WindowQuery: wq,
 		GroupBy: in.GroupBy, IncludeTests: in.IncludeTests, Trend: in.Trend, Series: in.Trend})
 	if err != nil {
 		return nil, out, toolArgError(err)
@@ -279,9 +319,37 @@ func (s *server) metrics(ctx context.Context, _ *sdk.CallToolRequest, in Metrics
 	return nil, out, nil
 }
 
+// breachKey is an SLA clock's place in list_sla_breaches: overdue clocks
+// (group 0) before those at risk (group 1), each by due time, which does
+// not move as time passes, then case and clock.
+type breachKey struct {
+	Group int
+	Due   int64 // Unix seconds
+	Case  int64
+	Clock string
+}
+
+func (k breachKey) less(o breachKey) bool {
+	if k.Group != o.Group {
+		return k.Group < o.Group
+	}
+	if k.Due != o.Due {
+		return k.Due < o.Due
+	}
+	if k.Case != o.Case {
+		return k.Case < o.Case
+	}
+	return k.Clock < o.Clock
+}
+
 func (s *server) breaches(ctx context.Context, _ *sdk.CallToolRequest, in BreachesIn) (*sdk.CallToolResult, BreachesOut, error) {
 	out := BreachesOut{Items: []SLAItem{}}
-	off, err := parsePageToken("breaches", in.NextPageToken)
+	if in.MaxResults < 0 {
+		return nil, out, argError("max_results %d: want 1 to 100", in.MaxResults)
+	}
+	query := BreachesIn{IncludeAtRisk: in.IncludeAtRisk}
+	var after breachKey
+	ok, err := parseKeysetToken("breaches", query, in.NextPageToken, &after.Group, &after.Due, &after.Case, &after.Clock)
 	if err != nil {
 		return nil, out, err
 	}
@@ -290,26 +358,81 @@ func (s *server) breaches(ctx context.Context, _ *sdk.CallToolRequest, in Breach
 	if err != nil {
 		return nil, out, err
 	}
-	all := d.Breached
-	if in.IncludeAtRisk {
-		all = append(all[:len(all):len(all)], d.AtRisk...)
+	type keyed struct {
+		key  breachKey
+		item metrics.SLAItem
 	}
-	out.Now, out.Breached, out.AtRisk = ts(d.Now), len(d.Breached), len(d.AtRisk)
-	if off < len(all) {
-		items := slaItems(all[off:], size)
-		if keep := fitBudget(s.answerTokens(), approxTokens(out), items); keep < len(items) {
-			items, out.Truncated = items[:keep], true
+	var all []keyed
+	add := func(group int, items []metrics.SLAItem) {
+		for _, it := range items {
+			due := d.Now.Add(time.Duration((it.Target - it.Elapsed) * float64(time.Second))).Round(time.Second).Unix()
+			all = append(all, keyed{breachKey{group, due, it.CaseID, it.Clock}, it})
 		}
-		out.Items = items
 	}
-	if next := off + len(out.Items); next < len(all) && len(out.Items) > 0 {
-		out.NextPageToken = pageToken("breaches", next)
+	add(0, d.Breached)
+	if in.IncludeAtRisk {
+		add(1, d.AtRisk)
+	}
+	slices.SortStableFunc(all, func(a, b keyed) int {
+		switch {
+		case a.key.less(b.key):
+			return -1
+		case b.key.less(a.key):
+			return 1
+		}
+		return 0
+	})
+	out.Now, out.Breached, out.AtRisk = ts(d.Now), len(d.Breached), len(d.AtRisk)
+	start := 0
+	if ok {
+		start = len(all)
+		for i, k := range all {
+			if after.less(k.key) {
+				start = i
+				break
+			}
+		}
+	}
+	page := all[start:min(start+size, len(all))]
+	items := make([]SLAItem, 0, len(page))
+	for _, k := range page {
+		items = append(items, slaItem(k.item))
+	}
+	if keep := fitBudget(s.answerTokens(), approxTokens(out), items); keep < len(items) {
+		items, out.Truncated = items[:keep], true
+	}
+	out.Items = items
+	if n := len(items); n > 0 && start+n < len(all) {
+		k := page[n-1].key
+		out.NextPageToken = keysetToken("breaches", query, k.Group, k.Due, k.Case, k.Clock)
 	}
 	return nil, out, nil
 }
 
+// loadKey is an analyst's place in get_analyst_workload: most open work
+// first, then most critical, then login.
+type loadKey struct {
+	Open, Critical int
+	Analyst        string
+}
+
+func (k loadKey) less(o loadKey) bool {
+	if k.Open != o.Open {
+		return k.Open > o.Open
+	}
+	if k.Critical != o.Critical {
+		return k.Critical > o.Critical
+	}
+	return k.Analyst < o.Analyst
+}
+
 func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in WorkloadIn) (*sdk.CallToolResult, WorkloadOut, error) {
-	off, err := parsePageToken("analysts", in.NextPageToken)
+	if in.MaxAnalysts < 0 {
+		return nil, WorkloadOut{}, argError("max_analysts %d: want 1 to 200", in.MaxAnalysts)
+	}
+	query := WorkloadIn{OnShiftOnly: in.OnShiftOnly}
+	var after loadKey
+	ok, err := parseKeysetToken("analysts", query, in.NextPageToken, &after.Open, &after.Critical, &after.Analyst)
 	if err != nil {
 		return nil, WorkloadOut{}, err
 	}
@@ -330,23 +453,46 @@ func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in Worklo
 			list = append(list, a)
 		}
 	}
-	out.AnalystsTotal = len(list)
-	if off < len(list) {
-		rows := list[off:min(off+size, len(list))]
-		if keep := fitBudget(s.answerTokens(), approxTokens(out), rows); keep < len(rows) {
-			rows, out.Truncated = rows[:keep], true
+	key := func(a metrics.AnalystLoad) loadKey { return loadKey{a.Open, a.Critical, a.Analyst} }
+	slices.SortStableFunc(list, func(a, b metrics.AnalystLoad) int {
+		switch {
+		case key(a).less(key(b)):
+			return -1
+		case key(b).less(key(a)):
+			return 1
 		}
-		out.Analysts = rows
+		return 0
+	})
+	out.AnalystsTotal = len(list)
+	start := 0
+	if ok {
+		start = len(list)
+		for i, a := range list {
+			if after.less(key(a)) {
+				start = i
+				break
+			}
+		}
 	}
-	if next := off + len(out.Analysts); next < len(list) && len(out.Analysts) > 0 {
-		out.NextPageToken = pageToken("analysts", next)
+	rows := list[start:min(start+size, len(list))]
+	if keep := fitBudget(s.answerTokens(), approxTokens(out), rows); keep < len(rows) {
+		rows, out.Truncated = rows[:keep], true
+	}
+	out.Analysts = append(out.Analysts, rows...)
+	if n := len(rows); n > 0 && start+n < len(list) {
+		k := key(rows[n-1])
+		out.NextPageToken = keysetToken("analysts", query, k.Open, k.Critical, k.Analyst)
 	}
 	return nil, out, nil
 }
 
 func (s *server) noisyRules(ctx context.Context, _ *sdk.CallToolRequest, in NoisyRulesIn) (*sdk.CallToolResult, NoisyRulesOut, error) {
 	var out NoisyRulesOut
-	rep, err := s.svc.Rules(ctx, metrics.RulesQuery{WindowQuery: metrics.WindowQuery{Timeframe: in.Timeframe}})
+	wq, err := windowQuery(in.Timeframe, in.From, in.To)
+	if err != nil {
+		return nil, out, err
+	}
+	rep, err := s.svc.Rules(ctx, metrics.RulesQuery{WindowQuery: wq})
 	if err != nil {
 		return nil, out, toolArgError(err)
 	}

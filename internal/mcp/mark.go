@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -37,7 +39,8 @@ var trustedKeys = map[string]bool{
 	"regime_name": true, "report": true, "report_name": true, "trigger": true, "citation": true, "capped_by": true,
 	"audience": true, "channel": true, "cost_currency": true, "currency": true, "group_by": true, "kpi": true,
 	"cohort": true, "mode": true, "method": true, "model": true, "verdict": true, "factor": true,
-	"confidence_basis": true, "vacant_roles": true, "timeframe": true,
+	"confidence_basis": true, "vacant_roles": true, "timeframe": true, "health_state": true, "feed_state": true,
+	"evidence_unit": true,
 	// times and windows Watchfloor formats
 	"acknowledged_at": true, "as_of": true, "at": true, "closed_at": true, "contained_at": true, "created_at": true,
 	"deadline": true, "declared_at": true, "due": true, "due_at": true, "expires_at": true, "finished_at": true,
@@ -260,6 +263,7 @@ type marker struct {
 	loaded bool
 	orig   map[string]map[string]any // tool name → registered output schema (JSON)
 	marked map[string]any            // tool name → marked output schema
+	limits map[string]map[string]int // tool name → integer argument → its "at most" (-1: none)
 }
 
 // learn records the registered output schemas of a page of tools.
@@ -269,7 +273,13 @@ func (m *marker) learn(tools []*sdk.Tool) {
 	if m.orig == nil {
 		m.orig, m.marked = map[string]map[string]any{}, map[string]any{}
 	}
+	if m.limits == nil {
+		m.limits = map[string]map[string]int{}
+	}
 	for _, t := range tools {
+		if _, ok := m.limits[t.Name]; !ok {
+			m.limits[t.Name] = intLimits(t.InputSchema)
+		}
 		if _, ok := m.orig[t.Name]; ok || t.OutputSchema == nil {
 			continue
 		}
@@ -506,4 +516,66 @@ func trimSchema(s map[string]any, depth int) map[string]any {
 		}
 	}
 	return s
+}
+
+var atMost = regexp.MustCompile(`at most (\d+)`)
+
+// intLimits reads a tool's integer arguments and the "at most N" their
+// descriptions state (-1 when none).
+func intLimits(schema any) map[string]int {
+	out := map[string]int{}
+	js, err := asJSON(schema)
+	if err != nil {
+		return out
+	}
+	props, _ := js["properties"].(map[string]any)
+	for name, p := range props {
+		ps, _ := p.(map[string]any)
+		if !hasType(ps, "integer") {
+			continue
+		}
+		out[name] = -1
+		desc, _ := ps["description"].(string)
+		if sm := atMost.FindStringSubmatch(desc); sm != nil {
+			out[name], _ = strconv.Atoi(sm[1])
+		}
+	}
+	return out
+}
+
+// checkInts refuses negative integer arguments and ones above the most
+// their description allows; "" when the call's arguments are in range.
+func (m *marker) checkInts(tool string, raw json.RawMessage) string {
+	m.mu.Lock()
+	limits := m.limits[tool]
+	m.mu.Unlock()
+	if len(limits) == 0 || len(raw) == 0 {
+		return ""
+	}
+	var args map[string]json.RawMessage
+	if json.Unmarshal(raw, &args) != nil {
+		return ""
+	}
+	names := make([]string, 0, len(args))
+	for k := range args {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		most, ok := limits[name]
+		if !ok {
+			continue
+		}
+		var n float64
+		if json.Unmarshal(args[name], &n) != nil {
+			continue // the SDK's schema check names the type error
+		}
+		switch {
+		case n < 0:
+			return fmt.Sprintf("invalid argument: %s %v: want 0 (the default) or more", name, n)
+		case most >= 0 && n > float64(most):
+			return fmt.Sprintf("invalid argument: %s %v: at most %d", name, n, most)
+		}
+	}
+	return ""
 }

@@ -172,19 +172,28 @@ var commands = []command{
 		name: "security_strategy_roadmap", title: "/security:strategy develop --soc-roadmap",
 		desc:  "Detection coverage vs. the threats that matter, tuning and automation opportunities, a prioritised roadmap with expected KPI impact.",
 		args:  []*sdk.PromptArgument{arg("horizon", "roadmap horizon, e.g. 2 quarters (default 2 quarters)")},
-		needs: []string{"list_threat_profiles", "get_noisy_rules", "get_soc_metrics"},
+		needs: []string{"list_threat_profiles", "get_noisy_rules", "get_soc_metrics", "get_detection_coverage"},
 		text: func(a map[string]string, has func(string) bool) string {
+			horizon := quoted(or(a["horizon"], "2 quarters"))
+			if has("develop_soc_roadmap") {
+				return fmt.Sprintf("Act as the SOC manager developing a roadmap over %s. Call develop_soc_roadmap with that horizon in quarters "+
+					"(e.g. \"2q\") and timeframe=\"quarterly\", and get_detection_coverage with timeframe=\"quarterly\". Present the roadmap's "+
+					"items by bucket (now, next, later) as a table: item, effort, KPI expected to move and by how much, and the evidence ids it "+
+					"cites; then the coverage per tactic and the techniques scored lowest among those the relevant threat profiles use. Name every "+
+					"input the roadmap lists as missing and what adding it would change. Do not add items the data does not show. ", horizon) + untrustedNote
+			}
 			vulns := ""
 			if has("top_vulnerability_findings") {
 				vulns = ", and top_vulnerability_findings"
 			}
 			return fmt.Sprintf("Act as the SOC manager developing a roadmap over %s. Call list_threat_profiles with limit=10, "+
-				"get_noisy_rules with timeframe=\"quarterly\" and max_rules=20, get_soc_metrics with timeframe=\"quarterly\" and trend=true"+
-				vulns+". Present: (1) the threat groups whose techniques overlap most with our detections and the techniques "+
-				"they use that we saw; (2) tuning opportunities: rules with high false-positive rates and volume, with the analyst time they cost; "+
+				"get_detection_coverage with timeframe=\"quarterly\", get_noisy_rules with timeframe=\"quarterly\" and max_rules=20, "+
+				"get_soc_metrics with timeframe=\"quarterly\" and trend=true"+
+				vulns+". Present: (1) the techniques of the most relevant threat groups and their coverage scores, lowest first; (2) tuning "+
+				"opportunities: rules with high false-positive rates and volume, with the analyst time they cost; "+
 				"(3) automation opportunities: high-volume, low-conversion rules and benign verdicts; (4) a prioritised roadmap table "+
 				"(initiative, effort, KPI expected to move, from which measured baseline). Base every expected impact on a returned baseline. "+untrustedNote,
-				quoted(or(a["horizon"], "2 quarters")))
+				horizon)
 		},
 	},
 	{

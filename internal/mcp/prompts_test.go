@@ -78,7 +78,7 @@ func testPrompts(t *testing.T, st *store.Store) {
 		{"security_metrics_soc", nil, []string{`timeframe="weekly".`}, []string{"trend=true"}},
 		{"security_report_executive", map[string]string{"timeframe": "quarterly"}, []string{`timeframe="quarterly"`, "list_threat_profiles", `"markdown"`}, nil},
 		{"security_resources_plan", nil, []string{"get_analyst_workload", "plan_staffing with include_shift_coverage=true", "assess_team_skills"}, nil},
-		{"security_strategy_roadmap", nil, []string{"list_threat_profiles", "get_noisy_rules", `"2 quarters"`}, nil},
+		{"security_strategy_roadmap", nil, []string{"develop_soc_roadmap", "get_detection_coverage", `"2 quarters"`}, []string{"get_noisy_rules"}},
 		{"security_budget_plan", nil, []string{"call plan_budget", "do not invent prices"}, []string{"not exposed"}},
 		{"security_crisis_manage", map[string]string{"case_id": "42", "severity": "SEV1"}, []string{`get_case_full_details with case_id="42"`, `"SEV1"`}, []string{"list_cases"}},
 		{"security_crisis_manage", nil, []string{"list_major_incidents with open_only=true", `list_cases with status="open", priority="P1"`}, nil},
@@ -108,7 +108,7 @@ func testPrompts(t *testing.T, st *store.Store) {
 // toolWord reports whether a word of a prompt's text names a tool.
 func toolWord(w string) bool {
 	for _, p := range []string{"get_", "list_", "top_", "plan_", "assess_", "search_", "set_", "add_", "close_", "declare_",
-		"update_", "record_", "assign_"} {
+		"update_", "record_", "assign_", "develop_"} {
 		if strings.HasPrefix(w, p) {
 			return true
 		}

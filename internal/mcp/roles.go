@@ -47,10 +47,13 @@ var ToolAccess = []Access{
 	{"list_runbooks", wfauth.ViewDashboard, "GET /api/v1/runbooks"},
 	{"get_runbook", wfauth.ViewDashboard, "GET /api/v1/runbooks/{id}"},
 	{"get_runbook_metrics", wfauth.ViewDashboard, "GET /api/v1/metrics/runbooks"},
+	{"get_technology_health", wfauth.ViewDashboard, "GET /api/v1/tech/health"},
+	{"get_detection_coverage", wfauth.ViewDashboard, "GET /api/v1/coverage"},
 	// The roster's gaps, skills and costs.
 	{"plan_staffing", wfauth.PlanResources, "GET /api/v1/staffing/plan"},
 	{"plan_budget", wfauth.PlanResources, "GET /api/v1/budget/plan"},
 	{"assess_team_skills", wfauth.PlanResources, "GET /api/v1/training/assessment"},
+	{"develop_soc_roadmap", wfauth.PlanResources, "GET /api/v1/roadmap"},
 	// Writes (registered only with Options.AllowWrites).
 	{"assign_case", wfauth.WorkCases, ""},
 	{"set_case_priority", wfauth.WorkCases, ""},
@@ -135,6 +138,12 @@ func (s *server) guard(next sdk.MethodHandler) sdk.MethodHandler {
 				// Not in the access table: unknown to every caller, as the SDK
 				// answers for a tool that does not exist.
 				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", name)}
+			}
+			if err := s.mark.load(ctx, next, r.Session); err != nil {
+				return nil, err
+			}
+			if msg := s.mark.checkInts(name, r.Params.Arguments); msg != "" {
+				return &sdk.CallToolResult{IsError: true, Content: []sdk.Content{&sdk.TextContent{Text: msg}}}, nil
 			}
 		case *sdk.GetPromptRequest:
 			c := s.caller(r.Extra)

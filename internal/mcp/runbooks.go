@@ -118,6 +118,8 @@ type RunbookMetricsIn struct {
 	RunbookID       string `json:"runbook_id,omitempty" jsonschema:"only this runbook, with its versions and step skip rates"`
 	MaxRunbooks     int    `json:"max_runbooks,omitempty" jsonschema:"runbooks listed, most runs first; default 15, at most 100"`
 	MaxImprovements int    `json:"max_improvements,omitempty" jsonschema:"improvement items listed; default 10, at most 100"`
+	From            string `json:"from,omitempty" jsonschema:"first day of the window (YYYY-MM-DD or RFC 3339), with to; overrides timeframe"`
+	To              string `json:"to,omitempty" jsonschema:"last day of the window, included (YYYY-MM-DD or RFC 3339), with from"`
 }
 
 // RunbookMetricsOut is get_runbook_metrics's answer. Text from runbook
@@ -323,7 +325,11 @@ func (s *server) runbookMetrics(ctx context.Context, _ *sdk.CallToolRequest, in 
 	if in.Timeframe == "" {
 		in.Timeframe = string(metrics.Quarterly)
 	}
-	res, err := s.svc.Resolve(ctx, metrics.WindowQuery{Timeframe: in.Timeframe})
+	wq, err := windowQuery(in.Timeframe, in.From, in.To)
+	if err != nil {
+		return nil, out, err
+	}
+	res, err := s.svc.Resolve(ctx, wq)
 	if err != nil {
 		return nil, out, toolArgError(err)
 	}

@@ -30,7 +30,10 @@
 package mcp
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +53,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 // Options configure a server.
@@ -87,6 +91,9 @@ type Options struct {
 	// Metrics is the process's report service (shared with the web server
 	// when both run); nil makes one on Store with Now.
 	Metrics *metrics.Service
+	// Tech judges source and pipeline health for get_technology_health
+	// (a service over Store when nil; a server shares the web's).
+	Tech *tech.Service
 	// Crisis runs the major-incident tools (a service over Store with the
 	// default configuration when nil).
 	Crisis *crisis.Service
@@ -154,6 +161,9 @@ func newServer(opts Options, guard bool) (*sdk.Server, error) {
 	if svc == nil {
 		svc = metrics.NewService(opts.Store, opts.Now)
 	}
+	if opts.Tech == nil {
+		opts.Tech = &tech.Service{Store: opts.Store}
+	}
 	s := &server{opts: opts, st: opts.Store, svc: svc, eng: svc.Engine()}
 	s.intel = &intel.Service{Store: opts.Store, Engine: s.eng, Now: opts.Now}
 	srv := sdk.NewServer(&sdk.Implementation{Name: "watchfloor", Title: "Watchfloor", Version: opts.Version},
@@ -166,6 +176,8 @@ func newServer(opts Options, guard bool) (*sdk.Server, error) {
 	s.addPlanTools(srv)
 	s.addCrisisTools(srv)
 	s.addRunbookTools(srv)
+	s.addTechTools(srv)
+	s.addStrategyTools(srv)
 	if opts.AllowWrites {
 		s.addWriteTools(srv)
 		s.addCrisisWriteTools(srv)
@@ -249,6 +261,53 @@ func parsePageToken(kind, tok string) (int, error) {
 		return 0, fmt.Errorf("next_page_token %q does not belong to this list", tok)
 	}
 	return n, nil
+}
+
+// keysetToken encodes a keyset cursor: the list, a fingerprint of the
+// query the list answers, and the last row's sort key and id. The next
+// page starts after that row, wherever it now is, so rows added, closed or
+// reordered between pages neither repeat nor hide others.
+func keysetToken(kind string, query any, key ...any) string {
+	b, _ := json.Marshal(struct {
+		K string `json:"k"`
+		Q string `json:"q"`
+		A []any  `json:"a"`
+	}{kind, queryPrint(query), key})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// parseKeysetToken decodes a token made by keysetToken for the same list
+// and query into key's pointers; it reports false for "" (the first page).
+func parseKeysetToken(kind string, query any, tok string, key ...any) (bool, error) {
+	if tok == "" {
+		return false, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	var t struct {
+		K string            `json:"k"`
+		Q string            `json:"q"`
+		A []json.RawMessage `json:"a"`
+	}
+	if err != nil || json.Unmarshal(b, &t) != nil || t.K != kind || len(t.A) != len(key) {
+		return false, argError("next_page_token %q is not a token this list issued", tok)
+	}
+	if t.Q != queryPrint(query) {
+		return false, argError("next_page_token belongs to the same list with other filters or order; start again without it")
+	}
+	for i, k := range key {
+		if err := json.Unmarshal(t.A[i], k); err != nil {
+			return false, argError("next_page_token %q is not a token this list issued", tok)
+		}
+	}
+	return true, nil
+}
+
+// queryPrint is a short fingerprint of a list's query (its arguments less
+// the token and page size).
+func queryPrint(query any) string {
+	b, _ := json.Marshal(query)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:6])
 }
 
 // pageSize applies a default and a ceiling to a requested size.

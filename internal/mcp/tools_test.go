@@ -35,7 +35,9 @@ func testToolsListed(t *testing.T, st *store.Store) {
 		"get_observable_prevalence": true, "list_threat_profiles": true, "get_threat_profile": true, "top_vulnerability_findings": true, "get_finding_remediation": true, "search_findings": true,
 		"get_soc_dashboard": true, "get_soc_metrics": true, "list_sla_breaches": true, "get_analyst_workload": true, "get_noisy_rules": true,
 		"plan_staffing": true, "plan_budget": true, "list_major_incidents": true, "get_major_incident_status": true,
-		"list_runbooks": true, "get_runbook": true, "get_runbook_metrics": true, "assess_team_skills": true}
+		"list_runbooks": true, "get_runbook": true, "get_runbook_metrics": true, "assess_team_skills": true,
+		"get_detection_coverage": true, "develop_soc_roadmap": true,
+		"get_technology_health": true}
 	if len(res.Tools) != len(want) {
 		t.Fatalf("%d tools, want %d", len(res.Tools), len(want))
 	}
@@ -124,8 +126,10 @@ func testListCases(t *testing.T, st *store.Store) {
 		{map[string]any{"stage": "limbo"}, `unknown stage "limbo"`},
 		{map[string]any{"created_after": "yesterday"}, `created_after "yesterday"`},
 		{map[string]any{"order_by": "random"}, `order_by "random"`},
-		{map[string]any{"next_page_token": "garbage!"}, "not a token this server issued"},
-		{map[string]any{"next_page_token": pageToken("findings", 2)}, "does not belong to this list"},
+		{map[string]any{"next_page_token": "garbage!"}, "not a token this list issued"},
+		{map[string]any{"next_page_token": keysetToken("findings", nil, 1, 2)}, "not a token this list issued"},
+		{map[string]any{"next_page_token": keysetToken("cases", ListCasesIn{Status: "closed"}, 1, 2, 3), "status": "open"},
+			"other filters or order"},
 		{map[string]any{"page_size": "ten"}, "page_size"},
 	} {
 		if msg := callErr(t, cs, "list_cases", tc.args); !strings.Contains(msg, tc.want) {
@@ -457,15 +461,25 @@ func TestFindingTools(t *testing.T) { engines(t, testFindingTools) }
 
 func testFindingTools(t *testing.T, st *store.Store) {
 	cs := connect(t, Options{Store: st})
-	top := call[FindingsOut](t, cs, "top_vulnerability_findings", map[string]any{"max_findings": 2, "project_id": "projects/x"})
-	if top.Total != 3 || len(top.Findings) != 2 || top.Findings[0].ExternalID != "f2" || top.Findings[1].ExternalID != "f1" ||
-		top.Findings[0].CVSS != 9.8 || top.Findings[0].Severity != "critical" || top.NextPageToken == "" ||
-		!top.Findings[1].ResourceName.Untrusted || top.Findings[1].ResourceName.Text != "i-1" || top.Findings[1].CVEs[0] != "CVE-2024-0001" {
+	// Active high and critical vulnerabilities only, by default (f3 is low
+	// and resolved): f2 (critical, 9.8), then f1 (high, 7.5).
+	top := call[FindingsOut](t, cs, "top_vulnerability_findings", map[string]any{"max_findings": 1, "project_id": "projects/x"})
+	if top.Total != 2 || len(top.Findings) != 1 || top.Findings[0].ExternalID != "f2" || top.Findings[0].CVSS != 9.8 ||
+		top.Findings[0].Severity != "critical" || top.NextPageToken == "" {
 		t.Fatalf("top page 1 = %+v", top)
 	}
-	rest := call[FindingsOut](t, cs, "top_vulnerability_findings", map[string]any{"max_findings": 2, "next_page_token": top.NextPageToken})
-	if len(rest.Findings) != 1 || rest.Findings[0].ExternalID != "f3" || rest.NextPageToken != "" || len(rest.Findings[0].CVEs) != 0 {
+	rest := call[FindingsOut](t, cs, "top_vulnerability_findings", map[string]any{"max_findings": 1, "next_page_token": top.NextPageToken})
+	if len(rest.Findings) != 1 || rest.Findings[0].ExternalID != "f1" || rest.NextPageToken != "" ||
+		!rest.Findings[0].ResourceName.Untrusted || rest.Findings[0].ResourceName.Text != "i-1" || rest.Findings[0].CVEs[0] != "CVE-2024-0001" {
 		t.Fatalf("top page 2 = %+v", rest)
+	}
+	top.Findings = append(top.Findings, rest.Findings...)
+	all := call[FindingsOut](t, cs, "top_vulnerability_findings", map[string]any{"state": "all", "severity": "low"})
+	if all.Total != 3 || len(all.Findings) != 3 || all.Findings[2].ExternalID != "f3" || len(all.Findings[2].CVEs) != 0 {
+		t.Fatalf("every state, low and up = %+v", all)
+	}
+	if msg := callErr(t, cs, "top_vulnerability_findings", map[string]any{"next_page_token": top.NextPageToken, "state": "all"}); !strings.Contains(msg, "other filters") {
+		t.Errorf("token with other filters: %q", msg)
 	}
 	for _, tc := range []struct {
 		args map[string]any
@@ -474,6 +488,9 @@ func testFindingTools(t *testing.T, st *store.Store) {
 		{map[string]any{"query": "mfa"}, "f4"},
 		{map[string]any{"finding_class": "compliance"}, "f4"},
 		{map[string]any{"state": "resolved"}, "f3"},
+		{map[string]any{"state": "inactive"}, "f3"},
+		{map[string]any{"resource_name": "i-1"}, "f1,f4"},
+		{map[string]any{"resource_name": "i-1", "state": "all"}, "f1,f4,f3"},
 		{map[string]any{"resource_name": "i-1", "severity": "high"}, "f1,f4"},
 		{map[string]any{"query": "cve-2024-0002"}, "f2"},
 	} {

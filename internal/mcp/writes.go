@@ -111,7 +111,13 @@ func (s *server) addWriteTools(srv *sdk.Server) {
 		func(ctx context.Context, req *sdk.CallToolRequest, in AssignIn) (*sdk.CallToolResult, WriteOut, error) {
 			return s.write(ctx, req, "assign_case", in.CaseID, map[string]string{"assignee": in.Assignee},
 				func(c *model.Case) ([]change, error) {
-					return []change{{model.EventAssignee, c.Assignee, strings.TrimSpace(in.Assignee)}}, nil
+					who := strings.TrimSpace(in.Assignee)
+					if who != "" {
+						if err := s.knownAnalyst(ctx, who); err != nil {
+							return nil, err
+						}
+					}
+					return []change{{model.EventAssignee, c.Assignee, who}}, nil
 				})
 		})
 	sdk.AddTool(srv, writeTool("set_case_priority", "Set case priority", "Changes a case's priority (P1 … P5). Audited.", false, true),
@@ -257,4 +263,22 @@ func (s *server) write(ctx context.Context, req *sdk.CallToolRequest, tool, case
 		return nil, out, fmt.Errorf("the change was written but auditing it failed: %w", err)
 	}
 	return nil, out, nil
+}
+
+// knownAnalyst refuses an assignee who is not an active analyst on the
+// roster (by login).
+func (s *server) knownAnalyst(ctx context.Context, login string) error {
+	list, err := s.st.Analysts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range list {
+		if a.ExternalID == login {
+			if !a.Active {
+				return argError("assignee %q is not active on the roster", login)
+			}
+			return nil
+		}
+	}
+	return argError("assignee %q is not an analyst on the roster (get_analyst_workload lists them by login)", login)
 }

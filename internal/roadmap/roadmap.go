@@ -599,7 +599,7 @@ func (b *builder) noisyAndAutomation() {
 			ev = append(ev, Evidence{Type: "kpi", ID: "analyst_hours", Text: fmt.Sprintf("%.1f analyst hours on %d worked cases in the window, %.0f a quarter", hoursOf(r), r.Worked, hq)})
 		}
 		b.add(Item{Key: KindNoisyRule + ":" + ruleKey(r), Kind: KindNoisyRule, Weight: math.Round(hq*10) / 10, Bucket: bucket, Effort: EffortS,
-			Title:     fmt.Sprintf("Tune %q", ruleName(r)),
+			Title:     fmt.Sprintf("Tune “%s”", ruleName(r)),
 			Rationale: fmt.Sprintf("%s of its judged alerts are false positives: about %.0f false positives and %.0f analyst hours a quarter.", pct(*r.FalsePositiveRate), fpq, hq),
 			Evidence:  ev, KPI: "false-positive rate of " + ruleKey(r),
 			Effect: fmt.Sprintf("from %s to ≤ %.0f%%: about %.0f fewer false positives a quarter", pct(*r.FalsePositiveRate), 100*b.t.NoisyRate, removed)})
@@ -619,7 +619,7 @@ func (b *builder) noisyAndAutomation() {
 			}
 		}
 		b.add(Item{Key: KindAutomation + ":" + ruleKey(r), Kind: KindAutomation, Weight: math.Round(hq*10) / 10, Bucket: Next, Effort: EffortM,
-			Title:     fmt.Sprintf("Automate the handling of %q", ruleName(r)),
+			Title:     fmt.Sprintf("Automate the handling of “%s”", ruleName(r)),
 			Rationale: fmt.Sprintf("Its alerts end the same way (%s %s) and take %.0f minutes of analyst time per case: a playbook can close or enrich them.", pct(c.Share), c.Verdict, 60*c.HoursPerCase),
 			Evidence:  ev, KPI: "analyst hours a quarter (and FTE required)", Effect: effect})
 	}
@@ -698,7 +698,7 @@ func (b *builder) runbooks() {
 			break
 		}
 		b.add(Item{Key: KindRunbook + ":" + g.ID, Kind: KindRunbook, Weight: float64(g.Cases), Bucket: Next, Effort: EffortS,
-			Title:     fmt.Sprintf("Write a runbook for %q", g.Name),
+			Title:     fmt.Sprintf("Write a runbook for “%s”", g.Name),
 			Rationale: fmt.Sprintf("%d cases in %s came from this rule and no runbook applies to it.", g.Cases, d.Window),
 			Evidence:  []Evidence{{Type: "rule_id", ID: g.ID, Text: fmt.Sprintf("%d cases, techniques %s", g.Cases, strings.Join(g.Techniques, ", "))}},
 			KPI:       "cases handled with a runbook (runbook adoption)", Effect: fmt.Sprintf("%d cases a window of this size gain a runbook", g.Cases)})

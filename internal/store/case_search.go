@@ -22,7 +22,8 @@ const (
 // CaseOrders lists the accepted orderings.
 var CaseOrders = []string{CaseOrderNewest, CaseOrderOldest, CaseOrderPriority, CaseOrderUpdated}
 
-// CaseQuery selects and orders cases for search with offset paging. Zero
+// CaseQuery selects and orders cases for search, paged by offset or by
+// keyset (After). Zero
 // fields do not filter.
 type CaseQuery struct {
 	Stages   []model.Stage
@@ -38,7 +39,58 @@ type CaseQuery struct {
 	CreatedBefore time.Time // created_at < CreatedBefore
 	OrderBy       string    // one of CaseOrders; "" is CaseOrderNewest
 	Offset        int
-	Limit         int // default 100
+	// After, when set, starts the page after that row of the ordering
+	// (keyset paging): rows added, closed or moved elsewhere in the order
+	// while a client walks the pages neither repeat nor hide other rows.
+	After *CaseCursor
+	Limit int // default 100
+}
+
+// CaseCursor is a row's place in a case ordering: its sort key
+// (created_at or last_event_at in Unix microseconds, or the priority
+// rank 1–5, 9 for none), its created_at and its id. Ids and creation
+// times never change, so created orders are stable under every change; in
+// the priority and updated orders only the row whose own priority or
+// activity changed can move across the cursor.
+type CaseCursor struct {
+	Key, Created, ID int64
+}
+
+// CursorOf returns c's place in the ordering.
+func CursorOf(order string, c model.Case) CaseCursor {
+	cur := CaseCursor{Key: c.CreatedAt.UnixMicro(), Created: c.CreatedAt.UnixMicro(), ID: c.ID}
+	switch order {
+	case CaseOrderPriority:
+		cur.Key = 9
+		if c.Priority.Valid() {
+			cur.Key = int64(c.Priority)
+		}
+	case CaseOrderUpdated:
+		cur.Key = 0
+		if !c.LastEventAt.IsZero() {
+			cur.Key = c.LastEventAt.UnixMicro()
+		}
+	}
+	return cur
+}
+
+// after adds the keyset condition of an ordering.
+func (w *where) after(order string, c CaseCursor) {
+	switch order {
+	case "", CaseOrderNewest:
+		w.conds = append(w.conds, "(created_at < ? OR (created_at = ? AND id < ?))")
+		w.args = append(w.args, c.Created, c.Created, c.ID)
+	case CaseOrderOldest:
+		w.conds = append(w.conds, "(created_at > ? OR (created_at = ? AND id > ?))")
+		w.args = append(w.args, c.Created, c.Created, c.ID)
+	case CaseOrderPriority:
+		rank := "(CASE WHEN priority BETWEEN 1 AND 5 THEN priority ELSE 9 END)"
+		w.conds = append(w.conds, "("+rank+" > ? OR ("+rank+" = ? AND (created_at > ? OR (created_at = ? AND id > ?))))")
+		w.args = append(w.args, c.Key, c.Key, c.Created, c.Created, c.ID)
+	case CaseOrderUpdated:
+		w.conds = append(w.conds, "(COALESCE(last_event_at, 0) < ? OR (COALESCE(last_event_at, 0) = ? AND id < ?))")
+		w.args = append(w.args, c.Key, c.Key, c.ID)
+	}
 }
 
 func (q CaseQuery) where() *where {
@@ -92,7 +144,7 @@ func (s *Store) SearchCases(ctx context.Context, q CaseQuery) ([]model.Case, int
 	case CaseOrderPriority:
 		order = "CASE WHEN priority BETWEEN 1 AND 5 THEN priority ELSE 9 END, created_at, id"
 	case CaseOrderUpdated:
-		order = "last_event_at DESC, id DESC"
+		order = "COALESCE(last_event_at, 0) DESC, id DESC"
 	default:
 		return nil, 0, fmt.Errorf("unknown case order %q (want one of %s)", q.OrderBy, strings.Join(CaseOrders, ", "))
 	}
@@ -105,8 +157,13 @@ func (s *Store) SearchCases(ctx context.Context, q CaseQuery) ([]model.Case, int
 	if limit <= 0 {
 		limit = 100
 	}
+	offset := max(q.Offset, 0)
+	if q.After != nil {
+		w.after(q.OrderBy, *q.After)
+		offset = 0
+	}
 	cases, err := s.queryCases(ctx, "searching cases", `SELECT `+caseColumns+` FROM cases`+w.String()+
-		` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(w.args, limit, max(q.Offset, 0))...)
+		` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(w.args, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}

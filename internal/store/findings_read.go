@@ -22,9 +22,46 @@ type FindingFilter struct {
 	ResourceType string // exact, case-insensitive
 	// Query matches a substring of the title, category, resource name or a
 	// CVE id, case-insensitively.
-	Query  string
+	Query string
+	// State selects by lifecycle: FindingsActive (not resolved, suppressed,
+	// archived, deleted, closed or fixed), FindingsInactive, or "" for all.
+	State  string
 	Offset int
-	Limit  int // default 100
+	// After starts the page after that row of the order (keyset paging).
+	After *FindingCursor
+	Limit int // default 100
+}
+
+// Finding states for FindingFilter.State.
+const (
+	FindingsActive   = "active"
+	FindingsInactive = "inactive"
+)
+
+// inactiveStatuses are the source statuses of findings no longer open
+// (OCSF, Security Hub, SCC and Defender names, lower case).
+var inactiveStatuses = []string{"resolved", "suppressed", "archived", "deleted", "closed", "fixed", "inactive", "muted", "dismissed"}
+
+// noAge sorts findings without a first-seen time after every dated one.
+const noAge = int64(253402300799000000) // 9999-12-31 in Unix microseconds
+
+// FindingCursor is a finding's place in the order Findings returns:
+// severity, CVSS, first seen (Unix microseconds, noAge when unknown) and
+// id, all fixed once stored for a given report of the finding.
+type FindingCursor struct {
+	Severity  int64
+	CVSS      float64
+	FirstSeen int64
+	ID        int64
+}
+
+// FindingCursorOf returns f's place in the order.
+func FindingCursorOf(f model.Finding) FindingCursor {
+	c := FindingCursor{Severity: int64(f.Severity), CVSS: f.CVSS, FirstSeen: noAge, ID: f.ID}
+	if !f.FirstSeenAt.IsZero() {
+		c.FirstSeen = f.FirstSeenAt.UnixMicro()
+	}
+	return c
 }
 
 func (f FindingFilter) where() *where {
@@ -37,6 +74,17 @@ func (f FindingFilter) where() *where {
 	}
 	if f.Status != "" {
 		w.add("LOWER(status) = ?", strings.ToLower(f.Status))
+	}
+	if f.State == FindingsActive || f.State == FindingsInactive {
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(inactiveStatuses)), ", ")
+		op := "NOT IN"
+		if f.State == FindingsInactive {
+			op = "IN"
+		}
+		w.conds = append(w.conds, "LOWER(status) "+op+" ("+ph+")")
+		for _, st := range inactiveStatuses {
+			w.args = append(w.args, st)
+		}
 	}
 	if f.Category != "" {
 		w.add("LOWER(category) = ?", strings.ToLower(f.Category))
@@ -89,16 +137,23 @@ func scanFinding(sc interface{ Scan(...any) error }, f *model.Finding) error {
 	return nil
 }
 
-// Findings returns findings matching f, most severe first (then
-// highest CVSS, then newest id).
+// Findings returns findings matching f, most severe first, then highest
+// CVSS, then oldest first seen (undated last), then id.
 func (s *Store) Findings(ctx context.Context, f FindingFilter) ([]model.Finding, error) {
 	w := f.where()
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
+	age := fmt.Sprintf("COALESCE(first_seen_at, %d)", noAge)
+	offset := max(f.Offset, 0)
+	if c := f.After; c != nil {
+		w.conds = append(w.conds, "(severity < ? OR (severity = ? AND (cvss < ? OR (cvss = ? AND ("+age+" > ? OR ("+age+" = ? AND id > ?))))))")
+		w.args = append(w.args, c.Severity, c.Severity, c.CVSS, c.CVSS, c.FirstSeen, c.FirstSeen, c.ID)
+		offset = 0
+	}
 	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT `+findingColumns+` FROM findings`+w.String()+
-		` ORDER BY severity DESC, cvss DESC, id DESC LIMIT ? OFFSET ?`), append(w.args, limit, max(f.Offset, 0))...)
+		` ORDER BY severity DESC, cvss DESC, `+age+`, id LIMIT ? OFFSET ?`), append(w.args, limit, offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("listing findings: %w", err)
 	}
@@ -114,7 +169,8 @@ func (s *Store) Findings(ctx context.Context, f FindingFilter) ([]model.Finding,
 	return out, rows.Err()
 }
 
-// CountFindings counts the findings matching f (Offset and Limit ignored).
+// CountFindings counts the findings matching f (Offset, After and Limit
+// ignored).
 func (s *Store) CountFindings(ctx context.Context, f FindingFilter) (int64, error) {
 	w := f.where()
 	var n int64

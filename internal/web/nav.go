@@ -26,10 +26,12 @@ var navItems = []navItem{
 	{Key: "incidents", Label: "Incidents", Path: "/incidents", Perm: auth.ViewRecords},
 	{Key: "rules", Label: "Rule quality", Path: "/rules", Perm: auth.ViewDashboard},
 	{Key: "intel", Label: "Threat intel", Path: "/intel", Perm: auth.ViewRecords},
+	{Key: "technology", Label: "Technology", Path: "/technology", Perm: auth.ViewDashboard},
 	{Key: "staffing", Label: "Staffing", Path: "/staffing", Perm: auth.PlanResources},
 	{Key: "budget", Label: "Budget", Path: "/budget", Perm: auth.PlanResources},
 	{Key: "runbooks", Label: "Runbooks", Path: "/runbooks", Perm: auth.ViewDashboard},
 	{Key: "team", Label: "Team skills", Path: "/team", Perm: auth.PlanResources},
+	{Key: "strategy", Label: "Strategy", Path: "/strategy", Perm: auth.PlanResources},
 	{Key: "audit", Label: "Audit log", Path: "/audit", Perm: auth.Administer},
 	{Key: "settings", Label: "Settings", Path: "/settings", Perm: auth.ViewDashboard},
 }
