@@ -27,6 +27,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 //go:embed templates static openapi.json
@@ -78,6 +79,11 @@ type Config struct {
 	// Reports generates, keeps and schedules reports (one over Store,
 	// Metrics, Crisis, Staffing and Budget when nil).
 	Reports *report.Schedules
+	// Tech judges source and pipeline health and the tool inventory (a
+	// service over Store when nil); a server shares one with its
+	// notifier and MCP server, so the weeks of rollups are read once an
+	// hour.
+	Tech *tech.Service
 }
 
 // Server serves the API and the dashboard. Create it with New.
@@ -147,6 +153,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.KioskRotate == 0 {
 		cfg.KioskRotate = DefaultKioskRotate
 	}
+	if cfg.Tech == nil {
+		cfg.Tech = &tech.Service{Store: cfg.Store}
+	}
 	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1), svc: cfg.Metrics}
 	if s.svc == nil {
 		s.svc = metrics.NewService(cfg.Store, s.now)
@@ -154,6 +163,7 @@ func New(cfg Config) (*Server, error) {
 	s.matcher = &intel.Matcher{Store: cfg.Store, Log: cfg.Log, Now: s.now}
 	s.prom = newPromMetrics(s)
 	s.prom.reg.MustRegister(crisisCollector{s})
+	s.prom.reg.MustRegister(techCollector{s})
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -262,6 +272,7 @@ func (s *Server) routeTable() []Route {
 	}
 	rts = append(rts, s.crisisRoutes()...)
 	rts = append(rts, s.reportRoutes()...)
+	rts = append(rts, s.techRoutes()...)
 	if s.cfg.OIDC != nil {
 		rts = append(rts,
 			Route{Method: "GET", Pattern: "/auth/oidc/login", handler: s.oidcLogin},
