@@ -295,6 +295,9 @@ func (a *app) startLiveDemo(ctx context.Context, st *store.Store, onWrite <-chan
 		if err := demoOrg(ctx, st); err != nil {
 			return err
 		}
+		if err := demoInventory(ctx, st, time.Now()); err != nil {
+			return err
+		}
 		go func() {
 			if err := <-errc; err != nil {
 				a.log.Error("the live demo stopped", "err", err)
