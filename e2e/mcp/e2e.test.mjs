@@ -32,7 +32,7 @@ const readTools = [
   "get_soc_dashboard", "get_soc_metrics", "list_sla_breaches", "get_analyst_workload", "get_noisy_rules",
   "plan_staffing", "plan_budget", "list_major_incidents", "get_major_incident_status",
   "list_runbooks", "get_runbook", "get_runbook_metrics", "assess_team_skills", "get_technology_health",
-  "get_detection_coverage", "develop_soc_roadmap",
+  "get_detection_coverage", "develop_soc_roadmap", "generate_executive_report",
 ];
 const writeTools = ["assign_case", "set_case_priority", "set_case_stage", "add_case_comment", "close_case",
   "declare_major_incident", "update_major_incident", "record_runbook_run"];
@@ -336,7 +336,7 @@ test("streamable HTTP: the token's role decides the tools, prompts and audit ide
     "get_observable_prevalence", "get_security_alerts", "list_cases", "list_major_incidents", "search_findings", "top_vulnerability_findings"];
   const caseWrites = ["add_case_comment", "assign_case", "close_case", "declare_major_incident", "set_case_priority", "set_case_stage",
     "update_major_incident"];
-  const planTools = ["assess_team_skills", "develop_soc_roadmap", "plan_budget", "plan_staffing"];
+  const planTools = ["assess_team_skills", "develop_soc_roadmap", "generate_executive_report", "plan_budget", "plan_staffing"];
   const want = {
     viewer: [...viewerTools],
     analyst: [...viewerTools, ...recordTools, ...caseWrites],

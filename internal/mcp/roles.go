@@ -53,6 +53,7 @@ var ToolAccess = []Access{
 	{"plan_staffing", wfauth.PlanResources, "GET /api/v1/staffing/plan"},
 	{"plan_budget", wfauth.PlanResources, "GET /api/v1/budget/plan"},
 	{"assess_team_skills", wfauth.PlanResources, "GET /api/v1/training/assessment"},
+	{"generate_executive_report", wfauth.PlanResources, "POST /api/v1/reports/executive"},
 	{"develop_soc_roadmap", wfauth.PlanResources, "GET /api/v1/roadmap"},
 	// Writes (registered only with Options.AllowWrites).
 	{"assign_case", wfauth.WorkCases, ""},

@@ -178,6 +178,7 @@ func newServer(opts Options, guard bool) (*sdk.Server, error) {
 	s.addRunbookTools(srv)
 	s.addTechTools(srv)
 	s.addStrategyTools(srv)
+	s.addReportTools(srv)
 	if opts.AllowWrites {
 		s.addWriteTools(srv)
 		s.addCrisisWriteTools(srv)
