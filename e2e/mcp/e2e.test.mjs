@@ -31,7 +31,7 @@ const readTools = [
   "top_vulnerability_findings", "get_finding_remediation", "search_findings",
   "get_soc_dashboard", "get_soc_metrics", "list_sla_breaches", "get_analyst_workload", "get_noisy_rules",
   "plan_staffing", "plan_budget", "list_major_incidents", "get_major_incident_status",
-  "list_runbooks", "get_runbook", "get_runbook_metrics", "assess_team_skills",
+  "list_runbooks", "get_runbook", "get_runbook_metrics", "assess_team_skills", "get_technology_health",
   "get_detection_coverage", "develop_soc_roadmap",
 ];
 const writeTools = ["assign_case", "set_case_priority", "set_case_stage", "add_case_comment", "close_case",
@@ -331,7 +331,7 @@ test("streamable HTTP: the token's role decides the tools, prompts and audit ide
   const entries = roles.map((r) => `${r}-user:${r}:${createHash("sha256").update(secret(r)).digest("hex")}`);
   const { url, proc, logs } = await listen(entries, "--allow-writes");
   const viewerTools = ["get_analyst_workload", "get_detection_coverage", "get_noisy_rules", "get_runbook", "get_runbook_metrics", "get_soc_dashboard",
-    "get_soc_metrics", "get_threat_profile", "list_runbooks", "list_sla_breaches", "list_threat_profiles"];
+    "get_soc_metrics", "get_technology_health", "get_threat_profile", "list_runbooks", "list_sla_breaches", "list_threat_profiles"];
   const recordTools = ["get_case_full_details", "get_finding_remediation", "get_ioc_matches", "get_major_incident_status",
     "get_observable_prevalence", "get_security_alerts", "list_cases", "list_major_incidents", "search_findings", "top_vulnerability_findings"];
   const caseWrites = ["add_case_comment", "assign_case", "close_case", "declare_major_incident", "set_case_priority", "set_case_stage",

@@ -15,6 +15,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/coverage"
+	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -299,6 +300,7 @@ func (a *app) renderTechniques(rep *coverage.Report, rows []coverage.Technique, 
 func (a *app) coverageLayerCommand() *cobra.Command {
 	var cf coverageFlags
 	var out, name string
+	var gaps int
 	cmd := &cobra.Command{
 		Use:   "layer",
 		Short: "Export coverage as an ATT&CK Navigator layer (format 4.5)",
@@ -306,18 +308,25 @@ func (a *app) coverageLayerCommand() *cobra.Command {
 enterprise-attack): every technique and sub-technique with its score 0–5, the
 score's colour, its reasons as comment and its figures as metadata, with a
 gradient and a legend. Open it at https://mitre-attack.github.io/attack-navigator/.`,
-		Example: `  watchfloor coverage layer --out coverage.json`,
-		Args:    cobra.NoArgs,
+		Example: `  watchfloor coverage layer --out coverage.json
+  watchfloor coverage layer --gaps 10 --out gaps.json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rep, st, err := a.coverageReport(cmd, &cf)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if name == "" {
-				name = "Watchfloor coverage " + rep.Window
+			layer := coverage.LayerOf(rep, "Watchfloor coverage "+rep.Window)
+			if gaps > 0 {
+				if layer, err = a.gapLayer(cmd, st, rep, gaps); err != nil {
+					return err
+				}
 			}
-			b, err := json.MarshalIndent(coverage.LayerOf(rep, name), "", "  ")
+			if name != "" {
+				layer.Name = name
+			}
+			b, err := json.MarshalIndent(layer, "", "  ")
 			if err != nil {
 				return err
 			}
@@ -329,14 +338,39 @@ gradient and a legend. Open it at https://mitre-attack.github.io/attack-navigato
 			if err := os.WriteFile(out, b, 0o644); err != nil {
 				return fmt.Errorf("writing layer: %w", err)
 			}
-			fmt.Fprintf(a.stderr, "wrote %s (%d techniques)\n", out, len(coverage.LayerOf(rep, name).Techniques))
+			fmt.Fprintf(a.stderr, "wrote %s (%d techniques)\n", out, len(layer.Techniques))
 			return nil
 		},
 	}
 	a.addCoverageFlags(cmd, &cf)
 	cmd.Flags().StringVar(&out, "out", "", "file to write (default: standard output)")
 	cmd.Flags().StringVar(&name, "name", "", "layer name (default: Watchfloor coverage and the window)")
+	cmd.Flags().IntVar(&gaps, "gaps", 0, "export the coverage gaps of the N most relevant threat profiles instead, weighted by their relevance")
 	return cmd
+}
+
+// gapLayer ranks the threat profiles over the 90 days up to the newest
+// data and makes the gap layer of the n most relevant.
+func (a *app) gapLayer(cmd *cobra.Command, st *store.Store, rep *coverage.Report, n int) (coverage.Layer, error) {
+	svc := metrics.NewService(st, nil)
+	res, err := svc.Resolve(cmd.Context(), metrics.WindowQuery{Timeframe: "quarterly"})
+	if err != nil {
+		return coverage.Layer{}, err
+	}
+	end := res.Window.To.Add(-time.Second)
+	isvc := &intel.Service{Store: st, Engine: svc.Engine(), Now: func() time.Time { return end }}
+	rk, err := isvc.Rank(cmd.Context(), intel.RankQuery{Days: 90, Relevant: true, Limit: n})
+	if err != nil {
+		return coverage.Layer{}, err
+	}
+	if len(rk.Profiles) == 0 {
+		return coverage.Layer{}, errors.New("no threat profile scores as relevant: set the organisation profile (watchfloor intel org …) or pull threat intelligence")
+	}
+	var ps []coverage.GapProfile
+	for _, p := range rk.Profiles {
+		ps = append(ps, coverage.GapProfile{ID: p.ID, Name: p.Name, Score: p.Score, Techniques: p.Techniques})
+	}
+	return coverage.GapLayer(rep, ps, "Watchfloor coverage gaps "+rep.Window), nil
 }
 
 func (a *app) coverageCompareCommand() *cobra.Command {

@@ -73,6 +73,10 @@ func TestCoverageCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &c); code != 0 || err != nil || len(c.Techniques) != len(l.Techniques) {
 		t.Fatalf("compare (%d): %v %d", code, err, len(c.Techniques))
 	}
+	// No organisation profile and no intelligence: no profile is relevant.
+	if code, _, errOut = run(t, db, "", "coverage", "layer", "--gaps", "5"); code == 0 || !strings.Contains(errOut, "no threat profile scores as relevant") {
+		t.Errorf("gap layer without relevant profiles (%d): %s", code, errOut)
+	}
 	for range 2 {
 		if code, out, errOut = run(t, db, "", append([]string{"coverage", "snapshot"}, window...)...); code != 0 {
 			t.Fatalf("snapshot (%d): %s %s", code, out, errOut)

@@ -21,6 +21,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/runbook"
 	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 // demoConfig completes a demo configuration with the catalog's techniques
@@ -60,6 +61,9 @@ func (a *app) runDemo(ctx context.Context, st *store.Store, cfg demo.Config) (in
 	if err := demoOrg(ctx, st); err != nil {
 		return sum, err
 	}
+	if err := demoInventory(ctx, st, cfg.End); err != nil {
+		return sum, err
+	}
 	return sum, demoRunbooks(ctx, st, cfg)
 }
 
@@ -73,6 +77,16 @@ func demoOrg(ctx context.Context, st *store.Store) error {
 	}
 	_, err = svc.SetOrgProfile(ctx, intel.OrgProfile{Sectors: demo.OrgSectors, Regions: demo.OrgRegions, Platforms: demo.OrgPlatforms})
 	return err
+}
+
+// demoInventory stores the demo's tool inventory (contracts dated from
+// end) when no inventory is stored.
+func demoInventory(ctx context.Context, st *store.Store, end time.Time) error {
+	inv, err := tech.LoadInventory(ctx, st)
+	if err != nil || len(inv.Platforms) > 0 {
+		return err
+	}
+	return tech.SaveInventory(ctx, st, demoPlatforms(end))
 }
 
 // demoRunbooks syncs the demo's runbooks (their first edition at the start
@@ -129,6 +143,9 @@ func (a *app) ensureDemo(ctx context.Context, st *store.Store) error {
 		return err
 	}
 	if err := demoOrg(ctx, st); err != nil {
+		return err
+	}
+	if err := demoInventory(ctx, st, time.Now()); err != nil {
 		return err
 	}
 	a.log.Info("demo SOC stored up to now", "elapsed", time.Since(start).Round(time.Millisecond))
@@ -231,4 +248,28 @@ func (a *app) writeDemo(ctx context.Context, cfg demo.Config, path string) error
 	}
 	a.log.Info("demo SOC written", "records", n, "file", path)
 	return nil
+}
+
+// demoPlatforms is the demo SOC's tool inventory, its contracts dated from end
+// (the end of the simulated period) so that two renewals fall due within
+// 90 days. The SIEM is the platform the demo's alerts come from.
+func demoPlatforms(end time.Time) tech.Inventory {
+	day := func(days int) tech.Date {
+		d := end.UTC().AddDate(0, 0, days)
+		return tech.Date{Time: time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)}
+	}
+	return tech.Inventory{Platforms: []tech.Platform{
+		{Name: "SIEM", Category: "siem", Vendor: "Example Analytics", Product: "Example SIEM", Version: "9.2", Owner: "SOC engineering",
+			Licence: "GB/day", Cost: &tech.Cost{Pricing: "per_gb_day", Price: 1100, Period: "year", Quantity: 150},
+			ContractStart: day(-320), Renewal: day(45), NoticeDays: 60, Sources: []string{demo.Source}},
+		{Name: "EDR", Category: "edr", Vendor: "Example Endpoint", Version: "7.14", Owner: "IT security operations",
+			Licence: "endpoints", Cost: &tech.Cost{Pricing: "per_endpoint", Price: 4.5, Quantity: 6500},
+			ContractStart: day(-165), Renewal: day(200), NoticeDays: 90},
+		{Name: "SOAR", Category: "soar", Vendor: "Example Automation", Version: "6.1", Owner: "SOC engineering",
+			Licence: "seats", Cost: &tech.Cost{Pricing: "per_seat", Price: 150},
+			ContractStart: day(-30), Renewal: day(335), NoticeDays: 30},
+		{Name: "Threat intelligence platform", Category: "ti", Vendor: "Example Intel", Owner: "CTI lead",
+			Licence: "flat", Cost: &tech.Cost{Pricing: "flat", Price: 60000, Period: "year"},
+			ContractStart: day(-290), Renewal: day(75), NoticeDays: 30},
+	}}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/notify"
 	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/staffing"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 func (a *app) mcpCommand() *cobra.Command {
@@ -108,10 +109,11 @@ role have --role; make a hash with: printf %s "$TOKEN" | sha256sum).`,
 // with.
 type planSettings struct {
 	staffing staffing.Config
-	budget   *budget.Config // nil: no budget section, so no budget plan
-	crisis   *crisis.Config // the crisis section (defaults when absent)
-	notify   *notify.Config // the notify section (nil when absent)
-	report   report.Config  // the report section (targets)
+	budget   *budget.Config    // nil: no budget section, so no budget plan
+	crisis   *crisis.Config    // the crisis section (defaults when absent)
+	notify   *notify.Config    // the notify section (nil when absent)
+	report   report.Config     // the report section (targets)
+	tech     tech.NotifyConfig // the tech section (source health notifications)
 }
 
 // loadPlanSettings reads the plan file ("" for none).
@@ -135,6 +137,9 @@ func loadPlanSettings(path string) (planSettings, error) {
 		return ps, err
 	}
 	if ps.report, err = report.LoadConfig(path); err != nil {
+		return ps, err
+	}
+	if ps.tech, err = tech.LoadNotifyConfig(path, ps.notify); err != nil {
 		return ps, err
 	}
 	return ps, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/mcp"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 // accountTokens verifies MCP bearer tokens against the API tokens of
@@ -59,10 +60,10 @@ func (a accountAudit) Audit(ctx context.Context, e mcp.AuditEntry) error {
 // mcpHandler is the streamable HTTP MCP endpoint that serve mounts at /mcp:
 // callers present an account's API token; writes (only with allowWrites)
 // go to the audit log. rep is the process's report service.
-func mcpHandler(st *store.Store, svc *auth.Service, allowWrites bool, log *slog.Logger, plans planSettings, rep *metrics.Service) (http.Handler, error) {
+func mcpHandler(st *store.Store, svc *auth.Service, allowWrites bool, log *slog.Logger, plans planSettings, rep *metrics.Service, ts *tech.Service) (http.Handler, error) {
 	srv, err := mcp.NewServer(mcp.Options{Store: st, AllowWrites: allowWrites, Auditor: accountAudit{svc}, Logger: log,
 		Version: buildVersion(), Staffing: plans.staffing, Budget: plans.budget, Metrics: rep,
-		Crisis: crisisFor(st, plans, log)})
+		Crisis: crisisFor(st, plans, log), Tech: ts})
 	if err != nil {
 		return nil, err
 	}

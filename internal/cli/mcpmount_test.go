@@ -39,7 +39,7 @@ func TestServeMCPTakesAccountTokens(t *testing.T) {
 		return secret
 	}
 	analyst, viewer, pipeline := token("ana", auth.Analyst), token("vic", auth.Viewer), token("pipe", auth.Ingest)
-	h, err := mcpHandler(st, svc, false, slog.New(slog.DiscardHandler), planSettings{}, nil)
+	h, err := mcpHandler(st, svc, false, slog.New(slog.DiscardHandler), planSettings{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

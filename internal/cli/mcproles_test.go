@@ -61,7 +61,7 @@ func TestMCPRoleParity(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h, err := mcpHandler(st, as, true, slog.New(slog.DiscardHandler), planSettings{}, nil)
+	h, err := mcpHandler(st, as, true, slog.New(slog.DiscardHandler), planSettings{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestMCPRoleParity(t *testing.T) {
 	}
 
 	viewer := []string{"get_analyst_workload", "get_detection_coverage", "get_noisy_rules", "get_runbook", "get_runbook_metrics", "get_soc_dashboard",
-		"get_soc_metrics", "get_threat_profile", "list_runbooks", "list_sla_breaches", "list_threat_profiles"}
+		"get_soc_metrics", "get_technology_health", "get_threat_profile", "list_runbooks", "list_sla_breaches", "list_threat_profiles"}
 	records := []string{"get_case_full_details", "get_finding_remediation", "get_ioc_matches", "get_major_incident_status",
 		"get_observable_prevalence", "get_security_alerts", "list_cases", "list_major_incidents", "search_findings",
 		"top_vulnerability_findings"}

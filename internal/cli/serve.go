@@ -21,8 +21,10 @@ import (
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/maintain"
 	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/notify"
 	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/tech"
 	"github.com/watchfloor/watchfloor/internal/web"
 )
 
@@ -167,7 +169,10 @@ them on one replica.`,
 			if cfg.OIDC, err = oidcFlags.provider(ctx); err != nil {
 				return err
 			}
-			if cfg.MCP, err = mcpHandler(st, svc, mcpWrites, a.log, plans, cfg.Metrics); err != nil {
+			// One technology service: the pages, the API, Prometheus, the MCP
+			// tool and the notifications share what it learned this hour.
+			cfg.Tech = &tech.Service{Store: st}
+			if cfg.MCP, err = mcpHandler(st, svc, mcpWrites, a.log, plans, cfg.Metrics, cfg.Tech); err != nil {
 				return err
 			}
 			srv, err := web.New(cfg)
@@ -175,6 +180,11 @@ them on one replica.`,
 				return err
 			}
 			onWrite <- srv.Changed
+			if len(plans.tech.Notify) > 0 {
+				w := &tech.Watcher{Service: cfg.Tech, Sender: &notify.Notifier{Config: *plans.notify, Log: st, Logger: a.log},
+					Channels: plans.tech.Notify, To: plans.tech.To, Store: st, Log: a.log}
+				go w.Run(ctx, time.Duration(plans.tech.Every)) // sources going silent or late, and recovering
+			}
 			if feedCheck > 0 {
 				sched := &intel.Scheduler{Store: st, Log: a.log, Tick: feedCheck, After: srv.Changed,
 					Puller: &intel.Puller{Store: st, Log: a.log}}
@@ -283,6 +293,9 @@ func (a *app) startLiveDemo(ctx context.Context, st *store.Store, onWrite <-chan
 			return err
 		}
 		if err := demoOrg(ctx, st); err != nil {
+			return err
+		}
+		if err := demoInventory(ctx, st, time.Now()); err != nil {
 			return err
 		}
 		go func() {

@@ -30,7 +30,7 @@ func (f *spanFlag) String() string {
 }
 
 func (f *spanFlag) Set(s string) error {
-	d, err := parseSpan(s)
+	d, err := tech.ParseSpan(s)
 	if err != nil {
 		return err
 	}
@@ -39,23 +39,6 @@ func (f *spanFlag) Set(s string) error {
 }
 
 func (f *spanFlag) Type() string { return "span" }
-
-// parseSpan reads "7d", "36h" or "90m": a positive span.
-func parseSpan(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err != nil || days <= 0 || days > 3660 {
-			return 0, fmt.Errorf("span %q: want a whole number of days such as 7d", s)
-		}
-		return time.Duration(days) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("span %q: want days (7d) or Go syntax (36h)", s)
-	}
-	return d, nil
-}
 
 func (a *app) techCommand() *cobra.Command {
 	cmd := &cobra.Command{

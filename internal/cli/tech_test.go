@@ -72,6 +72,20 @@ func TestTechHealthSilencedDemo(t *testing.T) {
 	if len(pipe.Stopped) == 0 || pipe.Stopped[0].State != "silent" || pipe.NeverFired == nil || pipe.Feeds == nil {
 		t.Errorf("pipeline %s", out)
 	}
+	// The demo's tool inventory: four platforms, the SIEM holding the
+	// demo's alerts.
+	code, out, errOut = run(t, db, "", "tech", "inventory", "-o", "json")
+	var inv struct {
+		Platforms []struct {
+			Name    string   `json:"name"`
+			Sources []string `json:"sources"`
+			Renewal string   `json:"renewal"`
+		} `json:"platforms"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &inv) != nil || len(inv.Platforms) != 4 || inv.Platforms[1].Name != "SIEM" ||
+		len(inv.Platforms[1].Sources) != 1 || inv.Platforms[1].Sources[0] != "demo" || inv.Platforms[1].Renewal != "2026-04-24" {
+		t.Errorf("demo inventory (%d): %s %s", code, out, errOut)
+	}
 	// Bad flags are errors that say why.
 	if code, _, errOut := run(t, db, "", "tech", "health", "--last", "7x"); code == 0 || !strings.Contains(errOut, "span") {
 		t.Errorf("--last 7x: %d %s", code, errOut)

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -335,4 +337,61 @@ func CompareLayer(r *Report, cat *attack.Catalog, l Layer) Comparison {
 		c.Techniques = append(c.Techniques, cp)
 	}
 	return c
+}
+
+// GapLayer is a Navigator layer of the coverage gaps weighted by threat
+// relevance: every technique the profiles use (at the level they name it)
+// that the report scores GapScore or less, scored with the summed
+// relevance of the profiles that use it, with those profiles and the
+// coverage reasons as comment. Techniques that are not gaps are left out.
+func GapLayer(r *Report, profiles []GapProfile, name string) Layer {
+	t, f := true, false
+	l := Layer{Name: name, Versions: &LayerVersions{Attack: majorVersion(r.ATTACKVersion), Navigator: NavigatorVersion, Layer: LayerVersion},
+		Domain: Domain, Description: fmt.Sprintf("Watchfloor coverage gaps over %s: techniques of the %d most relevant threat profiles scored %d or less, weighted by the profiles' relevance.", r.Window, len(profiles), GapScore),
+		Layout:                        &LayerLayout{Layout: "side", ShowName: true, ShowAggregateScores: true, AggregateFunction: "max", ExpandedSubtechniques: "annotated"},
+		SelectTechniquesAcrossTactics: &t, SelectSubtechniquesWithParent: &f, Techniques: []LayerTechnique{}}
+	weights := map[string]float64{}
+	users := map[string][]string{}
+	var order []string
+	for _, p := range profiles {
+		seen := map[string]bool{}
+		for _, id := range p.Techniques {
+			id = strings.ToUpper(id)
+			row, ok := r.Technique(id)
+			if !ok || row.Score > GapScore || seen[id] {
+				continue
+			}
+			seen[id] = true
+			if _, seen := weights[id]; !seen {
+				order = append(order, id)
+			}
+			weights[id] += p.Score
+			users[id] = append(users[id], fmt.Sprintf("%s %s (%.1f)", p.ID, p.Name, p.Score))
+		}
+	}
+	slices.Sort(order)
+	top := 0.0
+	for _, id := range order {
+		row, _ := r.Technique(id)
+		w := math.Round(weights[id]*10) / 10
+		top = max(top, w)
+		enabled := true
+		lt := LayerTechnique{TechniqueID: id, Score: &w, Enabled: &enabled,
+			Comment:  "used by " + strings.Join(users[id], ", ") + "; coverage " + strconv.Itoa(row.Score) + " (" + row.Label + "): " + strings.Join(row.Reasons, "; "),
+			Metadata: []LayerMetadata{{Name: "coverage score", Value: strconv.Itoa(row.Score)}, {Name: "profiles", Value: strconv.Itoa(len(users[id]))}}}
+		if len(row.Tactics) == 1 {
+			lt.Tactic = row.Tactics[0]
+		}
+		l.Techniques = append(l.Techniques, lt)
+	}
+	l.Gradient = &LayerGradient{Colors: []string{"#fff7bc", "#fec44f", "#d95f0e"}, MinValue: 0, MaxValue: max(top, 1)}
+	l.LegendItems = []LegendItem{{Label: "less relevant gap", Color: "#fff7bc"}, {Label: "most relevant gap", Color: "#d95f0e"}}
+	return l
+}
+
+// GapProfile is a threat profile as GapLayer weighs it.
+type GapProfile struct {
+	ID, Name   string
+	Score      float64
+	Techniques []string
 }

@@ -139,3 +139,27 @@ func TestCompareLayer(t *testing.T) {
 		t.Errorf("techniques %v gaps %d unknown %v", got, c.Gaps, c.Unknown)
 	}
 }
+
+// TestGapLayer weighs the gaps of two profiles: T1190 (no rule) used by
+// both scores 30 + 10, T1047 (stable, never fired: 2) by one scores 30;
+// T1566.001 (4) is no gap; unknown IDs are skipped.
+func TestGapLayer(t *testing.T) {
+	rep := smallReport(t)
+	l := coverage.GapLayer(rep, []coverage.GapProfile{
+		{ID: "G1", Name: "Alpha", Score: 30, Techniques: []string{"T1190", "t1047", "T1566.001", "T1190", "T9999"}},
+		{ID: "G2", Name: "Beta", Score: 10, Techniques: []string{"T1190"}},
+	}, "gaps")
+	if err := coverage.ValidateLayer(l); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, x := range l.Techniques {
+		got[x.TechniqueID] = *x.Score
+	}
+	if len(got) != 2 || got["T1190"] != 40 || got["T1047"] != 30 || l.Gradient.MaxValue != 40 {
+		t.Errorf("gaps %v, gradient %+v", got, l.Gradient)
+	}
+	if !strings.Contains(l.Techniques[1].Comment, "used by G1 Alpha (30.0), G2 Beta (10.0); coverage 0 (none)") {
+		t.Errorf("comment %q", l.Techniques[1].Comment)
+	}
+}

@@ -38,7 +38,10 @@ type sigmaRule struct {
 // "attack.ds0005" are data sources), its log source as data source
 // ("product/category/service", the parts it names) and product as
 // platform. A rule needs a title, an id and a detection (or correlation)
-// section; a status or level Sigma does not define is an error.
+// section; a status or level Sigma does not define is an error, and so is
+// an attack.* tag that is neither a technique nor a tactic of the catalog,
+// unless the rule names techniques: a tactic renamed or split in another
+// ATT&CK version then gives way to the techniques' tactics in this one.
 func ParseSigma(cat *attack.Catalog, data []byte) (model.Rule, error) {
 	var doc sigmaRule
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -79,8 +82,13 @@ func ParseSigma(cat *attack.Catalog, data []byte) (model.Rule, error) {
 	}
 	var unknown []string
 	r.Techniques, r.Tactics, unknown = tags(cat, techs, tacs)
-	if len(unknown) > 0 {
+	switch {
+	case len(unknown) > 0 && len(r.Techniques) == 0:
 		return model.Rule{}, fmt.Errorf("Sigma rule %q: unknown ATT&CK tag attack.%s", doc.Title, unknown[0])
+	case len(unknown) > 0:
+		// A tactic the catalog does not hold (renamed or split in another
+		// ATT&CK version): the techniques' tactics in this catalog stand.
+		r.Tactics = sortedUnion(r.Tactics, tacticsOf(cat, r.Techniques))
 	}
 	ls := doc.Logsource
 	var parts []string

@@ -39,7 +39,8 @@ var trustedKeys = map[string]bool{
 	"regime_name": true, "report": true, "report_name": true, "trigger": true, "citation": true, "capped_by": true,
 	"audience": true, "channel": true, "cost_currency": true, "currency": true, "group_by": true, "kpi": true,
 	"cohort": true, "mode": true, "method": true, "model": true, "verdict": true, "factor": true,
-	"confidence_basis": true, "vacant_roles": true, "timeframe": true,
+	"confidence_basis": true, "vacant_roles": true, "timeframe": true, "health_state": true, "feed_state": true,
+	"evidence_unit": true,
 	// times and windows Watchfloor formats
 	"acknowledged_at": true, "as_of": true, "at": true, "closed_at": true, "contained_at": true, "created_at": true,
 	"deadline": true, "declared_at": true, "due": true, "due_at": true, "expires_at": true, "finished_at": true,

@@ -47,6 +47,7 @@ var ToolAccess = []Access{
 	{"list_runbooks", wfauth.ViewDashboard, "GET /api/v1/runbooks"},
 	{"get_runbook", wfauth.ViewDashboard, "GET /api/v1/runbooks/{id}"},
 	{"get_runbook_metrics", wfauth.ViewDashboard, "GET /api/v1/metrics/runbooks"},
+	{"get_technology_health", wfauth.ViewDashboard, "GET /api/v1/tech/health"},
 	{"get_detection_coverage", wfauth.ViewDashboard, "GET /api/v1/coverage"},
 	// The roster's gaps, skills and costs.
 	{"plan_staffing", wfauth.PlanResources, "GET /api/v1/staffing/plan"},

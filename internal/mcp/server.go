@@ -53,6 +53,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/output"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 // Options configure a server.
@@ -90,6 +91,9 @@ type Options struct {
 	// Metrics is the process's report service (shared with the web server
 	// when both run); nil makes one on Store with Now.
 	Metrics *metrics.Service
+	// Tech judges source and pipeline health for get_technology_health
+	// (a service over Store when nil; a server shares the web's).
+	Tech *tech.Service
 	// Crisis runs the major-incident tools (a service over Store with the
 	// default configuration when nil).
 	Crisis *crisis.Service
@@ -157,6 +161,9 @@ func newServer(opts Options, guard bool) (*sdk.Server, error) {
 	if svc == nil {
 		svc = metrics.NewService(opts.Store, opts.Now)
 	}
+	if opts.Tech == nil {
+		opts.Tech = &tech.Service{Store: opts.Store}
+	}
 	s := &server{opts: opts, st: opts.Store, svc: svc, eng: svc.Engine()}
 	s.intel = &intel.Service{Store: opts.Store, Engine: s.eng, Now: opts.Now}
 	srv := sdk.NewServer(&sdk.Implementation{Name: "watchfloor", Title: "Watchfloor", Version: opts.Version},
@@ -169,6 +176,7 @@ func newServer(opts Options, guard bool) (*sdk.Server, error) {
 	s.addPlanTools(srv)
 	s.addCrisisTools(srv)
 	s.addRunbookTools(srv)
+	s.addTechTools(srv)
 	s.addStrategyTools(srv)
 	if opts.AllowWrites {
 		s.addWriteTools(srv)

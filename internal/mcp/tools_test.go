@@ -36,7 +36,8 @@ func testToolsListed(t *testing.T, st *store.Store) {
 		"get_soc_dashboard": true, "get_soc_metrics": true, "list_sla_breaches": true, "get_analyst_workload": true, "get_noisy_rules": true,
 		"plan_staffing": true, "plan_budget": true, "list_major_incidents": true, "get_major_incident_status": true,
 		"list_runbooks": true, "get_runbook": true, "get_runbook_metrics": true, "assess_team_skills": true,
-		"get_detection_coverage": true, "develop_soc_roadmap": true}
+		"get_detection_coverage": true, "develop_soc_roadmap": true,
+		"get_technology_health": true}
 	if len(res.Tools) != len(want) {
 		t.Fatalf("%d tools, want %d", len(res.Tools), len(want))
 	}

@@ -145,3 +145,43 @@ func (m *memStore) ImportedRules(context.Context) ([]store.ImportedRule, error) 
 }
 
 func (m *memStore) Setting(context.Context, string) (string, error) { return "", nil }
+
+// TestLiveDemoSilenceSwitch runs the live demo as `serve --demo
+// --demo-silence demo` does: 28 days of history (stored as if ingested
+// 20–80 s after creation), then an hour of live time with the source
+// muted from the start. Judged at the start the source is healthy (not
+// late: the history's lag is the simulated pipeline's); an hour later it
+// is silent since its last alert before the switch.
+func TestLiveDemoSilenceSwitch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stores a demo")
+	}
+	st := storetest.Open(t, storetest.SQLitePath(t))
+	t0 := time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)
+	clock := t0
+	run := func(until time.Time) {
+		l := &demo.Live{Config: demo.Config{Days: 28, AlertsPerDay: 1500, Analysts: 8, Mute: &demo.Mute{Source: demo.Source, From: t0}},
+			Store: st, Horizon: 48 * time.Hour, Until: until, Now: func() time.Time { return clock },
+			Sleep: func(ctx context.Context, d time.Duration) error { clock = clock.Add(d); return ctx.Err() }}
+		if err := l.Run(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t0)
+	svc := &tech.Service{Store: st}
+	rep, err := svc.Health(context.Background(), tech.HealthQuery{At: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Sources[0]; s.State != tech.Healthy || s.UsualLag < 20*time.Second || s.UsualLag > 80*time.Second {
+		t.Fatalf("at the switch: %s, usual lag %v: %+v", s.State, s.UsualLag, s.Conditions)
+	}
+	run(t0.Add(time.Hour))
+	rep, err = (&tech.Service{Store: st}).Health(context.Background(), tech.HealthQuery{At: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Sources[0]; s.State != tech.Silent || s.Since == nil || s.Since.After(t0) || s.Since.Before(t0.Add(-10*time.Minute)) {
+		t.Errorf("an hour after the switch: %s since %v: %+v", s.State, s.Since, s.Conditions)
+	}
+}

@@ -375,6 +375,16 @@ func orWindow(since, window time.Time) time.Time {
 	return since
 }
 
+// Worst is the condition of the key's state (zero when healthy).
+func (h Health) Worst() Condition {
+	for _, c := range h.Conditions {
+		if c.State == h.State {
+			return c
+		}
+	}
+	return Condition{}
+}
+
 // finish sets the state and since from the worst condition.
 func finish(h Health) Health {
 	if len(h.Conditions) == 0 {

@@ -392,11 +392,17 @@ func intOr(p *int) int {
 // Inventory judges the stored inventory at q.At (now when zero) with the
 // health of the sources and feeds, renewals due within window days.
 func (s *Service) Inventory(ctx context.Context, q HealthQuery, window int) (*InventoryReport, error) {
-	inv, err := LoadInventory(ctx, s.Store)
+	health, err := s.Health(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	health, err := s.Health(ctx, q)
+	return s.InventoryOf(ctx, health, window)
+}
+
+// InventoryOf judges the stored inventory with a health report already
+// made.
+func (s *Service) InventoryOf(ctx context.Context, health *HealthReport, window int) (*InventoryReport, error) {
+	inv, err := LoadInventory(ctx, s.Store)
 	if err != nil {
 		return nil, err
 	}

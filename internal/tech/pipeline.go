@@ -116,6 +116,12 @@ func (s *Service) Pipeline(ctx context.Context, q HealthQuery) (*PipelineReport,
 	if err != nil {
 		return nil, err
 	}
+	return s.PipelineOf(ctx, health)
+}
+
+// PipelineOf judges the detection pipeline with a health report already
+// made.
+func (s *Service) PipelineOf(ctx context.Context, health *HealthReport) (*PipelineReport, error) {
 	out := &PipelineReport{JudgedAt: health.JudgedAt, Stopped: []KeyHealth{}, Jumped: []KeyHealth{}, NeverFired: []coverage.RuleFiring{},
 		Feeds: []FeedHealth{}, FeedStates: map[string]int{}, Definition: PipelineDefinition}
 	for _, r := range health.Rules {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -344,4 +346,22 @@ func (s *Service) read(ctx context.Context, now time.Time, tz *time.Location, p 
 		return nil, nil, nil, fmt.Errorf("reading recent rule health: %w", err)
 	}
 	return h, fresh, freshRules, nil
+}
+
+// ParseSpan reads an active span: days ("7d") or a Go duration ("36h"),
+// positive, at most ten years.
+func ParseSpan(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 || days > 3660 {
+			return 0, fmt.Errorf("span %q: want whole days such as 7d", v)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 || d > 3660*24*time.Hour {
+		return 0, fmt.Errorf("span %q: want days such as 7d or a duration such as 36h", v)
+	}
+	return d, nil
 }

@@ -56,7 +56,11 @@ func signIn(t *testing.T, ctx context.Context, base, name string) {
 	t.Helper()
 	err := chromedp.Do(ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#name")),
 		chromedp.SendKeys(chromedp.CSS("#name"), name), chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
-		chromedp.Click(chromedp.CSS("#signin")), chromedp.WaitVisible(chromedp.CSS("#main")))
+		// The sign-in page has a #main too: wait for the sign-out form,
+		// which only a signed-in page shows, so the next navigation does
+		// not abort the redirect after the form.
+		chromedp.Click(chromedp.CSS("#signin")), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#main")))
 	if err != nil {
 		t.Fatalf("signing in as %s: %v", name, err)
 	}

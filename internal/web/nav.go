@@ -26,6 +26,7 @@ var navItems = []navItem{
 	{Key: "incidents", Label: "Incidents", Path: "/incidents", Perm: auth.ViewRecords},
 	{Key: "rules", Label: "Rule quality", Path: "/rules", Perm: auth.ViewDashboard},
 	{Key: "intel", Label: "Threat intel", Path: "/intel", Perm: auth.ViewRecords},
+	{Key: "technology", Label: "Technology", Path: "/technology", Perm: auth.ViewDashboard},
 	{Key: "staffing", Label: "Staffing", Path: "/staffing", Perm: auth.PlanResources},
 	{Key: "budget", Label: "Budget", Path: "/budget", Perm: auth.PlanResources},
 	{Key: "runbooks", Label: "Runbooks", Path: "/runbooks", Perm: auth.ViewDashboard},

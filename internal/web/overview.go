@@ -5,6 +5,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 // shown is the head of a list a panel has room for, and how many more
@@ -95,6 +96,8 @@ type overviewData struct {
 	Oldest     shown[metrics.Item]
 	Analysts   shown[metrics.AnalystLoad]
 	OnShift    int
+	// SourceAlarms are the sources silent or late now (source health).
+	SourceAlarms shown[tech.KeyHealth]
 }
 
 // Rows each overview list shows; the wall screen has less room per panel
@@ -138,6 +141,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	od.Analysts = head(analysts, n+4)
+	od.SourceAlarms = head(s.sourceAlarms(r.Context()), 3)
 	v.Data = od
 	s.render(w, http.StatusOK, "overview", v)
 }

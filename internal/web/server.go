@@ -26,6 +26,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 //go:embed templates static openapi.json
@@ -74,6 +75,11 @@ type Config struct {
 	// Crisis runs the major incidents (a service over Store with the
 	// default configuration when nil).
 	Crisis *crisis.Service
+	// Tech judges source and pipeline health and the tool inventory (a
+	// service over Store when nil); a server shares one with its
+	// notifier and MCP server, so the weeks of rollups are read once an
+	// hour.
+	Tech *tech.Service
 }
 
 // Server serves the API and the dashboard. Create it with New.
@@ -143,6 +149,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.KioskRotate == 0 {
 		cfg.KioskRotate = DefaultKioskRotate
 	}
+	if cfg.Tech == nil {
+		cfg.Tech = &tech.Service{Store: cfg.Store}
+	}
 	s := &Server{cfg: cfg, st: cfg.Store, auth: cfg.Auth, log: cfg.Log, hub: NewHub(), kick: make(chan struct{}, 1), svc: cfg.Metrics}
 	if s.svc == nil {
 		s.svc = metrics.NewService(cfg.Store, s.now)
@@ -150,6 +159,7 @@ func New(cfg Config) (*Server, error) {
 	s.matcher = &intel.Matcher{Store: cfg.Store, Log: cfg.Log, Now: s.now}
 	s.prom = newPromMetrics(s)
 	s.prom.reg.MustRegister(crisisCollector{s})
+	s.prom.reg.MustRegister(techCollector{s})
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -257,6 +267,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/strategy", Perm: auth.PlanResources, handler: s.strategyPage},
 	}
 	rts = append(rts, s.crisisRoutes()...)
+	rts = append(rts, s.techRoutes()...)
 	if s.cfg.OIDC != nil {
 		rts = append(rts,
 			Route{Method: "GET", Pattern: "/auth/oidc/login", handler: s.oidcLogin},
