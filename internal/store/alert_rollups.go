@@ -52,6 +52,53 @@ type AlertRollup struct {
 	// Techniques counts alerts by their stored technique list (JSON text);
 	// alerts without techniques are not counted here.
 	Techniques map[string]int64
+	// Joint counts alerts by severity, verdict class and case link
+	// together (JointKey), what the staffing model's rule volumes need.
+	// NoJoint marks a rollup stored before it was kept (format 1).
+	Joint   map[int64]int64
+	NoJoint bool
+}
+
+// Verdict classes of JointKey, as the staffing model's rule volumes count
+// dispositions.
+const (
+	VerdictNone = iota
+	VerdictTruePositive
+	VerdictBenignPositive
+	VerdictFalsePositive
+	VerdictOther
+)
+
+// VerdictOf is the verdict class of a stored disposition.
+func VerdictOf(disp string) int64 {
+	switch model.Disposition(disp) {
+	case model.DispositionNone:
+		return VerdictNone
+	case model.DispositionTruePositive:
+		return VerdictTruePositive
+	case model.DispositionBenignPositive:
+		return VerdictBenignPositive
+	case model.DispositionFalsePositive:
+		return VerdictFalsePositive
+	}
+	return VerdictOther
+}
+
+// JointKey packs a severity, a verdict class and a case link into one key
+// of AlertRollup.Joint; SplitJointKey undoes it.
+func JointKey(severity, verdict int64, linked bool) int64 {
+	k := severity*16 + verdict*2
+	if linked {
+		k++
+	}
+	return k
+}
+
+// SplitJointKey returns the severity, verdict class and case link of a
+// JointKey.
+func SplitJointKey(k int64) (severity, verdict int64, linked bool) {
+	r := ((k % 16) + 16) % 16
+	return (k - r) / 16, r / 2, r%2 == 1
 }
 
 // alertFields is the part of a stored alert its rollup reads.
@@ -79,7 +126,7 @@ func nullMicros(t time.Time) sql.NullInt64 {
 
 func newAlertRollup(k AlertRollupKey) *AlertRollup {
 	return &AlertRollup{AlertRollupKey: k, Severity: map[int64]int64{}, Dispositions: map[string]int64{},
-		MTTDBins: map[int64]int64{}, Techniques: map[string]int64{}}
+		MTTDBins: map[int64]int64{}, Techniques: map[string]int64{}, Joint: map[int64]int64{}}
 }
 
 // add counts one alert, or uncounts it when sign is -1.
@@ -90,6 +137,7 @@ func (r *AlertRollup) add(f *alertFields, sign int64) {
 	}
 	r.Severity[f.severity] += sign
 	r.Dispositions[f.disposition] += sign
+	r.Joint[JointKey(f.severity, VerdictOf(f.disposition), f.linked)] += sign
 	if f.techniques != "" {
 		r.Techniques[f.techniques] += sign
 	}
@@ -127,6 +175,10 @@ func (r *AlertRollup) merge(o *AlertRollup) {
 	for k, n := range o.Techniques {
 		r.Techniques[k] += n
 	}
+	for k, n := range o.Joint {
+		r.Joint[k] += n
+	}
+	r.NoJoint = r.NoJoint || o.NoJoint
 }
 
 // zero reports whether r counts nothing: a delta that changes nothing, or
@@ -135,7 +187,7 @@ func (r *AlertRollup) zero() bool {
 	if r.Alerts != 0 || r.Linked != 0 || r.MTTDN != 0 || r.MTTDMicros != 0 || r.MTTDMissing != 0 || r.MTTDClamped != 0 {
 		return false
 	}
-	for _, m := range []map[int64]int64{r.Severity, r.MTTDBins} {
+	for _, m := range []map[int64]int64{r.Severity, r.MTTDBins, r.Joint} {
 		for _, n := range m {
 			if n != 0 {
 				return false
@@ -152,13 +204,19 @@ func (r *AlertRollup) zero() bool {
 	return true
 }
 
-// alertRollupFormat is the first byte of an encoded rollup.
-const alertRollupFormat = 1
+// alertRollupFormat is the first byte of an encoded rollup: 2 adds the
+// joint counts to format 1.
+const alertRollupFormat = 2
 
 // encode writes r's counts as varints (maps in key order, zero counts
-// left out), so equal rollups encode to equal bytes.
+// left out), so equal rollups encode to equal bytes. A rollup without its
+// joint counts stays in format 1.
 func (r *AlertRollup) encode() []byte {
-	b := []byte{alertRollupFormat}
+	format := byte(alertRollupFormat)
+	if r.NoJoint {
+		format = 1
+	}
+	b := []byte{format}
 	for _, n := range []int64{r.Alerts, r.Linked, r.MTTDN, r.MTTDMicros, r.MTTDMissing, r.MTTDClamped} {
 		b = binary.AppendVarint(b, n)
 	}
@@ -179,6 +237,14 @@ func (r *AlertRollup) encode() []byte {
 			b = binary.AppendVarint(b, m[k])
 		}
 	}
+	if !r.NoJoint {
+		keys := nonZeroKeys(r.Joint)
+		b = binary.AppendUvarint(b, uint64(len(keys)))
+		for _, k := range keys {
+			b = binary.AppendVarint(b, k)
+			b = binary.AppendVarint(b, r.Joint[k])
+		}
+	}
 	return b
 }
 
@@ -197,9 +263,10 @@ var errRollupData = errors.New("malformed alert rollup")
 
 // decodeAlertRollup reads what encode wrote into a rollup of key k.
 func decodeAlertRollup(k AlertRollupKey, b []byte) (*AlertRollup, error) {
-	if len(b) == 0 || b[0] != alertRollupFormat {
+	if len(b) == 0 || (b[0] != 1 && b[0] != alertRollupFormat) {
 		return nil, errRollupData
 	}
+	format := b[0]
 	b = b[1:]
 	bad := false
 	varint := func() int64 {
@@ -236,6 +303,14 @@ func decodeAlertRollup(k AlertRollupKey, b []byte) (*AlertRollup, error) {
 			key := string(b[:n])
 			b = b[n:]
 			m[key] = varint()
+		}
+	}
+	if format == 1 {
+		r.NoJoint = true
+	} else {
+		for range length() {
+			key := varint()
+			r.Joint[key] = varint()
 		}
 	}
 	if bad || len(b) != 0 {
@@ -520,17 +595,38 @@ func (a *applier) rebuildAlertRollups() (int, error) {
 }
 
 // buildPendingAlertRollups builds the alert rollups of a store migrated from
-// before they were kept, once; it is a no-op when there is nothing pending.
+// before they were kept, or kept in format 1 (without joint counts), once;
+// it is a no-op when there is nothing to build.
 func (s *Store) buildPendingAlertRollups(ctx context.Context) error {
-	pending, err := s.AlertRollupsPending(ctx)
-	if err != nil || !pending {
+	due := func(q dbConn) (bool, error) {
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM alert_rollups_rebuild`).Scan(&n); err != nil {
+			return false, fmt.Errorf("reading the alert rollup state: %w", err)
+		}
+		if n > 0 {
+			return true, nil
+		}
+		// Rollups are rewritten in the current format on the first open
+		// after an upgrade, so the newest day's tells the format of all
+		// (days before the retention horizon keep theirs).
+		var data []byte
+		err := q.QueryRowContext(ctx, `SELECT data FROM alert_rollups ORDER BY day DESC LIMIT 1`).Scan(&data)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("reading the alert rollup format: %w", err)
+		}
+		return len(data) > 0 && data[0] != alertRollupFormat, nil
+	}
+	if ok, err := due(s.r); err != nil || !ok {
 		return err
 	}
 	start := time.Now()
 	var n int
-	_, err = s.write(ctx, func(a *applier) error {
-		pending, err := a.alertRollupsPending()
-		if err != nil || !pending {
+	_, err := s.write(ctx, func(a *applier) error {
+		ok, err := due(a.tx)
+		if err != nil || !ok {
 			return err
 		}
 		n, err = a.rebuildAlertRollups()

@@ -24,6 +24,30 @@ func checkRollups(t *testing.T, s *store.Store, what string) {
 	checkRollupDays(t, s, what, rollupDays...)
 }
 
+// checkRuleVolumes compares the staffing model's rule volumes, read from
+// the kept rollups for whole days, with the ones counted from the rows, for
+// windows that start and end mid-day, at midnight, and span no whole day.
+func checkRuleVolumes(t *testing.T, s *store.Store, what string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, w := range [][2]string{
+		{"2026-02-28T00:00:00Z", "2026-03-06T00:00:00Z"}, {"2026-03-01T07:30:00Z", "2026-03-04T13:00:00Z"},
+		{"2026-03-02T18:30:00Z", "2026-03-03T18:30:00Z"}, {"2026-03-02T01:00:00Z", "2026-03-02T23:00:00Z"},
+	} {
+		got, err := s.WorkloadRuleVolumes(ctx, ts(w[0]), ts(w[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := store.WorkloadRuleVolumesScan(ctx, s, ts(w[0]), ts(w[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: rule volumes %s … %s:\nrollups %+v\nrows    %+v", what, w[0], w[1], got, want)
+		}
+	}
+}
+
 func checkRollupDays(t *testing.T, s *store.Store, what string, days ...int64) {
 	t.Helper()
 	ctx := context.Background()
@@ -50,6 +74,7 @@ func checkRollupDays(t *testing.T, s *store.Store, what string, days ...int64) {
 // (clamped to 0), one without an occurred time; then a change of the second
 // (disposition, rule name) and a case that names the third.
 func TestAlertRollupsExact(t *testing.T) {
+	hi, lo := int64(model.SeverityHigh), int64(model.SeverityLow)
 	engines(t, func(t *testing.T, open func() *store.Store) {
 		s := open()
 		ctx := context.Background()
@@ -72,7 +97,9 @@ func TestAlertRollupsExact(t *testing.T) {
 			Dispositions: map[string]int64{"true_positive": 1, "": 2},
 			MTTDN:        2, MTTDMicros: 20 * 60 * 1e6, MTTDMissing: 1, MTTDClamped: 1,
 			MTTDBins:   map[int64]int64{int64(sketch.Bin(1200)): 1, sketch.ZeroBin: 1},
-			Techniques: map[string]int64{`["T1110"]`: 1}}}
+			Techniques: map[string]int64{`["T1110"]`: 1},
+			Joint: map[int64]int64{store.JointKey(hi, store.VerdictTruePositive, true): 1,
+				store.JointKey(lo, store.VerdictNone, false): 2}}}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("rollups\n got %+v\nwant %+v", got, want)
 		}
@@ -94,10 +121,13 @@ func TestAlertRollupsExact(t *testing.T) {
 				Dispositions: map[string]int64{"true_positive": 1, "": 1},
 				MTTDN:        1, MTTDMicros: 20 * 60 * 1e6, MTTDMissing: 1,
 				MTTDBins:   map[int64]int64{int64(sketch.Bin(1200)): 1},
-				Techniques: map[string]int64{`["T1110"]`: 1}},
+				Techniques: map[string]int64{`["T1110"]`: 1},
+				Joint: map[int64]int64{store.JointKey(hi, store.VerdictTruePositive, true): 1,
+					store.JointKey(lo, store.VerdictNone, true): 1}},
 			{AlertRollupKey: renamed, Alerts: 1, Severity: map[int64]int64{int64(model.SeverityLow): 1},
 				Dispositions: map[string]int64{"false_positive": 1}, MTTDN: 1, MTTDClamped: 1,
-				MTTDBins: map[int64]int64{sketch.ZeroBin: 1}, Techniques: map[string]int64{}},
+				MTTDBins: map[int64]int64{sketch.ZeroBin: 1}, Techniques: map[string]int64{},
+				Joint: map[int64]int64{store.JointKey(lo, store.VerdictFalsePositive, false): 1}},
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("after the change\n got %+v\nwant %+v", got, want)
@@ -169,6 +199,7 @@ func TestAlertRollupsKeptEqualRebuilt(t *testing.T) {
 			apply(t, s, b)
 			last = b
 			checkRollups(t, s, fmt.Sprintf("round %d", round))
+			checkRuleVolumes(t, s, fmt.Sprintf("round %d", round))
 		}
 		if err := s.SetTimeZone(ctx, "Asia/Kolkata"); err != nil {
 			t.Fatal(err)
@@ -182,6 +213,7 @@ func TestAlertRollupsKeptEqualRebuilt(t *testing.T) {
 			apply(t, s, b)
 		}
 		checkRollups(t, s, "ingest in the new time zone")
+		checkRuleVolumes(t, s, "ingest in the new time zone")
 		if _, err := s.RebuildAlertRollups(ctx); err != nil {
 			t.Fatal(err)
 		}

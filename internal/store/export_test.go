@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // MarkAlertRollupsPending puts s in the state of a store migrated from before
@@ -35,4 +36,9 @@ func MigrateTo(ctx context.Context, dsn string, version int) error {
 		s.engine = Postgres
 	}
 	return s.migrate(ctx)
+}
+
+// WorkloadRuleVolumesScan is WorkloadRuleVolumes from the alert rows alone.
+func WorkloadRuleVolumesScan(ctx context.Context, s *Store, since, until time.Time) ([]RuleVolume, error) {
+	return s.workloadRuleVolumesScan(ctx, since, until)
 }

@@ -27,7 +27,9 @@ func (s *Store) Overview(ctx context.Context) (Overview, error) {
 		return o, err
 	}
 	var lo, hi sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, `SELECT MIN(created_at), MAX(created_at) FROM alerts`).Scan(&lo, &hi); err != nil {
+	// Two subqueries, so each is answered from the created_at index's ends:
+	// MIN and MAX in one select scan the whole table (1.5 s on 3.6 M rows).
+	if err := s.r.QueryRowContext(ctx, `SELECT (SELECT MIN(created_at) FROM alerts), (SELECT MAX(created_at) FROM alerts)`).Scan(&lo, &hi); err != nil {
 		return o, fmt.Errorf("reading alert time range: %w", err)
 	}
 	o.FirstAlert, o.LastAlert = fromMicros(lo), fromMicros(hi)
