@@ -147,6 +147,7 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.configCommand(),
 		a.versionCommand(),
 		a.coverageCommand(),
+		a.attackCommand(),
 		a.strategyCommand(),
 		a.techCommand(),
 	)

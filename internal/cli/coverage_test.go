@@ -101,3 +101,52 @@ func TestCoverageImportShared(t *testing.T) {
 		t.Fatalf("second import: %v %+v", err, res.ImportCounts)
 	}
 }
+
+// TestAttackLoad loads a bundle in which Defense Evasion is split in two
+// (as ATT&CK v19 does): coverage sums the bundle's tactics; a file that is
+// not a bundle changes nothing; --reset goes back to the embedded catalog.
+func TestAttackLoad(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "wf.db")
+	bundle := filepath.Join(dir, "enterprise-attack-19.json")
+	if err := os.WriteFile(bundle, []byte(`{"type":"bundle","id":"bundle--1","objects":[
+{"type":"x-mitre-matrix","id":"x-mitre-matrix--1","name":"Enterprise ATT&CK","tactic_refs":["x-mitre-tactic--st","x-mitre-tactic--di"]},
+{"type":"x-mitre-tactic","id":"x-mitre-tactic--st","name":"Stealth","x_mitre_shortname":"stealth","external_references":[{"source_name":"mitre-attack","external_id":"TA0112"}]},
+{"type":"x-mitre-tactic","id":"x-mitre-tactic--di","name":"Defense Impairment","x_mitre_shortname":"defense-impairment","external_references":[{"source_name":"mitre-attack","external_id":"TA0113"}]},
+{"type":"attack-pattern","id":"attack-pattern--2","name":"Indicator Removal","kill_chain_phases":[{"kill_chain_name":"mitre-attack","phase_name":"stealth"}],"external_references":[{"source_name":"mitre-attack","external_id":"T1070"}]},
+{"type":"attack-pattern","id":"attack-pattern--3","name":"Impair Defenses","kill_chain_phases":[{"kill_chain_name":"mitre-attack","phase_name":"defense-impairment"}],"external_references":[{"source_name":"mitre-attack","external_id":"T1562"}]}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	alerts := `{"record":"rule","source":"siem","external_id":"R1","name":"Log cleared","techniques":["T1070"],"status":"stable"}
+{"record":"alert","source":"siem","external_id":"a1","title":"t","rule_id":"R1","disposition":"true_positive","created_at":"2026-03-02T09:00:00Z"}
+`
+	if code, _, errOut := run(t, db, alerts, "ingest", "-"); code != 0 {
+		t.Fatalf("ingest (%d): %s", code, errOut)
+	}
+	if code, out, errOut := run(t, db, "", "attack", "load", bundle); code != 0 || !strings.Contains(out, "Defense Impairment") {
+		t.Fatalf("attack load (%d): %s %s", code, out, errOut)
+	}
+	var rep coverage.Report
+	_, out, _ := run(t, db, "", "coverage", "show", "--from", "2026-03-01", "--to", "2026-03-31", "-o", "json")
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Tactics) != 2 || rep.Tactics[0].Name != "Stealth" || rep.Tactics[0].Covered != 1 || rep.Tactics[1].Covered != 0 ||
+		!strings.HasPrefix(rep.ATTACKVersion, "enterprise-attack-19.json, loaded") {
+		t.Errorf("tactics %+v, version %q", rep.Tactics, rep.ATTACKVersion)
+	}
+	notBundle := filepath.Join(dir, "x.json")
+	os.WriteFile(notBundle, []byte(`{"type":"bundle","objects":[]}`), 0o644)
+	if code, _, errOut := run(t, db, "", "attack", "load", notBundle); code == 0 || !strings.Contains(errOut, "no ATT&CK techniques") {
+		t.Errorf("empty bundle (%d): %s", code, errOut)
+	}
+	if code, out, _ := run(t, db, "", "attack", "show"); code != 0 || !strings.Contains(out, "Stealth") {
+		t.Errorf("show after a refused load (%d): %s", code, out)
+	}
+	if code, _, _ := run(t, db, "", "attack", "load", "--reset"); code != 0 {
+		t.Fatal("reset")
+	}
+	if code, out, _ := run(t, db, "", "attack", "show"); code != 0 || !strings.Contains(out, "ATT&CK 18.1") || !strings.Contains(out, "Defense Evasion") {
+		t.Errorf("show after reset (%d): %s", code, out)
+	}
+}

@@ -182,8 +182,13 @@ func layerTechnique(t Technique, showSubs bool) LayerTechnique {
 }
 
 // majorVersion is "18" for "18.1": layers name ATT&CK major versions.
+// A catalog loaded from a file without a version gives "" (the field is
+// optional).
 func majorVersion(v string) string {
 	major, _, _ := strings.Cut(v, ".")
+	if _, err := strconv.Atoi(major); err != nil {
+		return ""
+	}
 	return major
 }
 

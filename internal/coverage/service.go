@@ -21,6 +21,7 @@ type Store interface {
 	RuleAlertCounts(ctx context.Context, from, to time.Time) ([]store.RuleAlerts, error)
 	SaveCoverageSnapshot(ctx context.Context, at time.Time, label string, doc []byte) (int64, error)
 	CoverageSnapshots(ctx context.Context, withDocs bool) ([]store.Document, error)
+	BundleStore
 }
 
 // Service computes coverage from the store and the KPI engine's rule
@@ -28,14 +29,15 @@ type Store interface {
 type Service struct {
 	st  Store
 	rep *metrics.Service
-	// Catalog returns the ATT&CK catalog (attack.Load unless replaced).
-	Catalog func() (*attack.Catalog, error)
+	// Catalog returns the ATT&CK catalog and its version: the bundle
+	// loaded with LoadBundle, else the embedded one (StoredCatalog).
+	Catalog func(ctx context.Context) (*attack.Catalog, string, error)
 }
 
 // NewService returns a coverage service over st, whose window figures
 // come from rep.
 func NewService(st Store, rep *metrics.Service) *Service {
-	return &Service{st: st, rep: rep, Catalog: attack.Load}
+	return &Service{st: st, rep: rep, Catalog: func(ctx context.Context) (*attack.Catalog, string, error) { return StoredCatalog(ctx, st) }}
 }
 
 // ImportResult is what an import read and stored.
@@ -54,7 +56,7 @@ type ImportResult struct {
 // rules. The problems are in the result; an error means nothing was
 // stored.
 func (s *Service) Import(ctx context.Context, fsys fs.FS, dir, format string) (*ImportResult, error) {
-	cat, err := s.Catalog()
+	cat, _, err := s.Catalog(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +95,7 @@ func (s *Service) Report(ctx context.Context, q Query) (*Report, error) {
 	if q.Timeframe == "" && q.From == "" {
 		q.Timeframe = string(metrics.Quarterly)
 	}
-	cat, err := s.Catalog()
+	cat, version, err := s.Catalog(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +119,9 @@ func (s *Service) Report(ctx context.Context, q Query) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Compute(Input{Catalog: cat, Rules: rules, Imported: imported, Report: rr, TechniqueSets: sets, Options: q.Options}), nil
+	rep := Compute(Input{Catalog: cat, Rules: rules, Imported: imported, Report: rr, TechniqueSets: sets, Options: q.Options})
+	rep.ATTACKVersion = version
+	return rep, nil
 }
 
 // Snapshot is a dated summary of a coverage report, as stored.
