@@ -8,6 +8,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/budget"
 	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 func (a *app) budgetCommand() *cobra.Command {
@@ -57,9 +58,16 @@ the hourly costs on the roster. Nothing is priced from built-in numbers.`,
 				return err
 			}
 			defer st.Close()
+			bcfg, fromInventory, err := tech.BudgetWithInventory(cmd.Context(), st, bcfg)
+			if err != nil {
+				return err
+			}
 			p, err := budget.Build(cmd.Context(), st, scfg, bcfg, scenarios)
 			if err != nil {
 				return err
+			}
+			if len(fromInventory) > 0 {
+				p.Notes = append(p.Notes, tech.InventoryNote(fromInventory))
 			}
 			if a.format == "json" {
 				return a.render(output.Table{JSON: p})

@@ -166,6 +166,7 @@ them on one replica.`,
 			reports := &report.Schedules{Sources: report.Sources{Store: st, Metrics: cfg.Metrics, Crisis: cfg.Crisis, Staffing: plans.staffing,
 				Budget: plans.budget, Config: plans.report}, Notifier: cfg.Crisis.Notifier, Log: a.log}
 			go reports.Run(ctx, time.Minute)
+			cfg.Reports = reports
 			if cfg.OIDC, err = oidcFlags.provider(ctx); err != nil {
 				return err
 			}

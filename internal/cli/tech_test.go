@@ -86,6 +86,35 @@ func TestTechHealthSilencedDemo(t *testing.T) {
 		len(inv.Platforms[1].Sources) != 1 || inv.Platforms[1].Sources[0] != "demo" || inv.Platforms[1].Renewal != "2026-04-24" {
 		t.Errorf("demo inventory (%d): %s %s", code, out, errOut)
 	}
+	// A priced platform the budget file does not name flows into the
+	// budget's tools line: 1,000 a month, flat.
+	if code, _, errOut := run(t, db, "", "tech", "inventory", "add", "Mail gateway", "--category", "email", "--pricing", "flat", "--price", "1000"); code != 0 {
+		t.Fatalf("add: %s", errOut)
+	}
+	code, out, errOut = run(t, db, "", "budget", "plan", "--config", "../../docs/staffing-example.yaml", "-o", "json")
+	var plan struct {
+		Lines []struct {
+			Category string    `json:"category"`
+			Name     string    `json:"name"`
+			Monthly  []float64 `json:"monthly"`
+		} `json:"lines"`
+		Notes []string `json:"notes"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &plan) != nil {
+		t.Fatalf("budget plan (%d): %s %s", code, out, errOut)
+	}
+	found := false
+	for _, l := range plan.Lines {
+		if l.Category == "tools" && l.Name == "Mail gateway" {
+			found = len(l.Monthly) > 0 && l.Monthly[0] == 1000
+		}
+		if l.Category == "tools" && l.Name == "EDR" && strings.Contains(out, "Tools priced from the technology inventory (watchfloor tech inventory): EDR") {
+			t.Errorf("the budget file's EDR was replaced by the inventory's")
+		}
+	}
+	if !found || !strings.Contains(strings.Join(plan.Notes, "\n"), "Tools priced from the technology inventory (watchfloor tech inventory): Mail gateway.") {
+		t.Errorf("budget tools %+v notes %v", plan.Lines, plan.Notes)
+	}
 	// Bad flags are errors that say why.
 	if code, _, errOut := run(t, db, "", "tech", "health", "--last", "7x"); code == 0 || !strings.Contains(errOut, "span") {
 		t.Errorf("--last 7x: %d %s", code, errOut)

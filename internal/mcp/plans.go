@@ -8,6 +8,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/budget"
 	"github.com/watchfloor/watchfloor/internal/staffing"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 // PlanStaffingIn are plan_staffing's arguments.
@@ -297,9 +298,16 @@ func (s *server) planBudget(ctx context.Context, _ *sdk.CallToolRequest, in Plan
 	if len(in.Scenarios) > 20 {
 		return nil, PlanBudgetOut{}, argError("%d scenarios: at most 20", len(in.Scenarios))
 	}
-	p, err := budget.Build(ctx, s.st, cfg, *s.opts.Budget, in.Scenarios)
+	bcfg, fromInventory, err := tech.BudgetWithInventory(ctx, s.st, *s.opts.Budget)
 	if err != nil {
 		return nil, PlanBudgetOut{}, err
+	}
+	p, err := budget.Build(ctx, s.st, cfg, bcfg, in.Scenarios)
+	if err != nil {
+		return nil, PlanBudgetOut{}, err
+	}
+	if len(fromInventory) > 0 {
+		p.Notes = append(p.Notes, tech.InventoryNote(fromInventory))
 	}
 	return nil, PlanBudgetOut{Plan: p}, nil
 }

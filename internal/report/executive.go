@@ -15,6 +15,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 // Sources are the services an executive report reads. Metrics and Store
@@ -815,7 +816,14 @@ func (s Sources) budget(ctx context.Context) (BudgetSection, error) {
 		bcfg = *s.Budget
 	}
 	bcfg.Scenarios = nil
+	bcfg, fromInventory, err := tech.BudgetWithInventory(ctx, s.Store, bcfg)
+	if err != nil {
+		return sec, err
+	}
 	p, err := budget.Build(ctx, s.Store, s.Staffing, bcfg, nil)
+	if err == nil && len(fromInventory) > 0 {
+		p.Notes = append(p.Notes, tech.InventoryNote(fromInventory))
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return sec, ctx.Err()

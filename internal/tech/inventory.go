@@ -421,3 +421,45 @@ func (s *Service) InventoryOf(ctx context.Context, health *HealthReport, window 
 	rep := JudgeInventory(inv, health, feeds, health.JudgedAt, tz, window)
 	return &rep, nil
 }
+
+// BudgetTools are the inventory's priced platforms as budget tools, except
+// those whose name a tool of have already has (case ignored): the budget
+// file's own tools win.
+func (inv Inventory) BudgetTools(have []budget.Tool) []budget.Tool {
+	var out []budget.Tool
+	for _, p := range inv.Platforms {
+		if p.Cost == nil || slices.ContainsFunc(have, func(t budget.Tool) bool { return strings.EqualFold(t.Name, p.Name) }) {
+			continue
+		}
+		out = append(out, p.Tool())
+	}
+	return out
+}
+
+// BudgetWithInventory returns bcfg with the stored inventory's priced
+// platforms added to its tools (BudgetTools), so their cost flows into the
+// budget model's tools line, and the names added.
+func BudgetWithInventory(ctx context.Context, st interface {
+	Setting(ctx context.Context, name string) (string, error)
+}, bcfg budget.Config) (budget.Config, []string, error) {
+	inv, err := LoadInventory(ctx, st)
+	if err != nil {
+		return bcfg, nil, err
+	}
+	add := inv.BudgetTools(bcfg.Tools)
+	if len(add) == 0 {
+		return bcfg, nil, nil
+	}
+	names := make([]string, len(add))
+	for i, t := range add {
+		names[i] = t.Name
+	}
+	bcfg.Tools = append(slices.Clone(bcfg.Tools), add...)
+	return bcfg, names, nil
+}
+
+// InventoryNote is the budget plan's note naming the tools the inventory
+// added.
+func InventoryNote(names []string) string {
+	return "Tools priced from the technology inventory (watchfloor tech inventory): " + strings.Join(names, ", ") + "."
+}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/watchfloor/watchfloor/internal/budget"
 )
 
 func TestParseInventoryExample(t *testing.T) {
@@ -92,4 +94,16 @@ func FuzzParseInventory(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestBudgetTools(t *testing.T) {
+	inv := Inventory{Platforms: []Platform{
+		{Name: "SIEM", Category: "siem", Cost: &Cost{Pricing: "per_gb_day", Price: 1100, Period: "year"}},
+		{Name: "Mail gateway", Category: "email", Cost: &Cost{Pricing: "flat", Price: 1000}},
+		{Name: "Unpriced", Category: "other"},
+	}}
+	got := inv.BudgetTools([]budget.Tool{{Name: "siem", Pricing: "per_gb_day", Price: 900}})
+	if len(got) != 1 || got[0] != (budget.Tool{Name: "Mail gateway", Pricing: "flat", Price: 1000}) {
+		t.Errorf("%+v", got)
+	}
 }

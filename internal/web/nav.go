@@ -32,6 +32,7 @@ var navItems = []navItem{
 	{Key: "runbooks", Label: "Runbooks", Path: "/runbooks", Perm: auth.ViewDashboard},
 	{Key: "team", Label: "Team skills", Path: "/team", Perm: auth.PlanResources},
 	{Key: "strategy", Label: "Strategy", Path: "/strategy", Perm: auth.PlanResources},
+	{Key: "reports", Label: "Reports", Path: "/reports", Perm: auth.PlanResources},
 	{Key: "audit", Label: "Audit log", Path: "/audit", Perm: auth.Administer},
 	{Key: "settings", Label: "Settings", Path: "/settings", Perm: auth.ViewDashboard},
 }

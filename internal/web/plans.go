@@ -13,6 +13,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/budget"
 	"github.com/watchfloor/watchfloor/internal/staffing"
+	"github.com/watchfloor/watchfloor/internal/tech"
 )
 
 // errNoBudget answers a budget request on a server without prices.
@@ -401,5 +402,13 @@ func (s *Server) budgetPlan(ctx context.Context, q url.Values) (*budget.Plan, er
 			return nil, badRequest{fmt.Errorf("scenario: %w", err)}
 		}
 	}
-	return budget.Build(ctx, s.st, cfg, *s.cfg.Budget, names)
+	bcfg, fromInventory, err := tech.BudgetWithInventory(ctx, s.st, *s.cfg.Budget)
+	if err != nil {
+		return nil, err
+	}
+	p, err := budget.Build(ctx, s.st, cfg, bcfg, names)
+	if err == nil && len(fromInventory) > 0 {
+		p.Notes = append(p.Notes, tech.InventoryNote(fromInventory))
+	}
+	return p, err
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/crisis"
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/tech"
@@ -75,6 +76,9 @@ type Config struct {
 	// Crisis runs the major incidents (a service over Store with the
 	// default configuration when nil).
 	Crisis *crisis.Service
+	// Reports generates, keeps and schedules reports (one over Store,
+	// Metrics, Crisis, Staffing and Budget when nil).
+	Reports *report.Schedules
 	// Tech judges source and pipeline health and the tool inventory (a
 	// service over Store when nil); a server shares one with its
 	// notifier and MCP server, so the weeks of rollups are read once an
@@ -267,6 +271,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/strategy", Perm: auth.PlanResources, handler: s.strategyPage},
 	}
 	rts = append(rts, s.crisisRoutes()...)
+	rts = append(rts, s.reportRoutes()...)
 	rts = append(rts, s.techRoutes()...)
 	if s.cfg.OIDC != nil {
 		rts = append(rts,
