@@ -40,9 +40,12 @@ func (r readOnly) RollupVersions(ctx context.Context, kind string, from, to int6
 
 // RollupCheck is what CheckRollups compared.
 type RollupCheck struct {
-	CaseDays   int      `json:"case_days"`
-	AlertDays  int      `json:"alert_days"`
-	Mismatches []string `json:"mismatches"`
+	CaseDays  int `json:"case_days"`
+	AlertDays int `json:"alert_days"`
+	// RawAlertDays counts the days whose alert rollups kept at ingest were
+	// compared with the raw alert rows.
+	RawAlertDays int      `json:"raw_alert_days"`
+	Mismatches   []string `json:"mismatches"`
 }
 
 // CheckRollups recomputes the stored day aggregates of the newest sample
@@ -56,6 +59,12 @@ func CheckRollups(ctx context.Context, st *store.Store, sample int) (RollupCheck
 	if err != nil {
 		return rc, err
 	}
+	var horizon int64
+	if before, err := st.AlertsPrunedBefore(ctx); err != nil {
+		return rc, err
+	} else if !before.IsZero() {
+		horizon = store.DayOf(before, loc)
+	}
 	stored := &metrics.Engine{Store: readOnly{Store: st}}
 	fresh := &metrics.Engine{Store: readOnly{Store: st, rebuild: true}}
 	now := time.Now()
@@ -63,6 +72,31 @@ func CheckRollups(ctx context.Context, st *store.Store, sample int) (RollupCheck
 		days, err := st.RollupVersions(ctx, kind, 0, 99991231)
 		if err != nil {
 			return rc, err
+		}
+		if kind == store.RollupAlerts {
+			// The alert rollups kept at ingest against the raw alert rows,
+			// on the newest days after the retention horizon (days before
+			// it count removed alerts), built into day parts or not.
+			raw := slices.DeleteFunc(slices.Clone(days), func(d store.RollupDay) bool { return horizon != 0 && d.Day < horizon })
+			if len(raw) > sample {
+				raw = raw[len(raw)-sample:]
+			}
+			for _, d := range raw {
+				kept, err := st.AlertRollups(ctx, d.Day)
+				if err != nil {
+					return rc, err
+				}
+				scanned, err := st.ScanAlertRollups(ctx, d.Day)
+				if err != nil {
+					return rc, err
+				}
+				k, _ := json.Marshal(kept)
+				r, _ := json.Marshal(scanned)
+				if !bytes.Equal(k, r) {
+					rc.Mismatches = append(rc.Mismatches, fmt.Sprintf("alert rollups %d (kept at ingest ≠ raw alerts)", d.Day))
+				}
+				rc.RawAlertDays++
+			}
 		}
 		days = slices.DeleteFunc(days, func(d store.RollupDay) bool { return d.Stale() })
 		if len(days) > sample {
@@ -129,6 +163,7 @@ func AddRollupCheck(ctx context.Context, st *store.Store, d *store.Diagnosis, sa
 	case rc.CaseDays+rc.AlertDays == 0:
 		d.Add("rollups", store.CheckOK, "no stored day aggregate to compare yet")
 	default:
-		d.Add("rollups", store.CheckOK, fmt.Sprintf("the newest %d case days and %d alert days recomputed from their raw rows equal the stored aggregates", rc.CaseDays, rc.AlertDays))
+		d.Add("rollups", store.CheckOK, fmt.Sprintf("the newest %d case days and %d alert days recomputed equal the stored aggregates; the alert rollups kept at ingest of %d days equal their raw alert rows",
+			rc.CaseDays, rc.AlertDays, rc.RawAlertDays))
 	}
 }

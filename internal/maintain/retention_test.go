@@ -296,7 +296,7 @@ func TestCheckRollups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rc.CaseDays != 5 || rc.AlertDays != 5 || len(rc.Mismatches) != 0 {
+	if rc.CaseDays != 5 || rc.AlertDays != 5 || rc.RawAlertDays != 5 || len(rc.Mismatches) != 0 {
 		t.Fatalf("sound store: %+v", rc)
 	}
 	db, err := sql.Open("sqlite", path)
@@ -319,6 +319,24 @@ func TestCheckRollups(t *testing.T) {
 	}
 	if want := fmt.Sprintf("cases %d", day); !slices.Equal(rc.Mismatches, []string{want}) {
 		t.Errorf("mismatches %v, want [%s]", rc.Mismatches, want)
+	}
+	// An alert whose row changes behind the store's back (not through
+	// ingest) leaves the kept rollup differing from the raw rows.
+	var alertDay int64
+	if err := db.QueryRow(`SELECT MAX(day) FROM rollup_days WHERE kind = 'alerts' AND built_version = version`).Scan(&alertDay); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(int(alertDay/10000), time.Month(alertDay/100%100), int(alertDay%100), 0, 0, 0, 0, time.UTC)
+	if _, err := db.Exec(`UPDATE alerts SET rule_id = 'tampered' WHERE id = (SELECT MIN(id) FROM alerts WHERE created_at >= ? AND created_at < ?)`,
+		from.UnixMicro(), from.AddDate(0, 0, 1).UnixMicro()); err != nil {
+		t.Fatal(err)
+	}
+	rc, err = CheckRollups(ctx, st, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("alert rollups %d (kept at ingest ≠ raw alerts)", alertDay); !slices.Contains(rc.Mismatches, want) {
+		t.Errorf("mismatches %v, want %s among them", rc.Mismatches, want)
 	}
 }
 

@@ -45,6 +45,7 @@ type CaseRow struct {
 	AgeSeconds  float64 `json:"age_seconds"`
 	SLAState    string  `json:"sla_state" jsonschema:"worst SLA clock: overdue, at_risk, on_track (open); breached, met (done); no_target; missing"`
 	AlertCount  int64   `json:"alert_count"`
+	Tags        []Text  `json:"tags" jsonschema:"the case's tags (a major incident is often tagged so)"`
 }
 
 // ListCasesOut is list_cases's answer.
@@ -320,7 +321,10 @@ func (s *server) caseRows(ctx context.Context, cases []model.Case) ([]CaseRow, e
 func caseRow(c *model.Case, now time.Time) CaseRow {
 	r := CaseRow{ID: strconv.FormatInt(c.ID, 10), Source: c.Source, ExternalID: c.ExternalID, Title: untrusted(c.Title, shortText),
 		Priority: c.Priority.String(), Stage: string(c.Stage), Status: c.Status, Assignee: c.Assignee,
-		Disposition: string(c.Disposition), CreatedAt: ts(c.CreatedAt)}
+		Disposition: string(c.Disposition), CreatedAt: ts(c.CreatedAt), Tags: []Text{}}
+	for _, t := range c.Tags[:min(len(c.Tags), 10)] {
+		r.Tags = append(r.Tags, untrusted(t, shortText))
+	}
 	if !c.CreatedAt.IsZero() {
 		end := now
 		if c.Stage.Done() && !c.LastEventAt.IsZero() {

@@ -246,8 +246,10 @@ var commands = []command{
 				b.WriteString(". ")
 			default:
 				b.WriteString("Call list_major_incidents with open_only=true, then get_major_incident_status for each open incident " +
-					"(most severe first). If none is open, call list_cases with status=\"open\", priority=\"P1\" and order_by=\"priority\" " +
-					"and say which case, if any, should be declared a major incident and why. ")
+					"(most severe first). If none is open, find the candidates: call list_cases with status=\"open\", priority=\"P1\" and " +
+					"page_size=100 (and again with priority=\"P2\"), and rank them: a tag such as major-incident or MI first, then priority, then " +
+					"the most linked alerts (alert_count), then the newest; read the top three with get_case_full_details and say which case, " +
+					"if any, should be declared a major incident and why. ")
 			}
 			if sev := strings.TrimSpace(a["severity"]); sev != "" && strings.TrimSpace(a["case_id"]) == "" {
 				fmt.Fprintf(&b, "The severity asked for is %s: recommend a status update with that severity if it differs. ", quoted(sev))
