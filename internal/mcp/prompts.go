@@ -121,6 +121,12 @@ var commands = []command{
 		text: func(a map[string]string, has func(string) bool) string {
 			tf := or(a["timeframe"], "monthly")
 			var b strings.Builder
+			if has("generate_executive_report") {
+				period := map[string]string{"weekly": "week", "monthly": "month", "quarterly": "quarter"}[tf]
+				fmt.Fprintf(&b, "Start from generate_executive_report with period=%s: its headline figures, industry context and "+
+					"recommendations are the KPI engine's, each citing its numbers, and it is kept in the report history (the PDF "+
+					"and HTML are on the Reports page). Use the calls below to explain and check it. ", quoted(or(period, "month")))
+			}
 			fmt.Fprintf(&b, "Act as the SOC manager writing for the board. Call get_soc_metrics with timeframe=%s and trend=true, "+
 				"get_soc_dashboard, list_sla_breaches, get_noisy_rules with timeframe=%s, list_threat_profiles with limit=5", quoted(tf), quoted(tf))
 			if has("top_vulnerability_findings") {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -199,8 +200,13 @@ func testDefinitionsResource(t *testing.T, st *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Resources) != 2 || list.Resources[0].URI != DefinitionsURI || list.Resources[1].URI != RunbooksURI {
-		t.Fatalf("resources = %+v", list.Resources)
+	var uris []string
+	for _, r := range list.Resources {
+		uris = append(uris, r.URI)
+	}
+	slices.Sort(uris)
+	if want := []string{DefinitionsURI, ReportsURI, RunbooksURI}; !slices.Equal(uris, sortedCopy(want)) {
+		t.Fatalf("resources = %v, want %v", uris, want)
 	}
 	res, err := cs.ReadResource(context.Background(), &sdk.ReadResourceParams{URI: DefinitionsURI})
 	if err != nil {
@@ -321,4 +327,10 @@ func TestParseSHA256Tokens(t *testing.T) {
 func sha256hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+func sortedCopy(v []string) []string {
+	out := slices.Clone(v)
+	slices.Sort(out)
+	return out
 }

@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -107,7 +108,8 @@ func testRunbookTools(t *testing.T, st *store.Store) {
 		t.Error("reading a missing runbook succeeded")
 	}
 	tmpl, err := cs.ListResourceTemplates(context.Background(), nil)
-	if err != nil || len(tmpl.ResourceTemplates) != 1 || tmpl.ResourceTemplates[0].URITemplate != RunbookURITemplate {
+	if err != nil || len(tmpl.ResourceTemplates) != 2 || !slices.ContainsFunc(tmpl.ResourceTemplates, func(r *sdk.ResourceTemplate) bool { return r.URITemplate == RunbookURITemplate }) ||
+		!slices.ContainsFunc(tmpl.ResourceTemplates, func(r *sdk.ResourceTemplate) bool { return r.URITemplate == ReportURITemplate }) {
 		t.Errorf("resource templates %+v, %v", tmpl, err)
 	}
 }
