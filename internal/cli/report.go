@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -21,8 +22,8 @@ import (
 )
 
 func (a *app) reportCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "report", Short: "Reports for senior management: the executive summary"}
-	cmd.AddCommand(a.reportExecutiveCommand(), a.reportListCommand(), a.reportShowCommand(), a.reportScheduleCommand())
+	cmd := &cobra.Command{Use: "report", Short: "Reports: the executive summary, the shift handover, the weekly operations review"}
+	cmd.AddCommand(a.reportExecutiveCommand(), a.reportShiftCommand(), a.reportListCommand(), a.reportShowCommand(), a.reportScheduleCommand())
 	return cmd
 }
 
@@ -111,9 +112,14 @@ func addReportFlags(f *pflag.FlagSet, period, from, to *string) {
 	f.StringVar(to, "to", "", "last day of an explicit period (YYYY-MM-DD, inclusive)")
 }
 
+// renderer is a report that renders itself in each of report.Formats.
+type renderer interface {
+	Render(w io.Writer, format string) error
+}
+
 // writeReport writes a report to standard output or to a file with its
 // JSON data beside it.
-func (a *app) writeReport(e *report.Executive, dest, fmtName string) error {
+func (a *app) writeReport(e renderer, dest, fmtName string) error {
 	var buf bytes.Buffer
 	if err := e.Render(&buf, fmtName); err != nil {
 		return err

@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/report"
+)
+
+func (a *app) reportShiftCommand() *cobra.Command {
+	var handover bool
+	var day, format, out string
+	cmd := &cobra.Command{
+		Use:   "shift --handover",
+		Short: "The daily shift handover: open P1/P2 cases, SLA breaches and clocks at risk, notable alerts, on-shift load and hand-over notes",
+		Long: `Writes the shift-handover summary of one day: the open P1 and P2 cases
+and the SLA clocks past or near their target now (as "monitor operations
+--soc-dashboard" shows them), the day's cases, alerts, MTTA and
+acknowledge adherence (as "metrics soc --performance" and "metrics rules"
+give them for that day), its critical and high alerts and intelligence
+matches, each analyst's open work and whether they are on shift, and the
+latest comments left on open cases during the day. A section without data
+says so in one line.
+
+-o FILE writes the report to FILE (the format from --format or the file's
+extension) and its data beside it as FILE.json; -o json prints the data.`,
+		Example: `  watchfloor report shift --handover --demo
+  watchfloor report shift --handover --day 2026-11-30 -o handover.html`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !handover {
+				return errors.New("say what to write: --handover")
+			}
+			dest, fmtName, err := reportDestination(out, format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := a.openRead(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if ok, err := a.hasData(ctx, st); !ok || err != nil {
+				return err
+			}
+			src := report.Sources{Store: st, Metrics: metrics.NewService(st, nil)}
+			h, err := src.ShiftHandover(ctx, report.ShiftQuery{Day: day})
+			if err != nil {
+				return err
+			}
+			return a.writeReport(h, dest, fmtName)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&handover, "handover", false, "write the shift-handover summary")
+	f.StringVar(&day, "day", "", "the day handed over (YYYY-MM-DD, organisation time zone; default: today, or the day of the newest data)")
+	f.StringVar(&format, "format", "", "report format: "+strings.Join(report.Formats, ", ")+" (default: the -o file's extension, else md)")
+	f.StringVarP(&out, "output", "o", "", "FILE to write the report to (its data beside it as FILE.json), or json to print the data")
+	a.addDemoFlag(cmd)
+	return cmd
+}
