@@ -6,12 +6,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/watchfloor/watchfloor/internal/ingest/asff"
 	"github.com/watchfloor/watchfloor/internal/ingest/chronicle"
 	"github.com/watchfloor/watchfloor/internal/ingest/iocsv"
 	"github.com/watchfloor/watchfloor/internal/ingest/misp"
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/ocsf"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/scc"
 	"github.com/watchfloor/watchfloor/internal/ingest/servicenow"
 	"github.com/watchfloor/watchfloor/internal/ingest/stix"
 	"github.com/watchfloor/watchfloor/internal/ingest/thehive"
@@ -30,6 +32,8 @@ type Format struct {
 // formats are tried in this order when detecting.
 var formats = []Format{
 	{Name: "servicenow", Description: "ServiceNow incident audit export (CSV, one row per update): one case per incident, its state history replayed into the event log", Parser: record.ParserFunc(servicenow.Parse), Detect: servicenow.Detect},
+	{Name: "asff", Description: "AWS Security Hub findings (ASFF 2018-10-08; GetFindings, BatchImportFindings or EventBridge envelopes): vulnerabilities and control failures as posture findings", Parser: record.ParserFunc(asff.Parse), Detect: asff.Detect},
+	{Name: "scc", Description: "Google Security Command Center v2 findings (bare, findings.list results or Pub/Sub notifications): vulnerabilities and misconfigurations as posture findings", Parser: record.ParserFunc(scc.Parse), Detect: scc.Detect},
 	{Name: "ocsf", Description: "OCSF 1.x findings: Detection 2004 and Security 2001 as alerts, Incident 2005 as cases, Vulnerability 2002 and Compliance 2003 as posture findings", Parser: record.ParserFunc(ocsf.Parse), Detect: ocsf.Detect},
 	{Name: "chronicle", Description: "Google SecOps (Chronicle) SOAR cases, case alerts and comments, legacy and 1P API keys, wrapped or bare", Parser: record.ParserFunc(chronicle.Parse), Detect: chronicle.Detect},
 	{Name: "thehive", Description: "TheHive 5 (and 3/4) alerts and cases, including webhook payloads", Parser: record.ParserFunc(thehive.Parse), Detect: thehive.Detect},
