@@ -23,7 +23,7 @@ import (
 
 func (a *app) reportCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "report", Short: "Reports: the executive summary, the shift handover, the weekly operations review"}
-	cmd.AddCommand(a.reportExecutiveCommand(), a.reportShiftCommand(), a.reportListCommand(), a.reportShowCommand(), a.reportScheduleCommand())
+	cmd.AddCommand(a.reportExecutiveCommand(), a.reportShiftCommand(), a.reportOperationsCommand(), a.reportListCommand(), a.reportShowCommand(), a.reportScheduleCommand())
 	return cmd
 }
 

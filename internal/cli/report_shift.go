@@ -63,3 +63,57 @@ extension) and its data beside it as FILE.json; -o json prints the data.`,
 	a.addDemoFlag(cmd)
 	return cmd
 }
+
+func (a *app) reportOperationsCommand() *cobra.Command {
+	var weekly bool
+	var from, to, format, out string
+	cmd := &cobra.Command{
+		Use:   "operations --weekly",
+		Short: "The SOC lead's weekly operations review: cases, MTTA and MTTR medians, SLA adherence and workload, per team and per analyst",
+		Long: `Writes the weekly operations review: the week's cases opened and done,
+MTTA and MTTR medians and SLA adherence beside the previous week's, its
+alerts and false-positive rate, the open work now, and the same figures per
+team and per analyst with each analyst's open cases now. Every figure is
+the one "metrics soc --performance [--group-by team|analyst]", "metrics
+rules" and "monitor operations" give for the same window. A section without
+data says so in one line.
+
+-o FILE writes the report to FILE (the format from --format or the file's
+extension) and its data beside it as FILE.json; -o json prints the data.`,
+		Example: `  watchfloor report operations --weekly --demo
+  watchfloor report operations --weekly --from 2026-11-23 --to 2026-11-29 -o review.pdf`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !weekly {
+				return errors.New("say what to write: --weekly")
+			}
+			dest, fmtName, err := reportDestination(out, format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := a.openRead(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if ok, err := a.hasData(ctx, st); !ok || err != nil {
+				return err
+			}
+			src := report.Sources{Store: st, Metrics: metrics.NewService(st, nil)}
+			o, err := src.Operations(ctx, report.OperationsQuery{From: from, To: to})
+			if err != nil {
+				return err
+			}
+			return a.writeReport(o, dest, fmtName)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&weekly, "weekly", false, "write the weekly operations review")
+	f.StringVar(&from, "from", "", "first day of an explicit period (YYYY-MM-DD, organisation time zone; default: the last 7 days)")
+	f.StringVar(&to, "to", "", "last day of an explicit period (YYYY-MM-DD, inclusive)")
+	f.StringVar(&format, "format", "", "report format: "+strings.Join(report.Formats, ", ")+" (default: the -o file's extension, else md)")
+	f.StringVarP(&out, "output", "o", "", "FILE to write the report to (its data beside it as FILE.json), or json to print the data")
+	a.addDemoFlag(cmd)
+	return cmd
+}

@@ -11,6 +11,10 @@
 // derived from those figures, and the renderers: Markdown, self-contained
 // HTML with inline SVG charts, and PDF.
 //
+// The shift handover (ShiftHandover) and the weekly operations review
+// (Operations) read the same services and lay themselves out as a
+// Document, which the shared Markdown, HTML and PDF renderers write.
+//
 // A section whose data is absent says so in one line (Section.Absent)
 // instead of showing zeros.
 package report
