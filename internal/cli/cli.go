@@ -150,6 +150,7 @@ Data lives in an embedded SQLite file by default, or in PostgreSQL
 		a.attackCommand(),
 		a.strategyCommand(),
 		a.techCommand(),
+		a.postureCommand(),
 	)
 	return root
 }
