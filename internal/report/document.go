@@ -181,15 +181,30 @@ func (d *Document) PDF(w io.Writer) error {
 			if t.Caption != "" {
 				p.para(t.Caption)
 			}
-			widths := make([]float64, len(t.Columns))
-			for i := range widths {
-				widths[i] = 1
-			}
-			p.table(t.Columns, widths, t.Rows)
+			p.table(t.Columns, columnWidths(t), t.Rows)
 		}
 	}
 	if err := f.Error(); err != nil {
 		return fmt.Errorf("drawing the PDF report: %w", err)
 	}
 	return f.Output(w)
+}
+
+// columnWidths are a table's relative PDF column widths: each column's
+// longest cell in characters, between 5 and 40, so titles and notes get the
+// room and counts do not.
+func columnWidths(t Table) []float64 {
+	ws := make([]float64, len(t.Columns))
+	for i, c := range t.Columns {
+		ws[i] = float64(min(len([]rune(c)), 12))
+	}
+	for _, r := range t.Rows {
+		for i := range min(len(r), len(ws)) {
+			ws[i] = max(ws[i], float64(len([]rune(r[i]))))
+		}
+	}
+	for i := range ws {
+		ws[i] = min(max(ws[i], 5), 40)
+	}
+	return ws
 }

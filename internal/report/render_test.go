@@ -199,3 +199,16 @@ func TestPDF(t *testing.T) {
 		t.Errorf("pdftoppm made %d pages, want %d", len(pngs), pages)
 	}
 }
+
+// TestColumnWidths: the PDF gives long text the room and short counts
+// little, within bounds.
+func TestColumnWidths(t *testing.T) {
+	got := columnWidths(Table{Columns: []string{"Case", "Title", "Open P1/P2 now"},
+		Rows: [][]string{{"demo/C-1", strings.Repeat("x", 90), "2"}, {"d", "short", "10"}}})
+	want := []float64{8, 40, 12}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("widths %v, want %v", got, want)
+		}
+	}
+}
