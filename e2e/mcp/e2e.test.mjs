@@ -26,7 +26,7 @@ const bin = process.env.WATCHFLOOR_BIN || path.join(dir, "watchfloor");
 const token = "e2e-" + createHash("sha256").update(dir).digest("hex").slice(0, 24);
 
 const readTools = [
-  "list_cases", "get_case_full_details", "get_security_alerts", "get_ioc_matches", "get_observable_prevalence",
+  "list_cases", "get_case_full_details", "get_security_alerts", "list_alerts", "get_alert", "get_ioc_matches", "get_observable_prevalence",
   "list_threat_profiles", "get_threat_profile",
   "top_vulnerability_findings", "get_finding_remediation", "search_findings",
   "get_soc_dashboard", "get_soc_metrics", "list_sla_breaches", "get_analyst_workload", "get_noisy_rules",
@@ -336,7 +336,7 @@ test("streamable HTTP: the token's role decides the tools, prompts and audit ide
   const viewerTools = ["get_analyst_workload", "get_detection_coverage", "get_noisy_rules", "get_runbook", "get_runbook_metrics", "get_soc_dashboard",
     "get_soc_metrics", "get_technology_health", "get_threat_profile", "list_runbooks", "list_sla_breaches", "list_threat_profiles"];
   const recordTools = ["get_case_full_details", "get_finding_remediation", "get_ioc_matches", "get_major_incident_status",
-    "get_observable_prevalence", "get_security_alerts", "list_cases", "list_major_incidents", "search_findings", "top_vulnerability_findings"];
+    "get_observable_prevalence", "get_security_alerts", "list_alerts", "get_alert", "list_cases", "list_major_incidents", "search_findings", "top_vulnerability_findings"];
   const caseWrites = ["add_case_comment", "assign_case", "close_case", "declare_major_incident", "set_case_priority", "set_case_stage",
     "update_major_incident"];
   const planTools = ["assess_team_skills", "develop_soc_roadmap", "generate_executive_report", "plan_budget", "plan_staffing"];
@@ -466,6 +466,7 @@ test("stdio: every answer within the size budget", async () => {
       profile_id: await firstId("list_threat_profiles", "profiles", "id"),
       runbook_id: "irps/malware",
       incident_id: await firstId("list_major_incidents", "incidents", "incident_id"),
+      alert_id: await firstId("list_alerts", "alerts", "id"),
     };
     const sizes = [];
     for (const t of tools) {
@@ -490,6 +491,31 @@ test("stdio: every answer within the size budget", async () => {
       if (note) assert.ok(note.cut.length > 0 && note.cut.every((c) => c.returned < c.total) && note.bytes === bytes, JSON.stringify(note));
     }
     assert.ok(sizes.length >= 22, `only ${sizes.length} tools called`);
+    // list_alerts with every filter at its widest and its largest page:
+    // within budget, and its pages walk without overlap.
+    const widest = { page_size: 100, since: "2000-01-01", until: "2100-01-01", severity: "informational" };
+    const seen = new Set();
+    let tok = "";
+    for (let page = 0; page < 3; page++) {
+      const res = await client.callTool({ name: "list_alerts", arguments: { ...widest, next_page_token: tok } });
+      assert.ok(!res.isError, JSON.stringify(res.content));
+      const bytes = Buffer.byteLength(res.content[0].text);
+      assert.ok(bytes <= 24000, `list_alerts page ${page}: ${bytes} bytes`);
+      const out = res.structuredContent;
+      assert.ok(out.alerts.length > 0 && out.alerts.length <= 100);
+      for (const a of out.alerts) {
+        assert.ok(!seen.has(a.id), `alert ${a.id} on two pages`);
+        seen.add(a.id);
+        assert.ok(isUntrusted(a.title) && isUntrusted(a.rule_name));
+      }
+      tok = out.next_page_token;
+      if (!tok) break;
+    }
+    const bad = await client.callTool({ name: "list_alerts", arguments: { severity: "urgent" } });
+    assert.ok(bad.isError && /severity "urgent": want one of informational, low, medium, high, critical/.test(bad.content[0].text));
+    const one = await ok(client, "get_alert", { alert_id: [...seen][0] });
+    assert.equal(one.alert.id, [...seen][0]);
+    assert.ok(isUntrusted(one.description) && one.attributes.every((a) => isUntrusted(a.name) && isUntrusted(a.value)));
     const list = Buffer.byteLength(JSON.stringify(await client.listTools()));
     console.log(`largest answers: ${sizes.sort((a, b) => b[0] - a[0]).slice(0, 3).map(([b, n]) => `${n} ${b}`).join(", ")}; tools/list ${list} bytes`);
   } finally {

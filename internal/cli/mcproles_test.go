@@ -93,7 +93,7 @@ func TestMCPRoleParity(t *testing.T) {
 	viewer := []string{"get_analyst_workload", "get_detection_coverage", "get_noisy_rules", "get_runbook", "get_runbook_metrics", "get_soc_dashboard",
 		"get_soc_metrics", "get_technology_health", "get_threat_profile", "list_runbooks", "list_sla_breaches", "list_threat_profiles"}
 	records := []string{"get_case_full_details", "get_finding_remediation", "get_ioc_matches", "get_major_incident_status",
-		"get_observable_prevalence", "get_security_alerts", "list_cases", "list_major_incidents", "search_findings",
+		"get_observable_prevalence", "get_security_alerts", "list_alerts", "get_alert", "list_cases", "list_major_incidents", "search_findings",
 		"top_vulnerability_findings"}
 	caseWrites := []string{"add_case_comment", "assign_case", "close_case", "declare_major_incident", "set_case_priority",
 		"set_case_stage", "update_major_incident"}

@@ -126,6 +126,12 @@ func everyCall(t *testing.T, cs *sdk.ClientSession) []toolCall {
 				calls = append(calls, toolCall{tl.Name, with(map[string]any{"runbook_id": id})})
 			}
 			continue
+		case "get_alert":
+			id := first("list_alerts", nil, firstOf("alerts", "id"))
+			if id != "" {
+				calls = append(calls, toolCall{tl.Name, with(map[string]any{"alert_id": id})})
+			}
+			continue
 		case "get_major_incident_status":
 			id := first("list_major_incidents", nil, firstOf("incidents", "incident_id"))
 			if id != "" {

@@ -189,7 +189,7 @@ func parseTime(name, v string) (time.Time, error) {
 	return time.Time{}, argError("%s %q: want an RFC 3339 time or YYYY-MM-DD", name, v)
 }
 
-func (s *server) caseQuery(in ListCasesIn) (store.CaseQuery, error) {
+func (s *server) caseQuery(ctx context.Context, in ListCasesIn) (store.CaseQuery, error) {
 	var q store.CaseQuery
 	switch st := strings.ToLower(strings.TrimSpace(in.Status)); st {
 	case "":
@@ -198,6 +198,15 @@ func (s *server) caseQuery(in ListCasesIn) (store.CaseQuery, error) {
 	case "closed", "done":
 		q.Stages = []model.Stage{model.StageResolved, model.StageClosed}
 	default:
+		// A source status: refuse one no stored case has, naming those
+		// that exist, rather than answer an empty list.
+		known, err := s.st.CaseStatuses(ctx)
+		if err != nil {
+			return q, err
+		}
+		if !slices.Contains(known, st) {
+			return q, argError("status %q: want one of %s", in.Status, strings.Join(append([]string{"open", "closed"}, known...), ", "))
+		}
 		q.Status = in.Status
 	}
 	if in.Stage != "" {
@@ -205,7 +214,7 @@ func (s *server) caseQuery(in ListCasesIn) (store.CaseQuery, error) {
 		for _, v := range strings.Split(in.Stage, ",") {
 			st, err := model.ParseStage(v)
 			if err != nil {
-				return q, argError("stage: %v", err)
+				return q, argError("stage %q: want one of %s", v, stageNames())
 			}
 			stages = append(stages, st)
 		}
@@ -252,7 +261,7 @@ func (s *server) caseQuery(in ListCasesIn) (store.CaseQuery, error) {
 
 func (s *server) listCases(ctx context.Context, _ *sdk.CallToolRequest, in ListCasesIn) (*sdk.CallToolResult, ListCasesOut, error) {
 	var out ListCasesOut
-	q, err := s.caseQuery(in)
+	q, err := s.caseQuery(ctx, in)
 	if err != nil {
 		return nil, out, err
 	}
@@ -451,4 +460,13 @@ func alertRow(a *model.Alert) AlertRow {
 		r.Entities = append(r.Entities, Entity{Type: e.Type, Role: e.Role, Value: untrusted(e.Value, shortText)})
 	}
 	return r
+}
+
+// stageNames lists the stages a stage argument accepts.
+func stageNames() string {
+	names := make([]string, len(model.Stages))
+	for i, v := range model.Stages {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
 }

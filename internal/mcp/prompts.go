@@ -250,6 +250,10 @@ var commands = []command{
 					b.WriteString(" with declare_major_incident")
 				}
 				b.WriteString(". ")
+				if has("list_alerts") && has("get_alert") {
+					fmt.Fprintf(&b, "The case details list 25 alerts at most: call list_alerts with case_id=%s for all of them (paged), "+
+						"filter by host or user to scope the blast radius, and read a key alert's description and product with get_alert. ", quoted(cs))
+				}
 			default:
 				b.WriteString("Call list_major_incidents with open_only=true, then get_major_incident_status for each open incident " +
 					"(most severe first). If none is open, find the candidates: call list_cases with status=\"open\", priority=\"P1\" and " +

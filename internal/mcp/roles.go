@@ -29,6 +29,8 @@ var ToolAccess = []Access{
 	{"list_cases", wfauth.ViewRecords, "GET /api/v1/cases"},
 	{"get_case_full_details", wfauth.ViewRecords, "GET /api/v1/cases/{source}/{id}"},
 	{"get_security_alerts", wfauth.ViewRecords, "GET /api/v1/alerts"},
+	{"list_alerts", wfauth.ViewRecords, "GET /api/v1/alerts"},
+	{"get_alert", wfauth.ViewRecords, "GET /api/v1/alerts/{source}/{id}"},
 	{"get_ioc_matches", wfauth.ViewRecords, "GET /api/v1/intel/matches"},
 	{"get_observable_prevalence", wfauth.ViewRecords, "GET /api/v1/intel/indicators"},
 	{"top_vulnerability_findings", wfauth.ViewRecords, ""},

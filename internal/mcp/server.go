@@ -170,6 +170,7 @@ func newServer(opts Options, guard bool) (*sdk.Server, error) {
 		&sdk.ServerOptions{Instructions: Instructions, Logger: opts.Logger})
 	s.addCaseTools(srv)
 	s.addAlertTools(srv)
+	s.addAlertListTools(srv)
 	s.addIntelTools(srv)
 	s.addFindingTools(srv)
 	s.addManagerTools(srv)

@@ -31,7 +31,7 @@ func testToolsListed(t *testing.T, st *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"list_cases": true, "get_case_full_details": true, "get_security_alerts": true, "get_ioc_matches": true,
+	want := map[string]bool{"list_cases": true, "get_case_full_details": true, "get_security_alerts": true, "list_alerts": true, "get_alert": true, "get_ioc_matches": true,
 		"get_observable_prevalence": true, "list_threat_profiles": true, "get_threat_profile": true, "top_vulnerability_findings": true, "get_finding_remediation": true, "search_findings": true,
 		"get_soc_dashboard": true, "get_soc_metrics": true, "list_sla_breaches": true, "get_analyst_workload": true, "get_noisy_rules": true,
 		"plan_staffing": true, "plan_budget": true, "list_major_incidents": true, "get_major_incident_status": true,
@@ -123,7 +123,7 @@ func testListCases(t *testing.T, st *store.Store) {
 		want string
 	}{
 		{map[string]any{"priority": "P9"}, `priority "P9"`},
-		{map[string]any{"stage": "limbo"}, `unknown stage "limbo"`},
+		{map[string]any{"stage": "limbo"}, `stage "limbo": want one of new, triage`},
 		{map[string]any{"created_after": "yesterday"}, `created_after "yesterday"`},
 		{map[string]any{"order_by": "random"}, `order_by "random"`},
 		{map[string]any{"next_page_token": "garbage!"}, "not a token this list issued"},

@@ -77,7 +77,8 @@ func hostileStore(t *testing.T) *store.Store {
 			Entities: []model.Entity{{Type: "ip", Value: "203.0.113.7", Role: hostile("entity_role")},
 				{Type: hostile("entity_type"), Value: hostile("entity_value")}, {Type: "host", Value: hostile("host")},
 				{Type: "user", Value: hostile("user")}},
-			Attributes: map[string]string{"product": hostile("product"), hostile("alert_attr_key"): "v"}})
+			Attributes: map[string]string{"product": hostile("product"), hostile("alert_attr_key"): "v"},
+			Raw:        hostileRaw()})
 	}
 	b.Cases = cases
 	if res, err := st.Apply(ctx, b); err != nil || len(res.Rejects) > 0 {
@@ -241,4 +242,12 @@ func TestEveryAnswerMarksUntrustedText(t *testing.T) {
 			t.Errorf("%s was not called", tl.Name)
 		}
 	}
+}
+
+// hostileRaw is an alert's source record with hostile keys and values,
+// nested, for get_alert's attributes and product.
+func hostileRaw() json.RawMessage {
+	b, _ := json.Marshal(map[string]any{"metadata": map[string]any{"product": map[string]any{"name": hostile("raw_product")}},
+		hostile("raw_key"): []any{hostile("raw_value"), 7}})
+	return b
 }

@@ -220,3 +220,26 @@ func (s *Store) CaseAlerts(ctx context.Context, c model.Case, limit int) ([]mode
 	}
 	return out, rows.Err()
 }
+
+// CaseStatuses returns the distinct source statuses of stored cases,
+// lower-cased and sorted, without the empty one. Tools use it to name the
+// allowed values when a caller asks for a status no case has.
+func (s *Store) CaseStatuses(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT LOWER(status) FROM cases WHERE status <> '' ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("listing case statuses: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("listing case statuses: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing case statuses: %w", err)
+	}
+	return out, nil
+}

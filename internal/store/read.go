@@ -174,6 +174,19 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]model.Alert, error
 	return out, rows.Err()
 }
 
+// AlertByID returns one alert by its Watchfloor id.
+func (s *Store) AlertByID(ctx context.Context, id int64) (model.Alert, error) {
+	var al model.Alert
+	err := scanAlert(s.r.QueryRowContext(ctx, s.rebind(`SELECT `+alertColumns+` FROM alerts WHERE id = ?`), id), &al)
+	if errors.Is(err, sql.ErrNoRows) {
+		return al, fmt.Errorf("alert %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return al, fmt.Errorf("reading alert %d: %w", id, err)
+	}
+	return al, nil
+}
+
 // AlertByExternalID returns one alert by source and external id.
 func (s *Store) AlertByExternalID(ctx context.Context, source, externalID string) (model.Alert, error) {
 	var al model.Alert
