@@ -81,3 +81,12 @@ func TestComputeEmpty(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+func TestClosed(t *testing.T) {
+	for status, want := range map[string]bool{"RESOLVED": true, "Suppressed": true, "ARCHIVED": true, "INACTIVE": true, "MUTED": true,
+		" fixed ": true, "remediated": true, "NEW": false, "NOTIFIED": false, "ACTIVE": false, "In Progress": false, "": false} {
+		if got := Closed(status); got != want {
+			t.Errorf("Closed(%q) = %v", status, got)
+		}
+	}
+}

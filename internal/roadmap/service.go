@@ -13,6 +13,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/posture"
 	"github.com/watchfloor/watchfloor/internal/runbook"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -71,14 +72,10 @@ func ParseHorizon(s string) (int, error) {
 var inputOf = map[string]string{KindCoverageGap: "threat relevance", KindSLA: "SLA adherence", KindStaffing: "staffing",
 	KindNoisyRule: "rule quality", KindAutomation: "rule quality", KindPosture: "posture findings", KindRunbook: "runbooks"}
 
-// openStatuses leaves out findings that are closed.
-func findingOpen(f model.Finding) bool {
-	switch strings.ToLower(strings.TrimSpace(f.Status)) {
-	case "resolved", "closed", "suppressed", "archived", "fixed", "remediated", "inactive":
-		return false
-	}
-	return true
-}
+// findingOpen leaves out findings that are closed, by the same statuses
+// as the posture figures (so an SCC finding muted or an ASFF one archived
+// is not a hot spot).
+func findingOpen(f model.Finding) bool { return !posture.Closed(f.Status) }
 
 // Develop gathers the data, builds the roadmap, marks the previous saved
 // roadmap's items, and saves it when asked.
