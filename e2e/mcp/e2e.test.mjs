@@ -155,11 +155,14 @@ async function exerciseReadTools(client) {
   assert.equal(profile.rank, 1);
   assert.ok(isUntrusted(profile.description) && profile.sources.length > 0);
 
-  // The demo holds no posture findings: the tools answer with empty pages, not errors.
+  // The demo holds a posture history: open vulnerabilities, searchable, with remediation advice.
   const vulns = await ok(client, "top_vulnerability_findings", {});
-  assert.equal(vulns.total, vulns.findings.length);
+  assert.ok(vulns.findings.length > 0 && vulns.total >= vulns.findings.length);
+  assert.ok(vulns.findings.every((f) => f.finding_class === "vulnerability" && f.source.text === "demo-posture"));
   const search = await ok(client, "search_findings", { query: "CVE" });
-  assert.equal(search.total, search.findings.length);
+  assert.ok(search.findings.length > 0 && search.total >= search.findings.length);
+  const advice = await ok(client, "get_finding_remediation", { finding_id: vulns.findings[0].id });
+  assert.ok(advice.findings.length === 1 && isUntrusted(advice.findings[0].remediation));
   const rem = await client.callTool({ name: "get_finding_remediation", arguments: { finding_id: "999999999" } });
   assert.equal(rem.isError, true);
   assert.match(rem.content[0].text, /not found/);

@@ -240,6 +240,9 @@ func (a *app) writeDemo(ctx context.Context, cfg demo.Config, path string) error
 	if err := demo.GenerateIntel(ctx, cfg, write); err != nil {
 		return err
 	}
+	if err := demo.GeneratePosture(ctx, cfg, write); err != nil {
+		return err
+	}
 	if err := demo.Generate(ctx, cfg, write); err != nil {
 		return err
 	}

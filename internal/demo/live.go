@@ -25,6 +25,9 @@ func Format(cfg Config) ingest.Format {
 			if err := GenerateIntel(ctx, cfg, emit); err != nil {
 				return err
 			}
+			if err := GeneratePosture(ctx, cfg, emit); err != nil {
+				return err
+			}
 			return Generate(ctx, cfg, emit)
 		}),
 	}
@@ -256,6 +259,15 @@ func (l *Live) Run(ctx context.Context, ready func()) error {
 		})},
 		nil, "demo-intel", ingest.Options{}); err != nil {
 		return fmt.Errorf("storing the demo's intelligence feed: %w", err)
+	}
+	// The posture history up to the history's end; a restart stores it
+	// again, unchanged.
+	if _, err := ingest.RunFormat(ctx, l.Store, ingest.Format{Name: "demo-posture", Parser: record.ParserFunc(
+		func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
+			return GeneratePosture(ctx, icfg, emit)
+		})},
+		nil, "demo-posture", ingest.Options{}); err != nil {
+		return fmt.Errorf("storing the demo's posture findings: %w", err)
 	}
 	interval := l.Interval
 	if interval <= 0 {
