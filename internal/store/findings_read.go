@@ -76,12 +76,11 @@ func (f FindingFilter) where() *where {
 		w.add("LOWER(status) = ?", strings.ToLower(f.Status))
 	}
 	if f.State == FindingsActive || f.State == FindingsInactive {
-		ph := strings.TrimSuffix(strings.Repeat("?, ", len(inactiveStatuses)), ", ")
 		op := "NOT IN"
 		if f.State == FindingsInactive {
 			op = "IN"
 		}
-		w.conds = append(w.conds, "LOWER(status) "+op+" ("+ph+")")
+		w.conds = append(w.conds, "LOWER(status) "+op+" ("+placeholders(len(inactiveStatuses))+")")
 		for _, st := range inactiveStatuses {
 			w.args = append(w.args, st)
 		}
