@@ -13,6 +13,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/coverage"
 	"github.com/watchfloor/watchfloor/internal/output"
+	"github.com/watchfloor/watchfloor/internal/store"
 )
 
 func (a *app) attackCommand() *cobra.Command {
@@ -82,18 +83,13 @@ func (a *app) attackShowCommand() *cobra.Command {
 		Use:   "show",
 		Short: "Which ATT&CK catalog coverage uses, with its tactics",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			cat, version, err := coverage.StoredCatalog(cmd.Context(), st)
 			if err != nil {
 				return err
 			}
 			return a.renderCatalogTactics(cat.Tactics(), func(short string) int { return len(cat.TechniquesForTactic(short)) }, "ATT&CK "+version)
-		},
+		}),
 	}
 }
 

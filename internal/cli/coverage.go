@@ -464,12 +464,7 @@ func (a *app) coverageSnapshotsCommand() *cobra.Command {
 		Use:   "snapshots",
 		Short: "List coverage snapshots and the techniques whose score changed since the one before the last",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			sns, err := coverage.NewService(st, nil).Snapshots(cmd.Context())
 			if err != nil {
 				return err
@@ -497,7 +492,7 @@ func (a *app) coverageSnapshotsCommand() *cobra.Command {
 				return a.render(ct)
 			}
 			return nil
-		},
+		}),
 	}
 }
 

@@ -253,13 +253,8 @@ func (a *app) intelProfilesCommand() *cobra.Command {
 		Use:   "profiles",
 		Short: "Threat profiles ranked by relevance to the organisation, with the reasons",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			ctx := cmd.Context()
-			st, err := a.openRead(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			r, err := (&intel.Service{Store: st}).Rank(ctx, q)
 			if err != nil {
 				return err
@@ -285,7 +280,7 @@ func (a *app) intelProfilesCommand() *cobra.Command {
 					strings.Join(reasons, "; "), strings.Join(seen, ", ")})
 			}
 			return a.render(t)
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&q.Relevant, "relevant", false, "only profiles with a relevance above zero")
@@ -303,13 +298,8 @@ func (a *app) intelProfileCommand() *cobra.Command {
 		Use:   "profile ID-OR-NAME",
 		Short: "One threat profile in full",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: a.reading(func(cmd *cobra.Command, args []string, st *store.Store) error {
 			ctx := cmd.Context()
-			st, err := a.openRead(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			p, rank, err := (&intel.Service{Store: st}).Profile(ctx, args[0], days)
 			if err != nil {
 				return err
@@ -335,7 +325,7 @@ func (a *app) intelProfileCommand() *cobra.Command {
 				t.Rows = append(t.Rows, []string{"reason: " + x.Factor + " +" + strconv.FormatFloat(x.Points, 'f', -1, 64), x.Text})
 			}
 			return a.render(t)
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&days, "days", intel.DefaultProfileDays, "activity window in days")
 	a.addDemoFlag(cmd)
@@ -444,13 +434,8 @@ func (a *app) intelFeedsCommand() *cobra.Command {
 		Use:   "feeds",
 		Short: "Feeds and their freshness; add or remove scheduled feeds",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			ctx := cmd.Context()
-			st, err := a.openRead(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			srcs, err := (&intel.Service{Store: st}).Sources(ctx)
 			if err != nil {
 				return err
@@ -474,7 +459,7 @@ func (a *app) intelFeedsCommand() *cobra.Command {
 				t.Rows = append(t.Rows, row)
 			}
 			return a.render(t)
-		},
+		}),
 	}
 	var f store.IntelFeed
 	var taxiiURL, mispFeed, stixLoc, csvLoc string

@@ -27,12 +27,7 @@ func (a *app) statusCommand() *cobra.Command {
 		Use:   "status",
 		Short: "Show what the store holds: record counts, alert sources, open cases by stage and priority",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			if ok, err := a.hasData(cmd.Context(), st); !ok || err != nil {
 				return err
 			}
@@ -85,7 +80,7 @@ func (a *app) statusCommand() *cobra.Command {
 				open.Rows = append(open.Rows, append(row, strconv.FormatInt(total, 10)))
 			}
 			return a.render(open)
-		},
+		}),
 	}
 	a.addDemoFlag(cmd)
 	return cmd
@@ -249,4 +244,18 @@ func (a *app) casesCommand() *cobra.Command {
 	}
 	cmd.AddCommand(list, show)
 	return cmd
+}
+
+// reading is the RunE of a command that only reads: it opens the store with
+// openRead (which refuses a missing store), runs the command on it and
+// closes it.
+func (a *app) reading(run func(cmd *cobra.Command, args []string, st *store.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		st, err := a.openRead(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return run(cmd, args, st)
+	}
 }

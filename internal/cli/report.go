@@ -152,12 +152,7 @@ func (a *app) reportListCommand() *cobra.Command {
 		Use:   "list",
 		Short: "The report history: reports kept with --save, by a schedule, or from the Reports page",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			list, total, err := st.Reports(cmd.Context(), 0, limit)
 			if err != nil {
 				return err
@@ -170,7 +165,7 @@ func (a *app) reportListCommand() *cobra.Command {
 				t.Rows = append(t.Rows, []string{itoa(r.ID), r.Kind, r.Period, r.From, r.To, r.GeneratedAt.Format("2006-01-02 15:04Z"), r.GeneratedBy, r.Schedule})
 			}
 			return a.render(t)
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&limit, "limit", 50, "newest reports to list (0 for all)")
 	return cmd
@@ -256,12 +251,7 @@ e-mail channel's recipients. Each delivery is recorded and retried.`,
 		Use:   "list",
 		Short: "The report schedules, their next run and how the last one went",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			all, err := st.ReportSchedules(cmd.Context())
 			if err != nil {
 				return err
@@ -282,25 +272,20 @@ e-mail channel's recipients. Each delivery is recorded and retried.`,
 				t.Rows = append(t.Rows, []string{r.Name, r.Period, r.Spec, strings.Join(r.Channels, ", "), r.NextRun.Format("2006-01-02 15:04Z"), last, rep, r.LastError})
 			}
 			return a.render(t)
-		},
+		}),
 	}
 	remove := &cobra.Command{
 		Use:   "remove NAME",
 		Short: "Remove a report schedule (the reports it made stay in the history)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.openRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: a.reading(func(cmd *cobra.Command, args []string, st *store.Store) error {
 			if err := st.DeleteReportSchedule(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			a.auditCLI(cmd.Context(), &auth.Service{Store: st}, "report schedule remove", args[0], "")
 			fmt.Fprintf(a.stdout, "removed schedule %q\n", output.Terminal(args[0]))
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(add, list, remove)
 	return cmd

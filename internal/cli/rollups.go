@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/watchfloor/watchfloor/internal/store"
 )
 
 func (a *app) rollupsCommand() *cobra.Command {
@@ -17,12 +19,7 @@ replacing the ones ingest keeps, and marks every alert day for the reports to
 rebuild. Ingest keeps them exactly in step, so this is a repair, for example
 after alert rows were changed outside Watchfloor.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			n, err := st.RebuildAlertRollups(cmd.Context())
 			if err != nil {
 				return err
@@ -30,7 +27,7 @@ after alert rows were changed outside Watchfloor.`,
 			a.log.Info("alert rollups rebuilt", "rollups", n)
 			fmt.Fprintf(a.stdout, "rebuilt %d alert rollups from the stored alerts\n", n)
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(rebuild)
 	return cmd

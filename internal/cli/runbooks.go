@@ -321,12 +321,7 @@ against comparable cases (same priority and rule) that did not, with sample
 sizes; rules and alert types no runbook applies to; runbooks overdue for
 review or never used; and a continuous-improvement list derived from these.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			svc := metrics.NewService(st, nil)
 			res, err := svc.Resolve(cmd.Context(), wf.query())
 			if err != nil {
@@ -348,7 +343,7 @@ review or never used; and a continuous-improvement list derived from these.`,
 				return a.render(output.Table{JSON: rep})
 			}
 			return a.renderRunbookMetrics(rep, only != "")
-		},
+		}),
 	}
 	wf.add(cmd)
 	cmd.Flags().Lookup("timeframe").DefValue = "quarterly"
@@ -574,13 +569,8 @@ func (a *app) runbooksRunsCommand() *cobra.Command {
 		Use:   "runs",
 		Short: "List runbook runs derived from case logs: runbook, version, case, who, start and end, steps, outcome",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			ctx := cmd.Context()
-			st, err := a.openRead(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			var execs []runbook.Execution
 			var from, to time.Time
 			title := ""
@@ -616,7 +606,7 @@ func (a *app) runbooksRunsCommand() *cobra.Command {
 				execs = execs[:limit]
 			}
 			return a.renderRuns(execs, fmt.Sprintf("%s: %d runs, newest first (showing %d)", title, total, len(execs)))
-		},
+		}),
 	}
 	wf.add(cmd)
 	cmd.Flags().StringVar(&only, "runbook", "", "only runs of this runbook (registry id)")

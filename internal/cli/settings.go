@@ -17,12 +17,7 @@ func (a *app) settingsCommand() *cobra.Command {
 		Use:   "show",
 		Short: "Show the settings",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			loc, err := st.TimeZone(cmd.Context())
 			if err != nil {
 				return err
@@ -37,7 +32,7 @@ func (a *app) settingsCommand() *cobra.Command {
 				{"org regions", strings.Join(org.Regions, ", "), "countries and regions the organisation operates in"},
 				{"org platforms", strings.Join(org.Platforms, ", "), "technology platforms (ATT&CK)"},
 			}})
-		},
+		}),
 	}
 	tz := &cobra.Command{
 		Use:   "timezone ZONE",

@@ -257,13 +257,8 @@ days, and the health of the alert sources that belong to each. Load it from a
 YAML file with "tech inventory import" (see docs/inventory-example.yaml) or edit
 it with "tech inventory add" and "tech inventory remove".`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			ctx := cmd.Context()
-			st, err := a.openRead(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			rep, err := (&tech.Service{Store: st}).Inventory(ctx, tech.HealthQuery{}, within)
 			if err != nil {
 				return err
@@ -307,7 +302,7 @@ it with "tech inventory add" and "tech inventory remove".`,
 				a.printf("Alert sources no platform claims: %s.\n", strings.Join(rep.Unlinked, ", "))
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&within, "within", tech.RenewalWindow, "renewals due within this many days")
 	a.addDemoFlag(cmd)
@@ -430,13 +425,8 @@ func (a *app) techInventoryRemoveCommand() *cobra.Command {
 		Use:   "remove NAME",
 		Short: "Remove a platform from the inventory",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: a.reading(func(cmd *cobra.Command, args []string, st *store.Store) error {
 			ctx := cmd.Context()
-			st, err := a.openRead(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			inv, err := tech.LoadInventory(ctx, st)
 			if err != nil {
 				return err
@@ -449,6 +439,6 @@ func (a *app) techInventoryRemoveCommand() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "removed %s (%d platforms)\n", output.Terminal(args[0]), len(inv.Platforms))
 			return nil
-		},
+		}),
 	}
 }
