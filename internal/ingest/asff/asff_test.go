@@ -1,45 +1,19 @@
 package asff
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 	"github.com/watchfloor/watchfloor/internal/model"
 )
 
-func parseFile(t *testing.T, path string) []record.Record {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []record.Record
-	if err := Parse(context.Background(), bytes.NewReader(data), filepath.Base(path), func(r record.Record) error {
-		out = append(out, r)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func ts(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
 func TestParseGetFindings(t *testing.T) {
-	recs := parseFile(t, "testdata/get-findings.json")
+	recs := recordtest.CollectFile(t, Parse, "testdata/get-findings.json")
 	if len(recs) != 5 {
 		t.Fatalf("got %d records, want 5", len(recs))
 	}
@@ -71,7 +45,7 @@ func TestParseGetFindings(t *testing.T) {
 		f := r.Finding
 		if r.Loc != w.loc || f.Source != w.source || f.Status != w.status || f.Category != w.category || f.ResourceName != w.resource ||
 			f.ResourceType != w.resType || f.Class != w.class || f.Severity != w.sev || f.CVSS != w.cvss || strings.Join(f.CVEs, ",") != strings.Join(w.cves, ",") ||
-			!f.FirstSeenAt.Equal(ts(w.first)) || !f.LastSeenAt.Equal(ts(w.last)) || f.Remediation != w.remediation {
+			!f.FirstSeenAt.Equal(recordtest.Time(w.first)) || !f.LastSeenAt.Equal(recordtest.Time(w.last)) || f.Remediation != w.remediation {
 			got, _ := json.Marshal(struct {
 				Loc string
 				F   model.Finding
@@ -121,7 +95,7 @@ func TestArchivedAndEventBridge(t *testing.T) {
 	}
 	f := got[0].Finding
 	if len(got) != 1 || f == nil || got[0].Loc != "eb:1:$.detail.findings[0]" || f.Status != "ARCHIVED" || f.Source != "asff:securityhub" ||
-		f.Severity != model.SeverityMedium || !f.LastSeenAt.Equal(ts("2026-11-10T00:00:00Z")) {
+		f.Severity != model.SeverityMedium || !f.LastSeenAt.Equal(recordtest.Time("2026-11-10T00:00:00Z")) {
 		t.Fatalf("got %+v", got)
 	}
 }

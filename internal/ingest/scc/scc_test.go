@@ -1,42 +1,16 @@
 package scc
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 	"github.com/watchfloor/watchfloor/internal/model"
 )
-
-func parseFile(t *testing.T, path string) []record.Record {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []record.Record
-	if err := Parse(context.Background(), bytes.NewReader(data), filepath.Base(path), func(r record.Record) error {
-		out = append(out, r)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func ts(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
 
 type want struct {
 	loc, title, status, category, resource, resType string
@@ -58,7 +32,7 @@ func check(t *testing.T, recs []record.Record, wants []want) {
 		f := r.Finding
 		if r.Loc != w.loc || f.Source != Source || f.Title != w.title || f.Status != w.status || f.Category != w.category || f.ResourceName != w.resource ||
 			f.ResourceType != w.resType || f.Class != w.class || f.Severity != w.sev || f.CVSS != w.cvss || strings.Join(f.CVEs, ",") != w.cves ||
-			!f.FirstSeenAt.Equal(ts(w.first)) || !f.LastSeenAt.Equal(ts(w.last)) || f.Remediation != w.remediation {
+			!f.FirstSeenAt.Equal(recordtest.Time(w.first)) || !f.LastSeenAt.Equal(recordtest.Time(w.last)) || f.Remediation != w.remediation {
 			got, _ := json.Marshal(struct {
 				Loc string
 				F   model.Finding
@@ -69,7 +43,7 @@ func check(t *testing.T, recs []record.Record, wants []want) {
 }
 
 func TestParseListFindings(t *testing.T) {
-	recs := parseFile(t, "testdata/list-findings.json")
+	recs := recordtest.CollectFile(t, Parse, "testdata/list-findings.json")
 	if len(recs) != 5 {
 		t.Fatalf("got %d records, want 5", len(recs))
 	}
@@ -98,7 +72,7 @@ func TestParseListFindings(t *testing.T) {
 }
 
 func TestParseNotifications(t *testing.T) {
-	recs := parseFile(t, "testdata/notifications.ndjson")
+	recs := recordtest.CollectFile(t, Parse, "testdata/notifications.ndjson")
 	if len(recs) != 2 {
 		t.Fatalf("got %d records, want 2", len(recs))
 	}
