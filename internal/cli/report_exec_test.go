@@ -27,22 +27,8 @@ func TestExecutiveReportAgreesWithMetrics(t *testing.T) {
 	if code, _, errOut := run(t, db, "", "demo", "--days", "45", "--alerts-per-day", "1500"); code != 0 {
 		t.Fatalf("demo: %s", errOut)
 	}
-	file := filepath.Join(dir, "exec.md")
-	if code, out, errOut := run(t, db, "", "report", "executive", "--summary", "--period", "month", "-o", file); code != 0 || !strings.Contains(out, "wrote "+file) {
-		t.Fatalf("report: %d %s %s", code, out, errOut)
-	}
-	side, err := os.ReadFile(file + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var e report.Executive
-	if err := json.Unmarshal(side, &e); err != nil {
-		t.Fatal(err)
-	}
-	mdBytes, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mdBytes := writtenReport(t, db, filepath.Join(dir, "exec.md"), &e, "report", "executive", "--summary", "--period", "month")
 	doc := string(mdBytes)
 
 	code, out, errOut := run(t, db, "", "metrics", "soc", "--performance", "--trend-analysis", "--timeframe", "monthly", "--from", e.From, "--to", e.To, "-o", "json")
@@ -341,4 +327,25 @@ func TestExecutiveReportFormats(t *testing.T) {
 	if code, _, errOut := run(t, db, "", "report", "executive", "--summary", "--format", "docx"); code == 0 || !strings.Contains(errOut, `--format "docx"`) {
 		t.Errorf("--format docx: %d %s", code, errOut)
 	}
+}
+
+// writtenReport runs a report command with -o FILE, decodes the JSON data
+// written beside the file into data, and returns the document.
+func writtenReport(t *testing.T, db, file string, data any, args ...string) []byte {
+	t.Helper()
+	if code, out, errOut := run(t, db, "", append(args, "-o", file)...); code != 0 || !strings.Contains(out, "wrote "+file) {
+		t.Fatalf("report: %d %s %s", code, out, errOut)
+	}
+	side, err := os.ReadFile(file + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(side, data); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }

@@ -21,22 +21,8 @@ func TestOperationsReviewAgreesWithMetrics(t *testing.T) {
 	if code, _, errOut := run(t, db, "", "demo", "--days", "20", "--alerts-per-day", "800"); code != 0 {
 		t.Fatalf("demo: %s", errOut)
 	}
-	file := filepath.Join(dir, "review.md")
-	if code, out, errOut := run(t, db, "", "report", "operations", "--weekly", "-o", file); code != 0 || !strings.Contains(out, "wrote "+file) {
-		t.Fatalf("report: %d %s %s", code, out, errOut)
-	}
 	var o report.Operations
-	side, err := os.ReadFile(file + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(side, &o); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := writtenReport(t, db, filepath.Join(dir, "review.md"), &o, "report", "operations", "--weekly")
 	var perf, teams, analysts metrics.Report
 	var rules metrics.RuleReport
 	var dash metrics.Dashboard
