@@ -4,26 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/ingest/record/recordtest"
 )
 
 // FuzzParse checks that no input makes Parse or Detect panic or fail as a
 // whole, and that every record is either one finding with a source, an id
 // and JSON raw, or a rejection; the fixtures in testdata/ seed it.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.*json")
-	for _, p := range files {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	recordtest.SeedFiles(f, "testdata/*.*json")
 	f.Add([]byte(`{"listFindingsResults":[1,{"finding":{"name":"n","resourceName":"r"}},{"finding":null}]}`))
 	f.Add([]byte(`{"name":"n","resourceName":"r","vulnerability":{"cve":{"cvssv3":{"baseScore":1e308}}},"eventTime":"1e400"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

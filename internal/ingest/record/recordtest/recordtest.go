@@ -127,3 +127,20 @@ func Time(s string) time.Time {
 	}
 	return t.UTC()
 }
+
+// SeedFiles adds every file matching pattern (for example "testdata/*.json")
+// to f's seed corpus.
+func SeedFiles(f *testing.F, pattern string) {
+	f.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seed files match %s (%v)", pattern, err)
+	}
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+}
