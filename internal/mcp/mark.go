@@ -49,7 +49,7 @@ var trustedKeys = map[string]bool{
 	"last_seen": true, "next_deadline": true, "next_update_due": true, "now": true, "occurred_at": true,
 	"resolved_at": true, "review_due": true, "since": true, "started_at": true, "stopped_at": true,
 	"submitted_at": true, "synced_at": true, "triggered_at": true, "updated_at": true, "valid_until": true, "ingested_at": true,
-	"from": true, "to": true, "data_through": true, "future_dated_newest": true, "window": true,
+	"from": true, "to": true, "data_through": true, "partial_reasons": true, "future_dated_newest": true, "window": true,
 	"previous_window": true, "period": true, "time_zone": true, "windows": true, "newest_record": true,
 	// definitions Watchfloor wrote
 	"definition": true, "analyst_hours_definition": true, "false_positive_definition": true, "cost_definition": true,

@@ -25,8 +25,7 @@ const (
 // ExecutiveReportIn are generate_executive_report's arguments.
 type ExecutiveReportIn struct {
 	Period string `json:"period,omitempty" jsonschema:"week, month (default) or quarter, ending today or with the newest data"`
-	From   string `json:"from,omitempty" jsonschema:"first day of an explicit period, YYYY-MM-DD (organisation time zone), with to"`
-	To     string `json:"to,omitempty" jsonschema:"last day of an explicit period, YYYY-MM-DD, included"`
+	WindowArgs
 }
 
 // ExecutiveReportOut is generate_executive_report's answer: the report in
@@ -39,6 +38,8 @@ type ExecutiveReportOut struct {
 	From  string   `json:"from"`
 	To    string   `json:"to"`
 	Lines []string `json:"markdown_lines"`
+	// KPIWindow is the period reported.
+	KPIWindow KPIWindow `json:"kpi_window"`
 }
 
 // reportLines is a report's Markdown as lines.
@@ -74,7 +75,15 @@ func (s *server) reportSources() report.Sources {
 
 func (s *server) generateExecutive(ctx context.Context, req *sdk.CallToolRequest, in ExecutiveReportIn) (*sdk.CallToolResult, ExecutiveReportOut, error) {
 	var out ExecutiveReportOut
-	e, id, err := s.reportSources().Generate(ctx, report.Query{Period: in.Period, From: in.From, To: in.To}, "mcp:"+s.actor(req).Name, "")
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return nil, out, err
+	}
+	w, _, err := parseWindow(in.From, in.To, loc)
+	if err != nil {
+		return nil, out, err
+	}
+	e, id, err := s.reportSources().Generate(ctx, report.Query{Period: in.Period, From: w.Query.From, To: w.Query.To}, "mcp:"+s.actor(req).Name, "")
 	if err != nil {
 		if metrics.IsArgError(err) {
 			return nil, out, argError("%v", err)
@@ -86,6 +95,13 @@ func (s *server) generateExecutive(ctx context.Context, req *sdk.CallToolRequest
 		return nil, out, err
 	}
 	out = ExecutiveReportOut{ID: id, URI: reportURIPrefix + strconv.FormatInt(id, 10), From: e.From, To: e.To, Lines: lines}
+	rw, err := s.reportWindow(ctx, e.From, e.To)
+	if err != nil {
+		return nil, out, err
+	}
+	if out.KPIWindow, err = s.kpiWindowOf(ctx, rw); err != nil {
+		return nil, out, err
+	}
 	return nil, out, nil
 }
 
