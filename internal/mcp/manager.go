@@ -125,11 +125,11 @@ type BreachesOut struct {
 	Now           string      `json:"now"`
 	KPIWindow     *KPIWindow  `json:"kpi_window,omitempty" jsonschema:"with from and to: the window of case creation"`
 	WindowSLA     []WindowSLA `json:"window_sla,omitempty" jsonschema:"with from and to: per priority, the SLA outcomes of the cases created in the window (closed ones included)"`
-	Breached      int       `json:"breached_total"`
-	AtRisk        int       `json:"at_risk_total"`
-	Items         []SLAItem `json:"items"`
-	NextPageToken string    `json:"next_page_token"`
-	Truncated     bool      `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
+	Breached      int         `json:"breached_total"`
+	AtRisk        int         `json:"at_risk_total"`
+	Items         []SLAItem   `json:"items"`
+	NextPageToken string      `json:"next_page_token"`
+	Truncated     bool        `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
 }
 
 // WorkloadIn are get_analyst_workload's arguments.
