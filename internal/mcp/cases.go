@@ -252,6 +252,9 @@ func (s *server) caseQuery(ctx context.Context, in ListCasesIn) (store.CaseQuery
 	if q.CreatedBefore, err = parseTime("created_before", in.CreatedBefore); err != nil {
 		return q, err
 	}
+	if !q.CreatedAfter.IsZero() && !q.CreatedBefore.IsZero() && !q.CreatedBefore.After(q.CreatedAfter) {
+		return q, argError("created_before %s is not after created_after %s", in.CreatedBefore, in.CreatedAfter)
+	}
 	q.OrderBy = in.OrderBy
 	if q.OrderBy != "" && !slices.Contains(store.CaseOrders, q.OrderBy) {
 		return q, argError("order_by %q: want one of %s", in.OrderBy, strings.Join(store.CaseOrders, ", "))
@@ -280,6 +283,13 @@ func (s *server) listCases(ctx context.Context, _ *sdk.CallToolRequest, in ListC
 	cases, total, err := s.st.SearchCases(ctx, q)
 	if err != nil {
 		return nil, out, err
+	}
+	if total == 0 && q.Assignee != "" {
+		// No case has it: refuse a name that is not on the roster either,
+		// rather than answer an empty list.
+		if err := s.rosterAnalyst(ctx, "assignee", q.Assignee); err != nil {
+			return nil, out, err
+		}
 	}
 	more := len(cases) > size
 	cases = cases[:min(len(cases), size)]
@@ -469,4 +479,19 @@ func stageNames() string {
 		names[i] = string(v)
 	}
 	return strings.Join(names, ", ")
+}
+
+// rosterAnalyst refuses a login that is not on the roster (active or not)
+// and that no stored case has.
+func (s *server) rosterAnalyst(ctx context.Context, name, login string) error {
+	list, err := s.st.Analysts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range list {
+		if strings.EqualFold(a.ExternalID, login) {
+			return nil
+		}
+	}
+	return argError("%s %q: no case has it and no analyst on the roster has that login (get_analyst_workload lists them), or 'unassigned'", name, login)
 }

@@ -3,6 +3,8 @@ package mcp
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -335,6 +337,12 @@ func (s *server) planBudget(ctx context.Context, _ *sdk.CallToolRequest, in Plan
 	}
 	if len(in.Scenarios) > 20 {
 		return nil, PlanBudgetOut{}, argError("%d scenarios: at most 20", len(in.Scenarios))
+	}
+	for _, n := range in.Scenarios {
+		configured := slices.ContainsFunc(s.opts.Budget.Scenarios, func(sc budget.Scenario) bool { return strings.EqualFold(sc.Name, n) })
+		if _, err := budget.ParseScenario(n); err != nil && !configured {
+			return nil, PlanBudgetOut{}, argError("%v", err)
+		}
 	}
 	bcfg, fromInventory, err := tech.BudgetWithInventory(ctx, s.st, *s.opts.Budget)
 	if err != nil {

@@ -3,7 +3,6 @@ package mcp
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -113,7 +112,7 @@ func (s *server) mayReadReports(req *sdk.ReadResourceRequest) bool {
 
 func (s *server) readReportIndex(ctx context.Context, req *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
 	if !s.mayReadReports(req) {
-		return nil, fmt.Errorf("your role may not read the report history")
+		return nil, invalidParams("your role may not read the report history")
 	}
 	list, total, err := s.st.Reports(ctx, 0, 100)
 	if err != nil {
@@ -145,7 +144,7 @@ func (s *server) readReport(ctx context.Context, req *sdk.ReadResourceRequest) (
 		return nil, sdk.ResourceNotFoundError(uri)
 	}
 	if !s.mayReadReports(req) {
-		return nil, fmt.Errorf("your role may not read the report history")
+		return nil, invalidParams("your role may not read the report history")
 	}
 	sr, err := s.st.ReportByID(ctx, id)
 	if err != nil {

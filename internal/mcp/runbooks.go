@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -255,6 +256,18 @@ func (s *server) listRunbooks(ctx context.Context, _ *sdk.CallToolRequest, in Li
 		return nil, out, err
 	}
 	rows := reg.Rows(in.Type, in.IncludeRemoved)
+	if len(rows) == 0 && in.Type != "" {
+		var types []string
+		for _, r := range reg.Rows("", true) {
+			if !slices.Contains(types, r.Type) {
+				types = append(types, r.Type)
+			}
+		}
+		slices.Sort(types)
+		if len(types) > 0 && !slices.Contains(types, in.Type) {
+			return nil, out, argError("type %q: want one of %s", in.Type, strings.Join(types, ", "))
+		}
+	}
 	out.Total = len(rows)
 	size := pageSize(in.MaxResults, 50, 200)
 	if off < len(rows) {

@@ -148,6 +148,11 @@ func (s *server) developRoadmap(ctx context.Context, _ *sdk.CallToolRequest, in 
 			return nil, out, argError("%v", err)
 		}
 	}
+	switch in.Timeframe {
+	case "", string(metrics.Monthly), string(metrics.Quarterly):
+	default:
+		return nil, out, argError("timeframe %q: want monthly or quarterly (or from and to)", in.Timeframe)
+	}
 	res, err := s.resolve(ctx, in.Timeframe, metrics.Quarterly, in.WindowArgs)
 	if err != nil {
 		return nil, out, err
