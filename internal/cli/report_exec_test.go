@@ -293,7 +293,7 @@ func TestExecutiveReportFormats(t *testing.T) {
 	if code, _, errOut := run(t, db, "", "report", "schedule", "add", "mail", "--spec", "@weekly", "--channel", "ciso"); code == 0 || !strings.Contains(errOut, "no notification channels are configured") {
 		t.Errorf("schedule to an unconfigured channel: %d %s", code, errOut)
 	}
-	if code, out, errOut := run(t, db, "", "report", "schedule", "add", "weekly board", "--spec", "0 7 * * mon", "--period", "week"); code != 0 || !strings.Contains(out, `scheduled "weekly board": week report, 0 7 * * mon, next run`) {
+	if code, out, errOut := run(t, db, "", "report", "schedule", "add", "weekly board", "--spec", "0 7 * * mon", "--period", "week"); code != 0 || !strings.Contains(out, `scheduled "weekly board": Executive summary (week), 0 7 * * mon, next run`) {
 		t.Fatalf("schedule add: %d %s %s", code, out, errOut)
 	}
 	if code, out, _ := run(t, db, "", "report", "schedule", "list"); code != 0 || !strings.Contains(out, "weekly board") {

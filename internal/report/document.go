@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
+
+	"github.com/watchfloor/watchfloor/internal/output"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
 )
@@ -27,7 +29,9 @@ type Part struct {
 	Heading string
 	Absent  string
 	Lines   []string
-	Tables  []Table
+	// Code marks lines that are commands (the sources), shown as code.
+	Code   bool
+	Tables []Table
 }
 
 // Document is a report laid out for the renderers shared by the shift
@@ -73,6 +77,10 @@ func (d *Document) Markdown(w io.Writer) error {
 			continue
 		}
 		for _, l := range p.Lines {
+			if p.Code && !strings.Contains(l, "`") {
+				b.WriteString("- `" + output.Terminal(l) + "`\n")
+				continue
+			}
 			b.WriteString("- " + md(l) + "\n")
 		}
 		if len(p.Lines) > 0 {
@@ -87,6 +95,40 @@ func (d *Document) Markdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Plain is the document as plain text for a message: the title and
+// period, each part's heading and lines, and each table row as its cells
+// after the column names.
+func (d *Document) Plain() string {
+	var b strings.Builder
+	b.WriteString(d.Title + "\nPeriod: " + d.Window + "\n")
+	for _, p := range d.Parts {
+		b.WriteString("\n" + p.Heading + "\n")
+		if p.Absent != "" {
+			b.WriteString(p.Absent + "\n")
+			continue
+		}
+		for _, l := range p.Lines {
+			b.WriteString("- " + l + "\n")
+		}
+		for _, t := range p.Tables {
+			if t.Caption != "" {
+				b.WriteString(t.Caption + "\n")
+			}
+			for _, r := range t.Rows {
+				cells := make([]string, 0, len(r))
+				for i, c := range r {
+					if i < len(t.Columns) && t.Columns[i] != "" {
+						c = t.Columns[i] + ": " + c
+					}
+					cells = append(cells, c)
+				}
+				b.WriteString("- " + strings.Join(cells, "; ") + "\n")
+			}
+		}
+	}
+	return b.String()
 }
 
 // documentTemplate is the self-contained HTML form of a document: inline
@@ -115,7 +157,7 @@ th{background:#f6f8fa}
 {{end}}</header>
 {{range .Parts}}<h2>{{.Heading}}</h2>
 {{if .Absent}}<p class="absent">{{.Absent}}</p>
-{{else}}{{if .Lines}}<ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{else}}{{if .Lines}}<ul>{{$code := .Code}}{{range .Lines}}<li>{{if $code}}<code>{{.}}</code>{{else}}{{.}}{{end}}</li>{{end}}</ul>{{end}}
 {{range .Tables}}{{if .Caption}}<p>{{.Caption}}</p>{{end}}<table><thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead><tbody>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</tbody></table>
 {{end}}{{end}}{{end}}<footer class="meta">Every figure is the one Watchfloor's metrics engine and live dashboard give for the same window; the report's JSON data names each source.</footer>
 </body>
