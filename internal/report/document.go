@@ -141,10 +141,10 @@ var documentTemplate = template.Must(template.New("document").Parse(`<!DOCTYPE h
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>{{.Title}} {{.Window}}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1b1f24;background:#fff;margin:0 auto;max-width:1100px;padding:24px;line-height:1.45}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1b1f24;background:#fff;margin:0 auto;max-width:1280px;padding:24px;line-height:1.45}
 h1{font-size:1.7em;margin:0 0 .2em}h2{font-size:1.25em;border-bottom:2px solid #d0d7de;padding-bottom:.2em;margin-top:1.6em}
 .meta{color:#57606a;font-size:.9em;margin:.2em 0}.absent{color:#57606a;font-style:italic}
-table{border-collapse:collapse;width:100%;margin:.6em 0 1em;font-size:.92em}th,td{border:1px solid #d0d7de;padding:.35em .55em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;margin:.6em 0 1em;font-size:.92em}th,td{border:1px solid #d0d7de;padding:.35em .55em;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f6f8fa}
 @media print{body{max-width:none;padding:0}h2{break-after:avoid}table{break-inside:avoid}}
 </style>
