@@ -210,3 +210,14 @@ func (s *server) resolve(ctx context.Context, timeframe string, def metrics.Time
 	res, err := s.svc.Resolve(ctx, wq)
 	return res, toolArgError(err)
 }
+
+// explicitDays reads from and to as the first and last day of a window
+// query; both empty when neither is given.
+func (s *server) explicitDays(ctx context.Context, wa WindowArgs) (metrics.WindowQuery, error) {
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return metrics.WindowQuery{}, err
+	}
+	w, _, err := parseWindow(wa.From, wa.To, loc)
+	return w.Query, err
+}

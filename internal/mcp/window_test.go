@@ -111,6 +111,7 @@ var windowed = map[string]map[string]any{
 	"get_observable_prevalence": nil, "get_ioc_matches": nil, "get_detection_coverage": nil, "develop_soc_roadmap": nil,
 	"list_threat_profiles": {"relevant_only": false}, "get_threat_profile": {"profile_id": "G0007"}, "get_technology_health": nil,
 	"plan_staffing": nil, "plan_budget": nil, "assess_team_skills": nil, "get_runbook_metrics": nil, "generate_executive_report": nil,
+	"generate_operations_review": nil,
 }
 
 // testKPIToolWindows: every KPI tool takes from and to, states the window,
@@ -223,9 +224,17 @@ func testKPIToolWindows(t *testing.T, st *store.Store) {
 	if !a.HistoryFrom.Equal(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)) || !a.HistoryTo.Equal(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("assessment history %v – %v", a.HistoryFrom, a.HistoryTo)
 	}
-	e := call[ExecutiveReportOut](t, cs, "generate_executive_report", map[string]any{"from": "2026-03-01T10:00:00Z", "to": "2026-03-09"})
+	e := call[ReportOut](t, cs, "generate_executive_report", map[string]any{"from": "2026-03-01T10:00:00Z", "to": "2026-03-09"})
 	if e.From != "2026-03-01" || e.To != "2026-03-09" || e.KPIWindow.Partial {
 		t.Errorf("report %s – %s, %+v", e.From, e.To, e.KPIWindow)
+	}
+	o := call[ReportOut](t, cs, "generate_operations_review", map[string]any{"from": "2026-03-02", "to": "2026-03-08"})
+	if o.From != "2026-03-02" || o.To != "2026-03-08" || o.KPIWindow.From != "2026-03-02" || o.KPIWindow.To != "2026-03-08" || o.KPIWindow.Partial {
+		t.Errorf("operations review %s – %s, %+v", o.From, o.To, o.KPIWindow)
+	}
+	// The handover's window is its day.
+	if h := call[ReportOut](t, cs, "generate_shift_handover", map[string]any{"day": "2026-03-09"}); !reflect.DeepEqual(h.KPIWindow, yesterday) {
+		t.Errorf("handover %+v, want %+v", h.KPIWindow, yesterday)
 	}
 	// Conflicting ways to set one window.
 	for tool, args := range map[string]map[string]any{
