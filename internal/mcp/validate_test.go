@@ -96,9 +96,9 @@ func TestEveryToolValidates(t *testing.T) {
 			{map[string]any{"target_service_level": 1.5}, "invalid argument: target_service_level 1.5"},
 			{map[string]any{"history_weeks": 53}, "invalid argument: history_weeks 53"},
 		},
-		"plan_budget":               {{map[string]any{"history_weeks": 53}, "invalid argument: history_weeks 53"}, {map[string]any{"scenarios": []string{"magic"}}, `invalid argument: scenario "magic"`}},
-		"assess_team_skills":        {{map[string]any{"history_days": 367}, "invalid argument: history_days 367"}, {map[string]any{"max_plan_items": 101}, "at most 100"}},
-		"generate_executive_report": {{map[string]any{"period": "decade"}, `invalid argument: period: "decade" is not one of week, month, quarter`}},
+		"plan_budget":                {{map[string]any{"history_weeks": 53}, "invalid argument: history_weeks 53"}, {map[string]any{"scenarios": []string{"magic"}}, `invalid argument: scenario "magic"`}},
+		"assess_team_skills":         {{map[string]any{"history_days": 367}, "invalid argument: history_days 367"}, {map[string]any{"max_plan_items": 101}, "at most 100"}},
+		"generate_executive_report":  {{map[string]any{"period": "decade"}, `invalid argument: period: "decade" is not one of week, month, quarter`}},
 		"generate_operations_review": {{map[string]any{"from": "2026-03-02", "to": "2026-02-02"}, "invalid argument: to 2026-02-02 is before from 2026-03-02"}},
 		"generate_shift_handover":    {{map[string]any{"day": "Monday"}, `invalid argument: day "Monday"`}},
 		"develop_soc_roadmap": {
