@@ -570,6 +570,16 @@ func headline(all, prev *metrics.GroupResult, rules, prevRules *metrics.RuleRepo
 	if prev != nil {
 		inflight.Previous = iptr(prev.SLAAcknowledge.BreachedOpen + prev.SLAResolve.BreachedOpen)
 	}
+	// No clock judged (no SLA policy applies): no data, not 0 breaches.
+	unjudged := func(g *metrics.GroupResult) bool {
+		return g.SLAAcknowledge.Adherence == nil && g.SLAResolve.Adherence == nil && g.SLAAcknowledge.BreachedOpen+g.SLAResolve.BreachedOpen == 0
+	}
+	if unjudged(all) {
+		inflight.Value, inflight.Sample = nil, "no SLA clock was judged"
+	}
+	if prev != nil && unjudged(prev) {
+		inflight.Previous = nil
+	}
 	out = append(out, inflight)
 	cases := Figure{Key: "cases", Name: "Cases opened", Unit: UnitCount, Value: iptr(all.Cases),
 		Sample:     fmt.Sprintf("%s tests and drills excluded from the KPIs", thousands(all.Excluded)),

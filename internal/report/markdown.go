@@ -153,7 +153,7 @@ func (e *Executive) HeadlineRows() [][]string {
 			prev = Value(f.Unit, f.Previous)
 		}
 		change := orDash(f.Change())
-		if e.PreviousPartial != "" && !f.PointInTime {
+		if e.PreviousPartial != "" && f.Change() != "" {
 			change = "not compared"
 		}
 		rows = append(rows, []string{f.Name, Value(f.Unit, f.Value), prev, change, target, f.Sample})
