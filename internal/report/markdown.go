@@ -251,7 +251,21 @@ func (e *Executive) Markdown(w io.Writer) error {
 		mdTable(&b, TacticColumns, e.TacticRows())
 	}
 	b.WriteString("## Posture\n\n")
-	p("%s\n\n", md(orDash(e.Posture.Absent)))
+	if e.Posture.Absent != "" {
+		p("%s\n\n", md(e.Posture.Absent))
+	} else {
+		for _, l := range e.PostureLines() {
+			p("- %s\n", md(l))
+		}
+		b.WriteString("\n")
+		if len(e.Posture.MTTR) > 0 {
+			mdTable(&b, PostureMTTRColumns, e.PostureMTTRRows())
+		}
+		if len(e.Posture.Overdue) > 0 {
+			b.WriteString("Most overdue open findings:\n\n")
+			mdTable(&b, PostureOverdueColumns, e.PostureOverdueRows())
+		}
+	}
 	b.WriteString("## Staffing and capacity\n\n")
 	e.mdStaffing(&b)
 	b.WriteString("## Budget\n\n")
