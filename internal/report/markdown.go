@@ -395,7 +395,7 @@ func (e *Executive) ProfileRows() [][]string {
 	var rows [][]string
 	for _, p := range e.Threats.Profiles {
 		rows = append(rows, []string{p.Name, p.Kind, fmt.Sprintf("%.0f", p.Score), strings.Join(p.Reasons, "; "),
-			fmt.Sprintf("%d indicators, %d alerts", p.MatchedIndicators, p.MatchedAlerts)})
+			count(int64(p.MatchedIndicators), "indicator") + ", " + count(int64(p.MatchedAlerts), "alert")})
 	}
 	return rows
 }
