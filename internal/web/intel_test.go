@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/store"
