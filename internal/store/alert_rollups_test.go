@@ -200,6 +200,7 @@ func TestAlertRollupsKeptEqualRebuilt(t *testing.T) {
 			last = b
 			checkRollups(t, s, fmt.Sprintf("round %d", round))
 			checkRuleVolumes(t, s, fmt.Sprintf("round %d", round))
+			checkCounters(t, s, fmt.Sprintf("round %d", round))
 		}
 		if err := s.SetTimeZone(ctx, "Asia/Kolkata"); err != nil {
 			t.Fatal(err)
@@ -268,5 +269,6 @@ func TestAlertRollupsOutliveRetention(t *testing.T) {
 			t.Fatalf("rows of the pruned day: %+v, %v", rebuilt, err)
 		}
 		checkRollupDays(t, s, "later days", 20260303)
+		checkCounters(t, s, "after retention")
 	})
 }
