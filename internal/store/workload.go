@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -222,8 +223,8 @@ func dayStart(d int64, loc *time.Location) time.Time {
 	return time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, loc)
 }
 
-// rollupDays returns the first and last local days (YYYYMMDD) that lie
-// wholly inside [since, until); ok is false when there is none, or when the
+// rollupDays returns the first and last local days (YYYYMMDD) whose alerts
+// all lie inside [since, until); ok is false when there is none, or when the
 // kept rollups wait for their first build.
 func (s *Store) rollupDays(ctx context.Context, since, until time.Time) (from, to int64, ok bool, err error) {
 	pending, err := s.AlertRollupsPending(ctx)
@@ -241,6 +242,21 @@ func (s *Store) rollupDays(ctx context.Context, since, until time.Time) (from, t
 	// The day before the one until falls in (whether until is that day's
 	// midnight or later in it).
 	last := DayOf(dayStart(DayOf(until, loc), loc).AddDate(0, 0, -1), loc)
+	// The day until falls in counts whole when no alert of it was created at
+	// or after until: the usual end of a window that ends after the newest
+	// data (the staffing history ends on the hour after it).
+	if d := DayOf(until, loc); dayStart(d, loc).Before(until) {
+		end := dayStart(d, loc).AddDate(0, 0, 1)
+		var one int
+		err := s.r.QueryRowContext(ctx, s.rebind(`SELECT 1 FROM alerts WHERE created_at >= ? AND created_at < ? LIMIT 1`),
+			until.UnixMicro(), end.UnixMicro()).Scan(&one)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			last = d
+		case err != nil:
+			return 0, 0, false, fmt.Errorf("reading alerts after the window: %w", err)
+		}
+	}
 	if first > last {
 		return 0, 0, false, nil
 	}
