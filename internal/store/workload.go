@@ -128,20 +128,24 @@ func mergeBuckets(in []ArrivalBucket) []ArrivalBucket {
 
 // WorkloadCaseArrivals counts the cases created in [since, until) by
 // quarter hour and by their priority at creation: the first priority in the
-// case's log, or its current priority when the log has none.
+// case's log, or its current priority when the log has none (or its first
+// priority is not one). The database groups the cases by quarter hour,
+// current priority and first logged priority, so a few rows per quarter
+// reach Go rather than one per case.
 func (s *Store) WorkloadCaseArrivals(ctx context.Context, since, until time.Time) ([]ArrivalBucket, error) {
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT c.created_at, c.priority,
-			(SELECT e.new FROM case_events e WHERE e.case_id = c.id AND e.kind = 'priority' ORDER BY e.at, e.id LIMIT 1)
-		FROM cases c WHERE c.created_at >= ? AND c.created_at < ?`), since.UnixMicro(), until.UnixMicro())
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT c.created_at / ?, c.priority,
+			(SELECT e.new FROM case_events e WHERE e.case_id = c.id AND e.kind = 'priority' ORDER BY e.at, e.id LIMIT 1),
+			COUNT(*)
+		FROM cases c WHERE c.created_at >= ? AND c.created_at < ? GROUP BY 1, 2, 3`), quarterMicros, since.UnixMicro(), until.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("counting case arrivals: %w", err)
 	}
 	defer rows.Close()
 	var out []ArrivalBucket
 	for rows.Next() {
-		var at, prio int64
+		var q, prio, n int64
 		var first sql.NullString
-		if err := rows.Scan(&at, &prio, &first); err != nil {
+		if err := rows.Scan(&q, &prio, &first, &n); err != nil {
 			return nil, fmt.Errorf("counting case arrivals: %w", err)
 		}
 		p := model.Priority(prio)
@@ -150,7 +154,7 @@ func (s *Store) WorkloadCaseArrivals(ctx context.Context, since, until time.Time
 				p = fp
 			}
 		}
-		out = append(out, ArrivalBucket{Start: time.UnixMicro(at - at%quarterMicros).UTC(), Priority: p, Count: 1})
+		out = append(out, ArrivalBucket{Start: time.UnixMicro(q * quarterMicros).UTC(), Priority: p, Count: n})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("counting case arrivals: %w", err)
