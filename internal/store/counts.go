@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -56,14 +58,14 @@ func (c *counts) addAlert(source string, created time.Time, severity int64) {
 // bumps the data version. It runs last in every write that changes data.
 func (a *applier) flushCounts() error {
 	c := &a.counts
-	for _, t := range sortedKeys(c.rows) {
+	for _, t := range slices.Sorted(maps.Keys(c.rows)) {
 		if n := c.rows[t]; n != 0 {
 			if _, err := a.exec(`UPDATE table_rows SET n = n + ? WHERE name = ?`, n, t); err != nil {
 				return fmt.Errorf("counting %s: %w", t, err)
 			}
 		}
 	}
-	for _, src := range sortedKeys(c.sources) {
+	for _, src := range slices.Sorted(maps.Keys(c.sources)) {
 		if n := c.sources[src]; n != 0 {
 			if _, err := a.exec(`INSERT INTO alert_source_rows (source, n) VALUES (?, ?)
 				ON CONFLICT (source) DO UPDATE SET n = alert_source_rows.n + excluded.n`, src, n); err != nil {
@@ -78,10 +80,7 @@ func (a *applier) flushCounts() error {
 		}
 	}
 	slices.SortFunc(keys, func(x, y arrivalKey) int {
-		if x.quarter != y.quarter {
-			return cmpInt(x.quarter, y.quarter)
-		}
-		return cmpInt(x.severity, y.severity)
+		return cmp.Or(cmp.Compare(x.quarter, y.quarter), cmp.Compare(x.severity, y.severity))
 	})
 	for _, k := range keys {
 		if _, err := a.exec(`INSERT INTO alert_arrivals (quarter, severity, n) VALUES (?, ?, ?)
@@ -91,25 +90,6 @@ func (a *applier) flushCounts() error {
 	}
 	a.counts = counts{}
 	return bumpDataVersion(a.ctx, a.tx)
-}
-
-func cmpInt(x, y int64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
-}
-
-func sortedKeys(m map[string]int64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // bumpDataVersion marks that a write transaction changed data.
@@ -239,7 +219,7 @@ func (a *applier) recountRows() error {
 	if _, err := a.exec(`DELETE FROM alert_source_rows`); err != nil {
 		return fmt.Errorf("clearing alerts by source: %w", err)
 	}
-	for _, src := range sortedKeys(sources) {
+	for _, src := range slices.Sorted(maps.Keys(sources)) {
 		if _, err := a.exec(`INSERT INTO alert_source_rows (source, n) VALUES (?, ?)`, src, sources[src]); err != nil {
 			return fmt.Errorf("storing alerts by source: %w", err)
 		}
