@@ -255,7 +255,13 @@ type ListItem struct {
 
 // List returns incidents, newest first; open limits it to those not closed.
 func (s *Service) List(ctx context.Context, open bool, limit int) ([]ListItem, error) {
-	rows, err := s.Store.Incidents(ctx, store.IncidentFilter{Open: open, Limit: limit})
+	return s.ListAfter(ctx, open, limit, nil)
+}
+
+// ListAfter is List starting after an incident of an earlier page (nil:
+// the first page).
+func (s *Service) ListAfter(ctx context.Context, open bool, limit int, after *store.IncidentCursor) ([]ListItem, error) {
+	rows, err := s.Store.Incidents(ctx, store.IncidentFilter{Open: open, Limit: limit, After: after})
 	if err != nil {
 		return nil, err
 	}

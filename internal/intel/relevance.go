@@ -429,6 +429,34 @@ func (s *scorer) platforms(p *Profile) (Reason, bool) {
 		on, total, strings.Join(s.org.Platforms, ", "))}, true
 }
 
+// RankCursor is a ranked profile's place in Rank's order.
+type RankCursor struct {
+	Score  float64 `json:"score"`
+	Alerts int     `json:"alerts"`
+	Seen   int     `json:"seen"`
+	ID     string  `json:"id"`
+}
+
+// Cursor is r's place in Rank's order.
+func (r *Ranked) Cursor() RankCursor {
+	return RankCursor{Score: r.Score, Alerts: r.MatchedAlerts, Seen: len(r.Seen), ID: r.ID}
+}
+
+// Before reports whether a ranks before b: higher score, then more matched
+// alerts, then more techniques seen, then the smaller id.
+func (a RankCursor) Before(b RankCursor) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	if a.Alerts != b.Alerts {
+		return a.Alerts > b.Alerts
+	}
+	if a.Seen != b.Seen {
+		return a.Seen > b.Seen
+	}
+	return a.ID < b.ID
+}
+
 // Rank scores every profile and sorts them: by score, then matched
 // alerts, then techniques seen, then id.
 func Rank(ps *ProfileSet, org OrgProfile, act *Activity, cat *attack.Catalog, days int) []Ranked {
@@ -443,17 +471,7 @@ func Rank(ps *ProfileSet, org OrgProfile, act *Activity, cat *attack.Catalog, da
 		order[i] = i
 	}
 	sort.Slice(order, func(i, j int) bool {
-		a, b := &scored[order[i]], &scored[order[j]]
-		if a.Score != b.Score {
-			return a.Score > b.Score
-		}
-		if a.MatchedAlerts != b.MatchedAlerts {
-			return a.MatchedAlerts > b.MatchedAlerts
-		}
-		if len(a.Seen) != len(b.Seen) {
-			return len(a.Seen) > len(b.Seen)
-		}
-		return a.ID < b.ID
+		return scored[order[i]].Cursor().Before(scored[order[j]].Cursor())
 	})
 	out := make([]Ranked, len(scored))
 	for i, k := range order {

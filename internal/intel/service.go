@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -213,6 +214,9 @@ type RankQuery struct {
 	// Kind keeps one kind: actor, campaign, malware, ransomware.
 	Kind          string
 	Offset, Limit int
+	// After, when set, starts the page after this place in the order
+	// (keyset paging); Offset is then ignored.
+	After *RankCursor
 }
 
 // Ranking is a page of ranked profiles.
@@ -248,7 +252,9 @@ func (s *Service) Rank(ctx context.Context, q RankQuery) (Ranking, error) {
 		sel = append(sel, x)
 	}
 	r.Total = len(sel)
-	if q.Offset < len(sel) {
+	if q.After != nil {
+		sel = sel[sort.Search(len(sel), func(i int) bool { return q.After.Before(sel[i].Cursor()) }):]
+	} else if q.Offset < len(sel) {
 		sel = sel[q.Offset:]
 	} else {
 		sel = nil

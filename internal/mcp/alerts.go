@@ -90,13 +90,11 @@ func (s *server) getAlerts(ctx context.Context, _ *sdk.CallToolRequest, in GetAl
 		}
 		minSev = v
 	}
+	query := in
+	query.NextPageToken, query.MaxAlerts = "", 0
 	var after int64
-	if in.NextPageToken != "" {
-		n, err := parsePageToken("alerts", in.NextPageToken)
-		if err != nil {
-			return nil, out, err
-		}
-		after = int64(n)
+	if _, err := parseKeysetToken("alerts", query, in.NextPageToken, &after); err != nil {
+		return nil, out, err
 	}
 	now := s.opts.Now()
 	since := now.Add(-time.Duration(hours) * time.Hour)
@@ -154,17 +152,17 @@ func (s *server) getAlerts(ctx context.Context, _ *sdk.CallToolRequest, in GetAl
 	}
 	switch {
 	case more:
-		out.NextPageToken = pageToken("alerts", int(last))
+		out.NextPageToken = keysetToken("alerts", query, last)
 	case truncated:
 		// The scan cap stopped the search: continue after the last alert looked at.
-		out.NextPageToken = pageToken("alerts", int(scanned))
+		out.NextPageToken = keysetToken("alerts", query, scanned)
 	}
 	out.Since, out.AlertsInRange = ts(since), total
 	rows := out.Alerts
 	out.Alerts = nil
 	if keep := fitBudget(s.answerTokens(), approxTokens(out), rows); keep < len(rows) {
 		rows, out.Truncated = rows[:keep], true
-		out.NextPageToken = pageToken("alerts", int(ids[keep-1]))
+		out.NextPageToken = keysetToken("alerts", query, ids[keep-1])
 	}
 	out.Alerts = rows
 	return nil, out, nil

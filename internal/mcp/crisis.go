@@ -11,6 +11,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/watchfloor/watchfloor/internal/crisis"
+	"github.com/watchfloor/watchfloor/internal/store"
 )
 
 // crisisService is the major-incident service the tools use (set by
@@ -177,21 +178,24 @@ func (s *server) addCrisisTools(srv *sdk.Server) {
 
 func (s *server) listIncidents(ctx context.Context, _ *sdk.CallToolRequest, in ListIncidentsIn) (*sdk.CallToolResult, ListIncidentsOut, error) {
 	out := ListIncidentsOut{Incidents: []IncidentRow{}}
-	off, err := parsePageToken("incidents", in.NextPageToken)
+	query := in
+	query.NextPageToken, query.PageSize = "", 0
+	var after store.IncidentCursor
+	ok, err := parseKeysetToken("incidents", query, in.NextPageToken, &after.DeclaredAt, &after.ID)
 	if err != nil {
 		return nil, out, err
+	}
+	cursor := &after
+	if !ok {
+		cursor = nil
 	}
 	size := pageSize(in.PageSize, 20, 100)
-	items, err := s.crisisService().List(ctx, in.OpenOnly, off+size+1)
+	items, err := s.crisisService().ListAfter(ctx, in.OpenOnly, size+1, cursor)
 	if err != nil {
 		return nil, out, err
 	}
-	more := len(items) > off+size
-	if off < len(items) {
-		items = items[off:min(len(items), off+size)]
-	} else {
-		items = nil
-	}
+	more := len(items) > size
+	items = items[:min(len(items), size)]
 	var rows []IncidentRow
 	for _, it := range items {
 		rows = append(rows, IncidentRow{IncidentID: it.Ref, Title: untrusted(it.Title, shortText), Severity: it.Severity, Status: string(it.Status),
@@ -205,7 +209,8 @@ func (s *server) listIncidents(ctx context.Context, _ *sdk.CallToolRequest, in L
 	}
 	out.Incidents = nonNil(rows)
 	if more && len(rows) > 0 {
-		out.NextPageToken = pageToken("incidents", off+len(rows))
+		last := items[len(rows)-1]
+		out.NextPageToken = keysetToken("incidents", query, last.DeclaredAt, last.ID)
 	}
 	return nil, out, nil
 }

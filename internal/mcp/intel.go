@@ -252,7 +252,10 @@ func (s *server) iocMatches(ctx context.Context, _ *sdk.CallToolRequest, in IoCI
 		}
 		typ = string(k)
 	}
-	offset, err := parsePageToken("ioc", in.NextPageToken)
+	query := in
+	query.NextPageToken, query.MaxMatches = "", 0
+	var after store.MatchCursor
+	ok, err := parseKeysetToken("ioc", query, in.NextPageToken, &after.LastSeen, &after.IndicatorID)
 	if err != nil {
 		return nil, out, err
 	}
@@ -260,8 +263,11 @@ func (s *server) iocMatches(ctx context.Context, _ *sdk.CallToolRequest, in IoCI
 	if err != nil {
 		return nil, out, err
 	}
-	page, err := s.intel.Matches(ctx, store.MatchQuery{Since: since, Until: until, Type: typ, MinConfidence: in.MinConfidence,
-		Offset: offset, Limit: size + 1})
+	q := store.MatchQuery{Since: since, Until: until, Type: typ, MinConfidence: in.MinConfidence, Limit: size + 1}
+	if ok {
+		q.After = &after
+	}
+	page, err := s.intel.Matches(ctx, q)
 	if err != nil {
 		return nil, out, err
 	}
@@ -274,14 +280,20 @@ func (s *server) iocMatches(ctx context.Context, _ *sdk.CallToolRequest, in IoCI
 	for _, r := range rows {
 		out.Matches = append(out.Matches, iocMatch(r))
 	}
+	cursor := func(r intel.MatchRow) string {
+		return keysetToken("ioc", query, r.LastSeen, r.Indicator.ID)
+	}
 	if more {
-		out.NextPageToken = pageToken("ioc", offset+size)
+		out.NextPageToken = cursor(rows[len(rows)-1])
 	}
 	matches := out.Matches
 	out.Matches = nil
 	if keep := fitBudget(s.answerTokens(), approxTokens(out), matches); keep < len(matches) {
 		matches, out.Truncated = matches[:keep], true
-		out.NextPageToken = pageToken("ioc", offset+keep)
+		out.NextPageToken = ""
+		if keep > 0 {
+			out.NextPageToken = cursor(rows[keep-1])
+		}
 	}
 	out.Matches = matches
 	return nil, out, nil
@@ -384,7 +396,10 @@ func (s *server) threatProfiles(ctx context.Context, _ *sdk.CallToolRequest, in 
 	default:
 		return nil, out, argError("kind %q: want actor, campaign, malware or ransomware", in.Kind)
 	}
-	offset, err := parsePageToken("profiles", in.NextPageToken)
+	query := in
+	query.NextPageToken, query.Limit = "", 0
+	var after intel.RankCursor
+	ok, err := parseKeysetToken("profiles", query, in.NextPageToken, &after)
 	if err != nil {
 		return nil, out, err
 	}
@@ -393,7 +408,10 @@ func (s *server) threatProfiles(ctx context.Context, _ *sdk.CallToolRequest, in 
 	if err != nil {
 		return nil, out, err
 	}
-	q.Relevant, q.Kind, q.Offset, q.Limit = relevant, in.Kind, offset, limit
+	q.Relevant, q.Kind, q.Limit = relevant, in.Kind, limit+1
+	if ok {
+		q.After = &after
+	}
 	r, err := s.intel.Rank(ctx, q)
 	if err != nil {
 		return nil, out, err
@@ -402,19 +420,21 @@ func (s *server) threatProfiles(ctx context.Context, _ *sdk.CallToolRequest, in 
 		return nil, out, err
 	}
 	out.Organisation, out.Since, out.AlertsInWindow, out.TechniquesSeen, out.Total = orgOut(r.Org), ts(r.Since), r.Alerts, r.TechniquesSeen, r.Total
-	for _, p := range r.Profiles {
-		out.Profiles = append(out.Profiles, profileRow(p))
-	}
-	if offset+len(r.Profiles) < r.Total {
-		out.NextPageToken = pageToken("profiles", offset+len(r.Profiles))
-	}
-	rows := out.Profiles
+	ranked := r.Profiles
+	more := len(ranked) > limit
+	ranked = ranked[:min(len(ranked), limit)]
+	rows := []ThreatProfileRow{}
 	out.Profiles = nil
+	for _, p := range ranked {
+		rows = append(rows, profileRow(p))
+	}
 	if keep := fitBudget(s.answerTokens(), approxTokens(out), rows); keep < len(rows) {
 		rows, out.Truncated = rows[:keep], true
-		out.NextPageToken = pageToken("profiles", offset+keep)
 	}
 	out.Profiles = rows
+	if len(rows) > 0 && (more || out.Truncated) {
+		out.NextPageToken = keysetToken("profiles", query, ranked[len(rows)-1].Cursor())
+	}
 	return nil, out, nil
 }
 

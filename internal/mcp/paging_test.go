@@ -3,9 +3,11 @@ package mcp
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
@@ -116,5 +118,71 @@ func testBreachPagingRace(t *testing.T, st *store.Store) {
 	}
 	if !slices.Equal(got[1:], rest) {
 		t.Fatalf("after closing %s: pages %v, want %v", first.Items[0].ExternalID, got[1:], rest)
+	}
+}
+
+func TestIoCPagingRace(t *testing.T) { engines(t, testIoCPagingRace) }
+
+// testIoCPagingRace: get_ioc_matches lists the network (seen 11:00, newer
+// indicator) then the domain (seen 11:00). Between the pages another feed's
+// indicator matches the same alert and sorts first; an offset would list
+// the network again on page 2, the keyset lists the domain.
+func testIoCPagingRace(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	intelFixture(t, st)
+	cs := connect(t, Options{Store: st})
+	p1 := call[IoCOut](t, cs, "get_ioc_matches", map[string]any{"max_matches": 1})
+	if len(p1.Matches) != 1 || p1.Matches[0].Type != "cidr" || p1.Total != 2 || p1.NextPageToken == "" {
+		t.Fatalf("page 1 = %+v", p1)
+	}
+	if _, err := st.ApplyIntel(ctx, &store.IntelBatch{Indicators: []model.Indicator{{Source: "other-feed", ExternalID: "indicator--dom2",
+		Type: "domain", Value: "evil.example", Detect: true, Confidence: 70, Observables: []model.IndicatorObservable{{Kind: "domain", Value: "evil.example"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := intel.RetroHunt(ctx, st, 90, now); err != nil {
+		t.Fatal(err)
+	}
+	if all := call[IoCOut](t, cs, "get_ioc_matches", nil); all.Total != 3 || all.Matches[0].Source != "other-feed" {
+		t.Fatalf("after the new match: %+v", all)
+	}
+	var got []string
+	for tok := p1.NextPageToken; tok != ""; {
+		p := call[IoCOut](t, cs, "get_ioc_matches", map[string]any{"max_matches": 1, "next_page_token": tok})
+		for _, m := range p.Matches {
+			got = append(got, m.Source+"/"+m.Type)
+		}
+		tok = p.NextPageToken
+	}
+	if !slices.Equal(got, []string{"acme-feed/domain"}) {
+		t.Fatalf("pages after the first = %v, want the domain once", got)
+	}
+	if msg := callErr(t, cs, "get_ioc_matches", map[string]any{"max_matches": 1, "type": "domain", "next_page_token": p1.NextPageToken}); !strings.Contains(msg, "other filters") {
+		t.Fatalf("token with other filters: %s", msg)
+	}
+}
+
+func TestIncidentPagingRace(t *testing.T) { engines(t, testIncidentPagingRace) }
+
+// testIncidentPagingRace: list_major_incidents, newest first, a page of
+// one: MI-2, then MI-3 is declared, then page 2 is MI-1 and the last (an
+// offset would list MI-2 again).
+func testIncidentPagingRace(t *testing.T, st *store.Store) {
+	cs := connect(t, Options{Store: st, AllowWrites: true, Auditor: &memAuditor{}, Actor: "manager"})
+	declare := func(c string) {
+		call[IncidentStatusOut](t, cs, "declare_major_incident", map[string]any{"severity": "SEV2", "case_ids": []string{c}})
+	}
+	declare("fx/C-1")
+	declare("fx/C-2")
+	p1 := call[ListIncidentsOut](t, cs, "list_major_incidents", map[string]any{"page_size": 1})
+	if len(p1.Incidents) != 1 || p1.Incidents[0].IncidentID != "MI-2" || p1.NextPageToken == "" {
+		t.Fatalf("page 1 = %+v", p1)
+	}
+	declare("fx/C-3")
+	p2 := call[ListIncidentsOut](t, cs, "list_major_incidents", map[string]any{"page_size": 1, "next_page_token": p1.NextPageToken})
+	if len(p2.Incidents) != 1 || p2.Incidents[0].IncidentID != "MI-1" || p2.NextPageToken != "" {
+		t.Fatalf("page 2 after MI-3 = %+v", p2)
+	}
+	if msg := callErr(t, cs, "list_major_incidents", map[string]any{"open_only": true, "next_page_token": p1.NextPageToken}); !strings.Contains(msg, "other filters") {
+		t.Fatalf("token with other filters: %s", msg)
 	}
 }

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -247,7 +248,10 @@ func (s *server) registry(ctx context.Context) (*runbook.Registry, error) {
 
 func (s *server) listRunbooks(ctx context.Context, _ *sdk.CallToolRequest, in ListRunbooksIn) (*sdk.CallToolResult, ListRunbooksOut, error) {
 	out := ListRunbooksOut{Runbooks: []RunbookRow{}}
-	off, err := parsePageToken("runbooks", in.NextPageToken)
+	query := in
+	query.NextPageToken, query.MaxResults = "", 0
+	var after string
+	paged, err := parseKeysetToken("runbooks", query, in.NextPageToken, &after)
 	if err != nil {
 		return nil, out, err
 	}
@@ -270,6 +274,16 @@ func (s *server) listRunbooks(ctx context.Context, _ *sdk.CallToolRequest, in Li
 	}
 	out.Total = len(rows)
 	size := pageSize(in.MaxResults, 50, 200)
+	// By id (bytewise, whatever the database's collation), so the next page
+	// starts after the last id listed, wherever runbooks synced since put it.
+	slices.SortStableFunc(rows, func(a, b runbook.Row) int { return cmp.Compare(a.ID, b.ID) })
+	off := 0
+	if paged {
+		off, _ = slices.BinarySearchFunc(rows, after, func(r runbook.Row, id string) int { return cmp.Compare(r.ID, id) })
+		if off < len(rows) && rows[off].ID == after {
+			off++
+		}
+	}
 	if off < len(rows) {
 		var page []RunbookRow
 		for _, r := range rows[off:min(off+size, len(rows))] {
@@ -282,7 +296,7 @@ func (s *server) listRunbooks(ctx context.Context, _ *sdk.CallToolRequest, in Li
 		out.Runbooks = page
 	}
 	if next := off + len(out.Runbooks); next < len(rows) && len(out.Runbooks) > 0 {
-		out.NextPageToken = pageToken("runbooks", next)
+		out.NextPageToken = keysetToken("runbooks", query, rows[next-1].ID)
 	}
 	return nil, out, nil
 }

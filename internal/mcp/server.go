@@ -39,7 +39,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -248,30 +247,6 @@ func ts(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// pageToken encodes an offset into an opaque next_page_token; "" when
-// there is no next page.
-func pageToken(kind string, offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + strconv.Itoa(offset)))
-}
-
-// parsePageToken decodes a token made by pageToken for the same kind of
-// list; "" is the first page.
-func parsePageToken(kind, tok string) (int, error) {
-	if tok == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, fmt.Errorf("next_page_token %q is not a token this server issued", tok)
-	}
-	k, v, ok := strings.Cut(string(b), ":")
-	n, err := strconv.Atoi(v)
-	if !ok || k != kind || err != nil || n < 0 {
-		return 0, fmt.Errorf("next_page_token %q does not belong to this list", tok)
-	}
-	return n, nil
 }
 
 // keysetToken encodes a keyset cursor: the list, a fingerprint of the

@@ -367,7 +367,7 @@ func testGetIoCMatches(t *testing.T, st *store.Store) {
 	if msg := callErr(t, cs, "get_ioc_matches", map[string]any{"type": "mutex"}); !strings.Contains(msg, "type") {
 		t.Fatalf("bad type: %s", msg)
 	}
-	if msg := callErr(t, cs, "get_ioc_matches", map[string]any{"next_page_token": pageToken("alerts", 3)}); !strings.Contains(msg, "does not belong") {
+	if msg := callErr(t, cs, "get_ioc_matches", map[string]any{"next_page_token": keysetToken("alerts", nil, 3)}); !strings.Contains(msg, "not a token this list issued") {
 		t.Fatalf("foreign token: %s", msg)
 	}
 }

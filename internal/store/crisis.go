@@ -49,6 +49,15 @@ type IncidentFilter struct {
 	Status string // one status
 	CaseID int64  // linked to this case
 	Limit  int    // default 100
+	// After, when set, lists the incidents after this one in the order
+	// (keyset paging), so incidents declared between pages do not shift it.
+	After *IncidentCursor
+}
+
+// IncidentCursor is an incident's place in Incidents' order.
+type IncidentCursor struct {
+	DeclaredAt time.Time `json:"declared_at"`
+	ID         int64     `json:"id"`
 }
 
 // CreateIncident stores a new incident with its first events in one
@@ -223,6 +232,11 @@ func (s *Store) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, er
 	}
 	if f.CaseID > 0 {
 		w.add("id IN (SELECT incident_id FROM crisis_incident_cases WHERE case_id = ?)", f.CaseID)
+	}
+	if f.After != nil {
+		at := f.After.DeclaredAt.UnixMicro()
+		w.conds = append(w.conds, "(declared_at < ? OR (declared_at = ? AND id < ?))")
+		w.args = append(w.args, at, at, f.After.ID)
 	}
 	limit := f.Limit
 	if limit <= 0 {

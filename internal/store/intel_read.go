@@ -208,9 +208,20 @@ type MatchQuery struct {
 	// IncludeRevoked also lists matches of indicators revoked since.
 	IncludeRevoked bool
 	Offset, Limit  int
+	// After, when set, starts the list after this row of an earlier page
+	// (keyset paging, most recently seen first), so matches stored between
+	// pages neither repeat nor hide others; Offset is then ignored.
+	After *MatchCursor
 	// Detail is how many alert ids, assets and observables each indicator
 	// lists (newest first); 5 when 0.
 	Detail int
+}
+
+// MatchCursor is a row's position in IntelMatches' order: its newest
+// match's last seen time and its indicator's id.
+type MatchCursor struct {
+	LastSeen    time.Time
+	IndicatorID int64
 }
 
 // IndicatorMatches is one indicator and what it matched in the window.
@@ -283,10 +294,17 @@ func (s *Store) IntelMatches(ctx context.Context, q MatchQuery) ([]IndicatorMatc
 	if limit <= 0 {
 		limit = 20
 	}
+	having, offset := "", q.Offset
+	qargs := append([]any{MatchedRetroHunt}, args...)
+	if q.After != nil {
+		last := q.After.LastSeen.UnixMicro()
+		having, offset = ` HAVING (COALESCE(MAX(m.last_seen), 0) < ? OR (COALESCE(MAX(m.last_seen), 0) = ? AND m.indicator_id < ?))`, 0
+		qargs = append(qargs, last, last, q.After.IndicatorID)
+	}
 	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT m.indicator_id, COUNT(DISTINCT m.alert_id), SUM(m.count), MIN(m.first_seen),
 			MAX(m.last_seen), MIN(m.matched_at), MAX(CASE WHEN m.via = ? THEN 1 ELSE 0 END)`+from+`
-		GROUP BY m.indicator_id ORDER BY MAX(m.last_seen) DESC, m.indicator_id DESC LIMIT ? OFFSET ?`),
-		append(append([]any{MatchedRetroHunt}, args...), limit, q.Offset)...)
+		GROUP BY m.indicator_id`+having+` ORDER BY MAX(m.last_seen) DESC, m.indicator_id DESC LIMIT ? OFFSET ?`),
+		append(qargs, limit, offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("listing matches: %w", err)
 	}
