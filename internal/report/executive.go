@@ -375,6 +375,10 @@ type Executive struct {
 	// Now is the instant SLA clocks were judged at.
 	Now   time.Time     `json:"now"`
 	Basis metrics.Basis `json:"basis"`
+	// PreviousPartial says why the previous period is not compared with,
+	// when the data begins inside it ("" when it covers it all): a change
+	// against a period the data covers in part would be an artefact.
+	PreviousPartial string `json:"previous_partial,omitempty"`
 	// Empty is set when the window holds no case and no alert.
 	Empty    bool         `json:"empty"`
 	Headline []Figure     `json:"headline"`
@@ -388,7 +392,7 @@ type Executive struct {
 	Incidents  IncidentSection `json:"major_incidents"`
 	Threats    ThreatSection   `json:"threat_landscape"`
 	Coverage   CoverageSection `json:"detection_coverage"`
-	Posture    Section         `json:"posture"`
+	Posture    PostureSection  `json:"posture"`
 	Staffing   StaffingSection `json:"staffing"`
 	Budget     BudgetSection   `json:"budget"`
 	// Recommendations are derived from the figures above.
@@ -396,12 +400,8 @@ type Executive struct {
 	Definitions     []string         `json:"definitions"`
 }
 
-// CoverageAbsent is the line shown when no detection rule is known;
-// PostureAbsent while Watchfloor keeps no posture data.
-const (
-	CoverageAbsent = "No detection-coverage data: no detection rules are stored or imported (see watchfloor coverage import)."
-	PostureAbsent  = "No posture data: this Watchfloor does not track security posture yet."
-)
+// CoverageAbsent is the line shown when no detection rule is known.
+const CoverageAbsent = "No detection-coverage data: no detection rules are stored or imported (see watchfloor coverage import)."
 
 // Executive builds the executive summary for a window.
 func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
@@ -438,6 +438,9 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 		Trend: []TrendPoint{}, Recommendations: []Recommendation{}}
 	if perf.Previous != nil {
 		e.Previous = perf.Previous.From + " to " + perf.Previous.To
+		if e.PreviousPartial, err = s.partialPrevious(ctx, perf); err != nil {
+			return nil, err
+		}
 	}
 	all := group(perf)
 	e.Empty = all.Cases == 0 && rules.Alerts == 0
@@ -472,7 +475,9 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 	if e.Coverage, err = s.coverage(ctx, perf); err != nil {
 		return nil, err
 	}
-	e.Posture = Section{Absent: PostureAbsent}
+	if e.Posture, err = s.posture(ctx, perf); err != nil {
+		return nil, err
+	}
 	// The staffing section and the budget model the same workload: its
 	// history is read once for both.
 	hist := sharedHistory{staffing.Memo(s.Store), s.Store}
@@ -565,6 +570,16 @@ func headline(all, prev *metrics.GroupResult, rules, prevRules *metrics.RuleRepo
 		Source:     perfSource + ": groups[all].sla_acknowledge.breached_open + groups[all].sla_resolve.breached_open"}
 	if prev != nil {
 		inflight.Previous = iptr(prev.SLAAcknowledge.BreachedOpen + prev.SLAResolve.BreachedOpen)
+	}
+	// No clock judged (no SLA policy applies): no data, not 0 breaches.
+	unjudged := func(g *metrics.GroupResult) bool {
+		return g.SLAAcknowledge.Adherence == nil && g.SLAResolve.Adherence == nil && g.SLAAcknowledge.BreachedOpen+g.SLAResolve.BreachedOpen == 0
+	}
+	if unjudged(all) {
+		inflight.Value, inflight.Sample = nil, "no SLA clock was judged"
+	}
+	if prev != nil && unjudged(prev) {
+		inflight.Previous = nil
 	}
 	out = append(out, inflight)
 	cases := Figure{Key: "cases", Name: "Cases opened", Unit: UnitCount, Value: iptr(all.Cases),
@@ -922,4 +937,24 @@ func (s Sources) coverage(ctx context.Context, perf *metrics.Report) (CoverageSe
 		sec.Weakest = append(sec.Weakest, TacticCoverage{Tactic: t.Name, Techniques: t.Techniques, Covered: t.Covered, Mean: t.Mean})
 	}
 	return sec, nil
+}
+
+// partialPrevious says when the store's first alert or case came after the
+// previous period began: its figures are shown, its changes are not.
+func (s Sources) partialPrevious(ctx context.Context, perf *metrics.Report) (string, error) {
+	first, _, err := s.Store.WorkloadSpan(ctx)
+	if err != nil {
+		return "", fmt.Errorf("executive report: the data's first day: %w", err)
+	}
+	loc, err := time.LoadLocation(perf.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	if first.IsZero() {
+		return "", nil
+	}
+	if day := first.In(loc).Format(time.DateOnly); day > perf.Previous.From {
+		return "the data begins on " + day + ", inside the previous period, so changes against it are not shown", nil
+	}
+	return "", nil
 }

@@ -108,6 +108,9 @@ func (e *Executive) WindowLine() string {
 	s := fmt.Sprintf("%s to %s (%s, %s)", e.From, e.To, e.Period, e.TimeZone)
 	if e.Previous != "" {
 		s += "; compared with " + e.Previous
+		if e.PreviousPartial != "" {
+			s += " (" + e.PreviousPartial + ")"
+		}
 	}
 	return s
 }
@@ -149,7 +152,11 @@ func (e *Executive) HeadlineRows() [][]string {
 		} else if e.Previous != "" {
 			prev = Value(f.Unit, f.Previous)
 		}
-		rows = append(rows, []string{f.Name, Value(f.Unit, f.Value), prev, orDash(f.Change()), target, f.Sample})
+		change := orDash(f.Change())
+		if e.PreviousPartial != "" && f.Change() != "" {
+			change = "not compared"
+		}
+		rows = append(rows, []string{f.Name, Value(f.Unit, f.Value), prev, change, target, f.Sample})
 	}
 	return rows
 }
@@ -244,7 +251,21 @@ func (e *Executive) Markdown(w io.Writer) error {
 		mdTable(&b, TacticColumns, e.TacticRows())
 	}
 	b.WriteString("## Posture\n\n")
-	p("%s\n\n", md(orDash(e.Posture.Absent)))
+	if e.Posture.Absent != "" {
+		p("%s\n\n", md(e.Posture.Absent))
+	} else {
+		for _, l := range e.PostureLines() {
+			p("- %s\n", md(l))
+		}
+		b.WriteString("\n")
+		if len(e.Posture.MTTR) > 0 {
+			mdTable(&b, PostureMTTRColumns, e.PostureMTTRRows())
+		}
+		if len(e.Posture.Overdue) > 0 {
+			b.WriteString("Most overdue open findings:\n\n")
+			mdTable(&b, PostureOverdueColumns, e.PostureOverdueRows())
+		}
+	}
 	b.WriteString("## Staffing and capacity\n\n")
 	e.mdStaffing(&b)
 	b.WriteString("## Budget\n\n")
@@ -374,7 +395,7 @@ func (e *Executive) ProfileRows() [][]string {
 	var rows [][]string
 	for _, p := range e.Threats.Profiles {
 		rows = append(rows, []string{p.Name, p.Kind, fmt.Sprintf("%.0f", p.Score), strings.Join(p.Reasons, "; "),
-			fmt.Sprintf("%d indicators, %d alerts", p.MatchedIndicators, p.MatchedAlerts)})
+			count(int64(p.MatchedIndicators), "indicator") + ", " + count(int64(p.MatchedAlerts), "alert")})
 	}
 	return rows
 }

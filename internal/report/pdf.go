@@ -36,7 +36,8 @@ type pdfWriter struct {
 // PDF writes the report as a PDF: a cover with the period and the
 // generation time, page numbers, the charts drawn as vector graphics, and
 // the Go fonts (Latin, Greek and Cyrillic) embedded, so names in those
-// scripts render wherever the file is opened.
+// scripts render wherever the file is opened; the cover says so when the
+// report quotes a script they lack (ScriptNote).
 func (e *Executive) PDF(w io.Writer) error {
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetCompression(true)
@@ -89,6 +90,11 @@ func (p *pdfWriter) cover() {
 		f.Ln(4)
 		f.SetTextColor(150, 90, 0)
 		f.MultiCell(pdfWidth, pdfLine, pdfText(EmptyLine), "", "L", false)
+	}
+	if undrawable(e) {
+		f.Ln(4)
+		f.SetTextColor(150, 90, 0)
+		f.MultiCell(pdfWidth, pdfLine, ScriptNote, "", "L", false)
 	}
 	f.SetTextColor(27, 31, 36)
 }
@@ -450,7 +456,20 @@ func (p *pdfWriter) body() {
 		p.table(TacticColumns, []float64{4, 2, 2, 2}, e.TacticRows())
 	}
 	p.heading("Posture")
-	p.absent(e.Posture.Absent)
+	if e.Posture.Absent != "" {
+		p.absent(e.Posture.Absent)
+	} else {
+		for _, l := range e.PostureLines() {
+			p.para("• " + l)
+		}
+		if len(e.Posture.MTTR) > 0 {
+			p.table(PostureMTTRColumns, []float64{2, 3, 3, 2}, e.PostureMTTRRows())
+		}
+		if len(e.Posture.Overdue) > 0 {
+			p.para("Most overdue open findings:")
+			p.table(PostureOverdueColumns, []float64{1.4, 5, 3, 2, 1.4, 1.4}, e.PostureOverdueRows())
+		}
+	}
 
 	p.heading("Staffing and capacity")
 	if e.Staffing.Absent != "" {
