@@ -13,10 +13,6 @@ import (
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
-// handleDays are the KPI days the property test's cases fall on (UTC, and
-// around them in Asia/Kolkata).
-var handleDays = []int64{20260228, 20260301, 20260302, 20260303, 20260304, 20260305}
-
 // checkHandleTimes compares the kept handle times with the replay of the
 // case logs: each day's as the KPI engine asks for them (the pause
 // statuses of the policy in force at the day's start, the default gap),
@@ -50,7 +46,7 @@ func checkHandleTimes(t *testing.T, s *store.Store, what string) {
 			t.Fatalf("%s: case %d of day %d is measured with gap %dµs and pause statuses %s", what, id, k.Day, k.Gap, k.Pause)
 		}
 	}
-	for _, d := range handleDays {
+	for _, d := range rollupDays { // the property test's cases fall on these days too
 		pause := dayPause(d)
 		got, err := s.DayHandleTimes(ctx, d, pause, handle.DefaultGap)
 		if err != nil {
