@@ -81,10 +81,12 @@ func mergeBuckets(in []ArrivalBucket) []ArrivalBucket {
 
 // WorkloadCaseArrivals counts the cases created in [since, until) by
 // quarter hour and by their priority at creation: the first priority in the
-// case's log, or its current priority when the log has none.
+// case's log (kept when retention pruned the log), or its current priority
+// when the log has none.
 func (s *Store) WorkloadCaseArrivals(ctx context.Context, since, until time.Time) ([]ArrivalBucket, error) {
 	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT c.created_at, c.priority,
-			(SELECT e.new FROM case_events e WHERE e.case_id = c.id AND e.kind = 'priority' ORDER BY e.at, e.id LIMIT 1)
+			COALESCE((SELECT NULLIF(p.first_priority, '') FROM case_log_pruned p WHERE p.case_id = c.id),
+				(SELECT e.new FROM case_events e WHERE e.case_id = c.id AND e.kind = 'priority' ORDER BY e.at, e.id LIMIT 1))
 		FROM cases c WHERE c.created_at >= ? AND c.created_at < ?`), since.UnixMicro(), until.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("counting case arrivals: %w", err)
@@ -325,12 +327,23 @@ func (v ruleVolumes) sorted() []RuleVolume {
 
 // WorkloadHandleTimes replays the log of every case first resolved in
 // [since, until) and returns its actively worked time, as handle.Collector
-// defines it with the given pause statuses and session gap.
+// defines it with the given pause statuses and session gap. A case whose
+// log retention pruned has the handle time measured when it was pruned
+// (the pause statuses of the policy in force on its day, the default gap).
 func (s *Store) WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]handle.Time, error) {
-	return s.handleTimes(ctx, `SELECT e.case_id, e.at, e.actor, e.kind, e.new FROM case_events e
+	hts, err := s.handleTimes(ctx, `SELECT e.case_id, e.at, e.actor, e.kind, e.new FROM case_events e
 		JOIN cases c ON c.id = e.case_id
-		WHERE c.resolved_at >= ? AND c.resolved_at < ?
+		WHERE c.resolved_at >= ? AND c.resolved_at < ? AND c.id NOT IN (SELECT case_id FROM case_log_pruned)
 		ORDER BY e.case_id, e.at, e.id`, []any{since.UnixMicro(), until.UnixMicro()}, pauseStatuses, gap)
+	if err != nil {
+		return nil, err
+	}
+	kept, err := s.keptHandleTimes(ctx, `SELECT p.handle FROM case_log_pruned p JOIN cases c ON c.id = p.case_id
+		WHERE c.resolved_at >= ? AND c.resolved_at < ? AND p.handle <> ''`, since.UnixMicro(), until.UnixMicro())
+	if err != nil {
+		return nil, err
+	}
+	return mergeHandleTimes(hts, kept), nil
 }
 
 // handleTimes replays the case logs a query reads (case_id, at, actor,
