@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -55,18 +56,22 @@ func BenchmarkIngestAlertsSQLite(b *testing.B) {
 	const n = 100000
 	data := writeAlerts(b, n)
 	b.SetBytes(int64(len(data)))
+	m := newCPUMeter(b, "")
 	for b.Loop() {
 		b.StopTimer()
 		st := openStore(b, filepath.Join(b.TempDir(), "b.db"))
+		m.start(b)
 		b.StartTimer()
 		if _, err := ingest.Run(context.Background(), st, bytes.NewReader(data), "alerts", ingest.Options{BatchSize: benchBatch}); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
+		m.stop(b)
 		st.Close()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "alerts/s")
+	m.report(b)
 }
 
 // BenchmarkParseAlerts is the decoding half of the ingest figure: native
@@ -97,16 +102,20 @@ func BenchmarkIngestAlertsPostgres(b *testing.B) {
 	const n = 100000
 	data := writeAlerts(b, n)
 	b.SetBytes(int64(len(data)))
+	m := newCPUMeter(b, os.Getenv(storetest.PostgresEnv))
 	for b.Loop() {
 		b.StopTimer()
-		st := openStore(b, storetest.PostgresDSN(b))
+		st := openStore(b, m.withApp(storetest.PostgresDSN(b)))
+		m.start(b)
 		b.StartTimer()
 		if _, err := ingest.Run(context.Background(), st, bytes.NewReader(data), "alerts", ingest.Options{BatchSize: benchBatch}); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
+		m.stop(b)
 		st.Close()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "alerts/s")
+	m.report(b)
 }

@@ -47,21 +47,24 @@ func (a *applier) alerts(b *Batch) error {
 	return flush()
 }
 
-// alertRun writes alerts with distinct keys: new ones in multi-row inserts,
-// then changes to stored ones as updates with alert events.
+// alertRun writes alerts with distinct keys: new ones in multi-row inserts
+// (SQLite) or one COPY (PostgreSQL), then changes to stored ones as updates
+// with alert events.
 func (a *applier) alertRun(all []model.Alert, idx []int) error {
 	var existing []int
+	var stored map[int]*storedAlert
 	sizes := chunkSizes(len(idx), alertRowsPerStatement)
 	if a.s.engine == Postgres {
-		sizes = []int{len(idx)} // one statement with an array per column
+		sizes = []int{len(idx)}
 	}
 	for _, n := range sizes {
 		chunk := idx[:n]
 		idx = idx[n:]
-		inserted, err := a.insertAlerts(all, chunk)
+		inserted, st, err := a.insertAlerts(all, chunk)
 		if err != nil {
 			return err
 		}
+		stored = st
 		for _, i := range chunk {
 			if !inserted[i] {
 				existing = append(existing, i)
@@ -69,7 +72,7 @@ func (a *applier) alertRun(all []model.Alert, idx []int) error {
 		}
 	}
 	for _, i := range existing {
-		if err := a.updateAlert(&all[i]); err != nil {
+		if err := a.updateAlert(&all[i], stored[i]); err != nil {
 			return err
 		}
 	}
@@ -94,16 +97,20 @@ type insertedAlert struct {
 	caseID sql.NullInt64
 }
 
-func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, error) {
+// insertAlerts inserts the alerts of chunk whose keys are not stored and
+// counts them. It returns which it inserted and, on PostgreSQL, the stored
+// versions of the others, read in the same round trip.
+func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, map[int]*storedAlert, error) {
 	var got []insertedAlert
+	var stored map[int]*storedAlert
 	var err error
 	if a.s.engine == Postgres {
-		got, err = a.insertAlertsArrays(all, chunk)
+		got, stored, err = a.copyAlerts(all, chunk)
 	} else {
 		got, err = a.insertAlertsSQLite(all, chunk)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("inserting alerts: %w", err)
+		return nil, nil, fmt.Errorf("inserting alerts: %w", err)
 	}
 	inserted := make(map[int]bool, len(got))
 	for _, g := range got {
@@ -112,7 +119,7 @@ func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, er
 		a.noteAlert(al.CreatedAt)
 		a.countAlert(al.Source, al.RuleID, micros0(al.CreatedAt), a.ingestedAt(al.IngestedAt), al.Disposition, 1)
 		if err := a.noteRollup(fieldsOfAlert(al), 1); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	a.res.Inserted[KindAlert] += len(got)
@@ -122,10 +129,10 @@ func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, er
 		}
 		al := &all[g.i]
 		if err := a.appendAndProject(g.caseID.Int64, []model.CaseEvent{linkEvent(al.Source, al.ExternalID, al.CreatedAt, a.now)}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return inserted, nil
+	return inserted, stored, nil
 }
 
 // insertAlertsSQLite inserts with one multi-row statement. When every row
@@ -184,21 +191,40 @@ func (a *applier) insertAlertsSQLite(all []model.Alert, chunk []int) ([]inserted
 	return got, rows.Err()
 }
 
-// updateAlert compares an alert with its stored version and, when they
-// differ, records each tracked change as an alert event before updating.
-func (a *applier) updateAlert(al *model.Alert) error {
-	var id int64
-	var title, status, disp, ruleID, ruleName, caseExt, techs string
-	var sev int
-	var caseID, occ, cre sql.NullInt64
-	var ingested int64
-	err := a.queryRow(`SELECT id, title, severity, status, disposition, rule_id, rule_name, case_ext_id, case_id, occurred_at,
-			created_at, ingested_at, techniques
-		FROM alerts WHERE source = ? AND external_id = ?`, al.Source, al.ExternalID).
-		Scan(&id, &title, &sev, &status, &disp, &ruleID, &ruleName, &caseExt, &caseID, &occ, &cre, &ingested, &techs)
-	if err != nil {
-		return fmt.Errorf("reading alert %s/%s: %w", al.Source, al.ExternalID, err)
+// storedAlert is the part of a stored alert updateAlert compares.
+type storedAlert struct {
+	id                                                    int64
+	title, status, disp, ruleID, ruleName, caseExt, techs string
+	sev                                                   int
+	caseID, occ, cre                                      sql.NullInt64
+	ingested                                              int64
+}
+
+// storedAlertColumns are the columns of alerts a storedAlert reads, in
+// scan order.
+const storedAlertColumns = `id, title, severity, status, disposition, rule_id, rule_name, case_ext_id, case_id, occurred_at,
+	created_at, ingested_at, techniques`
+
+func (sa *storedAlert) scanArgs() []any {
+	return []any{&sa.id, &sa.title, &sa.sev, &sa.status, &sa.disp, &sa.ruleID, &sa.ruleName, &sa.caseExt, &sa.caseID,
+		&sa.occ, &sa.cre, &sa.ingested, &sa.techs}
+}
+
+// updateAlert compares an alert with its stored version (read here when
+// sa is nil) and, when they differ, records each tracked change as an
+// alert event before updating.
+func (a *applier) updateAlert(al *model.Alert, sa *storedAlert) error {
+	if sa == nil {
+		sa = new(storedAlert)
+		err := a.queryRow(`SELECT `+storedAlertColumns+` FROM alerts WHERE source = ? AND external_id = ?`,
+			al.Source, al.ExternalID).Scan(sa.scanArgs()...)
+		if err != nil {
+			return fmt.Errorf("reading alert %s/%s: %w", al.Source, al.ExternalID, err)
+		}
 	}
+	id, title, status, disp, ruleID, ruleName, caseExt, techs := sa.id, sa.title, sa.status, sa.disp, sa.ruleID,
+		sa.ruleName, sa.caseExt, sa.techs
+	sev, caseID, occ, cre, ingested := sa.sev, sa.caseID, sa.occ, sa.cre, sa.ingested
 	type change struct {
 		kind     model.EventKind
 		old, new string
@@ -284,62 +310,6 @@ func alertInsertSQL(n int) string {
 	return multiRowSQL(`INSERT INTO alerts (source, external_id, title, description, severity, status, disposition, rule_id,
 		rule_name, case_ext_id, case_id, occurred_at, created_at, ingested_at, entities, techniques, raw) VALUES `,
 		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n, ` ON CONFLICT (source, external_id) DO NOTHING`)
-}
-
-// insertAlertsArrays is PostgreSQL's bulk insert: one array parameter per
-// column, unnested into rows, so a batch of thousands is one statement with
-// seventeen parameters.
-func (a *applier) insertAlertsArrays(all []model.Alert, chunk []int) ([]insertedAlert, error) {
-	n := len(chunk)
-	byKey := make(map[caseKey]int, n)
-	var (
-		source, ext, title, desc, status, disp, ruleID, ruleName, caseExt = make([]string, n), make([]string, n),
-			make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n),
-			make([]string, n), make([]string, n)
-		ents, techs, raw = make([]string, n), make([]string, n), make([]string, n)
-		sev              = make([]int64, n)
-		caseID, occ, cre = make([]*int64, n), make([]*int64, n), make([]*int64, n)
-		ing              = make([]int64, n)
-	)
-	for k, i := range chunk {
-		al := &all[i]
-		id, err := a.alertCaseID(al)
-		if err != nil {
-			return nil, err
-		}
-		if v, ok := id.(int64); ok {
-			caseID[k] = &v
-		}
-		source[k], ext[k], title[k], desc[k], status[k] = al.Source, al.ExternalID, al.Title, al.Description, al.Status
-		disp[k], ruleID[k], ruleName[k], caseExt[k] = string(al.Disposition), al.RuleID, al.RuleName, al.CaseExternalID
-		ents[k], techs[k], raw[k] = jsonText(al.Entities), jsonText(al.Techniques), string(al.Raw)
-		sev[k], ing[k] = int64(al.Severity), a.ingestedAt(al.IngestedAt)
-		occ[k], cre[k] = microsPtr(al.OccurredAt), microsPtr(al.CreatedAt)
-		byKey[caseKey{al.Source, al.ExternalID}] = i
-	}
-	rows, err := a.tx.QueryContext(a.ctx, `INSERT INTO alerts (source, external_id, title, description, severity, status,
-			disposition, rule_id, rule_name, case_ext_id, case_id, occurred_at, created_at, ingested_at, entities, techniques, raw)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
-			$8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[],
-			$16::text[], $17::text[])
-		ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id, case_id`,
-		source, ext, title, desc, sev, status, disp, ruleID, ruleName, caseExt, caseID, occ, cre, ing, ents, techs, raw)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var got []insertedAlert
-	for rows.Next() {
-		var id int64
-		var k caseKey
-		var ia insertedAlert
-		if err := rows.Scan(&id, &k.source, &k.extID, &ia.caseID); err != nil {
-			return nil, err
-		}
-		ia.i = byKey[k]
-		got = append(got, ia)
-	}
-	return got, rows.Err()
 }
 
 // micros0 is a time in Unix microseconds, 0 when unknown.

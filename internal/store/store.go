@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -54,6 +55,9 @@ type Store struct {
 	// Statuses maps status events onto stages when ingest derives the stage
 	// event a status change implies.
 	Statuses model.StatusMap
+	// copyMiss is set when a COPY of alerts straight into the table met a
+	// stored key, so the next runs stage theirs (PostgreSQL).
+	copyMiss atomic.Bool
 	// migrateTo, when set, stops migrations after that version (tests of
 	// upgrades from an older schema).
 	migrateTo int

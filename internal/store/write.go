@@ -27,8 +27,14 @@ type dbConn interface {
 // applier runs the steps of one write transaction and counts what they
 // changed in res.
 type applier struct {
-	s       *Store
-	tx      dbConn
+	s  *Store
+	tx dbConn
+	// pg is the connection of a PostgreSQL write's transaction, for what
+	// database/sql cannot send (COPY).
+	pg *sql.Conn
+	// staged is set once a run of alerts went through alerts_in in this
+	// transaction (PostgreSQL).
+	staged  bool
 	ctx     context.Context
 	now     time.Time
 	res     *Result
@@ -93,11 +99,16 @@ func (s *Store) write(ctx context.Context, fn func(a *applier) error) (Result, e
 }
 
 func (s *Store) writePostgres(ctx context.Context, a *applier, fn func(a *applier) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	conn, err := s.w.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("starting write transaction: %w", err)
 	}
-	a.tx = tx
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("starting write transaction: %w", err)
+	}
+	a.tx, a.pg = tx, conn
 	if err := fn(a); err != nil {
 		tx.Rollback()
 		return err

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"github.com/jackc/pgx/v5/pgconn"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/watchfloor/watchfloor/internal/model"
+)
+
+// PostgreSQL writes a run of alerts through COPY: the rows go into a
+// temporary table of the write's connection (alerts_in, emptied at every
+// commit), and one INSERT … SELECT … ON CONFLICT DO NOTHING moves the new
+// ones into alerts, in batch order. The stored versions of the others are
+// read back in one join, for updateAlert to compare. All of it is in the
+// batch's transaction: a crash or an error leaves nothing behind.
+
+// alertsInDDL creates the staging table once per connection. It names its
+// columns rather than copying alerts' shape, so a later migration of alerts
+// cannot leave a long-lived connection's table behind.
+const alertsInDDL = `CREATE TEMP TABLE IF NOT EXISTS alerts_in (
+	ord         BIGINT NOT NULL,
+	source      TEXT NOT NULL,
+	external_id TEXT NOT NULL,
+	title       TEXT NOT NULL,
+	description TEXT NOT NULL,
+	severity    BIGINT NOT NULL,
+	status      TEXT NOT NULL,
+	disposition TEXT NOT NULL,
+	rule_id     TEXT NOT NULL,
+	rule_name   TEXT NOT NULL,
+	case_ext_id TEXT NOT NULL,
+	case_id     BIGINT,
+	occurred_at BIGINT,
+	created_at  BIGINT,
+	ingested_at BIGINT NOT NULL,
+	entities    TEXT NOT NULL,
+	techniques  TEXT NOT NULL,
+	raw         TEXT NOT NULL
+) ON COMMIT DELETE ROWS`
+
+var alertsInColumns = []string{"ord", "source", "external_id", "title", "description", "severity", "status",
+	"disposition", "rule_id", "rule_name", "case_ext_id", "case_id", "occurred_at", "created_at", "ingested_at",
+	"entities", "techniques", "raw"}
+
+const alertCopyColumns = `source, external_id, title, description, severity, status, disposition, rule_id, rule_name,
+	case_ext_id, case_id, occurred_at, created_at, ingested_at, entities, techniques, raw`
+
+// copyAlerts stages the alerts of chunk (distinct keys) with COPY and
+// inserts the new ones. It returns those it inserted and the stored
+// versions of the rest, by index in all.
+func (a *applier) copyAlerts(all []model.Alert, chunk []int) ([]insertedAlert, map[int]*storedAlert, error) {
+	rows := make([][]any, len(chunk))
+	for k, i := range chunk {
+		al := &all[i]
+		caseID, err := a.alertCaseID(al)
+		if err != nil {
+			return nil, nil, err
+		}
+		rows[k] = []any{int64(k), al.Source, al.ExternalID, al.Title, al.Description, int64(al.Severity), al.Status,
+			string(al.Disposition), al.RuleID, al.RuleName, al.CaseExternalID, caseID, micros(al.OccurredAt),
+			micros(al.CreatedAt), a.ingestedAt(al.IngestedAt), jsonText(al.Entities), jsonText(al.Techniques), string(al.Raw)}
+	}
+	if !a.s.copyMiss.Load() {
+		ok, err := a.copyNewAlerts(rows)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			got := make([]insertedAlert, len(chunk))
+			for k, i := range chunk {
+				got[k] = insertedAlert{i: i, caseID: nullInt(rows[k][11])}
+			}
+			return got, nil, nil
+		}
+		a.s.copyMiss.Store(true)
+	}
+	staged := a.staged
+	err := a.pg.Raw(func(dc any) error {
+		c := dc.(*stdlib.Conn).Conn()
+		if _, err := c.Exec(a.ctx, alertsInDDL); err != nil {
+			return err
+		}
+		if staged {
+			// An earlier run of this transaction left its rows.
+			if _, err := c.Exec(a.ctx, `DELETE FROM alerts_in`); err != nil {
+				return err
+			}
+		}
+		n, err := c.CopyFrom(a.ctx, pgx.Identifier{"alerts_in"}, alertsInColumns, pgx.CopyFromRows(rows))
+		if err == nil && n != int64(len(rows)) {
+			err = fmt.Errorf("copied %d of %d alerts", n, len(rows))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("copying alerts: %w", err)
+	}
+	a.staged = true
+	// RETURNING names exactly the rows this statement inserted, even when
+	// another writer stores some of the same keys meanwhile.
+	rs, err := a.tx.QueryContext(a.ctx, `INSERT INTO alerts (`+alertCopyColumns+`)
+		SELECT `+alertCopyColumns+` FROM alerts_in ORDER BY ord
+		ON CONFLICT (source, external_id) DO NOTHING RETURNING source, external_id`)
+	if err != nil {
+		return nil, nil, err
+	}
+	byKey := make(map[caseKey]int, len(chunk))
+	for k, i := range chunk {
+		byKey[caseKey{all[i].Source, all[i].ExternalID}] = k
+	}
+	isNew := make([]bool, len(chunk))
+	n := 0
+	for rs.Next() {
+		var key caseKey
+		if err := rs.Scan(&key.source, &key.extID); err != nil {
+			rs.Close()
+			return nil, nil, err
+		}
+		isNew[byKey[key]] = true
+		n++
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return nil, nil, err
+	}
+	got := make([]insertedAlert, 0, n)
+	var old []int64
+	for k, i := range chunk {
+		if isNew[k] {
+			got = append(got, insertedAlert{i: i, caseID: nullInt(rows[k][11])})
+		} else {
+			old = append(old, int64(k))
+		}
+	}
+	if len(old) == 0 {
+		a.s.copyMiss.Store(false)
+		return got, nil, nil
+	}
+	stored := make(map[int]*storedAlert, len(old))
+	rs, err = a.tx.QueryContext(a.ctx, `SELECT i.ord, `+prefixColumns("a.", storedAlertColumns)+`
+		FROM alerts_in i JOIN alerts a ON a.source = i.source AND a.external_id = i.external_id
+		WHERE i.ord = ANY($1)`, old)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading stored alerts: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var k int
+		sa := new(storedAlert)
+		if err := rs.Scan(append([]any{&k}, sa.scanArgs()...)...); err != nil {
+			return nil, nil, fmt.Errorf("reading stored alerts: %w", err)
+		}
+		stored[chunk[k]] = sa
+	}
+	if err := rs.Err(); err != nil {
+		return nil, nil, fmt.Errorf("reading stored alerts: %w", err)
+	}
+	return got, stored, nil
+}
+
+// copyNewAlerts copies rows (as staged in alerts_in, ord first) straight
+// into alerts, under a savepoint: when every key is new, which is the
+// common case, that is the whole insert. When the database refuses the
+// copy (a key already stored, or a value it cannot take) it rolls back to
+// the savepoint and reports false, and the caller stages the rows instead.
+func (a *applier) copyNewAlerts(rows [][]any) (bool, error) {
+	if _, err := a.tx.ExecContext(a.ctx, `SAVEPOINT alerts_copy`); err != nil {
+		return false, err
+	}
+	var refused *pgconn.PgError
+	err := a.pg.Raw(func(dc any) error {
+		c := dc.(*stdlib.Conn).Conn()
+		n, err := c.CopyFrom(a.ctx, pgx.Identifier{"alerts"}, alertsInColumns[1:], pgx.CopyFromFunc(func() func() ([]any, error) {
+			i := 0
+			return func() ([]any, error) {
+				if i == len(rows) {
+					return nil, nil
+				}
+				i++
+				return rows[i-1][1:], nil
+			}
+		}()))
+		if err == nil && n != int64(len(rows)) {
+			err = fmt.Errorf("copied %d of %d alerts", n, len(rows))
+		}
+		return err
+	})
+	if errors.As(err, &refused) {
+		if _, err := a.tx.ExecContext(a.ctx, `ROLLBACK TO SAVEPOINT alerts_copy`); err != nil {
+			return false, err
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("copying alerts: %w", err)
+	}
+	_, err = a.tx.ExecContext(a.ctx, `RELEASE SAVEPOINT alerts_copy`)
+	return err == nil, err
+}
+
+func nullInt(v any) sql.NullInt64 {
+	if id, ok := v.(int64); ok {
+		return sql.NullInt64{Int64: id, Valid: true}
+	}
+	return sql.NullInt64{}
+}
+
+// prefixColumns qualifies each of a comma-separated list of columns.
+func prefixColumns(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
