@@ -32,7 +32,7 @@ const readTools = [
   "get_soc_dashboard", "get_soc_metrics", "list_sla_breaches", "get_analyst_workload", "get_noisy_rules",
   "plan_staffing", "plan_budget", "list_major_incidents", "get_major_incident_status",
   "list_runbooks", "get_runbook", "get_runbook_metrics", "assess_team_skills", "get_technology_health",
-  "get_detection_coverage", "develop_soc_roadmap", "generate_executive_report",
+  "get_detection_coverage", "develop_soc_roadmap", "generate_executive_report", "generate_shift_handover", "generate_operations_review",
 ];
 const writeTools = ["assign_case", "set_case_priority", "set_case_stage", "add_case_comment", "close_case",
   "declare_major_incident", "update_major_incident", "record_runbook_run"];
@@ -180,6 +180,20 @@ async function exerciseReadTools(client) {
   assert.ok(rules.rules.length === 5 && rules.alerts > 0);
   const plan = await ok(client, "plan_staffing", { max_items: 5 });
   assert.ok(Array.isArray(plan.queues) && plan.queues.length > 0);
+  // The shift handover and the operations review: Markdown lines within the
+  // budget, kept in the history, the whole report linked and readable.
+  for (const [tool, title] of [["generate_shift_handover", "# Shift handover"], ["generate_operations_review", "# Weekly operations review"]]) {
+    const res = await client.callTool({ name: tool, arguments: {} });
+    assert.ok(!res.isError, `${tool}: ${JSON.stringify(res.content)}`);
+    const out = res.structuredContent;
+    assert.equal(txt(out.markdown_lines[0]), title);
+    assert.ok(out.markdown_lines.every(isUntrusted) && out.markdown_lines_total >= out.markdown_lines.length);
+    const link = res.content.find((c) => c.type === "resource_link");
+    assert.ok(link && link.uri === out.uri && /^watchfloor:\/\/reports\/\d+$/.test(out.uri), JSON.stringify(res.content));
+    const whole = await client.readResource({ uri: out.uri });
+    const doc = JSON.parse(whole.contents[0].text);
+    assert.equal(doc.markdown_lines.length, out.markdown_lines_total);
+  }
   // Without --plan-config the budget tool says what it needs instead of inventing prices.
   const budget = await client.callTool({ name: "plan_budget", arguments: {} });
   assert.equal(budget.isError, true);
@@ -339,7 +353,7 @@ test("streamable HTTP: the token's role decides the tools, prompts and audit ide
     "get_observable_prevalence", "get_security_alerts", "list_alerts", "get_alert", "list_cases", "list_major_incidents", "search_findings", "top_vulnerability_findings"];
   const caseWrites = ["add_case_comment", "assign_case", "close_case", "declare_major_incident", "set_case_priority", "set_case_stage",
     "update_major_incident"];
-  const planTools = ["assess_team_skills", "develop_soc_roadmap", "generate_executive_report", "plan_budget", "plan_staffing"];
+  const planTools = ["assess_team_skills", "develop_soc_roadmap", "generate_executive_report", "generate_operations_review", "generate_shift_handover", "plan_budget", "plan_staffing"];
   const want = {
     viewer: [...viewerTools],
     analyst: [...viewerTools, ...recordTools, ...caseWrites],

@@ -64,8 +64,8 @@ func TestMCPStdio(t *testing.T) {
 	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 	send(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`)
 	tools := recv()["result"].(map[string]any)["tools"].([]any)
-	if len(tools) != 29 {
-		t.Fatalf("%d tools on a read-only server, want 29", len(tools))
+	if len(tools) != 31 {
+		t.Fatalf("%d tools on a read-only server, want 31", len(tools))
 	}
 	send(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_cases","arguments":{"status":"open"}}}`)
 	res := recv()["result"].(map[string]any)

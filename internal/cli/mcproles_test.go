@@ -97,7 +97,7 @@ func TestMCPRoleParity(t *testing.T) {
 		"top_vulnerability_findings"}
 	caseWrites := []string{"add_case_comment", "assign_case", "close_case", "declare_major_incident", "set_case_priority",
 		"set_case_stage", "update_major_incident"}
-	plans := []string{"assess_team_skills", "develop_soc_roadmap", "generate_executive_report", "plan_budget", "plan_staffing"}
+	plans := []string{"assess_team_skills", "develop_soc_roadmap", "generate_executive_report", "generate_operations_review", "generate_shift_handover", "plan_budget", "plan_staffing"}
 	join := func(parts ...[]string) []string {
 		var out []string
 		for _, p := range parts {

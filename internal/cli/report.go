@@ -150,7 +150,7 @@ func (a *app) reportListCommand() *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "The report history: reports kept with --save, by a schedule, or from the Reports page",
+		Short: "The report history: reports (executive, shift, operations) kept with --save, by a schedule, or from the Reports page",
 		Args:  cobra.NoArgs,
 		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			list, total, err := st.Reports(cmd.Context(), 0, limit)
@@ -209,18 +209,23 @@ func (a *app) reportShowCommand() *cobra.Command {
 
 func (a *app) reportScheduleCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "schedule", Short: "Reports serve generates and sends on a schedule (cron-like, organisation time zone)"}
-	var period, spec, config string
+	var kind, period, spec, config string
 	var channels, to []string
 	add := &cobra.Command{
-		Use:   "add NAME --spec CRON [--period week] [--channel NAME]… [--to ADDRESS]…",
-		Short: "Schedule the executive report: serve generates it, keeps it in the history and sends it to the channels",
-		Long: `The spec is cron's five fields — minute hour day-of-month month day-of-week —
+		Use:   "add NAME --spec CRON [--kind executive|shift|operations] [--period week] [--channel NAME]… [--to ADDRESS]…",
+		Short: "Schedule a report: serve generates it, keeps it in the history and sends it to the channels",
+		Long: `--kind is the report: executive (the default; --period week, month or
+quarter), shift (the handover of the day it runs, or of the day of the
+newest data) or operations (the review of the last 7 days).
+
+The spec is cron's five fields — minute hour day-of-month month day-of-week —
 in the organisation's time zone ("0 7 * * mon" is Mondays at 07:00), or
 @daily, @weekly (Monday 00:00), @monthly. Channels are the notify section's
 (e-mail, Slack, Teams, signed webhooks) in --config; --to overrides an
 e-mail channel's recipients. Each delivery is recorded and retried.`,
-		Example: `  watchfloor report schedule add "weekly board" --spec "0 7 * * mon" --period week --channel ciso-mail --config plan.yaml`,
-		Args:    cobra.ExactArgs(1),
+		Example: `  watchfloor report schedule add "weekly board" --spec "0 7 * * mon" --period week --channel ciso-mail --config plan.yaml
+  watchfloor report schedule add handover --kind shift --spec "45 6,18 * * *" --channel soc-leads --config plan.yaml`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ps, err := loadPlanSettings(config)
 			if err != nil {
@@ -233,17 +238,21 @@ e-mail channel's recipients. Each delivery is recorded and retried.`,
 			}
 			defer st.Close()
 			sc := a.reportSchedules(st, ps, metrics.NewService(st, nil))
-			rs, err := sc.Create(ctx, report.ScheduleInput{Name: args[0], Period: period, Spec: spec, Channels: channels, Recipients: to, By: cliActor()})
+			if period == "" && kind == report.KindExecutive {
+				period = "week"
+			}
+			rs, err := sc.Create(ctx, report.ScheduleInput{Name: args[0], Kind: kind, Period: period, Spec: spec, Channels: channels, Recipients: to, By: cliActor()})
 			if err != nil {
 				return err
 			}
 			a.auditCLI(ctx, &auth.Service{Store: st}, "report schedule add", rs.Name, rs.Spec+" "+rs.Period)
-			fmt.Fprintf(a.stdout, "scheduled %q: %s report, %s, next run %s\n", output.Terminal(rs.Name), rs.Period, output.Terminal(rs.Spec), rs.NextRun.Format(time.RFC3339))
+			fmt.Fprintf(a.stdout, "scheduled %q: %s (%s), %s, next run %s\n", output.Terminal(rs.Name), report.KindTitle(rs.Kind), rs.Period, output.Terminal(rs.Spec), rs.NextRun.Format(time.RFC3339))
 			return nil
 		},
 	}
 	add.Flags().StringVar(&spec, "spec", "", "when: cron's five fields (minute hour day-of-month month day-of-week) or @daily, @weekly, @monthly")
-	add.Flags().StringVar(&period, "period", "week", "report period: "+strings.Join(report.Periods, ", "))
+	add.Flags().StringVar(&kind, "kind", report.KindExecutive, "report: "+strings.Join(report.Kinds, ", "))
+	add.Flags().StringVar(&period, "period", "", "executive report period: "+strings.Join(report.Periods, ", ")+" (default week; the handover covers a day, the review a week)")
 	add.Flags().StringArrayVar(&channels, "channel", nil, "notification channel to send it to (repeatable)")
 	add.Flags().StringArrayVar(&to, "to", nil, "e-mail recipient, instead of the channel's (repeatable)")
 	add.Flags().StringVar(&config, "config", "", "YAML plan file with the notify section's channels")
@@ -259,7 +268,7 @@ e-mail channel's recipients. Each delivery is recorded and retried.`,
 			if a.format == "json" {
 				return a.render(output.Table{JSON: all})
 			}
-			t := output.Table{Title: "Report schedules", Columns: []string{"name", "period", "spec", "channels", "next run", "last run", "last report", "last error"}}
+			t := output.Table{Title: "Report schedules", Columns: []string{"name", "kind", "period", "spec", "channels", "next run", "last run", "last report", "last error"}}
 			for _, r := range all {
 				last := ""
 				if !r.LastRun.IsZero() {
@@ -269,7 +278,7 @@ e-mail channel's recipients. Each delivery is recorded and retried.`,
 				if r.LastReport > 0 {
 					rep = itoa(r.LastReport)
 				}
-				t.Rows = append(t.Rows, []string{r.Name, r.Period, r.Spec, strings.Join(r.Channels, ", "), r.NextRun.Format("2006-01-02 15:04Z"), last, rep, r.LastError})
+				t.Rows = append(t.Rows, []string{r.Name, r.Kind, r.Period, r.Spec, strings.Join(r.Channels, ", "), r.NextRun.Format("2006-01-02 15:04Z"), last, rep, r.LastError})
 			}
 			return a.render(t)
 		}),

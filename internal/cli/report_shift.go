@@ -2,16 +2,19 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/report"
+	"github.com/watchfloor/watchfloor/internal/store"
 )
 
 func (a *app) reportShiftCommand() *cobra.Command {
-	var handover bool
+	var handover, save bool
 	var day, format, out string
 	cmd := &cobra.Command{
 		Use:   "shift --handover",
@@ -48,15 +51,12 @@ extension) and its data beside it as FILE.json; -o json prints the data.`,
 				return err
 			}
 			src := report.Sources{Store: st, Metrics: metrics.NewService(st, nil)}
-			h, err := src.ShiftHandover(ctx, report.ShiftQuery{Day: day})
-			if err != nil {
-				return err
-			}
-			return a.writeReport(h, dest, fmtName)
+			return a.buildReport(cmd, st, src, report.Request{Kind: report.KindShift, Day: day}, save, dest, fmtName)
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&handover, "handover", false, "write the shift-handover summary")
+	f.BoolVar(&save, "save", false, "also keep the report in the report history (report list, the Reports page)")
 	f.StringVar(&day, "day", "", "the day handed over (YYYY-MM-DD, organisation time zone; default: today, or the day of the newest data)")
 	f.StringVar(&format, "format", "", "report format: "+strings.Join(report.Formats, ", ")+" (default: the -o file's extension, else md)")
 	f.StringVarP(&out, "output", "o", "", "FILE to write the report to (its data beside it as FILE.json), or json to print the data")
@@ -65,7 +65,7 @@ extension) and its data beside it as FILE.json; -o json prints the data.`,
 }
 
 func (a *app) reportOperationsCommand() *cobra.Command {
-	var weekly bool
+	var weekly, save bool
 	var from, to, format, out string
 	cmd := &cobra.Command{
 		Use:   "operations --weekly",
@@ -101,19 +101,37 @@ extension) and its data beside it as FILE.json; -o json prints the data.`,
 				return err
 			}
 			src := report.Sources{Store: st, Metrics: metrics.NewService(st, nil)}
-			o, err := src.Operations(ctx, report.OperationsQuery{From: from, To: to})
-			if err != nil {
-				return err
-			}
-			return a.writeReport(o, dest, fmtName)
+			return a.buildReport(cmd, st, src, report.Request{Kind: report.KindOperations, From: from, To: to}, save, dest, fmtName)
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&weekly, "weekly", false, "write the weekly operations review")
+	f.BoolVar(&save, "save", false, "also keep the report in the report history (report list, the Reports page)")
 	f.StringVar(&from, "from", "", "first day of an explicit period (YYYY-MM-DD, organisation time zone; default: the last 7 days)")
 	f.StringVar(&to, "to", "", "last day of an explicit period (YYYY-MM-DD, inclusive)")
 	f.StringVar(&format, "format", "", "report format: "+strings.Join(report.Formats, ", ")+" (default: the -o file's extension, else md)")
 	f.StringVarP(&out, "output", "o", "", "FILE to write the report to (its data beside it as FILE.json), or json to print the data")
 	a.addDemoFlag(cmd)
 	return cmd
+}
+
+// buildReport builds a report, keeps it in the history with --save
+// (audited), and writes it.
+func (a *app) buildReport(cmd *cobra.Command, st *store.Store, src report.Sources, req report.Request, save bool, dest, fmtName string) error {
+	ctx := cmd.Context()
+	if !save {
+		rep, err := src.Build(ctx, req)
+		if err != nil {
+			return err
+		}
+		return a.writeReport(rep, dest, fmtName)
+	}
+	rep, id, err := src.GenerateKind(ctx, req, cliActor(), "")
+	if err != nil {
+		return err
+	}
+	c := rep.Covers()
+	a.auditCLI(ctx, &auth.Service{Store: st}, cmd.CommandPath()+" --save", fmt.Sprintf("report %d", id), c.From+" to "+c.To)
+	fmt.Fprintf(a.stderr, "saved as report %d (watchfloor report show %d)\n", id, id)
+	return a.writeReport(rep, dest, fmtName)
 }

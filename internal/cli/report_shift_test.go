@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -129,12 +130,13 @@ func TestShiftHandoverFormats(t *testing.T) {
 		}
 	}
 	md := read("h.md")
-	for _, bad := range []string{"<script>", "](javascript"} {
-		if strings.Contains(md, bad) {
-			t.Errorf("unescaped %q in the Markdown", bad)
-		}
+	if strings.Contains(md, "<script>") {
+		t.Errorf("unescaped <script> in the Markdown")
 	}
-	if !strings.Contains(md, `Case &lt;script&gt;alert\(1\)&lt;/script&gt;`) || !strings.Contains(md, `| evil | &lt;script&gt;`) {
+	if link := regexp.MustCompile(`(^|[^\\])\]\(`).FindString(md); link != "" {
+		t.Errorf("a link survives in the Markdown: %q", link)
+	}
+	if !strings.Contains(md, `| Case &lt;script&gt;alert(1)&lt;/script&gt; \| \[x\](javascript:alert(1)) |`) || !strings.Contains(md, `| evil | &lt;script&gt;alert(1)&lt;/script&gt; |`) {
 		t.Errorf("the hostile case and analyst are not shown escaped:\n%s", md)
 	}
 	html := read("h.html")
@@ -156,5 +158,56 @@ func TestShiftHandoverFormats(t *testing.T) {
 	}
 	if code, _, errOut := run(t, db, "", "report", "shift"); code == 0 || !strings.Contains(errOut, "--handover") {
 		t.Errorf("without --handover: %d %s", code, errOut)
+	}
+}
+
+// TestShiftAndReviewHistory: --save keeps the handover and the review in
+// the report history, "report show" renders each again from its data in
+// any format, and "report schedule add --kind" schedules them with the
+// period their kind covers.
+func TestShiftAndReviewHistory(t *testing.T) {
+	db := fixtureStore(t)
+	code, out, errOut := run(t, db, "", "report", "shift", "--handover", "--day", "2026-03-04", "--save")
+	if code != 0 || errOut != "saved as report 1 (watchfloor report show 1)\n" || !strings.HasPrefix(out, "# Shift handover\n\n**Period:** 2026-03-04 (UTC)\n") {
+		t.Fatalf("shift --save: %d %q %.80q", code, errOut, out)
+	}
+	code, review, errOut := run(t, db, "", "report", "operations", "--weekly", "--from", "2026-03-01", "--to", "2026-03-07", "--save")
+	if code != 0 || errOut != "saved as report 2 (watchfloor report show 2)\n" {
+		t.Fatalf("operations --save: %d %q", code, errOut)
+	}
+	var list struct {
+		Total   int `json:"total"`
+		Reports []struct {
+			ID     int64  `json:"id"`
+			Kind   string `json:"kind"`
+			Period string `json:"period"`
+			From   string `json:"from"`
+			To     string `json:"to"`
+		} `json:"reports"`
+	}
+	if code, out, _ := run(t, db, "", "report", "list", "-o", "json"); code != 0 || json.Unmarshal([]byte(out), &list) != nil {
+		t.Fatalf("report list: %s", out)
+	}
+	if list.Total != 2 || list.Reports[0].Kind != "operations" || list.Reports[0].Period != "week" || list.Reports[0].From != "2026-03-01" ||
+		list.Reports[0].To != "2026-03-07" || list.Reports[1].Kind != "shift" || list.Reports[1].Period != "day" || list.Reports[1].From != "2026-03-04" {
+		t.Errorf("history %+v", list)
+	}
+	if code, shown, _ := run(t, db, "", "report", "show", "2", "--format", "md"); code != 0 || shown != review {
+		t.Errorf("report show 2 differs from the review written:\n%s", shown)
+	}
+	if code, shown, _ := run(t, db, "", "report", "show", "1", "--format", "html"); code != 0 || !strings.Contains(shown, "<h1>Shift handover</h1>") {
+		t.Errorf("report show 1 as HTML: %.200s", shown)
+	}
+	if code, _, errOut := run(t, db, "", "report", "schedule", "add", "h", "--kind", "shift", "--period", "month", "--spec", "@daily"); code == 0 ||
+		!strings.Contains(errOut, "the shift handover covers one day") {
+		t.Errorf("shift with a month: %d %s", code, errOut)
+	}
+	if code, out, errOut := run(t, db, "", "report", "schedule", "add", "handover", "--kind", "shift", "--spec", "45 6 * * *"); code != 0 ||
+		!strings.HasPrefix(out, `scheduled "handover": Shift handover (day), 45 6 * * *, next run `) {
+		t.Errorf("schedule add --kind shift: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, db, "", "report", "schedule", "add", "review", "--kind", "operations", "--spec", "0 8 * * mon"); code != 0 ||
+		!strings.HasPrefix(out, `scheduled "review": Weekly operations review (week), 0 8 * * mon, next run `) {
+		t.Errorf("schedule add --kind operations: %d %s %s", code, out, errOut)
 	}
 }

@@ -132,6 +132,10 @@ func everyCall(t *testing.T, cs *sdk.ClientSession) []toolCall {
 				calls = append(calls, toolCall{tl.Name, with(map[string]any{"alert_id": id})})
 			}
 			continue
+		case "generate_operations_review":
+			// Its largest: the review of every day the demo holds.
+			calls = append(calls, toolCall{tl.Name, largest}, toolCall{tl.Name, map[string]any{"from": "2025-01-01", "to": "2026-03-02"}})
+			continue
 		case "get_major_incident_status":
 			id := first("list_major_incidents", nil, firstOf("incidents", "incident_id"))
 			if id != "" {

@@ -56,6 +56,8 @@ var ToolAccess = []Access{
 	{"plan_budget", wfauth.PlanResources, "GET /api/v1/budget/plan"},
 	{"assess_team_skills", wfauth.PlanResources, "GET /api/v1/training/assessment"},
 	{"generate_executive_report", wfauth.PlanResources, "POST /api/v1/reports/executive"},
+	{"generate_shift_handover", wfauth.PlanResources, "POST /api/v1/reports/shift"},
+	{"generate_operations_review", wfauth.PlanResources, "POST /api/v1/reports/operations"},
 	{"develop_soc_roadmap", wfauth.PlanResources, "GET /api/v1/roadmap"},
 	// Writes (registered only with Options.AllowWrites).
 	{"assign_case", wfauth.WorkCases, ""},
@@ -172,7 +174,15 @@ func (s *server) guard(next sdk.MethodHandler) sdk.MethodHandler {
 				if err != nil {
 					return nil, err
 				}
-				cr.StructuredContent, cr.Content = v, []sdk.Content{&sdk.TextContent{Text: string(text)}}
+				// The answer's text replaces what the tool gave, but for its
+				// links to resources (a report tool's whole report).
+				content := []sdk.Content{&sdk.TextContent{Text: string(text)}}
+				for _, c := range cr.Content {
+					if l, ok := c.(*sdk.ResourceLink); ok {
+						content = append(content, l)
+					}
+				}
+				cr.StructuredContent, cr.Content = v, content
 			}
 		case *sdk.ListToolsRequest:
 			if lr, ok := res.(*sdk.ListToolsResult); ok {

@@ -37,7 +37,7 @@ func testToolsListed(t *testing.T, st *store.Store) {
 		"plan_staffing": true, "plan_budget": true, "list_major_incidents": true, "get_major_incident_status": true,
 		"list_runbooks": true, "get_runbook": true, "get_runbook_metrics": true, "assess_team_skills": true,
 		"get_detection_coverage": true, "develop_soc_roadmap": true,
-		"get_technology_health": true, "generate_executive_report": true}
+		"get_technology_health": true, "generate_executive_report": true, "generate_shift_handover": true, "generate_operations_review": true}
 	if len(res.Tools) != len(want) {
 		t.Fatalf("%d tools, want %d", len(res.Tools), len(want))
 	}

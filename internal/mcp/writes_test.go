@@ -37,8 +37,8 @@ func testWriteTools(t *testing.T, st *store.Store) {
 			t.Errorf("%s annotations = %+v", tc.name, a)
 		}
 	}
-	if len(tools.Tools) != 37 {
-		t.Fatalf("%d tools with writes, want 37", len(tools.Tools))
+	if len(tools.Tools) != 39 {
+		t.Fatalf("%d tools with writes, want 39", len(tools.Tools))
 	}
 
 	w := call[WriteOut](t, cs, "assign_case", map[string]any{"case_id": "fx/C-1", "assignee": "bob"})

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
+
+	"github.com/watchfloor/watchfloor/internal/output"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
 )
@@ -27,7 +29,9 @@ type Part struct {
 	Heading string
 	Absent  string
 	Lines   []string
-	Tables  []Table
+	// Code marks lines that are commands (the sources), shown as code.
+	Code   bool
+	Tables []Table
 }
 
 // Document is a report laid out for the renderers shared by the shift
@@ -73,6 +77,10 @@ func (d *Document) Markdown(w io.Writer) error {
 			continue
 		}
 		for _, l := range p.Lines {
+			if p.Code && !strings.Contains(l, "`") {
+				b.WriteString("- `" + output.Terminal(l) + "`\n")
+				continue
+			}
 			b.WriteString("- " + md(l) + "\n")
 		}
 		if len(p.Lines) > 0 {
@@ -89,6 +97,40 @@ func (d *Document) Markdown(w io.Writer) error {
 	return err
 }
 
+// Plain is the document as plain text for a message: the title and
+// period, each part's heading and lines, and each table row as its cells
+// after the column names.
+func (d *Document) Plain() string {
+	var b strings.Builder
+	b.WriteString(d.Title + "\nPeriod: " + d.Window + "\n")
+	for _, p := range d.Parts {
+		b.WriteString("\n" + p.Heading + "\n")
+		if p.Absent != "" {
+			b.WriteString(p.Absent + "\n")
+			continue
+		}
+		for _, l := range p.Lines {
+			b.WriteString("- " + l + "\n")
+		}
+		for _, t := range p.Tables {
+			if t.Caption != "" {
+				b.WriteString(t.Caption + "\n")
+			}
+			for _, r := range t.Rows {
+				cells := make([]string, 0, len(r))
+				for i, c := range r {
+					if i < len(t.Columns) && t.Columns[i] != "" {
+						c = t.Columns[i] + ": " + c
+					}
+					cells = append(cells, c)
+				}
+				b.WriteString("- " + strings.Join(cells, "; ") + "\n")
+			}
+		}
+	}
+	return b.String()
+}
+
 // documentTemplate is the self-contained HTML form of a document: inline
 // CSS, no script, no external resource; html/template escapes the data.
 var documentTemplate = template.Must(template.New("document").Parse(`<!DOCTYPE html>
@@ -99,10 +141,10 @@ var documentTemplate = template.Must(template.New("document").Parse(`<!DOCTYPE h
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>{{.Title}} {{.Window}}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1b1f24;background:#fff;margin:0 auto;max-width:1100px;padding:24px;line-height:1.45}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1b1f24;background:#fff;margin:0 auto;max-width:1280px;padding:24px;line-height:1.45}
 h1{font-size:1.7em;margin:0 0 .2em}h2{font-size:1.25em;border-bottom:2px solid #d0d7de;padding-bottom:.2em;margin-top:1.6em}
 .meta{color:#57606a;font-size:.9em;margin:.2em 0}.absent{color:#57606a;font-style:italic}
-table{border-collapse:collapse;width:100%;margin:.6em 0 1em;font-size:.92em}th,td{border:1px solid #d0d7de;padding:.35em .55em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;margin:.6em 0 1em;font-size:.92em}th,td{border:1px solid #d0d7de;padding:.35em .55em;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f6f8fa}
 @media print{body{max-width:none;padding:0}h2{break-after:avoid}table{break-inside:avoid}}
 </style>
@@ -115,7 +157,7 @@ th{background:#f6f8fa}
 {{end}}</header>
 {{range .Parts}}<h2>{{.Heading}}</h2>
 {{if .Absent}}<p class="absent">{{.Absent}}</p>
-{{else}}{{if .Lines}}<ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{else}}{{if .Lines}}<ul>{{$code := .Code}}{{range .Lines}}<li>{{if $code}}<code>{{.}}</code>{{else}}{{.}}{{end}}</li>{{end}}</ul>{{end}}
 {{range .Tables}}{{if .Caption}}<p>{{.Caption}}</p>{{end}}<table><thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead><tbody>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</tbody></table>
 {{end}}{{end}}{{end}}<footer class="meta">Every figure is the one Watchfloor's metrics engine and live dashboard give for the same window; the report's JSON data names each source.</footer>
 </body>

@@ -437,7 +437,7 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 		TimeZone: perf.TimeZone, GeneratedAt: s.Metrics.Now(), Now: perf.Now, Basis: perf.Basis,
 		Trend: []TrendPoint{}, Recommendations: []Recommendation{}}
 	if perf.Previous != nil {
-		e.Previous = perf.Previous.From + " – " + perf.Previous.To
+		e.Previous = perf.Previous.From + " to " + perf.Previous.To
 	}
 	all := group(perf)
 	e.Empty = all.Cases == 0 && rules.Alerts == 0

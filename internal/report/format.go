@@ -37,10 +37,13 @@ func count(n int64, what string) string {
 	return thousands(n) + " " + what + "s"
 }
 
-// Dur prints seconds compactly: 45s, 12m05s, 3h05m, 2d04h.
+// Dur prints seconds compactly: 45s, 12m05s, 3h05m, 2d04h, and from 10
+// days on in whole days: 241 days.
 func Dur(sec float64) string {
 	d := time.Duration(sec * float64(time.Second)).Round(time.Second)
 	switch {
+	case d >= 10*24*time.Hour:
+		return fmt.Sprintf("%s days", thousands(int64(math.Round(d.Hours()/24))))
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", int(d.Seconds()))
 	case d < time.Hour:

@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,28 +24,15 @@ func (s Sources) Generate(ctx context.Context, q Query, by, schedule string) (*E
 	if err != nil {
 		return nil, 0, err
 	}
-	doc, err := json.Marshal(e)
-	if err != nil {
-		return nil, 0, fmt.Errorf("encoding the executive report: %w", err)
-	}
-	id, err := s.Store.SaveReport(ctx, store.StoredReport{Kind: KindExecutive, Period: e.Period, From: e.From, To: e.To,
-		GeneratedAt: e.GeneratedAt, GeneratedBy: by, Schedule: schedule, Doc: doc})
+	id, err := s.Save(ctx, e, by, schedule)
 	return e, id, err
-}
-
-// Load reads a stored report back: every format renders from it as it was
-// generated.
-func Load(r store.StoredReport) (*Executive, error) {
-	var e Executive
-	if err := json.Unmarshal(r.Doc, &e); err != nil {
-		return nil, fmt.Errorf("report %d: %w", r.ID, err)
-	}
-	return &e, nil
 }
 
 // ScheduleInput asks for a new report schedule.
 type ScheduleInput struct {
-	Name       string
+	Name string
+	// Kind is the report's (Kinds; executive when empty).
+	Kind       string
 	Period     string
 	Spec       string
 	Channels   []string
@@ -98,8 +84,9 @@ func (sc *Schedules) Create(ctx context.Context, in ScheduleInput) (store.Report
 	if !scheduleName.MatchString(name) {
 		return store.ReportSchedule{}, invalid("schedule name %q: use 1–64 letters, digits, spaces, dots, dashes or underscores", in.Name)
 	}
-	if _, err := timeframe(in.Period); err != nil {
-		return store.ReportSchedule{}, invalid("%v", err)
+	kind, period, err := schedulePeriod(in.Kind, in.Period)
+	if err != nil {
+		return store.ReportSchedule{}, err
 	}
 	spec, err := ParseSpec(in.Spec)
 	if err != nil {
@@ -123,8 +110,7 @@ func (sc *Schedules) Create(ctx context.Context, in ScheduleInput) (store.Report
 	if next.IsZero() {
 		return store.ReportSchedule{}, invalid("schedule %q never runs in the next five years", in.Spec)
 	}
-	period, _ := timeframe(in.Period)
-	rs := store.ReportSchedule{Name: name, Kind: KindExecutive, Period: periodOf[period],
+	rs := store.ReportSchedule{Name: name, Kind: kind, Period: period,
 		Spec: spec.String(), Channels: nonNil(in.Channels), Recipients: nonNil(in.Recipients), NextRun: next, CreatedBy: in.By, CreatedAt: now}
 	if rs.ID, err = sc.Sources.Store.CreateReportSchedule(ctx, rs); err != nil {
 		if errors.Is(err, store.ErrExists) {
@@ -137,6 +123,32 @@ func (sc *Schedules) Create(ctx context.Context, in ScheduleInput) (store.Report
 
 // periodOf names a timeframe's report period.
 var periodOf = map[string]string{"weekly": "week", "monthly": "month", "quarterly": "quarter"}
+
+// schedulePeriod checks a schedule's kind and period: the executive report
+// covers a week, month or quarter; the handover the day it runs (or the
+// day of the newest data); the review the last 7 days.
+func schedulePeriod(kind, period string) (string, string, error) {
+	p := strings.ToLower(strings.TrimSpace(period))
+	switch kind {
+	case KindExecutive, "":
+		tf, err := timeframe(period)
+		if err != nil {
+			return "", "", invalid("%v", err)
+		}
+		return KindExecutive, periodOf[tf], nil
+	case KindShift:
+		if p != "" && p != "day" && p != "daily" {
+			return "", "", invalid("period %q: the shift handover covers one day (period day)", period)
+		}
+		return KindShift, "day", nil
+	case KindOperations:
+		if p != "" && p != "week" && p != "weekly" {
+			return "", "", invalid("period %q: the operations review covers one week (period week)", period)
+		}
+		return KindOperations, "week", nil
+	}
+	return "", "", invalid("kind %q: want one of %s", kind, strings.Join(Kinds, ", "))
+}
 
 func nonNil(v []string) []string {
 	if v == nil {
@@ -201,7 +213,11 @@ func (sc *Schedules) log() *slog.Logger {
 // even when a channel fails (each delivery is recorded and retried by the
 // notifier).
 func (sc *Schedules) run(ctx context.Context, rs store.ReportSchedule) (int64, error) {
-	e, id, err := sc.Sources.Generate(ctx, Query{Period: rs.Period}, "schedule "+rs.Name, rs.Name)
+	req := Request{Kind: rs.Kind}
+	if rs.Kind == KindExecutive {
+		req.Period = rs.Period
+	}
+	rep, id, err := sc.Sources.GenerateKind(ctx, req, "schedule "+rs.Name, rs.Name)
 	if err != nil {
 		return 0, err
 	}
@@ -211,12 +227,7 @@ func (sc *Schedules) run(ctx context.Context, rs store.ReportSchedule) (int64, e
 			failed = append(failed, ch+": no notification channels are configured")
 			continue
 		}
-		m := notify.Message{Event: "report.executive", Subject: fmt.Sprintf("%s, %s to %s", e.Title, e.From, e.To), Text: e.PlainSummary(id),
-			Ref: fmt.Sprintf("report:%d", id), Data: e}
-		for _, f := range e.Headline {
-			m.Fields = append(m.Fields, notify.Field{Name: f.Name, Value: Value(f.Unit, f.Value)})
-		}
-		d, err := sc.Notifier.Send(ctx, ch, rs.Recipients, m)
+		d, err := sc.Notifier.Send(ctx, ch, rs.Recipients, rep.message(id))
 		if err != nil {
 			failed = append(failed, ch+": "+err.Error())
 		} else if d.Status == notify.StatusFailed {
@@ -227,6 +238,16 @@ func (sc *Schedules) run(ctx context.Context, rs store.ReportSchedule) (int64, e
 		return id, fmt.Errorf("report %d stored; delivery failed: %s", id, strings.Join(failed, "; "))
 	}
 	return id, nil
+}
+
+// message is the executive report as a notification.
+func (e *Executive) message(id int64) notify.Message {
+	m := notify.Message{Event: "report.executive", Subject: fmt.Sprintf("%s, %s to %s", e.Title, e.From, e.To), Text: e.PlainSummary(id),
+		Ref: fmt.Sprintf("report:%d", id), Data: e}
+	for _, f := range e.Headline {
+		m.Fields = append(m.Fields, notify.Field{Name: f.Name, Value: Value(f.Unit, f.Value)})
+	}
+	return m
 }
 
 // Run runs the due schedules every tick until ctx ends.
@@ -267,6 +288,11 @@ func (e *Executive) PlainSummary(id int64) string {
 	for i, r := range e.Recommendations {
 		fmt.Fprintf(&b, "%d. %s. %s\n   Evidence: %s.\n", i+1, r.Title, r.Text, strings.Join(r.Evidence, "; "))
 	}
-	fmt.Fprintf(&b, "\nThe full report is number %d in Watchfloor's report history (watchfloor report show %d --format pdf, or the Reports page).\n", id, id)
+	b.WriteString(whereLine(id))
 	return b.String()
+}
+
+// whereLine says where the full report is.
+func whereLine(id int64) string {
+	return fmt.Sprintf("\nThe full report is number %d in Watchfloor's report history (watchfloor report show %d --format pdf, or the Reports page).\n", id, id)
 }

@@ -113,9 +113,10 @@ func TestSchedules(t *testing.T) {
 		if err != nil || r.Schedule != "weekly board" || r.GeneratedBy != "schedule weekly board" || r.Period != "week" {
 			t.Fatalf("stored report %+v %v", r, err)
 		}
-		e, err := Load(r)
+		loaded, err := Load(r)
+		e, _ := loaded.(*Executive)
 		// The week ends with the day of the newest data (2 December).
-		if err != nil || e.From != "2026-11-26" || e.To != "2026-12-02" || e.Headline[len(e.Headline)-4].Key != "cases" || *e.Headline[len(e.Headline)-4].Value != 1 {
+		if err != nil || e == nil || e.From != "2026-11-26" || e.To != "2026-12-02" || e.Headline[len(e.Headline)-4].Key != "cases" || *e.Headline[len(e.Headline)-4].Value != 1 {
 			t.Fatalf("loaded %s to %s: %v", e.From, e.To, err)
 		}
 		for _, f := range Formats {

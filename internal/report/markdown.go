@@ -6,19 +6,71 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/watchfloor/watchfloor/internal/output"
 )
 
-// md escapes text for Markdown: markup characters backslash-escaped, HTML
-// as entities, control characters shown escaped.
-func md(s string) string { return output.Markdown(s) }
+// md escapes text for Markdown prose: only what CommonMark and GFM would
+// read as markup — emphasis, code, links, strikethrough, HTML and
+// entities, and a block marker (#, -, +, =, "1.") at its start — so the
+// report's own punctuation stays as written while a case title or analyst
+// name cannot add a link, a heading or HTML. Control characters are shown
+// escaped.
+func md(s string) string { return mdEscape(s, false) }
+
+// mdCell escapes text for a table cell: md, and the cell separator |.
+func mdCell(s string) string { return mdEscape(s, true) }
+
+func mdEscape(s string, cell bool) string {
+	rs := []rune(output.Terminal(s))
+	var b strings.Builder
+	wordy := func(i int) bool {
+		return i >= 0 && i < len(rs) && (unicode.IsLetter(rs[i]) || unicode.IsDigit(rs[i]))
+	}
+	for i, r := range rs {
+		switch {
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '\\' || r == '`' || r == '*' || r == '[' || r == ']' || r == '~' || (r == '|' && cell):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '_' && !(wordy(i-1) && wordy(i+1)):
+			// Inside a word (snake_case) an underscore is no emphasis.
+			b.WriteString(`\_`)
+		case i == 0 && !cell && (r == '#' || r == '-' || r == '+' || r == '='):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case !cell && (r == '.' || r == ')') && leadingDigits(rs[:i]) && (i+1 == len(rs) || rs[i+1] == ' '):
+			b.WriteByte('\\') // "1." or "1)" would start an ordered list
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// leadingDigits reports whether rs is all ASCII digits: the start of an
+// ordered list item when "." or ")" follows.
+func leadingDigits(rs []rune) bool {
+	for _, r := range rs {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return len(rs) > 0 && len(rs) <= 9
+}
 
 // mdTable writes a Markdown table; every cell is escaped.
 func mdTable(b *strings.Builder, cols []string, rows [][]string) {
 	b.WriteString("|")
 	for _, c := range cols {
-		b.WriteString(" " + md(c) + " |")
+		b.WriteString(" " + mdCell(c) + " |")
 	}
 	b.WriteString("\n|")
 	for range cols {
@@ -28,7 +80,7 @@ func mdTable(b *strings.Builder, cols []string, rows [][]string) {
 	for _, r := range rows {
 		b.WriteString("|")
 		for _, c := range r {
-			b.WriteString(" " + md(c) + " |")
+			b.WriteString(" " + mdCell(c) + " |")
 		}
 		b.WriteString("\n")
 	}
@@ -160,7 +212,7 @@ func (e *Executive) Markdown(w io.Writer) error {
 		p("%s\n\n", md(NoRecommendation))
 	}
 	for i, r := range e.Recommendations {
-		p("%d. **%s** %s\n", i+1, md(r.Title), md(r.Text))
+		p("%d. **%s.** %s\n", i+1, md(r.Title), md(r.Text))
 		p("   Evidence: %s.\n", md(strings.Join(r.Evidence, "; ")))
 	}
 	b.WriteString("\n")

@@ -103,7 +103,7 @@ func (s Sources) Operations(ctx context.Context, q OperationsQuery) (*Operations
 			"watchfloor metrics rules --noisy --from FROM --to TO -o json: alerts, false_positive_rate",
 			"watchfloor monitor operations --soc-dashboard -o json: open, sla_breached, sla_at_risk, analysts"}}
 	if perf.Previous != nil {
-		o.Previous = perf.Previous.From + " – " + perf.Previous.To
+		o.Previous = perf.Previous.From + " to " + perf.Previous.To
 		p := figuresOf(group(perf.Previous))
 		o.PreviousAll = &p
 	}
@@ -208,7 +208,11 @@ func (o *Operations) Document() *Document {
 	} else {
 		t := Table{Columns: append([]string{"Team"}, groupColumns...)}
 		for _, g := range o.Teams {
-			t.Rows = append(t.Rows, append([]string{g.Group}, groupCells(g)...))
+			name := g.Group
+			if name == noGroup {
+				name = "No team"
+			}
+			t.Rows = append(t.Rows, append([]string{name}, groupCells(g)...))
 		}
 		teams.Tables = []Table{t}
 	}
@@ -218,11 +222,19 @@ func (o *Operations) Document() *Document {
 	} else {
 		t := Table{Columns: append(append([]string{"Analyst", "Name", "Tier"}, groupColumns...), "Open now", "Open P1/P2 now")}
 		for _, a := range o.Analysts {
-			row := append([]string{a.Group, orDash(a.Name), orDash(a.Tier)}, groupCells(a.GroupFigures)...)
+			id, name := a.Group, orDash(a.Name)
+			if id == noGroup {
+				id, name = "Unassigned", "cases without an owner"
+			}
+			row := append([]string{id, name, orDash(a.Tier)}, groupCells(a.GroupFigures)...)
 			t.Rows = append(t.Rows, append(row, thousands(int64(a.Open)), thousands(int64(a.Critical))))
 		}
 		analysts.Tables = []Table{t}
 	}
-	d.Parts = []Part{sum, now, teams, analysts, {Heading: "Sources", Lines: o.Sources}}
+	d.Parts = []Part{sum, now, teams, analysts, {Heading: "Sources", Lines: o.Sources, Code: true}}
 	return d
 }
+
+// noGroup is the metrics engine's label of the cases without a value of
+// the grouping (no owner, no team).
+const noGroup = "(none)"

@@ -133,6 +133,56 @@ func (p *pdfWriter) absent(s string) {
 
 // table draws a table with wrapped cells, repeating the header on a new
 // page; widths are relative.
+// fitWords widens the columns of ws (millimetres, summing to the page
+// width) so that no column is narrower than its longest word, header or
+// cell — a case id or a header is never broken mid-word — taking the room
+// from the columns with more than they need. A word longer than 45 mm (a
+// hash) still wraps; when the words cannot all fit, the columns share the
+// page in proportion to their longest words.
+func (p *pdfWriter) fitWords(ws []float64, cols []string, rows [][]string, size float64) []float64 {
+	f := p.f
+	pad := 2*f.GetCellMargin() + 0.3
+	mins := make([]float64, len(ws))
+	measure := func(i int, s string) {
+		for _, w := range strings.Fields(pdfText(s)) {
+			mins[i] = max(mins[i], min(f.GetStringWidth(w)+pad, 45))
+		}
+	}
+	f.SetFont(pdfFont, "B", size)
+	for i, c := range cols[:min(len(cols), len(ws))] {
+		measure(i, c)
+	}
+	f.SetFont(pdfFont, "", size)
+	for _, r := range rows {
+		for i, c := range r[:min(len(r), len(ws))] {
+			measure(i, c)
+		}
+	}
+	var need float64
+	for _, m := range mins {
+		need += m
+	}
+	out := make([]float64, len(ws))
+	if need >= pdfWidth {
+		for i, m := range mins {
+			out[i] = m / need * pdfWidth
+		}
+		return out
+	}
+	var total, slack float64
+	for i := range ws {
+		out[i] = max(ws[i], mins[i])
+		total += out[i]
+		slack += out[i] - mins[i]
+	}
+	if excess := total - pdfWidth; excess > 0 && slack > 0 {
+		for i := range out {
+			out[i] -= excess * (out[i] - mins[i]) / slack
+		}
+	}
+	return out
+}
+
 func (p *pdfWriter) table(cols []string, widths []float64, rows [][]string) {
 	f := p.f
 	var sum float64
@@ -144,6 +194,7 @@ func (p *pdfWriter) table(cols []string, widths []float64, rows [][]string) {
 		ws[i] = w / sum * pdfWidth
 	}
 	const size = 8.0
+	ws = p.fitWords(ws, cols, rows, size)
 	var draw func(cells []string, bold bool)
 	draw = func(cells []string, bold bool) {
 		style := ""

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -21,6 +22,8 @@ func TestValueChangeStatus(t *testing.T) {
 		{Figure{Unit: UnitCount, Value: f64(0), Previous: f64(0)}, "0", "no change", ""},
 		{Figure{Unit: UnitRatio, Value: nil, Previous: f64(0.5), Target: f64(0.9)}, NoData, "", ""},
 		{Figure{Unit: UnitSeconds, Value: f64(2*86400 + 4*3600)}, "2d04h", "", ""},
+		{Figure{Unit: UnitSeconds, Value: f64(241 * 86400)}, "241 days", "", ""},
+		{Figure{Unit: UnitSeconds, Value: f64(14*86400 + 13*3600)}, "15 days", "", ""},
 	} {
 		if v := Value(c.f.Unit, c.f.Value); v != c.value {
 			t.Errorf("%+v: value %q, want %q", c.f, v, c.value)
@@ -178,13 +181,20 @@ func TestMarkdownEscapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, bad := range []string{"<script>", "](javascript", "\x1b", "| [x]"} {
+	for _, bad := range []string{"<script>", "\x1b", "| [x]"} {
 		if strings.Contains(out, bad) {
 			t.Errorf("unescaped %q", bad)
 		}
 	}
-	if n := strings.Count(out, `&lt;script&gt;alert\(1\)&lt;/script&gt; \| \[x\]\(javascript:alert\(1\)\) \\x1b\[31m`); n < 9 {
-		t.Errorf("escaped payload shown %d times, want every place (9):\n%s", n, out)
+	if link := regexp.MustCompile(`(^|[^\\])\]\(`).FindString(out); link != "" {
+		t.Errorf("a link survives: %q", link)
+	}
+	// Prose escapes only markup; a table cell its separator too.
+	if n := strings.Count(out, `&lt;script&gt;alert(1)&lt;/script&gt; | \[x\](javascript:alert(1)) \\x1b\[31m`); n != 3 {
+		t.Errorf("escaped payload shown %d times in prose, want 3 (recommendation title, text, evidence):\n%s", n, out)
+	}
+	if n := strings.Count(out, `&lt;script&gt;alert(1)&lt;/script&gt; \| \[x\](javascript:alert(1)) \\x1b\[31m`); n != 8 {
+		t.Errorf("escaped payload shown %d times in table cells, want 8:\n%s", n, out)
 	}
 	for _, line := range []string{CoverageAbsent, PostureAbsent, "No staffing data: none.", "No budget data: none."} {
 		if !strings.Contains(out, "\n"+md(line)+"\n") {

@@ -231,8 +231,10 @@ func (h *ShiftHandover) Document() *Document {
 		crit.Tables = []Table{t}
 	}
 	sla := Part{Heading: "SLA breaches and clocks at risk"}
-	if h.Breached == 0 && h.AtRisk == 0 {
-		sla.Absent = "No open SLA clock is past its target or at risk now (or no SLA policy is stored)."
+	if len(h.Basis.SLAPolicies) == 0 && h.Breached == 0 && h.AtRisk == 0 {
+		sla.Absent = "No SLA policy is stored: no clock to judge."
+	} else if h.Breached == 0 && h.AtRisk == 0 {
+		sla.Absent = "No open SLA clock is past its target or at risk now."
 	} else {
 		sla.Lines = []string{fmt.Sprintf("%s past the target, %s at risk (past 80 %% of it) now.", count(int64(h.Breached), "clock"), thousands(int64(h.AtRisk)))}
 		if len(h.BreachedItems) > 0 {
@@ -257,7 +259,7 @@ func (h *ShiftHandover) Document() *Document {
 	if h.CriticalAlerts == 0 && h.HighAlerts == 0 && h.Matched == 0 {
 		notable.Absent = "No critical or high alert and no intelligence match on " + h.Day + "."
 	} else {
-		notable.Lines = []string{fmt.Sprintf("%s critical and %s high-severity alerts; %s matched alerts.", thousands(h.CriticalAlerts), thousands(h.HighAlerts), count(h.Matched, "indicator"))}
+		notable.Lines = []string{fmt.Sprintf("%s critical and %s high-severity alerts; %s matched the day's alerts.", thousands(h.CriticalAlerts), thousands(h.HighAlerts), count(h.Matched, "intelligence indicator"))}
 		if len(h.Matches) > 0 {
 			t := Table{Caption: "Intelligence matches:", Columns: []string{"Indicator", "Type", "Source", "Confidence", "Alerts", "Last seen"}}
 			for _, m := range h.Matches {
@@ -270,8 +272,11 @@ func (h *ShiftHandover) Document() *Document {
 	if len(h.Analysts) == 0 {
 		load.Absent = "No analyst is on the roster and no open case is assigned."
 	} else {
-		load.Lines = []string{fmt.Sprintf("%s on shift; %s alerts in the last hour (%s per analyst on shift).", count(int64(h.Inflow.AnalystsOnShift), "analyst"),
-			thousands(h.Inflow.LastHour), fmt.Sprintf("%.1f", h.Inflow.PerAnalyst))}
+		load.Lines = []string{fmt.Sprintf("%s on shift; %s in the last hour (%s per analyst on shift).", count(int64(h.Inflow.AnalystsOnShift), "analyst"),
+			count(h.Inflow.LastHour, "alert"), fmt.Sprintf("%.1f", h.Inflow.PerAnalyst))}
+		if h.Inflow.AnalystsOnShift == 0 {
+			load.Lines = []string{fmt.Sprintf("No analyst is on shift by the roster now; %s in the last hour.", count(h.Inflow.LastHour, "alert"))}
+		}
 		t := Table{Columns: []string{"Analyst", "Name", "Tier", "On shift", "Open cases", "Open P1/P2"}}
 		for _, a := range h.Analysts {
 			on := "no"
@@ -292,6 +297,6 @@ func (h *ShiftHandover) Document() *Document {
 		}
 		notes.Tables = []Table{t}
 	}
-	d.Parts = []Part{crit, sla, day, notable, load, notes, {Heading: "Sources", Lines: h.Sources}}
+	d.Parts = []Part{crit, sla, day, notable, load, notes, {Heading: "Sources", Lines: h.Sources, Code: true}}
 	return d
 }

@@ -77,8 +77,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if len(missing) > 0 || len(extra) > 0 {
 		t.Errorf("routes not documented: %v\ndocumented paths without a route: %v", missing, extra)
 	}
-	if len(routed) != 62 {
-		t.Errorf("%d API routes, want 62", len(routed))
+	if len(routed) != 64 {
+		t.Errorf("%d API routes, want 64", len(routed))
 	}
 }
 

@@ -15,15 +15,19 @@ import (
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
-// Reports: the executive report generated on demand and kept in the
-// history, downloaded in any format, and the schedules serve runs —
-// managers and admins only (they hold the roster's costs and every KPI).
+// Reports: the executive report, the shift handover and the weekly
+// operations review generated on demand and kept in the history,
+// downloaded in any format, and the schedules serve runs — managers and
+// admins only (they hold the roster's costs, every KPI and each analyst's
+// figures).
 
 func (s *Server) reportRoutes() []Route {
 	p := auth.PlanResources
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/reports", Perm: p, API: true, handler: s.apiReports},
 		{Method: "POST", Pattern: "/api/v1/reports/executive", Perm: p, API: true, Write: true, handler: s.apiGenerateReport},
+		{Method: "POST", Pattern: "/api/v1/reports/shift", Perm: p, API: true, Write: true, handler: s.apiGenerateShift},
+		{Method: "POST", Pattern: "/api/v1/reports/operations", Perm: p, API: true, Write: true, handler: s.apiGenerateOperations},
 		{Method: "GET", Pattern: "/api/v1/reports/{id}", Perm: p, API: true, handler: s.apiReport},
 		{Method: "GET", Pattern: "/api/v1/report-schedules", Perm: p, API: true, handler: s.apiReportSchedules},
 		{Method: "POST", Pattern: "/api/v1/report-schedules", Perm: p, API: true, Write: true, handler: s.apiCreateReportSchedule},
@@ -73,21 +77,16 @@ type GenerateReportRequest struct {
 	To     string `json:"to"`
 }
 
-// GeneratedReport is a report kept in the history, with its data.
-type GeneratedReport struct {
-	ID     int64             `json:"id"`
-	Report *report.Executive `json:"report"`
-}
-
 // generate builds and stores a report for the signed-in user.
-func (s *Server) generate(r *http.Request, req GenerateReportRequest) (*report.Executive, int64, error) {
+func (s *Server) generate(r *http.Request, req report.Request) (report.Report, int64, error) {
 	p, _ := principal(r)
-	e, id, err := s.reports().Sources.Generate(r.Context(), report.Query{Period: req.Period, From: req.From, To: req.To}, p.Name, "")
+	rep, id, err := s.reports().Sources.GenerateKind(r.Context(), req, p.Name, "")
 	if err == nil {
+		c := rep.Covers()
 		info(r).target = fmt.Sprintf("report:%d", id)
-		auditDetail(r, fmt.Sprintf("executive %s to %s", e.From, e.To))
+		auditDetail(r, fmt.Sprintf("%s %s to %s", c.Kind, c.From, c.To))
 	}
-	return e, id, err
+	return rep, id, err
 }
 
 func (s *Server) apiGenerateReport(w http.ResponseWriter, r *http.Request) {
@@ -95,12 +94,54 @@ func (s *Server) apiGenerateReport(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	e, id, err := s.generate(r, req)
+	s.answerGenerated(w, r, report.Request{Kind: report.KindExecutive, Period: req.Period, From: req.From, To: req.To})
+}
+
+// GenerateShiftRequest asks for the shift handover of a day (YYYY-MM-DD;
+// empty: today, or the day of the newest data).
+type GenerateShiftRequest struct {
+	Day string `json:"day"`
+}
+
+func (s *Server) apiGenerateShift(w http.ResponseWriter, r *http.Request) {
+	var req GenerateShiftRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	s.answerGenerated(w, r, report.Request{Kind: report.KindShift, Day: req.Day})
+}
+
+// GenerateOperationsRequest asks for the operations review of explicit
+// first and last days, or (both empty) the last 7 days.
+type GenerateOperationsRequest struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+func (s *Server) apiGenerateOperations(w http.ResponseWriter, r *http.Request) {
+	var req GenerateOperationsRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	s.answerGenerated(w, r, report.Request{Kind: report.KindOperations, From: req.From, To: req.To})
+}
+
+// GeneratedReport is a report kept in the history, with its data (an
+// executive report, a shift handover or an operations review, as kind
+// says).
+type GeneratedReport struct {
+	ID     int64         `json:"id"`
+	Kind   string        `json:"kind"`
+	Report report.Report `json:"report"`
+}
+
+func (s *Server) answerGenerated(w http.ResponseWriter, r *http.Request, req report.Request) {
+	rep, id, err := s.generate(r, req)
 	if err != nil {
 		s.reportError(w, "generating the report", err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, GeneratedReport{ID: id, Report: e})
+	writeJSON(w, http.StatusCreated, GeneratedReport{ID: id, Kind: rep.Covers().Kind, Report: rep})
 }
 
 // reportError answers a report request the caller got wrong with 400.
@@ -113,7 +154,7 @@ func (s *Server) reportError(w http.ResponseWriter, what string, err error) {
 }
 
 // storedReport reads the report a request's path names.
-func (s *Server) storedReport(r *http.Request) (store.StoredReport, *report.Executive, error) {
+func (s *Server) storedReport(r *http.Request) (store.StoredReport, report.Report, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return store.StoredReport{}, nil, badRequest{fmt.Errorf("report %q: want a positive number", r.PathValue("id"))}
@@ -171,6 +212,7 @@ func (s *Server) apiReportSchedules(w http.ResponseWriter, r *http.Request) {
 // ReportScheduleRequest creates a schedule.
 type ReportScheduleRequest struct {
 	Name       string   `json:"name"`
+	Kind       string   `json:"kind"`
 	Period     string   `json:"period"`
 	Spec       string   `json:"spec"`
 	Channels   []string `json:"channels"`
@@ -184,7 +226,7 @@ func (s *Server) apiCreateReportSchedule(w http.ResponseWriter, r *http.Request)
 	}
 	p, _ := principal(r)
 	info(r).target = "report_schedule:" + req.Name
-	rs, err := s.reports().Create(r.Context(), report.ScheduleInput{Name: req.Name, Period: req.Period, Spec: req.Spec,
+	rs, err := s.reports().Create(r.Context(), report.ScheduleInput{Name: req.Name, Kind: req.Kind, Period: req.Period, Spec: req.Spec,
 		Channels: req.Channels, Recipients: req.Recipients, By: p.Name})
 	if err != nil {
 		auditDetail(r, "rejected: "+err.Error())
@@ -214,7 +256,10 @@ type reportsData struct {
 	Formats   []string
 	Generated int64
 	Error     string
-	Form      GenerateReportRequest
+	// Form is what was asked, shown again with the error in its kind's form.
+	Form report.Request
+	// Titles name each kind of report.
+	Titles map[string]string
 }
 
 func (s *Server) reportsView(w http.ResponseWriter, r *http.Request) (view, *reportsData, error) {
@@ -227,7 +272,10 @@ func (s *Server) reportsView(w http.ResponseWriter, r *http.Request) (view, *rep
 		return view{}, nil, err
 	}
 	d := &reportsData{Reports: list, Total: total, Schedules: sch, Periods: report.Periods, Formats: report.Formats[:3],
-		Form: GenerateReportRequest{Period: "month"}}
+		Form: report.Request{Period: "month"}, Titles: map[string]string{}}
+	for _, k := range report.Kinds {
+		d.Titles[k] = report.KindTitle(k)
+	}
 	if id, err := strconv.ParseInt(r.URL.Query().Get("generated"), 10, 64); err == nil {
 		d.Generated = id
 	}
@@ -250,7 +298,11 @@ func (s *Server) reportsSubmit(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "invalid form")
 		return
 	}
-	req := GenerateReportRequest{Period: r.PostFormValue("period"), From: r.PostFormValue("from"), To: r.PostFormValue("to")}
+	req := report.Request{Kind: r.PostFormValue("kind"), Period: r.PostFormValue("period"), From: r.PostFormValue("from"),
+		To: r.PostFormValue("to"), Day: r.PostFormValue("day")}
+	if req.Kind == "" {
+		req.Kind = report.KindExecutive
+	}
 	_, id, err := s.generate(r, req)
 	if err != nil {
 		if !metrics.IsArgError(err) && !errors.Is(err, report.ErrInvalid) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/watchfloor/watchfloor/internal/auth"
+	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -35,8 +37,12 @@ func TestReportsAPI(t *testing.T) {
 	if resp.StatusCode != 201 {
 		t.Fatalf("generating: %d %s", resp.StatusCode, body)
 	}
-	var gen GeneratedReport
-	if err := json.Unmarshal([]byte(body), &gen); err != nil || gen.ID == 0 || gen.Report == nil || len(gen.Report.Headline) == 0 {
+	var gen struct {
+		ID     int64             `json:"id"`
+		Kind   string            `json:"kind"`
+		Report *report.Executive `json:"report"`
+	}
+	if err := json.Unmarshal([]byte(body), &gen); err != nil || gen.ID == 0 || gen.Kind != "executive" || gen.Report == nil || len(gen.Report.Headline) == 0 {
 		t.Fatalf("generated %s: %v", body, err)
 	}
 	var list ReportList
@@ -107,6 +113,82 @@ func TestReportsAPI(t *testing.T) {
 	}
 }
 
+// TestReportKindsAPI: the shift handover and the operations review are
+// generated, kept, downloaded and scheduled like the executive report, by
+// managers only.
+func TestReportKindsAPI(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/api/v1/reports/shift", "/api/v1/reports/operations"} {
+		for _, role := range []auth.Role{auth.Viewer, auth.Analyst} {
+			if resp := f.do("POST", path, role, `{}`); resp.StatusCode != 403 {
+				t.Errorf("%s %s: %d", role, path, resp.StatusCode)
+			}
+		}
+	}
+	if resp := f.do("POST", "/api/v1/reports/shift", auth.Manager, `{"day":"2026-02-30"}`); resp.StatusCode != 400 {
+		t.Errorf("day 2026-02-30: %d %s", resp.StatusCode, readBody(t, resp))
+	}
+	if resp := f.do("POST", "/api/v1/reports/operations", auth.Manager, `{"from":"2026-03-01"}`); resp.StatusCode != 400 {
+		t.Errorf("from without to: %d %s", resp.StatusCode, readBody(t, resp))
+	}
+	type generated struct {
+		ID     int64           `json:"id"`
+		Kind   string          `json:"kind"`
+		Report json.RawMessage `json:"report"`
+	}
+	var gens []generated
+	for _, c := range []struct{ path, body, kind, title string }{
+		{"/api/v1/reports/shift", `{}`, "shift", "# Shift handover\n"},
+		{"/api/v1/reports/operations", `{}`, "operations", "# Weekly operations review\n"},
+	} {
+		resp := f.do("POST", c.path, auth.Manager, c.body)
+		body := readBody(t, resp)
+		var g generated
+		if resp.StatusCode != 201 || json.Unmarshal([]byte(body), &g) != nil || g.Kind != c.kind || g.ID == 0 {
+			t.Fatalf("%s: %d %s", c.path, resp.StatusCode, body)
+		}
+		gens = append(gens, g)
+		resp = f.do("GET", "/api/v1/reports/"+itoa64(g.ID)+"?format=md", auth.Manager, "")
+		if b := readBody(t, resp); resp.StatusCode != 200 || !strings.HasPrefix(b, c.title) ||
+			!strings.HasPrefix(resp.Header.Get("Content-Disposition"), `attachment; filename="watchfloor-`+c.kind+"-") {
+			t.Errorf("%s as md: %d %q %.40q", c.kind, resp.StatusCode, resp.Header.Get("Content-Disposition"), b)
+		}
+		resp = f.do("GET", "/api/v1/reports/"+itoa64(g.ID), auth.Manager, "")
+		var stored, answered bytes.Buffer
+		if b := readBody(t, resp); resp.StatusCode != 200 || json.Compact(&stored, []byte(b)) != nil || json.Compact(&answered, g.Report) != nil ||
+			stored.String() != answered.String() {
+			t.Errorf("%s data: %d, differs from the answer when generated", c.kind, resp.StatusCode)
+		}
+		if resp := f.do("GET", "/api/v1/reports/"+itoa64(g.ID)+"?format=pdf", auth.Manager, ""); !strings.HasPrefix(readBody(t, resp), "%PDF-") {
+			t.Errorf("%s as PDF", c.kind)
+		}
+		if resp := f.do("GET", "/api/v1/reports/"+itoa64(g.ID)+"?format=md", auth.Analyst, ""); resp.StatusCode != 403 {
+			t.Errorf("an analyst downloaded the %s report: %d", c.kind, resp.StatusCode)
+		}
+	}
+	var shift report.ShiftHandover
+	if err := json.Unmarshal(gens[0].Report, &shift); err != nil || shift.Title != "Shift handover" || shift.Day == "" {
+		t.Errorf("handover data %+v: %v", shift, err)
+	}
+	resp := f.do("POST", "/api/v1/report-schedules", auth.Manager, `{"name":"handover","kind":"shift","period":"month","spec":"0 7 * * *"}`)
+	if b := readBody(t, resp); resp.StatusCode != 400 || !strings.Contains(b, "covers one day") {
+		t.Errorf("a month-long handover schedule: %d %s", resp.StatusCode, b)
+	}
+	resp = f.do("POST", "/api/v1/report-schedules", auth.Manager, `{"name":"handover","kind":"shift","spec":"0 7 * * *"}`)
+	var rs store.ReportSchedule
+	if b := readBody(t, resp); resp.StatusCode != 201 || json.Unmarshal([]byte(b), &rs) != nil || rs.Kind != "shift" || rs.Period != "day" {
+		t.Errorf("handover schedule: %d %s", resp.StatusCode, b)
+	}
+	// The page names each report's kind, and its forms generate each kind.
+	page := readBody(t, f.do("GET", "/reports", auth.Manager, ""))
+	for _, want := range []string{"<td>Shift handover</td>", "<td>Weekly operations review</td>", `<input type="hidden" name="kind" value="shift">`,
+		`<input type="hidden" name="kind" value="operations">`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the reports page lacks %s", want)
+		}
+	}
+}
+
 func itoa64(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // TestBrowserReportsPage opens the Reports page with a report and a
@@ -161,5 +243,29 @@ func TestBrowserReportsPage(t *testing.T) {
 	}
 	if msg := eval[string](t, ctx, `document.querySelector("p.message.ok").textContent`); !strings.Contains(msg, "Report 2 generated") {
 		t.Errorf("after generating: %q", msg)
+	}
+	for i, form := range []string{"Shift handover", "Weekly operations review"} {
+		want := fmt.Sprintf("Report %d generated", 3+i)
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[aria-label="`+form+`"] button`))); err != nil {
+			t.Fatalf("generating the %s: %v", form, err)
+		}
+		shown := `(document.querySelector("p.message.ok")?.textContent ?? "").includes("` + want + `")`
+		// The form navigates: an evaluation the navigation interrupts is tried again.
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](shown))
+			if err == nil && ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after generating the %s: %v", form, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if msg := eval[string](t, ctx, `document.querySelector("p.message.ok").textContent`); !strings.Contains(msg, want) {
+			t.Errorf("after generating the %s: %q", form, msg)
+		}
+		if got := eval[string](t, ctx, `document.querySelector("table.items tbody tr td:nth-child(2)").textContent`); got != form {
+			t.Errorf("the newest report in the history is a %q, want %q", got, form)
+		}
 	}
 }
