@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -68,6 +69,19 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv("WATCHFLOOR_CPUPROFILE"); path != "" {
+		// For the benchmark notes: a CPU profile of the whole command.
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "watchfloor: WATCHFLOOR_CPUPROFILE:", err)
+			return ExitError
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK

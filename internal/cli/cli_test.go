@@ -119,18 +119,20 @@ func TestDemoIsDeterministicAndIdempotent(t *testing.T) {
 }
 
 // TestRollupsRebuild: the repair command recounts the kept alert rollups
-// from the rows (one rule on one day: one rollup), and refuses a store that
-// does not exist.
+// from the rows (one rule on one day: one rollup) and measures the kept
+// handle times of the cases (one) again, and refuses a store that does not
+// exist.
 func TestRollupsRebuild(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "wf.db")
 	in := `{"record":"alert","source":"edr","external_id":"a1","title":"x","rule_id":"R1","severity":"high","created_at":"2026-03-01T10:00:00Z"}
 {"record":"alert","source":"edr","external_id":"a2","title":"y","rule_id":"R1","severity":"low","created_at":"2026-03-01T11:00:00Z"}
+{"record":"case","source":"edr","external_id":"C1","title":"c","priority":"P2","created_at":"2026-03-01T11:05:00Z"}
 `
 	if code, _, errOut := run(t, db, in, "ingest", "-"); code != 0 {
 		t.Fatalf("ingest: exit %d: %s", code, errOut)
 	}
 	code, out, errOut := run(t, db, "", "rollups", "rebuild")
-	if code != 0 || out != "rebuilt 1 alert rollups from the stored alerts\n" {
+	if code != 0 || out != "rebuilt 1 alert rollups from the stored alerts\nmeasured the handle times of 1 cases from their logs\n" {
 		t.Fatalf("exit %d, stdout %q, stderr %s", code, out, errOut)
 	}
 	if code, _, errOut := run(t, filepath.Join(t.TempDir(), "none.db"), "", "rollups", "rebuild"); code == 0 || !strings.Contains(errOut, "no store at") {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -205,7 +204,7 @@ func (r *Retention) Apply(ctx context.Context, dry bool) (RetentionReport, error
 			return rep, err
 		}
 		cl, err := r.Store.PruneCaseLogs(ctx, store.CaseLogPrune{Before: dayStart(now.Add(-r.Policy.CaseLogs), loc),
-			Policy: FormatDays(r.Policy.CaseLogs), Gap: staffing.DefaultSessionGap, Now: now}, dry)
+			Policy: FormatDays(r.Policy.CaseLogs), Now: now}, dry)
 		if err != nil {
 			return rep, err
 		}

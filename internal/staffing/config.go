@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/staffing/schedule"
 )
 
@@ -242,8 +243,9 @@ const (
 // DefaultSessionGap is the default SessionGap: events on a case by people
 // at most this far apart belong to one work session. Half an hour spans
 // the pauses of one sitting (reading, running a query, writing a note)
-// without bridging separate sittings.
-const DefaultSessionGap = 30 * time.Minute
+// without bridging separate sittings. The handle times kept with the case
+// facts are measured with it.
+const DefaultSessionGap = handle.DefaultGap
 
 // defaultAnswerWithin is used when the store has no SLA policy: example
 // acknowledge targets by priority.

@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -90,9 +88,13 @@ type CaseLogsPruned struct {
 
 // prunableCases selects the cases whose log retention may remove: resolved
 // or closed, both before the bound (first and second ?), with no event
-// since (third ?), and in no major incident still open.
+// since (third ?), their KPI facts current and their handle time kept
+// (measured with the facts). The caller adds: in no major incident still
+// open.
 const prunableCases = `stage IN ('resolved', 'closed') AND COALESCE(closed_at, resolved_at) < ? AND COALESCE(resolved_at, 0) < ?
-	AND COALESCE(last_event_at, 0) < ?`
+	AND COALESCE(last_event_at, 0) < ?
+	AND EXISTS (SELECT 1 FROM case_facts f WHERE f.case_id = cases.id AND f.ht_gap IS NOT NULL)
+	AND NOT EXISTS (SELECT 1 FROM facts_pending fp WHERE fp.case_id = cases.id)`
 
 const inOpenIncident = `EXISTS (SELECT 1 FROM crisis_incident_cases ic JOIN crisis_incidents i ON i.id = ic.incident_id
 	WHERE ic.case_id = cases.id AND i.status <> 'closed')`
@@ -104,15 +106,19 @@ const prunedKinds = `kind <> 'runbook'`
 // PruneCaseLogs removes the log (events and comments; runbook executions
 // stay) of every case resolved or closed before before, with no event
 // since, that belongs to no major incident still open. Open cases are never
-// touched. The case row, its KPI facts and the day aggregates stay, and
-// what reports read from a log is kept in case_log_pruned: the first
-// priority (case arrivals) and the handle time, measured as DayHandleTimes
-// does (the pause statuses of the SLA policy in force on the case's day,
-// sessions gap apart: the metrics engine's staffing.DefaultSessionGap). A pruned case's facts are never recomputed from
-// what is left (see computeFacts). With dry set it only counts. The work
-// goes in transactions of pruneChunk case ids.
+// touched. The case row, its KPI facts with its kept handle time, and the
+// day aggregates stay; case_log_pruned keeps the rest reports read from a
+// log (the first priority, for case arrivals; the SLA clocks, for the
+// case's detail). A pruned case's facts and handle time are never
+// computed again from what is left (see computeFacts). With dry set it
+// only counts. The work goes in transactions of pruneChunk case ids.
 func (s *Store) PruneCaseLogs(ctx context.Context, p CaseLogPrune, dry bool) (CaseLogsPruned, error) {
 	out := CaseLogsPruned{Before: p.Before}
+	if pending, err := s.HandleTimesPending(ctx); err != nil {
+		return out, err
+	} else if pending {
+		return out, errors.New("case logs cannot be pruned yet: the handle times kept with the case facts are still to be measured from them (watchfloor rollups rebuild)")
+	}
 	b := p.Before.UnixMicro()
 	sel := `SELECT id FROM cases WHERE ` + prunableCases + ` AND NOT ` + inOpenIncident
 	if err := s.r.QueryRowContext(ctx, s.rebind(`SELECT COUNT(DISTINCT case_id), COUNT(*), COALESCE(SUM(CASE WHEN kind = 'comment' THEN 1 ELSE 0 END), 0)
@@ -134,7 +140,7 @@ func (s *Store) PruneCaseLogs(ctx context.Context, p CaseLogPrune, dry bool) (Ca
 		return out, err
 	}
 	err := s.eachIDRange(ctx, "cases", func(a *applier, lo, hi int64) error {
-		return a.pruneCaseLogs(lo, hi, b, p.Policy, p.Gap, p.Now.UTC())
+		return a.pruneCaseLogs(lo, hi, b, p.Policy, p.Now.UTC())
 	})
 	if err != nil {
 		return out, fmt.Errorf("removing case logs: %w", err)
@@ -148,8 +154,6 @@ type CaseLogPrune struct {
 	Before time.Time
 	// Policy names the retention period in the record ("400d").
 	Policy string
-	// Gap is the session gap of the kept handle times.
-	Gap time.Duration
 	// Now is when the logs are pruned.
 	Now time.Time
 }
@@ -164,7 +168,7 @@ type prunedLog struct {
 }
 
 // pruneCaseLogs prunes the logs of the prunable cases with ids in [lo, hi).
-func (a *applier) pruneCaseLogs(lo, hi, before int64, policy string, gap time.Duration, now time.Time) error {
+func (a *applier) pruneCaseLogs(lo, hi, before int64, policy string, now time.Time) error {
 	if err := a.loadKPIContext(); err != nil {
 		return err
 	}
@@ -173,7 +177,7 @@ func (a *applier) pruneCaseLogs(lo, hi, before int64, policy string, gap time.Du
 	rows, err := a.query(`SELECT e.id, e.case_id, e.at, e.actor, e.kind, e.old, e.new, COALESCE(c.created_at, 0),
 			(SELECT COUNT(*) FROM case_log_pruned p WHERE p.case_id = c.id)
 		FROM case_events e JOIN cases c ON c.id = e.case_id
-		WHERE c.id >= ? AND c.id < ? AND `+strings.ReplaceAll(prunableCases, "stage", "c.stage")+` AND NOT `+strings.ReplaceAll(inOpenIncident, "cases.id", "c.id")+`
+		WHERE c.id IN (SELECT id FROM cases WHERE id >= ? AND id < ? AND `+prunableCases+` AND NOT `+inOpenIncident+`)
 		ORDER BY e.case_id, e.at, e.id`, lo, hi, before, before, before)
 	if err != nil {
 		return fmt.Errorf("reading case logs: %w", err)
@@ -223,10 +227,6 @@ func (a *applier) pruneCaseLogs(lo, hi, before int64, policy string, gap time.Du
 				return fmt.Errorf("recording the pruned log of case %d: %w", id, err)
 			}
 		} else {
-			ht, err := a.keptHandleTime(id, l, gap)
-			if err != nil {
-				return err
-			}
 			var created time.Time
 			if l.created != 0 {
 				created = time.UnixMicro(l.created).UTC()
@@ -236,8 +236,8 @@ func (a *applier) pruneCaseLogs(lo, hi, before int64, policy string, gap time.Du
 				return fmt.Errorf("keeping the SLA clocks of case %d: %w", id, err)
 			}
 			if _, err := a.exec(`INSERT INTO case_log_pruned (case_id, pruned_at, cutoff, policy, events, comments, last_event_id,
-				first_priority, handle, clocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id, now.UnixMicro(), before, policy, l.events, l.comments, l.lastID, l.firstPriority, ht, string(clocks)); err != nil {
+				first_priority, clocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				id, now.UnixMicro(), before, policy, l.events, l.comments, l.lastID, l.firstPriority, string(clocks)); err != nil {
 				return fmt.Errorf("recording the pruned log of case %d: %w", id, err)
 			}
 		}
@@ -246,34 +246,6 @@ func (a *applier) pruneCaseLogs(lo, hi, before int64, policy string, gap time.Du
 		}
 	}
 	return nil
-}
-
-// keptHandleTime measures a case's handle time from its whole log as
-// DayHandleTimes would: the pause statuses of the SLA policy in force at
-// the start of the case's KPI day, sessions gap apart. It is "" when the case has none (never
-// acknowledged before it was resolved).
-func (a *applier) keptHandleTime(id int64, l *prunedLog, gap time.Duration) (string, error) {
-	var pause []string
-	if l.created != 0 && a.eval.Policies != nil {
-		y, m, d := time.UnixMicro(l.created).In(a.tz).Date()
-		pause = a.eval.Policies.InForce(time.Date(y, m, d, 0, 0, 0, 0, a.tz)).PauseStatuses
-	}
-	c, err := handle.NewCollector(pause, gap)
-	if err != nil {
-		return "", fmt.Errorf("measuring the handle time of case %d: %w", id, err)
-	}
-	for _, e := range l.evs {
-		c.Add(id, model.CaseEvent{At: e.At, Actor: e.Actor, Kind: e.Kind, New: e.New})
-	}
-	ts := c.Times()
-	if len(ts) == 0 {
-		return "", nil
-	}
-	b, err := json.Marshal(ts[0])
-	if err != nil {
-		return "", fmt.Errorf("measuring the handle time of case %d: %w", id, err)
-	}
-	return string(b), nil
 }
 
 // CaseLogPruning is what a case detail says about a pruned log.
@@ -379,39 +351,6 @@ func (a *applier) markPrunedChanged(id int64) error {
 	return nil
 }
 
-// keptHandleTimes returns the handle times kept at pruning of the cases a
-// query selects (one column: case_log_pruned.handle).
-func (s *Store) keptHandleTimes(ctx context.Context, query string, args ...any) ([]handle.Time, error) {
-	rows, err := s.r.QueryContext(ctx, s.rebind(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("reading kept handle times: %w", err)
-	}
-	defer rows.Close()
-	var out []handle.Time
-	for rows.Next() {
-		var raw string
-		if err := rows.Scan(&raw); err != nil {
-			return nil, fmt.Errorf("reading kept handle times: %w", err)
-		}
-		var ht handle.Time
-		if err := json.Unmarshal([]byte(raw), &ht); err != nil {
-			return nil, fmt.Errorf("reading kept handle times: %w", err)
-		}
-		out = append(out, ht)
-	}
-	return out, rows.Err()
-}
-
-// mergeHandleTimes adds kept handle times to replayed ones, by case id.
-func mergeHandleTimes(replayed, kept []handle.Time) []handle.Time {
-	if len(kept) == 0 {
-		return replayed
-	}
-	out := append(replayed, kept...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CaseID < out[j].CaseID })
-	return out
-}
-
 // CaseClocks returns a case's SLA clocks judged at now: evaluated from its
 // log evs, or, when retention pruned the log, as the whole log gave them
 // when it was pruned (the case was closed, its clocks stopped); pruned is
@@ -424,4 +363,45 @@ func (s *Store) CaseClocks(ctx context.Context, c *model.Case, evs []model.CaseE
 		return pruned.Clocks, pruned, nil
 	}
 	return ev.Evaluate(c.CreatedAt, evs, now), nil, nil
+}
+
+// withoutPruned returns the ids of ids whose logs retention did not prune;
+// for the pruned ones it adds their handle time from kept (when they have
+// one) to out.
+func (s *Store) withoutPruned(ctx context.Context, ids []int64, kept map[int64]handle.Time, out *[]handle.Time) ([]int64, error) {
+	var rest []int64
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT case_id FROM case_log_pruned WHERE case_id IN (`+placeholders(n)+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("reading pruned case logs: %w", err)
+		}
+		pruned := map[int64]bool{}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("reading pruned case logs: %w", err)
+			}
+			pruned[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("reading pruned case logs: %w", err)
+		}
+		for _, id := range ids[:n] {
+			switch ht, ok := kept[id]; {
+			case !pruned[id]:
+				rest = append(rest, id)
+			case ok:
+				*out = append(*out, ht)
+			}
+		}
+		ids = ids[n:]
+	}
+	return rest, nil
 }

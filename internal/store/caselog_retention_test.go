@@ -135,7 +135,7 @@ func TestPruneCaseLogs(t *testing.T) {
 		}
 		bound := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
 		now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-		p := store.CaseLogPrune{Before: bound, Policy: "90d", Gap: 30 * time.Minute, Now: now}
+		p := store.CaseLogPrune{Before: bound, Policy: "90d", Now: now}
 		want := store.CaseLogsPruned{Before: bound, Cases: 1, Events: 9, Comments: 1, RunbookEvents: 1, InIncidents: 1}
 		dry, err := st.PruneCaseLogs(ctx, p, true)
 		if err != nil || dry != want {
@@ -161,6 +161,19 @@ func TestPruneCaseLogs(t *testing.T) {
 		hts, _ := st.DayHandleTimes(ctx, 20260110, nil, 30*time.Minute)
 		if hts[ids["old"]] != 50*time.Minute {
 			t.Errorf("handle time %v, want 50m (acknowledged 09:10, resolved 10:00, one session)", hts[ids["old"]])
+		}
+		// Asked with another session gap, a pruned case answers with the
+		// handle time kept with its facts: what is left of its log (a
+		// runbook run) would measure none.
+		if hts, _ := st.DayHandleTimes(ctx, 20260110, nil, 10*time.Minute); len(hts) != 1 || hts[ids["old"]] != 50*time.Minute {
+			t.Errorf("handle times with a 10m gap %v, want the kept 50m", hts)
+		}
+		// A repair of the kept handle times leaves the pruned case's.
+		if _, err := st.RebuildHandleTimes(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if after := caseLogReads(t, st, ids["old"]); after != before {
+			t.Errorf("rollups rebuild changed a pruned case:\nbefore %s\nafter  %s", before, after)
 		}
 		pr, err := st.CaseLogPruned(ctx, ids["old"])
 		if err != nil || pr == nil {

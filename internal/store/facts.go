@@ -219,15 +219,24 @@ func (a *applier) computeFacts(ids []int64) error {
 		if err := a.queryRow(`SELECT day FROM case_facts WHERE case_id = ?`, id).Scan(&oldDay); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("reading facts of case %d: %w", id, err)
 		}
+		kh, err := a.measureHandle(id, day, evs)
+		if err != nil {
+			return err
+		}
 		if oldDay.Valid && oldDay.Int64 != day {
 			days[oldDay.Int64] = true
 		}
 		days[day] = true
+		args := []any{id, day, f.Source, f.Team, f.Analyst, f.Rule, int(f.Priority), string(f.Disposition), boolInt(f.Excluded),
+			micros(f.Created), micros(f.Occurred), micros(f.Ack), micros(f.Contain), micros(f.Resolve), micros(f.LastClose),
+			boolInt(f.AckImputed), boolInt(f.ContainImputed), boolInt(f.Done), f.Reopens, boolInt(f.Escalated),
+			string(f.SLAAck), string(f.SLAResolve), f.Clamped, f.SourceSLA, boolInt(f.Alerted), micros(f.AckAtRiskFrom),
+			micros(f.AckOverdueFrom), micros(f.ResolveAtRiskFrom), micros(f.ResolveOverdueFrom)}
 		if _, err := a.exec(`INSERT INTO case_facts (case_id, day, source, team, analyst, rule, priority, disposition, excluded,
 				created_at, occurred_at, ack_at, contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done,
 				reopens, escalated, sla_ack, sla_resolve, clamped, source_sla, alerted, ack_risk_from, ack_overdue_from,
-				resolve_risk_from, resolve_overdue_from)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				resolve_risk_from, resolve_overdue_from, `+handleColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (case_id) DO UPDATE SET day = excluded.day, source = excluded.source, team = excluded.team,
 				analyst = excluded.analyst, rule = excluded.rule, priority = excluded.priority, disposition = excluded.disposition,
 				excluded = excluded.excluded, created_at = excluded.created_at, occurred_at = excluded.occurred_at,
@@ -237,12 +246,11 @@ func (a *applier) computeFacts(ids []int64) error {
 				escalated = excluded.escalated, sla_ack = excluded.sla_ack, sla_resolve = excluded.sla_resolve,
 				clamped = excluded.clamped, source_sla = excluded.source_sla, alerted = excluded.alerted,
 				ack_risk_from = excluded.ack_risk_from, ack_overdue_from = excluded.ack_overdue_from,
-				resolve_risk_from = excluded.resolve_risk_from, resolve_overdue_from = excluded.resolve_overdue_from`,
-			id, day, f.Source, f.Team, f.Analyst, f.Rule, int(f.Priority), string(f.Disposition), boolInt(f.Excluded),
-			micros(f.Created), micros(f.Occurred), micros(f.Ack), micros(f.Contain), micros(f.Resolve), micros(f.LastClose),
-			boolInt(f.AckImputed), boolInt(f.ContainImputed), boolInt(f.Done), f.Reopens, boolInt(f.Escalated),
-			string(f.SLAAck), string(f.SLAResolve), f.Clamped, f.SourceSLA, boolInt(f.Alerted), micros(f.AckAtRiskFrom),
-			micros(f.AckOverdueFrom), micros(f.ResolveAtRiskFrom), micros(f.ResolveOverdueFrom)); err != nil {
+				resolve_risk_from = excluded.resolve_risk_from, resolve_overdue_from = excluded.resolve_overdue_from,
+				ht_gap = excluded.ht_gap, ht_pause = excluded.ht_pause, ht_created = excluded.ht_created,
+				ht_start = excluded.ht_start, ht_end = excluded.ht_end, ht_active = excluded.ht_active,
+				ht_paused = excluded.ht_paused, ht_priority = excluded.ht_priority, ht_arrival = excluded.ht_arrival`,
+			append(args, kh.columns()...)...); err != nil {
 			return fmt.Errorf("storing facts of case %d: %w", id, err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 )
 
 // SettingTimeZone names the organisation's IANA time zone: KPI days and ISO
@@ -56,26 +58,45 @@ func (s *Store) SetTimeZone(ctx context.Context, name string) error {
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, SettingTimeZone, loc.String()); err != nil {
 			return fmt.Errorf("saving time zone: %w", err)
 		}
+		if err := a.loadKPIContext(); err != nil {
+			return err
+		}
 		a.tz = loc
-		rows, err := a.query(`SELECT case_id, created_at FROM case_facts WHERE created_at IS NOT NULL`)
+		rows, err := a.query(`SELECT case_id, created_at, ht_pause FROM case_facts WHERE created_at IS NOT NULL`)
 		if err != nil {
 			return fmt.Errorf("re-bucketing case facts: %w", err)
 		}
-		type upd struct{ id, day int64 }
+		type upd struct {
+			id, day int64
+			pause   string
+		}
 		var ups []upd
 		for rows.Next() {
-			var id, created int64
-			if err := rows.Scan(&id, &created); err != nil {
+			var u upd
+			var created int64
+			if err := rows.Scan(&u.id, &created, &u.pause); err != nil {
 				rows.Close()
 				return fmt.Errorf("re-bucketing case facts: %w", err)
 			}
-			ups = append(ups, upd{id, DayOf(time.UnixMicro(created), loc)})
+			u.day = DayOf(time.UnixMicro(created), loc)
+			ups = append(ups, u)
 		}
 		rows.Close()
 		for _, u := range ups {
 			if _, err := a.exec(`UPDATE case_facts SET day = ? WHERE case_id = ?`, u.day, u.id); err != nil {
 				return fmt.Errorf("re-bucketing case facts: %w", err)
 			}
+			// A kept handle time is measured with the pause statuses of
+			// its day's policy: on another day, another version may rule.
+			if handle.PauseKey(a.eval.Policies.InForce(dayStart(u.day, loc)).PauseStatuses) != u.pause {
+				if a.touched == nil {
+					a.touched = map[int64]bool{}
+				}
+				a.touched[u.id] = true
+			}
+		}
+		if err := a.queueFacts(); err != nil {
+			return err
 		}
 		if _, err := a.exec(`DELETE FROM rollup_days`); err != nil {
 			return fmt.Errorf("clearing rollups: %w", err)

@@ -127,6 +127,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.buildPendingHandleTimes(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -147,6 +151,10 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		return nil, err
 	}
 	if err := s.buildPendingAlertRollups(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.buildPendingHandleTimes(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
-	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 )
 
 // Reads for staffing and budget planning: arrivals by quarter hour, rule
@@ -323,53 +322,6 @@ func (v ruleVolumes) sorted() []RuleVolume {
 		return out[i].Priority < out[j].Priority
 	})
 	return out
-}
-
-// WorkloadHandleTimes replays the log of every case first resolved in
-// [since, until) and returns its actively worked time, as handle.Collector
-// defines it with the given pause statuses and session gap. A case whose
-// log retention pruned has the handle time measured when it was pruned
-// (the pause statuses of the policy in force on its day, the default gap).
-func (s *Store) WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]handle.Time, error) {
-	hts, err := s.handleTimes(ctx, `SELECT e.case_id, e.at, e.actor, e.kind, e.new FROM case_events e
-		JOIN cases c ON c.id = e.case_id
-		WHERE c.resolved_at >= ? AND c.resolved_at < ? AND c.id NOT IN (SELECT case_id FROM case_log_pruned)
-		ORDER BY e.case_id, e.at, e.id`, []any{since.UnixMicro(), until.UnixMicro()}, pauseStatuses, gap)
-	if err != nil {
-		return nil, err
-	}
-	kept, err := s.keptHandleTimes(ctx, `SELECT p.handle FROM case_log_pruned p JOIN cases c ON c.id = p.case_id
-		WHERE c.resolved_at >= ? AND c.resolved_at < ? AND p.handle <> ''`, since.UnixMicro(), until.UnixMicro())
-	if err != nil {
-		return nil, err
-	}
-	return mergeHandleTimes(hts, kept), nil
-}
-
-// handleTimes replays the case logs a query reads (case_id, at, actor,
-// kind, new; by case, time and id) through a handle.Collector.
-func (s *Store) handleTimes(ctx context.Context, query string, args []any, pauseStatuses []string, gap time.Duration) ([]handle.Time, error) {
-	c, err := handle.NewCollector(pauseStatuses, gap)
-	if err != nil {
-		return nil, fmt.Errorf("reading case logs for handle times: %w", err)
-	}
-	rows, err := s.r.QueryContext(ctx, s.rebind(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("reading case logs for handle times: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, at int64
-		var actor, kind, newVal string
-		if err := rows.Scan(&id, &at, &actor, &kind, &newVal); err != nil {
-			return nil, fmt.Errorf("reading case logs for handle times: %w", err)
-		}
-		c.Add(id, model.CaseEvent{At: time.UnixMicro(at).UTC(), Actor: actor, Kind: model.EventKind(kind), New: newVal})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading case logs for handle times: %w", err)
-	}
-	return c.Times(), nil
 }
 
 // Roster is the staff: analysts, their teams and the shifts they work.

@@ -148,10 +148,16 @@ func TestWorkloadQueries(t *testing.T) {
 		}
 
 		const gap = 30 * time.Minute
-		hts, err := s.WorkloadHandleTimes(ctx, since, until, []string{"Awaiting User Info"}, gap)
-		if err != nil {
+		// Measured with the policy's pause statuses and the default gap:
+		// the kept handle times answer; the replay of the logs, with the
+		// work segments, is the oracle.
+		if _, err := s.RefreshFacts(ctx); err != nil {
 			t.Fatal(err)
 		}
+		if kept, err := store.KeptHandleTimes(ctx, s); err != nil || len(kept) != 4 || kept[1].Time.Active != 100*time.Minute {
+			t.Fatalf("kept handle times %+v, %v; want the four cases', C1 100m", kept, err)
+		}
+		hts := handleTimes(t, s, since, until, []string{"Awaiting User Info"}, gap)
 		if len(hts) != 2 {
 			t.Fatalf("handle times for %d cases, want C1 and C2: %+v", len(hts), hts)
 		}
@@ -169,8 +175,12 @@ func TestWorkloadQueries(t *testing.T) {
 			{From: ts("2026-03-02T13:00:00Z"), To: ts("2026-03-02T14:00:00Z")},
 			{From: ts("2026-03-02T14:40:00Z"), To: ts("2026-03-02T15:00:00Z")},
 		}
-		if !reflect.DeepEqual(c1.Segments, wantSegs) {
-			t.Errorf("C1 segments\n got %+v\nwant %+v", c1.Segments, wantSegs)
+		full, err := store.WorkloadHandleTimesReplay(ctx, s, since, until, []string{"Awaiting User Info"}, gap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(full[0].Segments, wantSegs) {
+			t.Errorf("C1 segments\n got %+v\nwant %+v", full[0].Segments, wantSegs)
 		}
 		checkFields(t, "C2 handle time",
 			field{"created", c2.Created, ts("2026-03-02T10:10:00Z")},
@@ -178,12 +188,10 @@ func TestWorkloadQueries(t *testing.T) {
 			field{"priority at resolution", c2.Priority, model.P3},
 			field{"active", c2.Active, 30 * time.Minute},
 			field{"paused", c2.Paused, time.Duration(0)},
-			field{"segments", c2.Segments, []handle.Segment{{From: ts("2026-03-02T10:20:00Z"), To: ts("2026-03-02T10:50:00Z")}}})
+			field{"segments", full[1].Segments, []handle.Segment{{From: ts("2026-03-02T10:20:00Z"), To: ts("2026-03-02T10:50:00Z")}}})
 		// Without pause statuses the 11:00–11:20 session counts: 120m.
-		hts, err = s.WorkloadHandleTimes(ctx, since, until, nil, gap)
-		if err != nil {
-			t.Fatal(err)
-		}
+		// Other pause statuses or another gap than the kept ones: replayed.
+		hts = handleTimes(t, s, since, until, nil, gap)
 		if hts[0].Active != 120*time.Minute {
 			t.Errorf("C1 active without pauses %v", hts[0].Active)
 		}
@@ -193,15 +201,15 @@ func TestWorkloadQueries(t *testing.T) {
 		// to the runbook's start 14:40 (20m): 25m. C2's two events are
 		// 30m apart: two single-event sessions, 0 — so C2 is still listed
 		// with no active time.
-		hts, err = s.WorkloadHandleTimes(ctx, since, until, []string{"Awaiting User Info"}, 10*time.Minute)
-		if err != nil || len(hts) != 2 {
-			t.Fatalf("10-minute gap: %d handle times, %v; want C1 and C2", len(hts), err)
+		hts = handleTimes(t, s, since, until, []string{"Awaiting User Info"}, 10*time.Minute)
+		if len(hts) != 2 {
+			t.Fatalf("10-minute gap: %d handle times; want C1 and C2", len(hts))
 		}
 		checkFields(t, "10-minute gap", field{"C1 active", hts[0].Active, 25 * time.Minute}, field{"C2 active", hts[1].Active, time.Duration(0)})
 		// A window that ends before C1's resolution leaves only C2.
-		hts, err = s.WorkloadHandleTimes(ctx, since, ts("2026-03-02T14:00:00Z"), nil, gap)
-		if err != nil || len(hts) != 1 {
-			t.Fatalf("early window: %d handle times, %v; want C2 only", len(hts), err)
+		hts = handleTimes(t, s, since, ts("2026-03-02T14:00:00Z"), nil, gap)
+		if len(hts) != 1 {
+			t.Fatalf("early window: %d handle times; want C2 only", len(hts))
 		}
 		checkFields(t, "early window", field{"case", hts[0].CaseID, c2.CaseID}, field{"active", hts[0].Active, 30 * time.Minute})
 		if _, err := s.WorkloadHandleTimes(ctx, since, until, nil, 0); err == nil {
@@ -261,4 +269,26 @@ func TestWorkloadQueries(t *testing.T) {
 			t.Errorf("span %v … %v", first, last)
 		}
 	})
+}
+
+// handleTimes returns WorkloadHandleTimes after checking it equals the
+// replay of the case logs (without the work segments).
+func handleTimes(t *testing.T, s *store.Store, since, until time.Time, pause []string, gap time.Duration) []handle.Time {
+	t.Helper()
+	ctx := context.Background()
+	got, err := s.WorkloadHandleTimes(ctx, since, until, pause, gap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := store.WorkloadHandleTimesReplay(ctx, s, since, until, pause, gap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		want[i].Segments = nil
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("handle times %s … %s, pause %q, gap %v:\nkept   %+v\nreplay %+v", since, until, pause, gap, got, want)
+	}
+	return got
 }

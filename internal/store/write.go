@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/watchfloor/watchfloor/internal/sla"
+	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 )
 
 // Every write goes through Store.write: one transaction (retried on
@@ -53,6 +54,8 @@ type applier struct {
 	kpiLoaded bool
 	tz        *time.Location
 	eval      sla.Evaluator
+	// handle time collectors by pause statuses (handle.PauseKey)
+	handles map[string]*handle.Collector
 }
 
 func (a *applier) exec(q string, args ...any) (sql.Result, error) {

@@ -7,7 +7,9 @@
 package handle
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,6 +86,43 @@ func (c *Collector) Add(caseID int64, e model.CaseEvent) {
 		c.cur = &replay{ht: Time{CaseID: caseID}, pause: c.pause}
 	}
 	c.cur.apply(e)
+}
+
+// Measure returns the handle time of one case's whole log, in replay
+// order; ok is false when the case was not acknowledged before it was
+// resolved (or is not resolved). It measures exactly as Add and Times do.
+func (c *Collector) Measure(caseID int64, log []model.CaseEvent) (t Time, ok bool) {
+	c.flush()
+	n := len(c.out)
+	for _, e := range log {
+		c.Add(caseID, e)
+	}
+	c.flush()
+	if len(c.out) == n {
+		return Time{}, false
+	}
+	t = c.out[n]
+	c.out = c.out[:n]
+	return t, true
+}
+
+// DefaultGap is the session gap of the KPI engine's handle times and the
+// staffing model's default: events on a case by people at most this far
+// apart belong to one work session.
+const DefaultGap = 30 * time.Minute
+
+// PauseKey is the canonical form of a set of pause statuses, as the
+// collector compares them (trimmed, case-insensitive, without repeats, in
+// order): two sets with the same key measure the same handle times.
+func PauseKey(pauseStatuses []string) string {
+	set := make([]string, 0, len(pauseStatuses))
+	for _, p := range pauseStatuses {
+		set = append(set, normStatus(p))
+	}
+	slices.Sort(set)
+	set = slices.Compact(set)
+	b, _ := json.Marshal(set) // a []string always encodes
+	return string(b)
 }
 
 // Times returns the handle times of the cases added so far that were

@@ -1,6 +1,7 @@
 -- Cases whose log (events and comments) case-log retention removed (see
--- Store.PruneCaseLogs): when, under which policy, and what reports still
--- read from the log, kept here. Times are Unix microseconds (UTC).
+-- Store.PruneCaseLogs): when, under which policy, and what reads of the log
+-- the case facts do not keep (the handle time is in case_facts, 0023).
+-- Times are Unix microseconds (UTC).
 CREATE TABLE case_log_pruned (
     case_id        BIGINT PRIMARY KEY REFERENCES cases (id),
     pruned_at      BIGINT NOT NULL,             -- when the log was removed
@@ -10,7 +11,6 @@ CREATE TABLE case_log_pruned (
     comments       BIGINT NOT NULL,
     last_event_id  BIGINT NOT NULL,             -- the newest event removed
     first_priority TEXT NOT NULL DEFAULT '',    -- the log's first priority (arrivals)
-    handle         TEXT NOT NULL DEFAULT '',    -- its handle time (JSON), '' when not measured
     clocks         TEXT NOT NULL DEFAULT '',    -- its SLA clocks as the log gave them (JSON)
     changed_at     BIGINT                       -- the case or the SLA policies changed after pruning
 );
