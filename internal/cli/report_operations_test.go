@@ -83,8 +83,16 @@ func TestOperationsReviewAgreesWithMetrics(t *testing.T) {
 	if len(o.Teams) != len(teams.Groups) {
 		t.Fatalf("%d teams, metrics %d", len(o.Teams), len(teams.Groups))
 	}
-	for i := range o.Teams {
-		check("team "+o.Teams[i].Group, o.Teams[i], teams.Groups[i])
+	byTeam := map[string]metrics.GroupResult{}
+	for _, g := range teams.Groups {
+		byTeam[g.Group] = g
+	}
+	for i, g := range o.Teams {
+		check("team "+g.Group, g, byTeam[g.Group])
+		// The busiest team first.
+		if i > 0 && g.Cases > o.Teams[i-1].Cases {
+			t.Errorf("team %s (%d cases) after %s (%d)", g.Group, g.Cases, o.Teams[i-1].Group, o.Teams[i-1].Cases)
+		}
 	}
 	if len(o.Analysts) < len(analysts.Groups) {
 		t.Fatalf("%d analysts, metrics %d", len(o.Analysts), len(analysts.Groups))

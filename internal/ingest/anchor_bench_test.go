@@ -19,6 +19,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/ingest/native"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
 
@@ -177,6 +178,9 @@ type cpuMeter struct {
 // withApp names the connections of dsn so that the meter finds their
 // backends.
 func (m *cpuMeter) withApp(dsn string) string {
+	if m.db == nil {
+		return dsn // a SQLite file
+	}
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"
@@ -256,4 +260,53 @@ func newCPUMeter(b *testing.B, base string) *cpuMeter {
 		m.db = db
 	}
 	return m
+}
+
+// benchApply stores the benchmark's alerts, decoded before the timer
+// starts, with Store.Apply in batches of benchBatch: ingest without its
+// NDJSON decoding, to set beside the anchors.
+func benchApply(b *testing.B, dsn func() string, pgBase string) {
+	const n = 100000
+	var alerts []model.Alert
+	err := native.Parser{}.Parse(context.Background(), bytes.NewReader(writeAlerts(b, n)), "alerts", func(r record.Record) error {
+		alerts = append(alerts, *r.Alert)
+		return r.Err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	m := newCPUMeter(b, pgBase)
+	for b.Loop() {
+		b.StopTimer()
+		st := openStore(b, m.withApp(dsn()))
+		m.start(b)
+		b.StartTimer()
+		for start := 0; start < n; start += benchBatch {
+			if _, err := st.Apply(ctx, &store.Batch{Alerts: alerts[start:min(start+benchBatch, n)]}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := st.RefreshFacts(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		m.stop(b)
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "alerts/s")
+	m.report(b)
+}
+
+// BenchmarkApplyAlertsSQLite is BenchmarkIngestAlertsSQLite without the
+// decoding.
+func BenchmarkApplyAlertsSQLite(b *testing.B) {
+	benchApply(b, func() string { return filepath.Join(b.TempDir(), "b.db") }, "")
+}
+
+// BenchmarkApplyAlertsPostgres is BenchmarkIngestAlertsPostgres without
+// the decoding.
+func BenchmarkApplyAlertsPostgres(b *testing.B) {
+	benchApply(b, func() string { return storetest.PostgresDSN(b) }, os.Getenv(storetest.PostgresEnv))
 }

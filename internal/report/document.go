@@ -207,6 +207,11 @@ func (d *Document) PDF(w io.Writer) error {
 		f.MultiCell(pdfWidth, pdfLine, pdfText(l), "", "L", false)
 		f.Ln(1)
 	}
+	if undrawable(d) {
+		f.Ln(3)
+		f.SetTextColor(150, 90, 0)
+		f.MultiCell(pdfWidth, pdfLine, ScriptNote, "", "L", false)
+	}
 	f.SetTextColor(27, 31, 36)
 	f.AddPage()
 	f.SetY(pdfMargin)

@@ -375,6 +375,10 @@ type Executive struct {
 	// Now is the instant SLA clocks were judged at.
 	Now   time.Time     `json:"now"`
 	Basis metrics.Basis `json:"basis"`
+	// PreviousPartial says why the previous period is not compared with,
+	// when the data begins inside it ("" when it covers it all): a change
+	// against a period the data covers in part would be an artefact.
+	PreviousPartial string `json:"previous_partial,omitempty"`
 	// Empty is set when the window holds no case and no alert.
 	Empty    bool         `json:"empty"`
 	Headline []Figure     `json:"headline"`
@@ -438,6 +442,9 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 		Trend: []TrendPoint{}, Recommendations: []Recommendation{}}
 	if perf.Previous != nil {
 		e.Previous = perf.Previous.From + " to " + perf.Previous.To
+		if e.PreviousPartial, err = s.partialPrevious(ctx, perf); err != nil {
+			return nil, err
+		}
 	}
 	all := group(perf)
 	e.Empty = all.Cases == 0 && rules.Alerts == 0
@@ -908,4 +915,24 @@ func (s Sources) coverage(ctx context.Context, perf *metrics.Report) (CoverageSe
 		sec.Weakest = append(sec.Weakest, TacticCoverage{Tactic: t.Name, Techniques: t.Techniques, Covered: t.Covered, Mean: t.Mean})
 	}
 	return sec, nil
+}
+
+// partialPrevious says when the store's first alert or case came after the
+// previous period began: its figures are shown, its changes are not.
+func (s Sources) partialPrevious(ctx context.Context, perf *metrics.Report) (string, error) {
+	first, _, err := s.Store.WorkloadSpan(ctx)
+	if err != nil {
+		return "", fmt.Errorf("executive report: the data's first day: %w", err)
+	}
+	loc, err := time.LoadLocation(perf.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	if first.IsZero() {
+		return "", nil
+	}
+	if day := first.In(loc).Format(time.DateOnly); day > perf.Previous.From {
+		return "the data begins on " + day + ", inside the previous period, so changes against it are not shown", nil
+	}
+	return "", nil
 }

@@ -273,7 +273,7 @@ func (e *Executive) PlainSummary(id int64) string {
 	fmt.Fprintf(&b, "%s\nPeriod: %s\n\nHeadline figures:\n", e.Title, e.WindowLine())
 	for _, f := range e.Headline {
 		line := fmt.Sprintf("- %s: %s", f.Name, Value(f.Unit, f.Value))
-		if ch := f.Change(); ch != "" {
+		if ch := f.Change(); ch != "" && e.PreviousPartial == "" {
 			line += " (" + ch + " on the previous period)"
 		}
 		if st := f.Status(); st != "" {

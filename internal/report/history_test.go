@@ -119,6 +119,11 @@ func TestSchedules(t *testing.T) {
 		if err != nil || e == nil || e.From != "2026-11-26" || e.To != "2026-12-02" || e.Headline[len(e.Headline)-4].Key != "cases" || *e.Headline[len(e.Headline)-4].Value != 1 {
 			t.Fatalf("loaded %s to %s: %v", e.From, e.To, err)
 		}
+		// The data begins inside the previous week: no change against it.
+		if e.PreviousPartial != "the data begins on 2026-12-02, inside the previous period, so changes against it are not shown" ||
+			e.HeadlineRows()[0][3] != "not compared" {
+			t.Errorf("previous week %q, change %q", e.PreviousPartial, e.HeadlineRows()[0][3])
+		}
 		for _, f := range Formats {
 			var b strings.Builder
 			if err := e.Render(&b, f); err != nil || b.Len() == 0 {

@@ -20,10 +20,10 @@ var htmlTemplate = template.Must(template.New("executive").Funcs(template.FuncMa
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>{{.E.Title}} {{.E.From}} to {{.E.To}}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1b1f24;background:#fff;margin:0 auto;max-width:1100px;padding:24px;line-height:1.45}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1b1f24;background:#fff;margin:0 auto;max-width:1280px;padding:24px;line-height:1.45}
 h1{font-size:1.7em;margin:0 0 .2em}h2{font-size:1.25em;border-bottom:2px solid #d0d7de;padding-bottom:.2em;margin-top:1.6em}
 .meta{color:#57606a;font-size:.9em;margin:.2em 0}.empty{background:#fff8c5;border-left:4px solid #d4a72c;padding:.6em 1em}
-table{border-collapse:collapse;width:100%;margin:.6em 0 1em;font-size:.92em}th,td{border:1px solid #d0d7de;padding:.35em .55em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;margin:.6em 0 1em;font-size:.92em}th,td{border:1px solid #d0d7de;padding:.35em .55em;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}.miss{color:#b42318;font-weight:600}.meet{color:#1a7f37}
 ol.recs li{margin-bottom:.7em}.ev{color:#57606a;font-size:.9em}.absent{color:#57606a;font-style:italic}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:12px}

@@ -108,6 +108,9 @@ func (e *Executive) WindowLine() string {
 	s := fmt.Sprintf("%s to %s (%s, %s)", e.From, e.To, e.Period, e.TimeZone)
 	if e.Previous != "" {
 		s += "; compared with " + e.Previous
+		if e.PreviousPartial != "" {
+			s += " (" + e.PreviousPartial + ")"
+		}
 	}
 	return s
 }
@@ -149,7 +152,11 @@ func (e *Executive) HeadlineRows() [][]string {
 		} else if e.Previous != "" {
 			prev = Value(f.Unit, f.Previous)
 		}
-		rows = append(rows, []string{f.Name, Value(f.Unit, f.Value), prev, orDash(f.Change()), target, f.Sample})
+		change := orDash(f.Change())
+		if e.PreviousPartial != "" && !f.PointInTime {
+			change = "not compared"
+		}
+		rows = append(rows, []string{f.Name, Value(f.Unit, f.Value), prev, change, target, f.Sample})
 	}
 	return rows
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -114,6 +115,17 @@ func (s Sources) Operations(ctx context.Context, q OperationsQuery) (*Operations
 	for i := range byTeam.Groups {
 		o.Teams = append(o.Teams, figuresOf(&byTeam.Groups[i]))
 	}
+	// The busiest teams first; cases without a team last.
+	sort.SliceStable(o.Teams, func(i, j int) bool {
+		a, b := o.Teams[i], o.Teams[j]
+		if (a.Group == noGroup) != (b.Group == noGroup) {
+			return b.Group == noGroup
+		}
+		if a.Cases != b.Cases {
+			return a.Cases > b.Cases
+		}
+		return a.Group < b.Group
+	})
 	byAnalyst, err := s.Metrics.Performance(ctx, metrics.PerformanceQuery{WindowQuery: win, GroupBy: metrics.ByAnalyst})
 	if err != nil {
 		return nil, fmt.Errorf("operations review: by analyst: %w", err)
@@ -152,8 +164,12 @@ func groupCells(g GroupFigures) []string {
 		// window has no figures of theirs, not zeros.
 		return []string{"—", "—", NoData, NoData, NoData, NoData, "—"}
 	}
+	breaches := thousands(g.SLAAcknowledge.Breached + g.SLAResolve.Breached)
+	if g.SLAAcknowledge.Adherence == nil && g.SLAResolve.Adherence == nil && breaches == "0" {
+		breaches = NoData // no clock was judged: no SLA policy, or none of its cases had a target
+	}
 	return []string{thousands(g.Cases), thousands(g.Done), Value(UnitSeconds, g.MTTA), Value(UnitSeconds, g.MTTR),
-		Value(UnitRatio, g.SLAAcknowledge.Adherence), Value(UnitRatio, g.SLAResolve.Adherence), thousands(g.SLAAcknowledge.Breached + g.SLAResolve.Breached)}
+		Value(UnitRatio, g.SLAAcknowledge.Adherence), Value(UnitRatio, g.SLAResolve.Adherence), breaches}
 }
 
 // Document lays the review out for the renderers.
@@ -195,6 +211,9 @@ func (o *Operations) Document() *Document {
 			t.Rows = append(t.Rows, []string{r.name, r.f(o.All), prev(r.f)})
 		}
 		sum.Lines = []string{fmt.Sprintf("%s; false-positive rate %s.", count(o.Alerts, "alert"), Value(UnitRatio, o.FalsePositiveRate))}
+		if o.Alerts == 0 {
+			sum.Lines = []string{"No alert was created in this period."}
+		}
 		sum.Tables = []Table{t}
 	}
 	now := Part{Heading: "Open work now", Lines: []string{fmt.Sprintf("%s open; %s past an SLA target, %s at risk.", count(int64(o.Open), "case"),

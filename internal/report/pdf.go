@@ -36,7 +36,8 @@ type pdfWriter struct {
 // PDF writes the report as a PDF: a cover with the period and the
 // generation time, page numbers, the charts drawn as vector graphics, and
 // the Go fonts (Latin, Greek and Cyrillic) embedded, so names in those
-// scripts render wherever the file is opened.
+// scripts render wherever the file is opened; the cover says so when the
+// report quotes a script they lack (ScriptNote).
 func (e *Executive) PDF(w io.Writer) error {
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetCompression(true)
@@ -89,6 +90,11 @@ func (p *pdfWriter) cover() {
 		f.Ln(4)
 		f.SetTextColor(150, 90, 0)
 		f.MultiCell(pdfWidth, pdfLine, pdfText(EmptyLine), "", "L", false)
+	}
+	if undrawable(e) {
+		f.Ln(4)
+		f.SetTextColor(150, 90, 0)
+		f.MultiCell(pdfWidth, pdfLine, ScriptNote, "", "L", false)
 	}
 	f.SetTextColor(27, 31, 36)
 }

@@ -32,15 +32,17 @@ func recommend(e *Executive, rules *metrics.RuleReport) []Recommendation {
 	add := func(title, text string, evidence ...string) {
 		out = append(out, Recommendation{Title: title, Text: text, Evidence: evidence})
 	}
+	// A previous period the data covers in part is no baseline.
+	compared := e.PreviousPartial == ""
 	if f := e.figure("sla_resolve"); f != nil && f.Value != nil {
 		below := f.Target != nil && *f.Value < *f.Target
-		fell := f.Previous != nil && *f.Previous-*f.Value >= slaDropPoints-1e-9
+		fell := compared && f.Previous != nil && *f.Previous-*f.Value >= slaDropPoints-1e-9
 		if below || fell {
 			ev := []string{fmt.Sprintf("resolution SLA adherence %s (%s)", Percent(*f.Value), f.Sample)}
 			if f.Target != nil {
 				ev = append(ev, "target "+Percent(*f.Target))
 			}
-			if f.Previous != nil {
+			if compared && f.Previous != nil {
 				ev = append(ev, "previous period "+Percent(*f.Previous))
 			}
 			if len(e.SLA.ByPriority) > 0 {
@@ -57,7 +59,7 @@ func recommend(e *Executive, rules *metrics.RuleReport) []Recommendation {
 			fmt.Sprintf("%s past their service-level target have nobody working on them. Assign them today; an unowned overdue case is the most likely to become a customer-visible failure.", count(int64(e.SLA.NowUnassigned), "open case")),
 			fmt.Sprintf("%s past a target now, %s unassigned", count(int64(e.SLA.NowBreached), "open clock"), thousands(int64(e.SLA.NowUnassigned))))
 	}
-	if f := e.figure("mttr_median"); f != nil && f.Value != nil && f.Previous != nil && *f.Previous > 0 && (*f.Value-*f.Previous)/(*f.Previous) >= slowerShare {
+	if f := e.figure("mttr_median"); compared && f != nil && f.Value != nil && f.Previous != nil && *f.Previous > 0 && (*f.Value-*f.Previous)/(*f.Previous) >= slowerShare {
 		add("Find what is slowing resolution",
 			fmt.Sprintf("The median case took %s longer to resolve than in the previous period. Check whether volume, staffing or a new kind of case explains it before it affects the service levels.", growth(*f.Value, *f.Previous)),
 			fmt.Sprintf("median time to resolve %s, previous period %s (%s)", Dur(*f.Value), Dur(*f.Previous), f.Sample))
@@ -82,7 +84,7 @@ func recommend(e *Executive, rules *metrics.RuleReport) []Recommendation {
 			fmt.Sprintf("%s of judged alerts were false alarms, above the goal of %s. Each false alarm costs analyst time that real incidents need.", Percent(*f.Value), Percent(*f.Target)),
 			fmt.Sprintf("false-positive rate %s (%s), target %s", Percent(*f.Value), f.Sample, Percent(*f.Target)))
 	}
-	if f := e.figure("alerts"); f != nil && f.Value != nil && f.Previous != nil && *f.Previous > 0 && (*f.Value-*f.Previous)/(*f.Previous) >= volumeGrowth {
+	if f := e.figure("alerts"); compared && f != nil && f.Value != nil && f.Previous != nil && *f.Previous > 0 && (*f.Value-*f.Previous)/(*f.Previous) >= volumeGrowth {
 		add("Plan for the growth in alert volume",
 			fmt.Sprintf("Alert volume grew by %s over the previous period. If it holds, the team needs automation or more analysts to keep response times.", growth(*f.Value, *f.Previous)),
 			fmt.Sprintf("%s alerts, previous period %s", Value(UnitCount, f.Value), Value(UnitCount, f.Previous)))

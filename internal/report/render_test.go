@@ -212,3 +212,20 @@ func TestColumnWidths(t *testing.T) {
 		}
 	}
 }
+
+// TestUndrawable: Latin, Greek and Cyrillic names are drawn by the Go
+// fonts; a CJK or Arabic one makes the PDF cover say that it is not.
+func TestUndrawable(t *testing.T) {
+	for s, want := range map[string]bool{"Zoë Ødegård — 98.1% · “x”": false, "Анна Кузнецова": false, "Σκιά": false, "王芳": true, "محمد علي": true} {
+		if got := undrawable(Document{Title: s}); got != want {
+			t.Errorf("%q: undrawable %v, want %v", s, got, want)
+		}
+	}
+	var b bytes.Buffer
+	if err := (&Document{Title: "Shift handover", Parts: []Part{{Heading: "On-shift load", Lines: []string{"王芳"}}}}).PDF(&b); err != nil {
+		t.Fatal(err)
+	}
+	if _, text := pdfStrings(t, b.Bytes()); !strings.Contains(text, "embedded font cannot draw") {
+		t.Errorf("the cover does not say that a name cannot be drawn")
+	}
+}

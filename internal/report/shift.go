@@ -58,7 +58,8 @@ type ShiftHandover struct {
 	Now         time.Time     `json:"now"`
 	Basis       metrics.Basis `json:"basis"`
 	// OpenP1, OpenP2 count the open P1 and P2 cases now (the dashboard's
-	// queue cells of those priorities); Critical lists them, oldest first.
+	// queue cells of those priorities); Critical lists them, P1 first,
+	// oldest first, 25 at most.
 	OpenP1   int        `json:"open_p1"`
 	OpenP2   int        `json:"open_p2"`
 	Open     int        `json:"open"`
@@ -86,8 +87,12 @@ type ShiftHandover struct {
 	Sources        []string              `json:"sources"`
 }
 
-// handoverNotes is how many notes the handover lists at most.
-const handoverNotes = 15
+// handoverNotes is how many notes the handover lists at most;
+// handoverCritical how many open P1 and P2 cases (the oldest P1 first).
+const (
+	handoverNotes    = 15
+	handoverCritical = 25
+)
 
 // ShiftHandover builds the handover of one day.
 func (s Sources) ShiftHandover(ctx context.Context, q ShiftQuery) (*ShiftHandover, error) {
@@ -145,7 +150,7 @@ func (s Sources) ShiftHandover(ctx context.Context, q ShiftQuery) (*ShiftHandove
 		return open[i].CreatedAt.Before(open[j].CreatedAt)
 	})
 	for _, c := range open {
-		if c.Priority == model.P1 || c.Priority == model.P2 {
+		if (c.Priority == model.P1 || c.Priority == model.P2) && len(h.Critical) < handoverCritical {
 			h.Critical = append(h.Critical, OpenCase{Case: c.Source + "/" + c.ExternalID, Title: c.Title, Priority: c.Priority.String(),
 				Stage: string(c.Stage), Assignee: c.Assignee, Age: dash.Now.Sub(c.CreatedAt).Seconds()})
 		}
@@ -224,6 +229,9 @@ func (h *ShiftHandover) Document() *Document {
 		crit.Absent = fmt.Sprintf("No P1 or P2 case is open (%s open in all).", count(int64(h.Open), "case"))
 	} else {
 		crit.Lines = []string{fmt.Sprintf("%s P1 and %s P2 open now, of %s open.", thousands(int64(h.OpenP1)), thousands(int64(h.OpenP2)), count(int64(h.Open), "case"))}
+		if n := h.OpenP1 + h.OpenP2; n > len(h.Critical) {
+			crit.Lines = append(crit.Lines, fmt.Sprintf("The %d oldest are listed (P1 first); all %s are in watchfloor cases list --open --priority P1 (and P2).", len(h.Critical), thousands(int64(n))))
+		}
 		t := Table{Columns: openColumns}
 		for _, c := range h.Critical {
 			t.Rows = append(t.Rows, openRow(c))

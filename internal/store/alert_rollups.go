@@ -387,7 +387,15 @@ func (a *applier) flushAlertRollups() error {
 		// The rebuild from the rows will count these alerts.
 		return err
 	}
-	for _, d := range a.rollups.Sorted() {
+	deltas := a.rollups.Sorted()
+	a.rollups = nil
+	if a.s.engine == Postgres {
+		var err error
+		if deltas, err = a.addAlertRollupsPG(deltas); err != nil {
+			return fmt.Errorf("updating the alert rollups: %w", err)
+		}
+	}
+	for _, d := range deltas {
 		if d.zero() {
 			continue
 		}
@@ -395,8 +403,123 @@ func (a *applier) flushAlertRollups() error {
 			return fmt.Errorf("updating the alert rollup of %d %s/%s: %w", d.Day, d.Source, d.RuleID, err)
 		}
 	}
-	a.rollups = nil
 	return nil
+}
+
+// addAlertRollupsPG adds deltas (sorted by key) to the kept rollups in a
+// few statements whatever their number: the stored ones read and locked
+// in one (in the same byte order as addAlertRollup's), the new ones
+// inserted in one, the changed ones updated in one and the emptied ones
+// deleted in one. It returns the deltas left for addAlertRollup: those
+// whose rollup another writer inserted meanwhile.
+func (a *applier) addAlertRollupsPG(deltas []AlertRollup) ([]AlertRollup, error) {
+	keyArrays := func(ds []*AlertRollup) []any {
+		days, srcs, rules, names := make([]int64, len(ds)), make([]string, len(ds)), make([]string, len(ds)), make([]string, len(ds))
+		for i, d := range ds {
+			days[i], srcs[i], rules[i], names[i] = d.Day, d.Source, d.RuleID, d.RuleName
+		}
+		return []any{days, srcs, rules, names}
+	}
+	const keys = `unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS k(day, source, rule_id, rule_name)`
+	const match = `r.day = k.day AND r.source = k.source AND r.rule_id = k.rule_id AND r.rule_name = k.rule_name`
+	byKey := make(map[AlertRollupKey]*AlertRollup, len(deltas))
+	all := make([]*AlertRollup, 0, len(deltas))
+	for i := range deltas {
+		if !deltas[i].zero() {
+			byKey[deltas[i].AlertRollupKey] = &deltas[i]
+			all = append(all, &deltas[i])
+		}
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	rows, err := a.tx.QueryContext(a.ctx, `SELECT r.day, r.source, r.rule_id, r.rule_name, r.data FROM alert_rollups r JOIN `+keys+`
+		ON `+match+` ORDER BY r.day, r.source COLLATE "C", r.rule_id COLLATE "C", r.rule_name COLLATE "C" FOR UPDATE OF r`,
+		keyArrays(all)...)
+	if err != nil {
+		return nil, err
+	}
+	var update, drop []*AlertRollup
+	for rows.Next() {
+		var k AlertRollupKey
+		var data []byte
+		if err := rows.Scan(&k.Day, &k.Source, &k.RuleID, &k.RuleName, &data); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		cur, err := decodeAlertRollup(k, data)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		d := byKey[k]
+		delete(byKey, k)
+		cur.merge(d)
+		if cur.zero() {
+			drop = append(drop, cur)
+		} else {
+			update = append(update, cur)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(update) > 0 {
+		data := make([][]byte, len(update))
+		for i, r := range update {
+			data[i] = r.encode()
+		}
+		args := append(keyArrays(update), data)
+		if _, err := a.tx.ExecContext(a.ctx, `UPDATE alert_rollups r SET data = k.data
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS k(day, source, rule_id, rule_name, data)
+			WHERE `+match, args...); err != nil {
+			return nil, err
+		}
+	}
+	if len(drop) > 0 {
+		if _, err := a.tx.ExecContext(a.ctx, `DELETE FROM alert_rollups r USING `+keys+` WHERE `+match, keyArrays(drop)...); err != nil {
+			return nil, err
+		}
+	}
+	var fresh []*AlertRollup
+	for _, d := range all {
+		if byKey[d.AlertRollupKey] != nil {
+			fresh = append(fresh, d)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	data := make([][]byte, len(fresh))
+	for i, d := range fresh {
+		data[i] = d.encode()
+	}
+	rows, err = a.tx.QueryContext(a.ctx, `INSERT INTO alert_rollups (day, source, rule_id, rule_name, data)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bytea[])
+		ON CONFLICT (day, source, rule_id, rule_name) DO NOTHING RETURNING day, source, rule_id, rule_name`,
+		append(keyArrays(fresh), data)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k AlertRollupKey
+		if err := rows.Scan(&k.Day, &k.Source, &k.RuleID, &k.RuleName); err != nil {
+			return nil, err
+		}
+		delete(byKey, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var left []AlertRollup
+	for _, d := range fresh {
+		if byKey[d.AlertRollupKey] != nil {
+			left = append(left, *d)
+		}
+	}
+	return left, nil
 }
 
 func (a *applier) addAlertRollup(d *AlertRollup) error {

@@ -14,10 +14,12 @@ func jsonText(v any) string {
 		if len(x) == 0 {
 			return ""
 		}
+		return stringsJSON(x)
 	case []model.Entity:
 		if len(x) == 0 {
 			return ""
 		}
+		return entitiesJSON(x)
 	case map[string]string:
 		if len(x) == 0 {
 			return ""
