@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -404,4 +405,34 @@ func (s *Store) withoutPruned(ctx context.Context, ids []int64, kept map[int64]h
 		ids = ids[n:]
 	}
 	return rest, nil
+}
+
+// retentionLine says how far back retention removed each kind of data,
+// and how many pruned cases changed since; "" when it never removed any.
+func (s *Store) retentionLine(ctx context.Context) (string, error) {
+	w, err := s.RetentionWatermarks(ctx)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, m := range []struct {
+		what string
+		t    time.Time
+	}{{"raw payloads", w.RawPayloads}, {"alerts", w.Alerts}, {"case logs", w.CaseLogs}} {
+		if !m.t.IsZero() {
+			parts = append(parts, m.what+" before "+m.t.Format(time.RFC3339))
+		}
+	}
+	if len(parts) == 0 {
+		return "", nil
+	}
+	line := "pruned " + strings.Join(parts, ", ")
+	if !w.CaseLogs.IsZero() {
+		var cases, changed int64
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(changed_at) FROM case_log_pruned`).Scan(&cases, &changed); err != nil {
+			return "", fmt.Errorf("counting pruned case logs: %w", err)
+		}
+		line += fmt.Sprintf("; %d cases without their log, %d of them changed since (their KPIs stay as at pruning, and reports over their days say so)", cases, changed)
+	}
+	return line, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -246,6 +247,14 @@ func TestPruneCaseLogs(t *testing.T) {
 		}
 		if err := st.Check(ctx); err != nil {
 			t.Errorf("check after a change: %v", err)
+		}
+		d, err := st.Diagnose(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const line = "pruned case logs before 2026-03-03T00:00:00Z; 1 cases without their log, 1 of them changed since (their KPIs stay as at pruning, and reports over their days say so)"
+		if !slices.Contains(d.Checks, store.Check{Name: "retention", State: store.CheckOK, Detail: line}) {
+			t.Errorf("doctor %+v\nwant retention: %s", d.Checks, line)
 		}
 	})
 }
