@@ -222,11 +222,7 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _ := json.Marshal(rules)
-		want, _ := json.Marshal(twinRules)
-		if !bytes.Equal(got, want) {
-			t.Errorf("rule quality after a late alert on a pruned day:\n%s", firstDiff(want, got))
-		}
+		sameJSON(t, "rule quality after a late alert on a pruned day", twinRules, rules)
 
 		// A second run finds nothing more to do and changes nothing.
 		again, err := r.Apply(ctx, false)
@@ -277,11 +273,7 @@ func TestCaseLogRetentionKeepsStaffingHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, _ := json.Marshal(perfBefore)
-		b, _ := json.Marshal(perf)
-		if !bytes.Equal(a, b) {
-			t.Errorf("the quarterly report by analyst changed:\n%s", firstDiff(a, b))
-		}
+		sameJSON(t, "the quarterly report by analyst", perfBefore, perf)
 	})
 }
 
@@ -310,11 +302,7 @@ func TestRetentionNeverRebuildsPrunedDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := json.Marshal(want)
-	b, _ := json.Marshal(got)
-	if !bytes.Equal(a, b) {
-		t.Errorf("rule quality over pruned days:\n%s", firstDiff(a, b))
-	}
+	sameJSON(t, "rule quality over pruned days", want, got)
 }
 
 func TestPolicyValidate(t *testing.T) {
@@ -344,6 +332,22 @@ func TestPolicyValidate(t *testing.T) {
 		if _, err := ParseDays(in); err == nil {
 			t.Errorf("ParseDays(%q) accepted", in)
 		}
+	}
+}
+
+// sameJSON fails the test when want and got render to different JSON.
+func sameJSON(t *testing.T, what string, want, got any) {
+	t.Helper()
+	a, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Errorf("%s changed:\n%s", what, firstDiff(a, b))
 	}
 }
 

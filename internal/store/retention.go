@@ -135,20 +135,10 @@ func (s *Store) PruneAlerts(ctx context.Context, before time.Time, dry bool) (Al
 		return out, nil
 	}
 	// The horizon first: from here on no earlier alert day is rebuilt.
-	prev, err := s.AlertsPrunedBefore(ctx)
-	if err != nil {
-		return out, err
+	if _, err := s.write(ctx, func(a *applier) error { return a.raiseWatermark(SettingAlertsPrunedBefore, before) }); err != nil {
+		return out, fmt.Errorf("recording the retention horizon: %w", err)
 	}
-	if before.After(prev) {
-		if _, err := s.write(ctx, func(a *applier) error {
-			_, err := a.exec(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
-				SettingAlertsPrunedBefore, strconv.FormatInt(b, 10))
-			return err
-		}); err != nil {
-			return out, fmt.Errorf("recording the retention horizon: %w", err)
-		}
-	}
-	err = s.eachIDRange(ctx, "alerts", func(a *applier, lo, hi int64) error {
+	err := s.eachIDRange(ctx, "alerts", func(a *applier, lo, hi int64) error {
 		sel := `SELECT id FROM alerts WHERE id >= ? AND id < ? AND ` + prunableAlerts
 		if _, err := a.exec(`DELETE FROM alert_events WHERE alert_id IN (`+sel+`)`, lo, hi, b); err != nil {
 			return err
