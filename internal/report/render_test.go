@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"golang.org/x/image/font/gofont/goregular"
 )
 
 // sample is a report with every section filled, a payload in every place
@@ -213,19 +215,142 @@ func TestColumnWidths(t *testing.T) {
 	}
 }
 
-// TestUndrawable: Latin, Greek and Cyrillic names are drawn by the Go
-// fonts; a CJK or Arabic one makes the PDF cover say that it is not.
-func TestUndrawable(t *testing.T) {
-	for s, want := range map[string]bool{"Zoë Ødegård — 98.1% · “x”": false, "Анна Кузнецова": false, "Σκιά": false, "王芳": true, "محمد علي": true} {
-		if got := undrawable(Document{Title: s}); got != want {
-			t.Errorf("%q: undrawable %v, want %v", s, got, want)
+// TestUndrawnScripts: Latin, Greek and Cyrillic names are drawn by the Go
+// fonts; Han and kana by the fallback font when there is one; Hangul, which
+// DroidSansFallbackFull lacks, and Arabic, which the renderer cannot
+// shape, never — and the cover names exactly those scripts.
+func TestUndrawnScripts(t *testing.T) {
+	fb := testFallback(t)
+	for s, want := range map[string][2]string{
+		"Zoë Ødegård — 98.1% · “x”": {"", ""}, "Анна Кузнецова": {"", ""}, "Σκιά": {"", ""},
+		"王芳": {"Han", ""}, "田中 テスト": {"Han Katakana", ""}, "김민준": {"Hangul", "Hangul"},
+		"محمد علي": {"Arabic", "Arabic"}, "王芳 محمد": {"Arabic Han", "Arabic"},
+	} {
+		if got := strings.Join(undrawnScripts(Document{Title: s}, nil), " "); got != want[0] {
+			t.Errorf("%q without a fallback font: undrawn %q, want %q", s, got, want[0])
+		}
+		if fb == nil {
+			continue
+		}
+		if got := strings.Join(undrawnScripts(Document{Title: s}, fb), " "); got != want[1] {
+			t.Errorf("%q with %s: undrawn %q, want %q", s, fb.path, got, want[1])
 		}
 	}
+	if got, want := scriptNote([]string{"Arabic", "Han"}, nil), "Some names or titles in this report cannot be drawn in the PDF. "+
+		"Arabic text is shown as empty boxes: the PDF renderer cannot join letters or lay out right-to-left and reordered scripts; "+
+		"Han characters are shown as empty boxes: no fallback font is installed (Debian: fonts-droid-fallback; or set report.pdf_font to a TrueType font). "+
+		"The HTML and Markdown forms of the report show them."; got != want {
+		t.Errorf("note\n%s\nwant\n%s", got, want)
+	}
+}
+
+// testFallback is the well-known fallback font, nil (with a log line) when
+// it is not installed.
+func testFallback(t *testing.T) *fallbackFont {
+	t.Helper()
+	fb := currentFallback()
+	if fb == nil {
+		t.Logf("no fallback font at %v (Debian: apt-get install fonts-droid-fallback): the CJK checks are skipped", FallbackFontPaths)
+	}
+	return fb
+}
+
+// TestPDFFallbackFont: a CJK name is drawn with the fallback font run by
+// run inside Latin text (pdftotext reads it back whole, in table cells and
+// lines), and the cover names only the scripts still undrawn (Hangul,
+// Arabic); the Go fonts draw the rest.
+func TestPDFFallbackFont(t *testing.T) {
+	if testFallback(t) == nil {
+		t.Skip("no fallback font: install fonts-droid-fallback (Debian) to check CJK names in the PDF")
+	}
+	d := &Document{Title: "Shift handover 王芳", Window: "2026-11-30", Parts: []Part{
+		{Heading: "On-shift load", Lines: []string{"Analyst 王芳 (Wang Fang) has 3 cases; 田中太郎 has 2", "김민준 and محمد have none"},
+			Tables: []Table{{Columns: []string{"Analyst", "Open"}, Rows: [][]string{{"王芳", "3"}, {"Анна 田中太郎", "2"}}}}},
+	}}
 	var b bytes.Buffer
-	if err := (&Document{Title: "Shift handover", Parts: []Part{{Heading: "On-shift load", Lines: []string{"王芳"}}}}).PDF(&b); err != nil {
+	if err := d.PDF(&b); err != nil {
 		t.Fatal(err)
 	}
-	if _, text := pdfStrings(t, b.Bytes()); !strings.Contains(text, "embedded font cannot draw") {
-		t.Errorf("the cover does not say that a name cannot be drawn")
+	_, text := pdfStrings(t, b.Bytes())
+	for _, want := range []string{"Shift handover ", "王芳", "Analyst ", "(Wang Fang) has 3 cases; ", "田中太郎", "Анна ",
+		"Some names or titles in this report cannot be drawn in the PDF. Arabic text is shown as empty boxes"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF does not show %q", want)
+		}
+	}
+	if words := strings.Join(strings.Fields(text), " "); !strings.Contains(words, "Hangul characters are shown as empty boxes: neither the embedded Go fonts nor the fallback font "+FallbackFontPaths[0]+" have them") {
+		t.Errorf("the cover does not name Hangul as undrawn:\n%s", text)
+	}
+	if strings.Contains(text, "Han characters") {
+		t.Errorf("the cover says Han cannot be drawn")
+	}
+	if !bytes.Contains(b.Bytes(), []byte("/BaseFont /utf8fallback")) {
+		t.Errorf("the fallback font is not embedded")
+	}
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext (Debian's poppler-utils) is not installed: the poppler checks are skipped")
+	}
+	file := filepath.Join(t.TempDir(), "h.pdf")
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", file, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v %s", err, out)
+	}
+	for _, want := range []string{"Shift handover 王芳", "Analyst 王芳 (Wang Fang) has 3 cases; 田中太郎 has 2", "Анна 田中太郎"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("pdftotext does not show %q:\n%s", want, out)
+		}
+	}
+	if dir := os.Getenv("WATCHFLOOR_REPORT_PDF_DIR"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "cjk.pdf"), b.Bytes(), 0o644)
+	}
+}
+
+// TestPDFFontConfig: report.pdf_font names the fallback font; a file that
+// is no TrueType font is refused with its path; the cover names the
+// configured font when it lacks a script (the Go font itself here, which
+// has no Han).
+func TestPDFFontConfig(t *testing.T) {
+	dir := t.TempDir()
+	ttf, txt := filepath.Join(dir, "go.ttf"), filepath.Join(dir, "font.ttc")
+	if err := os.WriteFile(ttf, goregular.TTF, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(txt, []byte("ttcf not a font"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = UsePDFFont("") })
+	plan := func(font string) string {
+		p := filepath.Join(dir, "plan.yaml")
+		if err := os.WriteFile(p, []byte("report:\n  pdf_font: "+font+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if _, err := LoadConfig(plan(txt)); err == nil || !strings.HasPrefix(err.Error(), "report.pdf_font: "+txt+": not a TrueType font") {
+		t.Errorf("a .ttc file: %v", err)
+	}
+	if _, err := LoadConfig(plan(filepath.Join(dir, "absent.ttf"))); err == nil || !strings.Contains(err.Error(), "absent.ttf: no such file") {
+		t.Errorf("a missing file: %v", err)
+	}
+	c, err := LoadConfig(plan(ttf))
+	if err != nil || c.PDFFont != ttf {
+		t.Fatalf("%+v %v", c, err)
+	}
+	if fb := currentFallback(); fb == nil || fb.path != ttf {
+		t.Fatalf("fallback %+v, want %s", fb, ttf)
+	}
+	var b bytes.Buffer
+	if err := (&Document{Title: "王芳"}).PDF(&b); err != nil {
+		t.Fatal(err)
+	}
+	_, text := pdfStrings(t, b.Bytes())
+	if words := strings.Join(strings.Fields(text), " "); !strings.Contains(words, "Han characters are shown as empty boxes: neither the embedded Go fonts nor the fallback font "+ttf+" have them.") {
+		t.Errorf("the cover does not name the configured font:\n%s", words)
+	}
+	if bytes.Contains(b.Bytes(), []byte("/BaseFont /utf8fallback")) {
+		t.Errorf("a fallback font that draws nothing is embedded")
 	}
 }
