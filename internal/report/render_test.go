@@ -57,8 +57,8 @@ func TestHTMLSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	if n := strings.Count(out, "<svg "); n != 4 {
-		t.Errorf("%d SVG charts, want 4", n)
+	if n := strings.Count(out, "<svg "); n != 5 {
+		t.Errorf("%d SVG charts, want 5", n)
 	}
 	for _, bad := range []string{"<script", "<img", "<iframe", "<link", "@import", "url("} {
 		if strings.Contains(out, bad) {
@@ -68,7 +68,7 @@ func TestHTMLSelfContained(t *testing.T) {
 	if tags := regexp.MustCompile(`<[^>]*\s(on\w+|src|href)=`).FindAllString(out, -1); len(tags) > 0 {
 		t.Errorf("tags with handlers or fetched resources: %q", tags)
 	}
-	if got := regexp.MustCompile(`https?://[^"' ]+`).FindAllString(out, -1); len(got) != 4 || got[0] != "http://www.w3.org/2000/svg" {
+	if got := regexp.MustCompile(`https?://[^"' ]+`).FindAllString(out, -1); len(got) != 5 || got[0] != "http://www.w3.org/2000/svg" {
 		t.Errorf("URLs other than the SVG namespace: %v", got)
 	}
 	if n := strings.Count(out, "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"); n < 8 {
@@ -352,5 +352,83 @@ func TestPDFFontConfig(t *testing.T) {
 	}
 	if bytes.Contains(b.Bytes(), []byte("/BaseFont /utf8fallback")) {
 		t.Errorf("a fallback font that draws nothing is embedded")
+	}
+}
+
+// TestChartUnits: resolve and acknowledge times are drawn on separate
+// charts, each in a unit its values read in (25–29 hours; 166–233
+// seconds in minutes, not flat at 0 on an hours scale).
+func TestChartUnits(t *testing.T) {
+	charts := sample().Charts()
+	if len(charts) != 5 {
+		t.Fatalf("%d charts, want 5", len(charts))
+	}
+	for i, want := range []struct {
+		title  string
+		per    float64
+		lo, hi float64
+	}{{"Median time to resolve (hours)", 3600, 0, 40}, {"Median time to acknowledge (minutes)", 60, 0, 4}} {
+		c := charts[2+i]
+		lo, hi, ok := c.axis()
+		if c.Title != want.title || c.Per != want.per || !ok || lo != want.lo || hi != want.hi || len(c.Series) != 1 {
+			t.Errorf("chart %q per %v axis %v–%v (%v) %d series, want %q per %v axis %v–%v", c.Title, c.Per, lo, hi, ok, len(c.Series), want.title, want.per, want.lo, want.hi)
+		}
+	}
+	if got := charts[3].scale(233); got != 233.0/60 {
+		t.Errorf("233 s on the acknowledge chart at %v, want %v minutes", got, 233.0/60)
+	}
+	if name, per := durationAxis([]*float64{nil, f64(7200)}); name != "hours" || per != 3600 {
+		t.Errorf("2 h drawn in %s", name)
+	}
+	if name, per := durationAxis([]*float64{f64(7199)}); name != "minutes" || per != 60 {
+		t.Errorf("just under 2 h drawn in %s", name)
+	}
+	var b bytes.Buffer
+	if err := sample().Render(&b, "html"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<title>Median time to acknowledge (minutes)</title>", "<title>2026-10 MTTA median: 3m53s</title>"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the HTML does not show %q", want)
+		}
+	}
+}
+
+// TestBudgetWithoutCurrency: without a configured currency the amounts
+// are plain numbers and the section line says so once, in every format,
+// also for a report saved with the old "(currency not set)" mark.
+func TestBudgetWithoutCurrency(t *testing.T) {
+	for _, cur := range []string{"", "(currency not set)"} {
+		e := sample()
+		e.Budget.Currency = cur
+		line := "Today's roster costs 770,194 a year more than the staffing plan. " + NoCurrencyLine
+		if got := e.BudgetLine(); got != line {
+			t.Errorf("%q: line %q, want %q", cur, got, line)
+		}
+		if got := e.BudgetRows()[1]; strings.Join(got, "|") != "Annual cost|1,996,800|1,226,606" {
+			t.Errorf("%q: row %q", cur, got)
+		}
+		for _, format := range []string{"md", "html", "pdf"} {
+			var b bytes.Buffer
+			if err := e.Render(&b, format); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if format == "pdf" {
+				_, text := pdfStrings(t, b.Bytes())
+				out = strings.Join(strings.Fields(text), " ")
+			}
+			want := strings.ReplaceAll(NoCurrencyLine, "'", "&#39;")
+			if format != "html" {
+				want = NoCurrencyLine
+			}
+			if n := strings.Count(out, want); n != 1 || strings.Contains(out, "currency not set") {
+				t.Errorf("%q %s: the currency line %d times, want once; 'currency not set' %v", cur, format, n, strings.Contains(out, "currency not set"))
+			}
+		}
+	}
+	e := sample()
+	if got := e.BudgetLine(); got != "Today's roster costs 770,194 EUR a year more than the staffing plan." {
+		t.Errorf("with a currency: %q", got)
 	}
 }
