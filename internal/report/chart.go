@@ -17,12 +17,12 @@ const (
 // graphics in PDF. A nil value is a period without data: no bar, a gap in
 // the line.
 type Chart struct {
-	Title  string
-	Kind   string
-	Unit   string // UnitSeconds (drawn in Per seconds), UnitRatio (in %) or UnitCount
+	Title string
+	Kind  string
+	Unit  string // UnitSeconds (drawn in Per seconds), UnitRatio (in %) or UnitCount
 	// Per is the seconds one axis unit of a UnitSeconds chart stands for
 	// (3600 for hours, 60 for minutes; 0 is hours).
-	Per float64
+	Per    float64
 	Labels []string
 	Series []ChartSeries
 	// Target, when set, is drawn as a dashed line.
