@@ -240,6 +240,9 @@ type Plan struct {
 	// inherits.
 	Assumptions []staffing.Assumption `json:"assumptions"`
 	Notes       []string              `json:"notes,omitempty"`
+	// HistorySince and HistoryUntil are the history modelled.
+	HistorySince time.Time `json:"history_since,omitzero"`
+	HistoryUntil time.Time `json:"history_until,omitzero"`
 }
 
 // weeksPerMonth converts weekly figures to monthly ones.
@@ -286,7 +289,8 @@ func Build(ctx context.Context, h History, scfg staffing.Config, bcfg Config, na
 		return nil, err
 	}
 	mix, mixSrc := tierMix(w.Roster, bcfg)
-	p := &Plan{Currency: bcfg.Currency, Assumptions: w.Assumptions, Notes: append([]string(nil), w.Notes...)}
+	p := &Plan{Currency: bcfg.Currency, Assumptions: w.Assumptions, Notes: append([]string(nil), w.Notes...),
+		HistorySince: w.Since, HistoryUntil: w.Until}
 	if p.Currency == "" {
 		p.Currency = "(currency not set)"
 	}

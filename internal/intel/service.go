@@ -143,7 +143,11 @@ func (s *Service) Activity(ctx context.Context, days int) (*Activity, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := metrics.WindowEnding(s.now(), days, loc)
+	return s.ActivityIn(ctx, metrics.WindowEnding(s.now(), days, loc))
+}
+
+// ActivityIn reads what the alerts of a window show, as Activity does.
+func (s *Service) ActivityIn(ctx context.Context, w metrics.Window) (*Activity, error) {
 	sets, n, err := s.engine().TechniqueSets(ctx, w)
 	if err != nil {
 		return nil, err
@@ -202,6 +206,8 @@ func (s *Service) windowMatches(ctx context.Context, since, until time.Time) (ma
 type RankQuery struct {
 	// Days is the activity window (DefaultProfileDays when 0).
 	Days int
+	// Window, when set, is the activity window instead of the last Days.
+	Window metrics.Window
 	// Relevant keeps profiles with a score above zero.
 	Relevant bool
 	// Kind keeps one kind: actor, campaign, malware, ransomware.
@@ -227,13 +233,11 @@ type Ranking struct {
 // Rank scores the profiles for the organisation and returns a page.
 func (s *Service) Rank(ctx context.Context, q RankQuery) (Ranking, error) {
 	var r Ranking
-	ps, org, act, cat, err := s.rankInputs(ctx, q.Days)
+	ps, org, act, cat, err := s.rankInputs(ctx, q)
 	if err != nil {
 		return r, err
 	}
-	if q.Days <= 0 {
-		q.Days = DefaultProfileDays
-	}
+	q.Days = q.days()
 	r.Org, r.Since, r.Until, r.Days, r.Alerts, r.TechniquesSeen = org, act.Since, act.Until, q.Days, act.Alerts, len(act.Techniques)
 	all := Rank(ps, org, act, cat, q.Days)
 	var sel []Ranked
@@ -257,7 +261,18 @@ func (s *Service) Rank(ctx context.Context, q RankQuery) (Ranking, error) {
 	return r, nil
 }
 
-func (s *Service) rankInputs(ctx context.Context, days int) (*ProfileSet, OrgProfile, *Activity, *attack.Catalog, error) {
+// days is the length of the query's activity window.
+func (q RankQuery) days() int {
+	switch {
+	case !q.Window.From.IsZero():
+		return q.Window.Days()
+	case q.Days <= 0:
+		return DefaultProfileDays
+	}
+	return q.Days
+}
+
+func (s *Service) rankInputs(ctx context.Context, q RankQuery) (*ProfileSet, OrgProfile, *Activity, *attack.Catalog, error) {
 	ps, err := s.ProfileSet(ctx)
 	if err != nil {
 		return nil, OrgProfile{}, nil, nil, err
@@ -266,7 +281,12 @@ func (s *Service) rankInputs(ctx context.Context, days int) (*ProfileSet, OrgPro
 	if err != nil {
 		return nil, org, nil, nil, err
 	}
-	act, err := s.Activity(ctx, days)
+	var act *Activity
+	if q.Window.From.IsZero() {
+		act, err = s.Activity(ctx, q.Days)
+	} else {
+		act, err = s.ActivityIn(ctx, q.Window)
+	}
 	if err != nil {
 		return nil, org, nil, nil, err
 	}
@@ -280,7 +300,12 @@ func (s *Service) rankInputs(ctx context.Context, days int) (*ProfileSet, OrgPro
 // Profile returns one profile (by id, name or alias) with its relevance
 // and its rank among all profiles (1 is the most relevant).
 func (s *Service) Profile(ctx context.Context, ref string, days int) (Ranked, int, error) {
-	ps, org, act, cat, err := s.rankInputs(ctx, days)
+	return s.ProfileIn(ctx, ref, RankQuery{Days: days})
+}
+
+// ProfileIn is Profile over the query's activity window (Days or Window).
+func (s *Service) ProfileIn(ctx context.Context, ref string, q RankQuery) (Ranked, int, error) {
+	ps, org, act, cat, err := s.rankInputs(ctx, q)
 	if err != nil {
 		return Ranked{}, 0, err
 	}
@@ -288,10 +313,7 @@ func (s *Service) Profile(ctx context.Context, ref string, days int) (Ranked, in
 	if !ok {
 		return Ranked{}, 0, fmt.Errorf("threat profile %q: %w", ref, store.ErrNotFound)
 	}
-	if days <= 0 {
-		days = DefaultProfileDays
-	}
-	for i, x := range Rank(ps, org, act, cat, days) {
+	for i, x := range Rank(ps, org, act, cat, q.days()) {
 		if x.Profile == p {
 			return x, i + 1, nil
 		}

@@ -13,7 +13,7 @@ import (
 
 // GetAlertsIn are get_security_alerts's arguments (secops-mcp names).
 type GetAlertsIn struct {
-	HoursBack     int    `json:"hours_back,omitempty" jsonschema:"alerts created in the last N hours, default 24"`
+	HoursBack     int    `json:"hours_back,omitempty" jsonschema:"alerts created in the last N hours, default 24, at most 8784"`
 	MaxAlerts     int    `json:"max_alerts,omitempty" jsonschema:"alerts per page, default 10, at most 100"`
 	StatusFilter  string `json:"status_filter,omitempty" jsonschema:"'open' = no verdict yet, 'closed' = has a verdict (also as feedback_summary.status != \"CLOSED\" / = \"CLOSED\"), or a source alert status (case-insensitive)"`
 	Severity      string `json:"severity,omitempty" jsonschema:"minimum severity: informational, low, medium, high, critical"`
@@ -105,6 +105,11 @@ func (s *server) getAlerts(ctx context.Context, _ *sdk.CallToolRequest, in GetAl
 		return nil, out, err
 	}
 	status := statusFilter(in.StatusFilter)
+	if status != "" && status != "open" && status != "closed" {
+		if err := sourceValue(ctx, "status_filter", status, []string{"open", "closed"}, s.st.AlertStatuses); err != nil {
+			return nil, out, err
+		}
+	}
 	rule := strings.ToLower(strings.TrimSpace(in.Rule))
 	keep := func(a *model.Alert) bool {
 		switch status {

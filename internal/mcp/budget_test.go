@@ -86,7 +86,7 @@ func testAlertAndIoCBudget(t *testing.T, st *store.Store) {
 	if all.Truncated || len(all.Observables) != 4 {
 		t.Fatalf("default budget: %d observables, truncated %v", len(all.Observables), all.Truncated)
 	}
-	two = approxTokens(PrevalenceOut{Definition: all.Definition, Since: all.Since, AlertsScanned: all.AlertsScanned, Total: all.Total}) +
+	two = approxTokens(PrevalenceOut{Definition: all.Definition, Since: all.Since, AlertsScanned: all.AlertsScanned, Total: all.Total, KPIWindow: all.KPIWindow}) +
 		approxTokens(all.Observables[0]) + approxTokens(all.Observables[1]) + 2
 	ioc := call[PrevalenceOut](t, connect(t, Options{Store: st, AnswerTokens: two}), "get_observable_prevalence", nil)
 	if len(ioc.Observables) != 2 || !ioc.Truncated || ioc.Total != 4 || ioc.AlertsScanned != all.AlertsScanned ||

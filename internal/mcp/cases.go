@@ -111,15 +111,51 @@ type Comment struct {
 	Body    Text   `json:"body"`
 }
 
-// TimelineEvent is one entry of a case's log (comments are listed apart).
+// TimelineEvent is one entry of a case's log (comments are listed apart),
+// or a run of consecutive alert_linked entries summarised in one: Count
+// of them from At to LastAt, New naming the first and last alert linked,
+// FollowUp the call that lists them.
 type TimelineEvent struct {
-	EventID string `json:"event_id"`
-	At      string `json:"at"`
-	Kind    string `json:"kind"`
-	Actor   string `json:"actor"`
-	Source  string `json:"source"`
-	Old     Text   `json:"old"`
-	New     Text   `json:"new"`
+	EventID  string `json:"event_id" jsonschema:"the entry's event; of a summary, its first"`
+	At       string `json:"at"`
+	Kind     string `json:"kind"`
+	Actor    string `json:"actor"`
+	Source   string `json:"source"`
+	Old      Text   `json:"old"`
+	New      Text   `json:"new"`
+	Count    int    `json:"count,omitempty" jsonschema:"a summary of consecutive alert_linked entries: how many"`
+	LastAt   string `json:"last_at,omitempty" jsonschema:"a summary: when the last of them was linked"`
+	FollowUp string `json:"follow_up,omitempty" jsonschema:"a summary: the call that lists the case's alerts"`
+}
+
+// collapseLinks summarises each run of at least two consecutive
+// alert_linked entries of a case's timeline in one entry.
+func collapseLinks(caseID int64, evs []model.CaseEvent) []TimelineEvent {
+	follow := fmt.Sprintf(`list_alerts {"case_id": "%d"}`, caseID)
+	var out []TimelineEvent
+	for i := 0; i < len(evs); {
+		e := evs[i]
+		j := i + 1
+		if e.Kind == model.EventAlertLinked {
+			for j < len(evs) && evs[j].Kind == model.EventAlertLinked {
+				j++
+			}
+		}
+		t := TimelineEvent{EventID: strconv.FormatInt(e.ID, 10), At: ts(e.At), Kind: string(e.Kind), Actor: e.Actor,
+			Source: e.Source, Old: untrusted(e.Old, shortText), New: untrusted(e.New, shortText)}
+		if n := j - i; n > 1 {
+			last := evs[j-1]
+			t.Count, t.LastAt, t.FollowUp = n, ts(last.At), follow
+			t.Old = untrusted("", shortText)
+			t.New = untrusted(fmt.Sprintf("%d alerts linked, %s … %s", n, e.New, last.New), shortText)
+			if last.Actor != e.Actor {
+				t.Actor = ""
+			}
+		}
+		out = append(out, t)
+		i = j
+	}
+	return out
 }
 
 // SLAClock is one SLA clock of a case, judged now.
@@ -148,13 +184,14 @@ type SLAClocks struct {
 // GetCaseOut is get_case_full_details's answer. Lists are capped; the
 // totals say how much exists.
 type GetCaseOut struct {
-	CaseDetails   CaseDetails     `json:"case_details"`
-	CaseAlerts    []AlertRow      `json:"case_alerts"`
-	AlertsTotal   int64           `json:"case_alerts_total"`
-	CaseComments  []Comment       `json:"case_comments"`
-	Timeline      []TimelineEvent `json:"timeline"`
-	TimelineTotal int             `json:"timeline_total"`
-	SLA           SLAClocks       `json:"sla"`
+	CaseDetails    CaseDetails     `json:"case_details"`
+	CaseAlerts     []AlertRow      `json:"case_alerts"`
+	AlertsTotal    int64           `json:"case_alerts_total"`
+	CaseComments   []Comment       `json:"case_comments"`
+	Timeline       []TimelineEvent `json:"timeline" jsonschema:"oldest first; consecutive alert_linked entries summarised in one; the newest 100 entries"`
+	TimelineTotal  int             `json:"timeline_total" jsonschema:"timeline entries, summaries counted once"`
+	TimelineEvents int             `json:"timeline_events" jsonschema:"log events behind them (comments apart)"`
+	SLA            SLAClocks       `json:"sla"`
 }
 
 const (
@@ -252,6 +289,9 @@ func (s *server) caseQuery(ctx context.Context, in ListCasesIn) (store.CaseQuery
 	if q.CreatedBefore, err = parseTime("created_before", in.CreatedBefore); err != nil {
 		return q, err
 	}
+	if !q.CreatedAfter.IsZero() && !q.CreatedBefore.IsZero() && !q.CreatedBefore.After(q.CreatedAfter) {
+		return q, argError("created_before %s is not after created_after %s", in.CreatedBefore, in.CreatedAfter)
+	}
 	q.OrderBy = in.OrderBy
 	if q.OrderBy != "" && !slices.Contains(store.CaseOrders, q.OrderBy) {
 		return q, argError("order_by %q: want one of %s", in.OrderBy, strings.Join(store.CaseOrders, ", "))
@@ -280,6 +320,13 @@ func (s *server) listCases(ctx context.Context, _ *sdk.CallToolRequest, in ListC
 	cases, total, err := s.st.SearchCases(ctx, q)
 	if err != nil {
 		return nil, out, err
+	}
+	if total == 0 && q.Assignee != "" {
+		// No case has it: refuse a name that is not on the roster either,
+		// rather than answer an empty list.
+		if err := s.rosterAnalyst(ctx, "assignee", q.Assignee); err != nil {
+			return nil, out, err
+		}
 	}
 	more := len(cases) > size
 	cases = cases[:min(len(cases), size)]
@@ -417,22 +464,22 @@ func (s *server) getCase(ctx context.Context, _ *sdk.CallToolRequest, in GetCase
 		out.CaseAlerts = append(out.CaseAlerts, alertRow(&alerts[i]))
 	}
 	out.CaseComments, out.Timeline = []Comment{}, []TimelineEvent{}
-	var timeline []TimelineEvent
+	var logged []model.CaseEvent
 	for _, e := range evs {
-		id := strconv.FormatInt(e.ID, 10)
 		if e.Kind == model.EventComment {
-			out.CaseComments = append(out.CaseComments, Comment{EventID: id, At: ts(e.At), Author: e.Actor, Source: e.Source,
-				Body: untrusted(e.New, longText)})
+			out.CaseComments = append(out.CaseComments, Comment{EventID: strconv.FormatInt(e.ID, 10), At: ts(e.At), Author: e.Actor,
+				Source: e.Source, Body: untrusted(e.New, longText)})
 			continue
 		}
-		timeline = append(timeline, TimelineEvent{EventID: id, At: ts(e.At), Kind: string(e.Kind), Actor: e.Actor,
-			Source: e.Source, Old: untrusted(e.Old, shortText), New: untrusted(e.New, shortText)})
+		logged = append(logged, e)
 	}
+	timeline := collapseLinks(c.ID, logged)
 	// The newest entries matter most when a log is long.
 	if n := len(out.CaseComments); n > commentCap {
 		out.CaseComments = out.CaseComments[n-commentCap:]
 	}
 	out.TimelineTotal = len(timeline)
+	out.TimelineEvents = len(logged)
 	if n := len(timeline); n > timelineCap {
 		timeline = timeline[n-timelineCap:]
 	}
@@ -469,4 +516,19 @@ func stageNames() string {
 		names[i] = string(v)
 	}
 	return strings.Join(names, ", ")
+}
+
+// rosterAnalyst refuses a login that is not on the roster (active or not)
+// and that no stored case has.
+func (s *server) rosterAnalyst(ctx context.Context, name, login string) error {
+	list, err := s.st.Analysts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range list {
+		if strings.EqualFold(a.ExternalID, login) {
+			return nil
+		}
+	}
+	return argError("%s %q: no case has it and no analyst on the roster has that login (get_analyst_workload lists them), or 'unassigned'", name, login)
 }

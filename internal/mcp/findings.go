@@ -104,7 +104,7 @@ func findingRow(f *model.Finding) FindingRow {
 }
 
 // findingState applies a state argument to a filter.
-func findingState(f *store.FindingFilter, state string) error {
+func (s *server) findingState(ctx context.Context, f *store.FindingFilter, state string) error {
 	switch st := strings.ToLower(strings.TrimSpace(state)); st {
 	case "", store.FindingsActive:
 		f.State = store.FindingsActive
@@ -112,8 +112,8 @@ func findingState(f *store.FindingFilter, state string) error {
 		f.State = store.FindingsInactive
 	case "all":
 	default:
-		if strings.ContainsAny(state, "\x00\n") || len(state) > 64 {
-			return argError("state %q: want active, inactive, all or a source status", state)
+		if err := sourceValue(ctx, "state", state, []string{"active", "inactive", "all"}, s.st.FindingStatuses); err != nil {
+			return err
 		}
 		f.Status = state
 	}
@@ -168,7 +168,7 @@ func (s *server) topFindings(ctx context.Context, _ *sdk.CallToolRequest, in Top
 		}
 		f.MinSeverity = v
 	}
-	if err := findingState(&f, in.State); err != nil {
+	if err := s.findingState(ctx, &f, in.State); err != nil {
 		return nil, FindingsOut{}, err
 	}
 	if in.MaxFindings < 0 {
@@ -195,7 +195,7 @@ func (s *server) searchFindings(ctx context.Context, _ *sdk.CallToolRequest, in 
 		}
 		f.MinSeverity = v
 	}
-	if err := findingState(&f, in.State); err != nil {
+	if err := s.findingState(ctx, &f, in.State); err != nil {
 		return nil, FindingsOut{}, err
 	}
 	if in.PageSize < 0 {

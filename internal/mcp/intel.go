@@ -12,6 +12,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/intel"
 	"github.com/watchfloor/watchfloor/internal/intel/observable"
+	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
@@ -33,14 +34,15 @@ const ThreatProfileDefinition = "threat profiles are the embedded MITRE ATT&CK g
 
 // IoCIn are get_ioc_matches's arguments.
 type IoCIn struct {
-	HoursBack     int    `json:"hours_back,omitempty" jsonschema:"matches whose alert was created in the last N hours, default 24"`
+	HoursBack     int    `json:"hours_back,omitempty" jsonschema:"matches whose alert was created in the last N hours, default 24, at most 8784"`
 	MaxMatches    int    `json:"max_matches,omitempty" jsonschema:"indicators per page, default 20, at most 100"`
 	Type          string `json:"type,omitempty" jsonschema:"indicator type: ip, cidr, domain, url, email, md5, sha1, sha256, sha512"`
 	MinConfidence int    `json:"min_confidence,omitempty" jsonschema:"keep indicators whose feed confidence is at least this (0–100)"`
 	NextPageToken string `json:"next_page_token,omitempty"`
-	ProjectID     string `json:"project_id,omitempty" jsonschema:"accepted for compatibility with Google's secops-mcp; Watchfloor answers from its own store"`
-	CustomerID    string `json:"customer_id,omitempty" jsonschema:"accepted for compatibility; ignored"`
-	Region        string `json:"region,omitempty" jsonschema:"accepted for compatibility; ignored"`
+	WindowArgs
+	ProjectID  string `json:"project_id,omitempty" jsonschema:"accepted for compatibility with Google's secops-mcp; Watchfloor answers from its own store"`
+	CustomerID string `json:"customer_id,omitempty" jsonschema:"accepted for compatibility; ignored"`
+	Region     string `json:"region,omitempty" jsonschema:"accepted for compatibility; ignored"`
 }
 
 // ProfileLink names a threat profile.
@@ -80,12 +82,14 @@ type IoCOut struct {
 	Matches       []IoCMatch `json:"matches"`
 	NextPageToken string     `json:"next_page_token" jsonschema:"empty when this is the last page"`
 	Truncated     bool       `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
+	KPIWindow     KPIWindow  `json:"kpi_window"`
 }
 
 // PrevalenceIn are get_observable_prevalence's arguments.
 type PrevalenceIn struct {
-	HoursBack      int `json:"hours_back,omitempty" jsonschema:"alerts created in the last N hours, default 24"`
+	HoursBack      int `json:"hours_back,omitempty" jsonschema:"alerts created in the last N hours, default 24, at most 8784"`
 	MaxObservables int `json:"max_observables,omitempty" jsonschema:"observables to return, default 20, at most 100"`
+	WindowArgs
 }
 
 // ObservableRow is one observable seen in the organisation's alerts.
@@ -113,15 +117,17 @@ type PrevalenceOut struct {
 	Total         int             `json:"observables_total"`
 	Observables   []ObservableRow `json:"observables"`
 	Truncated     bool            `json:"truncated" jsonschema:"true when the answer's size budget returned fewer than max_observables; there is no paging, so lower max_observables or hours_back"`
+	KPIWindow     KPIWindow       `json:"kpi_window"`
 }
 
 // ThreatProfilesIn are list_threat_profiles's arguments.
 type ThreatProfilesIn struct {
 	Limit         int    `json:"limit,omitempty" jsonschema:"profiles per page, default 10, at most 50"`
-	DaysBack      int    `json:"days_back,omitempty" jsonschema:"activity window: whole days in the organisation's time zone, today included; default 90"`
+	DaysBack      int    `json:"days_back,omitempty" jsonschema:"activity window: whole days in the organisation's time zone, today included; default 90, at most 3660"`
 	Kind          string `json:"kind,omitempty" jsonschema:"actor, campaign, malware or ransomware"`
 	RelevantOnly  *bool  `json:"relevant_only,omitempty" jsonschema:"only profiles with a relevance above zero; default true"`
 	NextPageToken string `json:"next_page_token,omitempty"`
+	WindowArgs
 }
 
 // ReasonRow is one factor of a relevance score; its text quotes feed data.
@@ -166,12 +172,14 @@ type ThreatProfilesOut struct {
 	Profiles       []ThreatProfileRow `json:"profiles"`
 	NextPageToken  string             `json:"next_page_token"`
 	Truncated      bool               `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
+	KPIWindow      KPIWindow          `json:"kpi_window"`
 }
 
 // GetThreatProfileIn are get_threat_profile's arguments.
 type GetThreatProfileIn struct {
 	ProfileID string `json:"profile_id" jsonschema:"id from list_threat_profiles (G0007, TP-…), or a name or alias"`
-	DaysBack  int    `json:"days_back,omitempty" jsonschema:"activity window in days, default 90"`
+	DaysBack  int    `json:"days_back,omitempty" jsonschema:"activity window in days, default 90, at most 3660"`
+	WindowArgs
 }
 
 // TechniqueRow is a technique of a profile.
@@ -192,6 +200,7 @@ type SourceRow struct {
 // GetThreatProfileOut is one profile in full.
 type GetThreatProfileOut struct {
 	Definition   string           `json:"definition"`
+	KPIWindow    KPIWindow        `json:"kpi_window"`
 	Rank         int              `json:"rank" jsonschema:"1 is the most relevant profile"`
 	Profile      ThreatProfileRow `json:"profile"`
 	Description  Text             `json:"description"`
@@ -247,14 +256,16 @@ func (s *server) iocMatches(ctx context.Context, _ *sdk.CallToolRequest, in IoCI
 	if err != nil {
 		return nil, out, err
 	}
-	now := s.opts.Now()
-	since := now.Add(-time.Duration(hours) * time.Hour)
-	page, err := s.intel.Matches(ctx, store.MatchQuery{Since: since, Until: now.Add(time.Second), Type: typ, MinConfidence: in.MinConfidence,
+	since, until, kw, err := s.hoursWindow(ctx, hours, in.HoursBack, in.WindowArgs)
+	if err != nil {
+		return nil, out, err
+	}
+	page, err := s.intel.Matches(ctx, store.MatchQuery{Since: since, Until: until, Type: typ, MinConfidence: in.MinConfidence,
 		Offset: offset, Limit: size + 1})
 	if err != nil {
 		return nil, out, err
 	}
-	out.Since, out.Total = ts(since), page.Total
+	out.Since, out.Total, out.KPIWindow = ts(since), page.Total, kw
 	rows := page.Rows
 	more := len(rows) > size
 	if more {
@@ -308,8 +319,12 @@ func (s *server) observablePrevalence(ctx context.Context, _ *sdk.CallToolReques
 	out := PrevalenceOut{Definition: PrevalenceDefinition, Observables: []ObservableRow{}}
 	hours := pageSize(in.HoursBack, 24, 24*366)
 	size := pageSize(in.MaxObservables, 20, 100)
-	since := s.opts.Now().Add(-time.Duration(hours) * time.Hour)
-	res, err := intel.ObservablePrevalence(ctx, s.st, since, s.opts.Now().Add(time.Second), size, prevalenceScanCap)
+	since, until, kw, err := s.hoursWindow(ctx, hours, in.HoursBack, in.WindowArgs)
+	if err != nil {
+		return nil, out, err
+	}
+	out.KPIWindow = kw
+	res, err := intel.ObservablePrevalence(ctx, s.st, since, until, size, prevalenceScanCap)
 	if err != nil {
 		return nil, out, err
 	}
@@ -374,8 +389,16 @@ func (s *server) threatProfiles(ctx context.Context, _ *sdk.CallToolRequest, in 
 		return nil, out, err
 	}
 	relevant := in.RelevantOnly == nil || *in.RelevantOnly
-	r, err := s.intel.Rank(ctx, intel.RankQuery{Days: days, Relevant: relevant, Kind: in.Kind, Offset: offset, Limit: limit})
+	q, err := s.rankWindow(ctx, days, in.DaysBack, in.WindowArgs)
 	if err != nil {
+		return nil, out, err
+	}
+	q.Relevant, q.Kind, q.Offset, q.Limit = relevant, in.Kind, offset, limit
+	r, err := s.intel.Rank(ctx, q)
+	if err != nil {
+		return nil, out, err
+	}
+	if out.KPIWindow, err = s.kpiWindowOf(ctx, metrics.Window{From: r.Since, To: r.Until}); err != nil {
 		return nil, out, err
 	}
 	out.Organisation, out.Since, out.AlertsInWindow, out.TechniquesSeen, out.Total = orgOut(r.Org), ts(r.Since), r.Alerts, r.TechniquesSeen, r.Total
@@ -401,7 +424,11 @@ func (s *server) getThreatProfile(ctx context.Context, _ *sdk.CallToolRequest, i
 		return nil, out, argError("profile_id is required")
 	}
 	days := pageSize(in.DaysBack, intel.DefaultProfileDays, 3660)
-	r, rank, err := s.intel.Profile(ctx, in.ProfileID, days)
+	q, err := s.rankWindow(ctx, days, in.DaysBack, in.WindowArgs)
+	if err != nil {
+		return nil, out, err
+	}
+	r, rank, err := s.intel.ProfileIn(ctx, in.ProfileID, q)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, out, fmt.Errorf("no threat profile %q (use an id from list_threat_profiles, a name or an alias)", in.ProfileID)
 	}
@@ -414,6 +441,17 @@ func (s *server) getThreatProfile(ctx context.Context, _ *sdk.CallToolRequest, i
 	}
 	cat, err := s.catalog()
 	if err != nil {
+		return nil, out, err
+	}
+	w := q.Window
+	if w.From.IsZero() {
+		loc, err := s.st.TimeZone(ctx)
+		if err != nil {
+			return nil, out, err
+		}
+		w = metrics.WindowEnding(s.opts.Now(), days, loc)
+	}
+	if out.KPIWindow, err = s.kpiWindowOf(ctx, w); err != nil {
 		return nil, out, err
 	}
 	out.Rank, out.Profile, out.Organisation = rank, profileRow(r), orgOut(org)
@@ -443,4 +481,51 @@ func (s *server) getThreatProfile(ctx context.Context, _ *sdk.CallToolRequest, i
 		out.Sources = append(out.Sources, SourceRow{Source: src.Source, ExternalID: src.ExternalID, Name: untrusted(src.Name, shortText), Kind: src.Kind})
 	}
 	return nil, out, nil
+}
+
+// hoursWindow is the window of a tool measured over the last hours: from
+// and to when given (whole days), else the hours up to now.
+func (s *server) hoursWindow(ctx context.Context, hours, hoursBack int, wa WindowArgs) (since, until time.Time, k KPIWindow, err error) {
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return since, until, k, err
+	}
+	w, explicit, err := parseWindow(wa.From, wa.To, loc)
+	if err != nil {
+		return since, until, k, err
+	}
+	if explicit && hoursBack > 0 {
+		return since, until, k, argError("hours_back and from/to both set the window: give one")
+	}
+	through, err := s.dataThrough(ctx)
+	if err != nil {
+		return since, until, k, err
+	}
+	now := s.opts.Now()
+	if explicit {
+		return w.From, w.To, kpiWindow(w.Window, through, now), nil
+	}
+	since, until = now.Add(-time.Duration(hours)*time.Hour), now.Add(time.Second)
+	return since, until, kpiSpan(since, now, through, now, loc), nil
+}
+
+// rankWindow is the activity window of the threat-profile tools: from and
+// to when given, else the last days.
+func (s *server) rankWindow(ctx context.Context, days, daysBack int, wa WindowArgs) (intel.RankQuery, error) {
+	q := intel.RankQuery{Days: days}
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return q, err
+	}
+	w, explicit, err := parseWindow(wa.From, wa.To, loc)
+	if err != nil {
+		return q, err
+	}
+	if explicit && daysBack > 0 {
+		return q, argError("days_back and from/to both set the window: give one")
+	}
+	if explicit {
+		q.Window = w.Window
+	}
+	return q, nil
 }

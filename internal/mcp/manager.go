@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -79,38 +78,7 @@ type MetricsIn struct {
 	GroupBy      string `json:"group_by,omitempty" jsonschema:"how to group the cases; empty for all cases"`
 	Trend        bool   `json:"trend,omitempty" jsonschema:"add the previous window and a series of the last 8 periods"`
 	IncludeTests bool   `json:"include_tests,omitempty" jsonschema:"count test and drill cases"`
-	From         string `json:"from,omitempty" jsonschema:"first day of the window (YYYY-MM-DD in the organisation's time zone, or an RFC 3339 time: its UTC date), with to; overrides timeframe"`
-	To           string `json:"to,omitempty" jsonschema:"last day of the window, included (YYYY-MM-DD or RFC 3339), with from"`
-}
-
-// windowQuery turns a tool's timeframe and optional from/to into the
-// report service's window query.
-func windowQuery(timeframe, from, to string) (metrics.WindowQuery, error) {
-	q := metrics.WindowQuery{Timeframe: timeframe}
-	day := func(name, v string) (string, error) {
-		v = strings.TrimSpace(v)
-		if v == "" {
-			return "", nil
-		}
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
-			return t.UTC().Format("2006-01-02"), nil
-		}
-		if _, err := time.Parse("2006-01-02", v); err == nil {
-			return v, nil
-		}
-		return "", argError("%s %q: want YYYY-MM-DD or an RFC 3339 time", name, v)
-	}
-	var err error
-	if q.From, err = day("from", from); err != nil {
-		return q, err
-	}
-	if q.To, err = day("to", to); err != nil {
-		return q, err
-	}
-	if (q.From == "") != (q.To == "") {
-		return q, argError("from and to go together: give both, or neither for the timeframe")
-	}
-	return q, nil
+	WindowArgs
 }
 
 // MetricsOut is get_soc_metrics's answer.
@@ -127,7 +95,8 @@ type MetricsOut struct {
 	Series         []metrics.Period      `json:"series"`
 	// Now is when running SLA clocks were judged; the basis says how
 	// fresh the data is and which SLA policy versions judged it.
-	Now time.Time `json:"now"`
+	Now       time.Time `json:"now"`
+	KPIWindow KPIWindow `json:"kpi_window"`
 	metrics.Basis
 }
 
@@ -136,17 +105,31 @@ type BreachesIn struct {
 	IncludeAtRisk bool   `json:"include_at_risk,omitempty" jsonschema:"also list clocks at risk (past 80% of the target)"`
 	MaxResults    int    `json:"max_results,omitempty" jsonschema:"items per page, default 20, at most 100"`
 	NextPageToken string `json:"next_page_token,omitempty"`
+	// With from and to: the SLA outcomes of the cases created in the
+	// window, and the open clocks of those cases only.
+	WindowArgs
+}
+
+// WindowSLA is the SLA outcome of one priority's cases created in a
+// window: met, breached (closed late or overdue now), running.
+type WindowSLA struct {
+	Priority    string            `json:"priority"`
+	Cases       int64             `json:"cases"`
+	Acknowledge metrics.SLAResult `json:"sla_acknowledge"`
+	Resolve     metrics.SLAResult `json:"sla_resolve"`
 }
 
 // BreachesOut is list_sla_breaches's answer: open cases whose SLA clocks
 // are overdue (most overdue first), then at risk (least time left first).
 type BreachesOut struct {
-	Now           string    `json:"now"`
-	Breached      int       `json:"breached_total"`
-	AtRisk        int       `json:"at_risk_total"`
-	Items         []SLAItem `json:"items"`
-	NextPageToken string    `json:"next_page_token"`
-	Truncated     bool      `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
+	Now           string      `json:"now"`
+	KPIWindow     *KPIWindow  `json:"kpi_window,omitempty" jsonschema:"with from and to: the window of case creation"`
+	WindowSLA     []WindowSLA `json:"window_sla,omitempty" jsonschema:"with from and to: per priority, the SLA outcomes of the cases created in the window (closed ones included)"`
+	Breached      int         `json:"breached_total"`
+	AtRisk        int         `json:"at_risk_total"`
+	Items         []SLAItem   `json:"items"`
+	NextPageToken string      `json:"next_page_token"`
+	Truncated     bool        `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
 }
 
 // WorkloadIn are get_analyst_workload's arguments.
@@ -154,6 +137,19 @@ type WorkloadIn struct {
 	MaxAnalysts   int    `json:"max_analysts,omitempty" jsonschema:"analysts per page, default 25, at most 200"`
 	OnShiftOnly   bool   `json:"on_shift_only,omitempty" jsonschema:"list only analysts on shift now"`
 	NextPageToken string `json:"next_page_token,omitempty"`
+	// With from and to: each listed analyst's cases created in the window.
+	WindowArgs
+}
+
+// WindowLoad is an analyst's work among the cases created in a window.
+type WindowLoad struct {
+	Analyst          string   `json:"analyst"`
+	Cases            int64    `json:"cases" jsonschema:"cases created in the window now assigned to the analyst"`
+	Done             int64    `json:"done" jsonschema:"of them resolved or closed"`
+	MTTRMedian       *float64 `json:"mttr_median_seconds"`
+	ResolveMet       int64    `json:"sla_resolve_met"`
+	ResolveBreached  int64    `json:"sla_resolve_breached"`
+	ResolveAdherence *float64 `json:"sla_resolve_adherence"`
 }
 
 // WorkloadOut is get_analyst_workload's answer.
@@ -167,14 +163,15 @@ type WorkloadOut struct {
 	AnalystsTotal        int                   `json:"analysts_total"`
 	NextPageToken        string                `json:"next_page_token"`
 	Truncated            bool                  `json:"truncated" jsonschema:"true when the answer's size budget cut this page short; next_page_token continues after the last row returned"`
+	KPIWindow            *KPIWindow            `json:"kpi_window,omitempty" jsonschema:"with from and to: the window of case creation"`
+	Window               []WindowLoad          `json:"window_by_analyst,omitempty" jsonschema:"with from and to: the listed analysts' cases created in the window"`
 }
 
 // NoisyRulesIn are get_noisy_rules's arguments.
 type NoisyRulesIn struct {
 	Timeframe string `json:"timeframe,omitempty" jsonschema:"daily, weekly (default), monthly or quarterly, ending today, or with the day of the newest data when it is older"`
 	MaxRules  int    `json:"max_rules,omitempty" jsonschema:"rules to return, default 10, at most 100"`
-	From      string `json:"from,omitempty" jsonschema:"first day of the window (YYYY-MM-DD or RFC 3339), with to; overrides timeframe"`
-	To        string `json:"to,omitempty" jsonschema:"last day of the window, included (YYYY-MM-DD or RFC 3339), with from"`
+	WindowArgs
 }
 
 // NoisyRulesOut is get_noisy_rules's answer.
@@ -186,6 +183,7 @@ type NoisyRulesOut struct {
 	HoursDef       string               `json:"analyst_hours_definition"`
 	RulesTotal     int                  `json:"rules_total"`
 	Rules          []metrics.RuleResult `json:"rules" jsonschema:"noisiest first: most false positives, then volume"`
+	KPIWindow      KPIWindow            `json:"kpi_window"`
 	metrics.Basis
 }
 
@@ -297,7 +295,7 @@ func toolArgError(err error) error {
 
 func (s *server) metrics(ctx context.Context, _ *sdk.CallToolRequest, in MetricsIn) (*sdk.CallToolResult, MetricsOut, error) {
 	var out MetricsOut
-	wq, err := windowQuery(in.Timeframe, in.From, in.To)
+	wq, err := s.windowQuery(ctx, in.Timeframe, in.From, in.To)
 	if err != nil {
 		return nil, out, err
 	}
@@ -316,6 +314,12 @@ func (s *server) metrics(ctx context.Context, _ *sdk.CallToolRequest, in Metrics
 		p.Result = nonNilGroups([]metrics.GroupResult{p.Result})[0]
 		out.Series = append(out.Series, p)
 	}
+	w, err := s.reportWindow(ctx, rep.From, rep.To)
+	if err != nil {
+		return nil, out, err
+	}
+	out.KPIWindow = kpiWindow(w, rep.DataThrough, rep.Now)
+	markPartialPeriods(out.Series, rep.DataThrough, w.From.Location())
 	return nil, out, nil
 }
 
@@ -347,7 +351,11 @@ func (s *server) breaches(ctx context.Context, _ *sdk.CallToolRequest, in Breach
 	if in.MaxResults < 0 {
 		return nil, out, argError("max_results %d: want 1 to 100", in.MaxResults)
 	}
-	query := BreachesIn{IncludeAtRisk: in.IncludeAtRisk}
+	query := BreachesIn{IncludeAtRisk: in.IncludeAtRisk, WindowArgs: in.WindowArgs}
+	win, err := s.caseWindow(ctx, in.WindowArgs, metrics.ByPriority)
+	if err != nil {
+		return nil, out, err
+	}
 	var after breachKey
 	ok, err := parseKeysetToken("breaches", query, in.NextPageToken, &after.Group, &after.Due, &after.Case, &after.Clock)
 	if err != nil {
@@ -365,6 +373,9 @@ func (s *server) breaches(ctx context.Context, _ *sdk.CallToolRequest, in Breach
 	var all []keyed
 	add := func(group int, items []metrics.SLAItem) {
 		for _, it := range items {
+			if win != nil && !win.holds(d.Now, it.Age) {
+				continue
+			}
 			due := d.Now.Add(time.Duration((it.Target - it.Elapsed) * float64(time.Second))).Round(time.Second).Unix()
 			all = append(all, keyed{breachKey{group, due, it.CaseID, it.Clock}, it})
 		}
@@ -383,6 +394,27 @@ func (s *server) breaches(ctx context.Context, _ *sdk.CallToolRequest, in Breach
 		return 0
 	})
 	out.Now, out.Breached, out.AtRisk = ts(d.Now), len(d.Breached), len(d.AtRisk)
+	if win != nil {
+		out.Breached, out.AtRisk = 0, 0
+		for _, k := range all {
+			if k.key.Group == 0 {
+				out.Breached++
+			} else {
+				out.AtRisk++
+			}
+		}
+		if !in.IncludeAtRisk {
+			for _, it := range d.AtRisk {
+				if win.holds(d.Now, it.Age) {
+					out.AtRisk++
+				}
+			}
+		}
+		out.KPIWindow, out.WindowSLA = &win.kpi, []WindowSLA{}
+		for _, g := range win.rep.Groups {
+			out.WindowSLA = append(out.WindowSLA, WindowSLA{Priority: g.Group, Cases: g.Cases, Acknowledge: g.SLAAcknowledge, Resolve: g.SLAResolve})
+		}
+	}
 	start := 0
 	if ok {
 		start = len(all)
@@ -430,7 +462,11 @@ func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in Worklo
 	if in.MaxAnalysts < 0 {
 		return nil, WorkloadOut{}, argError("max_analysts %d: want 1 to 200", in.MaxAnalysts)
 	}
-	query := WorkloadIn{OnShiftOnly: in.OnShiftOnly}
+	query := WorkloadIn{OnShiftOnly: in.OnShiftOnly, WindowArgs: in.WindowArgs}
+	win, err := s.caseWindow(ctx, in.WindowArgs, metrics.ByAnalyst)
+	if err != nil {
+		return nil, WorkloadOut{}, err
+	}
 	var after loadKey
 	ok, err := parseKeysetToken("analysts", query, in.NextPageToken, &after.Open, &after.Critical, &after.Analyst)
 	if err != nil {
@@ -479,6 +515,28 @@ func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in Worklo
 		rows, out.Truncated = rows[:keep], true
 	}
 	out.Analysts = append(out.Analysts, rows...)
+	if win != nil {
+		out.KPIWindow, out.Window = &win.kpi, []WindowLoad{}
+		byName := map[string]metrics.GroupResult{}
+		for _, g := range win.rep.Groups {
+			byName[g.Group] = g
+		}
+		for _, a := range rows {
+			g, ok := byName[a.Analyst]
+			if !ok {
+				out.Window = append(out.Window, WindowLoad{Analyst: a.Analyst})
+				continue
+			}
+			wl := WindowLoad{Analyst: a.Analyst, Cases: g.Cases, Done: g.Done, ResolveMet: g.SLAResolve.Met,
+				ResolveBreached: g.SLAResolve.Breached, ResolveAdherence: g.SLAResolve.Adherence}
+			for _, k := range g.KPIs {
+				if k.KPI == metrics.MTTR {
+					wl.MTTRMedian = k.Median
+				}
+			}
+			out.Window = append(out.Window, wl)
+		}
+	}
 	if n := len(rows); n > 0 && start+n < len(list) {
 		k := key(rows[n-1])
 		out.NextPageToken = keysetToken("analysts", query, k.Open, k.Critical, k.Analyst)
@@ -488,21 +546,57 @@ func (s *server) workload(ctx context.Context, _ *sdk.CallToolRequest, in Worklo
 
 func (s *server) noisyRules(ctx context.Context, _ *sdk.CallToolRequest, in NoisyRulesIn) (*sdk.CallToolResult, NoisyRulesOut, error) {
 	var out NoisyRulesOut
-	wq, err := windowQuery(in.Timeframe, in.From, in.To)
+	wq, err := s.windowQuery(ctx, in.Timeframe, in.From, in.To)
 	if err != nil {
 		return nil, out, err
 	}
-	rep, err := s.svc.Rules(ctx, metrics.RulesQuery{WindowQuery: wq})
+	res, err := s.svc.Resolve(ctx, wq)
+	if err != nil {
+		return nil, out, toolArgError(err)
+	}
+	rep, err := s.svc.Rules(ctx, metrics.RulesQuery{WindowQuery: dayQuery(res.Window)})
 	if err != nil {
 		return nil, out, toolArgError(err)
 	}
 	n := pageSize(in.MaxRules, 10, 100)
 	out = NoisyRulesOut{Window: rep.Window, Alerts: rep.Alerts, ConversionRate: rep.ConversionRate, Definition: rep.Definition,
-		HoursDef: rep.HoursDef, RulesTotal: len(rep.Rules), Rules: nonNil(rep.Rules[:min(n, len(rep.Rules))]), Basis: rep.Basis}
+		HoursDef: rep.HoursDef, RulesTotal: len(rep.Rules), Rules: nonNil(rep.Rules[:min(n, len(rep.Rules))]), Basis: rep.Basis,
+		KPIWindow: kpiWindow(res.Window, rep.DataThrough, s.opts.Now())}
 	for i := range out.Rules {
 		if out.Rules[i].Dispositions == nil {
 			out.Rules[i].Dispositions = map[string]int64{}
 		}
 	}
 	return nil, out, nil
+}
+
+// caseWindow is the cases created in a window, grouped: nil when from
+// and to are not given.
+type caseWindow struct {
+	w   metrics.Window
+	kpi KPIWindow
+	rep *metrics.Report
+}
+
+// holds reports whether a case of the given age at now was created in
+// the window.
+func (c *caseWindow) holds(now time.Time, age float64) bool {
+	created := now.Add(-time.Duration(age * float64(time.Second)))
+	return !created.Before(c.w.From) && created.Before(c.w.To)
+}
+
+func (s *server) caseWindow(ctx context.Context, wa WindowArgs, groupBy string) (*caseWindow, error) {
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w, explicit, err := parseWindow(wa.From, wa.To, loc)
+	if err != nil || !explicit {
+		return nil, err
+	}
+	rep, err := s.svc.Performance(ctx, metrics.PerformanceQuery{WindowQuery: w.Query, GroupBy: groupBy})
+	if err != nil {
+		return nil, toolArgError(err)
+	}
+	return &caseWindow{w: w.Window, kpi: kpiWindow(w.Window, rep.DataThrough, rep.Now), rep: rep}, nil
 }

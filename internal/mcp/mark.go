@@ -46,14 +46,14 @@ var trustedKeys = map[string]bool{
 	"deadline": true, "declared_at": true, "due": true, "due_at": true, "expires_at": true, "finished_at": true,
 	"first_found": true, "first_seen": true, "history_from": true, "history_since": true, "history_to": true,
 	"history_until": true, "issued_at": true, "last_match": true, "last_message_at": true, "last_run": true,
-	"last_seen": true, "next_deadline": true, "next_update_due": true, "now": true, "occurred_at": true,
+	"last_seen": true, "last_at": true, "next_deadline": true, "next_update_due": true, "now": true, "occurred_at": true,
 	"resolved_at": true, "review_due": true, "since": true, "started_at": true, "stopped_at": true,
 	"submitted_at": true, "synced_at": true, "triggered_at": true, "updated_at": true, "valid_until": true, "ingested_at": true,
-	"from": true, "to": true, "data_through": true, "future_dated_newest": true, "window": true,
+	"from": true, "to": true, "data_through": true, "partial_reasons": true, "future_dated_newest": true, "window": true,
 	"previous_window": true, "period": true, "time_zone": true, "windows": true, "newest_record": true,
 	// definitions Watchfloor wrote
 	"definition": true, "analyst_hours_definition": true, "false_positive_definition": true, "cost_definition": true,
-	"service_level_definition": true, "definitions_uri": true, "cut": true, "more": true,
+	"service_level_definition": true, "definitions_uri": true, "cut": true, "more": true, "follow_up": true,
 }
 
 // trustedMapKeys are the maps whose keys Watchfloor makes (priorities,

@@ -3,6 +3,9 @@ package mcp
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -20,6 +23,7 @@ type PlanStaffingIn struct {
 	ShiftCoverage      bool    `json:"include_shift_coverage,omitempty" jsonschema:"add the hour × weekday grid of heads required, scheduled and expected with today's roster"`
 	SkillMatrix        bool    `json:"include_skill_matrix,omitempty" jsonschema:"add skills per analyst, single points of failure per shift and training needs"`
 	MaxItems           int     `json:"max_items,omitempty" jsonschema:"entries per list (roster shifts, checks, skill rows), default 20, at most 100"`
+	WindowArgs
 }
 
 // ScheduleOut is the proposed roster of shifts.
@@ -137,17 +141,20 @@ type PlanStaffingOut struct {
 	Coverage               *staffing.CoverageGrid `json:"shift_coverage,omitempty" jsonschema:"cells[hour][weekday]: heads required, scheduled, and expected with today's roster"`
 	SkillMatrix            *SkillMatrixOut        `json:"skill_matrix,omitempty"`
 	Truncated              []string               `json:"truncated" jsonschema:"lists cut to max_items; the *_total fields give their full length"`
+	KPIWindow              KPIWindow              `json:"kpi_window" jsonschema:"the history modelled"`
 }
 
 // PlanBudgetIn are plan_budget's arguments.
 type PlanBudgetIn struct {
 	Scenarios    []string `json:"scenarios,omitempty" jsonschema:"scenarios beside the baseline: configured names or inline specs such as automate:RULE=0.3, tune:RULE=0.5, growth:0.2, triage-time:4m, shrinkage:0.35, target-sl:0.95 (join parts with +); default: every configured scenario"`
 	HistoryWeeks int      `json:"history_weeks,omitempty" jsonschema:"weeks of history to model; default 4 (or the server's configuration), at most 52"`
+	WindowArgs
 }
 
 // PlanBudgetOut is plan_budget's answer: the budget plan.
 type PlanBudgetOut struct {
 	*budget.Plan
+	KPIWindow KPIWindow `json:"kpi_window" jsonschema:"the history modelled"`
 }
 
 func (s *server) addPlanTools(srv *sdk.Server) {
@@ -164,20 +171,49 @@ func (s *server) addPlanTools(srv *sdk.Server) {
 }
 
 // historyDays turns history_weeks into the configuration's history days.
-func historyDays(cfg *staffing.Config, weeks int) error {
+// history sets the history a plan models: from and to when given, else
+// history_weeks ending at the newest data.
+func (s *server) history(ctx context.Context, cfg *staffing.Config, weeks int, wa WindowArgs) error {
 	if weeks < 0 || weeks > 52 {
 		return argError("history_weeks %d: want 1 to 52", weeks)
 	}
-	if weeks > 0 {
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return err
+	}
+	w, explicit, err := parseWindow(wa.From, wa.To, loc)
+	switch {
+	case err != nil:
+		return err
+	case explicit && weeks > 0:
+		return argError("history_weeks and from/to both set the history: give one")
+	case explicit && w.Days() > 7*52:
+		return argError("from %s to %s is %d days: a plan models at most 52 weeks", wa.From, wa.To, w.Days())
+	case explicit:
+		cfg.HistoryDays, cfg.HistoryUntil = w.Days(), w.To
+	case weeks > 0:
 		cfg.HistoryDays = 7 * weeks
 	}
 	return nil
 }
 
+// historyWindow describes the history a plan modelled.
+func (s *server) historyWindow(ctx context.Context, since, until time.Time) (KPIWindow, error) {
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return KPIWindow{}, err
+	}
+	through, err := s.dataThrough(ctx)
+	if err != nil {
+		return KPIWindow{}, err
+	}
+	return kpiSpan(since, until, through, s.opts.Now(), loc), nil
+}
+
 func (s *server) planStaffing(ctx context.Context, _ *sdk.CallToolRequest, in PlanStaffingIn) (*sdk.CallToolResult, PlanStaffingOut, error) {
 	var out PlanStaffingOut
 	cfg := s.opts.Staffing
-	if err := historyDays(&cfg, in.HistoryWeeks); err != nil {
+	if err := s.history(ctx, &cfg, in.HistoryWeeks, in.WindowArgs); err != nil {
 		return nil, out, err
 	}
 	var within staffing.Duration
@@ -195,7 +231,11 @@ func (s *server) planStaffing(ctx context.Context, _ *sdk.CallToolRequest, in Pl
 	if err != nil {
 		return nil, out, err
 	}
-	return nil, staffingOut(p, pageSize(in.MaxItems, 20, 100), in.ShiftCoverage), nil
+	out = staffingOut(p, pageSize(in.MaxItems, 20, 100), in.ShiftCoverage)
+	if out.KPIWindow, err = s.historyWindow(ctx, p.HistorySince, p.HistoryUntil); err != nil {
+		return nil, out, err
+	}
+	return nil, out, nil
 }
 
 // staffingOut is the plan's compact answer with lists cut to n.
@@ -292,11 +332,17 @@ func (s *server) planBudget(ctx context.Context, _ *sdk.CallToolRequest, in Plan
 		return nil, PlanBudgetOut{}, errNoBudget
 	}
 	cfg := s.opts.Staffing
-	if err := historyDays(&cfg, in.HistoryWeeks); err != nil {
+	if err := s.history(ctx, &cfg, in.HistoryWeeks, in.WindowArgs); err != nil {
 		return nil, PlanBudgetOut{}, err
 	}
 	if len(in.Scenarios) > 20 {
 		return nil, PlanBudgetOut{}, argError("%d scenarios: at most 20", len(in.Scenarios))
+	}
+	for _, n := range in.Scenarios {
+		configured := slices.ContainsFunc(s.opts.Budget.Scenarios, func(sc budget.Scenario) bool { return strings.EqualFold(sc.Name, n) })
+		if _, err := budget.ParseScenario(n); err != nil && !configured {
+			return nil, PlanBudgetOut{}, argError("%v", err)
+		}
 	}
 	bcfg, fromInventory, err := tech.BudgetWithInventory(ctx, s.st, *s.opts.Budget)
 	if err != nil {
@@ -309,5 +355,9 @@ func (s *server) planBudget(ctx context.Context, _ *sdk.CallToolRequest, in Plan
 	if len(fromInventory) > 0 {
 		p.Notes = append(p.Notes, tech.InventoryNote(fromInventory))
 	}
-	return nil, PlanBudgetOut{Plan: p}, nil
+	kw, err := s.historyWindow(ctx, p.HistorySince, p.HistoryUntil)
+	if err != nil {
+		return nil, PlanBudgetOut{}, err
+	}
+	return nil, PlanBudgetOut{Plan: p, KPIWindow: kw}, nil
 }

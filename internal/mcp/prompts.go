@@ -321,7 +321,7 @@ func (s *server) addPrompts(srv *sdk.Server) {
 				}
 				if len(unknown) > 0 {
 					sort.Strings(unknown)
-					return nil, fmt.Errorf("prompt %s: unknown argument(s) %s", c.name, strings.Join(unknown, ", "))
+					return nil, invalidParams("prompt %s: unknown argument(s) %s", c.name, strings.Join(unknown, ", "))
 				}
 				return &sdk.GetPromptResult{Description: c.title,
 					Messages: []*sdk.PromptMessage{{Role: "user", Content: &sdk.TextContent{Text: c.text(args, s.has(role))}}}}, nil

@@ -153,7 +153,7 @@ func (s *server) guard(next sdk.MethodHandler) sdk.MethodHandler {
 		case *sdk.GetPromptRequest:
 			c := s.caller(r.Extra)
 			if r.Params != nil && !promptAllowed(c.Role, r.Params.Name) {
-				return nil, fmt.Errorf("prompt %s needs tools your role (%s) may not use", r.Params.Name, roleName(c.Role))
+				return nil, invalidParams("prompt %s needs tools your role (%s) may not use", r.Params.Name, roleName(c.Role))
 			}
 		}
 		res, err := next(ctx, method, req)

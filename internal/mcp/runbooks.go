@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,8 +119,7 @@ type RunbookMetricsIn struct {
 	RunbookID       string `json:"runbook_id,omitempty" jsonschema:"only this runbook, with its versions and step skip rates"`
 	MaxRunbooks     int    `json:"max_runbooks,omitempty" jsonschema:"runbooks listed, most runs first; default 15, at most 100"`
 	MaxImprovements int    `json:"max_improvements,omitempty" jsonschema:"improvement items listed; default 10, at most 100"`
-	From            string `json:"from,omitempty" jsonschema:"first day of the window (YYYY-MM-DD or RFC 3339), with to; overrides timeframe"`
-	To              string `json:"to,omitempty" jsonschema:"last day of the window, included (YYYY-MM-DD or RFC 3339), with from"`
+	WindowArgs
 }
 
 // RunbookMetricsOut is get_runbook_metrics's answer. Text from runbook
@@ -140,6 +140,7 @@ type RunbookMetricsOut struct {
 	NeverUsed        []runbook.Unused       `json:"never_used"`
 	Unregistered     []runbook.NameCount    `json:"unregistered"`
 	StepDetail       []runbook.VersionStats `json:"versions,omitempty" jsonschema:"with runbook_id: each version's runs and step skip rates"`
+	KPIWindow        KPIWindow              `json:"kpi_window"`
 }
 
 // RunbookStatsOut is one runbook's figures.
@@ -176,6 +177,7 @@ type AssessTeamIn struct {
 	HistoryDays           int  `json:"history_days,omitempty" jsonschema:"days of history for exposure and individual context; default 28, at most 366"`
 	MaxPlanItems          int  `json:"max_plan_items,omitempty" jsonschema:"training plan items, most SLA exposure removed first; default 15, at most 100"`
 	IncludeAnalysts       bool `json:"include_analysts,omitempty" jsonschema:"add each analyst's skills with the context of their work (tier, queue mix, runbook mix) beside their speed"`
+	WindowArgs
 }
 
 // AssessTeamOut is assess_team_skills's answer, program views first: the
@@ -183,7 +185,8 @@ type AssessTeamIn struct {
 // many there are) and the analysts only when asked for.
 type AssessTeamOut struct {
 	training.Assessment
-	PlanTotal int `json:"plan_total"`
+	PlanTotal int       `json:"plan_total"`
+	KPIWindow KPIWindow `json:"kpi_window" jsonschema:"the history measured"`
 }
 
 // RecordRunIn are record_runbook_run's arguments.
@@ -253,6 +256,18 @@ func (s *server) listRunbooks(ctx context.Context, _ *sdk.CallToolRequest, in Li
 		return nil, out, err
 	}
 	rows := reg.Rows(in.Type, in.IncludeRemoved)
+	if len(rows) == 0 && in.Type != "" {
+		var types []string
+		for _, r := range reg.Rows("", true) {
+			if !slices.Contains(types, r.Type) {
+				types = append(types, r.Type)
+			}
+		}
+		slices.Sort(types)
+		if len(types) > 0 && !slices.Contains(types, in.Type) {
+			return nil, out, argError("type %q: want one of %s", in.Type, strings.Join(types, ", "))
+		}
+	}
 	out.Total = len(rows)
 	size := pageSize(in.MaxResults, 50, 200)
 	if off < len(rows) {
@@ -325,7 +340,7 @@ func (s *server) runbookMetrics(ctx context.Context, _ *sdk.CallToolRequest, in 
 	if in.Timeframe == "" {
 		in.Timeframe = string(metrics.Quarterly)
 	}
-	wq, err := windowQuery(in.Timeframe, in.From, in.To)
+	wq, err := s.windowQuery(ctx, in.Timeframe, in.From, in.To)
 	if err != nil {
 		return nil, out, err
 	}
@@ -345,7 +360,7 @@ func (s *server) runbookMetrics(ctx context.Context, _ *sdk.CallToolRequest, in 
 	out = RunbookMetricsOut{Window: rep.Window, Definitions: rep.Definitions, Runs: rep.Runs, CasesWithRuns: rep.CasesWithRuns,
 		Runbooks: []RunbookStatsOut{}, Improvements: []ImprovementOut{}, RulesWithout: rep.RulesWithout[:min(20, len(rep.RulesWithout))],
 		RulesWithoutAll: len(rep.RulesWithout), TypesWithout: rep.TypesWithout, Overdue: rep.Overdue, NeverUsed: rep.NeverUsed,
-		Unregistered: rep.Unregistered, ImprovementTotal: len(rep.Improvements)}
+		Unregistered: rep.Unregistered, ImprovementTotal: len(rep.Improvements), KPIWindow: kpiWindow(w, res.Basis.DataThrough, s.opts.Now())}
 	if in.RunbookID != "" {
 		if !rep.Only(in.RunbookID) {
 			return nil, out, argError("runbook %q is not in the registry (see list_runbooks)", in.RunbookID)
@@ -371,13 +386,31 @@ func (s *server) assessTeam(ctx context.Context, _ *sdk.CallToolRequest, in Asse
 	if in.HistoryDays < 0 || in.HistoryDays > 366 {
 		return nil, out, argError("history_days %d: want 1 to 366", in.HistoryDays)
 	}
-	as, err := training.Assess(ctx, s.st, training.Options{At: s.opts.Now(), Staffing: s.opts.Staffing,
-		Certifications: in.CertificationTracking, HistoryDays: in.HistoryDays})
+	opt := training.Options{At: s.opts.Now(), Staffing: s.opts.Staffing, Certifications: in.CertificationTracking, HistoryDays: in.HistoryDays}
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return nil, out, err
+	}
+	w, explicit, err := parseWindow(in.From, in.To, loc)
+	switch {
+	case err != nil:
+		return nil, out, err
+	case explicit && in.HistoryDays > 0:
+		return nil, out, argError("history_days and from/to both set the history: give one")
+	case explicit && w.Days() > 366:
+		return nil, out, argError("from %s to %s is %d days: at most 366", in.From, in.To, w.Days())
+	case explicit:
+		opt.HistoryDays, opt.HistoryUntil = w.Days(), w.To
+	}
+	as, err := training.Assess(ctx, s.st, opt)
 	if err != nil {
 		return nil, out, err
 	}
 	n := pageSize(in.MaxPlanItems, 15, 100)
 	out = AssessTeamOut{Assessment: *as, PlanTotal: len(as.Plan)}
+	if out.KPIWindow, err = s.kpiWindowOf(ctx, dayWindow(as.HistoryFrom, as.HistoryTo, loc)); err != nil {
+		return nil, out, err
+	}
 	out.Plan = as.Plan[:min(n, len(as.Plan))]
 	out.Certifications = nonNil(as.Certifications)
 	if !in.IncludeAnalysts {

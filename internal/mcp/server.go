@@ -30,6 +30,7 @@
 package mcp
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -37,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -190,6 +192,7 @@ func newServer(opts Options, guard bool) (*sdk.Server, error) {
 	if guard {
 		srv.AddReceivingMiddleware(s.guard)
 	}
+	srv.AddReceivingMiddleware(codes)
 	return srv, nil
 }
 
@@ -323,6 +326,28 @@ func pageSize(n, def, ceiling int) int {
 // argError is a caller mistake, reported as a tool error.
 func argError(format string, args ...any) error {
 	return fmt.Errorf("invalid argument: "+format, args...)
+}
+
+// sourceValue checks an argument that takes one of fixed words or a value
+// a source system uses (a status): one some stored record has, compared
+// case-insensitively. The error names what is allowed, stored values cut to
+// 20.
+func sourceValue(ctx context.Context, name, v string, fixed []string, stored func(context.Context) ([]string, error)) error {
+	known, err := stored(ctx)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(known, strings.ToLower(strings.TrimSpace(v))) {
+		return nil
+	}
+	more := ""
+	if len(known) > 20 {
+		known, more = known[:20], " …"
+	}
+	if len(known) == 0 {
+		return argError("%s %q: want %s (no stored record has a source status)", name, v, strings.Join(fixed, ", "))
+	}
+	return argError("%s %q: want %s, or a stored source status: %s%s", name, v, strings.Join(fixed, ", "), strings.Join(known, ", "), more)
 }
 
 // nonNil returns an empty slice for nil, so answers never hold null.

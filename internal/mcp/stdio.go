@@ -17,10 +17,11 @@ const MaxLine = 8 << 20
 // StdioTransport serves one session on newline-delimited JSON-RPC streams,
 // like the SDK's IOTransport, except that a line that is not JSON (or is
 // longer than MaxLine) is answered with a JSON-RPC parse error (code
-// −32700, id null) and skipped, so one bad line does not end the session.
+// −32700, id null) and skipped, so one bad line does not end the session,
+// and every error answer has a code (see CodeTransport).
 func StdioTransport(in io.ReadCloser, out io.WriteCloser) sdk.Transport {
 	w := &lockedWriter{w: out}
-	return &sdk.IOTransport{Reader: &jsonLines{r: bufio.NewReaderSize(in, 64<<10), c: in, w: w}, Writer: w, MaxLineLength: -1}
+	return CodeTransport(&sdk.IOTransport{Reader: &jsonLines{r: bufio.NewReaderSize(in, 64<<10), c: in, w: w}, Writer: w, MaxLineLength: -1})
 }
 
 // lockedWriter lets the SDK and jsonLines write whole messages in turn.

@@ -19,6 +19,7 @@ type CoverageIn struct {
 	Technique     string `json:"technique,omitempty" jsonschema:"only this technique (T1059) with its sub-techniques"`
 	IncludeZero   bool   `json:"include_zero,omitempty" jsonschema:"list techniques scored 0 (no rule) too; by default only those with rules or seen in alerts"`
 	MaxTechniques int    `json:"max_techniques,omitempty" jsonschema:"techniques to list, default 50, at most 200"`
+	WindowArgs
 }
 
 // CoverageTechnique is one technique's coverage.
@@ -49,12 +50,21 @@ type CoverageOut struct {
 	Tactics         []coverage.Tactic   `json:"tactics"`
 	Techniques      []CoverageTechnique `json:"techniques"`
 	TotalTechniques int                 `json:"total_techniques" jsonschema:"techniques the filters select, before max_techniques"`
+	KPIWindow       KPIWindow           `json:"kpi_window"`
 }
 
 // RoadmapIn are develop_soc_roadmap's arguments.
 type RoadmapIn struct {
 	Horizon   string `json:"horizon,omitempty" jsonschema:"quarters planned: 1q … 8q (default 2q)"`
 	Timeframe string `json:"timeframe,omitempty" jsonschema:"analysis window: monthly or quarterly (default), ending with the day of the newest data"`
+	WindowArgs
+}
+
+// RoadmapOut is develop_soc_roadmap's answer: the roadmap and the window
+// it was derived from.
+type RoadmapOut struct {
+	*roadmap.Roadmap
+	KPIWindow KPIWindow `json:"kpi_window"`
 }
 
 func (s *server) addStrategyTools(srv *sdk.Server) {
@@ -71,18 +81,17 @@ func (s *server) addStrategyTools(srv *sdk.Server) {
 
 func (s *server) detectionCoverage(ctx context.Context, _ *sdk.CallToolRequest, in CoverageIn) (*sdk.CallToolResult, CoverageOut, error) {
 	var out CoverageOut
-	if in.Timeframe == "" {
-		in.Timeframe = string(metrics.Quarterly)
-	}
-	rep, err := coverage.NewService(s.st, s.svc).Report(ctx, coverage.Query{WindowQuery: metrics.WindowQuery{Timeframe: in.Timeframe}})
+	res, err := s.resolve(ctx, in.Timeframe, metrics.Quarterly, in.WindowArgs)
 	if err != nil {
-		if metrics.IsArgError(err) {
-			return nil, out, argError("%v", err)
-		}
 		return nil, out, err
 	}
+	rep, err := coverage.NewService(s.st, s.svc).Report(ctx, coverage.Query{WindowQuery: dayQuery(res.Window)})
+	if err != nil {
+		return nil, out, toolArgError(err)
+	}
 	out = CoverageOut{Window: rep.Window, ScoreDefinition: rep.Definition, Rules: rep.Rules, ActiveRules: rep.Active, ImportedRules: rep.Imported,
-		FiredRules: rep.FiredRules, Alerts: rep.Alerts, Tactics: rep.Tactics, Techniques: []CoverageTechnique{}}
+		FiredRules: rep.FiredRules, Alerts: rep.Alerts, Tactics: rep.Tactics, Techniques: []CoverageTechnique{},
+		KPIWindow: kpiWindow(res.Window, res.Basis.DataThrough, s.opts.Now())}
 	tactic := ""
 	if in.Tactic != "" {
 		cat, err := s.catalog()
@@ -130,21 +139,28 @@ func (s *server) detectionCoverage(ctx context.Context, _ *sdk.CallToolRequest, 
 	return nil, out, nil
 }
 
-func (s *server) developRoadmap(ctx context.Context, _ *sdk.CallToolRequest, in RoadmapIn) (*sdk.CallToolResult, *roadmap.Roadmap, error) {
+func (s *server) developRoadmap(ctx context.Context, _ *sdk.CallToolRequest, in RoadmapIn) (*sdk.CallToolResult, RoadmapOut, error) {
+	var out RoadmapOut
 	h := 2
 	if in.Horizon != "" {
 		var err error
 		if h, err = roadmap.ParseHorizon(in.Horizon); err != nil {
-			return nil, nil, argError("%v", err)
+			return nil, out, argError("%v", err)
 		}
+	}
+	switch in.Timeframe {
+	case "", string(metrics.Monthly), string(metrics.Quarterly):
+	default:
+		return nil, out, argError("timeframe %q: want monthly or quarterly (or from and to)", in.Timeframe)
+	}
+	res, err := s.resolve(ctx, in.Timeframe, metrics.Quarterly, in.WindowArgs)
+	if err != nil {
+		return nil, out, err
 	}
 	svc := &roadmap.Service{Store: s.st, Metrics: s.svc, Staffing: s.opts.Staffing}
-	rm, err := svc.Develop(ctx, roadmap.Query{Horizon: h, WindowQuery: metrics.WindowQuery{Timeframe: in.Timeframe}})
+	rm, err := svc.Develop(ctx, roadmap.Query{Horizon: h, WindowQuery: dayQuery(res.Window)})
 	if err != nil {
-		if metrics.IsArgError(err) {
-			return nil, nil, argError("%v", err)
-		}
-		return nil, nil, err
+		return nil, out, toolArgError(err)
 	}
-	return nil, rm, nil
+	return nil, RoadmapOut{Roadmap: rm, KPIWindow: kpiWindow(res.Window, res.Basis.DataThrough, s.opts.Now())}, nil
 }

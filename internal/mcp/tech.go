@@ -14,6 +14,7 @@ type TechHealthIn struct {
 	AllRules     bool   `json:"all_rules,omitempty" jsonschema:"list every rule, not only those that are not healthy"`
 	MaxRules     int    `json:"max_rules,omitempty" jsonschema:"rules to list, default 25, at most 200"`
 	WithPipeline bool   `json:"with_pipeline,omitempty" jsonschema:"also the scheduled intelligence feeds and the imported detection rules that never fired"`
+	WindowArgs
 }
 
 // TechEvidence is one state that holds for a source or rule.
@@ -80,6 +81,7 @@ type TechHealthOut struct {
 	NeverFired   []TechNeverFired `json:"never_fired,omitempty"`
 	Imported     int              `json:"imported_rules,omitempty"`
 	Definition   string           `json:"definition"`
+	KPIWindow    KPIWindow        `json:"kpi_window" jsonschema:"the span judged: keys whose newest alert is in it, judged at its end (or now)"`
 }
 
 func (s *server) addTechTools(srv *sdk.Server) {
@@ -93,11 +95,32 @@ func (s *server) addTechTools(srv *sdk.Server) {
 
 func (s *server) technologyHealth(ctx context.Context, _ *sdk.CallToolRequest, in TechHealthIn) (*sdk.CallToolResult, TechHealthOut, error) {
 	out := TechHealthOut{Sources: []TechKey{}, Rules: []TechKey{}, SourceStates: []TechCount{}, RuleStates: []TechCount{}}
-	q := tech.HealthQuery{At: s.opts.Now()}
-	if in.Last != "" {
+	now := s.opts.Now()
+	q := tech.HealthQuery{At: now}
+	loc, err := s.st.TimeZone(ctx)
+	if err != nil {
+		return nil, out, err
+	}
+	w, explicit, err := parseWindow(in.From, in.To, loc)
+	switch {
+	case err != nil:
+		return nil, out, err
+	case explicit && in.Last != "":
+		return nil, out, argError("last and from/to both set the span judged: give one")
+	case explicit:
+		// Judged at the window's end (not past now), on the keys active in it.
+		q.At = w.To
+		if q.At.After(now) {
+			q.At = now
+		}
+		if !q.At.After(w.From) {
+			return nil, out, argError("from %s is after now", in.From)
+		}
+		q.Active = q.At.Sub(w.From)
+	case in.Last != "":
 		d, err := tech.ParseSpan(in.Last)
 		if err != nil {
-			return nil, out, err
+			return nil, out, argError("last %q: %v", in.Last, err)
 		}
 		q.Active = d
 	}
@@ -114,6 +137,12 @@ func (s *server) technologyHealth(ctx context.Context, _ *sdk.CallToolRequest, i
 		return nil, out, err
 	}
 	out.AsOf, out.TimeZone, out.Retired, out.Definition = ts(h.JudgedAt), h.TimeZone, h.RetiredSources, tech.Definition
+	if !explicit {
+		w.Window = dayWindow(h.JudgedAt.Add(-h.Active), h.JudgedAt, loc)
+	}
+	if out.KPIWindow, err = s.kpiWindowOf(ctx, w.Window); err != nil {
+		return nil, out, err
+	}
 	for _, k := range h.Sources {
 		out.Sources = append(out.Sources, techKey(k))
 	}

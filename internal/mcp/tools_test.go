@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +73,6 @@ func testListCases(t *testing.T, st *store.Store) {
 		{"assignee", map[string]any{"assignee": "alice"}, []string{"C-2"}, 1},
 		{"unassigned open", map[string]any{"assignee": "unassigned", "status": "open"}, []string{"C-1", "C-3"}, 2},
 		{"query", map[string]any{"query": "PHISHING"}, []string{"C-4"}, 1},
-		{"created window", map[string]any{"created_after": "2026-03-10T09:00:00Z", "created_before": "2026-03-10"}, []string{}, 0},
 		{"created after", map[string]any{"created_after": "2026-03-10T09:00:00Z", "order_by": "created_asc"}, []string{"C-1", "C-2"}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,6 +125,7 @@ func testListCases(t *testing.T, st *store.Store) {
 		{map[string]any{"priority": "P9"}, `priority "P9"`},
 		{map[string]any{"stage": "limbo"}, `stage "limbo": want one of new, triage`},
 		{map[string]any{"created_after": "yesterday"}, `created_after "yesterday"`},
+		{map[string]any{"created_after": "2026-03-10T09:00:00Z", "created_before": "2026-03-10"}, "created_before 2026-03-10 is not after created_after 2026-03-10T09:00:00Z"},
 		{map[string]any{"order_by": "random"}, `order_by "random"`},
 		{map[string]any{"next_page_token": "garbage!"}, "not a token this list issued"},
 		{map[string]any{"next_page_token": keysetToken("findings", nil, 1, 2)}, "not a token this list issued"},
@@ -165,8 +166,13 @@ func testGetCaseFullDetails(t *testing.T, st *store.Store) {
 				t.Fatal("comment in the timeline")
 			}
 		}
-		if kinds["created"] != 1 || kinds["alert_linked"] != 2 || out.TimelineTotal != len(out.Timeline) {
-			t.Fatalf("timeline kinds = %v (total %d)", kinds, out.TimelineTotal)
+		// A-1 and A-2 were linked one after the other: one summary.
+		if kinds["created"] != 1 || kinds["alert_linked"] != 1 || out.TimelineTotal != 3 || out.TimelineEvents != 4 || len(out.Timeline) != 3 {
+			t.Fatalf("timeline kinds = %v (total %d, events %d)", kinds, out.TimelineTotal, out.TimelineEvents)
+		}
+		if l := out.Timeline[2]; l.Kind != "alert_linked" || l.Count != 2 || l.At != "2026-03-10T10:00:00Z" || l.LastAt != "2026-03-10T11:00:00Z" ||
+			l.New.Text != "2 alerts linked, A-1 … A-2" || l.FollowUp != `list_alerts {"case_id": "`+id+`"}` {
+			t.Fatalf("linked alerts summary = %+v", l)
 		}
 		a := out.SLA.Acknowledge
 		if a.Status != "overdue" || a.Policy != "default" || a.PolicyVersion != 1 || a.TargetSeconds != 900 ||
@@ -625,5 +631,39 @@ func testReadOnlyRefusesWrites(t *testing.T, st *store.Store) {
 		if err == nil || !strings.Contains(err.Error(), "unknown tool") {
 			t.Errorf("%s: error %v, want unknown tool", name, err)
 		}
+	}
+}
+
+// TestCollapseLinks: runs of consecutive alert_linked entries become one
+// summary; a single link and other entries stay as they are.
+func TestCollapseLinks(t *testing.T) {
+	at := func(m int) time.Time { return now.Add(time.Duration(m) * time.Minute) }
+	ev := func(id int64, kind model.EventKind, m int, v, actor string) model.CaseEvent {
+		return model.CaseEvent{ID: id, Kind: kind, At: at(m), New: v, Actor: actor, Source: "fx"}
+	}
+	got := collapseLinks(7, []model.CaseEvent{
+		ev(1, model.EventCreated, 0, "t", ""), ev(2, model.EventAlertLinked, 1, "A-1", "ing"), ev(3, model.EventAlertLinked, 2, "A-2", "ing"),
+		ev(4, model.EventAlertLinked, 5, "A-3", "ing"), ev(5, model.EventStage, 6, "triage", "bob"), ev(6, model.EventAlertLinked, 7, "A-4", "bob"),
+		ev(7, model.EventPriority, 8, "P1", "bob"), ev(8, model.EventAlertLinked, 9, "A-5", "x"), ev(9, model.EventAlertLinked, 10, "A-6", "y"),
+	})
+	type row struct {
+		id, kind, new, actor, last, follow string
+		count                              int
+	}
+	var rows []row
+	for _, e := range got {
+		rows = append(rows, row{e.EventID, e.Kind, e.New.Text, e.Actor, e.LastAt, e.FollowUp, e.Count})
+	}
+	f := `list_alerts {"case_id": "7"}`
+	want := []row{
+		{"1", "created", "t", "", "", "", 0},
+		{"2", "alert_linked", "3 alerts linked, A-1 … A-3", "ing", ts(at(5)), f, 3},
+		{"5", "stage", "triage", "bob", "", "", 0},
+		{"6", "alert_linked", "A-4", "bob", "", "", 0},
+		{"7", "priority", "P1", "bob", "", "", 0},
+		{"8", "alert_linked", "2 alerts linked, A-5 … A-6", "", ts(at(10)), f, 2},
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Fatalf("collapsed:\n%+v\nwant\n%+v", rows, want)
 	}
 }

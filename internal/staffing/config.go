@@ -175,6 +175,10 @@ type Config struct {
 	// HistoryDays is how much history to model, ending at the newest
 	// alert or case (default 28).
 	HistoryDays int `yaml:"history_days,omitempty" json:"history_days,omitempty"`
+	// HistoryUntil, when set, ends the history there (HistoryDays before
+	// it) instead of at the newest alert or case: a caller's explicit
+	// window. Not read from configuration files.
+	HistoryUntil time.Time `yaml:"-" json:"-"`
 	// ArrivalProfile chooses how hourly arrival rates are estimated:
 	// "smoothed" (default: each weekday's volume spread by the hour-of-day
 	// shape of weekdays or weekends, which needs far less history) or

@@ -208,7 +208,13 @@ func Model(ctx context.Context, h History, cfg Config) (*Workload, error) {
 	if days == 0 {
 		days = DefaultHistoryDays
 	}
-	if !last.IsZero() {
+	if !cfg.HistoryUntil.IsZero() {
+		// An explicit history: it is read even where it holds no data.
+		last = cfg.HistoryUntil
+		w.Until = cfg.HistoryUntil
+		w.Since = w.Until.Add(-time.Duration(days) * 24 * time.Hour)
+		w.Weeks = float64(days) / 7
+	} else if !last.IsZero() {
 		w.Until = last.Truncate(time.Hour).Add(time.Hour)
 		w.Since = w.Until.Add(-time.Duration(days) * 24 * time.Hour)
 		w.Weeks = float64(days) / 7

@@ -225,21 +225,39 @@ func (s *Store) CaseAlerts(ctx context.Context, c model.Case, limit int) ([]mode
 // lower-cased and sorted, without the empty one. Tools use it to name the
 // allowed values when a caller asks for a status no case has.
 func (s *Store) CaseStatuses(ctx context.Context) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT LOWER(status) FROM cases WHERE status <> '' ORDER BY 1`)
+	return s.statuses(ctx, "cases")
+}
+
+// AlertStatuses returns the distinct source statuses of stored alerts, as
+// CaseStatuses does for cases.
+func (s *Store) AlertStatuses(ctx context.Context) ([]string, error) {
+	return s.statuses(ctx, "alerts")
+}
+
+// FindingStatuses returns the distinct source statuses of stored posture
+// findings, as CaseStatuses does for cases.
+func (s *Store) FindingStatuses(ctx context.Context) ([]string, error) {
+	return s.statuses(ctx, "findings")
+}
+
+// statuses lists the distinct non-empty statuses of one of the tables
+// above (a constant, never caller input).
+func (s *Store) statuses(ctx context.Context, table string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT LOWER(status) FROM `+table+` WHERE status <> '' ORDER BY 1`)
 	if err != nil {
-		return nil, fmt.Errorf("listing case statuses: %w", err)
+		return nil, fmt.Errorf("listing %s statuses: %w", table, err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
 		var v string
 		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("listing case statuses: %w", err)
+			return nil, fmt.Errorf("listing %s statuses: %w", table, err)
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing case statuses: %w", err)
+		return nil, fmt.Errorf("listing %s statuses: %w", table, err)
 	}
 	return out, nil
 }

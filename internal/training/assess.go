@@ -65,6 +65,9 @@ type Options struct {
 	// HistoryDays is the history measured for exposure and individual
 	// context, ending at the newest data (default 28).
 	HistoryDays int
+	// HistoryUntil, when set, ends that history there instead (a
+	// caller's explicit window).
+	HistoryUntil time.Time
 	// Staffing gives the per-shift skill requirements and the runbook
 	// skill mapping.
 	Staffing staffing.Config
@@ -277,15 +280,19 @@ func Assess(ctx context.Context, src Source, opt Options) (*Assessment, error) {
 	if days <= 0 {
 		days = DefaultHistoryDays
 	}
-	end, err := src.LatestActivity(ctx)
-	if err != nil {
-		return nil, err
+	if !opt.HistoryUntil.IsZero() {
+		in.HistoryTo = opt.HistoryUntil
+	} else {
+		end, err := src.LatestActivity(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if end.IsZero() || end.After(in.AsOf) {
+			end = in.AsOf
+		}
+		y, m, d := end.In(in.Loc).Date()
+		in.HistoryTo = time.Date(y, m, d+1, 0, 0, 0, 0, in.Loc)
 	}
-	if end.IsZero() || end.After(in.AsOf) {
-		end = in.AsOf
-	}
-	y, m, d := end.In(in.Loc).Date()
-	in.HistoryTo = time.Date(y, m, d+1, 0, 0, 0, 0, in.Loc)
 	in.HistoryFrom = in.HistoryTo.AddDate(0, 0, -days)
 	var execs []runbook.Execution
 	if in.Registry, execs, _, err = runbook.Executions(ctx, src, in.HistoryFrom, in.HistoryTo); err != nil {
