@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,9 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/watchfloor/watchfloor/internal/coverage"
 	"github.com/watchfloor/watchfloor/internal/metrics"
+	"github.com/watchfloor/watchfloor/internal/posture"
 	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
@@ -31,6 +35,29 @@ func TestExecutiveReportAgreesWithMetrics(t *testing.T) {
 	var e report.Executive
 	mdBytes := writtenReport(t, db, filepath.Join(dir, "exec.md"), &e, "report", "executive", "--summary", "--period", "month")
 	doc := string(mdBytes)
+
+	// Posture: the figures "watchfloor posture" gives for the same 30 days.
+	to, err := time.Parse(time.DateOnly, e.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcode, pout, perrOut := run(t, db, "", "posture", "--days", "30", "--at", to.AddDate(0, 0, 1).Format(time.RFC3339), "-o", "json")
+	if pcode != 0 {
+		t.Fatalf("posture: %s", perrOut)
+	}
+	var pr posture.Report
+	if err := json.Unmarshal([]byte(pout), &pr); err != nil {
+		t.Fatal(err)
+	}
+	ps := e.Posture
+	if pr.Findings == 0 || ps.Absent != "" || ps.Findings != pr.Findings || ps.Open != pr.Open || !maps.Equal(ps.PastSLA, pr.PastSLA) ||
+		!slices.Equal(ps.MTTR, pr.MTTR) || ps.CriticalStart != pr.Trend[0].Critical || ps.HighEnd != pr.Trend[len(pr.Trend)-1].High ||
+		len(ps.Overdue) != min(5, len(pr.Overdue)) || (len(ps.Overdue) > 0 && ps.Overdue[0] != pr.Overdue[0]) {
+		t.Errorf("posture section %+v, watchfloor posture %+v", ps, pr)
+	}
+	if !strings.Contains(doc, fmt.Sprintf("- %d findings open now of %d stored.\n", pr.Open, pr.Findings)) {
+		t.Errorf("the Markdown lacks the posture line")
+	}
 
 	code, out, errOut := run(t, db, "", "metrics", "soc", "--performance", "--trend-analysis", "--timeframe", "monthly", "--from", e.From, "--to", e.To, "-o", "json")
 	if code != 0 {

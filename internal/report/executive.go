@@ -392,7 +392,7 @@ type Executive struct {
 	Incidents  IncidentSection `json:"major_incidents"`
 	Threats    ThreatSection   `json:"threat_landscape"`
 	Coverage   CoverageSection `json:"detection_coverage"`
-	Posture    Section         `json:"posture"`
+	Posture    PostureSection  `json:"posture"`
 	Staffing   StaffingSection `json:"staffing"`
 	Budget     BudgetSection   `json:"budget"`
 	// Recommendations are derived from the figures above.
@@ -400,12 +400,8 @@ type Executive struct {
 	Definitions     []string         `json:"definitions"`
 }
 
-// CoverageAbsent is the line shown when no detection rule is known;
-// PostureAbsent while Watchfloor keeps no posture data.
-const (
-	CoverageAbsent = "No detection-coverage data: no detection rules are stored or imported (see watchfloor coverage import)."
-	PostureAbsent  = "No posture data: this Watchfloor does not track security posture yet."
-)
+// CoverageAbsent is the line shown when no detection rule is known.
+const CoverageAbsent = "No detection-coverage data: no detection rules are stored or imported (see watchfloor coverage import)."
 
 // Executive builds the executive summary for a window.
 func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
@@ -479,7 +475,9 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 	if e.Coverage, err = s.coverage(ctx, perf); err != nil {
 		return nil, err
 	}
-	e.Posture = Section{Absent: PostureAbsent}
+	if e.Posture, err = s.posture(ctx, perf); err != nil {
+		return nil, err
+	}
 	if e.Staffing, err = s.staffing(ctx); err != nil {
 		return nil, err
 	}
@@ -569,6 +567,16 @@ func headline(all, prev *metrics.GroupResult, rules, prevRules *metrics.RuleRepo
 		Source:     perfSource + ": groups[all].sla_acknowledge.breached_open + groups[all].sla_resolve.breached_open"}
 	if prev != nil {
 		inflight.Previous = iptr(prev.SLAAcknowledge.BreachedOpen + prev.SLAResolve.BreachedOpen)
+	}
+	// No clock judged (no SLA policy applies): no data, not 0 breaches.
+	unjudged := func(g *metrics.GroupResult) bool {
+		return g.SLAAcknowledge.Adherence == nil && g.SLAResolve.Adherence == nil && g.SLAAcknowledge.BreachedOpen+g.SLAResolve.BreachedOpen == 0
+	}
+	if unjudged(all) {
+		inflight.Value, inflight.Sample = nil, "no SLA clock was judged"
+	}
+	if prev != nil && unjudged(prev) {
+		inflight.Previous = nil
 	}
 	out = append(out, inflight)
 	cases := Figure{Key: "cases", Name: "Cases opened", Unit: UnitCount, Value: iptr(all.Cases),

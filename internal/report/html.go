@@ -85,7 +85,9 @@ footer{margin-top:2em;color:#57606a;font-size:.85em}
 {{if .E.Coverage.Absent}}<p class="absent">{{.E.Coverage.Absent}}</p>{{else}}<p>{{.E.CoverageLine}}</p>{{template "table" (tbl .TacticColumns .E.TacticRows)}}{{end}}
 
 <h2>Posture</h2>
-<p class="absent">{{.E.Posture.Absent}}</p>
+{{if .E.Posture.Absent}}<p class="absent">{{.E.Posture.Absent}}</p>{{else}}<ul>{{range .E.PostureLines}}<li>{{.}}</li>{{end}}</ul>
+{{if .E.Posture.MTTR}}{{template "table" (tbl .PostureMTTRColumns .E.PostureMTTRRows)}}{{end}}
+{{if .E.Posture.Overdue}}<p>Most overdue open findings:</p>{{template "table" (tbl .PostureOverdueColumns .E.PostureOverdueRows)}}{{end}}{{end}}
 
 <h2>Staffing and capacity</h2>
 {{if .E.Staffing.Absent}}<p class="absent">{{.E.Staffing.Absent}}</p>{{else}}<ul>{{range .E.StaffingLines}}<li>{{.}}</li>{{end}}</ul>{{template "table" (tbl .QueueColumns .E.QueueRows)}}{{end}}
@@ -123,5 +125,6 @@ func (e *Executive) HTML(w io.Writer) error {
 		"HeadlineColumns": HeadlineColumns, "TrendColumns": TrendColumns, "BreachColumns": BreachColumns, "OverdueColumns": OverdueColumns,
 		"IncidentColumns": IncidentColumns, "ProfileColumns": ProfileColumns, "MatchColumns": MatchColumns, "QueueColumns": QueueColumns,
 		"BudgetColumns": BudgetColumns, "NoisyColumns": NoisyColumns, "NoNoisyRules": NoNoisyRules, "TacticColumns": TacticColumns, "IndustryColumns": IndustryColumns,
+		"PostureMTTRColumns": PostureMTTRColumns, "PostureOverdueColumns": PostureOverdueColumns,
 	})
 }

@@ -153,7 +153,7 @@ func (e *Executive) HeadlineRows() [][]string {
 			prev = Value(f.Unit, f.Previous)
 		}
 		change := orDash(f.Change())
-		if e.PreviousPartial != "" && !f.PointInTime {
+		if e.PreviousPartial != "" && f.Change() != "" {
 			change = "not compared"
 		}
 		rows = append(rows, []string{f.Name, Value(f.Unit, f.Value), prev, change, target, f.Sample})
@@ -251,7 +251,21 @@ func (e *Executive) Markdown(w io.Writer) error {
 		mdTable(&b, TacticColumns, e.TacticRows())
 	}
 	b.WriteString("## Posture\n\n")
-	p("%s\n\n", md(orDash(e.Posture.Absent)))
+	if e.Posture.Absent != "" {
+		p("%s\n\n", md(e.Posture.Absent))
+	} else {
+		for _, l := range e.PostureLines() {
+			p("- %s\n", md(l))
+		}
+		b.WriteString("\n")
+		if len(e.Posture.MTTR) > 0 {
+			mdTable(&b, PostureMTTRColumns, e.PostureMTTRRows())
+		}
+		if len(e.Posture.Overdue) > 0 {
+			b.WriteString("Most overdue open findings:\n\n")
+			mdTable(&b, PostureOverdueColumns, e.PostureOverdueRows())
+		}
+	}
 	b.WriteString("## Staffing and capacity\n\n")
 	e.mdStaffing(&b)
 	b.WriteString("## Budget\n\n")
@@ -381,7 +395,7 @@ func (e *Executive) ProfileRows() [][]string {
 	var rows [][]string
 	for _, p := range e.Threats.Profiles {
 		rows = append(rows, []string{p.Name, p.Kind, fmt.Sprintf("%.0f", p.Score), strings.Join(p.Reasons, "; "),
-			fmt.Sprintf("%d indicators, %d alerts", p.MatchedIndicators, p.MatchedAlerts)})
+			count(int64(p.MatchedIndicators), "indicator") + ", " + count(int64(p.MatchedAlerts), "alert")})
 	}
 	return rows
 }

@@ -456,7 +456,20 @@ func (p *pdfWriter) body() {
 		p.table(TacticColumns, []float64{4, 2, 2, 2}, e.TacticRows())
 	}
 	p.heading("Posture")
-	p.absent(e.Posture.Absent)
+	if e.Posture.Absent != "" {
+		p.absent(e.Posture.Absent)
+	} else {
+		for _, l := range e.PostureLines() {
+			p.para("• " + l)
+		}
+		if len(e.Posture.MTTR) > 0 {
+			p.table(PostureMTTRColumns, []float64{2, 3, 3, 2}, e.PostureMTTRRows())
+		}
+		if len(e.Posture.Overdue) > 0 {
+			p.para("Most overdue open findings:")
+			p.table(PostureOverdueColumns, []float64{1.4, 5, 3, 2, 1.4, 1.4}, e.PostureOverdueRows())
+		}
+	}
 
 	p.heading("Staffing and capacity")
 	if e.Staffing.Absent != "" {

@@ -40,7 +40,7 @@ func sample() *Executive {
 		Incidents: IncidentSection{Declared: 1, Incidents: []IncidentImpact{{Ref: "MI-1", Title: "Ransomware " + payload, Severity: "SEV1", Status: "open", DeclaredAt: at, Hours: 12, Cases: 2, Cost: 5000, Currency: "EUR"}}},
 		Threats: ThreatSection{Days: 30, Relevant: 1, Profiles: []ThreatProfile{{Name: "Σκιά " + payload, Kind: "actor", Score: 80, Reasons: []string{payload}}},
 			MatchedIndicators: 1, Matches: []ThreatMatch{{Type: "domain", Value: "evil.example" + payload, Source: "feed", Confidence: 80, Alerts: 3, LastSeen: at}}},
-		Coverage: CoverageSection{Section: Section{Absent: CoverageAbsent}}, Posture: Section{Absent: PostureAbsent},
+		Coverage: CoverageSection{Section: Section{Absent: CoverageAbsent}}, Posture: PostureSection{Section: Section{Absent: PostureAbsent}},
 		Staffing:    StaffingSection{Analysts: 14, RosterFTE: 14, PlanFTE: 8.6, Queues: []QueueCapacity{{Queue: "cases P1", Target: 0.9, ServiceLevel: 0.98}}},
 		Budget:      BudgetSection{Currency: "EUR", RosterMonthly: 166400, RosterAnnual: 1996800, PlanMonthly: 102217, PlanAnnual: 1226606, DeltaAnnual: 770194},
 		Definitions: []string{"SLA adherence = met ÷ (met + breached)"},

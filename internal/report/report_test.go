@@ -172,7 +172,7 @@ func TestMarkdownEscapes(t *testing.T) {
 		SLA:             SLASection{NowBreached: 1, NowByStage: map[string]int{"triage": 1}, MostOverdue: []BreachItem{{Case: "edr/1", Title: payload, Assignee: payload}}},
 		Incidents:       IncidentSection{Incidents: []IncidentImpact{{Ref: "MI-1", Title: payload}}},
 		Threats:         ThreatSection{Profiles: []ThreatProfile{{Name: payload, Reasons: []string{payload}}}, Matches: []ThreatMatch{{Value: payload, Source: payload}}},
-		Coverage:        CoverageSection{Section: Section{Absent: CoverageAbsent}}, Posture: Section{Absent: PostureAbsent},
+		Coverage:        CoverageSection{Section: Section{Absent: CoverageAbsent}}, Posture: PostureSection{Section: Section{Absent: PostureAbsent}},
 		Staffing: StaffingSection{Section: Section{Absent: "No staffing data: none."}},
 		Budget:   BudgetSection{Section: Section{Absent: "No budget data: none."}},
 	}
