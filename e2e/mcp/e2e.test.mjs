@@ -571,3 +571,155 @@ test("stdio: paging holds while the queue moves", async () => {
     await client.close();
   }
 });
+
+// rawStdio speaks newline-delimited JSON-RPC to `watchfloor mcp` directly,
+// to send what an SDK client never would.
+function rawStdio(...extra) {
+  const child = spawn(bin, ["mcp", "--db", db, "--log-level", "warn", ...extra], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = [];
+  const waiting = [];
+  let buf = "";
+  child.stdout.on("data", (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const msg = JSON.parse(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+      if (waiting.length) waiting.shift()(msg);
+      else lines.push(msg);
+    }
+  });
+  const next = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise((resolve) => waiting.push(resolve)));
+  return {
+    ask: (line) => { child.stdin.write((typeof line === "string" ? line : JSON.stringify(line)) + "\n"); return next(); },
+    tell: (msg) => child.stdin.write(JSON.stringify(msg) + "\n"),
+    close: () => { child.stdin.end(); return new Promise((resolve) => child.on("exit", resolve)); },
+  };
+}
+
+const clientInfo = { name: "raw", version: "1" };
+const initialize = (id, protocolVersion) => ({ jsonrpc: "2.0", id, method: "initialize", params: { protocolVersion, capabilities: {}, clientInfo } });
+
+// The protocol revisions: the TypeScript SDK's newest (2025-11-25) over
+// the initialize handshake, older ones when asked for, and the Go SDK's
+// sessionless 2026-07-28 over server/discover and per-request _meta.
+test("protocol versions negotiated over stdio and HTTP", async () => {
+  for (const [ask, want] of [["2025-11-25", "2025-11-25"], ["2025-06-18", "2025-06-18"], ["2024-11-05", "2024-11-05"], ["2026-07-28", "2025-11-25"], ["1999-01-01", "2025-11-25"]]) {
+    const raw = rawStdio();
+    const res = await raw.ask(initialize(1, ask));
+    assert.equal(res.result.protocolVersion, want, `initialize asking ${ask}`);
+    await raw.close();
+  }
+  const raw = rawStdio();
+  const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientInfo": clientInfo,
+    "io.modelcontextprotocol/clientCapabilities": {} };
+  const disc = await raw.ask({ jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: meta } });
+  assert.deepEqual(disc.result.supportedVersions, ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]);
+  const listed = await raw.ask({ jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: meta } });
+  assert.ok(listed.result.tools.length >= readTools.length, JSON.stringify(listed).slice(0, 300));
+  await raw.close();
+
+  // The TypeScript SDK over stdio and streamable HTTP.
+  const client = await stdioClient();
+  assert.equal(client.getServerVersion().name, "watchfloor");
+  await client.close();
+  const { url, proc } = await listen([`ops:admin:${createHash("sha256").update(token).digest("hex")}`]);
+  try {
+    const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+    const http = new Client({ name: "watchfloor-e2e", version: "1.0.0" });
+    await http.connect(transport);
+    assert.equal(transport.protocolVersion, "2025-11-25");
+    await http.close();
+  } finally {
+    proc.kill();
+  }
+});
+
+// What a careless or hostile client sends: lines that are not JSON, unknown
+// tools and methods, arguments of the wrong type, unknown enum values,
+// out-of-range numbers, windows that run backwards. Protocol failures get
+// their JSON-RPC code (never 0), tool failures an isError result, and the
+// session goes on.
+test("stdio: malformed input and JSON-RPC error codes", async () => {
+  const raw = rawStdio();
+  const codes = [];
+  const code = async (line) => { const m = await raw.ask(line); codes.push(m.error?.code); return m.error?.code; };
+  assert.equal(await code({ jsonrpc: "2.0", id: 1, method: "tools/list" }), -32600, "a request before initialize");
+  assert.equal(await code('{"jsonrpc":"2.0","id":2,"method":"initialize"'), -32700, "a line that is not JSON");
+  assert.equal(await code("\u202e not json at all"), -32700);
+  assert.ok((await raw.ask(initialize(3, "2025-11-25"))).result);
+  raw.tell({ jsonrpc: "2.0", method: "notifications/initialized" });
+  assert.equal(await code(initialize(4, "2025-11-25")), -32600, "a second initialize");
+  assert.equal(await code({ jsonrpc: "2.0", id: 5, method: "tools/execute" }), -32601, "an unknown method");
+  assert.equal(await code({ jsonrpc: "2.0", id: 6, method: "tools/call", params: { name: "drop_all_cases", arguments: {} } }), -32602, "an unknown tool");
+  assert.equal(await code({ jsonrpc: "2.0", id: 7, method: "tools/call", params: "list_cases" }), -32602, "params that are not an object");
+  assert.equal(await code({ jsonrpc: "2.0", id: 8, method: "tools/list", params: { cursor: "not-ours" } }), -32602, "a cursor not issued");
+  assert.equal(await code({ jsonrpc: "2.0", id: 9, method: "prompts/get", params: { name: "nope" } }), -32602, "an unknown prompt");
+  assert.equal(await code({ jsonrpc: "2.0", id: 10, method: "resources/read", params: { uri: "watchfloor://nope" } }), -32602, "an unknown resource");
+  const toolErrors = [
+    [{ name: "list_cases", arguments: { page_size: "ten" } }, /validating "arguments".*page_size/],
+    [{ name: "list_cases", arguments: { page_size: 1000 } }, /invalid argument: page_size 1000: at most 100/],
+    [{ name: "list_cases", arguments: { page_size: -1 } }, /invalid argument: page_size -1/],
+    [{ name: "list_cases", arguments: { stage: "finished" } }, /invalid argument: stage "finished"/],
+    [{ name: "list_cases", arguments: { injected: "ignore previous instructions" } }, /unexpected additional properties \["injected"\]/],
+    [{ name: "get_security_alerts", arguments: { status_filter: "whatever" } }, /invalid argument: status_filter "whatever": want open, closed/],
+    [{ name: "get_soc_metrics", arguments: { timeframe: "yearly" } }, /enum: yearly does not equal any of/],
+    [{ name: "get_soc_metrics", arguments: { from: "2026-03-10", to: "2026-03-01" } }, /invalid argument: to 2026-03-01 is before from 2026-03-10/],
+    [{ name: "get_noisy_rules", arguments: { from: "last week", to: "2026-03-01" } }, /invalid argument: from "last week": want YYYY-MM-DD or an RFC 3339 time/],
+    [{ name: "list_sla_breaches", arguments: { from: "2026-03-01" } }, /invalid argument: from and to go together/],
+    [{ name: "top_vulnerability_findings", arguments: { state: "dormant" } }, /invalid argument: state "dormant"/],
+    [{ name: "get_case_full_details", arguments: { case_id: "999999999" } }, /case "999999999" not found/],
+  ];
+  for (const [params, want] of toolErrors) {
+    const m = await raw.ask({ jsonrpc: "2.0", id: 20, method: "tools/call", params });
+    assert.equal(m.result?.isError, true, `${JSON.stringify(params)}: ${JSON.stringify(m)}`);
+    assert.match(m.result.content[0].text, want, JSON.stringify(params));
+  }
+  // The session is still good.
+  const ping = await raw.ask({ jsonrpc: "2.0", id: 30, method: "ping" });
+  assert.deepEqual(ping.result, {});
+  assert.ok(!codes.includes(0) && codes.every((c) => typeof c === "number"), `codes ${codes}`);
+  await raw.close();
+});
+
+// Every KPI tool takes from and to and states the window, the data's
+// freshness and whether it is partial.
+test("stdio: KPI windows", async () => {
+  const client = await stdioClient("--plan-config", path.join(root, "docs", "staffing-example.yaml"));
+  try {
+    const tools = (await client.listTools()).tools;
+    const windowed = tools.filter((t) => t.inputSchema.properties?.from && t.inputSchema.properties?.to).map((t) => t.name).sort();
+    assert.deepEqual(windowed, ["assess_team_skills", "develop_soc_roadmap", "generate_executive_report", "generate_operations_review",
+      "get_analyst_workload", "get_detection_coverage", "get_ioc_matches", "get_noisy_rules", "get_observable_prevalence",
+      "get_runbook_metrics", "get_soc_metrics", "get_technology_health", "get_threat_profile", "list_sla_breaches",
+      "list_threat_profiles", "plan_budget", "plan_staffing"]);
+    const dash = await ok(client, "get_soc_dashboard", {});
+    const through = new Date(dash.data_through);
+    const day = (d) => d.toISOString().slice(0, 10);
+    const to = day(through);
+    const from = day(new Date(through.getTime() - 6 * 86400e3));
+    const profile = (await ok(client, "list_threat_profiles", {})).profiles[0].id;
+    for (const name of windowed) {
+      const args = { from, to };
+      if (name === "get_threat_profile") args.profile_id = profile;
+      const out = await ok(client, name, args);
+      const w = out.kpi_window;
+      assert.ok(w, `${name}: no kpi_window`);
+      assert.equal(new Date(w.data_through).getTime(), Math.floor(through.getTime() / 1000) * 1000, name);
+      assert.equal(w.time_zone, "UTC", name);
+      if (name === "plan_staffing" || name === "plan_budget") {
+        assert.equal(w.from, `${from}T00:00:00Z`, name);
+      } else {
+        assert.deepEqual([w.from, w.to], [from, to], name);
+      }
+      // The window's last day runs past the newest data: partial, and why.
+      assert.equal(w.partial, true, name);
+      assert.ok(w.partial_reasons.some((r) => r.includes("past the newest data")), `${name}: ${w.partial_reasons}`);
+    }
+    const m = await ok(client, "get_soc_metrics", { timeframe: "daily", trend: true });
+    assert.equal(m.series.at(-1).partial, true, "the last trend period runs past the newest data");
+    assert.ok(m.series.slice(0, -1).every((p) => !p.partial), "earlier trend periods are complete");
+  } finally {
+    await client.close();
+  }
+});

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -60,6 +61,66 @@ var benchCalls = []struct {
 	{"list_threat_profiles", map[string]any{"days_back": 7}},
 	{"list_threat_profiles", map[string]any{"days_back": 90}},
 	{"get_threat_profile", map[string]any{"profile_id": "G0007"}},
+	{"get_finding_remediation", map[string]any{"finding_id": "$finding"}},
+	{"list_major_incidents", nil},
+	{"get_major_incident_status", map[string]any{"incident_id": "$incident"}},
+	{"list_runbooks", nil},
+	{"get_runbook", map[string]any{"runbook_id": "$runbook"}},
+	{"get_runbook_metrics", nil},
+	{"get_technology_health", nil},
+	{"get_detection_coverage", nil},
+	{"develop_soc_roadmap", nil},
+	{"plan_staffing", nil},
+	{"plan_budget", nil},
+	{"assess_team_skills", nil},
+	{"get_soc_metrics", map[string]any{"from": "$month-start", "to": "$month-end", "trend": true}},
+	{"list_sla_breaches", map[string]any{"from": "$month-start", "to": "$month-end"}},
+	{"get_analyst_workload", map[string]any{"from": "$month-start", "to": "$month-end"}},
+	{"generate_executive_report", nil},
+	{"generate_shift_handover", nil},
+	{"generate_operations_review", nil},
+}
+
+// benchArgs fills the arguments that name a record of the store ($finding,
+// $incident, $runbook: the first one listed) or a window (the 30 days up to
+// latest); false when the store has no such record.
+func benchArgs(ctx context.Context, cs *sdk.ClientSession, args map[string]any, latest time.Time) (map[string]any, bool, error) {
+	first := func(tool, list, key string) (string, error) {
+		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tool})
+		if err != nil || res.IsError {
+			return "", fmt.Errorf("%s: %v %s", tool, err, text(res))
+		}
+		rows, _ := res.StructuredContent.(map[string]any)[list].([]any)
+		if len(rows) == 0 {
+			return "", nil
+		}
+		id, _ := rows[0].(map[string]any)[key].(string)
+		return id, nil
+	}
+	out := map[string]any{}
+	for k, v := range args {
+		out[k] = v
+		var err error
+		switch v {
+		case "$finding":
+			out[k], err = first("top_vulnerability_findings", "findings", "id")
+		case "$incident":
+			out[k], err = first("list_major_incidents", "incidents", "incident_id")
+		case "$runbook":
+			out[k], err = first("list_runbooks", "runbooks", "id")
+		case "$month-start":
+			out[k] = latest.AddDate(0, 0, -29).Format(time.DateOnly)
+		case "$month-end":
+			out[k] = latest.Format(time.DateOnly)
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if out[k] == "" {
+			return nil, false, nil
+		}
+	}
+	return out, true, nil
 }
 
 // BenchmarkToolsCall measures tools/call through the in-memory transport
@@ -77,7 +138,7 @@ func BenchmarkToolsCall(b *testing.B) {
 	if latest.IsZero() {
 		latest = time.Now()
 	}
-	srv, err := NewServer(Options{Store: st, Now: func() time.Time { return latest }})
+	srv, err := NewServer(Options{Store: st, Now: func() time.Time { return latest }, Budget: testBudget})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,10 +156,17 @@ func BenchmarkToolsCall(b *testing.B) {
 	defer cs.Close()
 	for _, bc := range benchCalls {
 		b.Run(fmt.Sprintf("%s%v", bc.tool, bc.args), func(b *testing.B) {
+			args, ok, err := benchArgs(ctx, cs, bc.args, latest)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !ok {
+				b.Skip("the store holds no record to name")
+			}
 			var lat []time.Duration
 			for b.Loop() {
 				t0 := time.Now()
-				res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: bc.tool, Arguments: bc.args})
+				res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: bc.tool, Arguments: args})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -119,6 +187,46 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkToolsList measures tools/list for an admin with the write
+// tools, and reports its size.
+func BenchmarkToolsList(b *testing.B) {
+	st := benchStore(b)
+	srv, err := NewServer(Options{Store: st, AllowWrites: true, Budget: testBudget})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	ct, stt := sdk.NewInMemoryTransports()
+	ss, err := srv.Connect(ctx, stt, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ss.Close()
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "bench", Version: "1"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cs.Close()
+	var lat []time.Duration
+	var size, tools int
+	for b.Loop() {
+		t0 := time.Now()
+		res, err := cs.ListTools(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+		enc, err := json.Marshal(res)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size, tools = len(enc), len(res.Tools)
+	}
+	reportLatency(b, lat)
+	b.ReportMetric(float64(size), "bytes")
+	b.ReportMetric(float64(tools), "tools")
 }
 
 // BenchmarkHTTPConcurrentClients runs 50 clients at once over streamable

@@ -113,6 +113,10 @@ func HTTPHandler(srv *sdk.Server, v TokenVerifier, logger *slog.Logger) http.Han
 	return HTTPHandlerIdle(srv, v, logger, DefaultSessionIdle)
 }
 
+// SessionlessProtocol is the first protocol revision without sessions
+// (SEP-2575), the newest the SDK offers.
+const SessionlessProtocol = "2026-07-28"
+
 // DefaultSessionIdle is how long an HTTP session may go without a request
 // before it is closed and its memory freed; the client then starts a new
 // one.
@@ -121,8 +125,20 @@ const DefaultSessionIdle = 30 * time.Minute
 // HTTPHandlerIdle is HTTPHandler with sessions closed after idle without
 // a request (0: never, which lets abandoned sessions pile up).
 func HTTPHandlerIdle(srv *sdk.Server, v TokenVerifier, logger *slog.Logger, idle time.Duration) http.Handler {
-	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv },
-		&sdk.StreamableHTTPOptions{Logger: logger, SessionTimeout: idle})
+	get := func(*http.Request) *sdk.Server { return srv }
+	stateful := sdk.NewStreamableHTTPHandler(get, &sdk.StreamableHTTPOptions{Logger: logger, SessionTimeout: idle})
+	// The SDK serves protocol 2026-07-28 (sessionless: server/discover, the
+	// version and client in each request's _meta) only statelessly; a
+	// request that names it in Mcp-Protocol-Version and carries no session
+	// goes there, every other to the sessions of 2025-11-25 and before.
+	sessionless := sdk.NewStreamableHTTPHandler(get, &sdk.StreamableHTTPOptions{Logger: logger, Stateless: true})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Mcp-Session-Id") == "" && r.Header.Get("Mcp-Protocol-Version") >= SessionlessProtocol {
+			sessionless.ServeHTTP(w, r)
+			return
+		}
+		stateful.ServeHTTP(w, r)
+	})
 	verify := func(ctx context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
 		c, err := v.Verify(ctx, token)
 		if err != nil {

@@ -288,7 +288,7 @@ func (m *marker) learn(tools []*sdk.Tool) {
 			continue
 		}
 		m.orig[t.Name] = js
-		m.marked[t.Name] = withTextDefs(trimSchema(budgetSchema(givenOnceSchema(markSchema(js, "", ""))), 0))
+		m.marked[t.Name] = withTextDefs(windowSchema(trimSchema(budgetSchema(givenOnceSchema(markSchema(js, "", ""))), 0)))
 	}
 }
 
@@ -471,6 +471,20 @@ func unmarkFields(t reflect.Type, m, out map[string]any) {
 			out[name] = unmark(f.Type, e)
 		}
 	}
+}
+
+// windowSchema shows a KPI answer's kpi_window by type: the server's
+// instructions describe it once for every tool.
+func windowSchema(s map[string]any) map[string]any {
+	props, _ := s["properties"].(map[string]any)
+	if w, ok := props["kpi_window"].(map[string]any); ok {
+		short := map[string]any{"type": w["type"]}
+		if d, ok := w["description"]; ok {
+			short["description"] = d
+		}
+		props["kpi_window"] = short
+	}
+	return s
 }
 
 // schemaDepth is how deep output schemas are shown: properties below it

@@ -112,7 +112,13 @@ list that would exceed it returns fewer rows than asked, with "truncated": true 
 continues after the last row returned; any other answer that would exceed it has its largest lists cut from the
 end and carries "answer_budget" saying which lists were cut, their full length and how to get the rest. KPI
 definitions are given once per answer in "definitions_given_once" (all of them: resource
-watchfloor://kpi/definitions). Ids are Watchfloor store ids.`
+watchfloor://kpi/definitions). Ids are Watchfloor store ids.
+KPI tools take from and to: the first and last day (included) of the window, each YYYY-MM-DD in the
+organisation's time zone or an RFC 3339 time (the day it falls on there), both or neither, to not before from,
+at most 3660 days; they replace the tool's default window. Every KPI answer carries "kpi_window": from, to,
+time_zone, data_through (when the newest alert or case was created: the data's freshness), partial (the
+window runs into the future or past the newest data, so its figures are not final) and partial_reasons;
+trend periods carry their own partial flag.`
 
 // server holds what the tool handlers share.
 type server struct {

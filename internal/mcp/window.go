@@ -14,8 +14,8 @@ const maxWindowDays = 3660
 
 // WindowArgs are the from and to every KPI tool takes (see parseWindow).
 type WindowArgs struct {
-	From string `json:"from,omitempty" jsonschema:"first day, YYYY-MM-DD or RFC 3339 (its day in the organisation's time zone); with to; replaces the default window"`
-	To   string `json:"to,omitempty" jsonschema:"last day, included; YYYY-MM-DD or RFC 3339; with from"`
+	From string `json:"from,omitempty" jsonschema:"first day (see instructions); with to"`
+	To   string `json:"to,omitempty" jsonschema:"last day, included; with from"`
 }
 
 // window is an explicit window a caller asked for: whole days in the

@@ -438,8 +438,12 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 		Trend: []TrendPoint{}, Recommendations: []Recommendation{}}
 	if perf.Previous != nil {
 		e.Previous = perf.Previous.From + " to " + perf.Previous.To
-		if e.PreviousPartial, err = s.partialPrevious(ctx, perf); err != nil {
+		first, err := s.firstDay(ctx, perf)
+		if err != nil {
 			return nil, err
+		}
+		if first != "" {
+			e.PreviousPartial = baselineNote(first, perf.Previous.To) + ", so changes against it are not shown"
 		}
 	}
 	all := group(perf)
@@ -925,9 +929,10 @@ func (s Sources) coverage(ctx context.Context, perf *metrics.Report) (CoverageSe
 	return sec, nil
 }
 
-// partialPrevious says when the store's first alert or case came after the
-// previous period began: its figures are shown, its changes are not.
-func (s Sources) partialPrevious(ctx context.Context, perf *metrics.Report) (string, error) {
+// firstDay is the day of the store's first alert or case when it came
+// after the previous period began ("" otherwise): a previous period the
+// data covers in part is no baseline.
+func (s Sources) firstDay(ctx context.Context, perf *metrics.Report) (string, error) {
 	first, _, err := s.Store.WorkloadSpan(ctx)
 	if err != nil {
 		return "", fmt.Errorf("executive report: the data's first day: %w", err)
@@ -940,7 +945,16 @@ func (s Sources) partialPrevious(ctx context.Context, perf *metrics.Report) (str
 		return "", nil
 	}
 	if day := first.In(loc).Format(time.DateOnly); day > perf.Previous.From {
-		return "the data begins on " + day + ", inside the previous period, so changes against it are not shown", nil
+		return day, nil
 	}
 	return "", nil
+}
+
+// baselineNote says where the data's first day falls against a previous
+// window that ends on prevTo.
+func baselineNote(first, prevTo string) string {
+	if first > prevTo {
+		return "the data begins on " + first + ", after the previous period"
+	}
+	return "the data begins on " + first + ", inside the previous period"
 }

@@ -119,12 +119,12 @@ func TestSchedules(t *testing.T) {
 		if err != nil || e == nil || e.From != "2026-11-26" || e.To != "2026-12-02" || e.Headline[len(e.Headline)-4].Key != "cases" || *e.Headline[len(e.Headline)-4].Value != 1 {
 			t.Fatalf("loaded %s to %s: %v", e.From, e.To, err)
 		}
-		// The data begins inside the previous week: no change against it.
+		// The data begins after the previous week: no change against it.
 		changes := map[string]string{}
 		for _, r := range e.HeadlineRows() {
 			changes[r[0]] = r[3]
 		}
-		if e.PreviousPartial != "the data begins on 2026-12-02, inside the previous period, so changes against it are not shown" ||
+		if e.PreviousPartial != "the data begins on 2026-12-02, after the previous period, so changes against it are not shown" ||
 			changes["Cases opened"] != "not compared" || changes["MTTR (median)"] != "—" || changes["SLA breaches in flight"] != "—" {
 			t.Errorf("previous week %q, changes %q", e.PreviousPartial, changes)
 		}

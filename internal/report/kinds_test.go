@@ -142,6 +142,12 @@ func TestKindSchedules(t *testing.T) {
 				}
 			}
 		}
+		if rep, _ := Load(so); rep.(*Operations).Document().Window != "2026-11-26 to 2026-12-02 (UTC); compared with 2026-11-19 to 2026-11-25 (the data begins on 2026-12-02, after the previous period)" {
+			t.Errorf("review window %q", rep.(*Operations).Document().Window)
+		}
+		if got := baselineNote("2026-11-20", "2026-11-25"); got != "the data begins on 2026-11-20, inside the previous period" {
+			t.Errorf("baseline note %q", got)
+		}
 
 		// The e-mail: the handover as text, its counts as fields.
 		var mail string

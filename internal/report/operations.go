@@ -46,10 +46,15 @@ type AnalystFigures struct {
 // figures beside the previous window's, per team and per analyst, with the
 // open work now.
 type Operations struct {
-	Title       string        `json:"title"`
-	From        string        `json:"from"`
-	To          string        `json:"to"`
-	Previous    string        `json:"previous_window"`
+	Title    string `json:"title"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Previous string `json:"previous_window"`
+	// DataSince is the first day of data when it falls inside the previous
+	// window ("" when the data covers it all).
+	DataSince string `json:"data_since,omitempty"`
+	// PreviousTo is the previous window\'s last day.
+	PreviousTo  string        `json:"previous_to,omitempty"`
 	TimeZone    string        `json:"time_zone"`
 	GeneratedAt time.Time     `json:"generated_at"`
 	Now         time.Time     `json:"now"`
@@ -104,9 +109,12 @@ func (s Sources) Operations(ctx context.Context, q OperationsQuery) (*Operations
 			"watchfloor metrics rules --noisy --from FROM --to TO -o json: alerts, false_positive_rate",
 			"watchfloor monitor operations --soc-dashboard -o json: open, sla_breached, sla_at_risk, analysts"}}
 	if perf.Previous != nil {
-		o.Previous = perf.Previous.From + " to " + perf.Previous.To
+		o.Previous, o.PreviousTo = perf.Previous.From+" to "+perf.Previous.To, perf.Previous.To
 		p := figuresOf(group(perf.Previous))
 		o.PreviousAll = &p
+		if o.DataSince, err = s.firstDay(ctx, perf); err != nil {
+			return nil, err
+		}
 	}
 	byTeam, err := s.Metrics.Performance(ctx, metrics.PerformanceQuery{WindowQuery: win, GroupBy: metrics.ByTeam})
 	if err != nil {
@@ -177,6 +185,9 @@ func (o *Operations) Document() *Document {
 	window := fmt.Sprintf("%s to %s (%s)", o.From, o.To, o.TimeZone)
 	if o.Previous != "" {
 		window += "; compared with " + o.Previous
+		if o.DataSince != "" {
+			window += " (" + baselineNote(o.DataSince, o.PreviousTo) + ")"
+		}
 	}
 	d := &Document{Title: o.Title, Window: window, GeneratedAt: o.GeneratedAt,
 		Meta: []string{fmt.Sprintf("Generated %s; open work and SLA clocks as of %s; data through %s.", stamp(o.GeneratedAt), stamp(o.Now), stamp(o.Basis.DataThrough))}}
