@@ -121,7 +121,7 @@ type TimelineEvent struct {
 	Kind     string `json:"kind"`
 	Actor    string `json:"actor"`
 	Source   string `json:"source"`
-	Old      Text   `json:"old"`
+	Old      *Text  `json:"old,omitempty" jsonschema:"the value before, when the entry changed one"`
 	New      Text   `json:"new"`
 	Count    int    `json:"count,omitempty" jsonschema:"a summary of consecutive alert_linked entries: how many"`
 	LastAt   string `json:"last_at,omitempty" jsonschema:"a summary: when the last of them was linked"`
@@ -142,11 +142,15 @@ func collapseLinks(caseID int64, evs []model.CaseEvent) []TimelineEvent {
 			}
 		}
 		t := TimelineEvent{EventID: strconv.FormatInt(e.ID, 10), At: ts(e.At), Kind: string(e.Kind), Actor: e.Actor,
-			Source: e.Source, Old: untrusted(e.Old, shortText), New: untrusted(e.New, shortText)}
+			Source: e.Source, New: untrusted(e.New, shortText)}
+		if e.Old != "" {
+			old := untrusted(e.Old, shortText)
+			t.Old = &old
+		}
 		if n := j - i; n > 1 {
 			last := evs[j-1]
 			t.Count, t.LastAt, t.FollowUp = n, ts(last.At), follow
-			t.Old = untrusted("", shortText)
+			t.Old = nil
 			t.New = untrusted(fmt.Sprintf("%d alerts linked, %s … %s", n, e.New, last.New), shortText)
 			if last.Actor != e.Actor {
 				t.Actor = ""
@@ -195,7 +199,7 @@ type GetCaseOut struct {
 }
 
 const (
-	caseAlertCap   = 25
+	caseAlertCap   = 5 // the rest: list_alerts with case_id
 	commentCap     = 50
 	timelineCap    = 100
 	defaultCases   = 20
@@ -208,7 +212,7 @@ func (s *server) addCaseTools(srv *sdk.Server) {
 			"Each case has its id, title, priority, stage, assignee, age, SLA state and alert count; total counts all matches."},
 		s.listCases)
 	sdk.AddTool(srv, &sdk.Tool{Name: "get_case_full_details", Annotations: readOnly("Case details"),
-		Description: "One case in full: case_details, case_alerts, case_comments, the timeline of its log and its SLA clocks judged now."},
+		Description: "One case in full: case_details, case_alerts (the first 5; list_alerts with case_id lists them all), case_comments, the timeline of its log (runs of linked alerts summarised) and its SLA clocks judged now."},
 		s.getCase)
 }
 

@@ -2,6 +2,7 @@ package staffing
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -11,6 +12,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/demo"
 	"github.com/watchfloor/watchfloor/internal/ingest"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
 
@@ -116,4 +118,28 @@ func TestDemoPlanAgreesWithRoster(t *testing.T) {
 			t.Errorf("%s: the proposed schedule misses its target in simulation: %+v", v.Name, v.ServiceLevel)
 		}
 	}
+
+	// The plan from the alert arrivals kept at ingest is the plan from the
+	// alert rows, to the byte.
+	rw, err := Model(ctx, rowArrivals{st}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := Build(rw, cfg, Options{Simulate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := json.Marshal(p)
+	rows, _ := json.Marshal(rp)
+	if string(kept) != string(rows) {
+		t.Errorf("the plan from the kept arrivals differs from the plan from the rows:\nkept %.2000s\nrows %.2000s", kept, rows)
+	}
+}
+
+// rowArrivals is a store whose alert arrivals are counted from the rows:
+// the oracle of the kept ones.
+type rowArrivals struct{ *store.Store }
+
+func (r rowArrivals) WorkloadAlertArrivals(ctx context.Context, since, until time.Time) ([]store.ArrivalBucket, error) {
+	return r.WorkloadAlertArrivalsScan(ctx, since, until)
 }

@@ -714,6 +714,9 @@ func (a *applier) rebuildAlertRollups() (int, error) {
 		return 0, fmt.Errorf("clearing the alert rollup state: %w", err)
 	}
 	a.rollups = nil
+	if err := a.recountRows(); err != nil {
+		return 0, err
+	}
 	return len(set), a.markAllDays(RollupAlerts)
 }
 

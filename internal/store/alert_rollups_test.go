@@ -33,6 +33,9 @@ func checkRuleVolumes(t *testing.T, s *store.Store, what string) {
 	for _, w := range [][2]string{
 		{"2026-02-28T00:00:00Z", "2026-03-06T00:00:00Z"}, {"2026-03-01T07:30:00Z", "2026-03-04T13:00:00Z"},
 		{"2026-03-02T18:30:00Z", "2026-03-03T18:30:00Z"}, {"2026-03-02T01:00:00Z", "2026-03-02T23:00:00Z"},
+		// Ending after the newest alert (the staffing history's end): the
+		// last day's rollup stands for its rows.
+		{"2026-02-28T00:00:00Z", "2026-03-05T00:00:01Z"}, {"2026-03-01T12:00:00Z", "2026-03-07T09:00:00Z"},
 	} {
 		got, err := s.WorkloadRuleVolumes(ctx, ts(w[0]), ts(w[1]))
 		if err != nil {
@@ -210,6 +213,7 @@ func TestAlertRollupsKeptEqualRebuilt(t *testing.T) {
 			last = b
 			checkRollups(t, s, fmt.Sprintf("round %d", round))
 			checkRuleVolumes(t, s, fmt.Sprintf("round %d", round))
+			checkCounters(t, s, fmt.Sprintf("round %d", round))
 		}
 		if err := s.SetTimeZone(ctx, "Asia/Kolkata"); err != nil {
 			t.Fatal(err)
@@ -278,5 +282,6 @@ func TestAlertRollupsOutliveRetention(t *testing.T) {
 			t.Fatalf("rows of the pruned day: %+v, %v", rebuilt, err)
 		}
 		checkRollupDays(t, s, "later days", 20260303)
+		checkCounters(t, s, "after retention")
 	})
 }

@@ -117,6 +117,7 @@ func (a *applier) insertAlerts(all []model.Alert, chunk []int) (map[int]bool, ma
 		inserted[g.i] = true
 		al := &all[g.i]
 		a.noteAlert(al.CreatedAt)
+		a.counts.addAlert(al.Source, al.CreatedAt, int64(al.Severity))
 		a.countAlert(al.Source, al.RuleID, micros0(al.CreatedAt), a.ingestedAt(al.IngestedAt), al.Disposition, 1)
 		if err := a.noteRollup(fieldsOfAlert(al), 1); err != nil {
 			return nil, nil, err

@@ -63,16 +63,35 @@ type AuditEntry struct {
 // ErrExists is returned when a record with the same unique name exists.
 var ErrExists = errors.New("already exists")
 
-// authWrite runs fn in a write transaction of its own.
+// authWrite runs fn in a write transaction of its own. Users, tokens,
+// sessions and the audit log are no data a report reads: the data version
+// stays.
 func (s *Store) authWrite(ctx context.Context, fn func(dbConn) error) error {
+	return s.connWrite(ctx, false, fn)
+}
+
+// recordWrite runs fn, which changes records the reports, pages or
+// answers read, in a write transaction of its own that bumps the data
+// version.
+func (s *Store) recordWrite(ctx context.Context, fn func(dbConn) error) error {
+	return s.connWrite(ctx, true, fn)
+}
+
+func (s *Store) connWrite(ctx context.Context, bump bool, fn func(dbConn) error) error {
+	run := func(c dbConn) error {
+		if err := fn(c); err != nil || !bump {
+			return err
+		}
+		return bumpDataVersion(ctx, c)
+	}
 	if s.engine == SQLite {
-		return s.writeSQLite(ctx, fn)
+		return s.writeSQLite(ctx, run)
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := run(tx); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -345,16 +364,4 @@ func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// DataVersion is a cheap marker of the data's state: it changes whenever
-// alerts or case events are added. Web servers sharing one PostgreSQL poll
-// it to push live updates for writes made by other replicas.
-func (s *Store) DataVersion(ctx context.Context) (string, error) {
-	var a, e int64
-	err := s.r.QueryRowContext(ctx, `SELECT (SELECT COALESCE(MAX(id), 0) FROM alerts), (SELECT COALESCE(MAX(id), 0) FROM case_events)`).Scan(&a, &e)
-	if err != nil {
-		return "", fmt.Errorf("reading data version: %w", err)
-	}
-	return fmt.Sprintf("%d.%d", a, e), nil
 }

@@ -148,6 +148,7 @@ func (a *applier) upsertCase(c *model.Case) error {
 		}
 		a.replay[id] = true
 		a.res.Inserted[KindCase]++
+		a.counts.addRows("cases", 1)
 		return a.linkCaseAlerts(id, c)
 	}
 

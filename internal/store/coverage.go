@@ -37,7 +37,7 @@ type ImportCounts struct {
 // alone.
 func (s *Store) SaveImportedRules(ctx context.Context, rules []ImportedRule, now time.Time) (ImportCounts, error) {
 	var counts ImportCounts
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		counts = ImportCounts{}
 		stored := map[[2]string]string{}
 		rows, err := c.QueryContext(ctx, `SELECT format, external_id, hash FROM detection_rules`)
@@ -238,7 +238,7 @@ func docColumn(withDocs bool) string {
 
 func (s *Store) saveDocument(ctx context.Context, q string, at time.Time, label string, doc []byte) (int64, error) {
 	var id int64
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		return c.QueryRowContext(ctx, s.rebind(q), at.UnixMicro(), label, string(doc)).Scan(&id)
 	})
 	if err != nil {

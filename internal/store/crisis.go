@@ -55,7 +55,7 @@ type IncidentFilter struct {
 // transaction and returns its id; ErrExists when its Key is taken.
 func (s *Store) CreateIncident(ctx context.Context, inc Incident, events []CrisisEvent) (int64, error) {
 	var id int64
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		var key any
 		if inc.Key != "" {
 			key = inc.Key
@@ -83,7 +83,7 @@ func (s *Store) CreateIncident(ctx context.Context, inc Incident, events []Crisi
 // append, numbered after the log. An error from fn, or no events, writes
 // nothing.
 func (s *Store) UpdateIncident(ctx context.Context, id int64, fn func(Incident, []CrisisEvent) (Incident, []CrisisEvent, error)) error {
-	return s.authWrite(ctx, func(c dbConn) error {
+	return s.recordWrite(ctx, func(c dbConn) error {
 		lock := ""
 		if s.engine == Postgres {
 			lock = " FOR UPDATE"
@@ -306,7 +306,7 @@ func (s *Store) rateVersions(ctx context.Context, q queryer) ([]RateVersion, err
 // currency and rates; it reports whether it wrote one.
 func (s *Store) AddRateVersion(ctx context.Context, v RateVersion) (bool, error) {
 	added := false
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		vs, err := s.rateVersions(ctx, c)
 		if err != nil {
 			return err

@@ -201,7 +201,12 @@ func (s *Store) Erase(ctx context.Context, e Erasure) (*ErasureReport, error) {
 		if err := s.onWriterConn(ctx, `PRAGMA secure_delete = ON`); err != nil {
 			return nil, err
 		}
-		err = s.writeSQLite(ctx, run)
+		err = s.writeSQLite(ctx, func(c dbConn) error {
+			if err := run(c); err != nil {
+				return err
+			}
+			return bumpDataVersion(ctx, c)
+		})
 		s.onWriterConn(context.WithoutCancel(ctx), `PRAGMA secure_delete = OFF`)
 	} else {
 		_, err = s.write(ctx, func(a *applier) error { return run(a.tx) })

@@ -85,6 +85,7 @@ func (a *applier) insertEvents(caseID int64, evs []model.CaseEvent) ([]model.Cas
 		}
 	}
 	a.res.Events += len(out)
+	a.counts.addRows("case_events", int64(len(out)))
 	if len(out) > 0 {
 		if a.touched == nil {
 			a.touched = map[int64]bool{}

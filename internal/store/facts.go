@@ -135,7 +135,7 @@ func (s *Store) RefreshFacts(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		n := 0
-		_, err := s.write(ctx, func(a *applier) error {
+		_, err := s.writeDerived(ctx, func(a *applier) error {
 			q := `SELECT case_id FROM facts_pending ORDER BY case_id LIMIT ?`
 			if s.engine == Postgres {
 				q += ` FOR UPDATE SKIP LOCKED`

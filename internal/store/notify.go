@@ -58,7 +58,7 @@ func scanDelivery(sc interface{ Scan(...any) error }, d *Delivery) error {
 
 // CreateDelivery stores a new delivery and sets its id.
 func (s *Store) CreateDelivery(ctx context.Context, d *Delivery) error {
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		return c.QueryRowContext(ctx, s.rebind(`INSERT INTO notify_deliveries (created_at, channel, kind, recipients, ref, event, subject,
 			payload, status, attempts, last_error, last_attempt_at, next_attempt_at, sent_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), d.CreatedAt.UnixMicro(), d.Channel, d.Kind, d.Recipients,
@@ -73,7 +73,7 @@ func (s *Store) CreateDelivery(ctx context.Context, d *Delivery) error {
 
 // UpdateDelivery records the outcome of an attempt.
 func (s *Store) UpdateDelivery(ctx context.Context, d Delivery) error {
-	return s.authWrite(ctx, func(c dbConn) error {
+	return s.recordWrite(ctx, func(c dbConn) error {
 		res, err := c.ExecContext(ctx, s.rebind(`UPDATE notify_deliveries SET status = ?, attempts = ?, last_error = ?, last_attempt_at = ?,
 			next_attempt_at = ?, sent_at = ? WHERE id = ?`), d.Status, d.Attempts, d.LastError, micros(d.LastAttemptAt),
 			micros(d.NextAttemptAt), micros(d.SentAt), d.ID)
@@ -92,7 +92,7 @@ func (s *Store) UpdateDelivery(ctx context.Context, d Delivery) error {
 // it first (several replicas share one PostgreSQL).
 func (s *Store) ClaimDelivery(ctx context.Context, d Delivery, leaseUntil time.Time) (bool, error) {
 	claimed := false
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		res, err := c.ExecContext(ctx, s.rebind(`UPDATE notify_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'retrying'
 			AND next_attempt_at = ?`), leaseUntil.UnixMicro(), d.ID, micros(d.NextAttemptAt))
 		if err != nil {

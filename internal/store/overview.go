@@ -19,7 +19,9 @@ type Overview struct {
 	OpenCases map[model.Stage]map[model.Priority]int64
 }
 
-// Overview summarises the store's contents.
+// Overview summarises the store's contents: row counts and alerts by
+// source from the counters kept in the write transactions, the alert time
+// range from the ends of the created_at index.
 func (s *Store) Overview(ctx context.Context) (Overview, error) {
 	var o Overview
 	var err error
@@ -33,23 +35,11 @@ func (s *Store) Overview(ctx context.Context) (Overview, error) {
 		return o, fmt.Errorf("reading alert time range: %w", err)
 	}
 	o.FirstAlert, o.LastAlert = fromMicros(lo), fromMicros(hi)
-	o.AlertsBySource = map[string]int64{}
-	rows, err := s.r.QueryContext(ctx, `SELECT source, COUNT(*) FROM alerts GROUP BY source`)
-	if err != nil {
-		return o, fmt.Errorf("counting alerts by source: %w", err)
+	if o.AlertsBySource, err = s.AlertsBySource(ctx); err != nil {
+		return o, err
 	}
-	for rows.Next() {
-		var src string
-		var n int64
-		if err := rows.Scan(&src, &n); err != nil {
-			rows.Close()
-			return o, fmt.Errorf("counting alerts by source: %w", err)
-		}
-		o.AlertsBySource[src] = n
-	}
-	rows.Close()
 	o.OpenCases = map[model.Stage]map[model.Priority]int64{}
-	rows, err = s.r.QueryContext(ctx, `SELECT stage, priority, COUNT(*) FROM cases
+	rows, err := s.r.QueryContext(ctx, `SELECT stage, priority, COUNT(*) FROM cases
 		WHERE stage NOT IN ('resolved', 'closed') GROUP BY stage, priority`)
 	if err != nil {
 		return o, fmt.Errorf("counting open cases: %w", err)

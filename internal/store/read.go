@@ -20,20 +20,6 @@ var ErrNotFound = errors.New("not found")
 var Tables = []string{"alerts", "alert_events", "cases", "case_events", "analysts", "teams", "shifts", "rules", "sla_policies", "findings",
 	"intel_indicators", "intel_indicator_keys", "intel_threats", "intel_relations", "intel_matches"}
 
-// Counts returns the number of rows in each data table.
-func (s *Store) Counts(ctx context.Context) (map[string]int64, error) {
-	out := make(map[string]int64, len(Tables))
-	for _, t := range Tables {
-		var n int64
-		// Table names come from the fixed list above, never from input.
-		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t).Scan(&n); err != nil {
-			return nil, fmt.Errorf("counting %s: %w", t, err)
-		}
-		out[t] = n
-	}
-	return out, nil
-}
-
 // AlertFilter selects alerts. Zero fields do not filter.
 type AlertFilter struct {
 	Source      string

@@ -27,7 +27,7 @@ type StoredReport struct {
 // SaveReport stores a generated report and returns its id.
 func (s *Store) SaveReport(ctx context.Context, r StoredReport) (int64, error) {
 	var id int64
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		return c.QueryRowContext(ctx, s.rebind(`INSERT INTO reports (kind, period, from_day, to_day, generated_at, generated_by, schedule, doc)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), r.Kind, r.Period, r.From, r.To, r.GeneratedAt.UnixMicro(), r.GeneratedBy,
 			r.Schedule, string(r.Doc)).Scan(&id)
@@ -123,7 +123,7 @@ type ReportSchedule struct {
 // taken.
 func (s *Store) CreateReportSchedule(ctx context.Context, r ReportSchedule) (int64, error) {
 	var id int64
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		return c.QueryRowContext(ctx, s.rebind(`INSERT INTO report_schedules (name, kind, period, spec, channels, recipients, next_run, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), r.Name, r.Kind, r.Period, r.Spec, strings.Join(r.Channels, ","),
 			strings.Join(r.Recipients, ","), r.NextRun.UnixMicro(), r.CreatedBy, r.CreatedAt.UnixMicro()).Scan(&id)
@@ -175,7 +175,7 @@ func (s *Store) ReportSchedules(ctx context.Context) ([]ReportSchedule, error) {
 // is none. The reports it made stay.
 func (s *Store) DeleteReportSchedule(ctx context.Context, name string) error {
 	var n int64
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		res, err := c.ExecContext(ctx, s.rebind(`DELETE FROM report_schedules WHERE name = ?`), name)
 		if err != nil {
 			return err
@@ -197,7 +197,7 @@ func (s *Store) DeleteReportSchedule(ctx context.Context, name string) error {
 // another did (or the schedule changed).
 func (s *Store) ClaimReportRun(ctx context.Context, id int64, due, next time.Time) (bool, error) {
 	var n int64
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		res, err := c.ExecContext(ctx, s.rebind(`UPDATE report_schedules SET next_run = ? WHERE id = ? AND next_run = ?`),
 			next.UnixMicro(), id, due.UnixMicro())
 		if err != nil {
@@ -215,7 +215,7 @@ func (s *Store) ClaimReportRun(ctx context.Context, id int64, due, next time.Tim
 // FinishReportRun records how a run ended: the report it stored (0 for
 // none) and the error ("" for none).
 func (s *Store) FinishReportRun(ctx context.Context, id int64, at time.Time, report int64, errText string) error {
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		_, err := c.ExecContext(ctx, s.rebind(`UPDATE report_schedules SET last_run = ?, last_report = ?, last_error = ? WHERE id = ?`),
 			at.UnixMicro(), report, errText, id)
 		return err

@@ -67,7 +67,7 @@ func (s *Store) RollupPart(ctx context.Context, kind string, day int64, part str
 // SaveRollupParts stores a rebuilt day in parts, unless ingest changed the
 // day again since version was read (the next read rebuilds it then).
 func (s *Store) SaveRollupParts(ctx context.Context, kind string, day, version int64, parts map[string]string) error {
-	_, err := s.write(ctx, func(a *applier) error {
+	_, err := s.writeDerived(ctx, func(a *applier) error {
 		var current int64
 		if err := a.queryRow(`SELECT version FROM rollup_days WHERE kind = ? AND day = ?`, kind, day).Scan(&current); err != nil {
 			return fmt.Errorf("saving %s rollup of %d: %w", kind, day, err)

@@ -34,7 +34,7 @@ func (s *Store) SaveRunbooks(ctx context.Context, source string, at time.Time, f
 	if res.Broken == nil {
 		res.Broken = []runbook.BrokenLink{}
 	}
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		res.Changes = res.Changes[:0]
 		stored := map[string]storedRunbook{}
 		rows, err := c.QueryContext(ctx, `SELECT id, source, path, hash, version, removed_at FROM runbooks`)
@@ -292,7 +292,7 @@ type Certification struct {
 // were new.
 func (s *Store) SaveCertifications(ctx context.Context, certs []Certification) (int, error) {
 	added := 0
-	err := s.authWrite(ctx, func(c dbConn) error {
+	err := s.recordWrite(ctx, func(c dbConn) error {
 		added = 0
 		for _, ce := range certs {
 			var n int

@@ -11,7 +11,7 @@ func (s *Store) SetSetting(ctx context.Context, name, value string) error {
 	if name == SettingTimeZone {
 		return s.SetTimeZone(ctx, value)
 	}
-	return s.authWrite(ctx, func(c dbConn) error {
+	return s.recordWrite(ctx, func(c dbConn) error {
 		if _, err := c.ExecContext(ctx, s.rebind(`INSERT INTO settings (name, value) VALUES (?, ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`), name, value); err != nil {
 			return fmt.Errorf("saving setting %s: %w", name, err)

@@ -178,7 +178,8 @@ func (s *Store) recheckOpenClocks(ctx context.Context, now time.Time) error {
 	if last != "" && (!ok || next.After(now)) {
 		return nil
 	}
-	_, err = s.write(ctx, func(a *applier) error {
+	// Derived: it queues facts and notes the check, the data stay as they are.
+	_, err = s.writeDerived(ctx, func(a *applier) error {
 		if last != "" {
 			if _, err := a.exec(`INSERT INTO facts_pending (case_id) SELECT case_id FROM case_facts
 				WHERE done = 0 OR ack_at IS NULL ON CONFLICT (case_id) DO NOTHING`); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -36,15 +37,62 @@ const (
 // WorkloadAlertArrivals counts the alerts created in [since, until) by
 // quarter hour and by the priority their severity implies (critical → P1 …
 // informational → P5; unknown severity → priority unknown), oldest first.
+// The whole quarter hours of the window are read from the arrivals kept at
+// ingest; only the partial quarters at its ends are counted from the rows.
 func (s *Store) WorkloadAlertArrivals(ctx context.Context, since, until time.Time) ([]ArrivalBucket, error) {
+	lo, hi := since.UnixMicro(), until.UnixMicro()
+	if lo >= hi {
+		return nil, nil
+	}
+	first, last := ceilDiv(lo, quarterMicros), floorDiv(hi, quarterMicros) // whole quarters [first, last)
+	if first >= last || lo < 0 {
+		return s.WorkloadAlertArrivalsScan(ctx, since, until)
+	}
+	out, err := s.alertArrivalRows(ctx, lo, first*quarterMicros, nil)
+	if err != nil {
+		return nil, err
+	}
+	if out, err = s.keptArrivals(ctx, first, last, out); err != nil {
+		return nil, err
+	}
+	if out, err = s.alertArrivalRows(ctx, last*quarterMicros, hi, out); err != nil {
+		return nil, err
+	}
+	return mergeBuckets(out), nil
+}
+
+// WorkloadAlertArrivalsScan is WorkloadAlertArrivals from the alert rows
+// alone: the oracle the kept arrivals are tested against.
+func (s *Store) WorkloadAlertArrivalsScan(ctx context.Context, since, until time.Time) ([]ArrivalBucket, error) {
+	out, err := s.alertArrivalRows(ctx, since.UnixMicro(), until.UnixMicro(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return mergeBuckets(out), nil
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
+
+// alertArrivalRows adds the alerts created in [lo, hi) (Unix microseconds)
+// to out by quarter hour and severity, counted from the rows.
+func (s *Store) alertArrivalRows(ctx context.Context, lo, hi int64, out []ArrivalBucket) ([]ArrivalBucket, error) {
+	if lo >= hi {
+		return out, nil
+	}
 	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT created_at / ?, severity, COUNT(*) FROM alerts
-		WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2 ORDER BY 1, 2`),
-		quarterMicros, since.UnixMicro(), until.UnixMicro())
+		WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2 ORDER BY 1, 2`), quarterMicros, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("counting alert arrivals: %w", err)
 	}
 	defer rows.Close()
-	var out []ArrivalBucket
 	for rows.Next() {
 		var q, sev, n int64
 		if err := rows.Scan(&q, &sev, &n); err != nil {
@@ -55,7 +103,7 @@ func (s *Store) WorkloadAlertArrivals(ctx context.Context, since, until time.Tim
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("counting alert arrivals: %w", err)
 	}
-	return mergeBuckets(out), nil
+	return out, nil
 }
 
 // mergeBuckets adds up buckets with the same start and priority (several
@@ -80,20 +128,24 @@ func mergeBuckets(in []ArrivalBucket) []ArrivalBucket {
 
 // WorkloadCaseArrivals counts the cases created in [since, until) by
 // quarter hour and by their priority at creation: the first priority in the
-// case's log, or its current priority when the log has none.
+// case's log, or its current priority when the log has none (or its first
+// priority is not one). The database groups the cases by quarter hour,
+// current priority and first logged priority, so a few rows per quarter
+// reach Go rather than one per case.
 func (s *Store) WorkloadCaseArrivals(ctx context.Context, since, until time.Time) ([]ArrivalBucket, error) {
-	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT c.created_at, c.priority,
-			(SELECT e.new FROM case_events e WHERE e.case_id = c.id AND e.kind = 'priority' ORDER BY e.at, e.id LIMIT 1)
-		FROM cases c WHERE c.created_at >= ? AND c.created_at < ?`), since.UnixMicro(), until.UnixMicro())
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT c.created_at / ?, c.priority,
+			(SELECT e.new FROM case_events e WHERE e.case_id = c.id AND e.kind = 'priority' ORDER BY e.at, e.id LIMIT 1),
+			COUNT(*)
+		FROM cases c WHERE c.created_at >= ? AND c.created_at < ? GROUP BY 1, 2, 3`), quarterMicros, since.UnixMicro(), until.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("counting case arrivals: %w", err)
 	}
 	defer rows.Close()
 	var out []ArrivalBucket
 	for rows.Next() {
-		var at, prio int64
+		var q, prio, n int64
 		var first sql.NullString
-		if err := rows.Scan(&at, &prio, &first); err != nil {
+		if err := rows.Scan(&q, &prio, &first, &n); err != nil {
 			return nil, fmt.Errorf("counting case arrivals: %w", err)
 		}
 		p := model.Priority(prio)
@@ -102,7 +154,7 @@ func (s *Store) WorkloadCaseArrivals(ctx context.Context, since, until time.Time
 				p = fp
 			}
 		}
-		out = append(out, ArrivalBucket{Start: time.UnixMicro(at - at%quarterMicros).UTC(), Priority: p, Count: 1})
+		out = append(out, ArrivalBucket{Start: time.UnixMicro(q * quarterMicros).UTC(), Priority: p, Count: n})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("counting case arrivals: %w", err)
@@ -174,8 +226,8 @@ func dayStart(d int64, loc *time.Location) time.Time {
 	return time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, loc)
 }
 
-// rollupDays returns the first and last local days (YYYYMMDD) that lie
-// wholly inside [since, until); ok is false when there is none, or when the
+// rollupDays returns the first and last local days (YYYYMMDD) whose alerts
+// all lie inside [since, until); ok is false when there is none, or when the
 // kept rollups wait for their first build.
 func (s *Store) rollupDays(ctx context.Context, since, until time.Time) (from, to int64, ok bool, err error) {
 	pending, err := s.AlertRollupsPending(ctx)
@@ -193,6 +245,21 @@ func (s *Store) rollupDays(ctx context.Context, since, until time.Time) (from, t
 	// The day before the one until falls in (whether until is that day's
 	// midnight or later in it).
 	last := DayOf(dayStart(DayOf(until, loc), loc).AddDate(0, 0, -1), loc)
+	// The day until falls in counts whole when no alert of it was created at
+	// or after until: the usual end of a window that ends after the newest
+	// data (the staffing history ends on the hour after it).
+	if d := DayOf(until, loc); dayStart(d, loc).Before(until) {
+		end := dayStart(d, loc).AddDate(0, 0, 1)
+		var one int
+		err := s.r.QueryRowContext(ctx, s.rebind(`SELECT 1 FROM alerts WHERE created_at >= ? AND created_at < ? LIMIT 1`),
+			until.UnixMicro(), end.UnixMicro()).Scan(&one)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			last = d
+		case err != nil:
+			return 0, 0, false, fmt.Errorf("reading alerts after the window: %w", err)
+		}
+	}
 	if first > last {
 		return 0, 0, false, nil
 	}

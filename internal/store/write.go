@@ -50,6 +50,11 @@ type applier struct {
 	rollups AlertRollupSet
 	// what the batch adds to the source health rollups
 	health *healthDelta
+	// what the transaction adds to the kept row counters (counts.go)
+	counts counts
+	// derived marks a write of what is kept beside the data (rollup parts,
+	// case facts): it leaves the data version as it is.
+	derived bool
 	// KPI context, loaded on first need: time zone and SLA policies.
 	kpiLoaded bool
 	tz        *time.Location
@@ -80,16 +85,36 @@ func (a *applier) reject(k Kind, i int, format string, args ...any) {
 // cases in the order their batches name them, so two processes can meet
 // in opposite orders.
 func (s *Store) write(ctx context.Context, fn func(a *applier) error) (Result, error) {
+	return s.writeTx(ctx, false, fn)
+}
+
+// writeDerived is write for what is kept beside the data and computed from
+// it (rollup parts, case facts): the data version stays, so servers keep
+// what they computed from the same data.
+func (s *Store) writeDerived(ctx context.Context, fn func(a *applier) error) (Result, error) {
+	return s.writeTx(ctx, true, fn)
+}
+
+func (s *Store) writeTx(ctx context.Context, derived bool, fn func(a *applier) error) (Result, error) {
 	for attempt := 1; ; attempt++ {
 		res := newResult()
-		a := &applier{s: s, ctx: ctx, now: time.Now().UTC(), res: &res, caseIDs: map[caseKey]int64{}}
+		a := &applier{s: s, ctx: ctx, now: time.Now().UTC(), res: &res, caseIDs: map[caseKey]int64{}, derived: derived}
+		run := func(a *applier) error {
+			if err := fn(a); err != nil {
+				return err
+			}
+			if a.derived {
+				return nil
+			}
+			return a.flushCounts()
+		}
 		if s.engine == SQLite {
 			return res, s.writeSQLite(ctx, func(c dbConn) error {
 				a.tx = c
-				return fn(a)
+				return run(a)
 			})
 		}
-		err := s.writePostgres(ctx, a, fn)
+		err := s.writePostgres(ctx, a, run)
 		if err == nil || attempt == 5 || !retryable(err) {
 			return res, err
 		}

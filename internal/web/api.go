@@ -68,7 +68,6 @@ func (s *Server) dashboard(ctx context.Context) (*metrics.Dashboard, error) {
 
 // invalidate marks cached results stale after a write.
 func (s *Server) invalidate() {
-	s.dash.markStale()
 	s.perfMu.Lock()
 	s.perf = nil
 	s.perfMu.Unlock()
@@ -198,8 +197,9 @@ func (s *Server) answer(w http.ResponseWriter, what string, v any, err error) {
 }
 
 func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.performance(r.Context(), r.URL.Query())
-	s.answer(w, "computing metrics", rep, err)
+	s.cachedJSON(w, r, "computing metrics", func(ctx context.Context) (any, error) {
+		return s.performance(ctx, r.URL.Query())
+	})
 }
 
 func intParam(q url.Values, name string, def, max int) (int, error) {

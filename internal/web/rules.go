@@ -137,8 +137,10 @@ func (s *Server) rules(ctx context.Context, q url.Values, defLimit int) (*RulesR
 }
 
 func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) {
-	rep, _, err := s.rules(r.Context(), r.URL.Query(), 50)
-	s.answer(w, "computing rule quality", rep, err)
+	s.cachedJSON(w, r, "computing rule quality", func(ctx context.Context) (any, error) {
+		rep, _, err := s.rules(ctx, r.URL.Query(), 50)
+		return rep, err
+	})
 }
 
 // rulesPageSize is how many rules the page shows at once.

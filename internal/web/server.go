@@ -53,6 +53,11 @@ type Config struct {
 	// DashboardTTL is how long a computed dashboard is reused; 0 means 2
 	// seconds. Ingests through this server invalidate it at once.
 	DashboardTTL time.Duration
+	// AnswerTTL is how long a kept report answer (rule quality, metrics)
+	// of unchanged data is served before it is built again in the
+	// background; 0 means 10 seconds. A write, on any replica, makes the
+	// next request build it at once.
+	AnswerTTL time.Duration
 	// MaxIngestBytes limits an ingest request body (64 MiB when 0).
 	MaxIngestBytes int64
 	// KioskRotate is how long the wall screen (?kiosk=1) shows each of
@@ -99,6 +104,7 @@ type Server struct {
 	prom    *promMetrics
 
 	dash        dashCache
+	answers     answerCache      // finished report answers per data version
 	svc         *metrics.Service // every report, page, API answer and gauge
 	kick        chan struct{}    // wakes the live-update publisher
 	perfMu      sync.Mutex
@@ -143,6 +149,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.DashboardTTL == 0 {
 		cfg.DashboardTTL = 2 * time.Second
+	}
+	if cfg.AnswerTTL == 0 {
+		cfg.AnswerTTL = 10 * time.Second
 	}
 	if cfg.MaxIngestBytes == 0 {
 		cfg.MaxIngestBytes = 64 << 20

@@ -1,0 +1,120 @@
+-- Counters and the data version kept in the write transactions (issue 19).
+-- table_rows holds the row count of every data table (store.Tables) and
+-- alert_source_rows the alerts of each source, so `status` reads a few rows
+-- instead of counting millions. Ingest adds the alerts, cases and case events
+-- it inserts (store/counts.go, in Go: a trigger per row costs a quarter of a
+-- minimal insert); triggers add every other insert and every delete, whatever
+-- code path makes it.
+-- alert_arrivals counts alerts by UTC quarter hour of created_at and by
+-- severity, for the staffing model's arrival history: ingest adds new alerts,
+-- triggers follow changed times or severities and deletes. A trigger may run
+-- before its transaction's ingest counts are added, so it upserts: a row can
+-- pass through a negative count and rest at 0; readers skip zero rows.
+-- data_version is bumped by every write transaction that changes data, so
+-- servers (several replicas on PostgreSQL) know when what they keep is stale.
+CREATE TABLE table_rows (
+    name TEXT PRIMARY KEY,
+    n    BIGINT NOT NULL
+);
+CREATE TABLE alert_source_rows (
+    source TEXT PRIMARY KEY,
+    n      BIGINT NOT NULL
+);
+CREATE TABLE alert_arrivals (
+    quarter  BIGINT NOT NULL,
+    severity INTEGER NOT NULL,
+    n        BIGINT NOT NULL,
+    PRIMARY KEY (quarter, severity)
+);
+-- The first priority in a case's log, the staffing model's priority of a case
+-- arrival, is one seek per case here instead of a sort of its whole log.
+CREATE INDEX case_events_priority ON case_events (case_id, at, id) WHERE kind = 'priority';
+CREATE TABLE data_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO data_version (id, version) VALUES (1, 1);
+INSERT INTO table_rows (name, n) SELECT 'alerts', COUNT(*) FROM alerts;
+INSERT INTO table_rows (name, n) SELECT 'alert_events', COUNT(*) FROM alert_events;
+INSERT INTO table_rows (name, n) SELECT 'cases', COUNT(*) FROM cases;
+INSERT INTO table_rows (name, n) SELECT 'case_events', COUNT(*) FROM case_events;
+INSERT INTO table_rows (name, n) SELECT 'analysts', COUNT(*) FROM analysts;
+INSERT INTO table_rows (name, n) SELECT 'teams', COUNT(*) FROM teams;
+INSERT INTO table_rows (name, n) SELECT 'shifts', COUNT(*) FROM shifts;
+INSERT INTO table_rows (name, n) SELECT 'rules', COUNT(*) FROM rules;
+INSERT INTO table_rows (name, n) SELECT 'sla_policies', COUNT(*) FROM sla_policies;
+INSERT INTO table_rows (name, n) SELECT 'findings', COUNT(*) FROM findings;
+INSERT INTO table_rows (name, n) SELECT 'intel_indicators', COUNT(*) FROM intel_indicators;
+INSERT INTO table_rows (name, n) SELECT 'intel_indicator_keys', COUNT(*) FROM intel_indicator_keys;
+INSERT INTO table_rows (name, n) SELECT 'intel_threats', COUNT(*) FROM intel_threats;
+INSERT INTO table_rows (name, n) SELECT 'intel_relations', COUNT(*) FROM intel_relations;
+INSERT INTO table_rows (name, n) SELECT 'intel_matches', COUNT(*) FROM intel_matches;
+INSERT INTO alert_source_rows (source, n) SELECT source, COUNT(*) FROM alerts GROUP BY source;
+INSERT INTO alert_arrivals (quarter, severity, n)
+    SELECT created_at / 900000000, severity, COUNT(*) FROM alerts WHERE created_at IS NOT NULL GROUP BY 1, 2;
+CREATE FUNCTION table_rows_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE table_rows SET n = n + (SELECT COUNT(*) FROM new_rows) WHERE name = TG_TABLE_NAME;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION table_rows_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE table_rows SET n = n - (SELECT COUNT(*) FROM old_rows) WHERE name = TG_TABLE_NAME;
+    IF TG_TABLE_NAME = 'alerts' THEN
+        INSERT INTO alert_source_rows (source, n) SELECT source, -COUNT(*) FROM old_rows GROUP BY source ORDER BY source
+            ON CONFLICT (source) DO UPDATE SET n = alert_source_rows.n + excluded.n;
+        INSERT INTO alert_arrivals (quarter, severity, n) SELECT created_at / 900000000, severity, -COUNT(*)
+            FROM old_rows WHERE created_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
+            ON CONFLICT (quarter, severity) DO UPDATE SET n = alert_arrivals.n + excluded.n;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION alerts_counts_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.created_at IS DISTINCT FROM NEW.created_at OR OLD.severity IS DISTINCT FROM NEW.severity THEN
+        IF OLD.created_at IS NOT NULL THEN
+            INSERT INTO alert_arrivals (quarter, severity, n) VALUES (OLD.created_at / 900000000, OLD.severity, -1)
+                ON CONFLICT (quarter, severity) DO UPDATE SET n = alert_arrivals.n - 1;
+        END IF;
+        IF NEW.created_at IS NOT NULL THEN
+            INSERT INTO alert_arrivals (quarter, severity, n) VALUES (NEW.created_at / 900000000, NEW.severity, 1)
+                ON CONFLICT (quarter, severity) DO UPDATE SET n = alert_arrivals.n + 1;
+        END IF;
+    END IF;
+    IF OLD.source <> NEW.source THEN
+        INSERT INTO alert_source_rows (source, n) VALUES (OLD.source, -1)
+            ON CONFLICT (source) DO UPDATE SET n = alert_source_rows.n - 1;
+        INSERT INTO alert_source_rows (source, n) VALUES (NEW.source, 1) ON CONFLICT (source) DO UPDATE SET n = alert_source_rows.n + 1;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER alert_events_rows_insert AFTER INSERT ON alert_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER analysts_rows_insert AFTER INSERT ON analysts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER teams_rows_insert AFTER INSERT ON teams REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER shifts_rows_insert AFTER INSERT ON shifts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER rules_rows_insert AFTER INSERT ON rules REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER sla_policies_rows_insert AFTER INSERT ON sla_policies REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER findings_rows_insert AFTER INSERT ON findings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER intel_indicators_rows_insert AFTER INSERT ON intel_indicators REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER intel_indicator_keys_rows_insert AFTER INSERT ON intel_indicator_keys REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER intel_threats_rows_insert AFTER INSERT ON intel_threats REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER intel_relations_rows_insert AFTER INSERT ON intel_relations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER intel_matches_rows_insert AFTER INSERT ON intel_matches REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_insert();
+CREATE TRIGGER alerts_rows_delete AFTER DELETE ON alerts REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER alert_events_rows_delete AFTER DELETE ON alert_events REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER cases_rows_delete AFTER DELETE ON cases REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER case_events_rows_delete AFTER DELETE ON case_events REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER analysts_rows_delete AFTER DELETE ON analysts REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER teams_rows_delete AFTER DELETE ON teams REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER shifts_rows_delete AFTER DELETE ON shifts REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER rules_rows_delete AFTER DELETE ON rules REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER sla_policies_rows_delete AFTER DELETE ON sla_policies REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER findings_rows_delete AFTER DELETE ON findings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER intel_indicators_rows_delete AFTER DELETE ON intel_indicators REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER intel_indicator_keys_rows_delete AFTER DELETE ON intel_indicator_keys REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER intel_threats_rows_delete AFTER DELETE ON intel_threats REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER intel_relations_rows_delete AFTER DELETE ON intel_relations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER intel_matches_rows_delete AFTER DELETE ON intel_matches REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_rows_delete();
+CREATE TRIGGER alerts_counts_update AFTER UPDATE OF created_at, severity, source ON alerts FOR EACH ROW
+    WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at OR OLD.severity IS DISTINCT FROM NEW.severity OR OLD.source <> NEW.source)
+    EXECUTE FUNCTION alerts_counts_update();
