@@ -192,7 +192,7 @@ type GetCaseOut struct {
 	CaseAlerts     []AlertRow      `json:"case_alerts"`
 	AlertsTotal    int64           `json:"case_alerts_total"`
 	CaseComments   []Comment       `json:"case_comments"`
-	Timeline       []TimelineEvent `json:"timeline" jsonschema:"oldest first; consecutive alert_linked entries summarised in one; the newest 100 entries"`
+	Timeline       []TimelineEvent `json:"timeline" jsonschema:"newest first; consecutive alert_linked entries summarised in one; the newest 100 entries"`
 	TimelineTotal  int             `json:"timeline_total" jsonschema:"timeline entries, summaries counted once"`
 	TimelineEvents int             `json:"timeline_events" jsonschema:"log events behind them (comments apart)"`
 	SLA            SLAClocks       `json:"sla"`
@@ -487,6 +487,9 @@ func (s *server) getCase(ctx context.Context, _ *sdk.CallToolRequest, in GetCase
 	if n := len(timeline); n > timelineCap {
 		timeline = timeline[n-timelineCap:]
 	}
+	// Newest first: the answer's budget cuts lists from the end, so what it
+	// leaves off is the oldest.
+	slices.Reverse(timeline)
 	out.Timeline = nonNil(timeline)
 	out.SLA = SLAClocks{Acknowledge: slaClock(r.Acknowledge), Resolve: slaClock(r.Resolve), ResolveLast: slaClock(r.ResolveLast)}
 	return nil, out, nil

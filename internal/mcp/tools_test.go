@@ -170,7 +170,10 @@ func testGetCaseFullDetails(t *testing.T, st *store.Store) {
 		if kinds["created"] != 1 || kinds["alert_linked"] != 1 || out.TimelineTotal != 3 || out.TimelineEvents != 4 || len(out.Timeline) != 3 {
 			t.Fatalf("timeline kinds = %v (total %d, events %d)", kinds, out.TimelineTotal, out.TimelineEvents)
 		}
-		if l := out.Timeline[2]; l.Kind != "alert_linked" || l.Count != 2 || l.At != "2026-03-10T10:00:00Z" || l.LastAt != "2026-03-10T11:00:00Z" ||
+		if out.Timeline[2].Kind != "created" {
+			t.Fatalf("timeline not newest first: %+v", out.Timeline)
+		}
+		if l := out.Timeline[0]; l.Kind != "alert_linked" || l.Count != 2 || l.At != "2026-03-10T10:00:00Z" || l.LastAt != "2026-03-10T11:00:00Z" ||
 			l.New.Text != "2 alerts linked, A-1 … A-2" || l.FollowUp != `list_alerts {"case_id": "`+id+`"}` {
 			t.Fatalf("linked alerts summary = %+v", l)
 		}
