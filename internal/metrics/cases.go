@@ -114,15 +114,15 @@ func newCounts() *Counts {
 }
 
 // add counts a case; worked is its handle time when measured.
-func (c *Counts) add(f *kpi.Facts, worked time.Duration, measured bool) {
+func (c *Counts) add(f *kpi.Facts, ms caseMeasures, worked time.Duration, measured bool) {
 	c.Cases++
-	for _, k := range KPIs {
+	for i, k := range KPIs {
 		a := c.KPIs[k]
 		if a == nil {
 			a = &Agg{}
 			c.KPIs[k] = a
 		}
-		a.add(k, f)
+		a.addMeasure(ms[i])
 	}
 	if f.Done {
 		c.Done++
@@ -194,12 +194,23 @@ type Group struct {
 
 func newGroup() *Group { return &Group{Real: newCounts(), Tests: newCounts()} }
 
-func (g *Group) add(f *kpi.Facts, worked time.Duration, measured bool) {
+func (g *Group) add(f *kpi.Facts, ms caseMeasures, worked time.Duration, measured bool) {
 	if f.Excluded {
-		g.Tests.add(f, worked, measured)
+		g.Tests.add(f, ms, worked, measured)
 		return
 	}
-	g.Real.add(f, worked, measured)
+	g.Real.add(f, ms, worked, measured)
+}
+
+// caseMeasures are a case's values of the KPIs, in the order of KPIs.
+type caseMeasures []measure
+
+func measuresOf(f *kpi.Facts) caseMeasures {
+	ms := make(caseMeasures, len(KPIs))
+	for i, k := range KPIs {
+		ms[i] = measureOf(k, f)
+	}
+	return ms
 }
 
 func (g *Group) merge(o *Group) {
@@ -232,10 +243,12 @@ type CaseDay map[string]map[string]*Group
 // add counts a case; shift is the shift on duty when it was created ("" if
 // none), worked its handle time when measured.
 func (d CaseDay) add(f *kpi.Facts, shift string, worked time.Duration, measured bool) {
-	for dim, val := range map[string]string{
-		ByAll: "", ByPriority: f.Priority.String(), BySource: f.Source, ByTeam: f.Team, ByAnalyst: f.Analyst, ByShift: shift,
-		ByRule: caseRuleKey(f),
+	ms := measuresOf(f) // once, for the case's group in every dimension
+	for _, dv := range [...][2]string{
+		{ByAll, ""}, {ByPriority, f.Priority.String()}, {BySource, f.Source}, {ByTeam, f.Team}, {ByAnalyst, f.Analyst},
+		{ByShift, shift}, {ByRule, caseRuleKey(f)},
 	} {
+		dim, val := dv[0], dv[1]
 		m := d[dim]
 		if m == nil {
 			m = map[string]*Group{}
@@ -246,7 +259,7 @@ func (d CaseDay) add(f *kpi.Facts, shift string, worked time.Duration, measured 
 			g = newGroup()
 			m[val] = g
 		}
-		g.add(f, worked, measured)
+		g.add(f, ms, worked, measured)
 	}
 }
 

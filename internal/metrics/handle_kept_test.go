@@ -2,14 +2,10 @@ package metrics_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"testing"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/demo"
-	"github.com/watchfloor/watchfloor/internal/ingest"
-	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/kpi"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/staffing/handle"
@@ -74,28 +70,11 @@ func TestKeptHandleTimesReportLikeTheLogs(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, open func() *store.Store) {
 		st := open()
 		ctx := context.Background()
-		f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-			return demo.Generate(ctx, cfg, emit)
-		})}
-		for range 2 {
-			if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		ingestDemoTwice(t, st, cfg)
 		kept, replay := &metrics.Engine{Store: st}, &metrics.Engine{Store: replayStore{st}}
 		same := func(what string, a, b any) {
 			t.Helper()
-			ja, err := json.Marshal(a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			jb, err := json.Marshal(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(ja) != string(jb) {
-				t.Errorf("%s: kept and replayed handle times differ:\nkept   %s\nreplay %s", what, ja, jb)
-			}
+			sameJSON(t, what+": kept and replayed handle times differ (kept, then replayed)", a, b)
 		}
 		for _, days := range []int{1, 7, 12} {
 			w := metrics.WindowEnding(end.Add(-time.Hour), days, time.UTC)

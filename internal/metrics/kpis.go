@@ -100,33 +100,55 @@ func (a *Agg) sketch() *sketch.Sketch {
 	return a.sk
 }
 
-// add measures one case.
-func (a *Agg) add(k KPI, f *kpi.Facts) {
+// measure is a case's value of one KPI, computed once for all the groups
+// the case is counted in.
+type measure struct {
+	missing, open, clamped, imputed bool
+	d                               float64
+	sketched                        bool // within the sketch's range, in bin
+	bin                             int
+}
+
+func measureOf(k KPI, f *kpi.Facts) measure {
 	start, stop, imputed := span(k, f)
 	switch {
 	case start.IsZero():
-		a.Missing++
-		return
+		return measure{missing: true}
 	case stop.IsZero():
 		// MTTD's stop (created) is never open; the others wait for work.
-		if k == MTTD {
-			a.Missing++
-		} else {
-			a.Open++
-		}
+		return measure{missing: k == MTTD, open: k != MTTD}
+	}
+	m := measure{d: stop.Sub(start).Seconds(), imputed: imputed}
+	if m.d < 0 {
+		m.clamped, m.d = true, 0
+	}
+	if m.d <= sketch.MaxValue { // as Sketch.Add, which refuses larger values
+		m.sketched, m.bin = true, sketch.Bin(m.d)
+	}
+	return m
+}
+
+// addMeasure counts one case's value.
+func (a *Agg) addMeasure(m measure) {
+	switch {
+	case m.missing:
+		a.Missing++
+		return
+	case m.open:
+		a.Open++
 		return
 	}
-	d := stop.Sub(start).Seconds()
-	if d < 0 {
+	if m.clamped {
 		a.Clamped++
-		d = 0
 	}
-	if imputed {
+	if m.imputed {
 		a.Imputed++
 	}
 	a.N++
-	a.Sum += d
-	a.sketch().Add(d)
+	a.Sum += m.d
+	if m.sketched {
+		a.sketch().AddBin(m.bin, 1)
+	}
 }
 
 // merge adds another aggregate into a.

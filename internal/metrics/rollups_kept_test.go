@@ -47,28 +47,11 @@ func TestKeptRollupsReportLikeTheRows(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, open func() *store.Store) {
 		st := open()
 		ctx := context.Background()
-		f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-			return demo.Generate(ctx, cfg, emit)
-		})}
-		for range 2 {
-			if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		ingestDemoTwice(t, st, cfg)
 		kept, scan := &metrics.Engine{Store: st}, &metrics.Engine{Store: scanStore{st}}
 		same := func(what string, a, b any) {
 			t.Helper()
-			ja, err := json.Marshal(a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			jb, err := json.Marshal(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(ja) != string(jb) {
-				t.Errorf("%s: kept rollups and rows differ:\nkept %s\nrows %s", what, ja, jb)
-			}
+			sameJSON(t, what+": kept rollups and rows differ", a, b)
 		}
 		for _, days := range []int{1, 7, 12} {
 			w := metrics.WindowEnding(end.Add(-time.Hour), days, time.UTC)
@@ -98,4 +81,35 @@ func TestKeptRollupsReportLikeTheRows(t *testing.T) {
 			}
 		}
 	})
+}
+
+// ingestDemoTwice stores the demo SOC of cfg, then ingests it again, which
+// changes nothing.
+func ingestDemoTwice(t *testing.T, st *store.Store, cfg demo.Config) {
+	t.Helper()
+	ctx := context.Background()
+	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
+		return demo.Generate(ctx, cfg, emit)
+	})}
+	for range 2 {
+		if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sameJSON fails the test when a and b encode to different JSON.
+func sameJSON(t *testing.T, what string, a, b any) {
+	t.Helper()
+	ja, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(ja) != string(jb) {
+		t.Errorf("%s:\n%s\n%s", what, ja, jb)
+	}
 }

@@ -482,10 +482,13 @@ func (s Sources) Executive(ctx context.Context, q Query) (*Executive, error) {
 	if e.Posture, err = s.posture(ctx, perf); err != nil {
 		return nil, err
 	}
-	if e.Staffing, err = s.staffing(ctx); err != nil {
+	// The staffing section and the budget model the same workload: its
+	// history is read once for both.
+	hist := sharedHistory{staffing.Memo(s.Store), s.Store}
+	if e.Staffing, err = s.staffing(ctx, hist); err != nil {
 		return nil, err
 	}
-	if e.Budget, err = s.budget(ctx); err != nil {
+	if e.Budget, err = s.budget(ctx, hist); err != nil {
 		return nil, err
 	}
 	e.Recommendations = recommend(e, rules)
@@ -796,9 +799,9 @@ func (s Sources) threats(ctx context.Context, perf *metrics.Report) (ThreatSecti
 
 // staffing compares today's roster with the staffing plan (sized from the
 // history the staffing configuration names, not simulated).
-func (s Sources) staffing(ctx context.Context) (StaffingSection, error) {
+func (s Sources) staffing(ctx context.Context, hist staffing.History) (StaffingSection, error) {
 	sec := StaffingSection{Queues: []QueueCapacity{}}
-	w, err := staffing.Model(ctx, s.Store, s.Staffing)
+	w, err := staffing.Model(ctx, hist, s.Staffing)
 	if err != nil {
 		return sec, fmt.Errorf("executive report: staffing model: %w", err)
 	}
@@ -828,7 +831,18 @@ func (s Sources) staffing(ctx context.Context) (StaffingSection, error) {
 }
 
 // budget prices today's roster and the staffing plan (no scenarios).
-func (s Sources) budget(ctx context.Context) (BudgetSection, error) {
+// sharedHistory is the store's staffing history read once (staffing.Memo)
+// for the staffing section and the budget.
+type sharedHistory struct {
+	staffing.History
+	st *store.Store
+}
+
+func (h sharedHistory) WorkloadCaseCounts(ctx context.Context, since, until time.Time) (store.CaseCounts, error) {
+	return h.st.WorkloadCaseCounts(ctx, since, until)
+}
+
+func (s Sources) budget(ctx context.Context, hist budget.History) (BudgetSection, error) {
 	sec := BudgetSection{Units: []Unit{}, Sources: []string{}, Notes: []string{}}
 	var bcfg budget.Config
 	if s.Budget != nil {
@@ -839,7 +853,7 @@ func (s Sources) budget(ctx context.Context) (BudgetSection, error) {
 	if err != nil {
 		return sec, err
 	}
-	p, err := budget.Build(ctx, s.Store, s.Staffing, bcfg, nil)
+	p, err := budget.Build(ctx, hist, s.Staffing, bcfg, nil)
 	if err == nil && len(fromInventory) > 0 {
 		p.Notes = append(p.Notes, tech.InventoryNote(fromInventory))
 	}

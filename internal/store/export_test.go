@@ -116,3 +116,9 @@ func MarkHandleTimesPending(ctx context.Context, s *Store) error {
 	})
 	return err
 }
+
+// WorkloadCaseArrivalsScan is WorkloadCaseArrivals from the cases and
+// their logs alone.
+func WorkloadCaseArrivalsScan(ctx context.Context, s *Store, since, until time.Time) ([]ArrivalBucket, error) {
+	return s.workloadCaseArrivalsScan(ctx, since, until)
+}

@@ -213,6 +213,7 @@ func (a *applier) computeFacts(ids []int64) error {
 		if err != nil {
 			return err
 		}
+		arr := arrivalOf(&sc.c, evs)
 		if oldDay.Valid && oldDay.Int64 != day {
 			days[oldDay.Int64] = true
 		}
@@ -225,8 +226,8 @@ func (a *applier) computeFacts(ids []int64) error {
 		if _, err := a.exec(`INSERT INTO case_facts (case_id, day, source, team, analyst, rule, priority, disposition, excluded,
 				created_at, occurred_at, ack_at, contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done,
 				reopens, escalated, sla_ack, sla_resolve, clamped, source_sla, alerted, ack_risk_from, ack_overdue_from,
-				resolve_risk_from, resolve_overdue_from, `+handleColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				resolve_risk_from, resolve_overdue_from, `+handleColumns+`, arr_at, arr_priority)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (case_id) DO UPDATE SET day = excluded.day, source = excluded.source, team = excluded.team,
 				analyst = excluded.analyst, rule = excluded.rule, priority = excluded.priority, disposition = excluded.disposition,
 				excluded = excluded.excluded, created_at = excluded.created_at, occurred_at = excluded.occurred_at,
@@ -239,8 +240,9 @@ func (a *applier) computeFacts(ids []int64) error {
 				resolve_risk_from = excluded.resolve_risk_from, resolve_overdue_from = excluded.resolve_overdue_from,
 				ht_gap = excluded.ht_gap, ht_pause = excluded.ht_pause, ht_created = excluded.ht_created,
 				ht_start = excluded.ht_start, ht_end = excluded.ht_end, ht_active = excluded.ht_active,
-				ht_paused = excluded.ht_paused, ht_priority = excluded.ht_priority, ht_arrival = excluded.ht_arrival`,
-			append(args, kh.columns()...)...); err != nil {
+				ht_paused = excluded.ht_paused, ht_priority = excluded.ht_priority, ht_arrival = excluded.ht_arrival,
+				arr_at = excluded.arr_at, arr_priority = excluded.arr_priority`,
+			append(append(args, kh.columns()...), micros(arr.at), int(arr.priority))...); err != nil {
 			return fmt.Errorf("storing facts of case %d: %w", id, err)
 		}
 	}

@@ -70,6 +70,30 @@ func scanKeptHandle(sc interface{ Scan(...any) error }, lead ...any) (k keptHand
 	return k, true, nil
 }
 
+// keptArrival is when a case arrived (its created_at as stored, zero when
+// it has none) and its priority then, as WorkloadCaseArrivals counts it.
+type keptArrival struct {
+	at       time.Time
+	priority model.Priority
+}
+
+// arrivalOf is a case's arrival: its first priority event's value when
+// that parses as a priority, else its current priority (log in replay
+// order).
+func arrivalOf(c *model.Case, log []model.CaseEvent) keptArrival {
+	k := keptArrival{at: c.CreatedAt, priority: c.Priority}
+	for _, e := range log {
+		if e.Kind != model.EventPriority {
+			continue
+		}
+		if p, err := model.ParsePriority(e.New); err == nil && p.Valid() {
+			k.priority = p
+		}
+		break
+	}
+	return k
+}
+
 // measureHandle measures a case's handle time from its log (in replay
 // order) as it is kept: the default gap and the pause statuses of the
 // policy in force at the start of its KPI day. The KPI context must be
@@ -288,24 +312,30 @@ func (a *applier) rebuildHandleChunk(after int64) (int, int64, error) {
 	}
 	type caseRow struct {
 		id, day  int64
+		c        model.Case
 		measured bool
 		old      keptHandle
+		oldArr   keptArrival
 		log      []model.CaseEvent
 	}
 	// Read whole before writing: PostgreSQL cannot write on a connection
 	// with a query still open.
-	rows, err := a.query(`SELECT case_id, day, `+handleColumns+` FROM case_facts WHERE case_id > ? ORDER BY case_id LIMIT ?`,
-		after, handleChunk)
+	rows, err := a.query(`SELECT f.case_id, f.day, c.created_at, c.priority, f.arr_at, f.arr_priority, `+prefixed("f.", handleColumns)+`
+		FROM case_facts f JOIN cases c ON c.id = f.case_id WHERE f.case_id > ? ORDER BY f.case_id LIMIT ?`, after, handleChunk)
 	if err != nil {
 		return 0, after, fmt.Errorf("reading cases to measure: %w", err)
 	}
 	var cases []*caseRow
 	for rows.Next() {
 		c := &caseRow{}
-		if c.old, c.measured, err = scanKeptHandle(rows, &c.id, &c.day); err != nil {
+		var created, arrAt sql.NullInt64
+		var prio, arrPrio int
+		if c.old, c.measured, err = scanKeptHandle(rows, &c.id, &c.day, &created, &prio, &arrAt, &arrPrio); err != nil {
 			rows.Close()
 			return 0, after, fmt.Errorf("reading cases to measure: %w", err)
 		}
+		c.c.CreatedAt, c.c.Priority = fromMicros(created), model.Priority(prio)
+		c.oldArr = keptArrival{at: fromMicros(arrAt), priority: model.Priority(arrPrio)}
 		cases = append(cases, c)
 	}
 	rows.Close()
@@ -346,14 +376,16 @@ func (a *applier) rebuildHandleChunk(after int64) (int, int64, error) {
 		if err != nil {
 			return 0, after, err
 		}
-		if c.measured && sameKept(c.old, k) {
+		arr := arrivalOf(&c.c, c.log)
+		if c.measured && sameKept(c.old, k) && c.oldArr.at.Equal(arr.at) && c.oldArr.priority == arr.priority {
 			continue
 		}
-		if c.measured {
+		if c.measured && !sameKept(c.old, k) {
 			days[c.day] = true // a repair: the day's parts counted the old value
 		}
 		if _, err := a.exec(`UPDATE case_facts SET ht_gap = ?, ht_pause = ?, ht_created = ?, ht_start = ?, ht_end = ?,
-			ht_active = ?, ht_paused = ?, ht_priority = ?, ht_arrival = ? WHERE case_id = ?`, append(k.columns(), c.id)...); err != nil {
+			ht_active = ?, ht_paused = ?, ht_priority = ?, ht_arrival = ?, arr_at = ?, arr_priority = ? WHERE case_id = ?`,
+			append(k.columns(), micros(arr.at), int(arr.priority), c.id)...); err != nil {
 			return 0, after, fmt.Errorf("storing the handle time of case %d: %w", c.id, err)
 		}
 	}

@@ -13,10 +13,6 @@ import (
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
-// handleDays are the KPI days the property test's cases fall on (UTC, and
-// around them in Asia/Kolkata).
-var handleDays = []int64{20260228, 20260301, 20260302, 20260303, 20260304, 20260305}
-
 // checkHandleTimes compares the kept handle times with the replay of the
 // case logs: each day's as the KPI engine asks for them (the pause
 // statuses of the policy in force at the day's start, the default gap),
@@ -50,7 +46,7 @@ func checkHandleTimes(t *testing.T, s *store.Store, what string) {
 			t.Fatalf("%s: case %d of day %d is measured with gap %dµs and pause statuses %s", what, id, k.Day, k.Gap, k.Pause)
 		}
 	}
-	for _, d := range handleDays {
+	for _, d := range rollupDays { // the property test's cases fall on these days too
 		pause := dayPause(d)
 		got, err := s.DayHandleTimes(ctx, d, pause, handle.DefaultGap)
 		if err != nil {
@@ -71,6 +67,17 @@ func checkHandleTimes(t *testing.T, s *store.Store, what string) {
 		}{{[]string{propPause}, handle.DefaultGap}, {[]string{" pending CUSTOMER", propPause}, handle.DefaultGap},
 			{nil, handle.DefaultGap}, {[]string{propPause}, 10 * time.Minute}} {
 			handleTimes(t, s, ts(w[0]), ts(w[1]), cfg.pause, cfg.gap)
+		}
+		got, err := s.WorkloadCaseArrivals(ctx, ts(w[0]), ts(w[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := store.WorkloadCaseArrivalsScan(ctx, s, ts(w[0]), ts(w[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: case arrivals %s … %s:\nkept %+v\nlogs %+v", what, w[0], w[1], got, want)
 		}
 	}
 }
@@ -107,7 +114,7 @@ func randomCaseEvents(r *rand.Rand, n int) []model.CaseEvent {
 			e.Kind, e.New = model.EventRunbook, fmt.Sprintf(`{"runbook":"Isolate host","status":"completed","started_at":%q}`,
 				started.Format(time.RFC3339))
 		default:
-			e.Kind, e.New = model.EventPriority, pick("P1", "P2", "P4")
+			e.Kind, e.New = model.EventPriority, pick("P1", "P2", "P4", "critical", "soon")
 		}
 		out = append(out, e)
 	}
@@ -115,10 +122,11 @@ func randomCaseEvents(r *rand.Rand, n int) []model.CaseEvent {
 }
 
 // TestHandleTimesKeptEqualRebuilt is the property test of the kept handle
-// times: after random interleavings of new cases, changed ones, new, late,
+// times and case arrivals: after random interleavings of new cases, changed ones, new, late,
 // out-of-order and re-ingested events, a policy version that changes the
 // pause statuses from a day on, and a time-zone change, the kept handle
-// times answer exactly as the replay of the logs, on both engines; a
+// times answer exactly as the replay of the logs and the arrivals as the
+// count from the cases and their logs, on both engines; a
 // rebuild from the logs finds them all equal; and a store migrated from
 // before they were kept replays until its next open measures them.
 func TestHandleTimesKeptEqualRebuilt(t *testing.T) {

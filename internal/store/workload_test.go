@@ -157,6 +157,10 @@ func TestWorkloadQueries(t *testing.T) {
 		if kept, err := store.KeptHandleTimes(ctx, s); err != nil || len(kept) != 4 || kept[1].Time.Active != 100*time.Minute {
 			t.Fatalf("kept handle times %+v, %v; want the four cases', C1 100m", kept, err)
 		}
+		// With the facts computed, the arrivals kept with them answer.
+		if carr, err = s.WorkloadCaseArrivals(ctx, since, until); err != nil || !reflect.DeepEqual(carr, want) {
+			t.Errorf("kept case arrivals\n got %+v, %v\nwant %+v", carr, err, want)
+		}
 		hts := handleTimes(t, s, since, until, []string{"Awaiting User Info"}, gap)
 		if len(hts) != 2 {
 			t.Fatalf("handle times for %d cases, want C1 and C2: %+v", len(hts), hts)
