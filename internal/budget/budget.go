@@ -228,6 +228,10 @@ type Unit struct {
 	Cost     []float64 `json:"cost"`
 }
 
+// NoCurrency is a plan's currency when the budget configuration names
+// none.
+const NoCurrency = "(currency not set)"
+
 // Plan is the SOC operations budget.
 type Plan struct {
 	Currency string   `json:"currency"`
@@ -292,7 +296,7 @@ func Build(ctx context.Context, h History, scfg staffing.Config, bcfg Config, na
 	p := &Plan{Currency: bcfg.Currency, Assumptions: w.Assumptions, Notes: append([]string(nil), w.Notes...),
 		HistorySince: w.Since, HistoryUntil: w.Until}
 	if p.Currency == "" {
-		p.Currency = "(currency not set)"
+		p.Currency = NoCurrency
 	}
 	p.Sources = append(p.Sources, tierSrc...)
 	p.Sources = append(p.Sources, mixSrc)

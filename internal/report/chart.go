@@ -17,9 +17,12 @@ const (
 // graphics in PDF. A nil value is a period without data: no bar, a gap in
 // the line.
 type Chart struct {
-	Title  string
-	Kind   string
-	Unit   string // UnitSeconds (drawn in hours), UnitRatio (in %) or UnitCount
+	Title string
+	Kind  string
+	Unit  string // UnitSeconds (drawn in Per seconds), UnitRatio (in %) or UnitCount
+	// Per is the seconds one axis unit of a UnitSeconds chart stands for
+	// (3600 for hours, 60 for minutes; 0 is hours).
+	Per    float64
 	Labels []string
 	Series []ChartSeries
 	// Target, when set, is drawn as a dashed line.
@@ -59,19 +62,42 @@ func (e *Executive) Charts() []Chart {
 	if f := e.figure("sla_resolve"); f != nil {
 		target = f.Target
 	}
+	rName, rPer := durationAxis(mttr)
+	aName, aPer := durationAxis(mtta)
 	return []Chart{
 		{Title: "Cases opened per period", Kind: ChartBar, Unit: UnitCount, Labels: labels, Series: []ChartSeries{{"cases", cases}}},
 		{Title: "Alerts per period", Kind: ChartBar, Unit: UnitCount, Labels: labels, Series: []ChartSeries{{"alerts", alerts}}},
-		{Title: "Median time to acknowledge and to resolve (hours)", Kind: ChartLine, Unit: UnitSeconds, Labels: labels,
-			Series: []ChartSeries{{"MTTR median", mttr}, {"MTTA median", mtta}}},
+		{Title: "Median time to resolve (" + rName + ")", Kind: ChartLine, Unit: UnitSeconds, Per: rPer, Labels: labels,
+			Series: []ChartSeries{{"MTTR median", mttr}}},
+		{Title: "Median time to acknowledge (" + aName + ")", Kind: ChartLine, Unit: UnitSeconds, Per: aPer, Labels: labels,
+			Series: []ChartSeries{{"MTTA median", mtta}}},
 		{Title: "Resolution SLA adherence (%)", Kind: ChartLine, Unit: UnitRatio, Labels: labels, Series: []ChartSeries{{"resolve adherence", sla}}, Target: target},
 	}
+}
+
+// durationAxis is the unit a duration series is drawn in: hours when its
+// largest value is 2 hours or more, else minutes, so that minutes to
+// acknowledge do not lie flat at 0 on an hours scale.
+func durationAxis(vs []*float64) (string, float64) {
+	var top float64
+	for _, v := range vs {
+		if v != nil {
+			top = max(top, *v)
+		}
+	}
+	if top >= 2*3600 {
+		return "hours", 3600
+	}
+	return "minutes", 60
 }
 
 // scale converts a value to the chart's axis unit.
 func (c Chart) scale(v float64) float64 {
 	switch c.Unit {
 	case UnitSeconds:
+		if c.Per > 0 {
+			return v / c.Per
+		}
 		return v / 3600
 	case UnitRatio:
 		return v * 100

@@ -17,6 +17,10 @@ type Config struct {
 	// Industry lists the published figures the report sets beside the
 	// organisation's; nil means DefaultIndustry, an empty list none.
 	Industry *[]Benchmark `yaml:"industry,omitempty" json:"industry,omitempty"`
+	// PDFFont is a TrueType font (.ttf, glyf outlines) the PDF reports draw
+	// the characters the embedded Go fonts lack with, such as CJK names;
+	// "" for the first of FallbackFontPaths installed.
+	PDFFont string `yaml:"pdf_font,omitempty" json:"pdf_font,omitempty"`
 }
 
 // Benchmark is a published industry figure and the organisation's KPI it
@@ -129,7 +133,8 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// LoadConfig reads the "report" key of a YAML file ("" for none).
+// LoadConfig reads the "report" key of a YAML file ("" for none) and makes
+// the PDF renderer use its pdf_font (UsePDFFont).
 func LoadConfig(path string) (Config, error) {
 	var c Config
 	if path == "" {
@@ -138,7 +143,10 @@ func LoadConfig(path string) (Config, error) {
 	if err := staffing.LoadSection(path, "report", &c); err != nil {
 		return Config{}, err
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, UsePDFFont(c.PDFFont)
 }
 
 // DecodeConfig reads the "report" key of a YAML document; unknown keys are

@@ -8,11 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"codeberg.org/go-pdf/fpdf"
-
 	"github.com/watchfloor/watchfloor/internal/output"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 )
 
 // Table is a table of a document part; every cell is data, escaped by each
@@ -170,15 +166,14 @@ func (d *Document) HTML(w io.Writer) error { return documentTemplate.Execute(w, 
 // cover with the period and generation time, page numbers, the Go fonts
 // embedded.
 func (d *Document) PDF(w io.Writer) error {
-	f := fpdf.New("P", "mm", "A4", "")
+	f, g, note := newPDF(d)
+	p := &pdfWriter{f: f, g: g, note: note}
 	f.SetCompression(true)
 	f.SetCreationDate(d.GeneratedAt)
 	f.SetModificationDate(d.GeneratedAt)
 	f.SetCatalogSort(true)
 	f.SetTitle(pdfText(d.Title+" "+d.Window), true)
 	f.SetCreator("Watchfloor", true)
-	f.AddUTF8FontFromBytes(pdfFont, "", goregular.TTF)
-	f.AddUTF8FontFromBytes(pdfFont, "B", gobold.TTF)
 	f.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	f.SetAutoPageBreak(false, 0)
 	f.AliasNbPages("{nb}")
@@ -186,31 +181,30 @@ func (d *Document) PDF(w io.Writer) error {
 		f.SetFont(pdfFont, "", 8)
 		f.SetTextColor(90, 96, 106)
 		f.SetXY(pdfMargin, 297-12)
-		f.CellFormat(pdfWidth/2, 5, pdfText(d.Title), "", 0, "L", false, 0, "")
-		f.CellFormat(pdfWidth/2, 5, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R", false, 0, "")
+		p.cell(pdfWidth/2, 5, pdfText(d.Title), "", 0, "L")
+		p.cell(pdfWidth/2, 5, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R")
 		f.SetTextColor(27, 31, 36)
 	})
-	p := &pdfWriter{f: f}
 	f.AddPage()
 	f.SetY(70)
 	f.SetFont(pdfFont, "B", 24)
-	f.MultiCell(pdfWidth, 11, pdfText(d.Title), "", "L", false)
+	p.multi(pdfWidth, 11, pdfText(d.Title), "L")
 	f.Ln(4)
 	f.SetFont(pdfFont, "", 13)
-	f.MultiCell(pdfWidth, 7, pdfText("Period: "+d.Window), "", "L", false)
+	p.multi(pdfWidth, 7, pdfText("Period: "+d.Window), "L")
 	f.Ln(2)
-	f.MultiCell(pdfWidth, 7, pdfText("Generated: "+stamp(d.GeneratedAt)), "", "L", false)
+	p.multi(pdfWidth, 7, pdfText("Generated: "+stamp(d.GeneratedAt)), "L")
 	f.Ln(8)
 	f.SetFont(pdfFont, "", 9.5)
 	f.SetTextColor(90, 96, 106)
 	for _, l := range d.Meta {
-		f.MultiCell(pdfWidth, pdfLine, pdfText(l), "", "L", false)
+		p.multi(pdfWidth, pdfLine, pdfText(l), "L")
 		f.Ln(1)
 	}
-	if undrawable(d) {
+	if note != "" {
 		f.Ln(3)
 		f.SetTextColor(150, 90, 0)
-		f.MultiCell(pdfWidth, pdfLine, ScriptNote, "", "L", false)
+		p.multi(pdfWidth, pdfLine, note, "L")
 	}
 	f.SetTextColor(27, 31, 36)
 	f.AddPage()

@@ -326,6 +326,7 @@ type StaffingSection struct {
 // BudgetSection is today's roster cost against the staffing plan's.
 type BudgetSection struct {
 	Section
+	// Currency is "" when the budget configuration names none.
 	Currency      string   `json:"currency"`
 	RosterMonthly float64  `json:"roster_monthly"`
 	RosterAnnual  float64  `json:"roster_annual"`
@@ -874,6 +875,9 @@ func (s Sources) budget(ctx context.Context, hist budget.History) (BudgetSection
 	}
 	r, pl := p.Columns[0], p.Columns[1]
 	sec.Currency, sec.RosterMonthly, sec.RosterAnnual, sec.PlanMonthly, sec.PlanAnnual = p.Currency, r.Monthly, r.Annual, pl.Monthly, pl.Annual
+	if sec.Currency == budget.NoCurrency {
+		sec.Currency = ""
+	}
 	sec.DeltaAnnual = r.Annual - pl.Annual
 	sec.Sources = append(sec.Sources, p.Sources...)
 	sec.Notes = append(sec.Notes, p.Notes...)

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/watchfloor/watchfloor/internal/budget"
 	"github.com/watchfloor/watchfloor/internal/output"
 )
 
@@ -473,12 +474,26 @@ func (e *Executive) mdStaffing(b *strings.Builder) {
 	mdTable(b, QueueColumns, e.QueueRows())
 }
 
+// currency is the section's currency, "" when none is configured (a
+// report saved before said "(currency not set)" in every amount).
+func (bs BudgetSection) currency() string {
+	if bs.Currency == budget.NoCurrency {
+		return ""
+	}
+	return bs.Currency
+}
+
+// NoCurrencyLine ends the budget section's line when the budget names no
+// currency, instead of a mark in every amount.
+const NoCurrencyLine = "Amounts are in the budget's currency, which the configuration does not name (budget.currency)."
+
 // BudgetRows are the budget table's rows.
 func (e *Executive) BudgetRows() [][]string {
 	bs := e.Budget
+	cur := bs.currency()
 	rows := [][]string{
-		{"Monthly cost", Money(bs.RosterMonthly, bs.Currency), Money(bs.PlanMonthly, bs.Currency)},
-		{"Annual cost", Money(bs.RosterAnnual, bs.Currency), Money(bs.PlanAnnual, bs.Currency)},
+		{"Monthly cost", Money(bs.RosterMonthly, cur), Money(bs.PlanMonthly, cur)},
+		{"Annual cost", Money(bs.RosterAnnual, cur), Money(bs.PlanAnnual, cur)},
 	}
 	for _, u := range bs.Units {
 		rows = append(rows, []string{u.Name, fmt.Sprintf("%.2f", u.Roster), fmt.Sprintf("%.2f", u.Plan)})
@@ -489,16 +504,24 @@ func (e *Executive) BudgetRows() [][]string {
 // BudgetColumns name the budget table's columns.
 var BudgetColumns = []string{"", "Today's roster", "Staffing plan"}
 
-// BudgetLine sums up the budget against the plan.
+// BudgetLine sums up the budget against the plan, and says once when the
+// amounts have no currency.
 func (e *Executive) BudgetLine() string {
 	bs := e.Budget
+	cur := bs.currency()
+	var line string
 	switch {
 	case bs.DeltaAnnual < 0:
-		return fmt.Sprintf("The staffing plan costs %s a year more than today's roster.", Money(-bs.DeltaAnnual, bs.Currency))
+		line = fmt.Sprintf("The staffing plan costs %s a year more than today's roster.", Money(-bs.DeltaAnnual, cur))
 	case bs.DeltaAnnual > 0:
-		return fmt.Sprintf("Today's roster costs %s a year more than the staffing plan.", Money(bs.DeltaAnnual, bs.Currency))
+		line = fmt.Sprintf("Today's roster costs %s a year more than the staffing plan.", Money(bs.DeltaAnnual, cur))
+	default:
+		line = "Today's roster costs what the staffing plan does."
 	}
-	return "Today's roster costs what the staffing plan does."
+	if cur == "" {
+		line += " " + NoCurrencyLine
+	}
+	return line
 }
 
 func (e *Executive) mdBudget(b *strings.Builder) {

@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"codeberg.org/go-pdf/fpdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 
 	"github.com/watchfloor/watchfloor/internal/output"
 )
@@ -31,23 +29,26 @@ func pdfText(s string) string { return output.Terminal(s) }
 type pdfWriter struct {
 	f *fpdf.Fpdf
 	e *Executive
+	g *glyphs
+	// note is what the cover says of the scripts the PDF cannot draw.
+	note string
 }
 
 // PDF writes the report as a PDF: a cover with the period and the
 // generation time, page numbers, the charts drawn as vector graphics, and
-// the Go fonts (Latin, Greek and Cyrillic) embedded, so names in those
-// scripts render wherever the file is opened; the cover says so when the
-// report quotes a script they lack (ScriptNote).
+// the Go fonts (Latin, Greek and Cyrillic) embedded, with the fallback
+// font (UsePDFFont, FallbackFontPaths) for the runs of characters they
+// lack, so names render wherever the file is opened; the cover says which
+// scripts neither can draw (scriptNote).
 func (e *Executive) PDF(w io.Writer) error {
-	f := fpdf.New("P", "mm", "A4", "")
+	f, g, note := newPDF(e)
+	p := &pdfWriter{f: f, e: e, g: g, note: note}
 	f.SetCompression(true)
 	f.SetCreationDate(e.GeneratedAt)
 	f.SetModificationDate(e.GeneratedAt)
 	f.SetCatalogSort(true)
 	f.SetTitle(pdfText(e.Title+" "+e.From+" to "+e.To), true)
 	f.SetCreator("Watchfloor", true)
-	f.AddUTF8FontFromBytes(pdfFont, "", goregular.TTF)
-	f.AddUTF8FontFromBytes(pdfFont, "B", gobold.TTF)
 	f.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	f.SetAutoPageBreak(false, 0)
 	f.AliasNbPages("{nb}")
@@ -55,11 +56,10 @@ func (e *Executive) PDF(w io.Writer) error {
 		f.SetFont(pdfFont, "", 8)
 		f.SetTextColor(90, 96, 106)
 		f.SetXY(pdfMargin, 297-12)
-		f.CellFormat(pdfWidth/2, 5, pdfText(e.Title+", "+e.From+" to "+e.To), "", 0, "L", false, 0, "")
-		f.CellFormat(pdfWidth/2, 5, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R", false, 0, "")
+		p.cell(pdfWidth/2, 5, pdfText(e.Title+", "+e.From+" to "+e.To), "", 0, "L")
+		p.cell(pdfWidth/2, 5, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R")
 		f.SetTextColor(27, 31, 36)
 	})
-	p := &pdfWriter{f: f, e: e}
 	p.cover()
 	p.body()
 	if err := f.Error(); err != nil {
@@ -73,28 +73,28 @@ func (p *pdfWriter) cover() {
 	f.AddPage()
 	f.SetY(70)
 	f.SetFont(pdfFont, "B", 24)
-	f.MultiCell(pdfWidth, 11, pdfText(e.Title), "", "L", false)
+	p.multi(pdfWidth, 11, pdfText(e.Title), "L")
 	f.Ln(4)
 	f.SetFont(pdfFont, "", 13)
-	f.MultiCell(pdfWidth, 7, pdfText("Period: "+e.WindowLine()), "", "L", false)
+	p.multi(pdfWidth, 7, pdfText("Period: "+e.WindowLine()), "L")
 	f.Ln(2)
-	f.MultiCell(pdfWidth, 7, pdfText("Generated: "+stamp(e.GeneratedAt)), "", "L", false)
+	p.multi(pdfWidth, 7, pdfText("Generated: "+stamp(e.GeneratedAt)), "L")
 	f.Ln(8)
 	f.SetFont(pdfFont, "", 9.5)
 	f.SetTextColor(90, 96, 106)
 	for _, l := range e.BasisLines() {
-		f.MultiCell(pdfWidth, pdfLine, pdfText(l), "", "L", false)
+		p.multi(pdfWidth, pdfLine, pdfText(l), "L")
 		f.Ln(1)
 	}
 	if e.Empty {
 		f.Ln(4)
 		f.SetTextColor(150, 90, 0)
-		f.MultiCell(pdfWidth, pdfLine, pdfText(EmptyLine), "", "L", false)
+		p.multi(pdfWidth, pdfLine, pdfText(EmptyLine), "L")
 	}
-	if undrawable(e) {
+	if p.note != "" {
 		f.Ln(4)
 		f.SetTextColor(150, 90, 0)
-		f.MultiCell(pdfWidth, pdfLine, ScriptNote, "", "L", false)
+		p.multi(pdfWidth, pdfLine, p.note, "L")
 	}
 	f.SetTextColor(27, 31, 36)
 }
@@ -115,7 +115,7 @@ func (p *pdfWriter) headingKeep(s string, keep float64) {
 	p.need(keep)
 	p.f.Ln(4)
 	p.f.SetFont(pdfFont, "B", 14)
-	p.f.CellFormat(pdfWidth, 8, pdfText(s), "B", 1, "L", false, 0, "")
+	p.cell(pdfWidth, 8, pdfText(s), "B", 1, "L")
 	p.f.Ln(2)
 	p.f.SetFont(pdfFont, "", 9.5)
 }
@@ -123,9 +123,9 @@ func (p *pdfWriter) headingKeep(s string, keep float64) {
 // para writes a paragraph, breaking pages between its lines.
 func (p *pdfWriter) para(s string) {
 	p.f.SetFont(pdfFont, "", 9.5)
-	for _, l := range p.f.SplitText(pdfText(s), pdfWidth) {
+	for _, l := range p.lines(pdfText(s), pdfWidth) {
 		p.need(pdfLine)
-		p.f.CellFormat(pdfWidth, pdfLine, l, "", 1, "L", false, 0, "")
+		p.cell(pdfWidth, pdfLine, l, "", 1, "L")
 	}
 	p.f.Ln(1)
 }
@@ -151,7 +151,7 @@ func (p *pdfWriter) fitWords(ws []float64, cols []string, rows [][]string, size 
 	mins := make([]float64, len(ws))
 	measure := func(i int, s string) {
 		for _, w := range strings.Fields(pdfText(s)) {
-			mins[i] = max(mins[i], min(f.GetStringWidth(w)+pad, 45))
+			mins[i] = max(mins[i], min(p.width(w)+pad, 45))
 		}
 	}
 	f.SetFont(pdfFont, "B", size)
@@ -214,7 +214,7 @@ func (p *pdfWriter) table(cols []string, widths []float64, rows [][]string) {
 			if i >= len(ws) {
 				break
 			}
-			lines[i] = f.SplitText(pdfText(c), ws[i])
+			lines[i] = p.lines(pdfText(c), ws[i])
 			n = max(n, len(lines[i]))
 		}
 		h := float64(n)*3.8 + 1.6
@@ -238,7 +238,7 @@ func (p *pdfWriter) table(cols []string, widths []float64, rows [][]string) {
 			if i < len(lines) {
 				for j, l := range lines[i] {
 					f.SetXY(x, y+0.8+float64(j)*3.8)
-					f.CellFormat(ws[i], 3.8, l, "", 0, "L", false, 0, "")
+					p.cell(ws[i], 3.8, l, "", 0, "L")
 				}
 			}
 			x += ws[i]
@@ -264,12 +264,12 @@ func (p *pdfWriter) chart(c Chart, x, y, w, h float64) {
 	f.Rect(x, y, w, h, "D")
 	f.SetFont(pdfFont, "B", 8.5)
 	f.SetXY(x+2, y+1.5)
-	f.CellFormat(w-4, 4, pdfText(c.Title), "", 0, "L", false, 0, "")
+	p.cell(w-4, 4, pdfText(c.Title), "", 0, "L")
 	lo, hi, ok := c.axis()
 	f.SetFont(pdfFont, "", 6.5)
 	if !ok {
 		f.SetXY(x, y+h/2-2)
-		f.CellFormat(w, 4, NoData, "", 0, "C", false, 0, "")
+		p.cell(w, 4, NoData, "", 0, "C")
 		return
 	}
 	left, right, top, bottom := x+12, x+w-3, y+8, y+h-10
@@ -279,13 +279,13 @@ func (p *pdfWriter) chart(c Chart, x, y, w, h float64) {
 		f.SetDrawColor(234, 238, 242)
 		f.Line(left, py(v), right, py(v))
 		f.SetXY(x, py(v)-1.8)
-		f.CellFormat(11, 3.6, tick(v), "", 0, "R", false, 0, "")
+		p.cell(11, 3.6, tick(v), "", 0, "R")
 	}
 	n := max(len(c.Labels), 1)
 	slot := (right - left) / float64(n)
 	for i, l := range c.Labels {
 		f.SetXY(left+slot*float64(i), bottom+0.8)
-		f.CellFormat(slot, 3.6, pdfText(l), "", 0, "C", false, 0, "")
+		p.cell(slot, 3.6, pdfText(l), "", 0, "C")
 	}
 	for si, s := range c.Series {
 		r, g, b := hexRGB(chartColors[si%len(chartColors)])
@@ -324,7 +324,7 @@ func (p *pdfWriter) chart(c Chart, x, y, w, h float64) {
 		f.Line(left, ty, right, ty)
 		f.SetDashPattern([]float64{}, 0)
 		f.SetXY(right-30, ty-4)
-		f.CellFormat(30, 3.6, "target "+Value(c.Unit, c.Target), "", 0, "R", false, 0, "")
+		p.cell(30, 3.6, "target "+Value(c.Unit, c.Target), "", 0, "R")
 	}
 	lx := left
 	for si, s := range c.Series {
@@ -333,8 +333,8 @@ func (p *pdfWriter) chart(c Chart, x, y, w, h float64) {
 		f.Rect(lx, y+h-5, 2.5, 2.5, "F")
 		f.SetXY(lx+3, y+h-5.6)
 		name := pdfText(s.Name)
-		f.CellFormat(f.GetStringWidth(name)+2, 3.6, name, "", 0, "L", false, 0, "")
-		lx += f.GetStringWidth(name) + 9
+		p.cell(p.width(name)+2, 3.6, name, "", 0, "L")
+		lx += p.width(name) + 9
 	}
 	f.SetDrawColor(208, 215, 222)
 }
@@ -372,7 +372,7 @@ func (p *pdfWriter) body() {
 	for i, r := range e.Recommendations {
 		p.need(16)
 		f.SetFont(pdfFont, "B", 9.5)
-		f.MultiCell(pdfWidth, pdfLine, pdfText(fmt.Sprintf("%d. %s", i+1, r.Title)), "", "L", false)
+		p.multi(pdfWidth, pdfLine, pdfText(fmt.Sprintf("%d. %s", i+1, r.Title)), "L")
 		p.para(r.Text)
 		f.SetTextColor(90, 96, 106)
 		p.para("Evidence: " + strings.Join(r.Evidence, "; ") + ".")

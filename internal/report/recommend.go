@@ -101,9 +101,10 @@ func recommend(e *Executive, rules *metrics.RuleReport) []Recommendation {
 			fmt.Sprintf("%.0f head-hours a week short in %s of the week", s.ShortHours, count(int64(s.HoursShort), "hour")))
 	}
 	if b := e.Budget; b.Absent == "" && b.DeltaAnnual < 0 {
+		cur := b.currency()
 		add("Fund the staffing plan",
-			fmt.Sprintf("Meeting the service levels with the planned roster costs %s a year more than today's roster.", Money(-b.DeltaAnnual, b.Currency)),
-			fmt.Sprintf("today's roster %s a year, staffing plan %s a year", Money(b.RosterAnnual, b.Currency), Money(b.PlanAnnual, b.Currency)))
+			fmt.Sprintf("Meeting the service levels with the planned roster costs %s a year more than today's roster.", Money(-b.DeltaAnnual, cur)),
+			fmt.Sprintf("today's roster %s a year, staffing plan %s a year", Money(b.RosterAnnual, cur), Money(b.PlanAnnual, cur)))
 	}
 	for _, inc := range e.Incidents.Incidents {
 		if inc.ClocksOverdue > 0 {

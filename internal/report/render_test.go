@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"golang.org/x/image/font/gofont/goregular"
 )
 
 // sample is a report with every section filled, a payload in every place
@@ -55,8 +57,8 @@ func TestHTMLSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	if n := strings.Count(out, "<svg "); n != 4 {
-		t.Errorf("%d SVG charts, want 4", n)
+	if n := strings.Count(out, "<svg "); n != 5 {
+		t.Errorf("%d SVG charts, want 5", n)
 	}
 	for _, bad := range []string{"<script", "<img", "<iframe", "<link", "@import", "url("} {
 		if strings.Contains(out, bad) {
@@ -66,7 +68,7 @@ func TestHTMLSelfContained(t *testing.T) {
 	if tags := regexp.MustCompile(`<[^>]*\s(on\w+|src|href)=`).FindAllString(out, -1); len(tags) > 0 {
 		t.Errorf("tags with handlers or fetched resources: %q", tags)
 	}
-	if got := regexp.MustCompile(`https?://[^"' ]+`).FindAllString(out, -1); len(got) != 4 || got[0] != "http://www.w3.org/2000/svg" {
+	if got := regexp.MustCompile(`https?://[^"' ]+`).FindAllString(out, -1); len(got) != 5 || got[0] != "http://www.w3.org/2000/svg" {
 		t.Errorf("URLs other than the SVG namespace: %v", got)
 	}
 	if n := strings.Count(out, "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"); n < 8 {
@@ -213,19 +215,220 @@ func TestColumnWidths(t *testing.T) {
 	}
 }
 
-// TestUndrawable: Latin, Greek and Cyrillic names are drawn by the Go
-// fonts; a CJK or Arabic one makes the PDF cover say that it is not.
-func TestUndrawable(t *testing.T) {
-	for s, want := range map[string]bool{"Zoë Ødegård — 98.1% · “x”": false, "Анна Кузнецова": false, "Σκιά": false, "王芳": true, "محمد علي": true} {
-		if got := undrawable(Document{Title: s}); got != want {
-			t.Errorf("%q: undrawable %v, want %v", s, got, want)
+// TestUndrawnScripts: Latin, Greek and Cyrillic names are drawn by the Go
+// fonts; Han and kana by the fallback font when there is one; Hangul, which
+// DroidSansFallbackFull lacks, and Arabic, which the renderer cannot
+// shape, never — and the cover names exactly those scripts.
+func TestUndrawnScripts(t *testing.T) {
+	fb := testFallback(t)
+	for s, want := range map[string][2]string{
+		"Zoë Ødegård — 98.1% · “x”": {"", ""}, "Анна Кузнецова": {"", ""}, "Σκιά": {"", ""},
+		"王芳": {"Han", ""}, "田中 テスト": {"Han Katakana", ""}, "김민준": {"Hangul", "Hangul"},
+		"محمد علي": {"Arabic", "Arabic"}, "王芳 محمد": {"Arabic Han", "Arabic"},
+	} {
+		if got := strings.Join(undrawnScripts(Document{Title: s}, nil), " "); got != want[0] {
+			t.Errorf("%q without a fallback font: undrawn %q, want %q", s, got, want[0])
+		}
+		if fb == nil {
+			continue
+		}
+		if got := strings.Join(undrawnScripts(Document{Title: s}, fb), " "); got != want[1] {
+			t.Errorf("%q with %s: undrawn %q, want %q", s, fb.path, got, want[1])
 		}
 	}
+	if got, want := scriptNote([]string{"Arabic", "Han"}, nil), "Some names or titles in this report cannot be drawn in the PDF. "+
+		"Arabic text is shown as empty boxes: the PDF renderer cannot join letters or lay out right-to-left and reordered scripts; "+
+		"Han characters are shown as empty boxes: no fallback font is installed (Debian: fonts-droid-fallback; or set report.pdf_font to a TrueType font). "+
+		"The HTML and Markdown forms of the report show them."; got != want {
+		t.Errorf("note\n%s\nwant\n%s", got, want)
+	}
+}
+
+// testFallback is the well-known fallback font, nil (with a log line) when
+// it is not installed.
+func testFallback(t *testing.T) *fallbackFont {
+	t.Helper()
+	fb := currentFallback()
+	if fb == nil {
+		t.Logf("no fallback font at %v (Debian: apt-get install fonts-droid-fallback): the CJK checks are skipped", FallbackFontPaths)
+	}
+	return fb
+}
+
+// TestPDFFallbackFont: a CJK name is drawn with the fallback font run by
+// run inside Latin text (pdftotext reads it back whole, in table cells and
+// lines), and the cover names only the scripts still undrawn (Hangul,
+// Arabic); the Go fonts draw the rest.
+func TestPDFFallbackFont(t *testing.T) {
+	if testFallback(t) == nil {
+		t.Skip("no fallback font: install fonts-droid-fallback (Debian) to check CJK names in the PDF")
+	}
+	d := &Document{Title: "Shift handover 王芳", Window: "2026-11-30", Parts: []Part{
+		{Heading: "On-shift load", Lines: []string{"Analyst 王芳 (Wang Fang) has 3 cases; 田中太郎 has 2", "김민준 and محمد have none"},
+			Tables: []Table{{Columns: []string{"Analyst", "Open"}, Rows: [][]string{{"王芳", "3"}, {"Анна 田中太郎", "2"}}}}},
+	}}
 	var b bytes.Buffer
-	if err := (&Document{Title: "Shift handover", Parts: []Part{{Heading: "On-shift load", Lines: []string{"王芳"}}}}).PDF(&b); err != nil {
+	if err := d.PDF(&b); err != nil {
 		t.Fatal(err)
 	}
-	if _, text := pdfStrings(t, b.Bytes()); !strings.Contains(text, "embedded font cannot draw") {
-		t.Errorf("the cover does not say that a name cannot be drawn")
+	_, text := pdfStrings(t, b.Bytes())
+	for _, want := range []string{"Shift handover ", "王芳", "Analyst ", "(Wang Fang) has 3 cases; ", "田中太郎", "Анна ",
+		"Some names or titles in this report cannot be drawn in the PDF. Arabic text is shown as empty boxes"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF does not show %q", want)
+		}
+	}
+	if words := strings.Join(strings.Fields(text), " "); !strings.Contains(words, "Hangul characters are shown as empty boxes: neither the embedded Go fonts nor the fallback font "+FallbackFontPaths[0]+" have them") {
+		t.Errorf("the cover does not name Hangul as undrawn:\n%s", text)
+	}
+	if strings.Contains(text, "Han characters") {
+		t.Errorf("the cover says Han cannot be drawn")
+	}
+	if !bytes.Contains(b.Bytes(), []byte("/BaseFont /utf8fallback")) {
+		t.Errorf("the fallback font is not embedded")
+	}
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext (Debian's poppler-utils) is not installed: the poppler checks are skipped")
+	}
+	file := filepath.Join(t.TempDir(), "h.pdf")
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", file, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v %s", err, out)
+	}
+	for _, want := range []string{"Shift handover 王芳", "Analyst 王芳 (Wang Fang) has 3 cases; 田中太郎 has 2", "Анна 田中太郎"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("pdftotext does not show %q:\n%s", want, out)
+		}
+	}
+	if dir := os.Getenv("WATCHFLOOR_REPORT_PDF_DIR"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "cjk.pdf"), b.Bytes(), 0o644)
+	}
+}
+
+// TestPDFFontConfig: report.pdf_font names the fallback font; a file that
+// is no TrueType font is refused with its path; the cover names the
+// configured font when it lacks a script (the Go font itself here, which
+// has no Han).
+func TestPDFFontConfig(t *testing.T) {
+	dir := t.TempDir()
+	ttf, txt := filepath.Join(dir, "go.ttf"), filepath.Join(dir, "font.ttc")
+	if err := os.WriteFile(ttf, goregular.TTF, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(txt, []byte("ttcf not a font"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = UsePDFFont("") })
+	plan := func(font string) string {
+		p := filepath.Join(dir, "plan.yaml")
+		if err := os.WriteFile(p, []byte("report:\n  pdf_font: "+font+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if _, err := LoadConfig(plan(txt)); err == nil || !strings.HasPrefix(err.Error(), "report.pdf_font: "+txt+": not a TrueType font") {
+		t.Errorf("a .ttc file: %v", err)
+	}
+	if _, err := LoadConfig(plan(filepath.Join(dir, "absent.ttf"))); err == nil || !strings.Contains(err.Error(), "absent.ttf: no such file") {
+		t.Errorf("a missing file: %v", err)
+	}
+	c, err := LoadConfig(plan(ttf))
+	if err != nil || c.PDFFont != ttf {
+		t.Fatalf("%+v %v", c, err)
+	}
+	if fb := currentFallback(); fb == nil || fb.path != ttf {
+		t.Fatalf("fallback %+v, want %s", fb, ttf)
+	}
+	var b bytes.Buffer
+	if err := (&Document{Title: "王芳"}).PDF(&b); err != nil {
+		t.Fatal(err)
+	}
+	_, text := pdfStrings(t, b.Bytes())
+	if words := strings.Join(strings.Fields(text), " "); !strings.Contains(words, "Han characters are shown as empty boxes: neither the embedded Go fonts nor the fallback font "+ttf+" have them.") {
+		t.Errorf("the cover does not name the configured font:\n%s", words)
+	}
+	if bytes.Contains(b.Bytes(), []byte("/BaseFont /utf8fallback")) {
+		t.Errorf("a fallback font that draws nothing is embedded")
+	}
+}
+
+// TestChartUnits: resolve and acknowledge times are drawn on separate
+// charts, each in a unit its values read in (25–29 hours; 166–233
+// seconds in minutes, not flat at 0 on an hours scale).
+func TestChartUnits(t *testing.T) {
+	charts := sample().Charts()
+	if len(charts) != 5 {
+		t.Fatalf("%d charts, want 5", len(charts))
+	}
+	for i, want := range []struct {
+		title  string
+		per    float64
+		lo, hi float64
+	}{{"Median time to resolve (hours)", 3600, 0, 40}, {"Median time to acknowledge (minutes)", 60, 0, 4}} {
+		c := charts[2+i]
+		lo, hi, ok := c.axis()
+		if c.Title != want.title || c.Per != want.per || !ok || lo != want.lo || hi != want.hi || len(c.Series) != 1 {
+			t.Errorf("chart %q per %v axis %v–%v (%v) %d series, want %q per %v axis %v–%v", c.Title, c.Per, lo, hi, ok, len(c.Series), want.title, want.per, want.lo, want.hi)
+		}
+	}
+	if got := charts[3].scale(233); got != 233.0/60 {
+		t.Errorf("233 s on the acknowledge chart at %v, want %v minutes", got, 233.0/60)
+	}
+	if name, per := durationAxis([]*float64{nil, f64(7200)}); name != "hours" || per != 3600 {
+		t.Errorf("2 h drawn in %s", name)
+	}
+	if name, per := durationAxis([]*float64{f64(7199)}); name != "minutes" || per != 60 {
+		t.Errorf("just under 2 h drawn in %s", name)
+	}
+	var b bytes.Buffer
+	if err := sample().Render(&b, "html"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<title>Median time to acknowledge (minutes)</title>", "<title>2026-10 MTTA median: 3m53s</title>"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the HTML does not show %q", want)
+		}
+	}
+}
+
+// TestBudgetWithoutCurrency: without a configured currency the amounts
+// are plain numbers and the section line says so once, in every format,
+// also for a report saved with the old "(currency not set)" mark.
+func TestBudgetWithoutCurrency(t *testing.T) {
+	for _, cur := range []string{"", "(currency not set)"} {
+		e := sample()
+		e.Budget.Currency = cur
+		line := "Today's roster costs 770,194 a year more than the staffing plan. " + NoCurrencyLine
+		if got := e.BudgetLine(); got != line {
+			t.Errorf("%q: line %q, want %q", cur, got, line)
+		}
+		if got := e.BudgetRows()[1]; strings.Join(got, "|") != "Annual cost|1,996,800|1,226,606" {
+			t.Errorf("%q: row %q", cur, got)
+		}
+		for _, format := range []string{"md", "html", "pdf"} {
+			var b bytes.Buffer
+			if err := e.Render(&b, format); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if format == "pdf" {
+				_, text := pdfStrings(t, b.Bytes())
+				out = strings.Join(strings.Fields(text), " ")
+			}
+			want := strings.ReplaceAll(NoCurrencyLine, "'", "&#39;")
+			if format != "html" {
+				want = NoCurrencyLine
+			}
+			if n := strings.Count(out, want); n != 1 || strings.Contains(out, "currency not set") {
+				t.Errorf("%q %s: the currency line %d times, want once; 'currency not set' %v", cur, format, n, strings.Contains(out, "currency not set"))
+			}
+		}
+	}
+	e := sample()
+	if got := e.BudgetLine(); got != "Today's roster costs 770,194 EUR a year more than the staffing plan." {
+		t.Errorf("with a currency: %q", got)
 	}
 }
