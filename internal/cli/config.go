@@ -13,6 +13,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/config"
+	"github.com/watchfloor/watchfloor/internal/maintain"
 	"github.com/watchfloor/watchfloor/internal/output"
 )
 
@@ -171,8 +172,16 @@ func checkConfig(path string) (int, []error) {
 					}
 				}
 			}
-		case "retention.raw_payloads", "retention.alerts":
-			if _, err := tmp.serveRetention.policy(); err != nil {
+		case "retention.raw_payloads", "retention.alerts", "retention.case_logs":
+			// Each period on its own line: the policy of this value alone.
+			d, err := maintain.ParseDays(val)
+			if err != nil {
+				line("%v", err)
+				break
+			}
+			p := map[string]maintain.Policy{"retention.raw_payloads": {RawPayloads: d}, "retention.alerts": {Alerts: d},
+				"retention.case_logs": {CaseLogs: d}}[v.Setting.Key]
+			if err := p.Validate(); err != nil {
 				line("%v", err)
 			}
 		}

@@ -232,11 +232,12 @@ func (a *app) renderDiagnosis(d *store.Diagnosis) error {
 }
 
 // retentionFlags are the retention settings of retention apply and serve.
-type retentionFlags struct{ raw, alerts string }
+type retentionFlags struct{ raw, alerts, caseLogs string }
 
 func (r *retentionFlags) add(f *pflag.FlagSet, prefix string) {
 	f.StringVar(&r.raw, prefix+"raw-payloads", "", "keep the raw source record of alerts, cases and findings this long (90d, 2160h; empty or 0 keeps everything)")
 	f.StringVar(&r.alerts, prefix+"alerts", "", "keep alerts that belong to no case and matched no indicator this long (at least 90d; their daily aggregates stay; empty or 0 keeps everything)")
+	f.StringVar(&r.caseLogs, prefix+"case-logs", "", "keep the log (events and comments) of a closed case this long after it closed (at least 90d; the case, its KPIs and runbook runs stay; empty or 0 keeps everything)")
 }
 
 func (r *retentionFlags) policy() (maintain.Policy, error) {
@@ -248,6 +249,9 @@ func (r *retentionFlags) policy() (maintain.Policy, error) {
 	if p.Alerts, err = maintain.ParseDays(r.alerts); err != nil {
 		return p, fmt.Errorf("alert retention: %w", err)
 	}
+	if p.CaseLogs, err = maintain.ParseDays(r.caseLogs); err != nil {
+		return p, fmt.Errorf("case log retention: %w", err)
+	}
 	return p, p.Validate()
 }
 
@@ -256,7 +260,7 @@ func (a *app) retentionCommand() *cobra.Command {
 	var flags retentionFlags
 	var dry bool
 	apply := &cobra.Command{
-		Use:   "apply [--dry-run] [--raw-payloads 90d] [--alerts 400d]",
+		Use:   "apply [--dry-run] [--raw-payloads 90d] [--alerts 400d] [--case-logs 730d]",
 		Short: "Apply the retention settings once (serve applies them daily)",
 		Long: `Apply the retention settings to the store once. Defaults keep everything.
 
@@ -271,6 +275,18 @@ volumes, false-positive rates, rule quality and ATT&CK coverage over the
 removed days answer exactly as before. At least 90 days: retro-hunts and the
 staffing model read alerts.
 
+--case-logs removes the log (status, stage, assignment and other changes,
+and comments) of cases resolved or closed before the start of the
+organisation's day that long ago, with no event since. Open cases, and
+cases in a major incident still open, are never touched; runbook
+executions stay (runbook usage counts them). The case record, its KPI facts
+and the daily aggregates stay, and so does what reports read from a log
+(its first priority, its handle time), so every KPI, trend and staffing
+history over those days answers as before. The case's detail then says
+when its log was pruned and under which policy. If such a case changes
+later (or the SLA policies do), its KPIs cannot be recomputed: they stay as
+they were, and every report over its day says so. At least 90 days.
+
 --dry-run counts what would change and changes nothing. A real run is
 recorded in the audit log with what it changed. SQLite reuses the freed pages;
 to shrink the file, restore a backup (watchfloor backup compacts).`,
@@ -282,7 +298,7 @@ to shrink the file, restore a backup (watchfloor backup compacts).`,
 				return err
 			}
 			if p.Empty() {
-				return errors.New("no retention set: give --raw-payloads and/or --alerts (the default keeps everything)")
+				return errors.New("no retention set: give --raw-payloads, --alerts and/or --case-logs (the default keeps everything)")
 			}
 			st, err := a.openRead(ctx)
 			if err != nil {
@@ -327,6 +343,15 @@ func (a *app) renderRetention(rep maintain.RetentionReport) error {
 			[]string{"alerts removed", b, strconv.FormatInt(al.Alerts, 10), ""},
 			[]string{"alert change events removed", b, strconv.FormatInt(al.AlertEvents, 10), ""},
 			[]string{"alerts kept (of cases or matched)", b, strconv.FormatInt(al.Kept, 10), ""})
+	}
+	if c := rep.CaseLogs; c != nil {
+		b := c.Before.Format(time.RFC3339)
+		t.Rows = append(t.Rows,
+			[]string{"cases whose log is removed (closed before)", b, strconv.FormatInt(c.Cases, 10), ""},
+			[]string{"case events removed", b, strconv.FormatInt(c.Events, 10), ""},
+			[]string{"  of them comments", b, strconv.FormatInt(c.Comments, 10), ""},
+			[]string{"runbook executions kept", b, strconv.FormatInt(c.RunbookEvents, 10), ""},
+			[]string{"cases kept whole (in open major incidents)", b, strconv.FormatInt(c.InIncidents, 10), ""})
 	}
 	return a.render(t)
 }

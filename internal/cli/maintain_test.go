@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -273,5 +274,76 @@ retention:
 	}
 	if code, out, _ := run(t, filepath.Join(dir, "x.db"), "", "version"); code != 0 || !strings.Contains(out, "go1.") {
 		t.Errorf("version (%d): %s", code, out)
+	}
+}
+
+// TestCaseLogRetentionCLI: the dry run says exactly which logs would go,
+// the run removes them (audited), the case shows when its log was pruned,
+// and config check names the line of a case-log retention too short.
+func TestCaseLogRetentionCLI(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "wf.db")
+	in := `{"record":"case","source":"edr","external_id":"c1","title":"Old phish","priority":"P3","status":"new","created_at":"2025-01-10T09:00:00Z","updated_at":"2025-01-10T09:00:00Z"}
+{"record":"case_event","case_source":"edr","case_external_id":"c1","external_id":"e1","at":"2025-01-10T09:30:00Z","actor":"ana","source":"edr","kind":"comment","new":"user clicked"}
+{"record":"case_event","case_source":"edr","case_external_id":"c1","external_id":"e2","at":"2025-01-10T10:00:00Z","actor":"ana","source":"edr","kind":"stage","old":"new","new":"closed"}
+{"record":"case","source":"edr","external_id":"c2","title":"Still open","priority":"P2","status":"new","created_at":"2025-01-11T09:00:00Z","updated_at":"2025-01-11T09:00:00Z"}
+`
+	if code, _, errOut := run(t, db, in, "ingest", "-"); code != 0 {
+		t.Fatalf("ingest: %s", errOut)
+	}
+	code, out, errOut := run(t, db, "", "retention", "apply", "--case-logs", "90d", "--dry-run")
+	if code != 0 {
+		t.Fatalf("dry run (%d): %s", code, errOut)
+	}
+	// c1: created, priority and status from the snapshot, the comment and
+	// the close; c2 is open.
+	for _, want := range []string{"Retention dry run (nothing changed)", "cases whose log is removed (closed before)", "case events removed",
+		"of them comments", "runbook executions kept", "cases kept whole (in open major incidents)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = run(t, db, "", "retention", "apply", "--case-logs", "90d", "--dry-run", "-o", "json")
+	var dry struct {
+		CaseLogs store.CaseLogsPruned `json:"case_logs"`
+	}
+	if err := json.Unmarshal([]byte(out), &dry); code != 0 || err != nil {
+		t.Fatalf("dry run JSON: %s (%v)", out, err)
+	}
+	if c := dry.CaseLogs; c.Cases != 1 || c.Events != 5 || c.Comments != 1 || c.RunbookEvents != 0 || c.InIncidents != 0 {
+		t.Errorf("dry run %+v, want 1 case, 5 events, 1 comment", c)
+	}
+	if code, out, errOut := run(t, db, "", "retention", "apply", "--case-logs", "90d"); code != 0 || !strings.Contains(out, "Retention applied") {
+		t.Fatalf("apply (%d): %s %s", code, out, errOut)
+	}
+	code, out, _ = run(t, db, "", "cases", "show", "edr/c1")
+	today := time.Now().UTC().Format(time.DateOnly)
+	if code != 0 || !strings.Contains(out, "Case log pruned on "+today+" under the case-log retention policy (90d") ||
+		!strings.Contains(out, "5 events removed, 1 of them comments") || strings.Contains(out, "user clicked") {
+		t.Errorf("case show after pruning (%d):\n%s", code, out)
+	}
+	if code, out, _ := run(t, db, "", "cases", "show", "edr/c2"); code != 0 || strings.Contains(out, "pruned") {
+		t.Errorf("the open case (%d):\n%s", code, out)
+	}
+	st := storetest.Open(t, db)
+	entries, _ := st.AuditEntries(t.Context(), store.AuditFilter{})
+	if len(entries) != 1 || entries[0].Action != "retention apply" || entries[0].Target != "raw 0 (keep), alerts 0 (keep), case logs 90d" ||
+		!strings.Contains(entries[0].Detail, "1 cases, 5 events (1 comments) removed") {
+		t.Errorf("audit log %+v", entries)
+	}
+	st.Close()
+	if code, _, errOut := run(t, db, "", "retention", "apply", "--case-logs", "30d"); code != ExitError || !strings.Contains(errOut, "at least 90d") {
+		t.Errorf("30d (%d): %s", code, errOut)
+	}
+
+	cfg := filepath.Join(t.TempDir(), "watchfloor.yaml")
+	os.WriteFile(cfg, []byte("listen: 127.0.0.1:1\nretention:\n  alerts: 400d\n  case_logs: 30d\n"), 0o600)
+	code, out, _ = run(t, db, "", "config", "check", cfg)
+	if code != ExitError || !strings.Contains(out, "watchfloor.yaml:4: retention.case_logs: case log retention 30d: want 0 (keep) or at least 90d") ||
+		strings.Contains(out, "watchfloor.yaml:3") {
+		t.Errorf("config check (%d): %s", code, out)
+	}
+	os.WriteFile(cfg, []byte("listen: 127.0.0.1:1\nretention:\n  case_logs: 730d\n"), 0o600)
+	if code, out, _ := run(t, db, "", "config", "check", cfg); code != 0 || !strings.Contains(out, "ok, 2 settings") {
+		t.Errorf("config check of a good file (%d): %s", code, out)
 	}
 }

@@ -219,11 +219,21 @@ func (a *app) casesCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			pruned, err := st.CaseLogPruned(cmd.Context(), c.ID)
+			if err != nil {
+				return err
+			}
+			note := ""
+			if pruned != nil {
+				note = pruned.Note()
+			}
 			if a.format == "json" {
 				return a.render(output.Table{JSON: struct {
-					Case   model.Case        `json:"case"`
-					Events []model.CaseEvent `json:"events"`
-				}{c, evs}})
+					Case      model.Case            `json:"case"`
+					Events    []model.CaseEvent     `json:"events"`
+					LogPruned *store.CaseLogPruning `json:"log_pruned,omitempty"`
+					LogNote   string                `json:"log_note,omitempty"`
+				}{c, evs, pruned, note}})
 			}
 			head := output.Table{Name: "case", Title: "Case " + c.Source + "/" + c.ExternalID, Columns: []string{"field", "value"}, Rows: [][]string{
 				{"title", c.Title}, {"priority", c.Priority.String()}, {"stage", string(c.Stage)}, {"status", c.Status},
@@ -235,6 +245,12 @@ func (a *app) casesCommand() *cobra.Command {
 				return err
 			}
 			a.println()
+			if note != "" {
+				if err := a.render(output.Table{Name: "log-pruned", Title: "Log pruned", Columns: []string{"note"}, Rows: [][]string{{note}}}); err != nil {
+					return err
+				}
+				a.println()
+			}
 			log := output.Table{Name: "events", Title: "Event log", Columns: []string{"id", "at", "kind", "old", "new", "actor", "source"}}
 			for _, e := range evs {
 				log.Rows = append(log.Rows, []string{strconv.FormatInt(e.ID, 10), fmtTime(e.At), string(e.Kind), e.Old, e.New, e.Actor, e.Source})

@@ -99,7 +99,7 @@ that old) named watchfloor-YYYYMMDDTHHMMSSZ.db, keeps the newest
 --backup-keep and removes older ones (other files in the folder are never
 touched); each backup is recorded in the audit log.
 
-With --retain-raw-payloads and/or --retain-alerts the server applies the
+With --retain-raw-payloads, --retain-alerts and/or --retain-case-logs the server applies the
 retention settings every --retention-every (daily), as "watchfloor retention
 apply" does, each run audited. With several replicas on one PostgreSQL, set
 them on one replica.`,

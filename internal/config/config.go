@@ -60,6 +60,7 @@ var Settings = []Setting{
 	{Key: "backups.keep", Flag: "backup-keep", Help: "backups kept"},
 	{Key: "retention.raw_payloads", Flag: "retain-raw-payloads", Help: "keep raw source payloads this long (90d)"},
 	{Key: "retention.alerts", Flag: "retain-alerts", Help: "keep alerts of no case this long (400d)"},
+	{Key: "retention.case_logs", Flag: "retain-case-logs", Help: "keep closed cases' logs this long (730d)"},
 	{Key: "retention.every", Flag: "retention-every", Help: "time between retention runs"},
 }
 

@@ -19,6 +19,11 @@ import (
 // not rollups.
 const MinAlertRetention = 90 * 24 * time.Hour
 
+// MinCaseLogRetention is the shortest case-log retention allowed, counted
+// from a case's closing: the logs of recently closed cases are what
+// reviews, reopenings and audits read.
+const MinCaseLogRetention = 90 * 24 * time.Hour
+
 // MinRawRetention is the shortest raw-payload retention allowed: a day, so
 // a payload is there while its record is investigated.
 const MinRawRetention = 24 * time.Hour
@@ -34,6 +39,12 @@ type Policy struct {
 	// indicator are kept; the alert rollups kept at ingest still count
 	// them, so every report over the removed days answers as before.
 	Alerts time.Duration
+	// CaseLogs is how long the log (events and comments) of a closed case
+	// is kept after its closing; runbook executions, the case record and
+	// its KPI facts stay, and so does the log of a case in a major incident
+	// still open. Every KPI, trend and staffing history over those days
+	// answers as before.
+	CaseLogs time.Duration
 }
 
 // MarshalJSON writes the periods as ParseDays reads them ("90d"; "0"
@@ -48,7 +59,8 @@ func (p Policy) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		RawPayloads string `json:"raw_payloads"`
 		Alerts      string `json:"alerts"`
-	}{f(p.RawPayloads), f(p.Alerts)})
+		CaseLogs    string `json:"case_logs"`
+	}{f(p.RawPayloads), f(p.Alerts), f(p.CaseLogs)})
 }
 
 // Validate checks the policy's bounds.
@@ -60,11 +72,14 @@ func (p Policy) Validate() error {
 	if p.Alerts < 0 || (p.Alerts > 0 && p.Alerts < MinAlertRetention) {
 		errs = append(errs, fmt.Errorf("alert retention %s: want 0 (keep) or at least 90d (retro-hunts read 90 days of alerts, the staffing model 28)", FormatDays(p.Alerts)))
 	}
+	if p.CaseLogs < 0 || (p.CaseLogs > 0 && p.CaseLogs < MinCaseLogRetention) {
+		errs = append(errs, fmt.Errorf("case log retention %s: want 0 (keep) or at least 90d after a case closes", FormatDays(p.CaseLogs)))
+	}
 	return errors.Join(errs...)
 }
 
 // Empty reports whether the policy keeps everything.
-func (p Policy) Empty() bool { return p.RawPayloads == 0 && p.Alerts == 0 }
+func (p Policy) Empty() bool { return p.RawPayloads == 0 && p.Alerts == 0 && p.CaseLogs == 0 }
 
 // ParseDays reads a retention period: a number of days ("90d"), a Go
 // duration ("2160h"), or "" / "0" to keep everything.
@@ -117,6 +132,8 @@ type RetentionReport struct {
 	Policy Policy              `json:"policy"`
 	Raw    *store.RawPruned    `json:"raw_payloads,omitempty"`
 	Alerts *store.AlertsPruned `json:"alerts,omitempty"`
+	// CaseLogs is nil when the policy keeps them.
+	CaseLogs *store.CaseLogsPruned `json:"case_logs,omitempty"`
 }
 
 // Summary is the report in one line, for logs and the audit log.
@@ -130,6 +147,10 @@ func (r RetentionReport) Summary() string {
 	if r.Alerts != nil {
 		parts = append(parts, fmt.Sprintf("alerts before %s: %d removed with %d change events, %d kept (of cases or matched)",
 			r.Alerts.Before.Format(time.RFC3339), r.Alerts.Alerts, r.Alerts.AlertEvents, r.Alerts.Kept))
+	}
+	if c := r.CaseLogs; c != nil {
+		parts = append(parts, fmt.Sprintf("case logs of cases closed before %s: %d cases, %d events (%d comments) removed, %d runbook executions kept, %d cases kept (in open major incidents)",
+			c.Before.Format(time.RFC3339), c.Cases, c.Events, c.Comments, c.RunbookEvents, c.InIncidents))
 	}
 	if len(parts) == 0 {
 		return "nothing to do: the policy keeps everything"
@@ -148,7 +169,10 @@ func (r *Retention) now() time.Time {
 // cleared; alerts created before the horizon (the start of the
 // organisation day Alerts ago) that belong to no case and matched no
 // indicator are removed — the alert rollups kept at ingest still count
-// them, so every report over those days is unchanged.
+// them, so every report over those days is unchanged; the logs of cases
+// closed before the start of the organisation day CaseLogs ago are
+// removed (see store.PruneCaseLogs) — the case facts, day aggregates and
+// what reports read from the logs are kept.
 // A dry run counts and changes nothing. A real run is audited.
 func (r *Retention) Apply(ctx context.Context, dry bool) (RetentionReport, error) {
 	if err := r.Policy.Validate(); err != nil {
@@ -168,22 +192,38 @@ func (r *Retention) Apply(ctx context.Context, dry bool) (RetentionReport, error
 		if err != nil {
 			return rep, err
 		}
-		y, m, d := now.Add(-r.Policy.Alerts).In(loc).Date()
-		before := time.Date(y, m, d, 0, 0, 0, 0, loc)
-		al, err := r.Store.PruneAlerts(ctx, before.UTC(), dry)
+		al, err := r.Store.PruneAlerts(ctx, dayStart(now.Add(-r.Policy.Alerts), loc), dry)
 		if err != nil {
 			return rep, err
 		}
 		rep.Alerts = &al
 	}
+	if r.Policy.CaseLogs > 0 {
+		loc, err := r.Store.TimeZone(ctx)
+		if err != nil {
+			return rep, err
+		}
+		cl, err := r.Store.PruneCaseLogs(ctx, store.CaseLogPrune{Before: dayStart(now.Add(-r.Policy.CaseLogs), loc),
+			Policy: FormatDays(r.Policy.CaseLogs), Now: now}, dry)
+		if err != nil {
+			return rep, err
+		}
+		rep.CaseLogs = &cl
+	}
 	if !dry && r.Audit != nil {
 		if err := r.Audit.Audit(ctx, store.AuditEntry{At: now, Actor: r.Actor, Role: r.Role, Action: "retention apply",
-			Target: "raw " + FormatDays(r.Policy.RawPayloads) + ", alerts " + FormatDays(r.Policy.Alerts),
+			Target: "raw " + FormatDays(r.Policy.RawPayloads) + ", alerts " + FormatDays(r.Policy.Alerts) + ", case logs " + FormatDays(r.Policy.CaseLogs),
 			Remote: r.Remote, Detail: rep.Summary()}); err != nil {
 			return rep, fmt.Errorf("writing audit log: %w", err)
 		}
 	}
 	return rep, nil
+}
+
+// dayStart is the start, in UTC, of the organisation day holding t.
+func dayStart(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc).UTC()
 }
 
 // Run applies the policy every interval until ctx ends, the first time

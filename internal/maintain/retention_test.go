@@ -18,6 +18,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/report"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
@@ -106,10 +107,14 @@ func everyReport(t *testing.T, svc *metrics.Service) []byte {
 	return out.Bytes()
 }
 
-// TestRetentionKeepsEveryReport prunes raw payloads after 30 days and
-// alerts after 90 from a 130-day demo SOC, and compares every report over
-// the whole period, pruned days included, before and after, byte for byte
-// — with a fresh report service, so nothing comes from a cache in memory.
+// TestRetentionKeepsEveryReport prunes raw payloads after 30 days, alerts
+// after 90 and the logs of cases closed more than 90 days ago from a
+// 130-day demo SOC, and compares every report over the whole period,
+// pruned days included, before and after, byte for byte — the KPIs with
+// their trends and series, the executive report's data, the shift handover
+// and operations review of pruned days, and the staffing model's history
+// (a history longer than the alert retention says what it misses) — with a
+// fresh report service, so nothing comes from a cache in memory.
 func TestRetentionKeepsEveryReport(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, open func() *store.Store) {
 		ctx := context.Background()
@@ -122,7 +127,8 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 		twin := storetest.Open(t, storetest.SQLitePath(t))
 		demoInto(t, twin)
 		before := everyReport(t, metrics.NewService(twin, clock))
-		staffingBefore := staffingHistory(t, twin)
+		staffingBefore := staffingHistory(t, twin, 0)
+		docsBefore := documents(t, twin, clock)
 		st := open()
 		demoInto(t, st)
 		countsBefore, err := st.Counts(ctx)
@@ -131,7 +137,8 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 		}
 
 		var log auditLog
-		r := &Retention{Store: st, Policy: Policy{RawPayloads: 30 * 24 * time.Hour, Alerts: 90 * 24 * time.Hour},
+		eventsBefore := countsBefore["case_events"]
+		r := &Retention{Store: st, Policy: Policy{RawPayloads: 30 * 24 * time.Hour, Alerts: 90 * 24 * time.Hour, CaseLogs: 90 * 24 * time.Hour},
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Audit: &log, Actor: "test", Now: clock}
 		dry, err := r.Apply(ctx, true)
 		if err != nil {
@@ -148,11 +155,20 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Log(rep.Summary())
-		if rep.Alerts.Alerts == 0 || rep.Alerts.Kept == 0 || rep.Raw.Alerts.Rows == 0 || rep.Raw.Cases.Rows == 0 {
+		if rep.Alerts.Alerts == 0 || rep.Alerts.Kept == 0 || rep.Raw.Alerts.Rows == 0 || rep.Raw.Cases.Rows == 0 ||
+			rep.CaseLogs.Cases == 0 || rep.CaseLogs.Comments == 0 {
 			t.Fatalf("nothing pruned: %s", rep.Summary())
 		}
-		if rep.Alerts.Alerts != dry.Alerts.Alerts || rep.Raw.Alerts != dry.Raw.Alerts || rep.Raw.Cases != dry.Raw.Cases {
+		if rep.Alerts.Alerts != dry.Alerts.Alerts || rep.Raw.Alerts != dry.Raw.Alerts || rep.Raw.Cases != dry.Raw.Cases ||
+			*rep.CaseLogs != *dry.CaseLogs {
 			t.Errorf("the dry run counted %s\nthe run did %s", dry.Summary(), rep.Summary())
+		}
+		if c, _ := st.Counts(ctx); c["case_events"] != eventsBefore-rep.CaseLogs.Events {
+			t.Errorf("%d case events left, want %d − %d", c["case_events"], eventsBefore, rep.CaseLogs.Events)
+		}
+		if w, _ := st.RetentionWatermarks(ctx); !w.CaseLogs.Equal(rep.CaseLogs.Before) || !w.Alerts.Equal(rep.Alerts.Before) ||
+			!w.RawPayloads.Equal(rep.Raw.Before) {
+			t.Errorf("watermarks %+v after %s", w, rep.Summary())
 		}
 		if want := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC); !rep.Alerts.Before.Equal(want) {
 			t.Errorf("alerts pruned before %s, want %s (the day 90 days before %s)", rep.Alerts.Before, want, now)
@@ -169,8 +185,24 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 		if !bytes.Equal(before, after) {
 			t.Errorf("reports changed by retention:\n%s", firstDiff(before, after))
 		}
-		if got := staffingHistory(t, st); !bytes.Equal(got, staffingBefore) {
+		if got := staffingHistory(t, st, 0); !bytes.Equal(got, staffingBefore) {
 			t.Errorf("the staffing model's history changed by retention:\n%s", firstDiff(staffingBefore, got))
+		}
+		// A history reaching before the alerts removed says so.
+		w, err := staffing.Model(ctx, st, staffing.Config{HistoryDays: 130})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const note = "The history from 2026-01-22 reaches before 2026-03-03, where alert retention removed the alerts of no case: " +
+			"the alert arrivals and rule volumes before it cannot be counted again, so alert inflow is understated; set history_days to at most 90"
+		if len(w.Notes) == 0 || w.Notes[len(w.Notes)-1] != note {
+			t.Errorf("staffing notes %q\nwant last %q", w.Notes, note)
+		}
+		if got := documents(t, st, clock); !bytes.Equal(got, docsBefore) {
+			t.Errorf("the report documents changed by retention:\n%s", firstDiff(docsBefore, got))
+		}
+		if err := st.Check(ctx); err != nil {
+			t.Errorf("check after retention: %v", err)
 		}
 		// A late alert on a day before the horizon is counted like any
 		// other: its rollup was kept at ingest.
@@ -190,11 +222,7 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _ := json.Marshal(rules)
-		want, _ := json.Marshal(twinRules)
-		if !bytes.Equal(got, want) {
-			t.Errorf("rule quality after a late alert on a pruned day:\n%s", firstDiff(want, got))
-		}
+		sameJSON(t, "rule quality after a late alert on a pruned day", twinRules, rules)
 
 		// A second run finds nothing more to do and changes nothing.
 		again, err := r.Apply(ctx, false)
@@ -208,6 +236,44 @@ func TestRetentionKeepsEveryReport(t *testing.T) {
 		if err := st.SetTimeZone(ctx, "Europe/Berlin"); err == nil || !strings.Contains(err.Error(), "retention") {
 			t.Errorf("time zone change after pruning: %v", err)
 		}
+	})
+}
+
+// TestCaseLogRetentionKeepsStaffingHistory prunes only case logs (cases
+// closed more than 90 days ago) from the 130-day demo SOC: the staffing
+// model over all 130 days, which reads case arrivals by their first
+// priority and handle times from the logs, is the same byte for byte, and
+// so are the KPI reports with their series.
+func TestCaseLogRetentionKeepsStaffingHistory(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, open func() *store.Store) {
+		ctx := context.Background()
+		clock := func() time.Time { return retentionEnd }
+		twin := storetest.Open(t, storetest.SQLitePath(t))
+		demoInto(t, twin)
+		staffingBefore := staffingHistory(t, twin, 130)
+		q := metrics.PerformanceQuery{WindowQuery: metrics.WindowQuery{Timeframe: "quarterly"}, GroupBy: metrics.ByAnalyst, Trend: true, Series: true}
+		perfBefore, err := metrics.NewService(twin, clock).Performance(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := open()
+		demoInto(t, st)
+		r := &Retention{Store: st, Policy: Policy{CaseLogs: 90 * 24 * time.Hour}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock}
+		rep, err := r.Apply(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.CaseLogs == nil || rep.CaseLogs.Cases == 0 || rep.Alerts != nil || rep.Raw != nil {
+			t.Fatalf("pruned %s", rep.Summary())
+		}
+		if got := staffingHistory(t, st, 130); !bytes.Equal(got, staffingBefore) {
+			t.Errorf("the staffing model's 130-day history changed by case-log retention:\n%s", firstDiff(staffingBefore, got))
+		}
+		perf, err := metrics.NewService(st, clock).Performance(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameJSON(t, "the quarterly report by analyst", perfBefore, perf)
 	})
 }
 
@@ -236,11 +302,7 @@ func TestRetentionNeverRebuildsPrunedDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := json.Marshal(want)
-	b, _ := json.Marshal(got)
-	if !bytes.Equal(a, b) {
-		t.Errorf("rule quality over pruned days:\n%s", firstDiff(a, b))
-	}
+	sameJSON(t, "rule quality over pruned days", want, got)
 }
 
 func TestPolicyValidate(t *testing.T) {
@@ -270,6 +332,22 @@ func TestPolicyValidate(t *testing.T) {
 		if _, err := ParseDays(in); err == nil {
 			t.Errorf("ParseDays(%q) accepted", in)
 		}
+	}
+}
+
+// sameJSON fails the test when want and got render to different JSON.
+func sameJSON(t *testing.T, what string, want, got any) {
+	t.Helper()
+	a, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Errorf("%s changed:\n%s", what, firstDiff(a, b))
 	}
 }
 
@@ -341,10 +419,10 @@ func TestCheckRollups(t *testing.T) {
 }
 
 // staffingHistory renders the staffing model built from a store's history
-// (arrivals, handle times, rule volumes of the default 28 days).
-func staffingHistory(t *testing.T, st *store.Store) []byte {
+// (arrivals, handle times, rule volumes) of days (0: the default 28).
+func staffingHistory(t *testing.T, st *store.Store, days int) []byte {
 	t.Helper()
-	w, err := staffing.Model(context.Background(), st, staffing.Config{})
+	w, err := staffing.Model(context.Background(), st, staffing.Config{HistoryDays: days})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,4 +431,39 @@ func staffingHistory(t *testing.T, st *store.Store) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// documents renders the data of the reports written as documents over
+// pruned days: the executive report (its sidecar JSON) of two months and of
+// the default month, the shift handover of a day and the operations review
+// of a week.
+func documents(t *testing.T, st *store.Store, clock func() time.Time) []byte {
+	t.Helper()
+	ctx := context.Background()
+	src := report.Sources{Store: st, Metrics: metrics.NewService(st, clock)}
+	var out bytes.Buffer
+	for _, q := range []report.Query{{From: "2026-01-01", To: "2026-02-28"}, {}} {
+		e, err := src.Executive(ctx, q)
+		if err != nil {
+			t.Fatalf("executive %+v: %v", q, err)
+		}
+		if err := e.Render(&out, "json"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := src.ShiftHandover(ctx, report.ShiftQuery{Day: "2026-02-10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Render(&out, "json"); err != nil {
+		t.Fatal(err)
+	}
+	o, err := src.Operations(ctx, report.OperationsQuery{From: "2026-02-02", To: "2026-02-08"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Render(&out, "json"); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }

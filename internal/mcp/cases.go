@@ -196,6 +196,9 @@ type GetCaseOut struct {
 	TimelineTotal  int             `json:"timeline_total" jsonschema:"timeline entries, summaries counted once"`
 	TimelineEvents int             `json:"timeline_events" jsonschema:"log events behind them (comments apart)"`
 	SLA            SLAClocks       `json:"sla"`
+	// LogPruned says when and under which policy retention removed the
+	// case's log (its comments and timeline), empty when it did not.
+	LogPruned string `json:"log_pruned,omitempty" jsonschema:"when and under which retention policy the case's log (comments, timeline) was removed; its SLA clocks and KPIs are as the whole log gave them"`
 }
 
 const (
@@ -369,7 +372,10 @@ func (s *server) caseRows(ctx context.Context, cases []model.Case) ([]CaseRow, e
 		if err != nil {
 			return nil, err
 		}
-		r := ev.Evaluate(c.CreatedAt, evs, now)
+		r, _, err := s.st.CaseClocks(ctx, c, evs, ev, now)
+		if err != nil {
+			return nil, err
+		}
 		row := caseRow(c, now)
 		row.SLAState = worstClock(r.Acknowledge, r.Resolve)
 		row.AlertCount = counts[c.ID]
@@ -445,7 +451,13 @@ func (s *server) getCase(ctx context.Context, _ *sdk.CallToolRequest, in GetCase
 	if err != nil {
 		return nil, out, err
 	}
-	r := sla.Evaluator{Policies: pols}.Evaluate(c.CreatedAt, evs, now)
+	r, pruned, err := s.st.CaseClocks(ctx, &c, evs, sla.Evaluator{Policies: pols}, now)
+	if err != nil {
+		return nil, out, err
+	}
+	if pruned != nil {
+		out.LogPruned = pruned.Note()
+	}
 	counts, err := s.st.CaseAlertCounts(ctx, []model.Case{c})
 	if err != nil {
 		return nil, out, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,6 +113,9 @@ func (e *Engine) caseDays(ctx context.Context, w Window, dims ...string) (map[in
 	}
 	rows, err := e.Store.RollupVersions(ctx, store.RollupCases, day(w.From), day(w.To.AddDate(0, 0, -1)))
 	if err != nil {
+		return nil, err
+	}
+	if err := e.notePruned(ctx, w); err != nil {
 		return nil, err
 	}
 	var bc *buildContext
@@ -296,6 +300,9 @@ func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, 
 	if err != nil {
 		return nil, err
 	}
+	if err := e.notePruned(ctx, w); err != nil {
+		return nil, err
+	}
 	total := map[string]*RuleLoad{}
 	add := func(m map[string]*RuleLoad) {
 		for k, l := range m {
@@ -337,6 +344,44 @@ func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, 
 		add(ruleLoads(cd[ByRule]))
 	}
 	return total, nil
+}
+
+// prunedDays is implemented by stores whose case-log retention may leave
+// days that cannot be recomputed (*store.Store).
+type prunedDays interface {
+	PrunedCaseDays(ctx context.Context, from, to int64) ([]store.PrunedCaseDay, error)
+}
+
+// notePruned says which days of the window hold cases that changed after
+// retention pruned their logs: those cases' KPI facts could not be
+// recomputed and stay as they were at pruning, so the days' figures may
+// differ from what the changed cases would give.
+func (e *Engine) notePruned(ctx context.Context, w Window) error {
+	pd, ok := e.Store.(prunedDays)
+	if !ok {
+		return nil
+	}
+	days, err := pd.PrunedCaseDays(ctx, day(w.From), day(w.To.AddDate(0, 0, -1)))
+	if err != nil || len(days) == 0 {
+		return err
+	}
+	note(ctx, PrunedNote(days, w.From.Location()))
+	return nil
+}
+
+// PrunedNote is what a report says of days holding cases that changed
+// after retention pruned their logs.
+func PrunedNote(days []store.PrunedCaseDay, loc *time.Location) string {
+	var list []string
+	var cases int64
+	for _, d := range days {
+		list = append(list, fmt.Sprintf("%s (%s)", dayStart(d.Day, loc).Format(time.DateOnly), plural(d.Cases, "case")))
+		cases += d.Cases
+	}
+	last := days[len(days)-1]
+	return fmt.Sprintf("not recomputed: %s changed (new events, or a change to the SLA policies) after retention pruned their logs "+
+		"(case-log retention %s, last pruned %s), so their KPIs stay as they were at pruning, on %s",
+		plural(cases, "case"), last.Policy, last.PrunedAt.Format(time.DateOnly), strings.Join(list, ", "))
 }
 
 // refresh computes the facts of cases whose logs changed. A report never

@@ -94,3 +94,12 @@ func (m *memo) WorkloadRunbooks(ctx context.Context, since, until time.Time) (ma
 		return rb.WorkloadRunbooks(ctx, since, until)
 	})
 }
+
+// RetentionWatermarks forwards to h when h keeps them (zero otherwise).
+func (m *memo) RetentionWatermarks(ctx context.Context) (store.Watermarks, error) {
+	wm, ok := m.h.(watermarker)
+	if !ok {
+		return store.Watermarks{}, nil
+	}
+	return remember(m, "watermarks", func() (store.Watermarks, error) { return wm.RetentionWatermarks(ctx) })
+}

@@ -38,6 +38,12 @@ type runbookCounter interface {
 	WorkloadRunbooks(ctx context.Context, since, until time.Time) (map[string]int, error)
 }
 
+// watermarker is a History whose retention may have removed alerts (see
+// store.Watermarks).
+type watermarker interface {
+	RetentionWatermarks(ctx context.Context) (store.Watermarks, error)
+}
+
 // Source says where an input came from.
 type Source string
 
@@ -264,6 +270,19 @@ func Model(ctx context.Context, h History, cfg Config) (*Workload, error) {
 		}
 	}
 	w.build(cfg, alertB, caseB, hts)
+	if wm, ok := h.(watermarker); ok && !last.IsZero() {
+		m, err := wm.RetentionWatermarks(ctx)
+		if err != nil {
+			return nil, err
+		}
+		// Alert arrivals and rule volumes are read from the alerts, which
+		// retention removes; case arrivals and handle times are kept.
+		if m.Alerts.After(w.Since) {
+			w.Notes = append(w.Notes, fmt.Sprintf("The history from %s reaches before %s, where alert retention removed the alerts of no case: "+
+				"the alert arrivals and rule volumes before it cannot be counted again, so alert inflow is understated; set history_days to at most %d",
+				w.Since.In(w.loc).Format(time.DateOnly), m.Alerts.In(w.loc).Format(time.DateOnly), int(w.Until.Sub(m.Alerts).Hours()/24)))
+		}
+	}
 	return w, nil
 }
 

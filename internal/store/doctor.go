@@ -189,6 +189,13 @@ func (s *Store) Diagnose(ctx context.Context, now time.Time) (*Diagnosis, error)
 		d.Add("tables", CheckOK, fmt.Sprintf("%d alerts, %d cases, %d case events", d.Counts["alerts"], d.Counts["cases"], d.Counts["case_events"]))
 	}
 
+	if len(d.Pending) == 0 {
+		if line, err := s.retentionLine(ctx); err != nil {
+			d.Add("retention", CheckFail, err.Error())
+		} else if line != "" {
+			d.Add("retention", CheckOK, line)
+		}
+	}
 	if f, err := s.FutureRecords(ctx, now.Add(5*time.Minute)); err != nil {
 		d.Add("clock", CheckFail, err.Error())
 	} else if f.Alerts+f.Cases > 0 {

@@ -148,15 +148,30 @@ func (a *applier) saveProjection(id int64, st *model.CaseState) error {
 	return nil
 }
 
-// reproject recomputes a case's projection from its whole log.
+// reproject recomputes a case's projection from its whole log. A case
+// whose log retention pruned keeps its stored projection, with the events
+// written since folded in, in time order.
 func (a *applier) reproject(id int64) error {
 	evs, err := caseEvents(a.ctx, a.tx, a.s, id)
 	if err != nil {
 		return err
 	}
+	pruned, lastID, err := a.prunedLogState(id)
+	if err != nil {
+		return err
+	}
 	var st model.CaseState
+	if pruned {
+		sc, err := a.lockCase(id)
+		if err != nil {
+			return err
+		}
+		st = model.StateOf(&sc.c)
+	}
 	for _, e := range evs {
-		st.Apply(e)
+		if e.ID > lastID {
+			st.Apply(e)
+		}
 	}
 	return a.saveProjection(id, &st)
 }

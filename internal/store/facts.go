@@ -183,6 +183,16 @@ func (a *applier) computeFacts(ids []int64) error {
 	}
 	days := map[int64]bool{}
 	for _, id := range ids {
+		// A pruned log cannot be replayed: the facts stay as they were
+		// when it was pruned, and reports say which days hold such cases.
+		if pruned, _, err := a.prunedLogState(id); err != nil {
+			return err
+		} else if pruned {
+			if err := a.markPrunedChanged(id); err != nil {
+				return err
+			}
+			continue
+		}
 		sc, err := a.lockCase(id)
 		if err != nil {
 			return err

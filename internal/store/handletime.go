@@ -174,6 +174,7 @@ func (s *Store) keptHandleTimes(ctx context.Context, query string, args []any, p
 	key := handle.PauseKey(pauseStatuses)
 	var out []handle.Time
 	var replay []int64
+	kept := map[int64]handle.Time{} // of the cases to replay
 	rows, err := s.r.QueryContext(ctx, s.rebind(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading kept handle times: %w", err)
@@ -188,6 +189,10 @@ func (s *Store) keptHandleTimes(ctx context.Context, query string, args []any, p
 		switch {
 		case pending || !measured || !k.matches(gap, key):
 			replay = append(replay, id)
+			if measured && k.ok {
+				k.ht.CaseID = id
+				kept[id] = k.ht
+			}
 		case k.ok:
 			k.ht.CaseID = id
 			out = append(out, k.ht)
@@ -197,6 +202,11 @@ func (s *Store) keptHandleTimes(ctx context.Context, query string, args []any, p
 		return nil, fmt.Errorf("reading kept handle times: %w", err)
 	}
 	rows.Close()
+	// A case whose log retention pruned is never replayed: its handle time
+	// as kept with its facts answers, whatever was asked.
+	if replay, err = s.withoutPruned(ctx, replay, kept, &out); err != nil {
+		return nil, err
+	}
 	for len(replay) > 0 {
 		n := min(len(replay), 500)
 		hts, err := s.replayCases(ctx, replay[:n], pauseStatuses, gap)
@@ -320,8 +330,11 @@ func (a *applier) rebuildHandleChunk(after int64) (int, int64, error) {
 	}
 	// Read whole before writing: PostgreSQL cannot write on a connection
 	// with a query still open.
+	// A case whose log retention pruned keeps its handle time and arrival:
+	// what is left of its log would measure others.
 	rows, err := a.query(`SELECT f.case_id, f.day, c.created_at, c.priority, f.arr_at, f.arr_priority, `+prefixed("f.", handleColumns)+`
-		FROM case_facts f JOIN cases c ON c.id = f.case_id WHERE f.case_id > ? ORDER BY f.case_id LIMIT ?`, after, handleChunk)
+		FROM case_facts f JOIN cases c ON c.id = f.case_id WHERE f.case_id > ?
+		AND f.case_id NOT IN (SELECT case_id FROM case_log_pruned) ORDER BY f.case_id LIMIT ?`, after, handleChunk)
 	if err != nil {
 		return 0, after, fmt.Errorf("reading cases to measure: %w", err)
 	}

@@ -44,7 +44,8 @@ var rawTables = []struct{ table, at string }{
 // PruneRawPayloads clears the raw source record (the JSON or CSV row as
 // received) of every alert, case and finding dated before before. Nothing
 // Watchfloor computes reads it: every field it models stays, so KPIs,
-// reports and re-ingest behave the same. With dry set it only counts.
+// reports and re-ingest behave the same; before is recorded as the
+// watermark SettingRawPrunedBefore. With dry set it only counts.
 // The work goes in transactions of pruneChunk ids.
 func (s *Store) PruneRawPayloads(ctx context.Context, before time.Time, dry bool) (RawPruned, error) {
 	out := RawPruned{Before: before}
@@ -58,6 +59,9 @@ func (s *Store) PruneRawPayloads(ctx context.Context, before time.Time, dry bool
 		}
 		if dry || counts[i].Rows == 0 {
 			continue
+		}
+		if _, err := s.write(ctx, func(a *applier) error { return a.raiseWatermark(SettingRawPrunedBefore, before) }); err != nil {
+			return out, err
 		}
 		if err := s.eachIDRange(ctx, t.table, func(a *applier, lo, hi int64) error {
 			_, err := a.exec(`UPDATE `+t.table+` SET raw = '' WHERE id >= ? AND id < ? AND `+cond, lo, hi, before.UnixMicro())
@@ -131,20 +135,10 @@ func (s *Store) PruneAlerts(ctx context.Context, before time.Time, dry bool) (Al
 		return out, nil
 	}
 	// The horizon first: from here on no earlier alert day is rebuilt.
-	prev, err := s.AlertsPrunedBefore(ctx)
-	if err != nil {
-		return out, err
+	if _, err := s.write(ctx, func(a *applier) error { return a.raiseWatermark(SettingAlertsPrunedBefore, before) }); err != nil {
+		return out, fmt.Errorf("recording the retention horizon: %w", err)
 	}
-	if before.After(prev) {
-		if _, err := s.write(ctx, func(a *applier) error {
-			_, err := a.exec(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
-				SettingAlertsPrunedBefore, strconv.FormatInt(b, 10))
-			return err
-		}); err != nil {
-			return out, fmt.Errorf("recording the retention horizon: %w", err)
-		}
-	}
-	err = s.eachIDRange(ctx, "alerts", func(a *applier, lo, hi int64) error {
+	err := s.eachIDRange(ctx, "alerts", func(a *applier, lo, hi int64) error {
 		sel := `SELECT id FROM alerts WHERE id >= ? AND id < ? AND ` + prunableAlerts
 		if _, err := a.exec(`DELETE FROM alert_events WHERE alert_id IN (`+sel+`)`, lo, hi, b); err != nil {
 			return err

@@ -128,8 +128,9 @@ func mergeBuckets(in []ArrivalBucket) []ArrivalBucket {
 
 // WorkloadCaseArrivals counts the cases created in [since, until) by
 // quarter hour and by their priority at creation: the first priority in the
-// case's log, or its current priority when the log has none (or its first
-// priority is not one). It counts the arrivals kept with the case facts (an index range), unless some facts
+// case's log (kept when retention pruned the log), or its current priority
+// when the log has none (or its first priority is not one). It counts the
+// arrivals kept with the case facts (an index range), unless some facts
 // wait to be computed or the kept arrivals to be measured once: then it
 // reads the cases and their logs (workloadCaseArrivalsScan).
 func (s *Store) WorkloadCaseArrivals(ctx context.Context, since, until time.Time) ([]ArrivalBucket, error) {
@@ -167,7 +168,8 @@ func (s *Store) WorkloadCaseArrivals(ctx context.Context, since, until time.Time
 // few rows per quarter reach Go rather than one per case.
 func (s *Store) workloadCaseArrivalsScan(ctx context.Context, since, until time.Time) ([]ArrivalBucket, error) {
 	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT c.created_at / ?, c.priority,
-			(SELECT e.new FROM case_events e WHERE e.case_id = c.id AND e.kind = 'priority' ORDER BY e.at, e.id LIMIT 1),
+			COALESCE((SELECT NULLIF(p.first_priority, '') FROM case_log_pruned p WHERE p.case_id = c.id),
+				(SELECT e.new FROM case_events e WHERE e.case_id = c.id AND e.kind = 'priority' ORDER BY e.at, e.id LIMIT 1)),
 			COUNT(*)
 		FROM cases c WHERE c.created_at >= ? AND c.created_at < ? GROUP BY 1, 2, 3`), quarterMicros, since.UnixMicro(), until.UnixMicro())
 	if err != nil {

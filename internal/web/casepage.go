@@ -27,6 +27,10 @@ type CaseDetail struct {
 	// AlertsTotal counts every alert linked to the case; Alerts holds the
 	// newest of them (up to 200 in the API, a page on the web).
 	AlertsTotal int64 `json:"alerts_total"`
+	// LogPruned says how retention removed the case's log (nil when it
+	// did not), LogNote the same in a sentence.
+	LogPruned *store.CaseLogPruning `json:"log_pruned,omitempty"`
+	LogNote   string                `json:"log_note,omitempty"`
 }
 
 // ClockState is one SLA clock of a case as of now.
@@ -75,7 +79,13 @@ func (s *Server) caseDetail(ctx context.Context, source, id string, alertsAfter 
 	if err != nil {
 		return d, err
 	}
-	res := sla.Evaluator{Policies: pols}.Evaluate(c.CreatedAt, d.Events, s.now())
+	res, pruned, err := s.st.CaseClocks(ctx, &c, d.Events, sla.Evaluator{Policies: pols}, s.now())
+	if err != nil {
+		return d, err
+	}
+	if pruned != nil {
+		d.LogPruned, d.LogNote = pruned, pruned.Note()
+	}
 	d.SLA = []ClockState{clockState("acknowledge", res.Acknowledge), clockState("resolve", res.Resolve)}
 	if d.Alerts, err = s.st.Alerts(ctx, store.AlertFilter{CaseID: c.ID, AfterID: alertsAfter, Limit: limit}); err != nil {
 		return d, err
