@@ -30,8 +30,7 @@ func newPDF(v any) (f *fpdf.Fpdf, g *glyphs, note string) {
 	if !needsFallback(v, fb) {
 		fb = nil
 	} else {
-		f.AddUTF8FontFromBytes(pdfFallbackFont, "", fb.data)
-		f.AddUTF8FontFromBytes(pdfFallbackFont, "B", fb.data)
+		f.AddUTF8FontFromBytes(pdfFallbackFont, "", fb.data) // one style: bold runs use it too
 	}
 	return f, newGlyphs(fb), note
 }
@@ -92,7 +91,7 @@ func (p *pdfWriter) withRun(r textRun, do func()) {
 	f := p.f
 	style := f.GetFontStyle()
 	size, _ := f.GetFontSize()
-	f.SetFont(pdfFallbackFont, style, size)
+	f.SetFont(pdfFallbackFont, "", size)
 	do()
 	f.SetFont(pdfFont, style, size)
 }

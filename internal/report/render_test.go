@@ -432,3 +432,20 @@ func TestBudgetWithoutCurrency(t *testing.T) {
 		t.Errorf("with a currency: %q", got)
 	}
 }
+
+// BenchmarkPDFFallback renders the executive sample as PDF with a CJK
+// owner (the fallback font embedded and the text drawn run by run) and
+// without one.
+func BenchmarkPDFFallback(b *testing.B) {
+	for _, name := range []string{"Анна Кузнецова", "王芳 Wang Fang"} {
+		e := sample()
+		e.SLA.MostOverdue[0].Assignee = name
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				if err := e.PDF(io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
