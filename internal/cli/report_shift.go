@@ -37,21 +37,7 @@ extension) and its data beside it as FILE.json; -o json prints the data.`,
 			if !handover {
 				return errors.New("say what to write: --handover")
 			}
-			dest, fmtName, err := reportDestination(out, format)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			st, err := a.openRead(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if ok, err := a.hasData(ctx, st); !ok || err != nil {
-				return err
-			}
-			src := report.Sources{Store: st, Metrics: metrics.NewService(st, nil)}
-			return a.buildReport(cmd, st, src, report.Request{Kind: report.KindShift, Day: day}, save, dest, fmtName)
+			return a.writeKindReport(cmd, report.Request{Kind: report.KindShift, Day: day}, save, out, format)
 		},
 	}
 	f := cmd.Flags()
@@ -87,21 +73,7 @@ extension) and its data beside it as FILE.json; -o json prints the data.`,
 			if !weekly {
 				return errors.New("say what to write: --weekly")
 			}
-			dest, fmtName, err := reportDestination(out, format)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			st, err := a.openRead(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if ok, err := a.hasData(ctx, st); !ok || err != nil {
-				return err
-			}
-			src := report.Sources{Store: st, Metrics: metrics.NewService(st, nil)}
-			return a.buildReport(cmd, st, src, report.Request{Kind: report.KindOperations, From: from, To: to}, save, dest, fmtName)
+			return a.writeKindReport(cmd, report.Request{Kind: report.KindOperations, From: from, To: to}, save, out, format)
 		},
 	}
 	f := cmd.Flags()
@@ -113,6 +85,23 @@ extension) and its data beside it as FILE.json; -o json prints the data.`,
 	f.StringVarP(&out, "output", "o", "", "FILE to write the report to (its data beside it as FILE.json), or json to print the data")
 	a.addDemoFlag(cmd)
 	return cmd
+}
+
+// writeKindReport runs the shift handover or the operations review: it
+// checks the destination, opens the store, says so when it holds no data,
+// and builds, keeps (--save) and writes the report.
+func (a *app) writeKindReport(cmd *cobra.Command, req report.Request, save bool, out, format string) error {
+	dest, fmtName, err := reportDestination(out, format)
+	if err != nil {
+		return err
+	}
+	return a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
+		if ok, err := a.hasData(cmd.Context(), st); !ok || err != nil {
+			return err
+		}
+		src := report.Sources{Store: st, Metrics: metrics.NewService(st, nil)}
+		return a.buildReport(cmd, st, src, req, save, dest, fmtName)
+	})(cmd, nil)
 }
 
 // buildReport builds a report, keeps it in the history with --save
