@@ -142,9 +142,13 @@ func (a *applier) copyAlerts(all []model.Alert, chunk []int) ([]insertedAlert, m
 		return got, nil, nil
 	}
 	stored := make(map[int]*storedAlert, len(old))
+	// The ords join as a table: as "i.ord = ANY($1)" PostgreSQL searched
+	// the array once per staged row under a generic plan (0.15 s per batch
+	// of 5,000 re-sent alerts) or hashed the whole alerts table under a
+	// custom one.
 	rs, err = a.tx.QueryContext(a.ctx, `SELECT i.ord, `+prefixColumns("a.", storedAlertColumns)+`
-		FROM alerts_in i JOIN alerts a ON a.source = i.source AND a.external_id = i.external_id
-		WHERE i.ord = ANY($1)`, old)
+		FROM unnest($1::bigint[]) AS o(ord) JOIN alerts_in i ON i.ord = o.ord
+		JOIN alerts a ON a.source = i.source AND a.external_id = i.external_id`, old)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading stored alerts: %w", err)
 	}
