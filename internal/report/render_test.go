@@ -481,7 +481,7 @@ func TestBudgetWithoutCurrency(t *testing.T) {
 // owner (the fallback font embedded and the text drawn run by run) and
 // without one.
 func BenchmarkPDFFallback(b *testing.B) {
-	for _, name := range []string{"Анна Кузнецова", "王芳 Wang Fang"} {
+	for _, name := range []string{"Анна Кузнецова", "王芳 Wang Fang", "김민준 محمد علي דוד כהן राहुल शर्मा"} {
 		e := sample()
 		e.SLA.MostOverdue[0].Assignee = name
 		b.Run(name, func(b *testing.B) {
