@@ -124,12 +124,6 @@ func WorkloadCaseArrivalsScan(ctx context.Context, s *Store, since, until time.T
 	return s.workloadCaseArrivalsScan(ctx, since, until)
 }
 
-// WorkloadCaseArrivalsFacts is WorkloadCaseArrivals counted from the case
-// facts alone, without the kept counts.
-func WorkloadCaseArrivalsFacts(ctx context.Context, s *Store, since, until time.Time) ([]ArrivalBucket, error) {
-	return s.workloadCaseArrivalsFacts(ctx, since, until)
-}
-
 // HandleSummaryRows is WorkloadHandleSummary counted from the rows alone,
 // without the kept hours.
 func HandleSummaryRows(ctx context.Context, s *Store, since, until time.Time, pause []string, gap time.Duration,

@@ -79,7 +79,7 @@ func checkHandleTimes(t *testing.T, s *store.Store, what string) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s: case arrivals %s … %s:\nkept %+v\nlogs %+v", what, w[0], w[1], got, want)
 		}
-		facts, err := store.WorkloadCaseArrivalsFacts(ctx, s, ts(w[0]), ts(w[1]))
+		facts, err := s.WorkloadCaseArrivalsFacts(ctx, ts(w[0]), ts(w[1]))
 		if err != nil {
 			t.Fatal(err)
 		}

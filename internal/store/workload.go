@@ -167,9 +167,9 @@ func (s *Store) WorkloadCaseArrivals(ctx context.Context, since, until time.Time
 	return mergeBuckets(out), nil
 }
 
-// workloadCaseArrivalsFacts is WorkloadCaseArrivals counted from the case
+// WorkloadCaseArrivalsFacts is WorkloadCaseArrivals counted from the case
 // facts alone (no kept counts): the oracle of the counts.
-func (s *Store) workloadCaseArrivalsFacts(ctx context.Context, since, until time.Time) ([]ArrivalBucket, error) {
+func (s *Store) WorkloadCaseArrivalsFacts(ctx context.Context, since, until time.Time) ([]ArrivalBucket, error) {
 	out, err := s.caseArrivalRows(ctx, since.UnixMicro(), until.UnixMicro(), nil)
 	return mergeBuckets(out), err
 }
