@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -37,21 +38,29 @@ func parseWindow(from, to string, loc *time.Location) (window, bool, error) {
 	if from == "" && to == "" {
 		return window{}, false, nil
 	}
-	if from == "" || to == "" {
-		return window{}, false, argError("from and to go together: give both (YYYY-MM-DD or RFC 3339), or neither for the default window")
-	}
 	// day reads one end: its day, and the instant when one was given.
 	day := func(name, v string) (time.Time, *time.Time, error) {
+		if v == "" {
+			return time.Time{}, nil, nil
+		}
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
 			y, m, d := t.In(loc).Date()
 			return time.Date(y, m, d, 0, 0, 0, 0, loc), &t, nil
 		}
 		d, err := time.ParseInLocation(time.DateOnly, v, loc)
-		if err != nil {
+		var pe *time.ParseError
+		switch {
+		case err == nil:
+			return d, nil, nil
+		case errors.As(err, &pe) && pe.Message != "":
+			// A well-formed but impossible day: say why (": day out of range").
+			return d, nil, argError("%s %q is not a day (%s): want YYYY-MM-DD or an RFC 3339 time", name, v, strings.TrimPrefix(pe.Message, ": "))
+		default:
 			return d, nil, argError("%s %q: want YYYY-MM-DD or an RFC 3339 time", name, v)
 		}
-		return d, nil, nil
 	}
+	// Each given end is checked first, so a mistyped one is named even
+	// when its partner is missing.
 	f, fAt, err := day("from", from)
 	if err != nil {
 		return window{}, false, err
@@ -59,6 +68,9 @@ func parseWindow(from, to string, loc *time.Location) (window, bool, error) {
 	t, tAt, err := day("to", to)
 	if err != nil {
 		return window{}, false, err
+	}
+	if from == "" || to == "" {
+		return window{}, false, argError("from and to go together: give both (YYYY-MM-DD or RFC 3339), or neither for the default window")
 	}
 	if t.Before(f) || (fAt != nil && tAt != nil && !tAt.After(*fAt)) {
 		return window{}, false, argError("to %s is before from %s: the window must run forward", to, from)

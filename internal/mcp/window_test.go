@@ -37,7 +37,10 @@ func TestParseWindow(t *testing.T) {
 		{"2026-03-08", "", time.UTC, false, "", "", "from and to go together"},
 		{"", "2026-03-08", time.UTC, false, "", "", "from and to go together"},
 		{"yesterday", "2026-03-10", time.UTC, false, "", "", `from "yesterday": want YYYY-MM-DD or an RFC 3339 time`},
-		{"2026-03-08", "2026-02-30", time.UTC, false, "", "", `to "2026-02-30": want YYYY-MM-DD`},
+		{"2026-03-08", "2026-02-30", time.UTC, false, "", "", `to "2026-02-30" is not a day (day out of range): want YYYY-MM-DD`},
+		// A bad end is named before the missing partner.
+		{"2026-11-31", "", time.UTC, false, "", "", `from "2026-11-31" is not a day (day out of range)`},
+		{"", "2026-13-01", time.UTC, false, "", "", `to "2026-13-01" is not a day (month out of range)`},
 		{"2026-03-10", "2026-03-08", time.UTC, false, "", "", "to 2026-03-08 is before from 2026-03-10"},
 		{"2026-03-10T12:00:00Z", "2026-03-10T11:00:00Z", time.UTC, false, "", "", "is before from"},
 		{"2026-03-10T12:00:00Z", "2026-03-10T12:00:00Z", time.UTC, false, "", "", "is before from"},

@@ -182,16 +182,18 @@ func (s *Service) Resolve(ctx context.Context, q WindowQuery) (Resolved, error) 
 	}
 	r := Resolved{Timeframe: tf, Basis: b}
 	if q.From != "" || q.To != "" {
+		// Each given day is checked first, so a mistyped day is named
+		// even when its partner is missing.
+		from, err := parseDay("from", q.From, loc)
+		if err != nil {
+			return Resolved{}, err
+		}
+		to, err := parseDay("to", q.To, loc)
+		if err != nil {
+			return Resolved{}, err
+		}
 		if q.From == "" || q.To == "" {
-			return Resolved{}, argErr("from", "from and to go together")
-		}
-		from, err := time.ParseInLocation(time.DateOnly, q.From, loc)
-		if err != nil {
-			return Resolved{}, argErr("from", "%q is not a YYYY-MM-DD day", q.From)
-		}
-		to, err := time.ParseInLocation(time.DateOnly, q.To, loc)
-		if err != nil {
-			return Resolved{}, argErr("to", "%q is not a YYYY-MM-DD day", q.To)
+			return Resolved{}, argErr("from", "from and to go together: give both days, or neither for the timeframe's window")
 		}
 		if to.Before(from) {
 			return Resolved{}, argErr("to", "%s is before from %s", q.To, q.From)
@@ -205,6 +207,25 @@ func (s *Service) Resolve(ctx context.Context, q WindowQuery) (Resolved, error) 
 	}
 	r.Window = WindowEnding(end, tf.Days(), loc)
 	return r, nil
+}
+
+// parseDay reads one end of an explicit window, a YYYY-MM-DD day in loc;
+// an empty v is the zero time. The error says why a well-formed but
+// impossible day (2026-11-31) is not one.
+func parseDay(field, v string, loc *time.Location) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, v, loc)
+	if err == nil {
+		return d, nil
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) && pe.Message != "" {
+		// time reports ": day out of range" and the like in Message.
+		return d, argErr(field, "%q is not a day (%s)", v, strings.TrimPrefix(pe.Message, ": "))
+	}
+	return d, argErr(field, "%q is not a YYYY-MM-DD day", v)
 }
 
 // SeriesWindow is the window of a trend series: SeriesPeriods whole
