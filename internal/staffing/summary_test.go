@@ -125,7 +125,7 @@ func TestPlanFromKeptSummaryEqualsRows(t *testing.T) {
 		}
 		gap := Duration(10 * time.Minute)
 		configs := map[string]Config{
-			"kept hours": {HistoryDays: 14, Replications: 20},
+			"kept hours":                    {HistoryDays: 14, Replications: 20},
 			"another session gap, replayed": {HistoryDays: 14, Replications: 20, SessionGap: &gap},
 			"window cut mid-hour, targets in fractions of a second": {HistoryDays: 10, Replications: 20,
 				HistoryUntil: end.Add(-30*time.Hour + 17*time.Minute + 3*time.Second),
