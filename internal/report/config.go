@@ -17,10 +17,13 @@ type Config struct {
 	// Industry lists the published figures the report sets beside the
 	// organisation's; nil means DefaultIndustry, an empty list none.
 	Industry *[]Benchmark `yaml:"industry,omitempty" json:"industry,omitempty"`
-	// PDFFont is a TrueType font (.ttf, glyf outlines) the PDF reports draw
-	// the characters the embedded Go fonts lack with, such as CJK names;
-	// "" for the first of FallbackFontPaths installed.
-	PDFFont string `yaml:"pdf_font,omitempty" json:"pdf_font,omitempty"`
+	// PDFFont and PDFFonts are TrueType fonts (.ttf, glyf outlines) the
+	// PDF reports draw the characters the embedded Go fonts lack with, such
+	// as CJK, Hangul, Arabic or Hebrew names: each character with the first
+	// of PDFFont, PDFFonts, then the installed FallbackFontPaths that has
+	// it.
+	PDFFont  string   `yaml:"pdf_font,omitempty" json:"pdf_font,omitempty"`
+	PDFFonts []string `yaml:"pdf_fonts,omitempty" json:"pdf_fonts,omitempty"`
 }
 
 // Benchmark is a published industry figure and the organisation's KPI it
@@ -134,7 +137,8 @@ func (c Config) Validate() error {
 }
 
 // LoadConfig reads the "report" key of a YAML file ("" for none) and makes
-// the PDF renderer use its pdf_font (UsePDFFont).
+// the PDF renderer use its pdf_font and pdf_fonts, which must be readable
+// TrueType fonts, ahead of FallbackFontPaths.
 func LoadConfig(path string) (Config, error) {
 	var c Config
 	if path == "" {
@@ -146,7 +150,19 @@ func LoadConfig(path string) (Config, error) {
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}
-	return c, UsePDFFont(c.PDFFont)
+	return c, c.useFonts()
+}
+
+// useFonts makes the PDF renderer use the configured fonts.
+func (c Config) useFonts() error {
+	var paths, names []string
+	if c.PDFFont != "" {
+		paths, names = append(paths, c.PDFFont), append(names, "report.pdf_font")
+	}
+	for i, p := range c.PDFFonts {
+		paths, names = append(paths, p), append(names, fmt.Sprintf("report.pdf_fonts[%d]", i))
+	}
+	return useFonts(paths, names)
 }
 
 // DecodeConfig reads the "report" key of a YAML document; unknown keys are

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -14,19 +15,36 @@ import (
 	"golang.org/x/image/font/sfnt"
 )
 
-// FallbackFontPaths are the TrueType fonts the PDF renderer draws
-// characters the embedded Go fonts lack with (CJK names), in order, when
-// the configuration names none (report.pdf_font): Debian's
-// fonts-droid-fallback (Han, kana; no Hangul).
+// FallbackFontPaths are the TrueType fonts the PDF renderer searches, in
+// order and after the configured ones (report.pdf_font, report.pdf_fonts),
+// for the characters the embedded Go fonts lack: each character is drawn
+// with the first font of that chain whose character map has it. They are
+// Debian's packages: fonts-lexi-gulim (Hangul, and no Han, so CJK text
+// keeps one font per script), fonts-droid-fallback (Han, kana),
+// fonts-nanum (Hangul), fonts-dejavu-core (Arabic presentation forms,
+// Hebrew, Armenian, Georgian), fonts-lohit-deva (Devanagari) and the
+// fonts-noto-core families for the same scripts. Missing files are
+// skipped.
 var FallbackFontPaths = []string{
+	"/usr/share/fonts/truetype/lexi/LexiGulim.ttf",
 	"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+	"/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
+	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+	"/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf",
+	"/usr/share/fonts/truetype/noto/NotoSansHebrew-Regular.ttf",
+	"/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf",
+	"/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
+	"/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf",
 }
 
-// shapedScripts are the scripts whose letters join or are written right
-// to left: fpdf draws glyphs one after another, left to right, without
-// shaping, so a fallback font would draw these wrong; they stay undrawn.
-var shapedScripts = []string{"Arabic", "Hebrew", "Syriac", "Thaana", "Nko", "Mandaic", "Adlam",
-	"Devanagari", "Bengali", "Gurmukhi", "Gujarati", "Oriya", "Tamil", "Telugu", "Kannada", "Malayalam",
+// shapedScripts are the scripts whose letters join, or are reordered or
+// combined, in ways the PDF renderer does not do (it draws each
+// character's nominal glyph in turn, left to right): they stay undrawn.
+// Arabic is shaped (shapeArabic), Hebrew and Arabic are reordered
+// (visualOrder) and Devanagari approximated (reorderDevanagari), so they
+// are drawn when a font of the chain has them.
+var shapedScripts = []string{"Syriac", "Nko", "Mandaic", "Adlam",
+	"Bengali", "Gurmukhi", "Gujarati", "Oriya", "Tamil", "Telugu", "Kannada", "Malayalam",
 	"Sinhala", "Myanmar", "Khmer", "Tibetan", "Mongolian"}
 
 // fallbackFont is a TrueType font read for the PDF renderer.
@@ -40,9 +58,9 @@ var (
 	goFontOnce sync.Once
 	goFont     *sfnt.Font
 
-	fallbackMu     sync.Mutex
-	fallbackPath   string // configured; "" for FallbackFontPaths
-	fallbackLoaded = map[string]*fallbackFont{}
+	fallbackMu         sync.Mutex
+	fallbackConfigured []string                     // report.pdf_font and report.pdf_fonts, checked
+	fallbackLoaded     = map[string]*fallbackFont{} // by path; nil when it does not load
 )
 
 // readFallbackFont reads and checks a TrueType font for fpdf: glyf
@@ -65,62 +83,78 @@ func readFallbackFont(path string) (*fallbackFont, error) {
 }
 
 // UsePDFFont makes the PDF renderer draw characters the Go fonts lack with
-// the TrueType font at path ("" for the first of FallbackFontPaths found).
+// the TrueType font at path first, then with FallbackFontPaths ("" for
+// those alone).
 func UsePDFFont(path string) error {
-	if path != "" {
-		ff, err := readFallbackFont(path)
+	if path == "" {
+		return useFonts(nil, nil)
+	}
+	return useFonts([]string{path}, []string{"report.pdf_font"})
+}
+
+// UsePDFFonts makes the PDF renderer draw each character the Go fonts
+// lack with the first of the TrueType fonts at paths, then of
+// FallbackFontPaths, that has it. Each font is read and checked first.
+func UsePDFFonts(paths ...string) error {
+	names := make([]string, len(paths))
+	for i := range paths {
+		names[i] = fmt.Sprintf("report.pdf_fonts[%d]", i)
+	}
+	return useFonts(paths, names)
+}
+
+// useFonts reads and checks the fonts at paths, an error naming the
+// setting names[i] that gave the font, and makes them the configured
+// head of the chain.
+func useFonts(paths, names []string) error {
+	read := map[string]*fallbackFont{}
+	for i, p := range paths {
+		ff, err := readFallbackFont(p)
 		if err != nil {
-			return fmt.Errorf("report.pdf_font: %w", err)
+			return fmt.Errorf("%s: %w", names[i], err)
 		}
-		fallbackMu.Lock()
-		fallbackLoaded[path] = ff
-		fallbackMu.Unlock()
+		read[p] = ff
 	}
 	fallbackMu.Lock()
-	fallbackPath = path
-	fallbackMu.Unlock()
+	defer fallbackMu.Unlock()
+	maps.Copy(fallbackLoaded, read)
+	fallbackConfigured = slices.Clone(paths)
 	return nil
 }
 
-// currentFallback is the configured fallback font, else the first
-// well-known one that loads; nil when there is none.
-func currentFallback() *fallbackFont {
+// currentChain is the fallback font chain: the configured fonts, then
+// the well-known ones that load, each once.
+func currentChain() []*fallbackFont {
 	fallbackMu.Lock()
 	defer fallbackMu.Unlock()
-	paths := FallbackFontPaths
-	if fallbackPath != "" {
-		paths = []string{fallbackPath}
-	}
-	for _, p := range paths {
-		if ff, ok := fallbackLoaded[p]; ok {
-			if ff != nil {
-				return ff
-			}
+	var chain []*fallbackFont
+	for _, p := range slices.Concat(fallbackConfigured, FallbackFontPaths) {
+		if slices.ContainsFunc(chain, func(f *fallbackFont) bool { return f.path == p }) {
 			continue
 		}
-		ff, err := readFallbackFont(p)
-		if err != nil {
-			ff = nil
+		ff, ok := fallbackLoaded[p]
+		if !ok {
+			ff, _ = readFallbackFont(p) // a well-known font that is missing or broken is skipped
+			fallbackLoaded[p] = ff
 		}
-		fallbackLoaded[p] = ff
 		if ff != nil {
-			return ff
+			chain = append(chain, ff)
 		}
 	}
-	return nil
+	return chain
 }
 
 // glyphs decides, per character, which font draws it.
 type glyphs struct {
-	fb  *fallbackFont
-	buf sfnt.Buffer
-	// use caches the choice per rune: 0 the Go font, 1 the fallback.
-	use map[rune]byte
+	chain []*fallbackFont
+	buf   sfnt.Buffer
+	// use caches the choice per rune: 0 the Go font, i+1 chain[i].
+	use map[rune]int
 }
 
-func newGlyphs(fb *fallbackFont) *glyphs {
+func newGlyphs(chain []*fallbackFont) *glyphs {
 	goFontOnce.Do(func() { goFont, _ = sfnt.Parse(goregular.TTF) })
-	return &glyphs{fb: fb, use: map[rune]byte{}}
+	return &glyphs{chain: chain, use: map[rune]int{}}
 }
 
 func has(f *sfnt.Font, buf *sfnt.Buffer, r rune) bool {
@@ -131,26 +165,32 @@ func has(f *sfnt.Font, buf *sfnt.Buffer, r rune) bool {
 	return err == nil && i != 0
 }
 
-// fallback reports whether r is drawn with the fallback font: the Go font
-// lacks it, the fallback has it and its script needs no shaping.
-func (g *glyphs) fallback(r rune) bool {
-	if r < 0x250 || g.fb == nil {
-		return false
+// font is the font that draws r: 0 for the Go font (also when no font
+// has r), i+1 for chain[i], the first of the chain that has r when the
+// Go font lacks it and its script is drawn.
+func (g *glyphs) font(r rune) int {
+	if r < 0x250 || g == nil || len(g.chain) == 0 {
+		return 0
 	}
 	if u, ok := g.use[r]; ok {
-		return u == 1
+		return u
 	}
-	u := byte(0)
-	if !has(goFont, &g.buf, r) && !slices.Contains(shapedScripts, scriptOf(r)) && has(g.fb.font, &g.buf, r) {
-		u = 1
+	u := 0
+	if !has(goFont, &g.buf, r) && !slices.Contains(shapedScripts, scriptOf(r)) {
+		for i, f := range g.chain {
+			if has(f.font, &g.buf, r) {
+				u = i + 1
+				break
+			}
+		}
 	}
 	g.use[r] = u
-	return u == 1
+	return u
 }
 
 // drawable reports whether r shows as itself in the PDF.
 func (g *glyphs) drawable(r rune) bool {
-	return r < 0x250 || has(goFont, &g.buf, r) || g.fallback(r)
+	return r < 0x250 || has(goFont, &g.buf, r) || g.font(r) > 0
 }
 
 // scriptOf is the Unicode script of r ("" for none).
@@ -174,21 +214,30 @@ var scriptNames = func() []string {
 	return names
 }()
 
-// undrawnScripts are the scripts of the letters in the JSON form of v the
-// PDF cannot draw with the Go fonts and the fallback font fb (nil for
-// none), sorted.
-func undrawnScripts(v any, fb *fallbackFont) []string {
+// shapedJSON is the JSON form of v with its Arabic shaped, as drawn.
+func shapedJSON(v any) (string, bool) {
 	b, err := json.Marshal(v)
 	if err != nil {
+		return "", false
+	}
+	return shapeArabic(string(b)), true
+}
+
+// undrawnScripts are the scripts of the letters in the JSON form of v the
+// PDF cannot draw with the Go fonts and the fallback font chain (nil for
+// none), sorted.
+func undrawnScripts(v any, chain []*fallbackFont) []string {
+	text, ok := shapedJSON(v)
+	if !ok {
 		return nil
 	}
-	g := newGlyphs(fb)
+	g := newGlyphs(chain)
 	if goFont == nil {
 		return nil
 	}
 	seen := map[rune]bool{}
 	var out []string
-	for _, r := range string(b) {
+	for _, r := range text {
 		if r < 0x250 || seen[r] || !(unicode.IsLetter(r) || unicode.IsNumber(r)) {
 			continue // Latin and what is no letter (punctuation, symbols) are not names
 		}
@@ -203,33 +252,34 @@ func undrawnScripts(v any, fb *fallbackFont) []string {
 	return out
 }
 
-// needsFallback reports whether the JSON form of v holds a character
-// drawn with the fallback font.
-func needsFallback(v any, fb *fallbackFont) bool {
-	if fb == nil {
-		return false
+// usedFonts reports, per font of the chain, whether the JSON form of v
+// holds a character drawn with it.
+func usedFonts(v any, chain []*fallbackFont) []bool {
+	used := make([]bool, len(chain))
+	if len(chain) == 0 {
+		return used
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return false
+	text, ok := shapedJSON(v)
+	if !ok {
+		return used
 	}
-	g := newGlyphs(fb)
-	for _, r := range string(b) {
-		if g.fallback(r) {
-			return true
+	g := newGlyphs(chain)
+	for _, r := range text {
+		if i := g.font(r); i > 0 {
+			used[i-1] = true
 		}
 	}
-	return false
+	return used
 }
 
 // scriptNote is what the PDF cover says when the report quotes text in
 // scripts the PDF cannot draw: those characters show as empty boxes (the
 // PDF's text still holds them, for search and copy), while the HTML and
-// Markdown show them. Scripts written right to left or with joined or
-// reordered letters (Arabic, Hebrew, Indic) are never drawn, as the PDF
-// renderer cannot shape them; others are drawn when the fallback font has
-// them.
-func scriptNote(scripts []string, fb *fallbackFont) string {
+// Markdown show them. Scripts whose letters join or reorder in ways the
+// renderer does not do (shapedScripts: Syriac, Indic scripts but
+// Devanagari …) are never drawn; others are drawn when a font of the
+// chain has them.
+func scriptNote(scripts []string, chain []*fallbackFont) string {
 	var shaped, missing []string
 	for _, s := range scripts {
 		if slices.Contains(shapedScripts, s) {
@@ -240,12 +290,16 @@ func scriptNote(scripts []string, fb *fallbackFont) string {
 	}
 	var parts []string
 	if len(shaped) > 0 {
-		parts = append(parts, fmt.Sprintf("%s text is shown as empty boxes: the PDF renderer cannot join letters or lay out right-to-left and reordered scripts", strings.Join(shaped, ", ")))
+		parts = append(parts, fmt.Sprintf("%s text is shown as empty boxes: the PDF renderer cannot join or reorder the letters of these scripts", strings.Join(shaped, ", ")))
 	}
 	if len(missing) > 0 {
-		where := "no fallback font is installed (Debian: fonts-droid-fallback; or set report.pdf_font to a TrueType font)"
-		if fb != nil {
-			where = "neither the embedded Go fonts nor the fallback font " + fb.path + " have them"
+		where := "no fallback font is installed (Debian: fonts-droid-fallback, fonts-lexi-gulim, fonts-dejavu-core, fonts-lohit-deva; or set report.pdf_fonts to TrueType fonts)"
+		if len(chain) > 0 {
+			paths := make([]string, len(chain))
+			for i, f := range chain {
+				paths[i] = f.path
+			}
+			where = "neither the embedded Go fonts nor the fallback fonts " + strings.Join(paths, ", ") + " have them"
 		}
 		parts = append(parts, fmt.Sprintf("%s characters are shown as empty boxes: %s", strings.Join(missing, ", "), where))
 	}

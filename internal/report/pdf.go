@@ -21,9 +21,26 @@ const (
 )
 
 // pdfText makes data text safe for the PDF: control and format characters
-// (escape sequences, bidi overrides) are shown escaped, as on a terminal.
-// fpdf escapes PDF string syntax itself.
-func pdfText(s string) string { return output.Terminal(s) }
+// (escape sequences, bidi overrides) are shown escaped, as on a terminal,
+// but ZWNJ and ZWJ, which only steer the joining of Arabic letters (as
+// in Persian names) and are not drawn. fpdf escapes PDF string syntax
+// itself.
+func pdfText(s string) string {
+	if !strings.ContainsAny(s, "\u200c\u200d") {
+		return output.Terminal(s)
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexAny(s, "\u200c\u200d")
+		if i < 0 {
+			b.WriteString(output.Terminal(s))
+			return b.String()
+		}
+		b.WriteString(output.Terminal(s[:i]))
+		b.WriteString(s[i : i+3]) // both are three bytes in UTF-8
+		s = s[i+3:]
+	}
+}
 
 // pdfWriter draws the report with fpdf.
 type pdfWriter struct {

@@ -216,53 +216,92 @@ func TestColumnWidths(t *testing.T) {
 }
 
 // TestUndrawnScripts: Latin, Greek and Cyrillic names are drawn by the Go
-// fonts; Han and kana by the fallback font when there is one; Hangul, which
-// DroidSansFallbackFull lacks, and Arabic, which the renderer cannot
-// shape, never — and the cover names exactly those scripts.
+// fonts; the other scripts by the first font of the chain that has them:
+// with Droid alone Han and kana, not Hangul or Arabic; with the Debian
+// chain (Lexi Gulim, Droid, DejaVu Sans, Lohit Devanagari) Hangul, Arabic
+// (shaped), Hebrew and Devanagari too, while Bengali and Syriac, which the
+// renderer cannot shape, never — and the cover names exactly those
+// scripts.
 func TestUndrawnScripts(t *testing.T) {
-	fb := testFallback(t)
-	for s, want := range map[string][2]string{
-		"Zoë Ødegård — 98.1% · “x”": {"", ""}, "Анна Кузнецова": {"", ""}, "Σκιά": {"", ""},
-		"王芳": {"Han", ""}, "田中 テスト": {"Han Katakana", ""}, "김민준": {"Hangul", "Hangul"},
-		"محمد علي": {"Arabic", "Arabic"}, "王芳 محمد": {"Arabic Han", "Arabic"},
+	droid := testFallback(t)
+	debian := testChain(t)
+	for s, want := range map[string][3]string{
+		"Zoë Ødegård — 98.1% · “x”": {"", "", ""}, "Анна Кузнецова": {"", "", ""}, "Σκιά": {"", "", ""},
+		"王芳": {"Han", "", ""}, "田中 テスト": {"Han Katakana", "", ""}, "김민준": {"Hangul", "Hangul", ""},
+		"محمد علي": {"Arabic", "Arabic", ""}, "王芳 محمد": {"Arabic Han", "Arabic", ""}, "דוד כהן": {"Hebrew", "Hebrew", ""},
+		"राहुल शर्मा": {"Devanagari", "Devanagari", ""}, "সৌমিত্র": {"Bengali", "Bengali", "Bengali"}, "ܐܠܗܐ": {"Syriac", "Syriac", "Syriac"},
 	} {
 		if got := strings.Join(undrawnScripts(Document{Title: s}, nil), " "); got != want[0] {
 			t.Errorf("%q without a fallback font: undrawn %q, want %q", s, got, want[0])
 		}
-		if fb == nil {
-			continue
+		if droid != nil {
+			if got := strings.Join(undrawnScripts(Document{Title: s}, droid), " "); got != want[1] {
+				t.Errorf("%q with %s: undrawn %q, want %q", s, droidPath, got, want[1])
+			}
 		}
-		if got := strings.Join(undrawnScripts(Document{Title: s}, fb), " "); got != want[1] {
-			t.Errorf("%q with %s: undrawn %q, want %q", s, fb.path, got, want[1])
+		if debian != nil {
+			if got := strings.Join(undrawnScripts(Document{Title: s}, debian), " "); got != want[2] {
+				t.Errorf("%q with the Debian chain: undrawn %q, want %q", s, got, want[2])
+			}
 		}
 	}
-	if got, want := scriptNote([]string{"Arabic", "Han"}, nil), "Some names or titles in this report cannot be drawn in the PDF. "+
-		"Arabic text is shown as empty boxes: the PDF renderer cannot join letters or lay out right-to-left and reordered scripts; "+
-		"Han characters are shown as empty boxes: no fallback font is installed (Debian: fonts-droid-fallback; or set report.pdf_font to a TrueType font). "+
+	if got, want := scriptNote([]string{"Bengali", "Han"}, nil), "Some names or titles in this report cannot be drawn in the PDF. "+
+		"Bengali text is shown as empty boxes: the PDF renderer cannot join or reorder the letters of these scripts; "+
+		"Han characters are shown as empty boxes: no fallback font is installed (Debian: fonts-droid-fallback, fonts-lexi-gulim, fonts-dejavu-core, fonts-lohit-deva; or set report.pdf_fonts to TrueType fonts). "+
 		"The HTML and Markdown forms of the report show them."; got != want {
 		t.Errorf("note\n%s\nwant\n%s", got, want)
 	}
 }
 
-// testFallback is the well-known fallback font, nil (with a log line) when
-// it is not installed.
-func testFallback(t *testing.T) *fallbackFont {
+// debianChain are the fonts of the Debian packages .ci/run installs, for
+// Hangul, Han and kana, Arabic and Hebrew, and Devanagari.
+var debianChain = []string{"/usr/share/fonts/truetype/lexi/LexiGulim.ttf", droidPath,
+	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"}
+
+// testFallback is Debian's fonts-droid-fallback alone as the chain, nil
+// (with a log line) when it is not installed.
+func testFallback(t *testing.T) []*fallbackFont {
 	t.Helper()
-	fb := currentFallback()
-	if fb == nil {
-		t.Logf("no fallback font at %v (Debian: apt-get install fonts-droid-fallback): the CJK checks are skipped", FallbackFontPaths)
+	fb, err := readFallbackFont(droidPath)
+	if err != nil {
+		t.Logf("no fallback font at %s (Debian: apt-get install fonts-droid-fallback): the CJK checks are skipped", droidPath)
+		return nil
 	}
-	return fb
+	return []*fallbackFont{fb}
+}
+
+// testChain is debianChain, nil (with a log line) when one of its fonts
+// is not installed.
+func testChain(t *testing.T) []*fallbackFont {
+	t.Helper()
+	var chain []*fallbackFont
+	for _, p := range debianChain {
+		fb, err := readFallbackFont(p)
+		if err != nil {
+			t.Logf("%v (Debian: apt-get install fonts-lexi-gulim fonts-droid-fallback fonts-dejavu-core fonts-lohit-deva): the checks of Hangul, Arabic, Hebrew and Devanagari are skipped", err)
+			return nil
+		}
+		chain = append(chain, fb)
+	}
+	return chain
+}
+
+// withFallbackPaths makes paths the well-known fonts for the test.
+func withFallbackPaths(t *testing.T, paths ...string) {
+	saved := FallbackFontPaths
+	FallbackFontPaths = paths
+	t.Cleanup(func() { FallbackFontPaths = saved })
 }
 
 // TestPDFFallbackFont: a CJK name is drawn with the fallback font run by
 // run inside Latin text (pdftotext reads it back whole, in table cells and
-// lines), and the cover names only the scripts still undrawn (Hangul,
-// Arabic); the Go fonts draw the rest.
+// lines), and with Droid as the only fallback font the cover names only
+// the scripts still undrawn (Hangul, Arabic); the Go fonts draw the rest.
 func TestPDFFallbackFont(t *testing.T) {
 	if testFallback(t) == nil {
 		t.Skip("no fallback font: install fonts-droid-fallback (Debian) to check CJK names in the PDF")
 	}
+	withFallbackPaths(t, droidPath)
 	d := &Document{Title: "Shift handover 王芳", Window: "2026-11-30", Parts: []Part{
 		{Heading: "On-shift load", Lines: []string{"Analyst 王芳 (Wang Fang) has 3 cases; 田中太郎 has 2", "김민준 and محمد have none"},
 			Tables: []Table{{Columns: []string{"Analyst", "Open"}, Rows: [][]string{{"王芳", "3"}, {"Анна 田中太郎", "2"}}}}},
@@ -273,19 +312,16 @@ func TestPDFFallbackFont(t *testing.T) {
 	}
 	_, text := pdfStrings(t, b.Bytes())
 	for _, want := range []string{"Shift handover ", "王芳", "Analyst ", "(Wang Fang) has 3 cases; ", "田中太郎", "Анна ",
-		"Some names or titles in this report cannot be drawn in the PDF. Arabic text is shown as empty boxes"} {
-		if !strings.Contains(text, want) {
+		"Some names or titles in this report cannot be drawn in the PDF. Arabic, Hangul characters are shown as empty boxes: neither the embedded Go fonts nor the fallback fonts " + droidPath + " have them"} {
+		if !strings.Contains(strings.Join(strings.Fields(text), " "), strings.Join(strings.Fields(want), " ")) {
 			t.Errorf("the PDF does not show %q", want)
 		}
 	}
-	if words := strings.Join(strings.Fields(text), " "); !strings.Contains(words, "Hangul characters are shown as empty boxes: neither the embedded Go fonts nor the fallback font "+FallbackFontPaths[0]+" have them") {
-		t.Errorf("the cover does not name Hangul as undrawn:\n%s", text)
-	}
-	if strings.Contains(text, "Han characters") {
+	if strings.Contains(text, "Han characters") || strings.Contains(text, "Han,") {
 		t.Errorf("the cover says Han cannot be drawn")
 	}
-	if !bytes.Contains(b.Bytes(), []byte("/BaseFont /utf8fallback")) {
-		t.Errorf("the fallback font is not embedded")
+	if !bytes.Contains(b.Bytes(), []byte("/BaseFont /utf8fallback0")) || bytes.Contains(b.Bytes(), []byte("/BaseFont /utf8fallback1")) {
+		t.Errorf("the fallback font is not embedded, or more than it")
 	}
 	if _, err := exec.LookPath("pdftotext"); err != nil {
 		t.Skip("pdftotext (Debian's poppler-utils) is not installed: the poppler checks are skipped")
@@ -308,11 +344,12 @@ func TestPDFFallbackFont(t *testing.T) {
 	}
 }
 
-// TestPDFFontConfig: report.pdf_font names the fallback font; a file that
-// is no TrueType font is refused with its path; the cover names the
-// configured font when it lacks a script (the Go font itself here, which
-// has no Han).
+// TestPDFFontConfig: report.pdf_font and report.pdf_fonts head the chain;
+// a file that is no TrueType font is refused with its setting and path;
+// the cover names the configured fonts when they lack a script (the Go
+// font itself here, which has no Han, with no well-known font installed).
 func TestPDFFontConfig(t *testing.T) {
+	withFallbackPaths(t)
 	dir := t.TempDir()
 	ttf, txt := filepath.Join(dir, "go.ttf"), filepath.Join(dir, "font.ttc")
 	if err := os.WriteFile(ttf, goregular.TTF, 0o644); err != nil {
@@ -322,32 +359,39 @@ func TestPDFFontConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = UsePDFFont("") })
-	plan := func(font string) string {
+	plan := func(yaml string) string {
 		p := filepath.Join(dir, "plan.yaml")
-		if err := os.WriteFile(p, []byte("report:\n  pdf_font: "+font+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(p, []byte("report:\n"+yaml), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
-	if _, err := LoadConfig(plan(txt)); err == nil || !strings.HasPrefix(err.Error(), "report.pdf_font: "+txt+": not a TrueType font") {
+	if _, err := LoadConfig(plan("  pdf_font: " + txt + "\n")); err == nil || !strings.HasPrefix(err.Error(), "report.pdf_font: "+txt+": not a TrueType font") {
 		t.Errorf("a .ttc file: %v", err)
 	}
-	if _, err := LoadConfig(plan(filepath.Join(dir, "absent.ttf"))); err == nil || !strings.Contains(err.Error(), "absent.ttf: no such file") {
+	if _, err := LoadConfig(plan("  pdf_font: " + filepath.Join(dir, "absent.ttf") + "\n")); err == nil || !strings.Contains(err.Error(), "absent.ttf: no such file") {
 		t.Errorf("a missing file: %v", err)
 	}
-	c, err := LoadConfig(plan(ttf))
+	if _, err := LoadConfig(plan("  pdf_fonts: [" + ttf + ", " + txt + "]\n")); err == nil || !strings.HasPrefix(err.Error(), "report.pdf_fonts[1]: "+txt+": not a TrueType font") {
+		t.Errorf("a .ttc file second in pdf_fonts: %v", err)
+	}
+	c, err := LoadConfig(plan("  pdf_fonts: [" + ttf + "]\n"))
+	if err != nil || len(c.PDFFonts) != 1 || c.PDFFonts[0] != ttf {
+		t.Fatalf("%+v %v", c, err)
+	}
+	c, err = LoadConfig(plan("  pdf_font: " + ttf + "\n"))
 	if err != nil || c.PDFFont != ttf {
 		t.Fatalf("%+v %v", c, err)
 	}
-	if fb := currentFallback(); fb == nil || fb.path != ttf {
-		t.Fatalf("fallback %+v, want %s", fb, ttf)
+	if fb := currentChain(); len(fb) != 1 || fb[0].path != ttf {
+		t.Fatalf("fallback %+v, want %s alone", fb, ttf)
 	}
 	var b bytes.Buffer
 	if err := (&Document{Title: "王芳"}).PDF(&b); err != nil {
 		t.Fatal(err)
 	}
 	_, text := pdfStrings(t, b.Bytes())
-	if words := strings.Join(strings.Fields(text), " "); !strings.Contains(words, "Han characters are shown as empty boxes: neither the embedded Go fonts nor the fallback font "+ttf+" have them.") {
+	if words := strings.Join(strings.Fields(text), " "); !strings.Contains(words, "Han characters are shown as empty boxes: neither the embedded Go fonts nor the fallback fonts "+ttf+" have them.") {
 		t.Errorf("the cover does not name the configured font:\n%s", words)
 	}
 	if bytes.Contains(b.Bytes(), []byte("/BaseFont /utf8fallback")) {
@@ -437,7 +481,7 @@ func TestBudgetWithoutCurrency(t *testing.T) {
 // owner (the fallback font embedded and the text drawn run by run) and
 // without one.
 func BenchmarkPDFFallback(b *testing.B) {
-	for _, name := range []string{"Анна Кузнецова", "王芳 Wang Fang"} {
+	for _, name := range []string{"Анна Кузнецова", "王芳 Wang Fang", "김민준 محمد علي דוד כהן राहुल शर्मा"} {
 		e := sample()
 		e.SLA.MostOverdue[0].Assignee = name
 		b.Run(name, func(b *testing.B) {
@@ -449,3 +493,6 @@ func BenchmarkPDFFallback(b *testing.B) {
 		})
 	}
 }
+
+// droidPath is Debian's fonts-droid-fallback.
+const droidPath = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"

@@ -93,6 +93,12 @@ func peekType(b []byte) (string, bool) {
 
 // Parse streams the records of r to emit.
 func (p Parser) Parse(ctx context.Context, r io.Reader, name string, emit record.Emit) error {
+	return p.parse(ctx, r, name, emit, &alertDecoder{})
+}
+
+// parse is Parse with the alert decoder d (nil: encoding/json for every
+// record, which the tests compare it with).
+func (p Parser) parse(ctx context.Context, r io.Reader, name string, emit record.Emit, d *alertDecoder) error {
 	n := 0
 	// Unmarshal validates each line, so the walker need not.
 	return jsonstream.EachUnchecked(r, name, func(loc string, v []byte) error {
@@ -101,13 +107,15 @@ func (p Parser) Parse(ctx context.Context, r io.Reader, name string, emit record
 				return err
 			}
 		}
-		return emit(p.decode(loc, v))
+		return emit(p.decode(d, loc, v))
 	}, func(loc string, v []byte, err error) error {
 		return emit(record.Record{Loc: loc, Raw: bytes.Clone(v), Err: err})
 	})
 }
 
-func (p Parser) decode(loc string, v []byte) record.Record {
+// decode reads one record; d decodes alerts it can without reflection
+// (nil: always encoding/json).
+func (p Parser) decode(d *alertDecoder, loc string, v []byte) record.Record {
 	typ, ok := peekType(v)
 	if !ok {
 		typ = p.Default
@@ -120,6 +128,14 @@ func (p Parser) decode(loc string, v []byte) record.Record {
 	var got string
 	switch typ {
 	case TypeAlert:
+		if d != nil {
+			al := &model.Alert{}
+			if got, ok = d.alert(v, al); ok {
+				err = checkAlert(al)
+				rec.Alert = al
+				break
+			}
+		}
 		x := struct {
 			Record string `json:"record"`
 			*model.Alert
@@ -299,14 +315,33 @@ func failingField(v []byte, dst any) string {
 	return ""
 }
 
-// describe turns decoding errors into a message naming the field.
+// describe turns decoding errors into a message naming the field by its
+// JSON path in the record ("entities.type"), without the name of the
+// model type the record's wrapper embeds (encoding/json says
+// "Alert.entities.type").
 func describe(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Errorf("field %q: cannot use JSON %s as %s", te.Field, te.Value, te.Type)
+		field := te.Field
+		if head, rest, ok := strings.Cut(field, "."); ok && head != "" && head[0] >= 'A' && head[0] <= 'Z' {
+			field = rest
+		}
+		return &fieldTypeError{field: field, err: te}
 	}
 	return err
 }
+
+// fieldTypeError is a JSON value of the wrong type for its field.
+type fieldTypeError struct {
+	field string
+	err   *json.UnmarshalTypeError
+}
+
+func (e *fieldTypeError) Error() string {
+	return fmt.Sprintf("field %q: cannot use JSON %s as %s", e.field, e.err.Value, e.err.Type)
+}
+
+func (e *fieldTypeError) Unwrap() error { return e.err }
 
 func checkKey(what, source, ext string) error {
 	switch {
