@@ -240,9 +240,12 @@ func (g *Group) freeze() {
 // CaseDay is one day's case aggregates: by dimension, then by value.
 type CaseDay map[string]map[string]*Group
 
-// add counts a case; shift is the shift on duty when it was created ("" if
-// none), worked its handle time when measured.
+// add counts a case in each of d's dimensions; shift is the shift on duty
+// when it was created ("" if none), worked its handle time when measured.
 func (d CaseDay) add(f *kpi.Facts, shift string, worked time.Duration, measured bool) {
+	if len(d) == 0 {
+		return
+	}
 	ms := measuresOf(f) // once, for the case's group in every dimension
 	for _, dv := range [...][2]string{
 		{ByAll, ""}, {ByPriority, f.Priority.String()}, {BySource, f.Source}, {ByTeam, f.Team}, {ByAnalyst, f.Analyst},
@@ -251,8 +254,7 @@ func (d CaseDay) add(f *kpi.Facts, shift string, worked time.Duration, measured 
 		dim, val := dv[0], dv[1]
 		m := d[dim]
 		if m == nil {
-			m = map[string]*Group{}
-			d[dim] = m
+			continue
 		}
 		g := m[val]
 		if g == nil {

@@ -120,25 +120,48 @@ func (e *Engine) caseDays(ctx context.Context, w Window, dims ...string) (map[in
 	}
 	var bc *buildContext
 	out := make(map[int64]CaseDay, len(rows))
+	var missing []store.RollupDay
 	for _, r := range rows {
 		cd, ok, err := e.storedCaseDay(ctx, r, dims)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			if bc == nil {
-				if bc, err = e.newBuildContext(ctx, w.From.Location()); err != nil {
-					return nil, err
-				}
-			}
-			if cd, err = e.buildCaseDay(ctx, r, bc); err != nil {
+			missing = append(missing, r)
+			continue
+		}
+		out[r.Day] = cd
+	}
+	// A few days to build (the days an ingest changed) are built in the
+	// dimensions asked for, and the rule load: the other dimensions are built
+	// when a report asks for them. More (a first report, a policy change)
+	// are built in every dimension, so that the next groupings do not read
+	// every case of the window again.
+	build := dims
+	if len(missing) > fewStaleDays {
+		build = allDims
+	}
+	for _, r := range missing {
+		if bc == nil {
+			if bc, err = e.newBuildContext(ctx, w.From.Location()); err != nil {
 				return nil, err
 			}
+		}
+		cd, _, err := e.buildCaseDay(ctx, r, bc, build)
+		if err != nil {
+			return nil, err
 		}
 		out[r.Day] = cd
 	}
 	return out, nil
 }
+
+// fewStaleDays is how many days a report builds in the dimensions it shows
+// only (see caseDays).
+const fewStaleDays = 3
+
+// allDims are the dimensions of a case day.
+var allDims = append([]string{ByAll}, GroupBys...)
 
 // buildContext is what rebuilding case days reads once per report: the
 // shifts, the SLA policies (for the pause statuses of handle times) and the
@@ -189,26 +212,38 @@ func (e *Engine) storedCaseDay(ctx context.Context, r store.RollupDay, dims []st
 	return cd, true, nil
 }
 
-// buildCaseDay aggregates a day's case facts and their handle times,
-// stores it part by part, and caches every part.
-func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, bc *buildContext) (CaseDay, error) {
+// buildCaseDay aggregates a day's case facts and their handle times in the
+// dimensions dims (none: only the rule load), stores those parts and the
+// day's rule load, and caches the parts. The day's other parts stay as they
+// were: a part is only read while its version is the day's.
+func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, bc *buildContext, dims []string) (CaseDay, map[string]*RuleLoad, error) {
 	// Handle times leave out the time in the pause statuses of the policy
 	// version in force that day, with staffing's session gap.
 	pause := bc.pols.InForce(dayStart(r.Day, bc.loc)).PauseStatuses
 	worked, err := e.Store.DayHandleTimes(ctx, r.Day, pause, staffing.DefaultSessionGap)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cd := CaseDay{}
+	for _, dim := range dims {
+		cd[dim] = map[string]*Group{}
+	}
+	loads := map[string]*RuleLoad{}
+	byShift := cd[ByShift] != nil
 	var shiftErr error
 	err = e.Store.DayFacts(ctx, r.Day, func(f *kpi.Facts) {
-		sh, err := shiftAt(bc.shifts, bc.loc, f.Created)
-		shiftErr = cmp.Or(shiftErr, err)
+		var sh string
+		if byShift {
+			var err error
+			sh, err = shiftAt(bc.shifts, bc.loc, f.Created)
+			shiftErr = cmp.Or(shiftErr, err)
+		}
 		w, ok := worked[f.CaseID]
 		cd.add(f, sh, w, ok)
+		addRuleLoad(loads, f, w, ok)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if shiftErr != nil {
 		// A stored shift that cannot say who is on duty leaves its cases
@@ -220,14 +255,14 @@ func (e *Engine) buildCaseDay(ctx context.Context, r store.RollupDay, bc *buildC
 	for dim, groups := range cd {
 		parts[dim] = encodeGroups(groups)
 	}
-	parts[partRuleLoad] = encodeRuleLoads(ruleLoads(cd[ByRule]))
+	parts[partRuleLoad] = encodeRuleLoads(loads)
 	if err := e.save(ctx, store.RollupCases, r.Day, r.Version, parts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for dim, groups := range cd {
 		cd[dim] = e.cachePart(r.Day, dim, r.Version, groups)
 	}
-	return cd, nil
+	return cd, loads, nil
 }
 
 func (e *Engine) cachedPart(d int64, dim string, version int64) (map[string]*Group, bool) {
@@ -282,13 +317,27 @@ func (l *RuleLoad) add(o *RuleLoad) {
 	l.WorkedSeconds += o.WorkedSeconds
 }
 
-func ruleLoads(groups map[string]*Group) map[string]*RuleLoad {
-	out := make(map[string]*RuleLoad, len(groups))
-	for k, g := range groups {
-		out[k] = &RuleLoad{Cases: g.Real.Cases, Handled: g.Real.Handled, HandledSeconds: g.Real.HandledSeconds,
-			Worked: g.Real.Worked, WorkedSeconds: g.Real.WorkedSeconds}
+// addRuleLoad counts a case in its rule's load (tests and drills left
+// out), as Counts.add counts it in the case's rule group.
+func addRuleLoad(loads map[string]*RuleLoad, f *kpi.Facts, worked time.Duration, measured bool) {
+	if f.Excluded {
+		return
 	}
-	return out
+	k := caseRuleKey(f)
+	l := loads[k]
+	if l == nil {
+		l = &RuleLoad{}
+		loads[k] = l
+	}
+	l.Cases++
+	if !f.Ack.IsZero() && !f.Resolve.IsZero() {
+		l.Handled++
+		l.HandledSeconds += max(0, f.Resolve.Sub(f.Ack).Seconds())
+	}
+	if measured {
+		l.Worked++
+		l.WorkedSeconds += worked.Seconds()
+	}
 }
 
 // ruleLoad sums the case work per rule over a window.
@@ -337,11 +386,11 @@ func (e *Engine) ruleLoad(ctx context.Context, w Window) (map[string]*RuleLoad, 
 				return nil, err
 			}
 		}
-		cd, err := e.buildCaseDay(ctx, r, bc)
+		_, loads, err := e.buildCaseDay(ctx, r, bc, nil)
 		if err != nil {
 			return nil, err
 		}
-		add(ruleLoads(cd[ByRule]))
+		add(loads)
 	}
 	return total, nil
 }

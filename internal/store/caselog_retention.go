@@ -310,8 +310,12 @@ type PrunedCaseDay struct {
 // PrunedCaseDays returns the days in [from, to] (YYYYMMDD) with cases
 // that changed after their logs were pruned.
 func (s *Store) PrunedCaseDays(ctx context.Context, from, to int64) ([]PrunedCaseDay, error) {
+	// Driven from the changed pruned cases (a partial index, empty unless
+	// retention pruned logs that changed since): CROSS JOIN keeps SQLite from
+	// walking every case of the window's days to look each one up in
+	// case_log_pruned (170 ms per quarterly report on 1 M cases).
 	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT f.day, COUNT(*), MAX(p.pruned_at), MAX(p.policy) FROM case_log_pruned p
-		JOIN case_facts f ON f.case_id = p.case_id WHERE p.changed_at IS NOT NULL AND f.day >= ? AND f.day <= ?
+		CROSS JOIN case_facts f WHERE f.case_id = p.case_id AND p.changed_at IS NOT NULL AND f.day >= ? AND f.day <= ?
 		GROUP BY f.day ORDER BY f.day`), from, to)
 	if err != nil {
 		return nil, fmt.Errorf("reading days of changed pruned cases: %w", err)

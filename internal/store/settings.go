@@ -98,6 +98,17 @@ func (s *Store) SetTimeZone(ctx context.Context, name string) error {
 		if err := a.queueFacts(); err != nil {
 			return err
 		}
+		// Every day is marked again above any version it had: a stored part,
+		// or one a server keeps decoded, is current only while its version
+		// is its day's, and a report builds a day's dimensions as it asks
+		// for them, so no version may come back.
+		var top int64
+		if err := a.queryRow(`SELECT COALESCE(MAX(version), 0) FROM rollup_days`).Scan(&top); err != nil {
+			return fmt.Errorf("clearing rollups: %w", err)
+		}
+		if _, err := a.exec(`DELETE FROM rollup_parts`); err != nil {
+			return fmt.Errorf("clearing rollups: %w", err)
+		}
 		if _, err := a.exec(`DELETE FROM rollup_days`); err != nil {
 			return fmt.Errorf("clearing rollups: %w", err)
 		}
@@ -105,6 +116,9 @@ func (s *Store) SetTimeZone(ctx context.Context, name string) error {
 			if err := a.markAllDays(kind); err != nil {
 				return err
 			}
+		}
+		if _, err := a.exec(`UPDATE rollup_days SET version = version + ?`, top); err != nil {
+			return fmt.Errorf("clearing rollups: %w", err)
 		}
 		// Alerts fall on other local days now: their kept rollups are
 		// counted again from the rows.

@@ -274,3 +274,57 @@ func TestUpgradeReleaseStores(t *testing.T) {
 		})
 	}
 }
+
+// TestUpgradeDropsPartsOfEarlierVersions: migration 0029 drops the day
+// parts a version of their day could be mistaken for (left by time-zone
+// changes that marked days again from version 1) and keeps the others.
+func TestUpgradeDropsPartsOfEarlierVersions(t *testing.T) {
+	for _, eng := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(eng), func(t *testing.T) {
+			ctx := context.Background()
+			dsn := storetest.SQLitePath(t)
+			if eng == store.Postgres {
+				dsn = storetest.PostgresDSN(t)
+			}
+			if err := store.MigrateTo(ctx, dsn, 27); err != nil {
+				t.Fatal(err)
+			}
+			db := rawDB(t, dsn)
+			for _, q := range []string{
+				// Built at its version 4: its parts of version 4 are current,
+				// the one of version 2 is merely old.
+				`INSERT INTO rollup_days (kind, day, version, built_version, data) VALUES ('cases', 20261101, 4, 4, 'parts')`,
+				`INSERT INTO rollup_parts (kind, day, part, version, data) VALUES ('cases', 20261101, 'all', 4, 'x'),
+					('cases', 20261101, 'rule_load', 4, 'x'), ('cases', 20261101, 'team', 2, 'x')`,
+				// Marked again at 2 after a time-zone change, not built: the
+				// parts of its earlier life at 2 and 5 go, the one at 1 stays.
+				`INSERT INTO rollup_days (kind, day, version, built_version, data) VALUES ('alerts', 20261101, 2, -1, '')`,
+				`INSERT INTO rollup_parts (kind, day, part, version, data) VALUES ('alerts', 20261101, 'rules', 2, 'x'),
+					('alerts', 20261101, 'techniques', 5, 'x'), ('alerts', 20261102, 'rules', 1, 'x'), ('alerts', 20261101, 'old', 1, 'x')`,
+			} {
+				if _, err := db.Exec(q); err != nil {
+					t.Fatalf("%v\n%s", err, q)
+				}
+			}
+			storetest.Open(t, dsn) // the upgrade
+			rows, err := db.Query(`SELECT kind, day, part, version FROM rollup_parts ORDER BY kind, day, part`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var kind, part string
+				var day, version int64
+				if err := rows.Scan(&kind, &day, &part, &version); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, fmt.Sprintf("%s %d %s v%d", kind, day, part, version))
+			}
+			want := []string{"alerts 20261101 old v1", "cases 20261101 all v4", "cases 20261101 rule_load v4", "cases 20261101 team v2"}
+			if !slices.Equal(got, want) {
+				t.Errorf("parts after the upgrade:\n got %q\nwant %q", got, want)
+			}
+		})
+	}
+}
