@@ -260,14 +260,15 @@ func (fakeHistory) WorkloadCaseArrivals(context.Context, time.Time, time.Time) (
 	return out, nil
 }
 
-func (fakeHistory) WorkloadHandleTimes(context.Context, time.Time, time.Time, []string, time.Duration) ([]handle.Time, error) {
+func (fakeHistory) WorkloadHandleSummary(_ context.Context, _, _ time.Time, _ []string, _ time.Duration,
+	ackWithin map[model.Priority]time.Duration) (store.HandleSummary, error) {
 	var out []handle.Time
 	for d := 0; d < 14; d++ {
 		c := since.AddDate(0, 0, d).Add(10 * time.Hour)
 		out = append(out, handle.Time{CaseID: int64(d + 1), Priority: model.P2, ArrivalPriority: model.P2, Created: c,
 			Start: c.Add(5 * time.Minute), End: c.Add(time.Hour), Active: 30 * time.Minute})
 	}
-	return out, nil
+	return store.SummariseHandleTimes(out, ackWithin), nil
 }
 
 func (fakeHistory) WorkloadRuleVolumes(context.Context, time.Time, time.Time) ([]store.RuleVolume, error) {

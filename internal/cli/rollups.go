@@ -18,8 +18,11 @@ disposition and technique list, case links, MTTD) from the stored alert rows,
 replacing the ones ingest keeps, and marks every alert day for the reports to
 rebuild. It then measures every case's kept handle time (the time people
 actively worked it) again from its event log, and marks the days of the cases
-whose handle time changed. Ingest keeps both exactly in step, so this is a
-repair, for example after rows were changed outside Watchfloor.`,
+whose handle time changed. The staffing model's case arrivals per quarter
+hour are counted again and its handle-time summaries per hour dropped, to
+be rebuilt from the rows by the next plan. Ingest keeps all of them exactly
+in step, so this is a repair, for example after rows were changed outside
+Watchfloor.`,
 		Args: cobra.NoArgs,
 		RunE: a.reading(func(cmd *cobra.Command, _ []string, st *store.Store) error {
 			n, err := st.RebuildAlertRollups(cmd.Context())

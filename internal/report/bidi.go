@@ -10,7 +10,8 @@ import (
 // order given, so a line holding right-to-left text (Hebrew, Arabic) is
 // put in display order first, by the Unicode Bidirectional Algorithm
 // (UAX #9) for a left-to-right paragraph, the report's direction: rules
-// W1–W7, N0 (bracket pairs), N1–N2, I1–I2 and L1–L4. Explicit embeddings,
+// W1–W7, N0 (bracket pairs), N1–N2, I1–I2, L1, L2 and L4 (not L3, see
+// visualOrder). Explicit embeddings,
 // overrides and isolates are not applied: pdfText shows those format
 // characters escaped, so the text never holds them (any that reach
 // visualOrder count as neutrals). The character classes and bracket pairs
@@ -33,8 +34,8 @@ func rtlRune(r rune) bool {
 
 // visualOrder puts a line of s into the order it is drawn in, left to
 // right: right-to-left runs reversed (digits and Latin inside them kept
-// left to right), combining marks kept after their base character, and
-// mirrored characters in right-to-left runs (brackets) mirrored. ZWJ and
+// left to right, marks before their base character as the reversal
+// leaves them), and mirrored characters in right-to-left runs (brackets) mirrored. ZWJ and
 // ZWNJ, which only steer Arabic shaping, are dropped. A line without
 // right-to-left characters is returned as it is.
 func visualOrder(s string) string {
@@ -55,50 +56,45 @@ func visualOrder(s string) string {
 		}
 	}
 	levels := bidiLevels(rs)
-	// L3 and L2: the units reversed are a character and the combining
-	// marks after it at its level, so marks stay after their base.
-	type unit struct{ start, end int } // rs[start:end]
-	var units []unit
-	var ulevels []int8
-	for i := 0; i < len(rs); {
-		j := i + 1
-		for j < len(rs) && levels[j] == levels[i] && class(rs[j]) == bidi.NSM {
-			j++
-		}
-		units = append(units, unit{i, j})
-		ulevels = append(ulevels, levels[i])
-		i = j
-	}
+	// L2: from the highest level to the lowest odd one, reverse every run
+	// at that level or higher. Rule L3 (marks after their base) is not
+	// applied: the fonts' right-to-left marks are zero-width glyphs drawn
+	// to the right of the pen, over the glyph drawn after them, which in
+	// a reversed run is their base.
 	top, lowOdd := int8(0), int8(127)
-	for _, l := range ulevels {
+	for _, l := range levels {
 		top = max(top, l)
 		if l%2 == 1 {
 			lowOdd = min(lowOdd, l)
 		}
 	}
+	type char struct {
+		r     rune
+		level int8
+	}
+	cs := make([]char, len(rs))
+	for i, r := range rs {
+		cs[i] = char{r, levels[i]}
+	}
 	for l := top; l >= lowOdd && l > 0; l-- {
-		for i := 0; i < len(units); {
-			if ulevels[i] < l {
+		for i := 0; i < len(cs); {
+			if cs[i].level < l {
 				i++
 				continue
 			}
 			j := i
-			for j < len(units) && ulevels[j] >= l {
+			for j < len(cs) && cs[j].level >= l {
 				j++
 			}
-			slices.Reverse(units[i:j])
-			slices.Reverse(ulevels[i:j])
+			slices.Reverse(cs[i:j])
 			i = j
 		}
 	}
-	out := make([]rune, 0, len(rs))
-	for _, u := range units {
-		for k := u.start; k < u.end; k++ {
-			r := rs[k]
-			if levels[k]%2 == 1 { // L4
-				r = mirror(r)
-			}
-			out = append(out, r)
+	out := make([]rune, len(cs))
+	for i, c := range cs {
+		out[i] = c.r
+		if c.level%2 == 1 { // L4
+			out[i] = mirror(c.r)
 		}
 	}
 	return string(out)

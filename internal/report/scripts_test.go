@@ -67,7 +67,7 @@ func TestVisualOrder(t *testing.T) {
 		{"Latin inside Hebrew", "דוד PowerShell כהן", "דוד PowerShell ןהכ"},
 		{"brackets in Hebrew are mirrored", "דוד (כהן)", "(ןהכ) דוד"},
 		{"brackets after Latin stay Latin", "Dan (דן)", "Dan (ןד)"},
-		{"points stay after their letter", "שָׁלוֹם", "\u05DD\u05D5\u05B9\u05DC\u05E9\u05B8\u05C1"},
+		{"points are reversed with their letter, before it", "שָׁלוֹם", "\u05DD\u05B9\u05D5\u05DC\u05C1\u05B8\u05E9"},
 		{"shaped Arabic and a number (an Arabic number, W2)", "\uFEE3\uFEA4\uFEE4\uFEAA 12", "12 \uFEAA\uFEE4\uFEA4\uFEE3"},
 		{"two Arabic words around an Arabic number", "\uFEE3\uFEA4\uFEE4\uFEAA 12 \uFECB\uFEE0\uFEF2", "\uFEF2\uFEE0\uFECB 12 \uFEAA\uFEE4\uFEA4\uFEE3"},
 		{"Arabic, Latin, Arabic", "\uFECB\uFEE0\uFEF2 PowerShell \uFEE3\uFEA4", "\uFEF2\uFEE0\uFECB PowerShell \uFEA4\uFEE3"},

@@ -83,8 +83,14 @@ type Input struct {
 	// Executions are the runs on the window's cases and the runs that
 	// started in the window (runs are counted when they start in it).
 	Executions []Execution
-	// Facts are the KPI facts of the cases created in the window.
+	// Facts are the KPI facts of the cases created in the window: all of
+	// them, or (see RuleCases) at least those of every rule a case with a
+	// run in the window has, in the order of [store.Store.DayFacts] day by
+	// day. The comparison reads only the strata of cases with runs.
 	Facts []kpi.Facts
+	// RuleCases counts, by rule, the window's cases the KPIs count. When
+	// nil it is counted from Facts, which must then hold every case.
+	RuleCases map[string]int
 	// Rules are the rules with alerts or cases in the window.
 	Rules []RuleInfo
 	// LastRuns is the newest run start of each runbook over all history,
@@ -663,10 +669,15 @@ func coverage(rep *Report, in Input, facts []*kpi.Facts, caseRunbooks map[int64]
 	for _, e := range in.Registry.Entries {
 		specific[e.ID] = !e.Current().Doc.AppliesTo.IsZero()
 	}
-	cases := map[string]int{}
+	cases := in.RuleCases
+	if cases == nil {
+		cases = map[string]int{}
+		for _, f := range facts {
+			cases[f.Rule]++
+		}
+	}
 	withRuns := map[string]int{}
 	for _, f := range facts {
-		cases[f.Rule]++
 		for id := range caseRunbooks[f.CaseID] {
 			if specific[id] {
 				withRuns[f.Rule]++

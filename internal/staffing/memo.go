@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
-	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -56,9 +55,10 @@ func (m *memo) WorkloadCaseArrivals(ctx context.Context, since, until time.Time)
 	})
 }
 
-func (m *memo) WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]handle.Time, error) {
-	return remember(m, window("handle", since, until, pauseStatuses, gap), func() ([]handle.Time, error) {
-		return m.h.WorkloadHandleTimes(ctx, since, until, pauseStatuses, gap)
+func (m *memo) WorkloadHandleSummary(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration,
+	ackWithin map[model.Priority]time.Duration) (store.HandleSummary, error) {
+	return remember(m, window("handle", since, until, pauseStatuses, gap, ackWithin), func() (store.HandleSummary, error) {
+		return m.h.WorkloadHandleSummary(ctx, since, until, pauseStatuses, gap, ackWithin)
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
-	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -28,9 +27,10 @@ func (c *countingHistory) WorkloadCaseArrivals(context.Context, time.Time, time.
 	c.ask("cases")
 	return nil, nil
 }
-func (c *countingHistory) WorkloadHandleTimes(_ context.Context, _, _ time.Time, _ []string, gap time.Duration) ([]handle.Time, error) {
+func (c *countingHistory) WorkloadHandleSummary(_ context.Context, _, _ time.Time, _ []string, gap time.Duration,
+	_ map[model.Priority]time.Duration) (store.HandleSummary, error) {
 	c.ask("handle " + gap.String())
-	return nil, nil
+	return store.HandleSummary{}, nil
 }
 func (c *countingHistory) WorkloadRuleVolumes(context.Context, time.Time, time.Time) ([]store.RuleVolume, error) {
 	c.ask("rules")
@@ -70,8 +70,8 @@ func TestMemo(t *testing.T) {
 			t.Fatalf("alert arrivals %+v", got)
 		}
 		m.WorkloadAlertArrivals(ctx, a, b.Add(time.Hour)) // another window: another question
-		m.WorkloadHandleTimes(ctx, a, b, nil, time.Minute)
-		m.WorkloadHandleTimes(ctx, a, b, nil, time.Hour)
+		m.WorkloadHandleSummary(ctx, a, b, nil, time.Minute, nil)
+		m.WorkloadHandleSummary(ctx, a, b, nil, time.Hour, nil)
 		m.WorkloadRoster(ctx)
 		m.WorkloadSLAPolicies(ctx)
 		if f, l, err := m.WorkloadSpan(ctx); err != nil || !f.Equal(a) || !l.Equal(ts("2026-03-15T00:00:00Z")) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/staffing/erlang"
-	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -200,8 +199,9 @@ func (emptyHistory) WorkloadAlertArrivals(context.Context, time.Time, time.Time)
 func (emptyHistory) WorkloadCaseArrivals(context.Context, time.Time, time.Time) ([]store.ArrivalBucket, error) {
 	return nil, nil
 }
-func (emptyHistory) WorkloadHandleTimes(context.Context, time.Time, time.Time, []string, time.Duration) ([]handle.Time, error) {
-	return nil, nil
+func (emptyHistory) WorkloadHandleSummary(context.Context, time.Time, time.Time, []string, time.Duration,
+	map[model.Priority]time.Duration) (store.HandleSummary, error) {
+	return store.HandleSummary{}, nil
 }
 func (emptyHistory) WorkloadRuleVolumes(context.Context, time.Time, time.Time) ([]store.RuleVolume, error) {
 	return nil, nil

@@ -14,7 +14,6 @@ import (
 	"github.com/watchfloor/watchfloor/internal/kpi/sketch"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/sla"
-	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
@@ -26,7 +25,11 @@ const HoursPerWeek = 168
 type History interface {
 	WorkloadAlertArrivals(ctx context.Context, since, until time.Time) ([]store.ArrivalBucket, error)
 	WorkloadCaseArrivals(ctx context.Context, since, until time.Time) ([]store.ArrivalBucket, error)
-	WorkloadHandleTimes(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration) ([]handle.Time, error)
+	// WorkloadHandleSummary summarises the handle times of the cases
+	// first resolved in [since, until) (see store.HandleSummary), with
+	// the acknowledgement target of each priority at arrival.
+	WorkloadHandleSummary(ctx context.Context, since, until time.Time, pauseStatuses []string, gap time.Duration,
+		ackWithin map[model.Priority]time.Duration) (store.HandleSummary, error)
 	WorkloadRuleVolumes(ctx context.Context, since, until time.Time) ([]store.RuleVolume, error)
 	WorkloadRoster(ctx context.Context) (store.Roster, error)
 	WorkloadSLAPolicies(ctx context.Context) ([]model.SLAPolicy, error)
@@ -64,7 +67,8 @@ type HandleStats struct {
 	// CV is the coefficient of variation (standard deviation ÷ mean);
 	// Erlang's formulas assume 1 (exponential handle times).
 	CV float64 `json:"cv"`
-	// Samples keeps the measured values (seconds) for the simulation.
+	// Samples keeps the measured values (seconds), ascending, for the
+	// simulation.
 	Samples []float64 `json:"-"`
 }
 
@@ -125,8 +129,8 @@ type Queue struct {
 	// baseScale is the factor applied to the recorded arrivals by growth,
 	// scaling and the triage share, before any scenario.
 	baseScale float64
-	// effort holds the measured analyst effort per item (seconds), for the
-	// simulation.
+	// effort holds the measured analyst effort per item (seconds),
+	// ascending, for the simulation.
 	effort []float64
 }
 
@@ -241,7 +245,7 @@ func Model(ctx context.Context, h History, cfg Config) (*Workload, error) {
 		w.SLA = &p
 	}
 	var alertB, caseB []store.ArrivalBucket
-	var hts []handle.Time
+	var hs store.HandleSummary
 	if !last.IsZero() {
 		if alertB, err = h.WorkloadAlertArrivals(ctx, w.Since, w.Until); err != nil {
 			return nil, err
@@ -257,7 +261,7 @@ func Model(ctx context.Context, h History, cfg Config) (*Workload, error) {
 		if cfg.SessionGap != nil {
 			gap = time.Duration(*cfg.SessionGap)
 		}
-		if hts, err = h.WorkloadHandleTimes(ctx, w.Since, w.Until, pause, gap); err != nil {
+		if hs, err = h.WorkloadHandleSummary(ctx, w.Since, w.Until, pause, gap, w.ackWithin(cfg)); err != nil {
 			return nil, err
 		}
 		if w.Rules, err = h.WorkloadRuleVolumes(ctx, w.Since, w.Until); err != nil {
@@ -269,7 +273,7 @@ func Model(ctx context.Context, h History, cfg Config) (*Workload, error) {
 			return nil, err
 		}
 	}
-	w.build(cfg, alertB, caseB, hts)
+	w.build(cfg, alertB, caseB, hs)
 	if wm, ok := h.(watermarker); ok && !last.IsZero() {
 		m, err := wm.RetentionWatermarks(ctx)
 		if err != nil {
@@ -314,11 +318,12 @@ type queueKey struct {
 // queueSet holds the queues being built.
 type queueSet map[queueKey]*Queue
 
-// build turns arrival buckets and handle times into queues, step by step:
-// the arrivals measured per queue, the handle times by priority, each
-// queue's inputs (from its configuration, the history, the SLA policy or
-// a stated assumption), the planning defaults, and the queues in order.
-func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []handle.Time) {
+// build turns arrival buckets and the handle-time summary into queues,
+// step by step: the arrivals measured per queue, the handle times by
+// priority, each queue's inputs (from its configuration, the history, the
+// SLA policy or a stated assumption), the planning defaults, and the
+// queues in order. hs was summarised with w.ackWithin(cfg).
+func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hs store.HandleSummary) {
 	w.Growth = 0
 	if cfg.Growth != nil {
 		w.Growth = *cfg.Growth
@@ -327,7 +332,7 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 	occ := w.occurrences()
 	w.fillAlertQueues(queues, cfg, occ, alertB)
 	w.fill(queues, cfg, occ, Cases, caseB)
-	byPrio := workedByPriority(hts)
+	byPrio := workedByPriority(hs)
 	for _, c := range cfg.Queues {
 		w.queue(queues, c.Kind, c.Priority)
 	}
@@ -337,7 +342,7 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 			delete(queues, k)
 			continue
 		}
-		w.setHandleTime(q, qc, cfg, byPrio, hts)
+		w.setHandleTime(q, qc, cfg, byPrio)
 		if q.HandleSeconds == 0 {
 			// An alert queue with no handle time of its own while triage
 			// is planned for other priorities only.
@@ -348,7 +353,7 @@ func (w *Workload) build(cfg Config, alertB, caseB []store.ArrivalBucket, hts []
 		w.setEffort(q, qc)
 		w.setServiceTarget(q, qc, cfg)
 		if k.k == Cases {
-			q.Measured = measured(hts, k.p, q.AnswerWithinSeconds)
+			q.Measured = measured(hs, k.p)
 		}
 		if qc != nil && qc.Patience > 0 {
 			q.PatienceSeconds = qc.Patience.Seconds()
@@ -452,63 +457,71 @@ func (w *Workload) fillAlertQueues(queues queueSet, cfg Config, occ []float64, a
 	}
 }
 
-// workedByPriority indexes the handle times by the priority in force at
-// resolution. Only priorities with some work by people logged measure a
-// handle time: a queue whose cases show none (a log of synthesised
-// snapshot events) falls back like one without cases.
-func workedByPriority(hts []handle.Time) map[model.Priority][]int {
-	byPrio := map[model.Priority][]int{}
-	worked := map[model.Priority]bool{}
-	for i, ht := range hts {
-		if ht.Priority.Valid() {
-			byPrio[ht.Priority] = append(byPrio[ht.Priority], i)
-			worked[ht.Priority] = worked[ht.Priority] || ht.Active > 0
-		}
-	}
-	for p := range byPrio {
-		if !worked[p] {
-			delete(byPrio, p)
+// workedByPriority returns the active times of the cases by the priority
+// in force at resolution. Only priorities with some work by people logged
+// measure a handle time: a queue whose cases show none (a log of
+// synthesised snapshot events) falls back like one without cases.
+func workedByPriority(hs store.HandleSummary) map[model.Priority][]store.ActiveCount {
+	byPrio := map[model.Priority][]store.ActiveCount{}
+	for p, v := range hs.Active {
+		// Ascending: some work is the largest value above 0.
+		if p.Valid() && len(v) > 0 && v[len(v)-1].Active > 0 {
+			byPrio[p] = v
 		}
 	}
 	return byPrio
+}
+
+// samples expands counted active times, ascending, into one value in
+// seconds per case, ascending.
+func samples(counts []store.ActiveCount) []float64 {
+	n := int64(0)
+	for _, c := range counts {
+		n += c.Cases
+	}
+	out := make([]float64, 0, n)
+	for _, c := range counts {
+		v := c.Active.Seconds()
+		for range c.Cases {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // setHandleTime sets a queue's handle time: configured for the queue,
 // measured for a case queue (its priority's worked cases, else all
 // priorities', else an hour assumed), or the triage handle time for an
 // alert queue. It leaves 0 when none applies.
-func (w *Workload) setHandleTime(q *Queue, qc *QueueConfig, cfg Config, byPrio map[model.Priority][]int, hts []handle.Time) {
+func (w *Workload) setHandleTime(q *Queue, qc *QueueConfig, cfg Config, byPrio map[model.Priority][]store.ActiveCount) {
 	q.Concurrency = 1
 	switch {
 	case qc != nil && qc.HandleTime > 0:
 		q.HandleSeconds = qc.HandleTime.Seconds()
 		q.Sources["handle_time"] = FromConfig
 	case q.Kind == Cases:
-		idx := byPrio[q.Priority]
-		if len(idx) == 0 {
+		active := samples(byPrio[q.Priority])
+		if len(active) == 0 {
 			// No worked case of this priority was resolved in the
 			// window: use all priorities.
 			for _, v := range byPrio {
-				idx = append(idx, v...)
+				active = append(active, samples(v)...)
 			}
-			if len(idx) > 0 {
+			sort.Float64s(active)
+			if len(active) > 0 {
 				w.assume(q.Name+" handle_time", "all priorities",
 					"no worked case of this priority was resolved in the window; the figures over all priorities are used")
 			}
 		}
-		if len(idx) == 0 {
+		if len(active) == 0 {
 			q.HandleSeconds = time.Hour.Seconds()
 			q.Sources["handle_time"] = FromAssumption
 			w.assume(q.Name+" handle_time", "1h", "no case resolved in the window has work by people in its log; set queues[].handle_time")
 			return
 		}
-		active := make([]float64, len(idx))
-		for i, j := range idx {
-			active[i] = hts[j].Active.Seconds()
-		}
 		q.Handle = handleStats(active)
 		q.HandleSeconds = q.Handle.MeanSeconds
-		q.effort = active
+		q.effort = q.Handle.Samples
 		q.Sources["handle_time"] = FromHistory
 	case cfg.TriageHandleTime != nil:
 		q.HandleSeconds = cfg.TriageHandleTime.Seconds()
@@ -517,7 +530,8 @@ func (w *Workload) setHandleTime(q *Queue, qc *QueueConfig, cfg Config, byPrio m
 }
 
 // setEffort sets the analyst effort per item: the handle time divided by
-// the configured concurrency, or the mean of the measured efforts.
+// the concurrency (the measured efforts are the handle times themselves,
+// concurrency 1, so their mean is the handle time).
 func (w *Workload) setEffort(q *Queue, qc *QueueConfig) {
 	if qc != nil && qc.Concurrency > 0 {
 		q.Concurrency = qc.Concurrency
@@ -525,13 +539,6 @@ func (w *Workload) setEffort(q *Queue, qc *QueueConfig) {
 		q.effort = nil
 	}
 	q.EffortSeconds = q.HandleSeconds / q.Concurrency
-	if q.effort != nil {
-		var sum float64
-		for _, e := range q.effort {
-			sum += e
-		}
-		q.EffortSeconds = sum / float64(len(q.effort))
-	}
 }
 
 // setServiceTarget sets the answer-within time (configured, the SLA
@@ -539,16 +546,10 @@ func (w *Workload) setEffort(q *Queue, qc *QueueConfig) {
 // service level (configured for the queue or the plan, or the default).
 func (w *Workload) setServiceTarget(q *Queue, qc *QueueConfig, cfg Config) {
 	p := q.Priority
-	switch {
-	case qc != nil && qc.AnswerWithin > 0:
-		q.AnswerWithinSeconds = qc.AnswerWithin.Seconds()
-		q.Sources["answer_within"] = FromConfig
-	case w.SLA != nil && w.SLA.Targets[p].Acknowledge > 0:
-		q.AnswerWithinSeconds = w.SLA.Targets[p].Acknowledge.Seconds()
-		q.Sources["answer_within"] = FromSLA
-	default:
-		q.AnswerWithinSeconds = defaultAnswerWithin[p].Seconds()
-		q.Sources["answer_within"] = FromAssumption
+	var src Source
+	q.AnswerWithinSeconds, src = w.answerWithin(qc, p)
+	q.Sources["answer_within"] = src
+	if src == FromAssumption {
 		w.assume(p.String()+" answer_within", defaultAnswerWithin[p].String(),
 			"no SLA policy acknowledge target for this priority; example target used")
 	}
@@ -617,23 +618,69 @@ func (w *Workload) assumeDefaults(cfg Config) {
 	}
 }
 
-// measured is the share of the cases that arrived with priority p
-// acknowledged within answerWithin seconds of creation (nil when there
-// are none).
-func measured(hts []handle.Time, p model.Priority, answerWithin float64) *MeasuredSL {
-	var m MeasuredSL
-	for _, ht := range hts {
-		if ht.ArrivalPriority != p || ht.Created.IsZero() {
-			continue
-		}
-		m.Cases++
-		if ht.Start.Sub(ht.Created).Seconds() <= answerWithin {
-			m.Within++
+// answerWithin is the answer-within time of a queue of priority p, in
+// seconds, and where it comes from: configured, the SLA policy's
+// acknowledge target, or an example target.
+func (w *Workload) answerWithin(qc *QueueConfig, p model.Priority) (float64, Source) {
+	switch {
+	case qc != nil && qc.AnswerWithin > 0:
+		return qc.AnswerWithin.Seconds(), FromConfig
+	case w.SLA != nil && w.SLA.Targets[p].Acknowledge > 0:
+		return w.SLA.Targets[p].Acknowledge.Seconds(), FromSLA
+	default:
+		return defaultAnswerWithin[p].Seconds(), FromAssumption
+	}
+}
+
+// ackWithin is, for each priority, the longest acknowledgement a case
+// queue of that priority counts as within its answer-within time (see
+// measured), as the store compares it: handle times are kept in whole
+// microseconds, so a delay d is within when d.Seconds() ≤ the queue's
+// AnswerWithinSeconds, which holds for every d up to the value returned
+// and for none above (Duration.Seconds never decreases as d grows).
+func (w *Workload) ackWithin(cfg Config) map[model.Priority]time.Duration {
+	out := make(map[model.Priority]time.Duration, len(model.Priorities))
+	for _, p := range model.Priorities {
+		aw, _ := w.answerWithin(cfg.queue(Cases, p), p)
+		out[p] = lastMicroWithin(aw)
+	}
+	return out
+}
+
+// lastMicroWithin returns the largest whole number of microseconds d with
+// d.Seconds() ≤ s (bounded by ±math.MaxInt64 nanoseconds' whole
+// microseconds).
+func lastMicroWithin(s float64) time.Duration {
+	const maxMicros = math.MaxInt64 / int64(time.Microsecond)
+	within := func(k int64) bool { return (time.Duration(k) * time.Microsecond).Seconds() <= s }
+	switch {
+	case math.IsNaN(s) || !within(-maxMicros):
+		return math.MinInt64 // nothing is within
+	case within(maxMicros):
+		return time.Duration(maxMicros) * time.Microsecond
+	}
+	// Bisect: within(lo), !within(hi).
+	lo, hi := -maxMicros, maxMicros
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if within(mid) {
+			lo = mid
+		} else {
+			hi = mid
 		}
 	}
-	if m.Cases == 0 {
+	return time.Duration(lo) * time.Microsecond
+}
+
+// measured is the share of the cases that arrived with priority p
+// acknowledged within their queue's answer-within time of creation, as
+// counted in the handle-time summary (nil when there are none).
+func measured(hs store.HandleSummary, p model.Priority) *MeasuredSL {
+	a := hs.Arrived[p]
+	if a.Cases == 0 {
 		return nil
 	}
+	m := MeasuredSL{Cases: int(a.Cases), Within: int(a.Within)}
 	m.ServiceLevel = float64(m.Within) / float64(m.Cases)
 	return &m
 }

@@ -201,8 +201,9 @@ func (s *Store) AlertsBySource(ctx context.Context) (map[string]int64, error) {
 	return out, rows.Err()
 }
 
-// recountRows stores the counters and the alert arrivals again from the
-// rows: the repair path of `rollups rebuild`.
+// recountRows stores the counters and the alert and case arrivals again
+// from the rows, and drops the kept handle-time hours (rebuilt from the
+// rows when next read): the repair path of `rollups rebuild`.
 func (a *applier) recountRows() error {
 	tables, sources, err := countRows(a.ctx, a.tx)
 	if err != nil {
@@ -230,6 +231,20 @@ func (a *applier) recountRows() error {
 	if _, err := a.exec(`INSERT INTO alert_arrivals (quarter, severity, n)
 		SELECT created_at / ?, severity, COUNT(*) FROM alerts WHERE created_at IS NOT NULL GROUP BY 1, 2`, quarterMicros); err != nil {
 		return fmt.Errorf("storing alert arrivals: %w", err)
+	}
+	if _, err := a.exec(`DELETE FROM case_arrivals`); err != nil {
+		return fmt.Errorf("clearing case arrivals: %w", err)
+	}
+	if _, err := a.exec(`INSERT INTO case_arrivals (quarter, priority, n)
+		SELECT arr_at / ?, arr_priority, COUNT(*) FROM case_facts WHERE arr_at IS NOT NULL GROUP BY 1, 2`, quarterMicros); err != nil {
+		return fmt.Errorf("storing case arrivals: %w", err)
+	}
+	if _, err := a.exec(`INSERT INTO handle_hours (hour) SELECT DISTINCT resolved_at / ? FROM cases WHERE resolved_at IS NOT NULL
+		ON CONFLICT (hour) DO NOTHING`, hourMicros); err != nil {
+		return fmt.Errorf("marking the handle-time hours: %w", err)
+	}
+	if _, err := a.exec(`UPDATE handle_hours SET built_version = -1, data = NULL`); err != nil {
+		return fmt.Errorf("dropping the kept handle-time hours: %w", err)
 	}
 	return nil
 }

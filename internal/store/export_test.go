@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 )
 
@@ -121,4 +122,27 @@ func MarkHandleTimesPending(ctx context.Context, s *Store) error {
 // their logs alone.
 func WorkloadCaseArrivalsScan(ctx context.Context, s *Store, since, until time.Time) ([]ArrivalBucket, error) {
 	return s.workloadCaseArrivalsScan(ctx, since, until)
+}
+
+// HandleSummaryRows is WorkloadHandleSummary counted from the rows alone,
+// without the kept hours.
+func HandleSummaryRows(ctx context.Context, s *Store, since, until time.Time, pause []string, gap time.Duration,
+	ackWithin map[model.Priority]time.Duration) (HandleSummary, error) {
+	q := summaryQuery{gap: gap, pause: pause, key: handle.PauseKey(pause), ackWithin: ackWithin, limits: map[model.Priority]int64{}}
+	for p, d := range ackWithin {
+		q.limits[p] = floorDiv(int64(d), int64(time.Microsecond))
+	}
+	b := newSummaryBuilder()
+	if err := s.summariseRows(ctx, b, q, since.UnixMicro(), until.UnixMicro()); err != nil {
+		return HandleSummary{}, err
+	}
+	return b.summary(), nil
+}
+
+// HandleHours counts the kept handle-time hours, and those built for their
+// current version.
+func HandleHours(ctx context.Context, s *Store) (total, built int, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN built_version = version THEN 1 ELSE 0 END), 0)
+		FROM handle_hours`).Scan(&total, &built)
+	return total, built, err
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -284,4 +285,106 @@ func (a *applier) noteAlert(created time.Time) {
 	if !created.IsZero() { // an undated alert belongs to no day
 		a.alertDays[created.Unix()/quarterSeconds] = true
 	}
+}
+
+// RuleCaseCounts counts, by rule, the cases created on the days
+// [fromDay, toDay) (YYYYMMDD in the organisation's time zone) that the
+// KPIs count (not excluded).
+func (s *Store) RuleCaseCounts(ctx context.Context, fromDay, toDay int64) (map[string]int, error) {
+	// +day keeps SQLite off the day index, whose rows it would then sort
+	// by rule: the partial index case_facts_rule_day (0030) gives them in
+	// rule order (2.2 against 0.4 CPU s over a million cases).
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT rule, COUNT(*) FROM case_facts
+		WHERE +day >= ? AND +day < ? AND excluded = 0 GROUP BY rule`), fromDay, toDay)
+	if err != nil {
+		return nil, fmt.Errorf("counting cases by rule: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var rule string
+		var n int
+		if err := rows.Scan(&rule, &n); err != nil {
+			return nil, fmt.Errorf("counting cases by rule: %w", err)
+		}
+		out[rule] = n
+	}
+	return out, rows.Err()
+}
+
+// idChunk bounds the ids or names bound in one IN list, well under
+// SQLite's and PostgreSQL's limits on bound parameters.
+const idChunk = 500
+
+// CaseRules returns the distinct rules of the cases with these ids (as
+// their facts hold them), sorted.
+func (s *Store) CaseRules(ctx context.Context, ids []int64) ([]string, error) {
+	seen := map[string]bool{}
+	for len(ids) > 0 {
+		n := min(len(ids), idChunk)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT DISTINCT rule FROM case_facts WHERE case_id IN (`+placeholders(n)+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("reading the rules of cases: %w", err)
+		}
+		for rows.Next() {
+			var r string
+			if err := rows.Scan(&r); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("reading the rules of cases: %w", err)
+			}
+			seen[r] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("reading the rules of cases: %w", err)
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for r := range seen {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// RuleFacts calls fn with the facts of the cases created on the days
+// [fromDay, toDay) whose rule is one of rules, by day and case id (the
+// order of [Store.DayFacts] day after day). More rules than fit one IN
+// list are filtered here instead.
+func (s *Store) RuleFacts(ctx context.Context, fromDay, toDay int64, rules []string, fn func(*kpi.Facts)) error {
+	q := `SELECT ` + factColumns + ` FROM case_facts WHERE day >= ? AND day < ?`
+	args := []any{fromDay, toDay}
+	var keep map[string]bool
+	if len(rules) <= idChunk {
+		q += ` AND rule IN (` + placeholders(len(rules)) + `)`
+		for _, r := range rules {
+			args = append(args, r)
+		}
+	} else {
+		keep = make(map[string]bool, len(rules))
+		for _, r := range rules {
+			keep[r] = true
+		}
+	}
+	rows, err := s.r.QueryContext(ctx, s.rebind(q+` ORDER BY day, case_id`), args...)
+	if err != nil {
+		return fmt.Errorf("reading case facts by rule: %w", err)
+	}
+	defer rows.Close()
+	var f kpi.Facts
+	for rows.Next() {
+		if err := scanFacts(rows, &f); err != nil {
+			return fmt.Errorf("reading case facts by rule: %w", err)
+		}
+		if keep == nil || keep[f.Rule] {
+			fn(&f)
+		}
+	}
+	return rows.Err()
 }

@@ -79,6 +79,13 @@ func checkHandleTimes(t *testing.T, s *store.Store, what string) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s: case arrivals %s … %s:\nkept %+v\nlogs %+v", what, w[0], w[1], got, want)
 		}
+		facts, err := s.WorkloadCaseArrivalsFacts(ctx, ts(w[0]), ts(w[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(facts, want) {
+			t.Fatalf("%s: case arrivals %s … %s:\nfacts %+v\nlogs  %+v", what, w[0], w[1], facts, want)
+		}
 	}
 }
 
@@ -170,6 +177,12 @@ func TestHandleTimesKeptEqualRebuilt(t *testing.T) {
 		}
 		if len(kept) < 6 || worked < 2 {
 			t.Fatalf("the random log kept %d handle times, %d with worked time: too few to test anything", len(kept), worked)
+		}
+		// The summaries compared came from kept hours, not only the rows.
+		if total, built, err := store.HandleHours(ctx, s); err != nil || built == 0 {
+			t.Fatalf("kept handle-time hours: %d of %d built (%v)", built, total, err)
+		} else {
+			t.Logf("kept handle-time hours: %d of %d built", built, total)
 		}
 
 		// A new policy version pauses in another status from 3 March: the

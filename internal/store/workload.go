@@ -130,9 +130,12 @@ func mergeBuckets(in []ArrivalBucket) []ArrivalBucket {
 // quarter hour and by their priority at creation: the first priority in the
 // case's log (kept when retention pruned the log), or its current priority
 // when the log has none (or its first priority is not one). It counts the
-// arrivals kept with the case facts (an index range), unless some facts
-// wait to be computed or the kept arrivals to be measured once: then it
-// reads the cases and their logs (workloadCaseArrivalsScan).
+// arrivals kept with the case facts, unless some facts wait to be computed
+// or the kept arrivals to be measured once: then it reads the cases and
+// their logs (workloadCaseArrivalsScan). The whole quarter hours of the
+// window are read from their counts (case_arrivals, kept by triggers on the
+// case facts); only the partial quarters at its ends are counted from the
+// facts.
 func (s *Store) WorkloadCaseArrivals(ctx context.Context, since, until time.Time) ([]ArrivalBucket, error) {
 	var stale int
 	if err := s.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM facts_pending LIMIT 1) p)
@@ -142,13 +145,47 @@ func (s *Store) WorkloadCaseArrivals(ctx context.Context, since, until time.Time
 	if stale > 0 {
 		return s.workloadCaseArrivalsScan(ctx, since, until)
 	}
+	lo, hi := since.UnixMicro(), until.UnixMicro()
+	if lo >= hi {
+		return nil, nil
+	}
+	first, last := ceilDiv(lo, quarterMicros), floorDiv(hi, quarterMicros) // whole quarters [first, last)
+	if first >= last || lo < 0 {
+		out, err := s.caseArrivalRows(ctx, lo, hi, nil)
+		return mergeBuckets(out), err
+	}
+	out, err := s.caseArrivalRows(ctx, lo, first*quarterMicros, nil)
+	if err != nil {
+		return nil, err
+	}
+	if out, err = s.keptCaseArrivals(ctx, first, last, out); err != nil {
+		return nil, err
+	}
+	if out, err = s.caseArrivalRows(ctx, last*quarterMicros, hi, out); err != nil {
+		return nil, err
+	}
+	return mergeBuckets(out), nil
+}
+
+// WorkloadCaseArrivalsFacts is WorkloadCaseArrivals counted from the case
+// facts alone (no kept counts): the oracle of the counts.
+func (s *Store) WorkloadCaseArrivalsFacts(ctx context.Context, since, until time.Time) ([]ArrivalBucket, error) {
+	out, err := s.caseArrivalRows(ctx, since.UnixMicro(), until.UnixMicro(), nil)
+	return mergeBuckets(out), err
+}
+
+// caseArrivalRows adds the arrivals kept with the case facts in [lo, hi)
+// (Unix microseconds) to out, by quarter hour and priority.
+func (s *Store) caseArrivalRows(ctx context.Context, lo, hi int64, out []ArrivalBucket) ([]ArrivalBucket, error) {
+	if lo >= hi {
+		return out, nil
+	}
 	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT arr_at / ?, arr_priority, COUNT(*) FROM case_facts
-		WHERE arr_at >= ? AND arr_at < ? GROUP BY 1, 2`), quarterMicros, since.UnixMicro(), until.UnixMicro())
+		WHERE arr_at >= ? AND arr_at < ? GROUP BY 1, 2`), quarterMicros, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("counting case arrivals: %w", err)
 	}
 	defer rows.Close()
-	var out []ArrivalBucket
 	for rows.Next() {
 		var q, prio, n int64
 		if err := rows.Scan(&q, &prio, &n); err != nil {
@@ -159,7 +196,26 @@ func (s *Store) WorkloadCaseArrivals(ctx context.Context, since, until time.Time
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("counting case arrivals: %w", err)
 	}
-	return mergeBuckets(out), nil
+	return out, nil
+}
+
+// keptCaseArrivals adds the counted case arrivals of the quarter hours
+// [from, to) to out.
+func (s *Store) keptCaseArrivals(ctx context.Context, from, to int64, out []ArrivalBucket) ([]ArrivalBucket, error) {
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT quarter, priority, n FROM case_arrivals
+		WHERE quarter >= ? AND quarter < ? AND n <> 0`), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("reading case arrivals: %w", err)
+	}
+	defer rows.Close()
+	var q, prio, n int64
+	for rows.Next() {
+		if err := rows.Scan(&q, &prio, &n); err != nil {
+			return nil, fmt.Errorf("reading case arrivals: %w", err)
+		}
+		out = append(out, ArrivalBucket{Start: time.UnixMicro(q * quarterMicros).UTC(), Priority: model.Priority(prio), Count: n})
+	}
+	return out, rows.Err()
 }
 
 // workloadCaseArrivalsScan is WorkloadCaseArrivals from the cases and their

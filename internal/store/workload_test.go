@@ -294,5 +294,39 @@ func handleTimes(t *testing.T, s *store.Store, since, until time.Time, pause []s
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("handle times %s … %s, pause %q, gap %v:\nkept   %+v\nreplay %+v", since, until, pause, gap, got, want)
 	}
+	checkHandleSummary(t, s, since, until, pause, gap, want)
 	return got
+}
+
+// summaryTargets are acknowledgement targets a handle-time summary is
+// asked with: none, and some that are not whole microseconds or seconds.
+var summaryTargets = []map[model.Priority]time.Duration{nil, {
+	model.P1: 15 * time.Minute, model.P2: time.Hour + 500*time.Nanosecond, model.P3: 90*time.Second + time.Microsecond,
+	model.P4: 0, model.P5: -time.Minute, model.PriorityUnknown: 24 * time.Hour}}
+
+// checkHandleSummary checks that the handle-time summary of a window (kept
+// hours, read twice: built, then kept; and the rows alone) is the summary
+// of the replayed handle times, counted one by one.
+func checkHandleSummary(t *testing.T, s *store.Store, since, until time.Time, pause []string, gap time.Duration, replay []handle.Time) {
+	t.Helper()
+	ctx := context.Background()
+	for _, targets := range summaryTargets {
+		want := store.SummariseHandleTimes(replay, targets)
+		for _, how := range []string{"kept hours", "kept hours again", "rows"} {
+			var got store.HandleSummary
+			var err error
+			if how == "rows" {
+				got, err = store.HandleSummaryRows(ctx, s, since, until, pause, gap, targets)
+			} else {
+				got, err = s.WorkloadHandleSummary(ctx, since, until, pause, gap, targets)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("handle summary from the %s, %s … %s, pause %q, gap %v, targets %v:\ngot  %+v\nwant %+v",
+					how, since, until, pause, gap, targets, got, want)
+			}
+		}
+	}
 }

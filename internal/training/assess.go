@@ -82,6 +82,7 @@ type Source interface {
 	Certifications(ctx context.Context) ([]store.Certification, error)
 	TimeZone(ctx context.Context) (*time.Location, error)
 	LatestActivity(ctx context.Context) (time.Time, error)
+	DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error
 }
 
 // Assessment is the team's development picture: program views first.
