@@ -3,13 +3,12 @@ package runbook_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/demo"
-	"github.com/watchfloor/watchfloor/internal/ingest"
+	"github.com/watchfloor/watchfloor/internal/demo/demotest"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/kpi"
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -30,29 +29,18 @@ func TestMeasureReadsOnlyNeededFacts(t *testing.T) {
 		ctx := context.Background()
 		st := open()
 		// A third of the cases are drills, which the KPIs leave out: the
-		// per-rule case counts must leave it out too.
+		// per-rule case counts must leave them out too.
 		drills := 0
-		f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-			return demo.Generate(ctx, cfg, func(r record.Record) error {
-				drill := func(ext string) bool { return strings.ContainsAny(ext[len(ext)-1:], "147") }
-				switch {
-				case r.Case != nil && drill(r.Case.ExternalID):
-					r.Case.Disposition = model.DispositionTest
-					drills++
-				case r.Event != nil && r.Event.Kind == model.EventDisposition && r.Event.CaseExternalID != "" && drill(r.Event.CaseExternalID):
-					r.Event.New = string(model.DispositionTest)
-				}
-				return emit(r)
-			})
-		})}
-		if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{BatchSize: 5000}); err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range demo.Runbooks(cfg) {
-			if _, err := runbook.Sync(ctx, st, s.FS, "", demo.RunbookSource, s.At); err != nil {
-				t.Fatal(err)
+		drill := func(ext string) bool { return strings.ContainsAny(ext[len(ext)-1:], "147") }
+		demotest.Ingest(t, st, cfg, func(r *record.Record) {
+			switch {
+			case r.Case != nil && drill(r.Case.ExternalID):
+				r.Case.Disposition = model.DispositionTest
+				drills++
+			case r.Event != nil && r.Event.Kind == model.EventDisposition && r.Event.CaseExternalID != "" && drill(r.Event.CaseExternalID):
+				r.Event.New = string(model.DispositionTest)
 			}
-		}
+		})
 		if drills == 0 {
 			t.Fatal("no drills: the per-rule counts' exclusion is not tested")
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/kpi"
+	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/sla"
 )
 
@@ -385,6 +386,33 @@ func (s *Store) RuleFacts(ctx context.Context, fromDay, toDay int64, rules []str
 		if keep == nil || keep[f.Rule] {
 			fn(&f)
 		}
+	}
+	return rows.Err()
+}
+
+// CaseOutcomes calls fn with part of the facts of the cases created on
+// the days [fromDay, toDay) (YYYYMMDD), by day and case id: the case, its
+// analyst, priority, exclusion, creation and resolution times and resolve
+// SLA status. Every other field is zero. It reads a quarter of a
+// million-case store in a fraction of [Store.DayFacts]' time.
+func (s *Store) CaseOutcomes(ctx context.Context, fromDay, toDay int64, fn func(*kpi.Facts)) error {
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT case_id, analyst, priority, excluded, created_at, resolve_at, sla_resolve
+		FROM case_facts WHERE day >= ? AND day < ? ORDER BY day, case_id`), fromDay, toDay)
+	if err != nil {
+		return fmt.Errorf("reading case outcomes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f kpi.Facts
+		var prio, excl int
+		var slaRes string
+		var cre, res sql.NullInt64
+		if err := rows.Scan(&f.CaseID, &f.Analyst, &prio, &excl, &cre, &res, &slaRes); err != nil {
+			return fmt.Errorf("reading case outcomes: %w", err)
+		}
+		f.Priority, f.Excluded, f.SLAResolve = model.Priority(prio), excl != 0, sla.Status(slaRes)
+		f.Created, f.Resolve = fromMicros(cre), fromMicros(res)
+		fn(&f)
 	}
 	return rows.Err()
 }

@@ -82,7 +82,10 @@ type Source interface {
 	Certifications(ctx context.Context) ([]store.Certification, error)
 	TimeZone(ctx context.Context) (*time.Location, error)
 	LatestActivity(ctx context.Context) (time.Time, error)
-	DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error
+	// CaseOutcomes calls fn with the case, analyst, priority, exclusion,
+	// creation and resolution times and resolve SLA status of the cases
+	// created on the days [fromDay, toDay) (YYYYMMDD), by day and case id.
+	CaseOutcomes(ctx context.Context, fromDay, toDay int64, fn func(*kpi.Facts)) error
 }
 
 // Assessment is the team's development picture: program views first.
@@ -248,7 +251,9 @@ type Input struct {
 	Certs    []store.Certification
 	Registry *runbook.Registry
 	Staffing staffing.Config
-	// Executions and Facts cover the history window.
+	// Executions and Facts cover the history window. Build reads only a
+	// fact's CaseID, Analyst, Priority, Excluded, Created, Resolve and
+	// SLAResolve (what [store.Store.CaseOutcomes] fills).
 	Executions             []runbook.Execution
 	Facts                  []kpi.Facts
 	HistoryFrom, HistoryTo time.Time
@@ -307,11 +312,12 @@ func Assess(ctx context.Context, src Source, opt Options) (*Assessment, error) {
 	if _, err := src.RefreshFacts(ctx); err != nil {
 		return nil, fmt.Errorf("refreshing case facts: %w", err)
 	}
-	for day := in.HistoryFrom; day.Before(in.HistoryTo); day = day.AddDate(0, 0, 1) {
-		y, m, d := day.Date()
-		if err := src.DayFacts(ctx, int64(y*10000+int(m)*100+d), func(f *kpi.Facts) { in.Facts = append(in.Facts, *f) }); err != nil {
-			return nil, err
-		}
+	// Build reads only the fields CaseOutcomes fills (see Input.Facts).
+	fy, fm, fd := in.HistoryFrom.Date()
+	ty, tm, td := in.HistoryTo.Date()
+	if err := src.CaseOutcomes(ctx, int64(fy*10000+int(fm)*100+fd), int64(ty*10000+int(tm)*100+td),
+		func(f *kpi.Facts) { in.Facts = append(in.Facts, *f) }); err != nil {
+		return nil, err
 	}
 	return Build(in), nil
 }
