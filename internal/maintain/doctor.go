@@ -28,6 +28,10 @@ func (r readOnly) SaveRollupParts(context.Context, string, int64, int64, map[str
 	return nil
 }
 
+func (r readOnly) SaveRollupSpan(context.Context, string, int64, int64, string, int64, string) error {
+	return nil
+}
+
 func (r readOnly) RollupVersions(ctx context.Context, kind string, from, to int64) ([]store.RollupDay, error) {
 	days, err := r.Store.RollupVersions(ctx, kind, from, to)
 	if r.rebuild {

@@ -24,6 +24,9 @@ type Store interface {
 	RollupVersions(ctx context.Context, kind string, from, to int64) ([]store.RollupDay, error)
 	RollupPart(ctx context.Context, kind string, day int64, part string) (version int64, data string, ok bool, err error)
 	SaveRollupParts(ctx context.Context, kind string, day, version int64, parts map[string]string) error
+	// SaveRollupSpan stores a part merged over the days first … last,
+	// unless one changed since version (the sum of their versions).
+	SaveRollupSpan(ctx context.Context, kind string, first, last int64, part string, version int64, data string) error
 	DayFacts(ctx context.Context, day int64, fn func(*kpi.Facts)) error
 	// AlertRollups returns a local day's alert rollups, kept at ingest.
 	AlertRollups(ctx context.Context, day int64) ([]store.AlertRollup, error)
@@ -47,6 +50,11 @@ type Engine struct {
 	cases      map[partKey]cachedPart
 	alerts     map[int64]cachedAlertDay
 	techniques map[int64]cachedTechniqueDay
+	spans      map[spanKey]cachedSpan
+
+	// noSpans adds every alert day of a window one by one (the tests'
+	// oracle of spans).
+	noSpans bool
 }
 
 type partKey struct {

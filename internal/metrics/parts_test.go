@@ -15,8 +15,9 @@ import (
 
 // rebuildStore never gives the engine a stored part, of any kind, and
 // stores none: every day of every report is built afresh from the case
-// facts and the alert rollups kept at ingest. It is the oracle of what the
-// engine makes of its stored parts.
+// facts and the alert rollups kept at ingest. With an engine that adds
+// alert days one by one (metrics.DayByDay) it is the oracle of what the
+// engine makes of its stored day parts and spans.
 type rebuildStore struct{ *store.Store }
 
 func (s rebuildStore) RollupPart(context.Context, string, int64, string) (int64, string, bool, error) {
@@ -27,9 +28,9 @@ func (s rebuildStore) SaveRollupParts(context.Context, string, int64, int64, map
 	return nil
 }
 
-// partsDays is the span of the stored-parts test: 40 days before
-// partsEnd, long enough for windows of 1 to 35 days at any end.
-const partsDays = 40
+// partsDays is the span of the stored-parts test: 140 days before
+// partsEnd, long enough for windows of 1 to 130 days at any end.
+const partsDays = 140
 
 var partsEnd = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
 
@@ -122,7 +123,8 @@ func (g *partsGen) batch(nAlerts, nCases int, day time.Time) *store.Batch {
 // time zone, every report — of random windows, with and without a
 // grouping, from a new engine (a new process) or one kept throughout (a
 // server) — equals, JSON for JSON, the report of an engine that builds every
-// day afresh and stores nothing.
+// day afresh, adds alert days one by one and stores nothing; and windows
+// of 65 to 130 days are read through stored spans of up to 64 days.
 func TestStoredPartsReportLikeARebuild(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, open func() *store.Store) {
 		st := open()
@@ -134,14 +136,14 @@ func TestStoredPartsReportLikeARebuild(t *testing.T) {
 				model.P4: {Acknowledge: 8 * time.Hour, Resolve: 48 * time.Hour}}}}})
 		mustApply(t, st, g.batch(1500, 300, time.Time{}))
 		server := &metrics.Engine{Store: st}
-		oracle := &metrics.Engine{Store: rebuildStore{st}}
+		oracle := metrics.DayByDay(rebuildStore{st})
 		now := partsEnd.Add(2 * time.Hour)
 		loc := time.UTC
 		lastDay := partsEnd.AddDate(0, 0, -1)
 		check := func(step int) {
 			t.Helper()
 			for range 6 {
-				n := []int{1, 7, 12, 30, 35}[g.r.IntN(5)]
+				n := []int{1, 7, 12, 30, 65, 90, 130}[g.r.IntN(7)]
 				end := partsEnd.AddDate(0, 0, -g.r.IntN(4)).Add(-time.Hour)
 				w := metrics.WindowEnding(end, n, loc)
 				by := ""
@@ -191,5 +193,26 @@ func TestStoredPartsReportLikeARebuild(t *testing.T) {
 			}
 			check(step)
 		}
+		// The spans were stored: a window of 130 days holds one of 64.
+		spans := 0
+		for c := partsEnd.Unix()/86400 - partsDays; c < partsEnd.Unix()/86400; c++ {
+			if c%64 == 0 {
+				d := time.Unix(c*86400, 0).UTC()
+				_, _, ok, err := st.RollupPart(ctx, store.RollupAlerts, int64(d.Year()*10000+int(d.Month())*100+d.Day()), "rules@64")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok {
+					spans++
+				}
+			}
+		}
+		if spans == 0 {
+			t.Error("no span of 64 days was stored")
+		}
 	})
+}
+
+func (s rebuildStore) SaveRollupSpan(context.Context, string, int64, int64, string, int64, string) error {
+	return nil
 }

@@ -115,8 +115,9 @@ func (d AlertDay) merge(o AlertDay, mttd map[string]*sketch.Dense) {
 // aggregates.
 const partRules = "rules"
 
-// alertDays returns the window's alert aggregates, rebuilding stale days
-// from the alerts table.
+// alertDays returns the window's alert aggregates: the whole aligned spans
+// of days in it merged (see spans.go), the other days one by one, stale
+// days rebuilt from the alert rollups kept at ingest.
 func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
 	loc := w.From.Location()
 	rows, err := e.Store.RollupVersions(ctx, store.RollupAlerts, day(w.From), day(w.To.AddDate(0, 0, -1)))
@@ -125,12 +126,36 @@ func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
 	}
 	total := AlertDay{}
 	mttd := map[string]*sketch.Dense{}
+	if len(rows) == 0 {
+		return total, nil
+	}
+	days := make(map[int64]store.RollupDay, len(rows))
 	for _, r := range rows {
-		ad, err := e.alertDay(ctx, r, loc)
+		days[civilDay(r.Day)] = r
+	}
+	ps := pieces(civilDay(day(w.From)), civilDay(day(w.To.AddDate(0, 0, -1))))
+	if e.noSpans {
+		ps = ps[:0]
+		for _, r := range rows {
+			ps = append(ps, piece{civilDay(r.Day), 0})
+		}
+	}
+	for _, p := range ps {
+		if r, ok := days[p.first]; ok && p.level == 0 {
+			ad, err := e.alertDay(ctx, r, loc)
+			if err != nil {
+				return nil, err
+			}
+			total.merge(ad, mttd)
+			continue
+		}
+		sp, err := e.spanOf(ctx, p, days, loc)
 		if err != nil {
 			return nil, err
 		}
-		total.merge(ad, mttd)
+		if sp != nil {
+			total.mergeSpan(sp, mttd)
+		}
 	}
 	for k, r := range total {
 		r.MTTD.sk = mttd[k].Sketch()

@@ -189,6 +189,12 @@ func (s *Store) Erase(ctx context.Context, e Erasure) (*ErasureReport, error) {
 			if _, err := c.ExecContext(ctx, s.rebind(`DELETE FROM rollup_parts WHERE kind = ? AND day = ?`), d.kind, d.day); err != nil {
 				return fmt.Errorf("dropping rollup %s %d: %w", d.kind, d.day, err)
 			}
+			// And the parts merged over spans of days that hold it.
+			t := time.Date(int(d.day/10000), time.Month(d.day/100%100), int(d.day%100), 0, 0, 0, 0, time.UTC)
+			if _, err := c.ExecContext(ctx, s.rebind(`DELETE FROM rollup_parts WHERE kind = ? AND day > ? AND day <= ? AND part LIKE '%@%'`),
+				d.kind, DayOf(t.AddDate(0, 0, -MaxRollupSpan), time.UTC), d.day); err != nil {
+				return fmt.Errorf("dropping rollup %s %d: %w", d.kind, d.day, err)
+			}
 			if _, err := c.ExecContext(ctx, s.rebind(`UPDATE rollup_days SET version = version + 1, built_version = -1, data = '' WHERE kind = ? AND day = ?`),
 				d.kind, d.day); err != nil {
 				return fmt.Errorf("dropping rollup %s %d: %w", d.kind, d.day, err)

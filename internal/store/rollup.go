@@ -96,6 +96,38 @@ func (s *Store) SaveRollupParts(ctx context.Context, kind string, day, version i
 	return err
 }
 
+// spanVersionQuery reads the version of a span of days of a kind: the sum
+// of its days' versions. A day's version only grows, so the sum changes
+// whenever a day of the span changes, appears, or is marked again.
+const spanVersionQuery = `SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM rollup_days WHERE kind = ? AND day >= ? AND day <= ?`
+
+// MaxRollupSpan is the most days a part merged over a span of days
+// (SaveRollupSpan) covers.
+const MaxRollupSpan = 64
+
+// SaveRollupSpan stores a part merged over the days first … last
+// (YYYYMMDD), under its first day, unless a day of the span changed since
+// version (the sum of the days' versions) was read. Such parts are named with an "@"
+// and read with RollupPart; a span covers at most MaxRollupSpan days.
+func (s *Store) SaveRollupSpan(ctx context.Context, kind string, first, last int64, part string, version int64, data string) error {
+	_, err := s.writeDerived(ctx, func(a *applier) error {
+		var current int64
+		if err := a.queryRow(spanVersionQuery, kind, first, last).Scan(&current); err != nil {
+			return fmt.Errorf("saving %s rollup %s of %d: %w", kind, part, first, err)
+		}
+		if current != version {
+			return nil
+		}
+		if _, err := a.exec(`INSERT INTO rollup_parts (kind, day, part, version, data) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (kind, day, part) DO UPDATE SET version = excluded.version, data = excluded.data`,
+			kind, first, part, version, data); err != nil {
+			return fmt.Errorf("saving %s rollup %s of %d: %w", kind, part, first, err)
+		}
+		return nil
+	})
+	return err
+}
+
 const factColumns = `case_id, source, team, analyst, rule, priority, disposition, excluded, created_at, occurred_at, ack_at,
 	contain_at, resolve_at, last_close_at, ack_imputed, contain_imputed, done, reopens, escalated, sla_ack, sla_resolve, clamped,
 	source_sla, alerted, ack_risk_from, ack_overdue_from, resolve_risk_from, resolve_overdue_from`
