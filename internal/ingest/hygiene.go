@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/model"
 )
 
 // Text hygiene. Every string of every record (titles, descriptions,
@@ -41,7 +42,12 @@ const replacement = "\uFFFD"
 // replaced.
 func clean(rec *record.Record) Repairs {
 	var r Repairs
-	for _, v := range []any{rec.Alert, rec.Case, rec.Event, rec.Analyst, rec.Rule, rec.Finding, rec.Team, rec.Shift, rec.SLA,
+	if rec.Alert != nil {
+		// Most records are alerts: their fields are walked without
+		// reflection (TestCleanAlertLikeReflection keeps the two alike).
+		cleanAlert(rec.Alert, &r)
+	}
+	for _, v := range []any{rec.Case, rec.Event, rec.Analyst, rec.Rule, rec.Finding, rec.Team, rec.Shift, rec.SLA,
 		rec.Indicator, rec.Threat, rec.Relation} {
 		if v := reflect.ValueOf(v); !v.IsNil() {
 			cleanValue(v.Elem(), &r)
@@ -51,6 +57,35 @@ func clean(rec *record.Record) Repairs {
 		r.Records = 1
 	}
 	return r
+}
+
+// cleanAlert is cleanValue for an alert, field by field.
+func cleanAlert(a *model.Alert, r *Repairs) {
+	for _, p := range [...]*string{&a.Source, &a.ExternalID, &a.Title, &a.Description, &a.Status, (*string)(&a.Disposition),
+		&a.RuleID, &a.RuleName, &a.CaseExternalID} {
+		if s, ok := cleanString(*p, r); ok {
+			*p = s
+		}
+	}
+	for i := range a.Entities {
+		e := &a.Entities[i]
+		for _, p := range [...]*string{&e.Type, &e.Value, &e.Role} {
+			if s, ok := cleanString(*p, r); ok {
+				*p = s
+			}
+		}
+	}
+	for i, t := range a.Techniques {
+		if s, ok := cleanString(t, r); ok {
+			a.Techniques[i] = s
+		}
+	}
+	if a.Attributes != nil {
+		cleanStringMap(a.Attributes, r)
+	}
+	if b, ok := cleanBytes(a.Raw, r); ok {
+		a.Raw = b
+	}
 }
 
 // textFields lists, per struct type, the fields that can hold text

@@ -148,3 +148,24 @@ func FuzzCleanString(f *testing.F) {
 		}
 	})
 }
+
+// TestCleanAlertLikeReflection: the field-by-field walk of an alert
+// repairs and counts what the reflective walk does, for every text field
+// the alert type has (filled by reflection, so a field added later and
+// missed by cleanAlert fails here).
+func TestCleanAlertLikeReflection(t *testing.T) {
+	for _, bad := range []string{"a\x00b", "a\xffb\xfe", "ok"} {
+		var fast, slow model.Alert
+		n := fill(reflect.ValueOf(&fast).Elem(), bad)
+		fill(reflect.ValueOf(&slow).Elem(), bad)
+		var rf, rs Repairs
+		cleanAlert(&fast, &rf)
+		cleanValue(reflect.ValueOf(&slow).Elem(), &rs)
+		if rf != rs || !reflect.DeepEqual(fast, slow) {
+			t.Errorf("%q (%d strings): cleanAlert %+v %+v, cleanValue %+v %+v", bad, n, rf, fast, rs, slow)
+		}
+		if bad != "ok" && count(reflect.ValueOf(fast), bad) != 0 {
+			t.Errorf("%q: left in %+v", bad, fast)
+		}
+	}
+}

@@ -53,6 +53,10 @@ func (c *counts) addAlert(source string, created time.Time, severity int64) {
 	c.arrivals[arrivalKey{created.UnixMicro() / quarterMicros, severity}]++
 }
 
+// arrivalRowsPerStatement is the most arrival counts one statement adds
+// (a power of two, as chunkSizes needs).
+const arrivalRowsPerStatement = 128
+
 // flushCounts adds the transaction's counts to the kept counters, key by key
 // in order (so PostgreSQL writers lock the counter rows in one order), and
 // bumps the data version. It runs last in every write that changes data.
@@ -82,9 +86,16 @@ func (a *applier) flushCounts() error {
 	slices.SortFunc(keys, func(x, y arrivalKey) int {
 		return cmp.Or(cmp.Compare(x.quarter, y.quarter), cmp.Compare(x.severity, y.severity))
 	})
-	for _, k := range keys {
-		if _, err := a.exec(`INSERT INTO alert_arrivals (quarter, severity, n) VALUES (?, ?, ?)
-			ON CONFLICT (quarter, severity) DO UPDATE SET n = alert_arrivals.n + excluded.n`, k.quarter, k.severity, c.arrivals[k]); err != nil {
+	// Many rows a statement: a batch of a day's alerts spans up to 96
+	// quarter hours of each severity.
+	for _, n := range chunkSizes(len(keys), arrivalRowsPerStatement) {
+		args := make([]any, 0, 3*n)
+		for _, k := range keys[:n] {
+			args = append(args, k.quarter, k.severity, c.arrivals[k])
+		}
+		keys = keys[n:]
+		if _, err := a.exec(multiRowSQL(`INSERT INTO alert_arrivals (quarter, severity, n) VALUES `, `(?, ?, ?)`, n,
+			` ON CONFLICT (quarter, severity) DO UPDATE SET n = alert_arrivals.n + excluded.n`), args...); err != nil {
 			return fmt.Errorf("counting alert arrivals: %w", err)
 		}
 	}

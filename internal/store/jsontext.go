@@ -17,7 +17,11 @@ func stringsJSON(xs []string) string {
 	for _, x := range xs {
 		n += len(x) + 3
 	}
-	b := make([]byte, 0, n)
+	return string(appendStringsJSON(make([]byte, 0, n), xs))
+}
+
+// appendStringsJSON appends xs as a JSON array of strings.
+func appendStringsJSON(b []byte, xs []string) []byte {
 	b = append(b, '[')
 	for i, x := range xs {
 		if i > 0 {
@@ -25,7 +29,7 @@ func stringsJSON(xs []string) string {
 		}
 		b = appendJSONString(b, x)
 	}
-	return string(append(b, ']'))
+	return append(b, ']')
 }
 
 func entitiesJSON(es []model.Entity) string {
@@ -33,7 +37,11 @@ func entitiesJSON(es []model.Entity) string {
 	for _, e := range es {
 		n += len(e.Type) + len(e.Value) + len(e.Role) + 40
 	}
-	b := make([]byte, 0, n)
+	return string(appendEntitiesJSON(make([]byte, 0, n), es))
+}
+
+// appendEntitiesJSON appends es as json.Marshal writes them.
+func appendEntitiesJSON(b []byte, es []model.Entity) []byte {
 	b = append(b, '[')
 	for i, e := range es {
 		if i > 0 {
@@ -49,7 +57,7 @@ func entitiesJSON(es []model.Entity) string {
 		}
 		b = append(b, '}')
 	}
-	return string(append(b, ']'))
+	return append(b, ']')
 }
 
 const hexDigits = "0123456789abcdef"

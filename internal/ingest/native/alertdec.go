@@ -25,6 +25,9 @@ type alertDecoder struct {
 	i       int
 	bad     bool // declined: the caller decodes with encoding/json
 	scratch []byte
+	// strs holds recent short values of the fields that repeat from
+	// alert to alert, by hash: each is allocated once, not per alert.
+	strs [512]string
 }
 
 // maxSkipDepth bounds the nesting of values the decoder skips or copies
@@ -151,11 +154,11 @@ func (d *alertDecoder) alert(v []byte, a *model.Alert) (typ string, ok bool) {
 			case afID:
 				a.ID = d.int()
 			case afSource:
-				a.Source = d.str()
+				a.Source = d.common()
 			case afExternalID:
 				a.ExternalID = d.str()
 			case afTitle:
-				a.Title = d.str()
+				a.Title = d.common()
 			case afDescription:
 				a.Description = d.str()
 			case afSeverity:
@@ -163,13 +166,13 @@ func (d *alertDecoder) alert(v []byte, a *model.Alert) (typ string, ok bool) {
 					d.bad = true
 				}
 			case afStatus:
-				a.Status = d.str()
+				a.Status = d.common()
 			case afDisposition:
-				a.Disposition = model.Disposition(d.str())
+				a.Disposition = model.Disposition(d.common())
 			case afRuleID:
-				a.RuleID = d.str()
+				a.RuleID = d.common()
 			case afRuleName:
-				a.RuleName = d.str()
+				a.RuleName = d.common()
 			case afCaseExternalID:
 				a.CaseExternalID = d.str()
 			case afCaseID:
@@ -247,11 +250,11 @@ func (d *alertDecoder) entities() []model.Entity {
 				}
 				switch f {
 				case 0:
-					e.Type = d.str()
+					e.Type = d.common()
 				case 1:
 					e.Value = d.str()
 				case 2:
-					e.Role = d.str()
+					e.Role = d.common()
 				default:
 					d.skip(0)
 				}
@@ -275,7 +278,7 @@ func (d *alertDecoder) strings() []string {
 		return out
 	}
 	for !d.bad {
-		out = append(out, d.str())
+		out = append(out, d.common())
 		if d.next(']') {
 			break
 		}
@@ -394,6 +397,27 @@ func (d *alertDecoder) str() string {
 		return ""
 	}
 	return string(s)
+}
+
+// common reads a string value that is likely the same as in other
+// alerts (a source, status, rule, entity type, technique).
+func (d *alertDecoder) common() string {
+	s, ok := d.strBytes()
+	if !ok || len(s) == 0 {
+		return ""
+	}
+	if len(s) > 64 {
+		return string(s)
+	}
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range s {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &d.strs[h%uint32(len(d.strs))]
+	if *slot != string(s) {
+		*slot = string(s)
+	}
+	return *slot
 }
 
 // strBytes reads a string value, unescaped; the bytes are valid until the
