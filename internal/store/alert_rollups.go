@@ -278,9 +278,9 @@ func decodeAlertRollup(k AlertRollupKey, b []byte) (*AlertRollup, error) {
 		b = b[n:]
 		return v
 	}
-	length := func() int {
+	length := func() int { // a count or a string's length: never more than the bytes left after it
 		v, n := binary.Uvarint(b)
-		if n <= 0 || v > uint64(len(b)) {
+		if n <= 0 || v > uint64(len(b)-n) {
 			bad, b = true, nil
 			return 0
 		}
@@ -317,6 +317,66 @@ func decodeAlertRollup(k AlertRollupKey, b []byte) (*AlertRollup, error) {
 		return nil, fmt.Errorf("%w of %d %s/%s", errRollupData, k.Day, k.Source, k.RuleID)
 	}
 	return r, nil
+}
+
+// alertRollupJoint calls fn with each joint count of an encoded rollup
+// (decodeAlertRollup's Joint, in stored order) without decoding the rest:
+// the staffing model's rule volumes need only these. noJoint is true for a
+// rollup stored before joint counts were kept.
+func alertRollupJoint(k AlertRollupKey, b []byte, fn func(key, n int64)) (noJoint bool, err error) {
+	if len(b) == 0 || (b[0] != 1 && b[0] != alertRollupFormat) {
+		return false, errRollupData
+	}
+	format := b[0]
+	b = b[1:]
+	bad := false
+	varint := func() int64 {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			bad, b = true, nil
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	length := func() int { // a count or a string's length: never more than the bytes left after it
+		v, n := binary.Uvarint(b)
+		if n <= 0 || v > uint64(len(b)-n) {
+			bad, b = true, nil
+			return 0
+		}
+		b = b[n:]
+		return int(v)
+	}
+	for range 6 { // alerts, linked and the MTTD figures
+		varint()
+	}
+	for range 2 { // severities, MTTD bins
+		for range length() {
+			varint()
+			varint()
+		}
+	}
+	for range 2 { // dispositions, techniques
+		for range length() {
+			b = b[length():]
+			varint()
+		}
+	}
+	if format == 1 {
+		noJoint = true
+	} else {
+		for range length() {
+			key := varint()
+			if n := varint(); !bad {
+				fn(key, n)
+			}
+		}
+	}
+	if bad || len(b) != 0 {
+		return false, fmt.Errorf("%w of %d %s/%s", errRollupData, k.Day, k.Source, k.RuleID)
+	}
+	return noJoint, nil
 }
 
 // AlertRollupSet gathers alert rollups by key.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/model"
@@ -294,10 +295,18 @@ func (s *Store) summariseHours(ctx context.Context, b *summaryBuilder, q summary
 		}
 		hh.addTo(b, q)
 	}
-	for _, h := range fromRows {
-		if err := s.summariseRows(ctx, b, q, h*hourMicros, (h+1)*hourMicros); err != nil {
+	// Consecutive hours in one query: a policy change of the pause
+	// statuses leaves whole stretches of hours to count from the rows.
+	slices.Sort(fromRows)
+	for i := 0; i < len(fromRows); {
+		j := i + 1
+		for j < len(fromRows) && fromRows[j] == fromRows[j-1]+1 {
+			j++
+		}
+		if err := s.summariseRows(ctx, b, q, fromRows[i]*hourMicros, (fromRows[j-1]+1)*hourMicros); err != nil {
 			return err
 		}
+		i = j
 	}
 	if len(built) == 0 {
 		return nil

@@ -18,7 +18,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
+	"sync"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -250,10 +252,25 @@ func Run(cfg Config) (Result, error) {
 	nInt := len(cfg.Staff)
 	intArr := make([]int64, nInt)
 	intOK := make([]int64, nInt)
+	// Replications are independent (each its own random stream and
+	// statistics, cfg only read), so they run on every core; the results
+	// are combined in replication order, as if run one after another.
+	next := make(chan int, len(reps))
 	for r := range reps {
 		reps[r] = newRepStats(nc, nInt)
-		s := newRun(&cfg, r, &reps[r])
-		s.run()
+		next <- r
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(reps)) {
+		wg.Go(func() {
+			for r := range next {
+				newRun(&cfg, r, &reps[r]).run()
+			}
+		})
+	}
+	wg.Wait()
+	for r := range reps {
 		for i := range intArr {
 			intArr[i] += reps[r].intArr[i]
 			intOK[i] += reps[r].intOK[i]
