@@ -148,8 +148,9 @@ ones are applied by the next command that writes; unknown ones mean a newer
 release wrote the store), row counts, records dated ahead of this machine's
 clock and, on PostgreSQL, the skew between the database's clock and this
 machine's; then it recomputes the newest --sample-days days' aggregates
-(KPIs by every grouping, rule quality) from the raw rows and compares them
-with the stored ones. With --config (or WATCHFLOOR_CONFIG) it checks serve's
+(KPIs by every grouping, rule quality) and the staffing model's kept history
+of those days (handle-time hours, case arrival counts) from the raw rows and
+compares them with the stored ones. With --config (or WATCHFLOOR_CONFIG) it checks serve's
 configuration file too, as config check does. It exits with status 1 when a
 check fails, so it can gate a restore or an upgrade.`,
 		Args: cobra.NoArgs,

@@ -48,15 +48,22 @@ type RollupCheck struct {
 	AlertDays int `json:"alert_days"`
 	// RawAlertDays counts the days whose alert rollups kept at ingest were
 	// compared with the raw alert rows.
-	RawAlertDays int      `json:"raw_alert_days"`
-	Mismatches   []string `json:"mismatches"`
+	RawAlertDays int `json:"raw_alert_days"`
+	// StaffingHours counts the staffing model's kept handle-time hours
+	// compared with the rows (the newest sample × 24), StaffingQuarters the
+	// quarter hours of kept case arrivals.
+	StaffingHours    int      `json:"staffing_hours"`
+	StaffingQuarters int      `json:"staffing_quarters"`
+	Mismatches       []string `json:"mismatches"`
 }
 
 // CheckRollups recomputes the stored day aggregates of the newest sample
 // built days of each kind from what they are made of (case facts and
 // their logs; the alert rollups kept at ingest) and compares every report
 // of each day — KPIs by each grouping, rule quality — with the one the
-// stored aggregates give. It writes nothing.
+// stored aggregates give, and the staffing model's kept history of the
+// newest sample days with its rows (store.CheckStaffingHistory). It
+// writes nothing.
 func CheckRollups(ctx context.Context, st *store.Store, sample int) (RollupCheck, error) {
 	rc := RollupCheck{Mismatches: []string{}}
 	loc, err := st.TimeZone(ctx)
@@ -69,6 +76,12 @@ func CheckRollups(ctx context.Context, st *store.Store, sample int) (RollupCheck
 	} else if !before.IsZero() {
 		horizon = store.DayOf(before, loc)
 	}
+	sh, err := st.CheckStaffingHistory(ctx, 24*sample)
+	if err != nil {
+		return rc, err
+	}
+	rc.StaffingHours, rc.StaffingQuarters = sh.Hours, sh.Quarters
+	rc.Mismatches = append(rc.Mismatches, sh.Mismatches...)
 	stored := &metrics.Engine{Store: readOnly{Store: st}}
 	fresh := &metrics.Engine{Store: readOnly{Store: st, rebuild: true}}
 	now := time.Now()
@@ -167,7 +180,7 @@ func AddRollupCheck(ctx context.Context, st *store.Store, d *store.Diagnosis, sa
 	case rc.CaseDays+rc.AlertDays == 0:
 		d.Add("rollups", store.CheckOK, "no stored day aggregate to compare yet")
 	default:
-		d.Add("rollups", store.CheckOK, fmt.Sprintf("the newest %d case days and %d alert days recomputed equal the stored aggregates; the alert rollups kept at ingest of %d days equal their raw alert rows",
-			rc.CaseDays, rc.AlertDays, rc.RawAlertDays))
+		d.Add("rollups", store.CheckOK, fmt.Sprintf("the newest %d case days and %d alert days recomputed equal the stored aggregates; the alert rollups kept at ingest of %d days equal their raw alert rows; the staffing history kept for %d hours and %d quarter hours equals its rows",
+			rc.CaseDays, rc.AlertDays, rc.RawAlertDays, rc.StaffingHours, rc.StaffingQuarters))
 	}
 }

@@ -418,6 +418,56 @@ func TestCheckRollups(t *testing.T) {
 	}
 }
 
+// TestCheckStaffingHistory: the staffing history kept for a demo store (the
+// handle-time hours a plan built, the case arrival counts) equals its rows;
+// an hour's kept summary swapped for another's, and a case arrival count
+// changed behind the store's back, are found.
+func TestCheckStaffingHistory(t *testing.T) {
+	ctx := context.Background()
+	path := storetest.SQLitePath(t)
+	st := storetest.Open(t, path)
+	demoInto(t, st)
+	staffingHistory(t, st, 0) // builds the window's hours
+	rc, err := CheckRollups(ctx, st, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var built int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM handle_hours WHERE built_version = version AND data IS NOT NULL`).Scan(&built); err != nil {
+		t.Fatal(err)
+	}
+	// Two days: the newest 48 built hours (fewer where no case was
+	// resolved) and 192 quarter hours of arrivals.
+	if built < 2 || rc.StaffingHours != min(built, 48) || rc.StaffingQuarters != 192 || len(rc.Mismatches) != 0 {
+		t.Fatalf("sound store (%d hours built): %+v", built, rc)
+	}
+	var hour int64
+	if err := db.QueryRow(`SELECT MAX(hour) FROM handle_hours WHERE built_version = version AND data IS NOT NULL
+		AND data <> (SELECT h.data FROM handle_hours h WHERE h.hour < handle_hours.hour AND h.data IS NOT NULL ORDER BY h.hour DESC LIMIT 1)`).Scan(&hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE handle_hours SET data = (SELECT h.data FROM handle_hours h WHERE h.hour < ? AND h.data IS NOT NULL ORDER BY h.hour DESC LIMIT 1)
+		WHERE hour = ?`, hour, hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE case_arrivals SET n = n + 1 WHERE quarter = (SELECT MAX(quarter) FROM case_arrivals WHERE n <> 0)`); err != nil {
+		t.Fatal(err)
+	}
+	rc, err = CheckRollups(ctx, st, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("handle-time hour %s", time.UnixMicro(hour*int64(time.Hour/time.Microsecond)).UTC().Format("2006-01-02T15Z"))
+	if len(rc.Mismatches) != 2 || rc.Mismatches[0] != want || !strings.HasPrefix(rc.Mismatches[1], "case arrivals of the 192 quarter hours") {
+		t.Errorf("mismatches %q, want [%s, case arrivals …]", rc.Mismatches, want)
+	}
+}
+
 // staffingHistory renders the staffing model built from a store's history
 // (arrivals, handle times, rule volumes) of days (0: the default 28).
 func staffingHistory(t *testing.T, st *store.Store, days int) []byte {

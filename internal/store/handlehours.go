@@ -328,3 +328,74 @@ func (s *Store) summariseHours(ctx context.Context, b *summaryBuilder, q summary
 	}
 	return nil
 }
+
+// StaffingHistoryCheck is what CheckStaffingHistory compared.
+type StaffingHistoryCheck struct {
+	// Hours counts the built handle-time hours compared; Quarters the
+	// quarter hours of case arrivals.
+	Hours, Quarters int
+	// Mismatches names what differs from the rows.
+	Mismatches []string
+}
+
+// CheckStaffingHistory compares what is kept for the staffing model with
+// the rows, writing nothing: the summaries of the newest built
+// handle-time hours (at most hours of them) with summaries built from the
+// rows now, and the case arrival counts of the newest hours' worth of
+// quarter hours with the case facts.
+func (s *Store) CheckStaffingHistory(ctx context.Context, hours int) (StaffingHistoryCheck, error) {
+	c := StaffingHistoryCheck{Mismatches: []string{}}
+	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT hour, data FROM handle_hours
+		WHERE built_version = version AND data IS NOT NULL ORDER BY hour DESC LIMIT ?`), hours)
+	if err != nil {
+		return c, fmt.Errorf("reading kept handle-time hours: %w", err)
+	}
+	kept := map[int64][]byte{}
+	var order []int64
+	for rows.Next() {
+		var h int64
+		var data []byte
+		if err := rows.Scan(&h, &data); err != nil {
+			rows.Close()
+			return c, fmt.Errorf("reading kept handle-time hours: %w", err)
+		}
+		kept[h] = data
+		order = append(order, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("reading kept handle-time hours: %w", err)
+	}
+	for _, h := range order {
+		fresh, err := s.buildHandleHour(ctx, h)
+		if err != nil {
+			return c, err
+		}
+		if !slices.Equal(fresh.encode(), kept[h]) {
+			c.Mismatches = append(c.Mismatches, fmt.Sprintf("handle-time hour %s", time.UnixMicro(h*hourMicros).UTC().Format("2006-01-02T15Z")))
+		}
+		c.Hours++
+	}
+	var last sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT MAX(quarter) FROM case_arrivals WHERE n <> 0`).Scan(&last); err != nil {
+		return c, fmt.Errorf("reading case arrivals: %w", err)
+	}
+	if !last.Valid || last.Int64 < 0 {
+		return c, nil
+	}
+	from, to := max(0, last.Int64+1-int64(4*hours)), last.Int64+1
+	keptArr, err := s.keptCaseArrivals(ctx, from, to, nil)
+	if err != nil {
+		return c, err
+	}
+	counted, err := s.caseArrivalRows(ctx, from*quarterMicros, to*quarterMicros, nil)
+	if err != nil {
+		return c, err
+	}
+	if !slices.Equal(mergeBuckets(keptArr), mergeBuckets(counted)) {
+		c.Mismatches = append(c.Mismatches, fmt.Sprintf("case arrivals of the %d quarter hours to %s", to-from,
+			time.UnixMicro(to*quarterMicros).UTC().Format(time.RFC3339)))
+	}
+	c.Quarters = int(to - from)
+	return c, nil
+}
