@@ -149,7 +149,7 @@ func (e *Engine) alertDays(ctx context.Context, w Window) (AlertDay, error) {
 			total.merge(ad, mttd)
 			continue
 		}
-		sp, err := e.spanOf(ctx, p, days, loc)
+		sp, err := e.spanOf(ctx, p, days, loc, true)
 		if err != nil {
 			return nil, err
 		}
