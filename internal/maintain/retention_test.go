@@ -14,8 +14,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/demo"
-	"github.com/watchfloor/watchfloor/internal/ingest"
-	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/demo/demotest"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/report"
@@ -31,12 +30,7 @@ var retentionEnd = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 func demoInto(t *testing.T, st *store.Store) {
 	t.Helper()
 	cfg := demo.Config{Days: 130, AlertsPerDay: 120, Analysts: 8, End: retentionEnd}.WithDefaults()
-	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-		return demo.Generate(ctx, cfg, emit)
-	})}
-	if _, err := ingest.RunFormat(context.Background(), st, f, nil, "demo", ingest.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	demotest.Records(t, st, cfg, nil)
 	// The demo's native records carry no source payload; these do, as
 	// OCSF findings and SOAR cases would: alerts every 15 hours, one in ten
 	// in a case of its own.

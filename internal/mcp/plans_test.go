@@ -1,8 +1,6 @@
 package mcp
 
 import (
-	"context"
-	"io"
 	"math"
 	"strings"
 	"testing"
@@ -10,8 +8,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/budget"
 	"github.com/watchfloor/watchfloor/internal/demo"
-	"github.com/watchfloor/watchfloor/internal/ingest"
-	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/demo/demotest"
 	"github.com/watchfloor/watchfloor/internal/staffing"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
@@ -23,12 +20,7 @@ func demoStore(t *testing.T) *store.Store {
 	t.Helper()
 	st := storetest.Open(t, storetest.SQLitePath(t))
 	cfg := demo.Config{Days: 14, AlertsPerDay: 150, End: now.Truncate(time.Hour)}.WithDefaults()
-	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-		return demo.Generate(ctx, cfg, emit)
-	})}
-	if _, err := ingest.RunFormat(context.Background(), st, f, nil, "demo", ingest.Options{BatchSize: 5000}); err != nil {
-		t.Fatal(err)
-	}
+	demotest.Records(t, st, cfg, nil)
 	return st
 }
 

@@ -2,14 +2,12 @@ package metrics_test
 
 import (
 	"context"
-	"io"
 	"math"
 	"testing"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/demo"
-	"github.com/watchfloor/watchfloor/internal/ingest"
-	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/demo/demotest"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/sla"
@@ -26,12 +24,7 @@ func TestRollupsAgreeWithRawSQL(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, open func() *store.Store) {
 		st := open()
 		ctx := context.Background()
-		f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-			return demo.Generate(ctx, cfg, emit)
-		})}
-		if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{}); err != nil {
-			t.Fatal(err)
-		}
+		demotest.Records(t, st, cfg, nil)
 		w := metrics.Window{From: end.AddDate(0, 0, -20), To: end}
 		rep, err := (&metrics.Engine{Store: st}).Performance(ctx, metrics.Request{Window: w, GroupBy: metrics.ByPriority})
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/demo"
+	"github.com/watchfloor/watchfloor/internal/demo/demotest"
 	"github.com/watchfloor/watchfloor/internal/ingest"
 	"github.com/watchfloor/watchfloor/internal/ingest/record"
 	"github.com/watchfloor/watchfloor/internal/metrics"
@@ -42,12 +43,7 @@ func demoStore(t *testing.T, cfg demo.Config) *store.Store {
 	t.Helper()
 	st := storetest.Open(t, storetest.SQLitePath(t))
 	cfg = cfg.WithDefaults()
-	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-		return demo.Generate(ctx, cfg, emit)
-	})}
-	if _, err := ingest.RunFormat(context.Background(), st, f, nil, "demo", ingest.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	demotest.Records(t, st, cfg, nil)
 	return st
 }
 

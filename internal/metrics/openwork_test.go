@@ -3,13 +3,11 @@ package metrics_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"testing"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/demo"
-	"github.com/watchfloor/watchfloor/internal/ingest"
-	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/demo/demotest"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -40,12 +38,7 @@ func TestOpenWorkReusedUntilDataChanges(t *testing.T) {
 	end := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	st := storetest.Open(t, storetest.SQLitePath(t))
 	cfg := demo.Config{Days: 5, AlertsPerDay: 500, End: end}.WithDefaults()
-	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-		return demo.Generate(ctx, cfg, emit)
-	})}
-	if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	demotest.Records(t, st, cfg, nil)
 	cs := &countingStore{Store: st}
 	var w metrics.OpenWork
 	same := func(at time.Time) {

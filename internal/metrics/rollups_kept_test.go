@@ -3,13 +3,11 @@ package metrics_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"testing"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/demo"
-	"github.com/watchfloor/watchfloor/internal/ingest"
-	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/demo/demotest"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
@@ -94,14 +92,8 @@ func TestKeptRollupsReportLikeTheRows(t *testing.T) {
 // changes nothing.
 func ingestDemoTwice(t *testing.T, st *store.Store, cfg demo.Config) {
 	t.Helper()
-	ctx := context.Background()
-	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-		return demo.Generate(ctx, cfg, emit)
-	})}
 	for range 2 {
-		if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{}); err != nil {
-			t.Fatal(err)
-		}
+		demotest.Records(t, st, cfg, nil)
 	}
 }
 

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"testing"
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/demo"
-	"github.com/watchfloor/watchfloor/internal/ingest"
-	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/demo/demotest"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
 )
@@ -44,12 +42,7 @@ func TestDemoPlanAgreesWithRoster(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t, storetest.SQLitePath(t))
 	dcfg := demo.Config{Days: 14, End: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}.WithDefaults()
-	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-		return demo.Generate(ctx, dcfg, emit)
-	})}
-	if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{BatchSize: 5000}); err != nil {
-		t.Fatal(err)
-	}
+	demotest.Records(t, st, dcfg, nil)
 	cfg := Config{HistoryDays: 14, Replications: 100}
 	w, err := Model(ctx, st, cfg)
 	if err != nil {

@@ -3,7 +3,6 @@ package staffing
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"math"
 	"reflect"
 	"sort"
@@ -11,8 +10,7 @@ import (
 	"time"
 
 	"github.com/watchfloor/watchfloor/internal/demo"
-	"github.com/watchfloor/watchfloor/internal/ingest"
-	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/demo/demotest"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/staffing/handle"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -117,12 +115,7 @@ func TestPlanFromKeptSummaryEqualsRows(t *testing.T) {
 		st := open()
 		end := time.Date(2026, 3, 23, 0, 0, 0, 0, time.UTC)
 		dcfg := demo.Config{Seed: 19, Days: 21, AlertsPerDay: 600, End: end}.WithDefaults()
-		f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-			return demo.Generate(ctx, dcfg, emit)
-		})}
-		if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{BatchSize: 5000}); err != nil {
-			t.Fatal(err)
-		}
+		demotest.Records(t, st, dcfg, nil)
 		gap := Duration(10 * time.Minute)
 		configs := map[string]Config{
 			"kept hours":                    {HistoryDays: 14, Replications: 20},

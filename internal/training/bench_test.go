@@ -2,7 +2,6 @@ package training_test
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,8 +9,7 @@ import (
 
 	"github.com/watchfloor/watchfloor/internal/cputime"
 	"github.com/watchfloor/watchfloor/internal/demo"
-	"github.com/watchfloor/watchfloor/internal/ingest"
-	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/demo/demotest"
 	"github.com/watchfloor/watchfloor/internal/metrics"
 	"github.com/watchfloor/watchfloor/internal/runbook"
 	"github.com/watchfloor/watchfloor/internal/store"
@@ -42,17 +40,7 @@ func demoStore(b *testing.B) *store.Store {
 		return st
 	}
 	cfg := demo.Config{End: benchEnd}.WithDefaults()
-	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-		return demo.Generate(ctx, cfg, emit)
-	})}
-	if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{BatchSize: 10000}); err != nil {
-		b.Fatal(err)
-	}
-	for _, s := range demo.Runbooks(cfg) {
-		if _, err := runbook.Sync(ctx, st, s.FS, "", demo.RunbookSource, s.At); err != nil {
-			b.Fatal(err)
-		}
-	}
+	demotest.Ingest(b, st, cfg, nil)
 	analysts, err := st.Analysts(ctx)
 	if err != nil {
 		b.Fatal(err)

@@ -1,5 +1,5 @@
 // Package demotest stores the demo SOC for tests: its records ingested
-// through the ingest pipeline, its runbook folders synced.
+// through the ingest pipeline, and its runbook folders synced.
 package demotest
 
 import (
@@ -14,24 +14,34 @@ import (
 	"github.com/watchfloor/watchfloor/internal/store"
 )
 
-// Ingest stores the demo of cfg in st, with its runbooks. edit, when not
-// nil, may change each record before it is stored.
-func Ingest(t testing.TB, st *store.Store, cfg demo.Config, edit func(*record.Record)) {
+// Records stores the demo records of cfg in st, in ingest's default
+// batches, and returns ingest's summary. edit, when not nil, may change
+// each record before it is stored.
+func Records(t testing.TB, st *store.Store, cfg demo.Config, edit func(*record.Record)) ingest.Summary {
 	t.Helper()
-	ctx := context.Background()
 	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
+		if edit == nil {
+			return demo.Generate(ctx, cfg, emit)
+		}
 		return demo.Generate(ctx, cfg, func(r record.Record) error {
-			if edit != nil {
-				edit(&r)
-			}
+			edit(&r)
 			return emit(r)
 		})
 	})}
-	if _, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{BatchSize: 5000}); err != nil {
+	sum, err := ingest.RunFormat(context.Background(), st, f, nil, "demo", ingest.Options{})
+	if err != nil {
 		t.Fatalf("storing the demo: %v", err)
 	}
+	return sum
+}
+
+// Ingest stores the demo of cfg in st as [Records] does, then syncs its
+// runbook folders.
+func Ingest(t testing.TB, st *store.Store, cfg demo.Config, edit func(*record.Record)) {
+	t.Helper()
+	Records(t, st, cfg, edit)
 	for _, s := range demo.Runbooks(cfg) {
-		if _, err := runbook.Sync(ctx, st, s.FS, "", demo.RunbookSource, s.At); err != nil {
+		if _, err := runbook.Sync(context.Background(), st, s.FS, "", demo.RunbookSource, s.At); err != nil {
 			t.Fatalf("syncing the demo runbooks: %v", err)
 		}
 	}

@@ -3,7 +3,6 @@ package loadgen_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -15,8 +14,7 @@ import (
 	"github.com/watchfloor/watchfloor/internal/attack"
 	"github.com/watchfloor/watchfloor/internal/auth"
 	"github.com/watchfloor/watchfloor/internal/demo"
-	"github.com/watchfloor/watchfloor/internal/ingest"
-	"github.com/watchfloor/watchfloor/internal/ingest/record"
+	"github.com/watchfloor/watchfloor/internal/demo/demotest"
 	"github.com/watchfloor/watchfloor/internal/store"
 	"github.com/watchfloor/watchfloor/internal/store/storetest"
 	"github.com/watchfloor/watchfloor/internal/web"
@@ -106,14 +104,7 @@ func TestDemoLoad(t *testing.T) {
 		cfg.Techniques = append(cfg.Techniques, tq.ID)
 	}
 	cfg = cfg.WithDefaults()
-	f := ingest.Format{Name: "demo", Parser: record.ParserFunc(func(ctx context.Context, _ io.Reader, _ string, emit record.Emit) error {
-		return demo.Generate(ctx, cfg, emit)
-	})}
-	sum, err := ingest.RunFormat(ctx, st, f, nil, "demo", ingest.Options{BatchSize: 10000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("demo store: %s", sum)
+	t.Logf("demo store: %s", demotest.Records(t, st, cfg, nil))
 	secs := 20
 	if v := os.Getenv("WATCHFLOOR_LOAD_SECONDS"); v != "" {
 		if err := json.Unmarshal([]byte(v), &secs); err != nil {
