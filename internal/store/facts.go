@@ -390,29 +390,42 @@ func (s *Store) RuleFacts(ctx context.Context, fromDay, toDay int64, rules []str
 	return rows.Err()
 }
 
-// CaseOutcomes calls fn with part of the facts of the cases created on
-// the days [fromDay, toDay) (YYYYMMDD), by day and case id: the case, its
-// analyst, priority, exclusion, creation and resolution times and resolve
-// SLA status. Every other field is zero. It reads a quarter of a
-// million-case store in a fraction of [Store.DayFacts]' time.
-func (s *Store) CaseOutcomes(ctx context.Context, fromDay, toDay int64, fn func(*kpi.Facts)) error {
+// CaseOutcome is what the team assessment reads of a case's facts.
+type CaseOutcome struct {
+	CaseID   int64
+	Analyst  string // the current assignee
+	Priority model.Priority
+	Excluded bool // tests and drills
+	Created  time.Time
+	// Resolve is the first move to resolved or closed; zero while open.
+	Resolve    time.Time
+	SLAResolve sla.Status
+}
+
+// CaseOutcomes returns the outcomes of the cases created on the days
+// [fromDay, toDay) (YYYYMMDD in the organisation's time zone), by day and
+// case id: seven of the facts' fields, a fifth of their size, so a
+// quarter of a million-case store is read in a fraction of
+// [Store.DayFacts]' time and memory.
+func (s *Store) CaseOutcomes(ctx context.Context, fromDay, toDay int64) ([]CaseOutcome, error) {
 	rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT case_id, analyst, priority, excluded, created_at, resolve_at, sla_resolve
 		FROM case_facts WHERE day >= ? AND day < ? ORDER BY day, case_id`), fromDay, toDay)
 	if err != nil {
-		return fmt.Errorf("reading case outcomes: %w", err)
+		return nil, fmt.Errorf("reading case outcomes: %w", err)
 	}
 	defer rows.Close()
+	var out []CaseOutcome
 	for rows.Next() {
-		var f kpi.Facts
+		var o CaseOutcome
 		var prio, excl int
 		var slaRes string
 		var cre, res sql.NullInt64
-		if err := rows.Scan(&f.CaseID, &f.Analyst, &prio, &excl, &cre, &res, &slaRes); err != nil {
-			return fmt.Errorf("reading case outcomes: %w", err)
+		if err := rows.Scan(&o.CaseID, &o.Analyst, &prio, &excl, &cre, &res, &slaRes); err != nil {
+			return nil, fmt.Errorf("reading case outcomes: %w", err)
 		}
-		f.Priority, f.Excluded, f.SLAResolve = model.Priority(prio), excl != 0, sla.Status(slaRes)
-		f.Created, f.Resolve = fromMicros(cre), fromMicros(res)
-		fn(&f)
+		o.Priority, o.Excluded, o.SLAResolve = model.Priority(prio), excl != 0, sla.Status(slaRes)
+		o.Created, o.Resolve = fromMicros(cre), fromMicros(res)
+		out = append(out, o)
 	}
-	return rows.Err()
+	return out, rows.Err()
 }

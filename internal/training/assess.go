@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/watchfloor/watchfloor/internal/kpi"
 	"github.com/watchfloor/watchfloor/internal/kpi/sketch"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/runbook"
@@ -82,10 +81,9 @@ type Source interface {
 	Certifications(ctx context.Context) ([]store.Certification, error)
 	TimeZone(ctx context.Context) (*time.Location, error)
 	LatestActivity(ctx context.Context) (time.Time, error)
-	// CaseOutcomes calls fn with the case, analyst, priority, exclusion,
-	// creation and resolution times and resolve SLA status of the cases
-	// created on the days [fromDay, toDay) (YYYYMMDD), by day and case id.
-	CaseOutcomes(ctx context.Context, fromDay, toDay int64, fn func(*kpi.Facts)) error
+	// CaseOutcomes returns the outcomes of the cases created on the days
+	// [fromDay, toDay) (YYYYMMDD), by day and case id.
+	CaseOutcomes(ctx context.Context, fromDay, toDay int64) ([]store.CaseOutcome, error)
 }
 
 // Assessment is the team's development picture: program views first.
@@ -251,11 +249,10 @@ type Input struct {
 	Certs    []store.Certification
 	Registry *runbook.Registry
 	Staffing staffing.Config
-	// Executions and Facts cover the history window. Build reads only a
-	// fact's CaseID, Analyst, Priority, Excluded, Created, Resolve and
-	// SLAResolve (what [store.Store.CaseOutcomes] fills).
+	// Executions and Outcomes cover the history window: the runs, and
+	// the cases created in it.
 	Executions             []runbook.Execution
-	Facts                  []kpi.Facts
+	Outcomes               []store.CaseOutcome
 	HistoryFrom, HistoryTo time.Time
 	ExpiryWarning          time.Duration
 	Certifications         bool
@@ -312,11 +309,9 @@ func Assess(ctx context.Context, src Source, opt Options) (*Assessment, error) {
 	if _, err := src.RefreshFacts(ctx); err != nil {
 		return nil, fmt.Errorf("refreshing case facts: %w", err)
 	}
-	// Build reads only the fields CaseOutcomes fills (see Input.Facts).
 	fy, fm, fd := in.HistoryFrom.Date()
 	ty, tm, td := in.HistoryTo.Date()
-	if err := src.CaseOutcomes(ctx, int64(fy*10000+int(fm)*100+fd), int64(ty*10000+int(tm)*100+td),
-		func(f *kpi.Facts) { in.Facts = append(in.Facts, *f) }); err != nil {
+	if in.Outcomes, err = src.CaseOutcomes(ctx, int64(fy*10000+int(fm)*100+fd), int64(ty*10000+int(tm)*100+td)); err != nil {
 		return nil, err
 	}
 	return Build(in), nil
@@ -452,7 +447,7 @@ func Build(in Input) *Assessment {
 			if r.Kind == KindRunbook {
 				r.PerWeek = float64(runsPerWeek[r.Name]) / weeks
 			} else {
-				r.PerWeek = float64(len(in.Facts)) / weeks
+				r.PerWeek = float64(len(in.Outcomes)) / weeks
 			}
 		}
 		for _, c := range r.Certifications {
@@ -594,9 +589,9 @@ func requirements(in Input, as *Assessment) []Requirement {
 
 // profiles builds the individual views with their context.
 func profiles(in Input, as *Assessment, people []*person, reqs []Requirement) {
-	byAnalyst := map[string][]*kpi.Facts{}
-	for i := range in.Facts {
-		f := &in.Facts[i]
+	byAnalyst := map[string][]*store.CaseOutcome{}
+	for i := range in.Outcomes {
+		f := &in.Outcomes[i]
 		if !f.Excluded && !f.Resolve.IsZero() && !f.Resolve.Before(in.HistoryFrom) && f.Resolve.Before(in.HistoryTo) {
 			byAnalyst[f.Analyst] = append(byAnalyst[f.Analyst], f)
 		}
@@ -646,6 +641,6 @@ func profiles(in Input, as *Assessment, people []*person, reqs []Requirement) {
 }
 
 // breached reports whether a case breached its resolve SLA.
-func breached(f *kpi.Facts) bool {
+func breached(f *store.CaseOutcome) bool {
 	return f.SLAResolve == sla.StatusBreached || f.SLAResolve == sla.StatusOverdue
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/watchfloor/watchfloor/internal/kpi"
 	"github.com/watchfloor/watchfloor/internal/model"
 	"github.com/watchfloor/watchfloor/internal/runbook"
 	"github.com/watchfloor/watchfloor/internal/sla"
@@ -45,10 +44,10 @@ func fixture(t *testing.T) Input {
 		return runbook.Execution{CaseID: id, Runbook: "irps/malware", Registered: true, Version: 1, Analysts: []string{who},
 			StartedAt: at, FinishedAt: at.Add(time.Hour), Outcome: runbook.OutcomeCompleted}
 	}
-	fact := func(id int64, who string, p model.Priority, created time.Time, res time.Duration, s sla.Status) kpi.Facts {
-		f := kpi.Facts{CaseID: id, Analyst: who, Priority: p, Created: created, SLAResolve: s}
+	fact := func(id int64, who string, p model.Priority, created time.Time, res time.Duration, s sla.Status) store.CaseOutcome {
+		f := store.CaseOutcome{CaseID: id, Analyst: who, Priority: p, Created: created, SLAResolve: s}
 		if res > 0 {
-			f.Resolve, f.Done = created.Add(res), true
+			f.Resolve = created.Add(res)
 		}
 		return f
 	}
@@ -86,7 +85,7 @@ func fixture(t *testing.T) Input {
 			run(5, day(26, 16, 0), "cat"),                               // Thu 16:00, swing
 			run(6, time.Date(2026, 3, 2, 23, 0, 0, 0, time.UTC), "eve"), // Mon 23:00, night: eve
 		},
-		Facts: []kpi.Facts{
+		Outcomes: []store.CaseOutcome{
 			fact(1, "cat", model.P2, day(24, 14, 0), 30*time.Hour, sla.StatusBreached),
 			fact(2, "ana", model.P2, day(25, 9, 0), time.Hour, sla.StatusMet),
 			fact(3, "eve", model.P1, time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC), 0, sla.StatusOnTrack),

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/watchfloor/watchfloor/internal/kpi"
 	"github.com/watchfloor/watchfloor/internal/model"
+	"github.com/watchfloor/watchfloor/internal/store"
 )
 
 // hoursPerWeek are the slots of the reference week, Monday 00:00 first.
@@ -76,9 +76,9 @@ func newCoverage(in Input, people []*person, reqs []Requirement, weeks float64) 
 	for _, p := range people {
 		c.byShift[p.a.Shift] = append(c.byShift[p.a.Shift], p)
 	}
-	facts := map[int64]*kpi.Facts{}
-	for i := range in.Facts {
-		facts[in.Facts[i].CaseID] = &in.Facts[i]
+	facts := map[int64]*store.CaseOutcome{}
+	for i := range in.Outcomes {
+		facts[in.Outcomes[i].CaseID] = &in.Outcomes[i]
 	}
 	for i := range reqs {
 		r := &reqs[i]
@@ -102,8 +102,8 @@ func newCoverage(in Input, people []*person, reqs []Requirement, weeks float64) 
 		if reqs[i].Kind != KindQueue {
 			continue
 		}
-		for j := range in.Facts {
-			f := &in.Facts[j]
+		for j := range in.Outcomes {
+			f := &in.Outcomes[j]
 			if f.Excluded || f.Created.IsZero() {
 				continue
 			}
