@@ -333,20 +333,36 @@ func encodeAlertDay(ad AlertDay) string {
 	e := &encoder{}
 	e.uvarint(uint64(len(ad)))
 	for _, k := range sortedKeys(ad) {
-		r := ad[k]
 		e.str(k)
-		e.str(r.Source)
-		e.str(r.RuleID)
-		e.str(r.RuleName)
-		e.varint(r.Alerts)
-		e.varint(r.Linked)
-		for _, n := range r.Severity {
-			e.varint(n)
-		}
-		e.counts(r.Dispositions)
-		e.agg(r.MTTD)
+		e.ruleAgg(ad[k])
 	}
 	return e.text()
+}
+
+// ruleAgg encodes one rule's alert aggregates, as a day and a span hold
+// them.
+func (e *encoder) ruleAgg(r *RuleAgg) {
+	e.str(r.Source)
+	e.str(r.RuleID)
+	e.str(r.RuleName)
+	e.varint(r.Alerts)
+	e.varint(r.Linked)
+	for _, n := range r.Severity {
+		e.varint(n)
+	}
+	e.counts(r.Dispositions)
+	e.agg(r.MTTD)
+}
+
+// ruleAgg reads what [encoder.ruleAgg] wrote.
+func (d *decoder) ruleAgg() *RuleAgg {
+	r := &RuleAgg{Source: d.str(), RuleID: d.str(), RuleName: d.str(), Alerts: d.varint(), Linked: d.varint()}
+	for i := range r.Severity {
+		r.Severity[i] = d.varint()
+	}
+	r.Dispositions = d.counts()
+	r.MTTD = d.agg()
+	return r
 }
 
 func decodeAlertDay(data string) (AlertDay, error) {
@@ -358,13 +374,7 @@ func decodeAlertDay(data string) (AlertDay, error) {
 	out := make(AlertDay, n)
 	for range n {
 		k := d.str()
-		r := &RuleAgg{Source: d.str(), RuleID: d.str(), RuleName: d.str(), Alerts: d.varint(), Linked: d.varint()}
-		for i := range r.Severity {
-			r.Severity[i] = d.varint()
-		}
-		r.Dispositions = d.counts()
-		r.MTTD = d.agg()
-		out[k] = r
+		out[k] = d.ruleAgg()
 	}
 	return out, d.done()
 }

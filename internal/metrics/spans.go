@@ -255,18 +255,8 @@ func encodeAlertSpan(sp *alertSpan) string {
 	e.uvarint(uint64(len(sp.rules)))
 	for _, k := range sortedKeys(sp.rules) {
 		sr := sp.rules[k]
-		r := sr.agg
 		e.str(k)
-		e.str(r.Source)
-		e.str(r.RuleID)
-		e.str(r.RuleName)
-		e.varint(r.Alerts)
-		e.varint(r.Linked)
-		for _, n := range r.Severity {
-			e.varint(n)
-		}
-		e.counts(r.Dispositions)
-		e.agg(r.MTTD)
+		e.ruleAgg(sr.agg)
 		var present uint64
 		for i, s := range sr.sums {
 			if s != 0 {
@@ -296,13 +286,7 @@ func decodeAlertSpan(data string) (*alertSpan, error) {
 	sp := &alertSpan{days: int(days), rules: make(map[string]*spanRule, n)}
 	for range n {
 		k := d.str()
-		r := &RuleAgg{Source: d.str(), RuleID: d.str(), RuleName: d.str(), Alerts: d.varint(), Linked: d.varint()}
-		for i := range r.Severity {
-			r.Severity[i] = d.varint()
-		}
-		r.Dispositions = d.counts()
-		r.MTTD = d.agg()
-		sr := &spanRule{agg: r, sums: make([]float64, days)}
+		sr := &spanRule{agg: d.ruleAgg(), sums: make([]float64, days)}
 		present := d.uvarint()
 		if days < 64 && present>>days != 0 {
 			d.fail("span sums")

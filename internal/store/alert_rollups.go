@@ -261,60 +261,94 @@ func nonZeroKeys[K int64 | string](m map[K]int64) []K {
 
 var errRollupData = errors.New("malformed alert rollup")
 
+// rollupReader reads an encoded alert rollup. A read past the end or a
+// length longer than the bytes left sets bad and empties b, so every
+// later read returns zero and the caller reports the rollup malformed.
+type rollupReader struct {
+	b   []byte
+	bad bool
+}
+
+// newRollupReader checks the format byte and returns it with a reader of
+// the rest.
+func newRollupReader(b []byte) (*rollupReader, byte, error) {
+	if len(b) == 0 || (b[0] != 1 && b[0] != alertRollupFormat) {
+		return nil, 0, errRollupData
+	}
+	return &rollupReader{b: b[1:]}, b[0], nil
+}
+
+func (r *rollupReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// length reads a count or a string's length: never more than the bytes
+// left after it.
+func (r *rollupReader) length() int {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 || v > uint64(len(r.b)-n) {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return int(v)
+}
+
+// str reads a length-prefixed string.
+func (r *rollupReader) str() string {
+	n := r.length()
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+// err is the error for a rollup of key k that was malformed or longer
+// than what was read.
+func (r *rollupReader) err(k AlertRollupKey) error {
+	if r.bad || len(r.b) != 0 {
+		return fmt.Errorf("%w of %d %s/%s", errRollupData, k.Day, k.Source, k.RuleID)
+	}
+	return nil
+}
+
 // decodeAlertRollup reads what encode wrote into a rollup of key k.
 func decodeAlertRollup(k AlertRollupKey, b []byte) (*AlertRollup, error) {
-	if len(b) == 0 || (b[0] != 1 && b[0] != alertRollupFormat) {
-		return nil, errRollupData
-	}
-	format := b[0]
-	b = b[1:]
-	bad := false
-	varint := func() int64 {
-		v, n := binary.Varint(b)
-		if n <= 0 {
-			bad, b = true, nil
-			return 0
-		}
-		b = b[n:]
-		return v
-	}
-	length := func() int { // a count or a string's length: never more than the bytes left after it
-		v, n := binary.Uvarint(b)
-		if n <= 0 || v > uint64(len(b)-n) {
-			bad, b = true, nil
-			return 0
-		}
-		b = b[n:]
-		return int(v)
+	d, format, err := newRollupReader(b)
+	if err != nil {
+		return nil, err
 	}
 	r := newAlertRollup(k)
 	for _, p := range []*int64{&r.Alerts, &r.Linked, &r.MTTDN, &r.MTTDMicros, &r.MTTDMissing, &r.MTTDClamped} {
-		*p = varint()
+		*p = d.varint()
 	}
 	for _, m := range []map[int64]int64{r.Severity, r.MTTDBins} {
-		for range length() {
-			key := varint()
-			m[key] = varint()
+		for range d.length() {
+			key := d.varint()
+			m[key] = d.varint()
 		}
 	}
 	for _, m := range []map[string]int64{r.Dispositions, r.Techniques} {
-		for range length() {
-			n := length()
-			key := string(b[:n])
-			b = b[n:]
-			m[key] = varint()
+		for range d.length() {
+			key := d.str()
+			m[key] = d.varint()
 		}
 	}
 	if format == 1 {
 		r.NoJoint = true
 	} else {
-		for range length() {
-			key := varint()
-			r.Joint[key] = varint()
+		for range d.length() {
+			key := d.varint()
+			r.Joint[key] = d.varint()
 		}
 	}
-	if bad || len(b) != 0 {
-		return nil, fmt.Errorf("%w of %d %s/%s", errRollupData, k.Day, k.Source, k.RuleID)
+	if err := d.err(k); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -324,57 +358,37 @@ func decodeAlertRollup(k AlertRollupKey, b []byte) (*AlertRollup, error) {
 // the staffing model's rule volumes need only these. noJoint is true for a
 // rollup stored before joint counts were kept.
 func alertRollupJoint(k AlertRollupKey, b []byte, fn func(key, n int64)) (noJoint bool, err error) {
-	if len(b) == 0 || (b[0] != 1 && b[0] != alertRollupFormat) {
-		return false, errRollupData
-	}
-	format := b[0]
-	b = b[1:]
-	bad := false
-	varint := func() int64 {
-		v, n := binary.Varint(b)
-		if n <= 0 {
-			bad, b = true, nil
-			return 0
-		}
-		b = b[n:]
-		return v
-	}
-	length := func() int { // a count or a string's length: never more than the bytes left after it
-		v, n := binary.Uvarint(b)
-		if n <= 0 || v > uint64(len(b)-n) {
-			bad, b = true, nil
-			return 0
-		}
-		b = b[n:]
-		return int(v)
+	d, format, err := newRollupReader(b)
+	if err != nil {
+		return false, err
 	}
 	for range 6 { // alerts, linked and the MTTD figures
-		varint()
+		d.varint()
 	}
 	for range 2 { // severities, MTTD bins
-		for range length() {
-			varint()
-			varint()
+		for range d.length() {
+			d.varint()
+			d.varint()
 		}
 	}
 	for range 2 { // dispositions, techniques
-		for range length() {
-			b = b[length():]
-			varint()
+		for range d.length() {
+			d.b = d.b[d.length():]
+			d.varint()
 		}
 	}
 	if format == 1 {
 		noJoint = true
 	} else {
-		for range length() {
-			key := varint()
-			if n := varint(); !bad {
+		for range d.length() {
+			key := d.varint()
+			if n := d.varint(); !d.bad {
 				fn(key, n)
 			}
 		}
 	}
-	if bad || len(b) != 0 {
-		return false, fmt.Errorf("%w of %d %s/%s", errRollupData, k.Day, k.Source, k.RuleID)
+	if err := d.err(k); err != nil {
+		return false, err
 	}
 	return noJoint, nil
 }

@@ -255,7 +255,7 @@ func (s *Store) summariseHours(ctx context.Context, b *summaryBuilder, q summary
 	}
 	defer rows.Close()
 	type stale struct{ hour, version int64 }
-	var todo []stale
+	var pending []stale
 	var fromRows []int64
 	for rows.Next() {
 		var h, version, built int64
@@ -264,12 +264,12 @@ func (s *Store) summariseHours(ctx context.Context, b *summaryBuilder, q summary
 			return fmt.Errorf("reading kept handle-time hours: %w", err)
 		}
 		if built != version || data == nil {
-			todo = append(todo, stale{h, version})
+			pending = append(pending, stale{h, version})
 			continue
 		}
 		hh, err := decodeHandleHour(data)
 		if err != nil {
-			todo = append(todo, stale{h, version}) // rebuilt from the rows
+			pending = append(pending, stale{h, version}) // rebuilt from the rows
 			continue
 		}
 		if !hh.answers(q) {
@@ -282,8 +282,8 @@ func (s *Store) summariseHours(ctx context.Context, b *summaryBuilder, q summary
 		return fmt.Errorf("reading kept handle-time hours: %w", err)
 	}
 	rows.Close()
-	built := make(map[stale][]byte, len(todo))
-	for _, t := range todo {
+	built := make(map[stale][]byte, len(pending))
+	for _, t := range pending {
 		hh, err := s.buildHandleHour(ctx, t.hour)
 		if err != nil {
 			return err
@@ -315,7 +315,7 @@ func (s *Store) summariseHours(ctx context.Context, b *summaryBuilder, q summary
 	// read rebuilds it then). A store that cannot be written to still
 	// answers, from the rows each time.
 	_, err = s.writeDerived(ctx, func(a *applier) error {
-		for _, t := range todo {
+		for _, t := range pending {
 			if _, err := a.exec(`UPDATE handle_hours SET built_version = ?, data = ? WHERE hour = ? AND version = ?`,
 				t.version, built[t], t.hour, t.version); err != nil {
 				return fmt.Errorf("storing the handle times of hour %d: %w", t.hour, err)
@@ -324,7 +324,7 @@ func (s *Store) summariseHours(ctx context.Context, b *summaryBuilder, q summary
 		return nil
 	})
 	if err != nil {
-		slog.Warn("the handle-time hours built from the rows could not be stored", "hours", len(todo), "err", err)
+		slog.Warn("the handle-time hours built from the rows could not be stored", "hours", len(pending), "err", err)
 	}
 	return nil
 }
