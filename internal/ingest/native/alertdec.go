@@ -2,6 +2,7 @@ package native
 
 import (
 	"strconv"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -178,17 +179,11 @@ func (d *alertDecoder) alert(v []byte, a *model.Alert) (typ string, ok bool) {
 			case afCaseID:
 				a.CaseID = d.int()
 			case afOccurredAt:
-				if lit := d.strLiteral(); !d.bad && a.OccurredAt.UnmarshalJSON(lit) != nil {
-					d.bad = true
-				}
+				d.time(&a.OccurredAt)
 			case afCreatedAt:
-				if lit := d.strLiteral(); !d.bad && a.CreatedAt.UnmarshalJSON(lit) != nil {
-					d.bad = true
-				}
+				d.time(&a.CreatedAt)
 			case afIngestedAt:
-				if lit := d.strLiteral(); !d.bad && a.IngestedAt.UnmarshalJSON(lit) != nil {
-					d.bad = true
-				}
+				d.time(&a.IngestedAt)
 			case afEntities:
 				a.Entities = d.entities()
 			case afTechniques:
@@ -550,6 +545,14 @@ func (d *alertDecoder) strLiteral() []byte {
 		return nil
 	}
 	return d.b[start:d.i]
+}
+
+// time reads a time field as encoding/json does: the string literal
+// through time.Time's UnmarshalJSON; one it refuses is declined.
+func (d *alertDecoder) time(t *time.Time) {
+	if lit := d.strLiteral(); !d.bad && t.UnmarshalJSON(lit) != nil {
+		d.bad = true
+	}
 }
 
 // int reads an integer for an int64 field; fractions, exponents and
