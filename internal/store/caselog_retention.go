@@ -374,39 +374,26 @@ func (s *Store) CaseClocks(ctx context.Context, c *model.Case, evs []model.CaseE
 // for the pruned ones it adds their handle time from kept (when they have
 // one) to out.
 func (s *Store) withoutPruned(ctx context.Context, ids []int64, kept map[int64]handle.Time, out *[]handle.Time) ([]int64, error) {
-	var rest []int64
-	for len(ids) > 0 {
-		n := min(len(ids), 500)
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-		}
-		rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT case_id FROM case_log_pruned WHERE case_id IN (`+placeholders(n)+`)`), args...)
-		if err != nil {
-			return nil, fmt.Errorf("reading pruned case logs: %w", err)
-		}
-		pruned := map[int64]bool{}
-		for rows.Next() {
+	pruned := map[int64]bool{}
+	err := s.eachRowByIDs(ctx, "reading pruned case logs", ids,
+		func(in string) string { return `SELECT case_id FROM case_log_pruned WHERE case_id IN (` + in + `)` },
+		func(rows *sql.Rows) error {
 			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("reading pruned case logs: %w", err)
-			}
+			err := rows.Scan(&id)
 			pruned[id] = true
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	var rest []int64
+	for _, id := range ids {
+		switch ht, ok := kept[id]; {
+		case !pruned[id]:
+			rest = append(rest, id)
+		case ok:
+			*out = append(*out, ht)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("reading pruned case logs: %w", err)
-		}
-		for _, id := range ids[:n] {
-			switch ht, ok := kept[id]; {
-			case !pruned[id]:
-				rest = append(rest, id)
-			case ok:
-				*out = append(*out, ht)
-			}
-		}
-		ids = ids[n:]
 	}
 	return rest, nil
 }

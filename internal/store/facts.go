@@ -313,38 +313,20 @@ func (s *Store) RuleCaseCounts(ctx context.Context, fromDay, toDay int64) (map[s
 	return out, rows.Err()
 }
 
-// idChunk bounds the ids or names bound in one IN list, well under
-// SQLite's and PostgreSQL's limits on bound parameters.
-const idChunk = 500
-
 // CaseRules returns the distinct rules of the cases with these ids (as
 // their facts hold them), sorted.
 func (s *Store) CaseRules(ctx context.Context, ids []int64) ([]string, error) {
 	seen := map[string]bool{}
-	for len(ids) > 0 {
-		n := min(len(ids), idChunk)
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-		}
-		ids = ids[n:]
-		rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT DISTINCT rule FROM case_facts WHERE case_id IN (`+placeholders(n)+`)`), args...)
-		if err != nil {
-			return nil, fmt.Errorf("reading the rules of cases: %w", err)
-		}
-		for rows.Next() {
+	err := s.eachRowByIDs(ctx, "reading the rules of cases", ids,
+		func(in string) string { return `SELECT DISTINCT rule FROM case_facts WHERE case_id IN (` + in + `)` },
+		func(rows *sql.Rows) error {
 			var r string
-			if err := rows.Scan(&r); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("reading the rules of cases: %w", err)
-			}
+			err := rows.Scan(&r)
 			seen[r] = true
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("reading the rules of cases: %w", err)
-		}
+			return err
+		})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]string, 0, len(seen))
 	for r := range seen {
@@ -362,7 +344,7 @@ func (s *Store) RuleFacts(ctx context.Context, fromDay, toDay int64, rules []str
 	q := `SELECT ` + factColumns + ` FROM case_facts WHERE day >= ? AND day < ?`
 	args := []any{fromDay, toDay}
 	var keep map[string]bool
-	if len(rules) <= idChunk {
+	if len(rules) <= maxIDsPerSQL {
 		q += ` AND rule IN (` + placeholders(len(rules)) + `)`
 		for _, r := range rules {
 			args = append(args, r)

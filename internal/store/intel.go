@@ -278,7 +278,7 @@ func (w *intelWriter) indicatorIDs(ps []prepared) (map[caseKey]int64, error) {
 	}
 	for src, ids := range bySource {
 		for len(ids) > 0 {
-			n := min(len(ids), maxMatchIDsPerSQL)
+			n := min(len(ids), maxIDsPerSQL)
 			rows, err := w.a.query(`SELECT id, external_id FROM intel_indicators WHERE source = ? AND external_id IN (`+placeholders(n)+`)`,
 				append([]any{src}, ids[:n]...)...)
 			if err != nil {

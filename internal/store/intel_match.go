@@ -12,9 +12,8 @@ import (
 
 // How a match was found.
 const (
-	MatchedAtIngest   = "ingest"
-	MatchedRetroHunt  = "retro-hunt"
-	maxMatchIDsPerSQL = 500
+	MatchedAtIngest  = "ingest"
+	MatchedRetroHunt = "retro-hunt"
 )
 
 // IntelMatch is one indicator found in one alert: the indicator key that
@@ -121,7 +120,7 @@ func (a *applier) activeKeys(ms []IntelMatch, now time.Time) (map[indicatorKey]b
 	}
 	out := make(map[indicatorKey]bool, len(ms))
 	for len(ids) > 0 {
-		n := min(len(ids), maxMatchIDsPerSQL)
+		n := min(len(ids), maxIDsPerSQL)
 		args := make([]any, 0, n+1)
 		args = append(args, now.UnixMicro())
 		for _, id := range ids[:n] {

@@ -83,6 +83,39 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+// maxIDsPerSQL bounds the ids bound in one IN list, well under SQLite's
+// and PostgreSQL's limits on bound parameters.
+const maxIDsPerSQL = 500
+
+// eachRowByIDs runs query for ids, maxIDsPerSQL at a time — query is given
+// the IN list's placeholders — and calls scan with each row. what names
+// the read in errors.
+func (s *Store) eachRowByIDs(ctx context.Context, what string, ids []int64, query func(in string) string, scan func(*sql.Rows) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), maxIDsPerSQL)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		rows, err := s.r.QueryContext(ctx, s.rebind(query(placeholders(n))), args...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return fmt.Errorf("%s: %w", what, err)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	return nil
+}
+
 // IndicatorQuery selects indicators.
 type IndicatorQuery struct {
 	// Type keeps indicators with an observable of this kind.
@@ -523,30 +556,19 @@ func (s *Store) IntelRelations(ctx context.Context) ([]model.IntelRelation, erro
 // ids not stored are left out.
 func (s *Store) AlertKeys(ctx context.Context, ids []int64) (map[int64][2]string, error) {
 	out := make(map[int64][2]string, len(ids))
-	for len(ids) > 0 {
-		n := min(len(ids), maxMatchIDsPerSQL)
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-		}
-		rows, err := s.r.QueryContext(ctx, s.rebind(`SELECT id, source, external_id FROM alerts WHERE id IN (`+placeholders(n)+`)`), args...)
-		if err != nil {
-			return nil, fmt.Errorf("reading alert ids: %w", err)
-		}
-		for rows.Next() {
+	err := s.eachRowByIDs(ctx, "reading alert ids", ids,
+		func(in string) string { return `SELECT id, source, external_id FROM alerts WHERE id IN (` + in + `)` },
+		func(rows *sql.Rows) error {
 			var id int64
 			var k [2]string
 			if err := rows.Scan(&id, &k[0], &k[1]); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("reading alert ids: %w", err)
+				return err
 			}
 			out[id] = k
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("reading alert ids: %w", err)
-		}
-		ids = ids[n:]
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
